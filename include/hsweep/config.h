@@ -1,0 +1,120 @@
+/*
+ * Sweep files (libconfig): parsing, validation against each kernel's
+ * schema, and expansion of a sweep into tasks.  Every error names the file,
+ * the line and the key.  Tasks are implicit: a task id decodes to its
+ * parameters (cases slowest, then matrix axes and zip groups in file order,
+ * seeds fastest), so no per-task state is held and ids are stable.
+ */
+#ifndef HSWEEP_CONFIG_H
+#define HSWEEP_CONFIG_H
+
+#include <stdint.h>
+
+#include "hsweep/error.h"
+#include "hsweep/task.h"
+
+#define HS_DEFAULT_MAX_TASKS 10000000ULL
+#define HS_MAX_AXES 64
+
+/* One varying dimension: a matrix axis (one parameter) or a zip group. */
+typedef struct hs_axis {
+    size_t n_params;
+    int *param;        /* schema indices */
+    size_t n;          /* number of values */
+    hs_value *values;  /* [n][n_params] */
+    int line;
+    int is_zip;
+} hs_axis;
+
+/* A condition list "T <= 80 and use_mixture = true" (expect rules, filters). */
+enum { HS_OP_LT, HS_OP_LE, HS_OP_GT, HS_OP_GE, HS_OP_EQ, HS_OP_NE };
+typedef struct hs_cond {
+    int param;         /* schema index, or -1 for the sweep seed */
+    int op;
+    hs_value v;        /* value, parsed with the parameter's type */
+    char *text;        /* owned copy of the value text */
+} hs_cond;
+typedef struct hs_filter {
+    size_t n;
+    hs_cond *c;
+} hs_filter;
+
+typedef struct hs_rule {
+    hs_filter when;
+    char *when_text;
+    char *metric;
+    int op;
+    double value;
+    int line;
+} hs_rule;
+
+typedef struct hs_sweep {
+    char *name;
+    const hs_kernel *kernel;
+    int line;
+    hs_value *base;          /* defaults overridden by `fixed` */
+    int *set_line;           /* line where each parameter is given (0: default) */
+    unsigned char *varying;  /* 1 if a case key, matrix axis or zip member */
+    size_t n_cases;          /* >= 1 (one empty case when `cases` is absent) */
+    hs_value *cases;         /* [n_cases][n_params] */
+    unsigned char *case_set; /* [n_cases][n_params] */
+    size_t n_axes;
+    hs_axis *axes;
+    size_t n_seeds;
+    int64_t *seeds;
+    uint64_t n_tasks;
+    size_t *str_width;       /* per parameter: longest string value + 1 */
+    size_t n_rules;
+    hs_rule *rules;
+    int ranks_per_task;
+} hs_sweep;
+
+typedef struct hs_sweepset {
+    char *path;
+    char *text;              /* the file's full text (provenance) */
+    char sha256[65];
+    char *output;
+    size_t n_sweeps;
+    hs_sweep *sweeps;
+    void *cfg;               /* libconfig's config_t: owns the strings */
+} hs_sweepset;
+
+typedef struct hs_load_opts {
+    uint64_t max_tasks;      /* 0: HS_DEFAULT_MAX_TASKS */
+    int skip_checks;         /* skip the kernels' per-task cross checks */
+} hs_load_opts;
+
+/* Read and validate the sweep file at path. */
+int hs_sweepset_load(const char *path, const hs_load_opts *o, hs_sweepset **out, hs_err *e);
+/* The same from text already in memory; `path` is used in messages only. */
+int hs_sweepset_parse(const char *path, const char *text, const hs_load_opts *o,
+                      hs_sweepset **out, hs_err *e);
+void hs_sweepset_free(hs_sweepset **s);
+/* Index of sweep `name`, or -1. */
+int hs_sweepset_find(const hs_sweepset *s, const char *name);
+
+/*
+ * Decode task `id` of sweep s: its parameters into p->v (allocated by the
+ * caller for n_params values), its sweep seed and its RNG seed.
+ */
+void hs_sweep_task(const hs_sweep *s, uint64_t id, hs_value *v, int64_t *seed, uint64_t *rng_seed);
+/* RNG seed of a task: a hash of (kernel, sweep seed, every parameter value). */
+uint64_t hs_task_rng_seed(const hs_kernel *k, int64_t seed, const hs_value *v);
+
+/* Names of the varying axes (case keys, matrix, zip members; "seed" last if > 1 seed). */
+size_t hs_sweep_axes(const hs_sweep *s, const char **names, size_t cap);
+
+/* Parse "a <= 1 and b = x" against k's parameters ("seed" allowed). */
+int hs_filter_parse(const hs_kernel *k, const char *text, hs_filter *f, hs_err *e);
+/* Nonzero if parameter values v (and sweep seed) satisfy every condition. */
+int hs_filter_match(const hs_kernel *k, const hs_filter *f, const hs_value *v, int64_t seed);
+void hs_filter_free(hs_filter *f);
+/* Parse an operator token ("<", "<=", ...); -1 if not one. */
+int hs_op_parse(const char *s);
+const char *hs_op_name(int op);
+int hs_op_eval(int op, double a, double b);
+
+/* Lowercase hex SHA-256 of n bytes (FIPS 180-4) into hex[65]. */
+void hs_sha256_hex(const void *data, size_t n, char hex[65]);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * Running a sweep file under MPI.  Rank 0 coordinates: it owns the queue of
+ * pending tasks (longest expected first) and answers workers; every other
+ * rank (or gang of ranks) runs tasks and writes its own results.  A single
+ * process does both.
+ *
+ * Message protocol (MPI point-to-point on the run's communicator; all
+ * payloads are fixed-width integers):
+ *   worker -> 0, tag HS_TAG_REQ  : int64[HS_ST_COUNT] cumulative counts of
+ *                                  the tasks it finished, by status.  Asks
+ *                                  for the next batch.
+ *   0 -> worker, tag HS_TAG_WORK : uint64[1 + n]: word 0 is flags (bit 0:
+ *                                  the worker may ask for the next batch
+ *                                  before running this one); words 1..n are
+ *                                  task refs (sweep index << 40 | task id).
+ *                                  n = 0 means no more work.
+ *   worker -> 0, tag HS_TAG_DONE : int64[HS_ST_COUNT], final counts; the
+ *                                  worker then leaves the loop.
+ * Gang members receive each task ref from their leader by MPI_Bcast on the
+ * gang communicator (UINT64_MAX ends).  A later node-level sub-coordinator
+ * speaks the same three messages upward.
+ */
+#ifndef HSWEEP_SCHED_H
+#define HSWEEP_SCHED_H
+
+#include <mpi.h>
+#include <stdint.h>
+
+#include "hsweep/error.h"
+
+#define HS_TAG_REQ 11
+#define HS_TAG_WORK 12
+#define HS_TAG_DONE 13
+#define HS_REF_SHIFT 40
+#define HS_MAX_BATCH 256
+
+typedef struct hs_run_opts {
+    const char *sweep_path;
+    const char *output;      /* NULL: the sweep file's `output` */
+    int resume;
+    int force;               /* resume a file written for a different sweep file */
+    int overwrite;           /* replace an existing results file */
+    uint64_t max_tasks;      /* 0: default limit */
+    double log_every;        /* seconds between log lines when stderr is no tty */
+    int quiet;
+} hs_run_opts;
+
+/*
+ * Run (or resume) the sweep file's tasks on comm; collective.  Returns 0
+ * when every task has a result, HS_EINTR when stopped by a signal (the file
+ * is resumable), or another error code with e filled (same on all ranks).
+ */
+int hs_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e);
+
+/* Install SIGINT/SIGTERM/SIGUSR1 handlers that request a graceful stop. */
+void hs_sched_install_signals(void);
+
+#endif

@@ -1,0 +1,77 @@
+/*
+ * The results file: one parallel-HDF5 file per run (layout in DESIGN.md).
+ *
+ * Everything the run will ever need -- groups, datasets, attributes -- is
+ * created collectively and preallocated by hs_store_create, then flushed;
+ * afterwards only raw data changes, written independently by each worker:
+ * a task's traces first, then its row, then its status byte.  A row whose
+ * status is not "pending" is therefore complete, and a killed run leaves a
+ * file that opens and resumes.
+ */
+#ifndef HSWEEP_STORE_H
+#define HSWEEP_STORE_H
+
+#include <mpi.h>
+#include <stdint.h>
+
+#include "hsweep/config.h"
+#include "hsweep/error.h"
+#include "hsweep/task.h"
+
+#define HS_FORMAT_VERSION 1
+#define HS_HOST_LEN 64
+#define HS_DETAIL_LEN 256
+
+typedef struct hs_store hs_store;
+
+/* Provenance of the run, identical on every rank. */
+typedef struct hs_prov {
+    int ranks;
+    const char *hosts;        /* comma-separated distinct host names */
+    const char *mpi_library;
+} hs_prov;
+
+/* What a finished task writes. */
+typedef struct hs_result {
+    const hs_value *params;
+    int64_t seed;
+    uint64_t rng_seed;
+    const hs_out *out;
+    int attempts;
+    int rank;
+    const char *host;
+    double wall_s;
+    double started_unix;
+    int64_t peak_rss_kb;
+} hs_result;
+
+/*
+ * Create the results file at path for the sweeps of `set` (collective over
+ * comm).  Fails with HS_ESTATE if the file exists and overwrite is 0.
+ * Parent directories are created.  On return every task row exists with
+ * status pending.
+ */
+int hs_store_create(const char *path, const hs_sweepset *set, MPI_Comm comm, const hs_prov *prov,
+                    int overwrite, hs_store **out, hs_err *e);
+
+/*
+ * Open an existing results file of `set` for resuming (collective).  Refuses
+ * with HS_ESTATE if it was written for a different sweep file (by SHA-256 of
+ * its text) unless force, or if its table layout differs in any case.
+ */
+int hs_store_open(const char *path, const hs_sweepset *set, MPI_Comm comm, const hs_prov *prov,
+                  int force, hs_store **out, hs_err *e);
+
+/* Read the status of every task of sweep si into status[n_tasks] (independent). */
+int hs_store_read_status(hs_store *st, size_t si, int8_t *status, hs_err *e);
+
+/* Write one finished task (independent): traces, then row, then status. */
+int hs_store_write_result(hs_store *st, size_t si, uint64_t id, const hs_result *r, hs_err *e);
+
+/* Flush and close (collective).  *st is NULL afterwards. */
+int hs_store_close(hs_store **st, hs_err *e);
+
+/* Read a string attribute of the file's root (serial helper); malloc'd. */
+int hs_store_read_root_attr(const char *path, const char *name, char **value, hs_err *e);
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * Reading a results file without MPI: a sweep's task table as rows of its
+ * compound type, with columns looked up by name.  Used by status, collate
+ * and `task --from`.
+ */
+#ifndef HSWEEP_TABLE_H
+#define HSWEEP_TABLE_H
+
+#include <stddef.h>
+
+#include "hsweep/error.h"
+
+typedef enum { HS_COL_INT, HS_COL_UINT, HS_COL_FLOAT, HS_COL_STRING, HS_COL_ENUM } hs_col_kind;
+
+typedef struct hs_col {
+    char *name;
+    hs_col_kind kind;
+    size_t off, size;
+    char **enum_names;   /* HS_COL_ENUM: name of value i (0..n_enum-1) */
+    size_t n_enum;
+} hs_col;
+
+typedef struct hs_table {
+    char *sweep;
+    char *kernel;
+    size_t n_rows;
+    size_t row_size;
+    unsigned char *rows;
+    size_t n_cols;
+    hs_col *col;
+    char **axes;
+    size_t n_axes;
+    char **params;
+    size_t n_params;
+    char **metrics;
+    size_t n_metrics;
+    char **traces;
+    size_t n_traces;
+} hs_table;
+
+/* Names of the sweeps in a results file (groups holding a `tasks` table). */
+int hs_table_list(const char *path, char ***names, size_t *n, hs_err *e);
+void hs_table_list_free(char **names, size_t n);
+/* Read sweep `sweep`'s whole task table. */
+int hs_table_read(const char *path, const char *sweep, hs_table *t, hs_err *e);
+void hs_table_free(hs_table *t);
+/* Column index by name, or -1. */
+int hs_table_col(const hs_table *t, const char *name);
+/* Numeric value of a cell (ints, floats, enums and bools as their codes); NaN for strings. */
+double hs_table_num(const hs_table *t, size_t row, int col);
+/* The cell as text ("true"/"false" for bools, status names for status). */
+const char *hs_table_text(const hs_table *t, size_t row, int col, char *buf, size_t cap);
+/* Read trace `name` of row `row` (first len entries); returns entries read or -1. */
+long hs_table_trace(const char *path, const char *sweep, const char *name, size_t row, double *buf,
+                    size_t cap, hs_err *e);
+
+#endif

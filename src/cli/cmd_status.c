@@ -1,0 +1,78 @@
+/* hsweep status FILE: counts by status per sweep, and what did not end ok. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "hsweep/kernel.h"
+#include "hsweep/table.h"
+
+int hs_cmd_status(int argc, char **argv)
+{
+    const char *file = NULL;
+    int all = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--all") == 0)
+            all = 1;
+        else if (argv[i][0] == '-')
+            return hs_cli_usage("status", "unknown option '%s'", argv[i]);
+        else
+            file = argv[i];
+    }
+    if (!file)
+        return hs_cli_usage("status", "needs a results file");
+    char **names;
+    size_t n;
+    hs_err e;
+    if (hs_table_list(file, &names, &n, &e) != 0)
+        return hs_cli_fail(&e);
+    int rc = 0;
+    size_t remaining_all = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        hs_table t;
+        if (hs_table_read(file, names[i], &t, &e) != 0) {
+            rc = hs_cli_fail(&e);
+            break;
+        }
+        int sc = hs_table_col(&t, "status"), dc = hs_table_col(&t, "detail");
+        size_t count[HS_ST_COUNT + 1] = {0};
+        for (size_t r = 0; r < t.n_rows; r++) {
+            int s = (int)hs_table_num(&t, r, sc);
+            count[s >= 0 && s < HS_ST_COUNT ? s : HS_ST_COUNT]++;
+        }
+        printf("sweep %s (kernel %s): %zu tasks, %zu done, %zu remaining\n", t.sweep, t.kernel,
+               t.n_rows, t.n_rows - count[0], count[0]);
+        remaining_all += count[0];
+        for (int s = 0; s < HS_ST_COUNT; s++)
+            if (count[s])
+                printf("  %-10s %zu\n", hs_status_name(s), count[s]);
+        size_t shown = 0, bad = 0;
+        for (size_t r = 0; r < t.n_rows; r++) {
+            int s = (int)hs_table_num(&t, r, sc);
+            if (s == HS_ST_PENDING || s == HS_ST_OK)
+                continue;
+            bad++;
+            if (!all && shown >= 20)
+                continue;
+            if (shown++ == 0)
+                printf("  not ok:\n");
+            char buf[512];
+            printf("    task %s %-9s", hs_table_text(&t, r, hs_table_col(&t, "task_id"), buf, sizeof buf),
+                   hs_status_name(s));
+            for (size_t a = 0; a < t.n_axes; a++) {
+                int c = hs_table_col(&t, t.axes[a]);
+                if (c >= 0)
+                    printf(" %s=%s", t.axes[a], hs_table_text(&t, r, c, buf, sizeof buf));
+            }
+            if (dc >= 0 && *hs_table_text(&t, r, dc, buf, sizeof buf))
+                printf("  (%s)", buf);
+            printf("\n");
+        }
+        if (bad > shown)
+            printf("    ... %zu more (--all lists every one)\n", bad - shown);
+        hs_table_free(&t);
+    }
+    if (rc == 0 && remaining_all)
+        printf("%zu task(s) remain: hsweep run --resume SWEEP.cfg -o %s\n", remaining_all, file);
+    hs_table_list_free(names, n);
+    return rc;
+}

@@ -1,0 +1,216 @@
+/* hsweep task: one task in this process, result as one JSON line. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cblas.h>
+
+#include "cli.h"
+#include "hsweep/config.h"
+#include "hsweep/store.h"
+
+static void print_result(const hs_kernel *k, const hs_value *v, int64_t seed, uint64_t rng_seed,
+                         const hs_out *out, double wall, const char *sweep, long long id)
+{
+    FILE *o = stdout;
+    fprintf(o, "{\"kernel\":");
+    hs_json_str(o, k->name);
+    if (sweep) {
+        fprintf(o, ",\"sweep\":");
+        hs_json_str(o, sweep);
+        fprintf(o, ",\"task_id\":%lld", id);
+    }
+    fprintf(o, ",\"seed\":%lld,\"rng_seed\":%llu,\"status\":", (long long)seed,
+            (unsigned long long)rng_seed);
+    hs_json_str(o, hs_status_name(out->status));
+    fprintf(o, ",\"detail\":");
+    hs_json_str(o, out->detail);
+    fprintf(o, ",\"wall_s\":");
+    hs_json_num(o, wall);
+    fprintf(o, ",\"params\":{");
+    for (size_t i = 0; i < k->n_params; i++) {
+        fprintf(o, "%s", i ? "," : "");
+        hs_json_str(o, k->params[i].name);
+        fputc(':', o);
+        switch (k->params[i].type) {
+        case HS_T_INT:
+            fprintf(o, "%lld", (long long)v[i].i);
+            break;
+        case HS_T_REAL:
+            hs_json_num(o, v[i].r);
+            break;
+        case HS_T_BOOL:
+            fprintf(o, "%s", v[i].b ? "true" : "false");
+            break;
+        case HS_T_STRING:
+            hs_json_str(o, v[i].s);
+            break;
+        }
+    }
+    fprintf(o, "},\"metrics\":{");
+    for (size_t i = 0; i < k->n_metrics; i++) {
+        fprintf(o, "%s", i ? "," : "");
+        hs_json_str(o, k->metrics[i].name);
+        fputc(':', o);
+        hs_json_num(o, out->metrics[i]);
+    }
+    fprintf(o, "},\"traces\":{");
+    for (size_t i = 0; i < k->n_traces; i++) {
+        fprintf(o, "%s", i ? "," : "");
+        hs_json_str(o, k->traces[i].name);
+        fprintf(o, ":[");
+        size_t n = out->trace[i] ? out->trace_len[i] : 0;
+        for (size_t j = 0; j < n; j++) {
+            fprintf(o, "%s", j ? "," : "");
+            hs_json_num(o, out->trace[i][j]);
+        }
+        fputc(']', o);
+    }
+    fprintf(o, "}}\n");
+}
+
+static int run_one(const hs_kernel *k, hs_value *v, int64_t seed, const char *sweep, long long id)
+{
+    hs_params p = {k, v};
+    uint64_t rng_seed = hs_task_rng_seed(k, seed, v);
+    hs_ctx ctx = {.seed = rng_seed, .gang_size = 1};
+    hs_out out;
+    hs_err e;
+    if (hs_out_init(&out, k, &p, &e) != 0)
+        return hs_cli_fail(&e);
+    double t0 = hs_now_mono();
+    hs_task_run(k, &p, &ctx, &out);
+    print_result(k, v, seed, rng_seed, &out, hs_now_mono() - t0, sweep, id);
+    hs_out_free(&out);
+    return 0;
+}
+
+static int from_file(const char *file, const char *sweep, const char *idtext)
+{
+    char *end;
+    long long id = strtoll(idtext, &end, 10);
+    if (*end || id < 0)
+        return hs_cli_usage("task", "--id needs a task id >= 0, got '%s'", idtext);
+    hs_err e;
+    char *text = NULL, *cpath = NULL;
+    if (hs_store_read_root_attr(file, "config_text", &text, &e) != 0)
+        return hs_cli_fail(&e);
+    if (hs_store_read_root_attr(file, "config_path", &cpath, &e) != 0) {
+        free(text);
+        return hs_cli_fail(&e);
+    }
+    hs_sweepset *set;
+    hs_load_opts lo = {.max_tasks = UINT64_MAX, .skip_checks = 1};
+    int rc = hs_sweepset_parse(cpath, text, &lo, &set, &e);
+    free(text);
+    free(cpath);
+    if (rc)
+        return hs_cli_fail(&e);
+    int si = 0;
+    if (sweep) {
+        si = hs_sweepset_find(set, sweep);
+        if (si < 0) {
+            hs_sweepset_free(&set);
+            fprintf(stderr, "hsweep: %s: has no sweep '%s'\n", file, sweep);
+            return 2;
+        }
+    } else if (set->n_sweeps > 1) {
+        hs_sweepset_free(&set);
+        fprintf(stderr, "hsweep: %s: holds several sweeps; choose one with --sweep\n", file);
+        return 2;
+    }
+    const hs_sweep *s = &set->sweeps[si];
+    if ((uint64_t)id >= s->n_tasks) {
+        fprintf(stderr, "hsweep: %s: sweep '%s' has tasks 0..%llu, not %lld\n", file, s->name,
+                (unsigned long long)s->n_tasks - 1, id);
+        hs_sweepset_free(&set);
+        return 2;
+    }
+    hs_value *v = calloc(s->kernel->n_params + 1, sizeof *v);
+    int64_t seed;
+    uint64_t rs;
+    hs_sweep_task(s, (uint64_t)id, v, &seed, &rs);
+    rc = run_one(s->kernel, v, seed, s->name, id);
+    free(v);
+    hs_sweepset_free(&set);
+    return rc;
+}
+
+int hs_cmd_task(int argc, char **argv)
+{
+    openblas_set_num_threads(1);
+    const char *from = NULL, *id = NULL, *sweep = NULL, *kname = NULL;
+    long long seed = 0;
+    int first_kv = argc;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--from") == 0 && i + 1 < argc)
+            from = argv[++i];
+        else if (strcmp(argv[i], "--id") == 0 && i + 1 < argc)
+            id = argv[++i];
+        else if (strcmp(argv[i], "--sweep") == 0 && i + 1 < argc)
+            sweep = argv[++i];
+        else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
+            seed = strtoll(argv[++i], NULL, 10);
+        else if (argv[i][0] == '-' && argv[i][1] == '-')
+            return hs_cli_usage("task", "unknown option or missing value: '%s'", argv[i]);
+        else if (!kname && !strchr(argv[i], '='))
+            kname = argv[i];
+        else if (first_kv == argc)
+            first_kv = i;
+    }
+    if (from) {
+        if (!id || kname)
+            return hs_cli_usage("task", "--from FILE needs --id N and no kernel name");
+        return from_file(from, sweep, id);
+    }
+    if (!kname)
+        return hs_cli_usage("task", "needs a kernel name (hsweep kernels lists them) or --from FILE");
+    const hs_kernel *k = hs_kernel_find(kname);
+    if (!k) {
+        fprintf(stderr, "hsweep: unknown kernel '%s' (hsweep kernels lists them)\n", kname);
+        return 2;
+    }
+    hs_params p;
+    hs_err e;
+    if (hs_params_init_defaults(&p, k, &e) != 0)
+        return hs_cli_fail(&e);
+    unsigned char *given = calloc(k->n_params + 1, 1);
+    int rc = 0;
+    for (int i = first_kv; i < argc && rc == 0; i++) {
+        if (argv[i][0] == '-' && argv[i][1] == '-') {
+            i++; /* an option and its value, handled above */
+            continue;
+        }
+        char *eq = strchr(argv[i], '=');
+        if (!eq) {
+            rc = hs_cli_usage("task", "expected key=value, got '%s'", argv[i]);
+            break;
+        }
+        *eq = 0;
+        int pi = hs_kernel_param_index(k, argv[i]);
+        if (pi < 0) {
+            rc = hs_cli_usage("task", "kernel %s has no parameter '%s'", k->name, argv[i]);
+            break;
+        }
+        if (hs_value_parse(&k->params[pi], eq + 1, &p.v[pi], &e) != 0 ||
+            hs_value_check(&k->params[pi], &p.v[pi], &e) != 0) {
+            rc = hs_cli_fail(&e);
+            break;
+        }
+        given[pi] = 1;
+    }
+    for (size_t i = 0; rc == 0 && i < k->n_params; i++)
+        if (!k->params[i].def && !given[i])
+            rc = hs_cli_usage("task", "kernel %s needs %s=...", k->name, k->params[i].name);
+    if (rc == 0 && k->check) {
+        char msg[512] = "";
+        const char *key = NULL;
+        if (k->check(&p, msg, sizeof msg, &key) != 0)
+            rc = hs_cli_usage("task", "key '%s': %s", key ? key : "?", msg);
+    }
+    if (rc == 0)
+        rc = run_one(k, p.v, seed, NULL, -1);
+    free(given);
+    hs_params_free(&p);
+    return rc;
+}

@@ -1,0 +1,94 @@
+/* hsweep: a distributed MPI parameter-sweep runner. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "hs_version.h"
+
+static const char usage[] =
+    "usage: hsweep COMMAND [ARGS]\n"
+    "\n"
+    "  run SWEEP.cfg [-o FILE] [--resume [--force]] [--overwrite] [--max-tasks N]\n"
+    "                [--log-every SECONDS] [--quiet]\n"
+    "      Run the sweep file's tasks; under `mpiexec -n N` rank 0 coordinates.\n"
+    "  plan SWEEP.cfg [--rows N] [--max-tasks N]\n"
+    "      Validate and expand without running: tasks, axes, first rows, cost.\n"
+    "  status FILE [--all]\n"
+    "      Counts by status per sweep, and the tasks that did not end ok.\n"
+    "  kernels [NAME]\n"
+    "      The registered kernels; with NAME its parameter and output schema.\n"
+    "  task KERNEL [key=value ...] [--seed N]\n"
+    "  task --from FILE --id N [--sweep NAME]\n"
+    "      Run one task in this process (no MPI) and print its result as JSON.\n"
+    "  collate FILE [--sweep S] [--rows AXIS] [--cols AXIS] --metric M\n"
+    "               [--agg mean|median|min|max|std|count] [--format md|csv]\n"
+    "      Pivot a metric by one or two axes, aggregated over the rest.\n"
+    "\n"
+    "Exit codes: 0 done, 1 runtime error, 2 bad input or usage, 3 stopped by a\n"
+    "signal (the results file is intact and resumable).\n";
+
+int hs_cli_fail(const hs_err *e)
+{
+    fprintf(stderr, "hsweep: %s\n", e->msg);
+    return hs_err_exit_code(e->code);
+}
+
+int hs_cli_usage(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "hsweep %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n(see hsweep --help)\n");
+    va_end(ap);
+    return 2;
+}
+
+void hs_json_str(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(out, "\\%c", *p);
+        else if (*p == '\n')
+            fputs("\\n", out);
+        else if (*p < 0x20)
+            fprintf(out, "\\u%04x", *p);
+        else
+            fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
+void hs_json_num(FILE *out, double x)
+{
+    if (isfinite(x))
+        fprintf(out, "%.17g", x);
+    else
+        fputs("null", out);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("hsweep %s (%s)\n", HS_VERSION, HS_GIT_COMMIT);
+        return 0;
+    }
+    static const struct {
+        const char *name;
+        int (*fn)(int, char **);
+    } cmds[] = {{"run", hs_cmd_run},         {"plan", hs_cmd_plan},   {"status", hs_cmd_status},
+                {"kernels", hs_cmd_kernels}, {"task", hs_cmd_task},   {"collate", hs_cmd_collate}};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        if (strcmp(argv[1], cmds[i].name) == 0)
+            return cmds[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "hsweep: unknown command '%s'\n\n%s", argv[1], usage);
+    return 2;
+}

@@ -1,0 +1,1048 @@
+/*
+ * Sweep-file parsing and validation.  The whole file is checked before
+ * anything runs; the first problem found is reported as
+ *   FILE:LINE: sweep 'NAME': key 'KEY': what is wrong
+ */
+#include <errno.h>
+#include <libconfig.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hsweep/config.h"
+#include "hsweep/rng.h"
+
+typedef struct pctx {
+    const char *path;
+    const char *sweep;  /* current sweep name, or NULL */
+    hs_err *e;
+} pctx;
+
+static int perr(pctx *c, int line, const char *key, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+static int perr(pctx *c, int line, const char *key, const char *fmt, ...)
+{
+    char what[700];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    char where[300] = "";
+    if (c->sweep && key)
+        snprintf(where, sizeof where, "sweep '%s': key '%s': ", c->sweep, key);
+    else if (c->sweep)
+        snprintf(where, sizeof where, "sweep '%s': ", c->sweep);
+    else if (key)
+        snprintf(where, sizeof where, "key '%s': ", key);
+    return HS_FAIL(c->e, HS_EINPUT, "%s:%d: %s%s", c->path, line, where, what);
+}
+
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return 99;
+    size_t d[65][65];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            size_t sub = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            size_t del = d[i - 1][j] + 1, ins = d[i][j - 1] + 1;
+            d[i][j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+    return d[la][lb];
+}
+
+/* " (did you mean 'x'?)" for the closest of names within distance 2, else "". */
+static void suggest(const char *key, const char *const *names, size_t n, char *buf, size_t cap)
+{
+    size_t best = 3;
+    const char *pick = NULL;
+    for (size_t i = 0; i < n; i++) {
+        size_t d = edit_distance(key, names[i]);
+        if (d < best) {
+            best = d;
+            pick = names[i];
+        }
+    }
+    if (pick)
+        snprintf(buf, cap, " (did you mean '%s'?)", pick);
+    else
+        buf[0] = 0;
+}
+
+static void suggest_param(const hs_kernel *k, const char *key, char *buf, size_t cap)
+{
+    const char *names[256];
+    size_t n = k->n_params < 256 ? k->n_params : 256;
+    for (size_t i = 0; i < n; i++)
+        names[i] = k->params[i].name;
+    suggest(key, names, n, buf, cap);
+}
+
+static const char *type_word(hs_type t)
+{
+    switch (t) {
+    case HS_T_INT:
+        return "an integer";
+    case HS_T_REAL:
+        return "a number";
+    case HS_T_BOOL:
+        return "true or false";
+    case HS_T_STRING:
+        return "a string";
+    }
+    return "?";
+}
+
+/* Convert one scalar setting to spec's type and check its range. */
+static int scalar_value(pctx *c, const hs_param_spec *spec, config_setting_t *s, hs_value *out)
+{
+    int line = config_setting_source_line(s);
+    int t = config_setting_type(s);
+    switch (spec->type) {
+    case HS_T_INT:
+        if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)
+            out->i = config_setting_get_int64(s);
+        else
+            return perr(c, line, spec->name, "expected an integer");
+        break;
+    case HS_T_REAL:
+        if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)
+            out->r = (double)config_setting_get_int64(s);
+        else if (t == CONFIG_TYPE_FLOAT)
+            out->r = config_setting_get_float(s);
+        else
+            return perr(c, line, spec->name, "expected a number");
+        break;
+    case HS_T_BOOL:
+        if (t != CONFIG_TYPE_BOOL)
+            return perr(c, line, spec->name, "expected true or false");
+        out->b = config_setting_get_bool(s);
+        break;
+    case HS_T_STRING:
+        if (t != CONFIG_TYPE_STRING)
+            return perr(c, line, spec->name, "expected a string");
+        out->s = config_setting_get_string(s);
+        break;
+    }
+    hs_err ve;
+    if (hs_value_check(spec, out, &ve) != 0) {
+        /* ve.msg starts with "key 'NAME': "; keep only what follows. */
+        const char *m = strstr(ve.msg, "': ");
+        return perr(c, line, spec->name, "%s", m ? m + 3 : ve.msg);
+    }
+    return 0;
+}
+
+static int is_scalar_type(int t)
+{
+    return t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64 || t == CONFIG_TYPE_FLOAT ||
+           t == CONFIG_TYPE_STRING || t == CONFIG_TYPE_BOOL;
+}
+
+static int values_equal(hs_type t, const hs_value *a, const hs_value *b)
+{
+    switch (t) {
+    case HS_T_INT:
+        return a->i == b->i;
+    case HS_T_REAL:
+        return a->r == b->r;
+    case HS_T_BOOL:
+        return a->b == b->b;
+    case HS_T_STRING:
+        return strcmp(a->s, b->s) == 0;
+    }
+    return 0;
+}
+
+/* A range group { from; to; num; scale } for a numeric parameter. */
+static int range_values(pctx *c, const hs_param_spec *spec, config_setting_t *g, hs_value **vals,
+                        size_t *n)
+{
+    int line = config_setting_source_line(g);
+    if (spec->type != HS_T_INT && spec->type != HS_T_REAL)
+        return perr(c, line, spec->name, "a range {from; to; num} needs a numeric parameter");
+    double from = NAN, to = NAN;
+    long long num = -1;
+    const char *scale = "lin";
+    for (int i = 0; i < config_setting_length(g); i++) {
+        config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+        const char *nm = config_setting_name(m);
+        int t = config_setting_type(m);
+        int ml = config_setting_source_line(m);
+        int num_t = t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64 || t == CONFIG_TYPE_FLOAT;
+        if (strcmp(nm, "from") == 0 || strcmp(nm, "to") == 0) {
+            if (!num_t)
+                return perr(c, ml, spec->name, "range '%s' must be a number", nm);
+            double x = t == CONFIG_TYPE_FLOAT ? config_setting_get_float(m)
+                                              : (double)config_setting_get_int64(m);
+            *(nm[0] == 'f' ? &from : &to) = x;
+        } else if (strcmp(nm, "num") == 0) {
+            if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
+                return perr(c, ml, spec->name, "range 'num' must be an integer");
+            num = config_setting_get_int64(m);
+        } else if (strcmp(nm, "scale") == 0) {
+            if (t != CONFIG_TYPE_STRING)
+                return perr(c, ml, spec->name, "range 'scale' must be \"lin\" or \"log\"");
+            scale = config_setting_get_string(m);
+        } else {
+            const char *names[] = {"from", "to", "num", "scale"};
+            char sg[64];
+            suggest(nm, names, 4, sg, sizeof sg);
+            return perr(c, ml, spec->name, "unknown range key '%s'%s", nm, sg);
+        }
+    }
+    if (isnan(from) || isnan(to) || num < 0)
+        return perr(c, line, spec->name, "a range needs from, to and num");
+    if (num < 1 || num > 100000000)
+        return perr(c, line, spec->name, "range num must be in [1, 1e8], got %lld", num);
+    int lg;
+    if (strcmp(scale, "lin") == 0)
+        lg = 0;
+    else if (strcmp(scale, "log") == 0)
+        lg = 1;
+    else
+        return perr(c, line, spec->name, "range scale must be \"lin\" or \"log\", got \"%s\"", scale);
+    if (lg && !(from > 0 && to > 0))
+        return perr(c, line, spec->name, "a log range needs from > 0 and to > 0");
+    hs_value *v = calloc((size_t)num, sizeof *v);
+    if (!v)
+        return HS_FAIL(c->e, HS_ENOMEM, "out of memory");
+    for (long long i = 0; i < num; i++) {
+        double f = num == 1 ? 0.0 : (double)i / (double)(num - 1);
+        double x = lg ? exp(log(from) + f * (log(to) - log(from))) : from + f * (to - from);
+        if (i == num - 1 && num > 1)
+            x = to;
+        if (i == 0)
+            x = from;
+        if (spec->type == HS_T_INT)
+            v[i].i = llround(x);
+        else
+            v[i].r = x;
+        hs_err ve;
+        if (hs_value_check(spec, &v[i], &ve) != 0) {
+            free(v);
+            const char *m = strstr(ve.msg, "': ");
+            return perr(c, line, spec->name, "range value %s", m ? m + 3 : ve.msg);
+        }
+        if (i > 0 && values_equal(spec->type, &v[i], &v[i - 1])) {
+            free(v);
+            return perr(c, line, spec->name,
+                        "range gives the value %lld twice after rounding to integers",
+                        (long long)v[i].i);
+        }
+    }
+    *vals = v;
+    *n = (size_t)num;
+    return 0;
+}
+
+/* Values of an axis: a list/array of scalars, or a range group. */
+static int axis_values(pctx *c, const hs_param_spec *spec, config_setting_t *s, hs_value **vals,
+                       size_t *n)
+{
+    int t = config_setting_type(s);
+    int line = config_setting_source_line(s);
+    if (t == CONFIG_TYPE_GROUP)
+        return range_values(c, spec, s, vals, n);
+    if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST)
+        return perr(c, line, spec->name,
+                    "an axis needs a list of values [a, b, ...] or a range {from; to; num}");
+    int len = config_setting_length(s);
+    if (len < 1)
+        return perr(c, line, spec->name, "an axis needs at least one value");
+    hs_value *v = calloc((size_t)len, sizeof *v);
+    if (!v)
+        return HS_FAIL(c->e, HS_ENOMEM, "out of memory");
+    for (int i = 0; i < len; i++) {
+        config_setting_t *el = config_setting_get_elem(s, (unsigned)i);
+        if (!is_scalar_type(config_setting_type(el))) {
+            free(v);
+            return perr(c, config_setting_source_line(el), spec->name,
+                        "axis values must be %s", type_word(spec->type));
+        }
+        if (scalar_value(c, spec, el, &v[i]) != 0) {
+            free(v);
+            return c->e->code;
+        }
+        for (int j = 0; j < i; j++)
+            if (values_equal(spec->type, &v[i], &v[j])) {
+                free(v);
+                return perr(c, config_setting_source_line(el), spec->name,
+                            "value number %d repeats value number %d", i + 1, j + 1);
+            }
+    }
+    *vals = v;
+    *n = (size_t)len;
+    return 0;
+}
+
+enum { SRC_NONE, SRC_FIXED, SRC_MATRIX, SRC_ZIP, SRC_CASE };
+static const char *const src_names[] = {"default", "fixed", "matrix", "zip", "cases"};
+
+typedef struct sweep_build {
+    hs_sweep *s;
+    int *src;  /* per parameter: SRC_* */
+} sweep_build;
+
+/* Look up parameter `key` of the sweep's kernel; error with a suggestion if unknown. */
+static int param_of(pctx *c, const hs_kernel *k, config_setting_t *m, int *idx)
+{
+    const char *key = config_setting_name(m);
+    *idx = hs_kernel_param_index(k, key);
+    if (*idx >= 0)
+        return 0;
+    char sg[128];
+    suggest_param(k, key, sg, sizeof sg);
+    return perr(c, config_setting_source_line(m), key, "unknown parameter of kernel '%s'%s", k->name,
+                sg);
+}
+
+static int claim(pctx *c, sweep_build *b, int idx, int where, config_setting_t *m)
+{
+    const char *key = config_setting_name(m);
+    int line = config_setting_source_line(m);
+    if (b->src[idx] != SRC_NONE && !(where == SRC_CASE && b->src[idx] == SRC_CASE))
+        return perr(c, line, key, "given twice: in %s here and in %s at line %d", src_names[where],
+                    src_names[b->src[idx]], b->s->set_line[idx]);
+    if (b->src[idx] == SRC_NONE)
+        b->s->set_line[idx] = line;
+    b->src[idx] = where;
+    return 0;
+}
+
+static int parse_fixed(pctx *c, sweep_build *b, config_setting_t *g)
+{
+    const hs_kernel *k = b->s->kernel;
+    if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+        return perr(c, config_setting_source_line(g), "fixed", "expected a group { key = value; ... }");
+    for (int i = 0; i < config_setting_length(g); i++) {
+        config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+        int idx;
+        HS_CALL(param_of(c, k, m, &idx));
+        HS_CALL(claim(c, b, idx, SRC_FIXED, m));
+        if (!is_scalar_type(config_setting_type(m)))
+            return perr(c, config_setting_source_line(m), config_setting_name(m),
+                        "a fixed value must be %s (lists belong in matrix or zip)",
+                        type_word(k->params[idx].type));
+        HS_CALL(scalar_value(c, &k->params[idx], m, &b->s->base[idx]));
+    }
+    return 0;
+}
+
+static int push_axis(pctx *c, hs_sweep *s, hs_axis *a)
+{
+    if (s->n_axes >= HS_MAX_AXES)
+        return perr(c, a->line, NULL, "more than %d matrix axes and zip groups", HS_MAX_AXES);
+    hs_axis *na = realloc(s->axes, (s->n_axes + 1) * sizeof *na);
+    if (!na)
+        return HS_FAIL(c->e, HS_ENOMEM, "out of memory");
+    s->axes = na;
+    s->axes[s->n_axes++] = *a;
+    return 0;
+}
+
+static int parse_matrix(pctx *c, sweep_build *b, config_setting_t *g)
+{
+    const hs_kernel *k = b->s->kernel;
+    if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+        return perr(c, config_setting_source_line(g), "matrix",
+                    "expected a group { key = [values]; ... }");
+    for (int i = 0; i < config_setting_length(g); i++) {
+        config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+        int idx;
+        HS_CALL(param_of(c, k, m, &idx));
+        HS_CALL(claim(c, b, idx, SRC_MATRIX, m));
+        hs_axis a = {.n_params = 1, .line = config_setting_source_line(m)};
+        a.param = malloc(sizeof *a.param);
+        if (!a.param)
+            return HS_FAIL(c->e, HS_ENOMEM, "out of memory");
+        a.param[0] = idx;
+        if (axis_values(c, &k->params[idx], m, &a.values, &a.n) != 0 || push_axis(c, b->s, &a) != 0) {
+            free(a.param);
+            free(a.values);
+            return c->e->code;
+        }
+    }
+    return 0;
+}
+
+static int parse_zip_group(pctx *c, sweep_build *b, config_setting_t *g)
+{
+    const hs_kernel *k = b->s->kernel;
+    int line = config_setting_source_line(g);
+    int np = config_setting_length(g);
+    if (np < 1)
+        return perr(c, line, "zip", "a zip group needs at least one list");
+    hs_axis a = {.line = line, .is_zip = 1};
+    a.param = calloc((size_t)np, sizeof *a.param);
+    hs_value **cols = calloc((size_t)np, sizeof *cols);
+    int rc = 0;
+    if (!a.param || !cols)
+        rc = HS_FAIL(c->e, HS_ENOMEM, "out of memory");
+    const char *first_key = NULL;
+    for (int i = 0; i < np && rc == 0; i++) {
+        config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+        int idx;
+        size_t n = 0;
+        if ((rc = param_of(c, k, m, &idx)) || (rc = claim(c, b, idx, SRC_ZIP, m)) ||
+            (rc = axis_values(c, &k->params[idx], m, &cols[i], &n)))
+            break;
+        a.param[i] = idx;
+        a.n_params++;
+        if (i == 0) {
+            a.n = n;
+            first_key = config_setting_name(m);
+        } else if (n != a.n) {
+            rc = perr(c, config_setting_source_line(m), config_setting_name(m),
+                      "zip lists of unequal length: '%s' has %zu values, '%s' has %zu",
+                      config_setting_name(m), n, first_key, a.n);
+        }
+    }
+    if (rc == 0) {
+        a.values = calloc(a.n * a.n_params, sizeof *a.values);
+        if (!a.values)
+            rc = HS_FAIL(c->e, HS_ENOMEM, "out of memory");
+        for (size_t j = 0; rc == 0 && j < a.n; j++)
+            for (size_t p = 0; p < a.n_params; p++)
+                a.values[j * a.n_params + p] = cols[p][j];
+        if (rc == 0)
+            rc = push_axis(c, b->s, &a);
+    }
+    for (int i = 0; i < np && cols; i++)
+        free(cols[i]);
+    free(cols);
+    if (rc) {
+        free(a.param);
+        free(a.values);
+    }
+    return rc;
+}
+
+static int parse_zip(pctx *c, sweep_build *b, config_setting_t *z)
+{
+    int t = config_setting_type(z);
+    if (t == CONFIG_TYPE_GROUP)
+        return parse_zip_group(c, b, z);
+    if (t != CONFIG_TYPE_LIST)
+        return perr(c, config_setting_source_line(z), "zip",
+                    "expected a group { a = [...]; b = [...]; } or a list of such groups");
+    for (int i = 0; i < config_setting_length(z); i++) {
+        config_setting_t *g = config_setting_get_elem(z, (unsigned)i);
+        if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+            return perr(c, config_setting_source_line(g), "zip", "each zip entry must be a group");
+        HS_CALL(parse_zip_group(c, b, g));
+    }
+    return 0;
+}
+
+static int parse_cases(pctx *c, sweep_build *b, config_setting_t *l)
+{
+    hs_sweep *s = b->s;
+    const hs_kernel *k = s->kernel;
+    int line = config_setting_source_line(l);
+    if (config_setting_type(l) != CONFIG_TYPE_LIST)
+        return perr(c, line, "cases", "expected a list of groups ( { ... }, { ... } )");
+    int n = config_setting_length(l);
+    if (n < 1)
+        return perr(c, line, "cases", "needs at least one case");
+    s->n_cases = (size_t)n;
+    s->cases = calloc((size_t)n * k->n_params + 1, sizeof *s->cases);
+    s->case_set = calloc((size_t)n * k->n_params + 1, 1);
+    if (!s->cases || !s->case_set)
+        return HS_FAIL(c->e, HS_ENOMEM, "out of memory");
+    for (int i = 0; i < n; i++) {
+        config_setting_t *g = config_setting_get_elem(l, (unsigned)i);
+        if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+            return perr(c, config_setting_source_line(g), "cases", "case %d is not a group", i + 1);
+        for (int j = 0; j < config_setting_length(g); j++) {
+            config_setting_t *m = config_setting_get_elem(g, (unsigned)j);
+            int idx;
+            HS_CALL(param_of(c, k, m, &idx));
+            HS_CALL(claim(c, b, idx, SRC_CASE, m));
+            if (!is_scalar_type(config_setting_type(m)))
+                return perr(c, config_setting_source_line(m), config_setting_name(m),
+                            "a case value must be %s", type_word(k->params[idx].type));
+            HS_CALL(scalar_value(c, &k->params[idx], m, &s->cases[(size_t)i * k->n_params + idx]));
+            s->case_set[(size_t)i * k->n_params + idx] = 1;
+        }
+    }
+    return 0;
+}
+
+static int parse_seeds(pctx *c, hs_sweep *s, config_setting_t *m)
+{
+    int t = config_setting_type(m);
+    int line = config_setting_source_line(m);
+    if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) {
+        s->n_seeds = 1;
+        s->seeds = malloc(sizeof *s->seeds);
+        if (!s->seeds)
+            return HS_FAIL(c->e, HS_ENOMEM, "out of memory");
+        s->seeds[0] = config_setting_get_int64(m);
+        return 0;
+    }
+    if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST)
+        return perr(c, line, "seeds", "expected a list of integers [1, 2, 3]");
+    int n = config_setting_length(m);
+    if (n < 1)
+        return perr(c, line, "seeds", "needs at least one seed");
+    s->seeds = calloc((size_t)n, sizeof *s->seeds);
+    if (!s->seeds)
+        return HS_FAIL(c->e, HS_ENOMEM, "out of memory");
+    for (int i = 0; i < n; i++) {
+        config_setting_t *el = config_setting_get_elem(m, (unsigned)i);
+        int et = config_setting_type(el);
+        if (et != CONFIG_TYPE_INT && et != CONFIG_TYPE_INT64)
+            return perr(c, config_setting_source_line(el), "seeds", "seeds must be integers");
+        s->seeds[i] = config_setting_get_int64(el);
+        for (int j = 0; j < i; j++)
+            if (s->seeds[j] == s->seeds[i])
+                return perr(c, config_setting_source_line(el), "seeds", "seed %lld is repeated",
+                            (long long)s->seeds[i]);
+    }
+    s->n_seeds = (size_t)n;
+    return 0;
+}
+
+static int parse_expect(pctx *c, hs_sweep *s, config_setting_t *l)
+{
+    int line = config_setting_source_line(l);
+    if (config_setting_type(l) != CONFIG_TYPE_LIST)
+        return perr(c, line, "expect", "expected a list of rules ( { when; metric; op; value; } )");
+    int n = config_setting_length(l);
+    s->rules = calloc((size_t)n + 1, sizeof *s->rules);
+    if (!s->rules)
+        return HS_FAIL(c->e, HS_ENOMEM, "out of memory");
+    for (int i = 0; i < n; i++) {
+        config_setting_t *g = config_setting_get_elem(l, (unsigned)i);
+        int gl = config_setting_source_line(g);
+        if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+            return perr(c, gl, "expect", "rule %d is not a group", i + 1);
+        hs_rule *r = &s->rules[s->n_rules++];
+        r->line = gl;
+        r->op = -1;
+        r->value = NAN;
+        for (int j = 0; j < config_setting_length(g); j++) {
+            config_setting_t *m = config_setting_get_elem(g, (unsigned)j);
+            const char *nm = config_setting_name(m);
+            int ml = config_setting_source_line(m), t = config_setting_type(m);
+            if (strcmp(nm, "when") == 0 && t == CONFIG_TYPE_STRING) {
+                r->when_text = strdup(config_setting_get_string(m));
+                hs_err fe;
+                if (!r->when_text || hs_filter_parse(s->kernel, r->when_text, &r->when, &fe) != 0)
+                    return perr(c, ml, "expect.when", "%s", r->when_text ? fe.msg : "out of memory");
+            } else if (strcmp(nm, "metric") == 0 && t == CONFIG_TYPE_STRING) {
+                const char *mn = config_setting_get_string(m);
+                if (hs_kernel_metric_index(s->kernel, mn) < 0 && strcmp(mn, "wall_s") != 0 &&
+                    strcmp(mn, "frac_ok") != 0)
+                    return perr(c, ml, "expect.metric", "'%s' is not a metric of kernel '%s'", mn,
+                                s->kernel->name);
+                r->metric = strdup(mn);
+            } else if (strcmp(nm, "op") == 0 && t == CONFIG_TYPE_STRING) {
+                r->op = hs_op_parse(config_setting_get_string(m));
+                if (r->op < 0)
+                    return perr(c, ml, "expect.op", "op must be one of < <= > >= = !=");
+            } else if (strcmp(nm, "value") == 0 &&
+                       (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64 || t == CONFIG_TYPE_FLOAT)) {
+                r->value = t == CONFIG_TYPE_FLOAT ? config_setting_get_float(m)
+                                                  : (double)config_setting_get_int64(m);
+            } else {
+                return perr(c, ml, nm,
+                            "an expect rule has when (string), metric (string), op (string) and "
+                            "value (number)");
+            }
+        }
+        if (!r->metric || r->op < 0 || isnan(r->value))
+            return perr(c, gl, "expect", "rule %d needs metric, op and value", i + 1);
+    }
+    return 0;
+}
+
+static const char *const sweep_keys[] = {"name",  "kernel", "fixed",  "matrix", "zip",
+                                         "cases", "seeds",  "expect", "ranks_per_task",
+                                         "description"};
+#define N_SWEEP_KEYS (sizeof sweep_keys / sizeof sweep_keys[0])
+
+static int name_valid(const char *n)
+{
+    if (!*n || strlen(n) > 200)
+        return 0;
+    for (const char *p = n; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '_' || *p == '-' || *p == '.'))
+            return 0;
+    return n[0] != '.';
+}
+
+static int finish_sweep(pctx *c, sweep_build *b, const hs_load_opts *o, uint64_t *total)
+{
+    hs_sweep *s = b->s;
+    const hs_kernel *k = s->kernel;
+    /* Required parameters must be given somewhere, in every case. */
+    for (size_t p = 0; p < k->n_params; p++) {
+        if (k->params[p].def || (b->src[p] != SRC_NONE && b->src[p] != SRC_CASE))
+            continue;
+        for (size_t ci = 0; ci < s->n_cases; ci++)
+            if (!s->case_set || !s->case_set[ci * k->n_params + p])
+                return perr(c, s->line, k->params[p].name, "required parameter of kernel '%s' is not given%s",
+                            k->name, s->case_set ? " (in every case)" : "");
+    }
+    for (size_t p = 0; p < k->n_params; p++)
+        s->varying[p] = (b->src[p] == SRC_MATRIX || b->src[p] == SRC_ZIP ||
+                         (b->src[p] == SRC_CASE && s->n_cases > 1));
+    if (!s->seeds) {
+        s->seeds = calloc(1, sizeof *s->seeds);
+        if (!s->seeds)
+            return HS_FAIL(c->e, HS_ENOMEM, "out of memory");
+        s->n_seeds = 1;
+    }
+    uint64_t max = o && o->max_tasks ? o->max_tasks : HS_DEFAULT_MAX_TASKS;
+    /* Count with overflow checks: refuse before anything is allocated per task. */
+    long double n = (long double)s->n_cases * (long double)s->n_seeds;
+    for (size_t a = 0; a < s->n_axes; a++)
+        n *= (long double)s->axes[a].n;
+    if (n > (long double)max || n + (long double)*total > (long double)max)
+        return perr(c, s->line, NULL,
+                    "expands to %.0Lf tasks (%llu in the file so far), more than the limit of %llu; "
+                    "raise it with max_tasks = N; at the top of the file or --max-tasks N",
+                    n, (unsigned long long)*total, (unsigned long long)max);
+    s->n_tasks = (uint64_t)n;
+    *total += s->n_tasks;
+    /* String widths for the results table. */
+    for (size_t p = 0; p < k->n_params; p++) {
+        if (k->params[p].type != HS_T_STRING)
+            continue;
+        size_t w = s->base[p].s ? strlen(s->base[p].s) : 0;
+        for (size_t ci = 0; s->case_set && ci < s->n_cases; ci++)
+            if (s->case_set[ci * k->n_params + p]) {
+                size_t l = strlen(s->cases[ci * k->n_params + p].s);
+                w = l > w ? l : w;
+            }
+        for (size_t a = 0; a < s->n_axes; a++)
+            for (size_t q = 0; q < s->axes[a].n_params; q++)
+                if (s->axes[a].param[q] == (int)p)
+                    for (size_t j = 0; j < s->axes[a].n; j++) {
+                        size_t l = strlen(s->axes[a].values[j * s->axes[a].n_params + q].s);
+                        w = l > w ? l : w;
+                    }
+        s->str_width[p] = w + 1;
+    }
+    /* The kernel's own cross-parameter checks, on every task. */
+    if (k->check && !(o && o->skip_checks)) {
+        hs_value *v = calloc(k->n_params + 1, sizeof *v);
+        if (!v)
+            return HS_FAIL(c->e, HS_ENOMEM, "out of memory");
+        uint64_t step = s->n_seeds; /* the seed does not change parameters */
+        for (uint64_t id = 0; id < s->n_tasks; id += step) {
+            int64_t seed;
+            uint64_t rs;
+            hs_sweep_task(s, id, v, &seed, &rs);
+            hs_params pr = {k, v};
+            char msg[512] = "";
+            const char *key = NULL;
+            if (k->check(&pr, msg, sizeof msg, &key) != 0) {
+                int pi = key ? hs_kernel_param_index(k, key) : -1;
+                int line = pi >= 0 && s->set_line[pi] ? s->set_line[pi] : s->line;
+                char ctx[256];
+                snprintf(ctx, sizeof ctx, "task %llu: ", (unsigned long long)id);
+                free(v);
+                return perr(c, line, key, "%s%s", s->n_tasks > 1 ? ctx : "", msg);
+            }
+        }
+        free(v);
+    }
+    return 0;
+}
+
+static int parse_sweep(pctx *c, hs_sweepset *set, config_setting_t *g, hs_sweep *s,
+                       const hs_load_opts *o, uint64_t *total)
+{
+    s->line = config_setting_source_line(g);
+    s->ranks_per_task = 1;
+    if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+        return perr(c, s->line, "sweeps", "each sweep must be a group { name = ...; kernel = ...; }");
+    /* Unknown keys first, so a typo is reported as such. */
+    for (int i = 0; i < config_setting_length(g); i++) {
+        config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+        const char *nm = config_setting_name(m);
+        int known = 0;
+        for (size_t j = 0; j < N_SWEEP_KEYS; j++)
+            known |= strcmp(nm, sweep_keys[j]) == 0;
+        if (!known) {
+            char sg[128];
+            suggest(nm, sweep_keys, N_SWEEP_KEYS, sg, sizeof sg);
+            return perr(c, config_setting_source_line(m), nm,
+                        "unknown sweep key%s; parameters go inside fixed, matrix, zip or cases", sg);
+        }
+    }
+    config_setting_t *nm = config_setting_get_member(g, "name");
+    if (!nm || config_setting_type(nm) != CONFIG_TYPE_STRING)
+        return perr(c, nm ? (int)config_setting_source_line(nm) : s->line, "name",
+                    "each sweep needs name = \"...\" (a string)");
+    const char *name = config_setting_get_string(nm);
+    if (!name_valid(name))
+        return perr(c, config_setting_source_line(nm), "name",
+                    "\"%s\" is not a valid sweep name (letters, digits, _ - . only)", name);
+    s->name = strdup(name);
+    if (!s->name)
+        return HS_FAIL(c->e, HS_ENOMEM, "out of memory");
+    for (hs_sweep *p = set->sweeps; p < s; p++)
+        if (strcmp(p->name, name) == 0)
+            return perr(c, config_setting_source_line(nm), "name",
+                        "sweep name \"%s\" is used twice (also at line %d)", name, p->line);
+    c->sweep = s->name;
+    config_setting_t *km = config_setting_get_member(g, "kernel");
+    if (!km || config_setting_type(km) != CONFIG_TYPE_STRING)
+        return perr(c, km ? (int)config_setting_source_line(km) : s->line, "kernel",
+                    "each sweep needs kernel = \"...\" (a string)");
+    const char *kn = config_setting_get_string(km);
+    s->kernel = hs_kernel_find(kn);
+    if (!s->kernel) {
+        char known[1024] = "";
+        const char *names[128];
+        size_t n = 0;
+        for (size_t i = 0; hs_builtin_kernels[i] && n < 128; i++) {
+            names[n++] = hs_builtin_kernels[i]->name;
+            strncat(known, i ? ", " : "", sizeof known - strlen(known) - 1);
+            strncat(known, hs_builtin_kernels[i]->name, sizeof known - strlen(known) - 1);
+        }
+        char sg[128];
+        suggest(kn, names, n, sg, sizeof sg);
+        return perr(c, config_setting_source_line(km), "kernel", "unknown kernel \"%s\"%s; known: %s",
+                    kn, sg, known);
+    }
+    const hs_kernel *k = s->kernel;
+    hs_params defaults;
+    HS_CALL(hs_params_init_defaults(&defaults, k, c->e));
+    s->base = defaults.v;
+    s->set_line = calloc(k->n_params + 1, sizeof *s->set_line);
+    s->varying = calloc(k->n_params + 1, 1);
+    s->str_width = calloc(k->n_params + 1, sizeof *s->str_width);
+    int *src = calloc(k->n_params + 1, sizeof *src);
+    if (!s->set_line || !s->varying || !s->str_width || !src) {
+        free(src);
+        return HS_FAIL(c->e, HS_ENOMEM, "out of memory");
+    }
+    sweep_build b = {s, src};
+    int rc = 0;
+    s->n_cases = 1;
+    for (int i = 0; i < config_setting_length(g) && rc == 0; i++) {
+        config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+        const char *key = config_setting_name(m);
+        int line = config_setting_source_line(m);
+        if (strcmp(key, "fixed") == 0)
+            rc = parse_fixed(c, &b, m);
+        else if (strcmp(key, "matrix") == 0)
+            rc = parse_matrix(c, &b, m);
+        else if (strcmp(key, "zip") == 0)
+            rc = parse_zip(c, &b, m);
+        else if (strcmp(key, "cases") == 0)
+            rc = parse_cases(c, &b, m);
+        else if (strcmp(key, "seeds") == 0)
+            rc = parse_seeds(c, s, m);
+        else if (strcmp(key, "expect") == 0)
+            rc = parse_expect(c, s, m);
+        else if (strcmp(key, "ranks_per_task") == 0) {
+            int t = config_setting_type(m);
+            long long v = (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) ? config_setting_get_int64(m) : -1;
+            if (v < 1 || v > 65536)
+                rc = perr(c, line, key, "expected an integer >= 1");
+            else if (v > 1 && !k->gang)
+                rc = perr(c, line, key, "kernel '%s' runs on one rank only", k->name);
+            s->ranks_per_task = (int)v;
+        } else if (strcmp(key, "description") == 0 && config_setting_type(m) != CONFIG_TYPE_STRING)
+            rc = perr(c, line, key, "expected a string");
+    }
+    if (rc == 0)
+        rc = finish_sweep(c, &b, o, total);
+    free(src);
+    return rc;
+}
+
+static void sweep_free(hs_sweep *s)
+{
+    free(s->name);
+    free(s->base);
+    free(s->set_line);
+    free(s->varying);
+    free(s->cases);
+    free(s->case_set);
+    for (size_t a = 0; a < s->n_axes; a++) {
+        free(s->axes[a].param);
+        free(s->axes[a].values);
+    }
+    free(s->axes);
+    free(s->seeds);
+    free(s->str_width);
+    for (size_t r = 0; r < s->n_rules; r++) {
+        hs_filter_free(&s->rules[r].when);
+        free(s->rules[r].when_text);
+        free(s->rules[r].metric);
+    }
+    free(s->rules);
+}
+
+void hs_sweepset_free(hs_sweepset **sp)
+{
+    hs_sweepset *s = *sp;
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->n_sweeps; i++)
+        sweep_free(&s->sweeps[i]);
+    free(s->sweeps);
+    if (s->cfg) {
+        config_destroy(s->cfg);
+        free(s->cfg);
+    }
+    free(s->path);
+    free(s->text);
+    free(s->output);
+    free(s);
+    *sp = NULL;
+}
+
+static int parse_top(pctx *c, hs_sweepset *set, const hs_load_opts *o)
+{
+    config_setting_t *root = config_root_setting((config_t *)set->cfg);
+    config_setting_t *sweeps = NULL;
+    hs_load_opts opts = o ? *o : (hs_load_opts){0};
+    const char *const top_keys[] = {"output", "sweeps", "max_tasks", "description"};
+    for (int i = 0; i < config_setting_length(root); i++) {
+        config_setting_t *m = config_setting_get_elem(root, (unsigned)i);
+        const char *nm = config_setting_name(m);
+        int line = config_setting_source_line(m), t = config_setting_type(m);
+        if (strcmp(nm, "output") == 0) {
+            if (t != CONFIG_TYPE_STRING || !*config_setting_get_string(m))
+                return perr(c, line, nm, "expected a file path string");
+            set->output = strdup(config_setting_get_string(m));
+        } else if (strcmp(nm, "sweeps") == 0) {
+            sweeps = m;
+        } else if (strcmp(nm, "max_tasks") == 0) {
+            long long v = (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) ? config_setting_get_int64(m) : 0;
+            if (v < 1)
+                return perr(c, line, nm, "expected a positive integer");
+            if (!o || !o->max_tasks)
+                opts.max_tasks = (uint64_t)v;
+        } else if (strcmp(nm, "description") == 0) {
+            if (t != CONFIG_TYPE_STRING)
+                return perr(c, line, nm, "expected a string");
+        } else {
+            char sg[128];
+            suggest(nm, top_keys, 4, sg, sizeof sg);
+            return perr(c, line, nm, "unknown top-level key%s (expected output, sweeps, max_tasks)", sg);
+        }
+    }
+    if (!sweeps)
+        return perr(c, 1, "sweeps", "the file defines no sweeps = ( { ... } );");
+    if (config_setting_type(sweeps) != CONFIG_TYPE_LIST || config_setting_length(sweeps) < 1)
+        return perr(c, config_setting_source_line(sweeps), "sweeps",
+                    "expected a non-empty list of groups ( { ... }, { ... } )");
+    int n = config_setting_length(sweeps);
+    set->sweeps = calloc((size_t)n, sizeof *set->sweeps);
+    if (!set->sweeps)
+        return HS_FAIL(c->e, HS_ENOMEM, "out of memory");
+    uint64_t total = 0;
+    for (int i = 0; i < n; i++) {
+        c->sweep = NULL;
+        set->n_sweeps = (size_t)i + 1;
+        HS_CALL(parse_sweep(c, set, config_setting_get_elem(sweeps, (unsigned)i), &set->sweeps[i],
+                            &opts, &total));
+    }
+    c->sweep = NULL;
+    if (!set->output) {
+        /* Default: results/<file stem>.h5 */
+        const char *base = strrchr(set->path, '/');
+        base = base ? base + 1 : set->path;
+        size_t len = strcspn(base, ".");
+        set->output = malloc(len + 16);
+        if (!set->output)
+            return HS_FAIL(c->e, HS_ENOMEM, "out of memory");
+        snprintf(set->output, len + 16, "results/%.*s.h5", (int)len, base);
+    }
+    return set->output ? 0 : HS_FAIL(c->e, HS_ENOMEM, "out of memory");
+}
+
+int hs_sweepset_parse(const char *path, const char *text, const hs_load_opts *o, hs_sweepset **out,
+                      hs_err *e)
+{
+    *out = NULL;
+    hs_sweepset *set = calloc(1, sizeof *set);
+    if (!set)
+        return HS_FAIL(e, HS_ENOMEM, "out of memory");
+    set->path = strdup(path);
+    set->text = strdup(text);
+    set->cfg = calloc(1, sizeof(config_t));
+    if (!set->path || !set->text || !set->cfg) {
+        hs_sweepset_free(&set);
+        return HS_FAIL(e, HS_ENOMEM, "out of memory");
+    }
+    if (strlen(text) == 0 || strspn(text, " \t\r\n") == strlen(text)) {
+        hs_sweepset_free(&set);
+        return HS_FAIL(e, HS_EINPUT, "%s:1: the file is empty: it defines no sweeps", path);
+    }
+    hs_sha256_hex(text, strlen(text), set->sha256);
+    config_init(set->cfg);
+    if (config_read_string(set->cfg, text) != CONFIG_TRUE) {
+        int rc = HS_FAIL(e, HS_EINPUT, "%s:%d: syntax error: %s", path, config_error_line((config_t *)set->cfg),
+                         config_error_text((config_t *)set->cfg));
+        hs_sweepset_free(&set);
+        return rc;
+    }
+    pctx c = {path, NULL, e};
+    int rc = parse_top(&c, set, o);
+    if (rc) {
+        hs_sweepset_free(&set);
+        return rc;
+    }
+    *out = set;
+    return 0;
+}
+
+int hs_sweepset_load(const char *path, const hs_load_opts *o, hs_sweepset **out, hs_err *e)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return HS_FAIL(e, HS_EINPUT, "%s: cannot open sweep file: %s", path, strerror(errno));
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len + 4096 + 1 > cap) {
+            cap = cap ? 2 * cap : 8192;
+            if (cap > (size_t)64 << 20) {
+                free(buf);
+                fclose(f);
+                return HS_FAIL(e, HS_EINPUT, "%s: sweep file larger than 64 MiB", path);
+            }
+            char *nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return HS_FAIL(e, HS_ENOMEM, "out of memory");
+            }
+            buf = nb;
+        }
+        size_t r = fread(buf + len, 1, 4096, f);
+        len += r;
+        if (r < 4096)
+            break;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        return HS_FAIL(e, HS_EIO, "%s: read error", path);
+    }
+    buf[len] = 0;
+    if (memchr(buf, 0, len)) {
+        free(buf);
+        return HS_FAIL(e, HS_EINPUT, "%s:1: not a text file (contains NUL bytes)", path);
+    }
+    int rc = hs_sweepset_parse(path, buf, o, out, e);
+    free(buf);
+    return rc;
+}
+
+int hs_sweepset_find(const hs_sweepset *s, const char *name)
+{
+    for (size_t i = 0; i < s->n_sweeps; i++)
+        if (strcmp(s->sweeps[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+uint64_t hs_task_rng_seed(const hs_kernel *k, int64_t seed, const hs_value *v)
+{
+    /* FNV-1a over a canonical byte form, then a SplitMix64 finish. */
+    uint64_t h = 0xcbf29ce484222325ULL;
+#define FEED(ptr, n)                                                          \
+    do {                                                                      \
+        const unsigned char *b_ = (const unsigned char *)(ptr);               \
+        for (size_t i_ = 0; i_ < (n); i_++) {                                 \
+            h ^= b_[i_];                                                      \
+            h *= 0x100000001b3ULL;                                            \
+        }                                                                     \
+    } while (0)
+    FEED(k->name, strlen(k->name) + 1);
+    FEED(&seed, sizeof seed);
+    for (size_t p = 0; p < k->n_params; p++) {
+        FEED(k->params[p].name, strlen(k->params[p].name) + 1);
+        switch (k->params[p].type) {
+        case HS_T_INT:
+            FEED(&v[p].i, sizeof v[p].i);
+            break;
+        case HS_T_REAL: {
+            double r = v[p].r == 0.0 ? 0.0 : v[p].r; /* -0 hashes as 0 */
+            FEED(&r, sizeof r);
+            break;
+        }
+        case HS_T_BOOL: {
+            unsigned char bb = (unsigned char)(v[p].b != 0);
+            FEED(&bb, 1);
+            break;
+        }
+        case HS_T_STRING:
+            FEED(v[p].s ? v[p].s : "", strlen(v[p].s ? v[p].s : "") + 1);
+            break;
+        }
+    }
+#undef FEED
+    return hs_mix64(h);
+}
+
+void hs_sweep_task(const hs_sweep *s, uint64_t id, hs_value *v, int64_t *seed, uint64_t *rng_seed)
+{
+    const hs_kernel *k = s->kernel;
+    size_t np = k->n_params;
+    size_t idx[HS_MAX_AXES];
+    uint64_t r = id / s->n_seeds;
+    for (size_t a = s->n_axes; a-- > 0;) {
+        idx[a] = (size_t)(r % s->axes[a].n);
+        r /= s->axes[a].n;
+    }
+    size_t ci = (size_t)r;
+    memcpy(v, s->base, np * sizeof *v);
+    if (s->case_set)
+        for (size_t p = 0; p < np; p++)
+            if (s->case_set[ci * np + p])
+                v[p] = s->cases[ci * np + p];
+    for (size_t a = 0; a < s->n_axes; a++) {
+        const hs_axis *ax = &s->axes[a];
+        for (size_t q = 0; q < ax->n_params; q++)
+            v[ax->param[q]] = ax->values[idx[a] * ax->n_params + q];
+    }
+    *seed = s->seeds[id % s->n_seeds];
+    *rng_seed = hs_task_rng_seed(k, *seed, v);
+}
+
+size_t hs_sweep_axes(const hs_sweep *s, const char **names, size_t cap)
+{
+    size_t n = 0;
+    const hs_kernel *k = s->kernel;
+    if (s->n_cases > 1)
+        for (size_t p = 0; p < k->n_params; p++) {
+            int in_case = 0;
+            for (size_t ci = 0; ci < s->n_cases && s->case_set; ci++)
+                in_case |= s->case_set[ci * k->n_params + p];
+            if (in_case && n < cap)
+                names[n++] = k->params[p].name;
+        }
+    for (size_t a = 0; a < s->n_axes; a++)
+        for (size_t q = 0; q < s->axes[a].n_params; q++)
+            if (n < cap)
+                names[n++] = k->params[s->axes[a].param[q]].name;
+    if (s->n_seeds > 1 && n < cap)
+        names[n++] = "seed";
+    return n;
+}

@@ -1,0 +1,603 @@
+/*
+ * The run: setup on every rank, then rank 0's coordinator loop and the
+ * workers' loops.  Protocol in include/hsweep/sched.h.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hsweep/config.h"
+#include "hsweep/sched.h"
+#include "hsweep/store.h"
+
+static volatile sig_atomic_t stop_requested = 0;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+void hs_sched_install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
+}
+
+static void sleep_ns(long ns)
+{
+    struct timespec ts = {ns / 1000000000L, ns % 1000000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Wait for a request without spinning a core: test, then sleep with backoff. */
+static void lazy_wait(MPI_Request *req, MPI_Status *st)
+{
+    long ns = 2000;
+    for (;;) {
+        int done = 0;
+        MPI_Test(req, &done, st ? st : MPI_STATUS_IGNORE);
+        if (done)
+            return;
+        sleep_ns(ns);
+        ns = ns < 500000 ? 2 * ns : 1000000;
+    }
+}
+
+typedef struct worker {
+    const hs_sweepset *set;
+    hs_store *store;
+    int rank;
+    char host[HS_HOST_LEN];
+    MPI_Comm gang;           /* MPI_COMM_NULL when the gang is this rank alone */
+    int gang_size;
+    int64_t counts[HS_ST_COUNT];
+    hs_value *v;             /* scratch parameter values, max n_params */
+    int io_rc;               /* first store error */
+    hs_err io_err;
+} worker;
+
+static uint64_t make_ref(size_t si, uint64_t id) { return ((uint64_t)si << HS_REF_SHIFT) | id; }
+static size_t ref_sweep(uint64_t ref) { return (size_t)(ref >> HS_REF_SHIFT); }
+static uint64_t ref_id(uint64_t ref) { return ref & ((1ULL << HS_REF_SHIFT) - 1); }
+
+/* Run one task on this rank (the gang leader, or a member when lead = 0). */
+static void run_task(worker *w, uint64_t ref, int lead)
+{
+    const hs_sweep *s = &w->set->sweeps[ref_sweep(ref)];
+    const hs_kernel *k = s->kernel;
+    uint64_t id = ref_id(ref);
+    int64_t seed;
+    uint64_t rng_seed;
+    hs_sweep_task(s, id, w->v, &seed, &rng_seed);
+    hs_params p = {k, w->v};
+    hs_ctx ctx = {.seed = rng_seed, .deadline = 0, .comm = NULL, .gang_rank = 0, .gang_size = 1};
+    if (w->gang != MPI_COMM_NULL) {
+        ctx.comm = &w->gang;
+        ctx.gang_size = w->gang_size;
+        MPI_Comm_rank(w->gang, &ctx.gang_rank);
+    }
+    hs_out out;
+    hs_err e;
+    double t0 = hs_now_mono(), started = hs_now_unix();
+    if (hs_out_init(&out, k, &p, &e) != 0) {
+        /* Out of memory before the kernel ran: stop this worker; the task
+         * stays pending in the file and a resume runs it. */
+        if (w->io_rc == 0) {
+            w->io_rc = e.code;
+            w->io_err = e;
+        }
+        return;
+    }
+    hs_task_run(k, &p, &ctx, &out);
+    double wall = hs_now_mono() - t0;
+    if (lead) {
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        hs_result r = {.params = w->v, .seed = seed, .rng_seed = rng_seed, .out = &out,
+                       .attempts = 1, .rank = w->rank, .host = w->host, .wall_s = wall,
+                       .started_unix = started, .peak_rss_kb = (int64_t)ru.ru_maxrss};
+        if (w->io_rc == 0)
+            w->io_rc = hs_store_write_result(w->store, ref_sweep(ref), id, &r, &w->io_err);
+        if (out.status >= 0 && out.status < HS_ST_COUNT)
+            w->counts[out.status]++;
+    }
+    hs_out_free(&out);
+}
+
+/* Leader: run a task with its gang (members get the ref by broadcast). */
+static void lead_task(worker *w, uint64_t ref)
+{
+    if (w->gang != MPI_COMM_NULL)
+        MPI_Bcast(&ref, 1, MPI_UINT64_T, 0, w->gang);
+    run_task(w, ref, 1);
+}
+
+static void gang_member_loop(worker *w)
+{
+    for (;;) {
+        uint64_t ref;
+        MPI_Request req;
+        MPI_Ibcast(&ref, 1, MPI_UINT64_T, 0, w->gang, &req);
+        lazy_wait(&req, NULL);
+        if (ref == UINT64_MAX)
+            return;
+        run_task(w, ref, 0);
+    }
+}
+
+/* Worker (or gang leader) loop: ask, run, ask again, with one batch prefetched. */
+static void worker_loop(worker *w, MPI_Comm comm)
+{
+    uint64_t cur[1 + HS_MAX_BATCH], next[1 + HS_MAX_BATCH];
+    MPI_Status st;
+    MPI_Request req;
+    MPI_Send(w->counts, HS_ST_COUNT, MPI_INT64_T, 0, HS_TAG_REQ, comm);
+    MPI_Irecv(cur, 1 + HS_MAX_BATCH, MPI_UINT64_T, 0, HS_TAG_WORK, comm, &req);
+    lazy_wait(&req, &st);
+    int n;
+    MPI_Get_count(&st, MPI_UINT64_T, &n);
+    for (;;) {
+        int have = n - 1;
+        if (have <= 0 || w->io_rc != 0)
+            break;
+        int pending = 0;
+        if ((cur[0] & 1) && !stop_requested) {
+            MPI_Send(w->counts, HS_ST_COUNT, MPI_INT64_T, 0, HS_TAG_REQ, comm);
+            MPI_Irecv(next, 1 + HS_MAX_BATCH, MPI_UINT64_T, 0, HS_TAG_WORK, comm, &req);
+            pending = 1;
+        }
+        for (int i = 1; i <= have && !stop_requested && w->io_rc == 0; i++)
+            lead_task(w, cur[i]);
+        if (stop_requested || w->io_rc != 0) {
+            if (pending) {
+                lazy_wait(&req, NULL); /* what it brings stays pending in the file */
+            }
+            break;
+        }
+        if (!pending) {
+            MPI_Send(w->counts, HS_ST_COUNT, MPI_INT64_T, 0, HS_TAG_REQ, comm);
+            MPI_Irecv(next, 1 + HS_MAX_BATCH, MPI_UINT64_T, 0, HS_TAG_WORK, comm, &req);
+        }
+        lazy_wait(&req, &st);
+        MPI_Get_count(&st, MPI_UINT64_T, &n);
+        memcpy(cur, next, (size_t)n * sizeof *cur);
+    }
+    MPI_Send(w->counts, HS_ST_COUNT, MPI_INT64_T, 0, HS_TAG_DONE, comm);
+    if (w->gang != MPI_COMM_NULL) {
+        uint64_t end = UINT64_MAX;
+        MPI_Bcast(&end, 1, MPI_UINT64_T, 0, w->gang);
+    }
+}
+
+/* ---- coordinator ---------------------------------------------------------- */
+
+typedef struct qitem {
+    double cost;
+    uint64_t ref;
+} qitem;
+
+static int qcmp(const void *a, const void *b)
+{
+    const qitem *x = a, *y = b;
+    if (x->cost != y->cost)
+        return x->cost > y->cost ? -1 : 1;
+    return x->ref < y->ref ? -1 : x->ref > y->ref;
+}
+
+typedef struct queue {
+    uint64_t *ref;
+    double *cost;     /* per queued task, same order (NULL: all 1e-3) */
+    size_t n, next;
+    double cost_left;
+} queue;
+
+/* Pending tasks of every sweep, longest expected first. */
+static int queue_build(queue *q, const hs_sweepset *set, hs_store *st, int resume, uint64_t *done_before,
+                       hs_err *e)
+{
+    memset(q, 0, sizeof *q);
+    uint64_t total = 0;
+    for (size_t i = 0; i < set->n_sweeps; i++)
+        total += set->sweeps[i].n_tasks;
+    qitem *it = malloc((total ? total : 1) * sizeof *it);
+    if (!it)
+        return HS_FAIL(e, HS_ENOMEM, "out of memory for %llu tasks", (unsigned long long)total);
+    size_t n = 0;
+    *done_before = 0;
+    for (size_t si = 0; si < set->n_sweeps; si++) {
+        const hs_sweep *s = &set->sweeps[si];
+        const hs_kernel *k = s->kernel;
+        int8_t *status = NULL;
+        if (resume) {
+            status = malloc(s->n_tasks);
+            if (!status) {
+                free(it);
+                return HS_FAIL(e, HS_ENOMEM, "out of memory");
+            }
+            int rc = hs_store_read_status(st, si, status, e);
+            if (rc) {
+                free(status);
+                free(it);
+                return rc;
+            }
+        }
+        hs_value *v = calloc(k->n_params + 1, sizeof *v);
+        if (!v) {
+            free(status);
+            free(it);
+            return HS_FAIL(e, HS_ENOMEM, "out of memory");
+        }
+        double c = 1e-3;
+        for (uint64_t id = 0; id < s->n_tasks; id++) {
+            if (k->cost && id % s->n_seeds == 0) { /* cost depends on parameters, not seed */
+                int64_t seed;
+                uint64_t rs;
+                hs_sweep_task(s, id, v, &seed, &rs);
+                hs_params p = {k, v};
+                c = k->cost(&p);
+            }
+            if (status && status[id] != HS_ST_PENDING) {
+                (*done_before)++;
+                continue;
+            }
+            it[n].cost = c;
+            it[n].ref = make_ref(si, id);
+            n++;
+        }
+        free(v);
+        free(status);
+    }
+    qsort(it, n, sizeof *it, qcmp);
+    q->ref = malloc((n ? n : 1) * sizeof *q->ref);
+    q->cost = malloc((n ? n : 1) * sizeof *q->cost);
+    if (!q->ref || !q->cost) {
+        free(it);
+        free(q->ref);
+        free(q->cost);
+        return HS_FAIL(e, HS_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        q->ref[i] = it[i].ref;
+        q->cost[i] = it[i].cost;
+        q->cost_left += it[i].cost;
+    }
+    q->n = n;
+    free(it);
+    return 0;
+}
+
+/*
+ * Next batch for a worker: guided self-scheduling (a quarter of the
+ * remaining work per worker, shrinking toward the end) capped by expected
+ * time, so that short tasks travel in bulk and long ones alone.
+ */
+static int queue_take(queue *q, int workers, uint64_t *out, int *prefetch)
+{
+    size_t left = q->n - q->next;
+    if (!left)
+        return 0;
+    size_t cap = left / (size_t)(4 * workers);
+    cap = cap < 1 ? 1 : cap > HS_MAX_BATCH ? HS_MAX_BATCH : cap;
+    double sum = 0;
+    size_t k = 0;
+    while (k < cap && q->next < q->n) {
+        double c = q->cost[q->next];
+        if (k > 0 && sum + c > 0.05)
+            break;
+        out[k++] = q->ref[q->next++];
+        sum += c;
+        q->cost_left -= c;
+    }
+    /* Prefetch only while batches are short: a long task must not wait
+     * behind another on a busy worker while a free one idles. */
+    *prefetch = sum < 0.05;
+    return (int)k;
+}
+
+typedef struct progress {
+    uint64_t total, before;
+    int64_t counts[HS_ST_COUNT];
+    double t0, last;
+    int tty, quiet;
+    double every;
+} progress;
+
+static void progress_print(progress *p, int final)
+{
+    double now = hs_now_mono();
+    if (p->quiet || (!final && now - p->last < (p->tty ? 0.25 : p->every)))
+        return;
+    p->last = now;
+    int64_t done = 0, bad = 0;
+    for (int i = 1; i < HS_ST_COUNT; i++) {
+        done += p->counts[i];
+        if (i != HS_ST_OK)
+            bad += p->counts[i];
+    }
+    double el = now - p->t0, rate = el > 0 ? (double)done / el : 0;
+    uint64_t todo = p->total - p->before;
+    double eta = rate > 0 ? (double)((int64_t)todo - done) / rate : 0;
+    if (p->tty)
+        fprintf(stderr, "\r[%llu/%llu] %5.1f%%  failed %lld  %.1f tasks/s  ETA %02d:%02d:%02d%s",
+                (unsigned long long)(done + (int64_t)p->before), (unsigned long long)p->total,
+                p->total ? 100.0 * (double)(done + (int64_t)p->before) / (double)p->total : 100.0,
+                (long long)bad, rate, (int)(eta / 3600), (int)(eta / 60) % 60, (int)eta % 60,
+                final ? "\n" : "  ");
+    else
+        fprintf(stderr, "hsweep: %llu/%llu tasks done (%lld not ok), %.1f tasks/s, ETA %.0f s\n",
+                (unsigned long long)(done + (int64_t)p->before), (unsigned long long)p->total,
+                (long long)bad, rate, eta);
+    fflush(stderr);
+}
+
+static void coordinator_loop(queue *q, MPI_Comm comm, int nworkers, progress *pg)
+{
+    int active = nworkers;
+    int64_t (*wc)[HS_ST_COUNT] = calloc((size_t)nworkers + 1, sizeof *wc);
+    uint64_t msg[1 + HS_MAX_BATCH];
+    long idle_ns = 0;
+    while (active > 0) {
+        int flag = 0;
+        MPI_Status st;
+        MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm, &flag, &st);
+        if (!flag) {
+            progress_print(pg, 0);
+            idle_ns = idle_ns ? (idle_ns < 500000 ? 2 * idle_ns : 1000000) : 2000;
+            sleep_ns(idle_ns);
+            continue;
+        }
+        idle_ns = 0;
+        int64_t counts[HS_ST_COUNT];
+        MPI_Recv(counts, HS_ST_COUNT, MPI_INT64_T, st.MPI_SOURCE, st.MPI_TAG, comm, MPI_STATUS_IGNORE);
+        int w = st.MPI_SOURCE;
+        if (wc && w <= nworkers) {
+            for (int i = 0; i < HS_ST_COUNT; i++) {
+                pg->counts[i] += counts[i] - wc[w][i];
+                wc[w][i] = counts[i];
+            }
+        }
+        if (st.MPI_TAG == HS_TAG_DONE) {
+            active--;
+            continue;
+        }
+        int prefetch = 0;
+        int k = stop_requested ? 0 : queue_take(q, nworkers, msg + 1, &prefetch);
+        msg[0] = (uint64_t)prefetch;
+        MPI_Send(msg, 1 + k, MPI_UINT64_T, w, HS_TAG_WORK, comm);
+        progress_print(pg, 0);
+    }
+    free(wc);
+}
+
+/* Single process: coordinator and worker in one loop. */
+static void solo_loop(queue *q, worker *w, progress *pg)
+{
+    while (q->next < q->n && !stop_requested && w->io_rc == 0) {
+        run_task(w, q->ref[q->next++], 1);
+        memcpy(pg->counts, w->counts, sizeof pg->counts);
+        progress_print(pg, 0);
+    }
+}
+
+/* ---- setup ------------------------------------------------------------- */
+
+/* Rank 0 reads the file; every rank gets the text. */
+static int share_text(const char *path, MPI_Comm comm, char **text, hs_err *e)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    long long len = -1;
+    char *buf = NULL;
+    if (rank == 0) {
+        FILE *f = fopen(path, "rb");
+        if (!f) {
+            HS_FAIL(e, HS_EINPUT, "%s: cannot open sweep file: %s", path, strerror(errno));
+        } else {
+            fseek(f, 0, SEEK_END);
+            long sz = ftell(f);
+            fseek(f, 0, SEEK_SET);
+            if (sz < 0 || sz > (64L << 20)) {
+                HS_FAIL(e, HS_EINPUT, "%s: not a readable sweep file of at most 64 MiB", path);
+            } else {
+                buf = malloc((size_t)sz + 1);
+                if (buf && fread(buf, 1, (size_t)sz, f) == (size_t)sz) {
+                    buf[sz] = 0;
+                    len = sz;
+                    if (memchr(buf, 0, (size_t)sz)) {
+                        HS_FAIL(e, HS_EINPUT, "%s:1: not a text file (contains NUL bytes)", path);
+                        len = -1;
+                    }
+                } else {
+                    HS_FAIL(e, HS_EIO, "%s: read error", path);
+                }
+            }
+            fclose(f);
+        }
+    }
+    MPI_Bcast(&len, 1, MPI_LONG_LONG, 0, comm);
+    if (len < 0) {
+        free(buf);
+        MPI_Bcast(e->msg, sizeof e->msg, MPI_CHAR, 0, comm);
+        MPI_Bcast(&e->code, 1, MPI_INT, 0, comm);
+        return e->code ? e->code : HS_EINPUT;
+    }
+    if (rank != 0)
+        buf = malloc((size_t)len + 1);
+    if (!buf)
+        return HS_FAIL(e, HS_ENOMEM, "out of memory");
+    MPI_Bcast(buf, (int)len, MPI_CHAR, 0, comm);
+    buf[len] = 0;
+    *text = buf;
+    return 0;
+}
+
+static int all_ok(int rc, MPI_Comm comm, hs_err *e)
+{
+    int worst;
+    MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MIN, comm);
+    if (worst == 0)
+        return 0;
+    int rank, who, mine;
+    MPI_Comm_rank(comm, &rank);
+    mine = rc ? rank : 1 << 30;
+    MPI_Allreduce(&mine, &who, 1, MPI_INT, MPI_MIN, comm);
+    MPI_Bcast(e->msg, sizeof e->msg, MPI_CHAR, who, comm);
+    e->code = worst;
+    return worst;
+}
+
+static void provenance(MPI_Comm comm, char *host, char **hosts, char *mpilib)
+{
+    int size;
+    MPI_Comm_size(comm, &size);
+    char *all = calloc((size_t)size, HS_HOST_LEN);
+    MPI_Allgather(host, HS_HOST_LEN, MPI_CHAR, all, HS_HOST_LEN, MPI_CHAR, comm);
+    size_t cap = (size_t)size * (HS_HOST_LEN + 1) + 1;
+    *hosts = calloc(cap, 1);
+    for (int i = 0; all && *hosts && i < size; i++) {
+        const char *h = all + (size_t)i * HS_HOST_LEN;
+        int seen = 0;
+        for (int j = 0; j < i; j++)
+            seen |= strcmp(h, all + (size_t)j * HS_HOST_LEN) == 0;
+        if (!seen) {
+            if ((*hosts)[0])
+                strcat(*hosts, ",");
+            strcat(*hosts, h);
+        }
+    }
+    free(all);
+    int len = 0;
+    MPI_Get_library_version(mpilib, &len);
+    for (char *c = mpilib; *c; c++)
+        if (*c == '\n')
+            *c = ' ';
+}
+
+int hs_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
+{
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    char *text = NULL;
+    HS_CALL(share_text(o->sweep_path, comm, &text, e));
+    hs_sweepset *set = NULL;
+    hs_load_opts lo = {.max_tasks = o->max_tasks, .skip_checks = rank != 0};
+    int rc = all_ok(hs_sweepset_parse(o->sweep_path, text, &lo, &set, e), comm, e);
+    free(text);
+    if (rc) {
+        hs_sweepset_free(&set);
+        return rc;
+    }
+    const char *path = o->output ? o->output : set->output;
+
+    /* Gangs: workers 1..size-1 in consecutive groups of G ranks. */
+    int G = 1;
+    for (size_t i = 0; i < set->n_sweeps; i++)
+        G = set->sweeps[i].ranks_per_task > G ? set->sweeps[i].ranks_per_task : G;
+    int nworkers = size == 1 ? 1 : (size - 1) / G;
+    if (size > 1 && nworkers < 1) {
+        hs_sweepset_free(&set);
+        return HS_FAIL(e, HS_EINPUT, "%s: ranks_per_task = %d needs at least %d MPI ranks (one "
+                       "coordinator + one gang), got %d", o->sweep_path, G, G + 1, size);
+    }
+    worker w = {.set = set, .rank = rank, .gang = MPI_COMM_NULL, .gang_size = 1};
+    gethostname(w.host, sizeof w.host - 1);
+    int color = MPI_UNDEFINED, gang_rank = 0;
+    if (size > 1 && rank > 0 && (rank - 1) / G < nworkers) {
+        color = 1 + (rank - 1) / G;
+        gang_rank = (rank - 1) % G;
+    }
+    MPI_Comm gang = MPI_COMM_NULL;
+    if (size > 1 && G > 1) {
+        MPI_Comm_split(comm, color, gang_rank, &gang);
+        w.gang = gang;
+        w.gang_size = G;
+    }
+    size_t maxp = 1;
+    for (size_t i = 0; i < set->n_sweeps; i++)
+        maxp = set->sweeps[i].kernel->n_params > maxp ? set->sweeps[i].kernel->n_params : maxp;
+    w.v = calloc(maxp, sizeof *w.v);
+
+    char *hosts = NULL, mpilib[MPI_MAX_LIBRARY_VERSION_STRING + 1] = "";
+    provenance(comm, w.host, &hosts, mpilib);
+    hs_prov prov = {.ranks = size, .hosts = hosts ? hosts : "", .mpi_library = mpilib};
+    hs_store *st = NULL;
+    if (o->resume)
+        rc = hs_store_open(path, set, comm, &prov, o->force, &st, e);
+    else
+        rc = hs_store_create(path, set, comm, &prov, o->overwrite, &st, e);
+    free(hosts);
+    if (rc) {
+        if (gang != MPI_COMM_NULL)
+            MPI_Comm_free(&gang);
+        free(w.v);
+        hs_sweepset_free(&set);
+        return rc;
+    }
+    w.store = st;
+
+    progress pg = {.t0 = hs_now_mono(), .tty = isatty(2), .quiet = o->quiet,
+                   .every = o->log_every > 0 ? o->log_every : 10.0};
+    pg.last = pg.t0;
+    queue q = {0};
+    if (rank == 0) {
+        uint64_t before = 0;
+        rc = queue_build(&q, set, st, o->resume, &before, e);
+        for (size_t i = 0; i < set->n_sweeps; i++)
+            pg.total += set->sweeps[i].n_tasks;
+        pg.before = before;
+        if (rc == 0 && !o->quiet)
+            fprintf(stderr, "hsweep: %s: %llu tasks in %zu sweep(s), %llu to run, on %d rank(s)%s -> %s\n",
+                    o->sweep_path, (unsigned long long)pg.total, set->n_sweeps,
+                    (unsigned long long)q.n, size, G > 1 ? " in gangs" : "", path);
+    }
+    rc = all_ok(rc, comm, e);
+    if (rc == 0) {
+        if (size == 1)
+            solo_loop(&q, &w, &pg);
+        else if (rank == 0)
+            coordinator_loop(&q, comm, nworkers, &pg);
+        else if (color != MPI_UNDEFINED && gang_rank == 0)
+            worker_loop(&w, comm);
+        else if (color != MPI_UNDEFINED)
+            gang_member_loop(&w);
+    }
+    if (rank == 0 && rc == 0)
+        progress_print(&pg, 1);
+    int io = w.io_rc;
+    if (io)
+        fprintf(stderr, "hsweep: rank %d: %s\n", rank, w.io_err.msg);
+    rc = rc ? rc : all_ok(io, comm, e);
+    /* Did anyone stop early on a signal? */
+    int stopped = stop_requested, any_stop = 0;
+    MPI_Allreduce(&stopped, &any_stop, 1, MPI_INT, MPI_MAX, comm);
+    hs_err ce;
+    int crc = hs_store_close(&st, &ce);
+    if (rc == 0 && crc) {
+        *e = ce;
+        rc = crc;
+    }
+    if (rc == 0 && any_stop)
+        rc = HS_FAIL(e, HS_EINTR,
+                     "stopped by a signal; the results file is intact. Resume with: hsweep run "
+                     "--resume %s%s%s",
+                     o->sweep_path, o->output ? " -o " : "", o->output ? o->output : "");
+    if (gang != MPI_COMM_NULL)
+        MPI_Comm_free(&gang);
+    free(q.ref);
+    free(q.cost);
+    free(w.v);
+    hs_sweepset_free(&set);
+    return rc;
+}

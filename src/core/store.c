@@ -1,0 +1,831 @@
+/*
+ * Parallel-HDF5 results file.  See include/hsweep/store.h for the promises;
+ * the layout is DESIGN.md's.  Only raw data is written after creation, with
+ * independent I/O, so no metadata is ever dirty while tasks run.
+ */
+#include <errno.h>
+#include <hdf5.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hs_version.h"
+#include "hsweep/store.h"
+
+typedef struct layout {
+    size_t row_size;
+    size_t off_task_id, off_seed, off_rng_seed, off_status, off_attempts, off_rank, off_host;
+    size_t off_wall, off_started, off_rss, off_detail;
+    size_t *off_param, *off_metric, *off_tlen;
+    hid_t row_type;     /* memory = file type */
+    hid_t status_type;  /* compound of the status member alone */
+    hid_t dset;         /* /<sweep>/tasks */
+    hid_t *trace_dset;
+    size_t *trace_width;
+    double *scratch;    /* max trace width, NaN-padded row buffer */
+    unsigned char *row;
+} layout;
+
+struct hs_store {
+    hid_t file;
+    const hs_sweepset *set;
+    layout *lay;        /* one per sweep */
+    hid_t mem1;         /* dataspace of one element */
+};
+
+/* ---- HDF5 error text --------------------------------------------------- */
+
+static herr_t walk_cb(unsigned n, const H5E_error2_t *err, void *data)
+{
+    (void)n;
+    char *buf = data;
+    if (!buf[0] && err->desc)
+        snprintf(buf, 256, "%s", err->desc);
+    return 0;
+}
+
+static int h5fail(hs_err *e, const char *what, const char *path)
+{
+    char buf[256] = "";
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, walk_cb, buf);
+    H5Eclear2(H5E_DEFAULT);
+    return HS_FAIL(e, HS_EHDF5, "%s: %s%s%s", path, what, buf[0] ? ": " : "", buf);
+}
+
+/* ---- types -------------------------------------------------------------- */
+
+static hid_t bool_type(void)
+{
+    hid_t t = H5Tenum_create(H5T_NATIVE_INT8);
+    int8_t f = 0, tr = 1;
+    H5Tenum_insert(t, "FALSE", &f);
+    H5Tenum_insert(t, "TRUE", &tr);
+    return t;
+}
+
+static hid_t status_enum(void)
+{
+    hid_t t = H5Tenum_create(H5T_NATIVE_INT8);
+    for (int8_t s = 0; s < HS_ST_COUNT; s++)
+        H5Tenum_insert(t, hs_status_name(s), &s);
+    return t;
+}
+
+static hid_t str_type(size_t width)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, width ? width : 1);
+    H5Tset_strpad(t, H5T_STR_NULLTERM);
+    return t;
+}
+
+static size_t add_member(hid_t ct, size_t *off, const char *name, hid_t t)
+{
+    size_t o = *off;
+    H5Tinsert(ct, name, o, t);
+    *off += H5Tget_size(t);
+    return o;
+}
+
+static void layout_free(layout *l, const hs_kernel *k)
+{
+    if (l->row_type > 0)
+        H5Tclose(l->row_type);
+    if (l->status_type > 0)
+        H5Tclose(l->status_type);
+    if (l->dset > 0)
+        H5Dclose(l->dset);
+    for (size_t t = 0; l->trace_dset && t < k->n_traces; t++)
+        if (l->trace_dset[t] > 0)
+            H5Dclose(l->trace_dset[t]);
+    free(l->trace_dset);
+    free(l->trace_width);
+    free(l->off_param);
+    free(l->off_metric);
+    free(l->off_tlen);
+    free(l->scratch);
+    free(l->row);
+    memset(l, 0, sizeof *l);
+}
+
+/* Build the compound row type of sweep s (packed; memory and file alike). */
+static int layout_build(layout *l, const hs_sweep *s, hs_err *e)
+{
+    const hs_kernel *k = s->kernel;
+    memset(l, 0, sizeof *l);
+    l->off_param = calloc(k->n_params + 1, sizeof(size_t));
+    l->off_metric = calloc(k->n_metrics + 1, sizeof(size_t));
+    l->off_tlen = calloc(k->n_traces + 1, sizeof(size_t));
+    l->trace_dset = calloc(k->n_traces + 1, sizeof(hid_t));
+    l->trace_width = calloc(k->n_traces + 1, sizeof(size_t));
+    if (!l->off_param || !l->off_metric || !l->off_tlen || !l->trace_dset || !l->trace_width)
+        return HS_FAIL(e, HS_ENOMEM, "out of memory");
+    /* First pass: total size. */
+    size_t size = 8 + 8 + 8 + 1 + 4 + 4 + HS_HOST_LEN + 8 + 8 + 8 + HS_DETAIL_LEN;
+    size += 8 * k->n_metrics + 4 * k->n_traces;
+    for (size_t p = 0; p < k->n_params; p++)
+        switch (k->params[p].type) {
+        case HS_T_INT:
+        case HS_T_REAL:
+            size += 8;
+            break;
+        case HS_T_BOOL:
+            size += 1;
+            break;
+        case HS_T_STRING:
+            size += s->str_width[p] ? s->str_width[p] : 1;
+            break;
+        }
+    hid_t ct = H5Tcreate(H5T_COMPOUND, size);
+    hid_t bt = bool_type(), stt = status_enum(), ht = str_type(HS_HOST_LEN),
+          dt = str_type(HS_DETAIL_LEN);
+    size_t off = 0;
+    l->off_task_id = add_member(ct, &off, "task_id", H5T_NATIVE_UINT64);
+    l->off_seed = add_member(ct, &off, "seed", H5T_NATIVE_INT64);
+    l->off_rng_seed = add_member(ct, &off, "rng_seed", H5T_NATIVE_UINT64);
+    for (size_t p = 0; p < k->n_params; p++) {
+        const hs_param_spec *ps = &k->params[p];
+        hid_t t = ps->type == HS_T_INT    ? H5Tcopy(H5T_NATIVE_INT64)
+                  : ps->type == HS_T_REAL ? H5Tcopy(H5T_NATIVE_DOUBLE)
+                  : ps->type == HS_T_BOOL ? H5Tcopy(bt)
+                                          : str_type(s->str_width[p]);
+        l->off_param[p] = add_member(ct, &off, ps->name, t);
+        H5Tclose(t);
+    }
+    l->off_status = add_member(ct, &off, "status", stt);
+    l->off_attempts = add_member(ct, &off, "attempts", H5T_NATIVE_INT32);
+    l->off_rank = add_member(ct, &off, "rank", H5T_NATIVE_INT32);
+    l->off_host = add_member(ct, &off, "host", ht);
+    l->off_wall = add_member(ct, &off, "wall_s", H5T_NATIVE_DOUBLE);
+    l->off_started = add_member(ct, &off, "started_unix", H5T_NATIVE_DOUBLE);
+    l->off_rss = add_member(ct, &off, "peak_rss_kb", H5T_NATIVE_INT64);
+    for (size_t m = 0; m < k->n_metrics; m++)
+        l->off_metric[m] = add_member(ct, &off, k->metrics[m].name, H5T_NATIVE_DOUBLE);
+    for (size_t t = 0; t < k->n_traces; t++) {
+        char nm[300];
+        snprintf(nm, sizeof nm, "%s_len", k->traces[t].name);
+        l->off_tlen[t] = add_member(ct, &off, nm, H5T_NATIVE_INT32);
+    }
+    l->off_detail = add_member(ct, &off, "detail", dt);
+    l->row_type = ct;
+    l->row_size = size;
+    l->status_type = H5Tcreate(H5T_COMPOUND, 1);
+    H5Tinsert(l->status_type, "status", 0, stt);
+    H5Tclose(bt);
+    H5Tclose(stt);
+    H5Tclose(ht);
+    H5Tclose(dt);
+    l->row = calloc(1, size);
+    if (!l->row || off != size)
+        return HS_FAIL(e, HS_ENOMEM, "out of memory");
+    return 0;
+}
+
+/* Copy a C string into a fixed-width field of cap bytes, always terminated. */
+static void put_str(unsigned char *dst, const char *src, size_t cap)
+{
+    size_t n = src ? strlen(src) : 0;
+    if (cap == 0)
+        return;
+    n = n < cap - 1 ? n : cap - 1;
+    memcpy(dst, src ? src : "", n);
+    dst[n] = 0;
+}
+
+/* Fill a row buffer with a task's identity and parameters, result fields blank. */
+static void row_fill_task(const layout *l, const hs_sweep *s, unsigned char *row, uint64_t id,
+                          const hs_value *v, int64_t seed, uint64_t rng_seed)
+{
+    const hs_kernel *k = s->kernel;
+    memset(row, 0, l->row_size);
+    memcpy(row + l->off_task_id, &id, 8);
+    memcpy(row + l->off_seed, &seed, 8);
+    memcpy(row + l->off_rng_seed, &rng_seed, 8);
+    for (size_t p = 0; p < k->n_params; p++) {
+        unsigned char *d = row + l->off_param[p];
+        switch (k->params[p].type) {
+        case HS_T_INT:
+            memcpy(d, &v[p].i, 8);
+            break;
+        case HS_T_REAL:
+            memcpy(d, &v[p].r, 8);
+            break;
+        case HS_T_BOOL:
+            d[0] = (unsigned char)(v[p].b != 0);
+            break;
+        case HS_T_STRING:
+            put_str(d, v[p].s, s->str_width[p]);
+            break;
+        }
+    }
+    int32_t minus1 = -1;
+    int64_t rss = -1;
+    double nan = NAN;
+    memcpy(row + l->off_rank, &minus1, 4);
+    memcpy(row + l->off_wall, &nan, 8);
+    memcpy(row + l->off_started, &nan, 8);
+    memcpy(row + l->off_rss, &rss, 8);
+    for (size_t m = 0; m < k->n_metrics; m++)
+        memcpy(row + l->off_metric[m], &nan, 8);
+}
+
+/* ---- attributes ----------------------------------------------------------- */
+
+static int attr_str(hid_t obj, const char *name, const char *val)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t rc = a < 0 ? -1 : H5Awrite(a, t, &val);
+    if (a >= 0)
+        H5Aclose(a);
+    H5Sclose(sp);
+    H5Tclose(t);
+    return rc < 0 ? -1 : 0;
+}
+
+static int attr_strs(hid_t obj, const char *name, const char *const *vals, size_t n)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    hsize_t dim = n;
+    hid_t sp = n ? H5Screate_simple(1, &dim, NULL) : H5Screate(H5S_NULL);
+    hid_t a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t rc = a < 0 ? -1 : (n ? H5Awrite(a, t, vals) : 0);
+    if (a >= 0)
+        H5Aclose(a);
+    H5Sclose(sp);
+    H5Tclose(t);
+    return rc < 0 ? -1 : 0;
+}
+
+static int attr_num(hid_t obj, const char *name, hid_t type, const void *vals, size_t n)
+{
+    hsize_t dim = n;
+    hid_t sp = n == 1 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &dim, NULL);
+    hid_t a = H5Acreate2(obj, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t rc = a < 0 ? -1 : H5Awrite(a, type, vals);
+    if (a >= 0)
+        H5Aclose(a);
+    H5Sclose(sp);
+    return rc < 0 ? -1 : 0;
+}
+
+static int write_root_attrs(hid_t f, const hs_sweepset *set, const hs_prov *prov)
+{
+    char created[64];
+    time_t now = time(NULL);
+    struct tm tmv;
+    gmtime_r(&now, &tmv);
+    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+    unsigned maj, min, rel;
+    H5get_libversion(&maj, &min, &rel);
+    char h5v[64];
+    snprintf(h5v, sizeof h5v, "%u.%u.%u", maj, min, rel);
+    int fv = HS_FORMAT_VERSION;
+    int rc = 0;
+    rc |= attr_num(f, "format_version", H5T_NATIVE_INT, &fv, 1);
+    rc |= attr_str(f, "hsweep_version", HS_VERSION);
+    rc |= attr_str(f, "git_commit", HS_GIT_COMMIT);
+    rc |= attr_str(f, "config_path", set->path);
+    rc |= attr_str(f, "config_text", set->text);
+    rc |= attr_str(f, "config_sha256", set->sha256);
+    rc |= attr_str(f, "created_utc", created);
+    rc |= attr_str(f, "mpi_library", prov->mpi_library);
+    rc |= attr_str(f, "hdf5_version", h5v);
+    rc |= attr_num(f, "ranks", H5T_NATIVE_INT, &prov->ranks, 1);
+    rc |= attr_str(f, "hosts", prov->hosts);
+    const char *names[HS_ST_COUNT];
+    for (int i = 0; i < HS_ST_COUNT; i++)
+        names[i] = hs_status_name(i);
+    rc |= attr_strs(f, "status_names", names, HS_ST_COUNT);
+    return rc;
+}
+
+static const char *type_name(hs_type t)
+{
+    static const char *const n[] = {"int", "real", "bool", "string"};
+    return n[t];
+}
+
+static int write_sweep_attrs(hid_t g, const hs_sweep *s)
+{
+    const hs_kernel *k = s->kernel;
+    size_t np = k->n_params, nm = k->n_metrics, nt = k->n_traces;
+    size_t nmax = np > nm ? np : nm;
+    nmax = nmax > nt ? nmax : nt;
+    const char **a = calloc(nmax + HS_MAX_AXES * 4 + 2, sizeof *a);
+    if (!a)
+        return -1;
+    int rc = 0;
+    uint64_t n = s->n_tasks;
+    rc |= attr_str(g, "kernel", k->name);
+    rc |= attr_str(g, "kernel_summary", k->summary ? k->summary : "");
+    rc |= attr_num(g, "n_tasks", H5T_NATIVE_UINT64, &n, 1);
+    rc |= attr_num(g, "ranks_per_task", H5T_NATIVE_INT, &s->ranks_per_task, 1);
+    size_t na = hs_sweep_axes(s, a, HS_MAX_AXES * 4 + 2);
+    rc |= attr_strs(g, "axes", a, na);
+    hsize_t ns = s->n_seeds;
+    hid_t sp = H5Screate_simple(1, &ns, NULL);
+    hid_t at = H5Acreate2(g, "seeds", H5T_NATIVE_INT64, sp, H5P_DEFAULT, H5P_DEFAULT);
+    rc |= (at < 0 || H5Awrite(at, H5T_NATIVE_INT64, s->seeds) < 0);
+    if (at >= 0)
+        H5Aclose(at);
+    H5Sclose(sp);
+#define STRS(attr, count, expr)                                               \
+    do {                                                                      \
+        for (size_t i_ = 0; i_ < (count); i_++)                               \
+            a[i_] = (expr) ? (expr) : "";                                     \
+        rc |= attr_strs(g, attr, a, count);                                   \
+    } while (0)
+    STRS("param_names", np, k->params[i_].name);
+    STRS("param_types", np, type_name(k->params[i_].type));
+    STRS("param_units", np, k->params[i_].unit);
+    STRS("param_docs", np, k->params[i_].doc);
+    STRS("param_defaults", np, k->params[i_].def);
+    STRS("metric_names", nm, k->metrics[i_].name);
+    STRS("metric_units", nm, k->metrics[i_].unit);
+    STRS("metric_docs", nm, k->metrics[i_].doc);
+    STRS("trace_names", nt, k->traces[i_].name);
+    STRS("trace_units", nt, k->traces[i_].unit);
+    STRS("trace_docs", nt, k->traces[i_].doc);
+#undef STRS
+    free(a);
+    return rc;
+}
+
+/* ---- create / open ------------------------------------------------------- */
+
+static int mkdir_parents(const char *path)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    char *slash = strrchr(buf, '/');
+    if (!slash || slash == buf)
+        return 0;
+    *slash = 0;
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = 0;
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+        return -1;
+    return 0;
+}
+
+static hid_t fapl_for(MPI_Comm comm)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL);
+    /* 1.8 format: compact/dense attributes of any size, and no "file open
+     * for writing" flag in the superblock that a killed run would leave set. */
+    H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18);
+    return fapl;
+}
+
+static void store_free(hs_store *st)
+{
+    if (!st)
+        return;
+    for (size_t i = 0; st->lay && i < st->set->n_sweeps; i++)
+        layout_free(&st->lay[i], st->set->sweeps[i].kernel);
+    free(st->lay);
+    if (st->mem1 > 0)
+        H5Sclose(st->mem1);
+    if (st->file > 0)
+        H5Fclose(st->file);
+    free(st);
+}
+
+static int alloc_store(hs_store **out, const hs_sweepset *set, hs_err *e)
+{
+    hs_store *st = calloc(1, sizeof *st);
+    if (!st)
+        return HS_FAIL(e, HS_ENOMEM, "out of memory");
+    st->set = set;
+    st->lay = calloc(set->n_sweeps, sizeof *st->lay);
+    hsize_t one = 1;
+    st->mem1 = H5Screate_simple(1, &one, NULL);
+    if (!st->lay) {
+        free(st);
+        return HS_FAIL(e, HS_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < set->n_sweeps; i++) {
+        int rc = layout_build(&st->lay[i], &set->sweeps[i], e);
+        if (rc) {
+            store_free(st);
+            return rc;
+        }
+    }
+    *out = st;
+    return 0;
+}
+
+/* Largest trace length over tasks [lo, hi) of sweep s, per trace. */
+static int trace_widths(const hs_sweep *s, uint64_t lo, uint64_t hi, uint64_t *w, hs_err *e)
+{
+    const hs_kernel *k = s->kernel;
+    for (size_t t = 0; t < k->n_traces; t++)
+        w[t] = 0;
+    if (!k->n_traces)
+        return 0;
+    hs_value *v = calloc(k->n_params + 1, sizeof *v);
+    if (!v)
+        return HS_FAIL(e, HS_ENOMEM, "out of memory");
+    /* Trace lengths depend on parameters only: one task per seed group. */
+    uint64_t first = lo - lo % s->n_seeds;
+    for (uint64_t id = first; id < hi; id += s->n_seeds) {
+        int64_t seed;
+        uint64_t rs;
+        hs_sweep_task(s, id, v, &seed, &rs);
+        hs_params p = {k, v};
+        for (size_t t = 0; t < k->n_traces; t++) {
+            uint64_t len = k->traces[t].len(&p);
+            w[t] = len > w[t] ? len : w[t];
+        }
+    }
+    free(v);
+    return 0;
+}
+
+static int create_sweep(hs_store *st, size_t si, MPI_Comm comm, const char *path, hs_err *e)
+{
+    const hs_sweep *s = &st->set->sweeps[si];
+    const hs_kernel *k = s->kernel;
+    layout *l = &st->lay[si];
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    uint64_t lo = s->n_tasks * (uint64_t)rank / (uint64_t)size;
+    uint64_t hi = s->n_tasks * (uint64_t)(rank + 1) / (uint64_t)size;
+
+    uint64_t *w = calloc(k->n_traces + 1, sizeof *w), *wmax = calloc(k->n_traces + 1, sizeof *w);
+    if (!w || !wmax) {
+        free(w);
+        free(wmax);
+        return HS_FAIL(e, HS_ENOMEM, "out of memory");
+    }
+    int rc = trace_widths(s, lo, hi, w, e);
+    MPI_Allreduce(w, wmax, (int)k->n_traces, MPI_UINT64_T, MPI_MAX, comm);
+    size_t maxw = 0;
+    for (size_t t = 0; t < k->n_traces; t++) {
+        l->trace_width[t] = (size_t)wmax[t];
+        maxw = l->trace_width[t] > maxw ? l->trace_width[t] : maxw;
+    }
+    free(w);
+    free(wmax);
+    if (rc)
+        return rc;
+    l->scratch = malloc((maxw ? maxw : 1) * sizeof(double));
+    if (!l->scratch)
+        return HS_FAIL(e, HS_ENOMEM, "out of memory");
+
+    hid_t g = H5Gcreate2(st->file, s->name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0)
+        return h5fail(e, "cannot create the sweep's group", path);
+    if (write_sweep_attrs(g, s) != 0) {
+        H5Gclose(g);
+        return h5fail(e, "cannot write the sweep's attributes", path);
+    }
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_layout(dcpl, H5D_CONTIGUOUS);
+    H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY);
+    H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER);
+    hsize_t n = s->n_tasks;
+    hid_t sp = H5Screate_simple(1, &n, NULL);
+    l->dset = H5Dcreate2(g, "tasks", l->row_type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    H5Sclose(sp);
+    hid_t tg = H5Gcreate2(g, "traces", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    double nan = NAN;
+    H5Pset_fill_value(dcpl, H5T_NATIVE_DOUBLE, &nan);
+    for (size_t t = 0; t < k->n_traces && tg >= 0; t++) {
+        hsize_t dims[2] = {n, l->trace_width[t]};
+        hid_t tsp = H5Screate_simple(2, dims, NULL);
+        l->trace_dset[t] = H5Dcreate2(tg, k->traces[t].name, H5T_IEEE_F64LE, tsp, H5P_DEFAULT, dcpl,
+                                      H5P_DEFAULT);
+        H5Sclose(tsp);
+        if (l->trace_dset[t] < 0)
+            break;
+        attr_str(l->trace_dset[t], "unit", k->traces[t].unit ? k->traces[t].unit : "");
+        attr_str(l->trace_dset[t], "doc", k->traces[t].doc ? k->traces[t].doc : "");
+    }
+    H5Pclose(dcpl);
+    int bad = l->dset < 0 || tg < 0;
+    for (size_t t = 0; t < k->n_traces; t++)
+        bad |= l->trace_dset[t] <= 0;
+    if (tg >= 0)
+        H5Gclose(tg);
+    H5Gclose(g);
+    if (bad)
+        return h5fail(e, "cannot create the sweep's datasets (disk full?)", path);
+
+    /* Every rank writes the pending rows of its share of tasks. */
+    enum { CHUNK = 4096 };
+    unsigned char *buf = malloc(CHUNK * l->row_size);
+    hs_value *v = calloc(k->n_params + 1, sizeof *v);
+    if (!buf || !v) {
+        free(buf);
+        free(v);
+        return HS_FAIL(e, HS_ENOMEM, "out of memory");
+    }
+    hid_t fsp = H5Dget_space(l->dset);
+    for (uint64_t at = lo; at < hi && rc == 0; at += CHUNK) {
+        uint64_t cnt = hi - at < CHUNK ? hi - at : CHUNK;
+        for (uint64_t j = 0; j < cnt; j++) {
+            int64_t seed;
+            uint64_t rs;
+            hs_sweep_task(s, at + j, v, &seed, &rs);
+            row_fill_task(l, s, buf + j * l->row_size, at + j, v, seed, rs);
+        }
+        hsize_t start = at, count = cnt;
+        H5Sselect_hyperslab(fsp, H5S_SELECT_SET, &start, NULL, &count, NULL);
+        hid_t msp = H5Screate_simple(1, &count, NULL);
+        if (H5Dwrite(l->dset, l->row_type, msp, fsp, H5P_DEFAULT, buf) < 0)
+            rc = h5fail(e, "cannot write the task table (disk full?)", path);
+        H5Sclose(msp);
+    }
+    H5Sclose(fsp);
+    free(buf);
+    free(v);
+    return rc;
+}
+
+/* Agree across ranks: returns the worst (most negative) rc, with rank 0's message if any. */
+static int agree(int rc, MPI_Comm comm, hs_err *e)
+{
+    int worst;
+    MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MIN, comm);
+    if (worst == 0)
+        return 0;
+    /* Share the message of the lowest rank that failed. */
+    int rank, who, mine;
+    MPI_Comm_rank(comm, &rank);
+    mine = rc ? rank : 1 << 30;
+    MPI_Allreduce(&mine, &who, 1, MPI_INT, MPI_MIN, comm);
+    MPI_Bcast(e->msg, sizeof e->msg, MPI_CHAR, who, comm);
+    e->code = worst;
+    return worst;
+}
+
+int hs_store_create(const char *path, const hs_sweepset *set, MPI_Comm comm, const hs_prov *prov,
+                    int overwrite, hs_store **out, hs_err *e)
+{
+    *out = NULL;
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    int rc = 0;
+    if (rank == 0) {
+        struct stat sb;
+        if (stat(path, &sb) == 0 && !overwrite)
+            rc = HS_FAIL(e, HS_ESTATE,
+                         "%s: results file exists; use --resume to continue it or --overwrite to "
+                         "replace it",
+                         path);
+        else if (mkdir_parents(path) != 0)
+            rc = HS_FAIL(e, HS_EIO, "%s: cannot create its directory: %s", path, strerror(errno));
+    }
+    HS_CALL(agree(rc, comm, e));
+    hs_store *st;
+    rc = alloc_store(&st, set, e);
+    HS_CALL(agree(rc, comm, e));
+    hid_t fapl = fapl_for(comm);
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    H5Pset_attr_phase_change(fcpl, 0, 0); /* dense root attributes: config_text may be large */
+    H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+    st->file = H5Fcreate(path, H5F_ACC_TRUNC, fcpl, fapl);
+    H5Pclose(fapl);
+    H5Pclose(fcpl);
+    if (st->file < 0) {
+        rc = h5fail(e, "cannot create the results file", path);
+        if (errno == EACCES || errno == EROFS)
+            snprintf(e->msg, sizeof e->msg, "%s: cannot create the results file: %s", path,
+                     strerror(errno));
+    }
+    rc = agree(rc, comm, e);
+    if (rc) {
+        store_free(st);
+        return rc;
+    }
+    if (write_root_attrs(st->file, set, prov) != 0)
+        rc = h5fail(e, "cannot write provenance attributes", path);
+    for (size_t i = 0; i < set->n_sweeps && rc == 0; i++)
+        rc = create_sweep(st, i, comm, path, e);
+    rc = agree(rc, comm, e);
+    if (rc == 0 && H5Fflush(st->file, H5F_SCOPE_GLOBAL) < 0)
+        rc = h5fail(e, "cannot flush the results file", path);
+    rc = agree(rc, comm, e);
+    if (rc) {
+        store_free(st);
+        return rc;
+    }
+    *out = st;
+    return 0;
+}
+
+int hs_store_read_root_attr(const char *path, const char *name, char **value, hs_err *e)
+{
+    *value = NULL;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0)
+        return h5fail(e, "cannot open as an HDF5 results file", path);
+    int rc = 0;
+    hid_t a = H5Aopen(f, name, H5P_DEFAULT);
+    if (a < 0) {
+        rc = HS_FAIL(e, HS_ESTATE, "%s: not an hsweep results file (no '%s' attribute)", path, name);
+    } else {
+        hid_t t = H5Tcopy(H5T_C_S1);
+        H5Tset_size(t, H5T_VARIABLE);
+        H5Tset_cset(t, H5T_CSET_UTF8);
+        char *s = NULL;
+        if (H5Aread(a, t, &s) < 0 || !s) {
+            rc = h5fail(e, "cannot read attribute", path);
+        } else {
+            *value = strdup(s);
+            H5free_memory(s);
+            if (!*value)
+                rc = HS_FAIL(e, HS_ENOMEM, "out of memory");
+        }
+        H5Tclose(t);
+        H5Aclose(a);
+    }
+    H5Fclose(f);
+    return rc;
+}
+
+int hs_store_open(const char *path, const hs_sweepset *set, MPI_Comm comm, const hs_prov *prov,
+                  int force, hs_store **out, hs_err *e)
+{
+    (void)prov;
+    *out = NULL;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    int rc = 0;
+    if (rank == 0) {
+        char *sha = NULL;
+        rc = hs_store_read_root_attr(path, "config_sha256", &sha, e);
+        if (rc == 0 && strcmp(sha, set->sha256) != 0 && !force)
+            rc = HS_FAIL(e, HS_ESTATE,
+                         "%s: was written for a different sweep file (sha256 %.12s..., this one is "
+                         "%.12s...); use --force to resume it anyway",
+                         path, sha, set->sha256);
+        free(sha);
+    }
+    HS_CALL(agree(rc, comm, e));
+    hs_store *st;
+    HS_CALL(agree(alloc_store(&st, set, e), comm, e));
+    hid_t fapl = fapl_for(comm);
+    st->file = H5Fopen(path, H5F_ACC_RDWR, fapl);
+    H5Pclose(fapl);
+    if (st->file < 0)
+        rc = h5fail(e, "cannot open the results file for writing", path);
+    for (size_t i = 0; i < set->n_sweeps && rc == 0; i++) {
+        const hs_sweep *s = &set->sweeps[i];
+        const hs_kernel *k = s->kernel;
+        layout *l = &st->lay[i];
+        char nm[512];
+        snprintf(nm, sizeof nm, "%s/tasks", s->name);
+        l->dset = H5Dopen2(st->file, nm, H5P_DEFAULT);
+        if (l->dset < 0) {
+            rc = HS_FAIL(e, HS_ESTATE, "%s: has no sweep '%s': it was written for another sweep file",
+                         path, s->name);
+            break;
+        }
+        hid_t ft = H5Dget_type(l->dset), fs = H5Dget_space(l->dset);
+        hsize_t n = 0;
+        H5Sget_simple_extent_dims(fs, &n, NULL);
+        if (H5Tequal(ft, l->row_type) <= 0 || n != s->n_tasks)
+            rc = HS_FAIL(e, HS_ESTATE,
+                         "%s: sweep '%s' has a different task table (parameters, metrics or task "
+                         "count changed); it cannot be resumed with this sweep file",
+                         path, s->name);
+        H5Tclose(ft);
+        H5Sclose(fs);
+        size_t maxw = 0;
+        for (size_t t = 0; t < k->n_traces && rc == 0; t++) {
+            snprintf(nm, sizeof nm, "%s/traces/%s", s->name, k->traces[t].name);
+            l->trace_dset[t] = H5Dopen2(st->file, nm, H5P_DEFAULT);
+            if (l->trace_dset[t] < 0) {
+                rc = HS_FAIL(e, HS_ESTATE, "%s: trace %s of sweep '%s' is missing", path,
+                             k->traces[t].name, s->name);
+                break;
+            }
+            hid_t ts = H5Dget_space(l->trace_dset[t]);
+            hsize_t d[2] = {0, 0};
+            H5Sget_simple_extent_dims(ts, d, NULL);
+            H5Sclose(ts);
+            l->trace_width[t] = (size_t)d[1];
+            maxw = l->trace_width[t] > maxw ? l->trace_width[t] : maxw;
+        }
+        l->scratch = malloc((maxw ? maxw : 1) * sizeof(double));
+        if (!l->scratch && rc == 0)
+            rc = HS_FAIL(e, HS_ENOMEM, "out of memory");
+    }
+    rc = agree(rc, comm, e);
+    if (rc) {
+        store_free(st);
+        return rc;
+    }
+    *out = st;
+    return 0;
+}
+
+int hs_store_read_status(hs_store *st, size_t si, int8_t *status, hs_err *e)
+{
+    layout *l = &st->lay[si];
+    if (H5Dread(l->dset, l->status_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, status) < 0)
+        return h5fail(e, "cannot read task statuses", st->set->path);
+    return 0;
+}
+
+int hs_store_write_result(hs_store *st, size_t si, uint64_t id, const hs_result *r, hs_err *e)
+{
+    const hs_sweep *s = &st->set->sweeps[si];
+    const hs_kernel *k = s->kernel;
+    layout *l = &st->lay[si];
+    const hs_out *o = r->out;
+    /* 1. traces, NaN-padded to the dataset's width */
+    for (size_t t = 0; t < k->n_traces; t++) {
+        size_t w = l->trace_width[t];
+        if (!w)
+            continue;
+        size_t len = o->trace && o->trace[t] ? o->trace_len[t] : 0;
+        len = len < w ? len : w;
+        if (len)
+            memcpy(l->scratch, o->trace[t], len * sizeof(double));
+        for (size_t j = len; j < w; j++)
+            l->scratch[j] = NAN;
+        hid_t fsp = H5Dget_space(l->trace_dset[t]);
+        hsize_t start[2] = {id, 0}, count[2] = {1, w};
+        H5Sselect_hyperslab(fsp, H5S_SELECT_SET, start, NULL, count, NULL);
+        hsize_t mw = w;
+        hid_t msp = H5Screate_simple(1, &mw, NULL);
+        herr_t hr = H5Dwrite(l->trace_dset[t], H5T_NATIVE_DOUBLE, msp, fsp, H5P_DEFAULT, l->scratch);
+        H5Sclose(msp);
+        H5Sclose(fsp);
+        if (hr < 0)
+            return h5fail(e, "cannot write a trace (disk full?)", st->set->path);
+    }
+    /* 2. the row, status still pending */
+    unsigned char *row = l->row;
+    row_fill_task(l, s, row, id, r->params, r->seed, r->rng_seed);
+    int32_t att = r->attempts, rk = r->rank;
+    memcpy(row + l->off_attempts, &att, 4);
+    memcpy(row + l->off_rank, &rk, 4);
+    put_str(row + l->off_host, r->host, HS_HOST_LEN);
+    memcpy(row + l->off_wall, &r->wall_s, 8);
+    memcpy(row + l->off_started, &r->started_unix, 8);
+    memcpy(row + l->off_rss, &r->peak_rss_kb, 8);
+    for (size_t m = 0; m < k->n_metrics; m++)
+        memcpy(row + l->off_metric[m], &o->metrics[m], 8);
+    for (size_t t = 0; t < k->n_traces; t++) {
+        size_t len = o->trace && o->trace[t] ? o->trace_len[t] : 0;
+        int32_t n = (int32_t)(len < l->trace_width[t] ? len : l->trace_width[t]);
+        memcpy(row + l->off_tlen[t], &n, 4);
+    }
+    put_str(row + l->off_detail, o->detail, HS_DETAIL_LEN);
+    hid_t fsp = H5Dget_space(l->dset);
+    hsize_t start = id, count = 1;
+    H5Sselect_hyperslab(fsp, H5S_SELECT_SET, &start, NULL, &count, NULL);
+    herr_t hr = H5Dwrite(l->dset, l->row_type, st->mem1, fsp, H5P_DEFAULT, row);
+    /* 3. the status byte, last: from here on the row counts as complete */
+    int8_t status = (int8_t)o->status;
+    if (hr >= 0)
+        hr = H5Dwrite(l->dset, l->status_type, st->mem1, fsp, H5P_DEFAULT, &status);
+    H5Sclose(fsp);
+    if (hr < 0)
+        return h5fail(e, "cannot write a task row (disk full?)", st->set->path);
+    return 0;
+}
+
+int hs_store_close(hs_store **stp, hs_err *e)
+{
+    hs_store *st = *stp;
+    if (!st)
+        return 0;
+    int rc = 0;
+    for (size_t i = 0; st->lay && i < st->set->n_sweeps; i++)
+        layout_free(&st->lay[i], st->set->sweeps[i].kernel);
+    free(st->lay);
+    st->lay = NULL;
+    if (st->mem1 > 0)
+        H5Sclose(st->mem1);
+    if (st->file > 0 && H5Fclose(st->file) < 0)
+        rc = h5fail(e, "cannot close the results file", st->set->path);
+    free(st);
+    *stp = NULL;
+    return rc;
+}
