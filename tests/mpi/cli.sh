@@ -1,0 +1,72 @@
+# hs-labels: mpi
+# The command line: plan, kernels, status, task, collate, and its errors.
+. "$(dirname "$0")/lib.bash"
+cd "$WORK" || exit 1
+cfg=$HS_SRC/tests/data/runner.cfg
+# plan: no MPI, no file written
+out=$("$HSWEEP" plan "$cfg") || fail "plan"
+case "$out" in *"sweep echo"*"tasks: 72"*"total: 80 tasks"*) pass ;; *) fail "plan output: $out" ;; esac
+[ ! -e results/runner.h5 ] && pass || fail "plan wrote a file"
+# bad input: exit 2 naming file, line and key, before anything runs
+printf 'sweeps = ({ name = "a"; kernel = "noop";\n  matrix = { x = [1.0];\n    bach_size = [10]; }; });\n' > typo.cfg
+expect_fail 2 "typo.cfg:3: sweep 'a': key 'bach_size'" "$HSWEEP" plan typo.cfg
+expect_fail 2 "typo.cfg:3:" "$HSWEEP" run typo.cfg -o typo.h5
+[ ! -e typo.h5 ] && pass || fail "a rejected sweep file created its output"
+expect_fail 2 "unknown option" "$HSWEEP" run "$cfg" --bogus
+expect_fail 2 "unknown command" "$HSWEEP" frobnicate
+# a run, then the same output again without --resume is refused and the file kept
+check "run" "$HSWEEP" run "$cfg" -o r.h5 --quiet
+sum1=$(sha256sum r.h5)
+expect_fail 1 "results file exists" "$HSWEEP" run "$cfg" -o r.h5
+[ "$sum1" = "$(sha256sum r.h5)" ] && pass || fail "refused run modified the file"
+# resume with a different sweep file is refused unless --force
+{ cat "$cfg"; echo "# a comment changes the text, not the tasks"; } > changed.cfg
+expect_fail 1 "different sweep file" "$HSWEEP" run changed.cfg -o r.h5 --resume
+check "--force resumes" "$HSWEEP" run changed.cfg -o r.h5 --resume --force --quiet
+# status
+out=$("$HSWEEP" status r.h5) || fail "status"
+case "$out" in *"sweep echo (kernel noop): 72 tasks, 72 done, 0 remaining"*) pass ;; *) fail "status: $out" ;; esac
+case "$out" in *"failed"*"fail=true"*"requested failure"*) pass ;; *) fail "status lists failures: $out" ;; esac
+# kernels
+out=$("$HSWEEP" kernels) || fail "kernels"
+case "$out" in *noop*sleep*) pass ;; *) fail "kernels: $out" ;; esac
+out=$("$HSWEEP" kernels sleep) || fail "kernels sleep"
+case "$out" in *"seconds"*"real"*"[0, 86400]"*"slept_s"*) pass ;; *) fail "kernels sleep: $out" ;; esac
+expect_fail 2 "unknown kernel" "$HSWEEP" kernels nosuch
+# task: one JSON line; --from re-runs a row exactly
+out=$("$HSWEEP" task noop x=2.5 k=4 label=hi --seed 7) || fail "task"
+check "task JSON" "$PYTHON3" -c "
+import json, sys
+r = json.loads(sys.argv[1])
+assert r['status'] == 'ok' and r['metrics']['xk'] == 10.0 and r['metrics']['label_len'] == 2
+assert r['seed'] == 7
+" "$out"
+expect_fail 2 "no parameter 'bogus'" "$HSWEEP" task noop bogus=1
+expect_fail 2 "outside its range" "$HSWEEP" task sleep seconds=-1
+check "task --from equals the file's row" "$PYTHON3" - "$HSWEEP" <<'PY'
+import json, subprocess, sys, h5py
+t = h5py.File("r.h5", "r")["echo/tasks"][:]
+for i in (0, 17, 71):
+    r = json.loads(subprocess.check_output([sys.argv[1], "task", "--from", "r.h5", "--id", str(i), "--sweep", "echo"]))
+    assert r["task_id"] == i and r["rng_seed"] == int(t["rng_seed"][i])
+    assert r["metrics"]["u"] == float(t["u"][i]), (r["metrics"]["u"], t["u"][i])
+    assert r["params"]["x"] == float(t["x"][i])
+PY
+expect_fail 2 "choose one with --sweep" "$HSWEEP" task --from r.h5 --id 0
+# collate: mean of x*k over seeds and cases is x*k itself
+out=$("$HSWEEP" collate r.h5 --sweep echo --rows x --cols k --metric xk --format csv) || fail "collate"
+check "collate values" "$PYTHON3" -c "
+import sys
+rows = [l.split(',') for l in sys.argv[1].strip().split('\n')]
+assert rows[0] == ['x', '1', '2', '3'], rows[0]
+for r in rows[1:]:
+    x = float(r[0])
+    for j, k in enumerate((1, 2, 3)):
+        assert abs(float(r[1 + j]) - x * k) <= 1e-12 * x * k, r
+assert len(rows) == 5
+" "$out"
+out=$("$HSWEEP" collate r.h5 --sweep nan --rows at_step --metric first_nonfinite --agg max) || fail "collate md"
+case "$out" in *"| at_step |"*"| 9 | 9 |"*) pass ;; *) fail "collate md: $out" ;; esac
+expect_fail 2 "no axis or parameter 'nope'" "$HSWEEP" collate r.h5 --sweep echo --rows nope --metric xk
+expect_fail 2 "not an HDF5 file" "$HSWEEP" status typo.cfg
+finish

@@ -1,0 +1,28 @@
+# Shared helpers for the shell-driven tests (sourced, not run).
+set -u
+: "${HSWEEP:?}" "${HS_SRC:?}" "${MPIEXEC:=mpiexec}" "${PYTHON3:=/usr/bin/python3}"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+WORK=$(mktemp -d /tmp/hsweep_test.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+FAILS=0
+CHECKS=0
+
+fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
+pass() { CHECKS=$((CHECKS + 1)); }
+# check DESCRIPTION COMMAND...: run the command, count a failure if it fails.
+check() { local d=$1; shift; if "$@"; then pass; else fail "$d"; fi; }
+mpirun_n() { local n=$1; shift; "$MPIEXEC" -n "$n" --oversubscribe "$@"; }
+# expect_fail CODE NEEDLE COMMAND...: the command exits CODE and its stderr contains NEEDLE.
+expect_fail() {
+    local code=$1 needle=$2; shift 2
+    local out rc
+    out=$("$@" 2>&1 >/dev/null); rc=$?
+    if [ "$rc" != "$code" ]; then fail "exit $rc (wanted $code): $* :: $out"; return; fi
+    case "$out" in *"$needle"*) pass ;; *) fail "message lacks '$needle': $out" ;; esac
+}
+# h5same A B: deterministic fields and traces of every sweep are bit-identical.
+h5same() { "$PYTHON3" "$HS_SRC/tests/mpi/h5compare.py" "$1" "$2"; }
+finish() {
+    echo "$CHECKS passed, $FAILS failed"
+    [ "$FAILS" -eq 0 ]
+}

@@ -1,0 +1,274 @@
+/* Sweep files: every bad-input case names file, line and key; expansion is stable. */
+#include <math.h>
+#include <stdint.h>
+
+#include "check.h"
+#include "hsweep/config.h"
+
+/* Parse text; expect failure code with each needle in the message. */
+static void expect_error(const char *text, int code, const char *n1, const char *n2, const char *n3)
+{
+    hs_sweepset *s = NULL;
+    hs_err e = {0};
+    int rc = hs_sweepset_parse("bad.cfg", text, NULL, &s, &e);
+    CHECK_EQ_INT(rc, code);
+    CHECK(s == NULL);
+    if (n1)
+        CHECK_CONTAINS(e.msg, n1);
+    if (n2)
+        CHECK_CONTAINS(e.msg, n2);
+    if (n3)
+        CHECK_CONTAINS(e.msg, n3);
+    hs_sweepset_free(&s);
+}
+
+static hs_sweepset *parse_ok(const char *text)
+{
+    hs_sweepset *s = NULL;
+    hs_err e = {0};
+    int rc = hs_sweepset_parse("good.cfg", text, NULL, &s, &e);
+    if (rc)
+        fprintf(stderr, "unexpected error: %s\n", e.msg);
+    REQUIRE(rc == 0 && s);
+    return s;
+}
+
+static void bad_inputs(void)
+{
+    /* unknown parameter (a typo) with a suggestion, on its line */
+    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n"
+                 "  fixed = {\n"
+                 "    trace_lne = 3; }; });\n",
+                 HS_EINPUT, "bad.cfg:3:", "key 'trace_lne'", "did you mean 'trace_len'");
+    /* wrong type */
+    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n fixed = { k = 1.5; }; });",
+                 HS_EINPUT, "bad.cfg:2:", "key 'k'", "expected an integer");
+    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n fixed = { flag = 1; }; });",
+                 HS_EINPUT, "bad.cfg:2:", "key 'flag'", "true or false");
+    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n matrix = { label = [1, 2]; }; });",
+                 HS_EINPUT, "bad.cfg:2:", "key 'label'", "expected a string");
+    /* value outside its range */
+    expect_error("sweeps = ({ name = \"a\"; kernel = \"sleep\";\n\n fixed = { seconds = -1.0; }; });",
+                 HS_EINPUT, "bad.cfg:3:", "key 'seconds'", "outside its range");
+    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n matrix = { trace_len = [1, 2,\n -5]; }; });",
+                 HS_EINPUT, "bad.cfg:3:", "key 'trace_len'", "outside its range");
+    /* zip lists of unequal length */
+    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n zip = { x = [1.0, 2.0];\n k = [1, 2, 3]; }; });",
+                 HS_EINPUT, "bad.cfg:3:", "key 'k'", "unequal length");
+    /* an axis given twice */
+    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n fixed = { x = 1.0; };\n matrix = { x = [1.0, 2.0]; }; });",
+                 HS_EINPUT, "bad.cfg:3:", "key 'x'", "given twice");
+    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n matrix = { k = [1, 2]; };\n zip = { k = [3, 4]; x = [1.0, 2.0]; }; });",
+                 HS_EINPUT, "bad.cfg:3:", "key 'k'", "given twice");
+    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n matrix = { k = [1, 2]; };\n cases = ( { x = 1.0; }, {\n k = 3; } ); });",
+                 HS_EINPUT, "bad.cfg:4:", "key 'k'", "given twice");
+    /* unknown kernel, with the list of known ones */
+    expect_error("sweeps = ({ name = \"a\";\n kernel = \"nop\"; });", HS_EINPUT, "bad.cfg:2:",
+                 "unknown kernel \"nop\"", "did you mean 'noop'");
+    /* unknown sweep key and top-level key */
+    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n seed = [1]; });", HS_EINPUT,
+                 "bad.cfg:2:", "key 'seed'", "did you mean 'seeds'");
+    expect_error("outptu = \"x.h5\";\nsweeps = ({ name = \"a\"; kernel = \"noop\"; });", HS_EINPUT,
+                 "bad.cfg:1:", "key 'outptu'", "did you mean 'output'");
+    /* syntax error with its line */
+    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n\n fixed = { x = ; }; });", HS_EINPUT,
+                 "bad.cfg:3:", "syntax error", NULL);
+    /* empty file, no sweeps */
+    expect_error("", HS_EINPUT, "bad.cfg:1:", "empty", NULL);
+    expect_error("output = \"x.h5\";\n", HS_EINPUT, "bad.cfg:1:", "no sweeps", NULL);
+    /* duplicate sweep names, repeated seeds, repeated axis values */
+    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\"; },\n { name = \"a\"; kernel = \"noop\"; });",
+                 HS_EINPUT, "bad.cfg:2:", "used twice", NULL);
+    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n seeds = [1, 2, 1]; });", HS_EINPUT,
+                 "bad.cfg:2:", "seed 1 is repeated", NULL);
+    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n matrix = { k = [1, 2, 1]; }; });",
+                 HS_EINPUT, "bad.cfg:2:", "key 'k'", "repeats");
+    /* ranges: log with a non-positive end, rounding to duplicate integers */
+    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n matrix = { x = { from = 0.0; to = 1.0; num = 3; scale = \"log\"; }; }; });",
+                 HS_EINPUT, "bad.cfg:2:", "key 'x'", "log range");
+    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n matrix = { k = { from = 1; to = 2; num = 5; }; }; });",
+                 HS_EINPUT, "bad.cfg:2:", "key 'k'", "twice after rounding");
+    /* expect rules are validated too */
+    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n expect = ( { when = \"kk <= 3\"; metric = \"xk\"; op = \"<\"; value = 1; } ); });",
+                 HS_EINPUT, "bad.cfg:2:", "'kk' is not a parameter", NULL);
+    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n expect = ( { metric = \"nope\"; op = \"<\"; value = 1; } ); });",
+                 HS_EINPUT, "bad.cfg:2:", "not a metric", NULL);
+    /* ranks_per_task on a single-rank kernel */
+    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n ranks_per_task = 2; });", HS_EINPUT,
+                 "bad.cfg:2:", "runs on one rank only", NULL);
+}
+
+static void task_limit(void)
+{
+    /* 4 x 1e4 x 3e3 = 1.2e8 tasks: refused with the count, before expansion. */
+    const char *text = "sweeps = ({ name = \"big\"; kernel = \"noop\";\n"
+                       " matrix = { x = { from = 0.0; to = 1.0; num = 10000; };\n"
+                       "            k = { from = 1; to = 3000; num = 3000; }; };\n"
+                       " seeds = [1, 2, 3, 4]; });";
+    expect_error(text, HS_EINPUT, "bad.cfg:1:", "120000000 tasks", "limit of 10000000");
+    hs_sweepset *s = NULL;
+    hs_err e;
+    hs_load_opts o = {.max_tasks = 200000000ULL};
+    CHECK_EQ_INT(hs_sweepset_parse("big.cfg", text, &o, &s, &e), 0);
+    if (s)
+        CHECK_EQ_INT(s->sweeps[0].n_tasks, 120000000ULL);
+    hs_sweepset_free(&s);
+    /* the file's own max_tasks works too */
+    char buf[1024];
+    snprintf(buf, sizeof buf, "max_tasks = 200000000L;\n%s", text);
+    s = parse_ok(buf);
+    hs_sweepset_free(&s);
+}
+
+static void expansion(void)
+{
+    const char *text = "output = \"out/x.h5\";\n"
+                       "sweeps = ({ name = \"e\"; kernel = \"noop\";\n"
+                       " fixed = { label = \"fixed\"; };\n"
+                       " cases = ( { flag = true; }, { flag = false; trace_len = 7; } );\n"
+                       " matrix = { x = { from = 1e-4; to = 1e-1; num = 4; scale = \"log\"; }; };\n"
+                       " zip = { k = [10, 20]; };\n"
+                       " seeds = [5, 6, 7]; });";
+    hs_sweepset *s = parse_ok(text);
+    const hs_sweep *sw = &s->sweeps[0];
+    CHECK_EQ_STR(s->output, "out/x.h5");
+    /* cases x matrix x zip x seeds */
+    CHECK_EQ_INT(sw->n_tasks, 2 * 4 * 2 * 3);
+    const hs_kernel *k = sw->kernel;
+    int ix = hs_kernel_param_index(k, "x"), ik = hs_kernel_param_index(k, "k"),
+        iflag = hs_kernel_param_index(k, "flag"), itl = hs_kernel_param_index(k, "trace_len"),
+        ilab = hs_kernel_param_index(k, "label");
+    hs_value v[16];
+    int64_t seed;
+    uint64_t rs;
+    /* id = ((case * 4 + xi) * 2 + ki) * 3 + seed_index */
+    hs_sweep_task(sw, ((1 * 4 + 2) * 2 + 1) * 3 + 2, v, &seed, &rs);
+    CHECK_EQ_INT(seed, 7);
+    CHECK_EQ_INT(v[iflag].b, 0);
+    CHECK_EQ_INT(v[itl].i, 7);
+    CHECK_EQ_INT(v[ik].i, 20);
+    CHECK_REL(v[ix].r, 1e-2, 1e-12); /* log grid 1e-4, 1e-3, 1e-2, 1e-1 */
+    CHECK_EQ_STR(v[ilab].s, "fixed");
+    hs_sweep_task(sw, 0, v, &seed, &rs);
+    CHECK_EQ_INT(seed, 5);
+    CHECK_EQ_INT(v[iflag].b, 1);
+    CHECK_EQ_INT(v[itl].i, 0); /* the default */
+    CHECK_EQ_INT(v[ix].r == 1e-4, 1); /* range endpoints are exact */
+    hs_sweep_task(sw, 3 * 3, v, &seed, &rs);
+    CHECK_EQ_INT(v[ix].r == 1e-1, 0);
+    hs_sweep_task(sw, (0 * 4 + 3) * 2 * 3, v, &seed, &rs);
+    CHECK_EQ_INT(v[ix].r == 1e-1, 1);
+    /* axes: case keys, matrix, zip, seed */
+    const char *axes[16];
+    size_t na = hs_sweep_axes(sw, axes, 16);
+    CHECK_EQ_INT(na, 5);
+    CHECK_EQ_STR(axes[0], "flag");
+    CHECK_EQ_STR(axes[1], "trace_len");
+    CHECK_EQ_STR(axes[2], "x");
+    CHECK_EQ_STR(axes[3], "k");
+    CHECK_EQ_STR(axes[4], "seed");
+
+    /* Stability: a second parse gives the same ids, parameters and seeds; the
+     * RNG seed depends on parameter values and sweep seed, not on position. */
+    hs_sweepset *s2 = parse_ok(text);
+    hs_value v2[16];
+    int64_t seed2;
+    uint64_t rs2;
+    int same = 1, distinct = 1;
+    uint64_t seen[48];
+    for (uint64_t id = 0; id < sw->n_tasks; id++) {
+        hs_sweep_task(sw, id, v, &seed, &rs);
+        hs_sweep_task(&s2->sweeps[0], id, v2, &seed2, &rs2);
+        same &= rs == rs2 && seed == seed2 && v[ix].r == v2[ix].r;
+        seen[id] = rs;
+        for (uint64_t j = 0; j < id; j++)
+            distinct &= seen[j] != rs;
+    }
+    CHECK(same);
+    CHECK(distinct);
+    hs_sweepset_free(&s2);
+    /* Reordering the matrix values moves tasks but keeps each task's seed. */
+    const char *text3 = "sweeps = ({ name = \"e\"; kernel = \"noop\";\n"
+                        " fixed = { label = \"fixed\"; };\n"
+                        " cases = ( { flag = true; }, { flag = false; trace_len = 7; } );\n"
+                        " matrix = { x = [1e-1, 1e-2, 1e-3, 1e-4]; };\n"
+                        " zip = { k = [10, 20]; };\n"
+                        " seeds = [5, 6, 7]; });";
+    hs_sweepset *s3 = parse_ok(text3);
+    hs_sweep_task(sw, 0, v, &seed, &rs);                                   /* x = 1e-4 first */
+    hs_sweep_task(&s3->sweeps[0], 3 * 2 * 3, v2, &seed2, &rs2);           /* x = 1e-4 last */
+    CHECK(v2[ix].r == 1e-4);
+    CHECK(rs == rs2);
+    hs_sweepset_free(&s3);
+    hs_sweepset_free(&s);
+}
+
+static void filters(void)
+{
+    const hs_kernel *k = hs_kernel_find("noop");
+    hs_filter f = {0};
+    hs_err e;
+    REQUIRE(hs_filter_parse(k, "x <= 2 and label = \"b c\", flag=true && seed != 3", &f, &e) == 0);
+    CHECK_EQ_INT(f.n, 4);
+    hs_params p;
+    REQUIRE(hs_params_init_defaults(&p, k, &e) == 0);
+    p.v[hs_kernel_param_index(k, "x")].r = 2.0;
+    p.v[hs_kernel_param_index(k, "label")].s = "b c";
+    p.v[hs_kernel_param_index(k, "flag")].b = 1;
+    CHECK(hs_filter_match(k, &f, p.v, 4));
+    CHECK(!hs_filter_match(k, &f, p.v, 3));
+    p.v[hs_kernel_param_index(k, "x")].r = 2.5;
+    CHECK(!hs_filter_match(k, &f, p.v, 4));
+    hs_filter_free(&f);
+    CHECK(hs_filter_parse(k, "label < b", &f, &e) == HS_EINPUT);
+    CHECK_CONTAINS(e.msg, "only be compared with =");
+    CHECK(hs_filter_parse(k, "x ~ 3", &f, &e) == HS_EINPUT);
+    CHECK(hs_filter_parse(k, "x < abc", &f, &e) == HS_EINPUT);
+    hs_params_free(&p);
+}
+
+static void sha256(void)
+{
+    /* FIPS 180-2 appendix B test vectors. */
+    char hex[65];
+    hs_sha256_hex("abc", 3, hex);
+    CHECK_EQ_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    hs_sha256_hex("", 0, hex);
+    CHECK_EQ_STR(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    const char *m = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+    hs_sha256_hex(m, strlen(m), hex);
+    CHECK_EQ_STR(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+}
+
+static void registry(void)
+{
+    /* Every built-in kernel's table is consistent and its defaults valid. */
+    size_t n = 0;
+    for (size_t i = 0; hs_builtin_kernels[i]; i++, n++) {
+        hs_err e = {0};
+        int rc = hs_kernel_validate(hs_builtin_kernels[i], &e);
+        if (rc)
+            fprintf(stderr, "kernel %s: %s\n", hs_builtin_kernels[i]->name, e.msg);
+        CHECK_EQ_INT(rc, 0);
+    }
+    CHECK(n >= 4);
+    CHECK(hs_kernel_find("noop") && hs_kernel_find("sleep") && hs_kernel_find("nonfinite") &&
+          hs_kernel_find("fail"));
+    /* a table built against another ABI is refused */
+    hs_kernel other = *hs_kernel_find("noop");
+    other.abi = HS_KERNEL_ABI + 1;
+    hs_err e;
+    CHECK_EQ_INT(hs_kernel_validate(&other, &e), HS_ESTATE);
+    CHECK_CONTAINS(e.msg, "ABI");
+}
+
+int main(void)
+{
+    bad_inputs();
+    task_limit();
+    expansion();
+    filters();
+    sha256();
+    registry();
+    return CHECK_DONE();
+}
