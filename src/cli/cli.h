@@ -12,6 +12,9 @@ int hs_cmd_status(int argc, char **argv);
 int hs_cmd_kernels(int argc, char **argv);
 int hs_cmd_task(int argc, char **argv);
 int hs_cmd_collate(int argc, char **argv);
+int hs_cmd_report(int argc, char **argv);
+int hs_cmd_diag(int argc, char **argv);
+int hs_cmd_submit(int argc, char **argv);
 
 /* Print "hsweep: MSG" to stderr and return the exit code for e. */
 int hs_cli_fail(const hs_err *e);

@@ -84,8 +84,9 @@ int main(int argc, char **argv)
     static const struct {
         const char *name;
         int (*fn)(int, char **);
-    } cmds[] = {{"run", hs_cmd_run},         {"plan", hs_cmd_plan},   {"status", hs_cmd_status},
-                {"kernels", hs_cmd_kernels}, {"task", hs_cmd_task},   {"collate", hs_cmd_collate}};
+    } cmds[] = {{"run", hs_cmd_run},         {"plan", hs_cmd_plan},       {"status", hs_cmd_status},
+                {"kernels", hs_cmd_kernels}, {"task", hs_cmd_task},       {"collate", hs_cmd_collate},
+                {"report", hs_cmd_report},   {"diag", hs_cmd_diag},       {"submit", hs_cmd_submit}};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (strcmp(argv[1], cmds[i].name) == 0)
             return cmds[i].fn(argc - 1, argv + 1);

@@ -115,21 +115,28 @@ static void run_task(worker *w, uint64_t ref, int lead)
     hs_out_free(&out);
 }
 
+/* Broadcast a task ref over the gang.  Non-blocking on both sides (the
+ * members wait lazily), so leader and members post matching collectives. */
+static void gang_bcast(worker *w, uint64_t *ref)
+{
+    MPI_Request req;
+    MPI_Ibcast(ref, 1, MPI_UINT64_T, 0, w->gang, &req);
+    lazy_wait(&req, NULL);
+}
+
 /* Leader: run a task with its gang (members get the ref by broadcast). */
 static void lead_task(worker *w, uint64_t ref)
 {
     if (w->gang != MPI_COMM_NULL)
-        MPI_Bcast(&ref, 1, MPI_UINT64_T, 0, w->gang);
+        gang_bcast(w, &ref);
     run_task(w, ref, 1);
 }
 
 static void gang_member_loop(worker *w)
 {
     for (;;) {
-        uint64_t ref;
-        MPI_Request req;
-        MPI_Ibcast(&ref, 1, MPI_UINT64_T, 0, w->gang, &req);
-        lazy_wait(&req, NULL);
+        uint64_t ref = 0;
+        gang_bcast(w, &ref);
         if (ref == UINT64_MAX)
             return;
         run_task(w, ref, 0);
@@ -176,7 +183,7 @@ static void worker_loop(worker *w, MPI_Comm comm)
     MPI_Send(w->counts, HS_ST_COUNT, MPI_INT64_T, 0, HS_TAG_DONE, comm);
     if (w->gang != MPI_COMM_NULL) {
         uint64_t end = UINT64_MAX;
-        MPI_Bcast(&end, 1, MPI_UINT64_T, 0, w->gang);
+        gang_bcast(w, &end);
     }
 }
 

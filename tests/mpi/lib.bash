@@ -11,7 +11,8 @@ fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
 pass() { CHECKS=$((CHECKS + 1)); }
 # check DESCRIPTION COMMAND...: run the command, count a failure if it fails.
 check() { local d=$1; shift; if "$@"; then pass; else fail "$d"; fi; }
-mpirun_n() { local n=$1; shift; "$MPIEXEC" -n "$n" --oversubscribe "$@"; }
+# Every MPI job is bounded so that a hang fails the test instead of blocking the suite.
+mpirun_n() { local n=$1; shift; timeout -k 10 "${HS_MPI_TIMEOUT:-300}" "$MPIEXEC" -n "$n" --oversubscribe "$@"; }
 # expect_fail CODE NEEDLE COMMAND...: the command exits CODE and its stderr contains NEEDLE.
 expect_fail() {
     local code=$1 needle=$2; shift 2
