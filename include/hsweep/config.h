@@ -67,7 +67,14 @@ typedef struct hs_sweep {
     size_t n_rules;
     hs_rule *rules;
     int ranks_per_task;
+    /* Reliability settings; -1 = not set in the file (the command line's default applies). */
+    int isolation;           /* HS_ISO_FORK or HS_ISO_NONE */
+    double timeout_s;        /* 0 = no limit */
+    int retries;
+    long mem_limit_mb;       /* 0 = no limit */
 } hs_sweep;
+
+enum { HS_ISO_FORK = 0, HS_ISO_NONE = 1 };
 
 typedef struct hs_sweepset {
     char *path;

@@ -6,14 +6,20 @@
  *
  * Message protocol (MPI point-to-point on the run's communicator; all
  * payloads are fixed-width integers):
- *   worker -> 0, tag HS_TAG_REQ  : int64[HS_ST_COUNT] cumulative counts of
- *                                  the tasks it finished, by status.  Asks
+ *   worker -> 0, tag HS_TAG_REQ  : int64[HS_ST_COUNT + r]: cumulative counts
+ *                                  of the tasks it finished, by status, then
+ *                                  r task refs to run again (retries).  Asks
  *                                  for the next batch.
  *   0 -> worker, tag HS_TAG_WORK : uint64[1 + n]: word 0 is flags (bit 0:
  *                                  the worker may ask for the next batch
- *                                  before running this one); words 1..n are
- *                                  task refs (sweep index << 40 | task id).
- *                                  n = 0 means no more work.
+ *                                  before running this one; bit 1: stop);
+ *                                  words 1..n are task refs (attempt << 56 |
+ *                                  sweep index << 40 | task id).  n = 0 and
+ *                                  no retries outstanding: no more work.
+ *   0 -> worker, tag HS_TAG_STOP : int, sent once on a stop request: finish
+ *                                  the running task within the grace period
+ *                                  (or abandon it: it stays pending), then
+ *                                  leave.
  *   worker -> 0, tag HS_TAG_DONE : int64[HS_ST_COUNT], final counts; the
  *                                  worker then leaves the loop.
  * Gang members receive each task ref from their leader by MPI_Bcast on the
@@ -31,7 +37,9 @@
 #define HS_TAG_REQ 11
 #define HS_TAG_WORK 12
 #define HS_TAG_DONE 13
+#define HS_TAG_STOP 14
 #define HS_REF_SHIFT 40
+#define HS_REF_ATTEMPT_SHIFT 56
 #define HS_MAX_BATCH 256
 
 typedef struct hs_run_opts {
@@ -43,6 +51,13 @@ typedef struct hs_run_opts {
     uint64_t max_tasks;      /* 0: default limit */
     double log_every;        /* seconds between log lines when stderr is no tty */
     int quiet;
+    int retry_failed;        /* with resume: run failed/timeout/crashed rows again */
+    /* Defaults for sweeps that do not set their own (-1 in hs_sweep). */
+    int isolation;           /* HS_ISO_FORK (0) or HS_ISO_NONE */
+    double timeout_s;        /* 0: none */
+    int retries;
+    long mem_limit_mb;       /* 0: none */
+    double grace_s;          /* on a stop request: how long running tasks may finish (0: 60) */
 } hs_run_opts;
 
 /*

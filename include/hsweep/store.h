@@ -62,10 +62,12 @@ int hs_store_create(const char *path, const hs_sweepset *set, MPI_Comm comm, con
 int hs_store_open(const char *path, const hs_sweepset *set, MPI_Comm comm, const hs_prov *prov,
                   int force, hs_store **out, hs_err *e);
 
-/* Read the status of every task of sweep si into status[n_tasks] (independent). */
-int hs_store_read_status(hs_store *st, size_t si, int8_t *status, hs_err *e);
+/* Read the status of every task of sweep si into status[n_tasks] (independent),
+ * and, if attempts is not NULL, their attempt counts. */
+int hs_store_read_status(hs_store *st, size_t si, int8_t *status, int32_t *attempts, hs_err *e);
 
-/* Write one finished task (independent): traces, then row, then status. */
+/* Write one finished task (independent): traces, then row, then status.  A
+ * row rewritten by a retry (attempts > 1) is first marked pending again. */
 int hs_store_write_result(hs_store *st, size_t si, uint64_t id, const hs_result *r, hs_err *e);
 
 /* Flush and close (collective).  *st is NULL afterwards. */

@@ -5,13 +5,14 @@
 #include <string.h>
 
 #include "cli.h"
+#include "hsweep/config.h"
 #include "hsweep/sched.h"
 
 #include <cblas.h>
 
 int hs_cmd_run(int argc, char **argv)
 {
-    hs_run_opts o = {0};
+    hs_run_opts o = {.isolation = HS_ISO_FORK, .grace_s = 60};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
@@ -26,6 +27,28 @@ int hs_cmd_run(int argc, char **argv)
             o.overwrite = 1;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             o.quiet = 1;
+        } else if (strcmp(a, "--retry-failed") == 0) {
+            o.retry_failed = 1;
+        } else if (strcmp(a, "--isolation") == 0) {
+            if (++i >= argc || (strcmp(argv[i], "fork") != 0 && strcmp(argv[i], "none") != 0))
+                return hs_cli_usage("run", "--isolation needs fork or none");
+            o.isolation = strcmp(argv[i], "fork") == 0 ? HS_ISO_FORK : HS_ISO_NONE;
+        } else if (strcmp(a, "--timeout") == 0 || strcmp(a, "--retries") == 0 ||
+                   strcmp(a, "--mem-limit") == 0 || strcmp(a, "--grace") == 0) {
+            char *end;
+            if (++i >= argc)
+                return hs_cli_usage("run", "%s needs a number", a);
+            double x = strtod(argv[i], &end);
+            if (*end || !(x >= 0) || x > 1e12)
+                return hs_cli_usage("run", "%s needs a number >= 0, got '%s'", a, argv[i]);
+            if (strcmp(a, "--timeout") == 0)
+                o.timeout_s = x;
+            else if (strcmp(a, "--retries") == 0)
+                o.retries = (int)x;
+            else if (strcmp(a, "--mem-limit") == 0)
+                o.mem_limit_mb = (long)x;
+            else
+                o.grace_s = x;
         } else if (strcmp(a, "--max-tasks") == 0 || strcmp(a, "--log-every") == 0) {
             char *end;
             if (++i >= argc)
@@ -47,8 +70,8 @@ int hs_cmd_run(int argc, char **argv)
     }
     if (!o.sweep_path)
         return hs_cli_usage("run", "needs a sweep file");
-    if (o.force && !o.resume)
-        return hs_cli_usage("run", "--force goes with --resume");
+    if ((o.force || o.retry_failed) && !o.resume)
+        return hs_cli_usage("run", "--force and --retry-failed go with --resume");
     if (o.resume && o.overwrite)
         return hs_cli_usage("run", "--resume and --overwrite exclude each other");
     /* ROMIO rather than ompio for MPI-IO: ompio is known slow/buggy under

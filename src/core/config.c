@@ -569,9 +569,10 @@ static int parse_expect(pctx *c, hs_sweep *s, config_setting_t *l)
     return 0;
 }
 
-static const char *const sweep_keys[] = {"name",  "kernel", "fixed",  "matrix", "zip",
-                                         "cases", "seeds",  "expect", "ranks_per_task",
-                                         "description"};
+static const char *const sweep_keys[] = {"name",      "kernel",  "fixed",        "matrix",
+                                         "zip",       "cases",   "seeds",        "expect",
+                                         "ranks_per_task", "isolation", "timeout_s", "retries",
+                                         "mem_limit_mb", "description"};
 #define N_SWEEP_KEYS (sizeof sweep_keys / sizeof sweep_keys[0])
 
 static int name_valid(const char *n)
@@ -670,6 +671,10 @@ static int parse_sweep(pctx *c, hs_sweepset *set, config_setting_t *g, hs_sweep 
 {
     s->line = config_setting_source_line(g);
     s->ranks_per_task = 1;
+    s->isolation = -1;
+    s->timeout_s = -1;
+    s->retries = -1;
+    s->mem_limit_mb = -1;
     if (config_setting_type(g) != CONFIG_TYPE_GROUP)
         return perr(c, s->line, "sweeps", "each sweep must be a group { name = ...; kernel = ...; }");
     /* Unknown keys first, so a typo is reported as such. */
@@ -761,6 +766,32 @@ static int parse_sweep(pctx *c, hs_sweepset *set, config_setting_t *g, hs_sweep 
             else if (v > 1 && !k->gang)
                 rc = perr(c, line, key, "kernel '%s' runs on one rank only", k->name);
             s->ranks_per_task = (int)v;
+        } else if (strcmp(key, "isolation") == 0) {
+            const char *v = config_setting_type(m) == CONFIG_TYPE_STRING ? config_setting_get_string(m) : "";
+            if (strcmp(v, "fork") == 0)
+                s->isolation = HS_ISO_FORK;
+            else if (strcmp(v, "none") == 0)
+                s->isolation = HS_ISO_NONE;
+            else
+                rc = perr(c, line, key, "expected \"fork\" or \"none\"");
+        } else if (strcmp(key, "timeout_s") == 0) {
+            int t = config_setting_type(m);
+            double v = t == CONFIG_TYPE_FLOAT ? config_setting_get_float(m)
+                       : (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) ? (double)config_setting_get_int64(m)
+                                                                           : -1;
+            if (!(v >= 0 && v <= 1e9))
+                rc = perr(c, line, key, "expected a number of seconds >= 0 (0: no limit)");
+            s->timeout_s = v;
+        } else if (strcmp(key, "retries") == 0 || strcmp(key, "mem_limit_mb") == 0) {
+            int t = config_setting_type(m);
+            long long v = (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) ? config_setting_get_int64(m) : -1;
+            if (v < 0 || v > (key[0] == 'r' ? 100 : 1LL << 40))
+                rc = perr(c, line, key, key[0] == 'r' ? "expected an integer in [0, 100]"
+                                                      : "expected a number of MiB >= 0 (0: no limit)");
+            else if (key[0] == 'r')
+                s->retries = (int)v;
+            else
+                s->mem_limit_mb = (long)v;
         } else if (strcmp(key, "description") == 0 && config_setting_type(m) != CONFIG_TYPE_STRING)
             rc = perr(c, line, key, "expected a string");
     }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "hsweep/config.h"
+#include "hsweep/isolate.h"
 #include "hsweep/sched.h"
 #include "hsweep/store.h"
 
@@ -56,20 +57,82 @@ static void lazy_wait(MPI_Request *req, MPI_Status *st)
 
 typedef struct worker {
     const hs_sweepset *set;
+    const hs_run_opts *opts;
     hs_store *store;
+    MPI_Comm comm;           /* the run's communicator (coordinator is rank 0) */
     int rank;
     char host[HS_HOST_LEN];
     MPI_Comm gang;           /* MPI_COMM_NULL when the gang is this rank alone */
     int gang_size;
     int64_t counts[HS_ST_COUNT];
+    uint64_t *retry;         /* refs to run again, sent with the next request */
+    size_t n_retry, cap_retry;
+    double stop_at;          /* CLOCK_MONOTONIC time running tasks are abandoned; 0: no stop */
     hs_value *v;             /* scratch parameter values, max n_params */
     int io_rc;               /* first store error */
     hs_err io_err;
 } worker;
 
-static uint64_t make_ref(size_t si, uint64_t id) { return ((uint64_t)si << HS_REF_SHIFT) | id; }
-static size_t ref_sweep(uint64_t ref) { return (size_t)(ref >> HS_REF_SHIFT); }
+static uint64_t make_ref(size_t si, uint64_t id, unsigned attempt)
+{
+    return ((uint64_t)attempt << HS_REF_ATTEMPT_SHIFT) | ((uint64_t)si << HS_REF_SHIFT) | id;
+}
+static size_t ref_sweep(uint64_t ref) { return (size_t)((ref >> HS_REF_SHIFT) & 0xffff); }
 static uint64_t ref_id(uint64_t ref) { return ref & ((1ULL << HS_REF_SHIFT) - 1); }
+static unsigned ref_attempt(uint64_t ref) { return (unsigned)(ref >> HS_REF_ATTEMPT_SHIFT); }
+
+/* The effective setting: the sweep's own, else the command line's. */
+static int eff_isolation(const worker *w, const hs_sweep *s)
+{
+    if (s->ranks_per_task > 1 || w->gang != MPI_COMM_NULL)
+        return HS_ISO_NONE; /* gang tasks talk MPI: they cannot run in a child */
+    return s->isolation >= 0 ? s->isolation : w->opts->isolation;
+}
+static double eff_timeout(const worker *w, const hs_sweep *s)
+{
+    return s->timeout_s >= 0 ? s->timeout_s : w->opts->timeout_s;
+}
+static int eff_retries(const worker *w, const hs_sweep *s)
+{
+    return s->retries >= 0 ? s->retries : w->opts->retries;
+}
+
+/* A stop request, by signal here or by message from the coordinator. */
+static void check_stop(worker *w)
+{
+    if (w->stop_at > 0)
+        return;
+    int flag = 0;
+    if (!stop_requested && w->comm != MPI_COMM_NULL && w->rank != 0) {
+        MPI_Iprobe(0, HS_TAG_STOP, w->comm, &flag, MPI_STATUS_IGNORE);
+        if (flag) {
+            int dummy;
+            MPI_Recv(&dummy, 1, MPI_INT, 0, HS_TAG_STOP, w->comm, MPI_STATUS_IGNORE);
+        }
+    }
+    if (stop_requested || flag)
+        w->stop_at = hs_now_mono() + (w->opts->grace_s > 0 ? w->opts->grace_s : 60.0);
+}
+
+static double abandon_at(void *arg)
+{
+    worker *w = arg;
+    check_stop(w);
+    return w->stop_at;
+}
+
+static void push_retry(worker *w, uint64_t ref)
+{
+    if (w->n_retry == w->cap_retry) {
+        size_t cap = w->cap_retry ? 2 * w->cap_retry : 16;
+        uint64_t *r = realloc(w->retry, cap * sizeof *r);
+        if (!r)
+            return; /* the row says failed; --resume --retry-failed can rerun it */
+        w->retry = r;
+        w->cap_retry = cap;
+    }
+    w->retry[w->n_retry++] = ref;
+}
 
 /* Run one task on this rank (the gang leader, or a member when lead = 0). */
 static void run_task(worker *w, uint64_t ref, int lead)
@@ -77,6 +140,7 @@ static void run_task(worker *w, uint64_t ref, int lead)
     const hs_sweep *s = &w->set->sweeps[ref_sweep(ref)];
     const hs_kernel *k = s->kernel;
     uint64_t id = ref_id(ref);
+    unsigned attempt = ref_attempt(ref);
     int64_t seed;
     uint64_t rng_seed;
     hs_sweep_task(s, id, w->v, &seed, &rng_seed);
@@ -89,7 +153,6 @@ static void run_task(worker *w, uint64_t ref, int lead)
     }
     hs_out out;
     hs_err e;
-    double t0 = hs_now_mono(), started = hs_now_unix();
     if (hs_out_init(&out, k, &p, &e) != 0) {
         /* Out of memory before the kernel ran: stop this worker; the task
          * stays pending in the file and a resume runs it. */
@@ -99,17 +162,37 @@ static void run_task(worker *w, uint64_t ref, int lead)
         }
         return;
     }
-    hs_task_run(k, &p, &ctx, &out);
-    double wall = hs_now_mono() - t0;
-    if (lead) {
-        struct rusage ru;
+    double timeout = eff_timeout(w, s);
+    double t0 = hs_now_mono(), started = hs_now_unix();
+    struct rusage ru;
+    int rc = 0;
+    if (eff_isolation(w, s) == HS_ISO_FORK) {
+        long mem = s->mem_limit_mb >= 0 ? s->mem_limit_mb : w->opts->mem_limit_mb;
+        hs_iso_opts io = {.timeout_s = timeout, .mem_limit_mb = mem, .abandon_at = abandon_at, .arg = w};
+        rc = hs_isolate_run(k, &p, &ctx, &out, &io, &ru, &e);
+        if (rc && rc != HS_EINTR) {
+            out.status = HS_ST_FAILED;
+            snprintf(out.detail, sizeof out.detail, "%s", e.msg);
+            rc = 0;
+        }
+    } else {
+        if (timeout > 0)
+            ctx.deadline = t0 + timeout;
+        hs_task_run(k, &p, &ctx, &out);
         getrusage(RUSAGE_SELF, &ru);
+    }
+    double wall = hs_now_mono() - t0;
+    if (lead && rc == 0) {
+        int failed = out.status == HS_ST_FAILED || out.status == HS_ST_TIMEOUT ||
+                     out.status == HS_ST_CRASHED;
         hs_result r = {.params = w->v, .seed = seed, .rng_seed = rng_seed, .out = &out,
-                       .attempts = 1, .rank = w->rank, .host = w->host, .wall_s = wall,
+                       .attempts = (int)attempt, .rank = w->rank, .host = w->host, .wall_s = wall,
                        .started_unix = started, .peak_rss_kb = (int64_t)ru.ru_maxrss};
         if (w->io_rc == 0)
             w->io_rc = hs_store_write_result(w->store, ref_sweep(ref), id, &r, &w->io_err);
-        if (out.status >= 0 && out.status < HS_ST_COUNT)
+        if (failed && (int)attempt <= eff_retries(w, s) && attempt < 255)
+            push_retry(w, make_ref(ref_sweep(ref), id, attempt + 1));
+        else if (out.status >= 0 && out.status < HS_ST_COUNT)
             w->counts[out.status]++;
     }
     hs_out_free(&out);
@@ -143,44 +226,72 @@ static void gang_member_loop(worker *w)
     }
 }
 
+/* Ask the coordinator for work, handing over the retries collected so far. */
+static void post_request(worker *w, uint64_t *reply, MPI_Request *req)
+{
+    size_t n = HS_ST_COUNT + w->n_retry;
+    int64_t *msg = malloc(n * sizeof *msg);
+    if (!msg) {
+        msg = w->counts; /* no memory: drop the retries, the rows say failed */
+        n = HS_ST_COUNT;
+    } else {
+        memcpy(msg, w->counts, sizeof w->counts);
+        memcpy(msg + HS_ST_COUNT, w->retry, w->n_retry * sizeof *w->retry);
+    }
+    w->n_retry = 0;
+    MPI_Send(msg, (int)n, MPI_INT64_T, 0, HS_TAG_REQ, w->comm);
+    if (msg != w->counts)
+        free(msg);
+    MPI_Irecv(reply, 1 + HS_MAX_BATCH, MPI_UINT64_T, 0, HS_TAG_WORK, w->comm, req);
+}
+
 /* Worker (or gang leader) loop: ask, run, ask again, with one batch prefetched. */
-static void worker_loop(worker *w, MPI_Comm comm)
+static void worker_loop(worker *w)
 {
     uint64_t cur[1 + HS_MAX_BATCH], next[1 + HS_MAX_BATCH];
     MPI_Status st;
     MPI_Request req;
-    MPI_Send(w->counts, HS_ST_COUNT, MPI_INT64_T, 0, HS_TAG_REQ, comm);
-    MPI_Irecv(cur, 1 + HS_MAX_BATCH, MPI_UINT64_T, 0, HS_TAG_WORK, comm, &req);
-    lazy_wait(&req, &st);
-    int n;
-    MPI_Get_count(&st, MPI_UINT64_T, &n);
+    int pending = 1;
+    post_request(w, next, &req);
     for (;;) {
-        int have = n - 1;
-        if (have <= 0 || w->io_rc != 0)
+        int n = 0;
+        if (pending) {
+            lazy_wait(&req, &st);
+            MPI_Get_count(&st, MPI_UINT64_T, &n);
+            memcpy(cur, next, (size_t)n * sizeof *cur);
+            pending = 0;
+        }
+        int have = n - 1, coordinator_stops = n > 0 && (cur[0] & 2);
+        check_stop(w);
+        if (coordinator_stops || w->stop_at > 0 || w->io_rc != 0)
             break;
-        int pending = 0;
-        if ((cur[0] & 1) && !stop_requested) {
-            MPI_Send(w->counts, HS_ST_COUNT, MPI_INT64_T, 0, HS_TAG_REQ, comm);
-            MPI_Irecv(next, 1 + HS_MAX_BATCH, MPI_UINT64_T, 0, HS_TAG_WORK, comm, &req);
+        if (have <= 0) {
+            if (w->n_retry == 0)
+                break;
+            post_request(w, next, &req); /* retries go back to the queue */
+            pending = 1;
+            continue;
+        }
+        if (cur[0] & 1) {
+            post_request(w, next, &req);
             pending = 1;
         }
-        for (int i = 1; i <= have && !stop_requested && w->io_rc == 0; i++)
+        for (int i = 1; i <= have && w->io_rc == 0; i++) {
+            check_stop(w);
+            if (w->stop_at > 0)
+                break; /* the rest of the batch stays pending in the file */
             lead_task(w, cur[i]);
-        if (stop_requested || w->io_rc != 0) {
-            if (pending) {
-                lazy_wait(&req, NULL); /* what it brings stays pending in the file */
-            }
-            break;
         }
         if (!pending) {
-            MPI_Send(w->counts, HS_ST_COUNT, MPI_INT64_T, 0, HS_TAG_REQ, comm);
-            MPI_Irecv(next, 1 + HS_MAX_BATCH, MPI_UINT64_T, 0, HS_TAG_WORK, comm, &req);
+            post_request(w, next, &req);
+            pending = 1;
         }
-        lazy_wait(&req, &st);
-        MPI_Get_count(&st, MPI_UINT64_T, &n);
-        memcpy(cur, next, (size_t)n * sizeof *cur);
     }
-    MPI_Send(w->counts, HS_ST_COUNT, MPI_INT64_T, 0, HS_TAG_DONE, comm);
+    if (pending) {
+        /* A reply is still due: take it (its tasks stay pending in the file). */
+        lazy_wait(&req, NULL);
+    }
+    MPI_Send(w->counts, HS_ST_COUNT, MPI_INT64_T, 0, HS_TAG_DONE, w->comm);
     if (w->gang != MPI_COMM_NULL) {
         uint64_t end = UINT64_MAX;
         gang_bcast(w, &end);
@@ -204,14 +315,15 @@ static int qcmp(const void *a, const void *b)
 
 typedef struct queue {
     uint64_t *ref;
-    double *cost;     /* per queued task, same order (NULL: all 1e-3) */
-    size_t n, next;
-    double cost_left;
+    double *cost;     /* expected seconds of each queued task */
+    size_t n, next, cap;
 } queue;
 
-/* Pending tasks of every sweep, longest expected first. */
-static int queue_build(queue *q, const hs_sweepset *set, hs_store *st, int resume, uint64_t *done_before,
-                       hs_err *e)
+static int is_failure(int s) { return s == HS_ST_FAILED || s == HS_ST_TIMEOUT || s == HS_ST_CRASHED; }
+
+/* Pending tasks of every sweep (and failed ones with retry_failed), longest expected first. */
+static int queue_build(queue *q, const hs_sweepset *set, hs_store *st, const hs_run_opts *o,
+                       uint64_t *done_before, hs_err *e)
 {
     memset(q, 0, sizeof *q);
     uint64_t total = 0;
@@ -221,53 +333,57 @@ static int queue_build(queue *q, const hs_sweepset *set, hs_store *st, int resum
     if (!it)
         return HS_FAIL(e, HS_ENOMEM, "out of memory for %llu tasks", (unsigned long long)total);
     size_t n = 0;
+    int rc = 0;
     *done_before = 0;
-    for (size_t si = 0; si < set->n_sweeps; si++) {
+    for (size_t si = 0; si < set->n_sweeps && rc == 0; si++) {
         const hs_sweep *s = &set->sweeps[si];
         const hs_kernel *k = s->kernel;
         int8_t *status = NULL;
-        if (resume) {
-            status = malloc(s->n_tasks);
-            if (!status) {
-                free(it);
-                return HS_FAIL(e, HS_ENOMEM, "out of memory");
-            }
-            int rc = hs_store_read_status(st, si, status, e);
-            if (rc) {
-                free(status);
-                free(it);
-                return rc;
-            }
-        }
+        int32_t *attempts = NULL;
         hs_value *v = calloc(k->n_params + 1, sizeof *v);
-        if (!v) {
-            free(status);
-            free(it);
-            return HS_FAIL(e, HS_ENOMEM, "out of memory");
+        if (o->resume) {
+            status = malloc(s->n_tasks);
+            attempts = malloc(s->n_tasks * sizeof *attempts);
+            if (!status || !attempts)
+                rc = HS_FAIL(e, HS_ENOMEM, "out of memory");
+            else
+                rc = hs_store_read_status(st, si, status, attempts, e);
         }
+        if (!v && rc == 0)
+            rc = HS_FAIL(e, HS_ENOMEM, "out of memory");
         double c = 1e-3;
-        for (uint64_t id = 0; id < s->n_tasks; id++) {
+        for (uint64_t id = 0; id < s->n_tasks && rc == 0; id++) {
             if (k->cost && id % s->n_seeds == 0) { /* cost depends on parameters, not seed */
                 int64_t seed;
                 uint64_t rs;
                 hs_sweep_task(s, id, v, &seed, &rs);
                 hs_params p = {k, v};
-                c = k->cost(&p);
+                c = k->cost(&p) * (double)s->ranks_per_task;
             }
+            unsigned attempt = 1;
             if (status && status[id] != HS_ST_PENDING) {
-                (*done_before)++;
-                continue;
+                if (!(o->retry_failed && is_failure(status[id]))) {
+                    (*done_before)++;
+                    continue;
+                }
+                attempt = attempts[id] + 1 < 255 ? (unsigned)attempts[id] + 1 : 255;
             }
             it[n].cost = c;
-            it[n].ref = make_ref(si, id);
+            it[n].ref = make_ref(si, id, attempt);
             n++;
         }
         free(v);
         free(status);
+        free(attempts);
+    }
+    if (rc) {
+        free(it);
+        return rc;
     }
     qsort(it, n, sizeof *it, qcmp);
-    q->ref = malloc((n ? n : 1) * sizeof *q->ref);
-    q->cost = malloc((n ? n : 1) * sizeof *q->cost);
+    q->cap = n ? n : 1;
+    q->ref = malloc(q->cap * sizeof *q->ref);
+    q->cost = malloc(q->cap * sizeof *q->cost);
     if (!q->ref || !q->cost) {
         free(it);
         free(q->ref);
@@ -277,11 +393,30 @@ static int queue_build(queue *q, const hs_sweepset *set, hs_store *st, int resum
     for (size_t i = 0; i < n; i++) {
         q->ref[i] = it[i].ref;
         q->cost[i] = it[i].cost;
-        q->cost_left += it[i].cost;
     }
     q->n = n;
     free(it);
     return 0;
+}
+
+/* Append a retry at the end of the queue. */
+static void queue_push(queue *q, uint64_t ref, double cost)
+{
+    if (q->n == q->cap) {
+        size_t cap = 2 * q->cap + 16;
+        uint64_t *r = realloc(q->ref, cap * sizeof *r);
+        if (!r)
+            return;
+        q->ref = r;
+        double *c = realloc(q->cost, cap * sizeof *c);
+        if (!c)
+            return;
+        q->cost = c;
+        q->cap = cap;
+    }
+    q->ref[q->n] = ref;
+    q->cost[q->n] = cost;
+    q->n++;
 }
 
 /*
@@ -304,7 +439,6 @@ static int queue_take(queue *q, int workers, uint64_t *out, int *prefetch)
             break;
         out[k++] = q->ref[q->next++];
         sum += c;
-        q->cost_left -= c;
     }
     /* Prefetch only while batches are short: a long task must not wait
      * behind another on a busy worker while a free one idles. */
@@ -335,6 +469,8 @@ static void progress_print(progress *p, int final)
     double el = now - p->t0, rate = el > 0 ? (double)done / el : 0;
     uint64_t todo = p->total - p->before;
     double eta = rate > 0 ? (double)((int64_t)todo - done) / rate : 0;
+    if (eta < 0)
+        eta = 0;
     if (p->tty)
         fprintf(stderr, "\r[%llu/%llu] %5.1f%%  failed %lld  %.1f tasks/s  ETA %02d:%02d:%02d%s",
                 (unsigned long long)(done + (int64_t)p->before), (unsigned long long)p->total,
@@ -350,11 +486,22 @@ static void progress_print(progress *p, int final)
 
 static void coordinator_loop(queue *q, MPI_Comm comm, int nworkers, progress *pg)
 {
-    int active = nworkers;
+    int active = nworkers, stop_sent = 0;
     int64_t (*wc)[HS_ST_COUNT] = calloc((size_t)nworkers + 1, sizeof *wc);
+    unsigned char *done = calloc((size_t)nworkers + 1, 1);
+    int64_t *in = malloc((HS_ST_COUNT + 4096) * sizeof *in);
+    size_t in_cap = HS_ST_COUNT + 4096;
     uint64_t msg[1 + HS_MAX_BATCH];
     long idle_ns = 0;
     while (active > 0) {
+        if (stop_requested && !stop_sent) {
+            /* Tell every worker still running: finish within the grace period. */
+            int one = 1;
+            for (int w = 1; w <= nworkers; w++)
+                if (!done[w])
+                    MPI_Send(&one, 1, MPI_INT, w, HS_TAG_STOP, comm);
+            stop_sent = 1;
+        }
         int flag = 0;
         MPI_Status st;
         MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm, &flag, &st);
@@ -365,33 +512,52 @@ static void coordinator_loop(queue *q, MPI_Comm comm, int nworkers, progress *pg
             continue;
         }
         idle_ns = 0;
-        int64_t counts[HS_ST_COUNT];
-        MPI_Recv(counts, HS_ST_COUNT, MPI_INT64_T, st.MPI_SOURCE, st.MPI_TAG, comm, MPI_STATUS_IGNORE);
-        int w = st.MPI_SOURCE;
-        if (wc && w <= nworkers) {
-            for (int i = 0; i < HS_ST_COUNT; i++) {
-                pg->counts[i] += counts[i] - wc[w][i];
-                wc[w][i] = counts[i];
+        int cnt = 0;
+        MPI_Get_count(&st, MPI_INT64_T, &cnt);
+        if ((size_t)cnt > in_cap) {
+            int64_t *bigger = realloc(in, (size_t)cnt * sizeof *in);
+            if (bigger) {
+                in = bigger;
+                in_cap = (size_t)cnt;
             }
         }
+        MPI_Recv(in, (int)in_cap, MPI_INT64_T, st.MPI_SOURCE, st.MPI_TAG, comm, MPI_STATUS_IGNORE);
+        int w = st.MPI_SOURCE;
+        if (wc && w <= nworkers)
+            for (int i = 0; i < HS_ST_COUNT; i++) {
+                pg->counts[i] += in[i] - wc[w][i];
+                wc[w][i] = in[i];
+            }
         if (st.MPI_TAG == HS_TAG_DONE) {
+            if (done)
+                done[w] = 1;
             active--;
             continue;
         }
+        for (int i = HS_ST_COUNT; i < cnt; i++)
+            queue_push(q, (uint64_t)in[i], 1e-3);
         int prefetch = 0;
         int k = stop_requested ? 0 : queue_take(q, nworkers, msg + 1, &prefetch);
-        msg[0] = (uint64_t)prefetch;
+        msg[0] = (uint64_t)prefetch | (stop_requested ? 2u : 0u);
         MPI_Send(msg, 1 + k, MPI_UINT64_T, w, HS_TAG_WORK, comm);
         progress_print(pg, 0);
     }
     free(wc);
+    free(done);
+    free(in);
 }
 
 /* Single process: coordinator and worker in one loop. */
 static void solo_loop(queue *q, worker *w, progress *pg)
 {
-    while (q->next < q->n && !stop_requested && w->io_rc == 0) {
+    while (q->next < q->n && w->io_rc == 0) {
+        check_stop(w);
+        if (w->stop_at > 0)
+            break;
         run_task(w, q->ref[q->next++], 1);
+        for (size_t i = 0; i < w->n_retry; i++)
+            queue_push(q, w->retry[i], 1e-3);
+        w->n_retry = 0;
         memcpy(pg->counts, w->counts, sizeof pg->counts);
         progress_print(pg, 0);
     }
@@ -518,7 +684,7 @@ int hs_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
         return HS_FAIL(e, HS_EINPUT, "%s: ranks_per_task = %d needs at least %d MPI ranks (one "
                        "coordinator + one gang), got %d", o->sweep_path, G, G + 1, size);
     }
-    worker w = {.set = set, .rank = rank, .gang = MPI_COMM_NULL, .gang_size = 1};
+    worker w = {.set = set, .opts = o, .comm = comm, .rank = rank, .gang = MPI_COMM_NULL, .gang_size = 1};
     gethostname(w.host, sizeof w.host - 1);
     int color = MPI_UNDEFINED, gang_rank = 0;
     if (size > 1 && rank > 0 && (rank - 1) / G < nworkers) {
@@ -560,7 +726,7 @@ int hs_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
     queue q = {0};
     if (rank == 0) {
         uint64_t before = 0;
-        rc = queue_build(&q, set, st, o->resume, &before, e);
+        rc = queue_build(&q, set, st, o, &before, e);
         for (size_t i = 0; i < set->n_sweeps; i++)
             pg.total += set->sweeps[i].n_tasks;
         pg.before = before;
@@ -576,7 +742,7 @@ int hs_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
         else if (rank == 0)
             coordinator_loop(&q, comm, nworkers, &pg);
         else if (color != MPI_UNDEFINED && gang_rank == 0)
-            worker_loop(&w, comm);
+            worker_loop(&w);
         else if (color != MPI_UNDEFINED)
             gang_member_loop(&w);
     }
@@ -586,25 +752,38 @@ int hs_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
     if (io)
         fprintf(stderr, "hsweep: rank %d: %s\n", rank, w.io_err.msg);
     rc = rc ? rc : all_ok(io, comm, e);
-    /* Did anyone stop early on a signal? */
-    int stopped = stop_requested, any_stop = 0;
+    /* Did anyone stop early?  Then say how much is left and how to resume. */
+    int stopped = stop_requested || w.stop_at > 0, any_stop = 0;
     MPI_Allreduce(&stopped, &any_stop, 1, MPI_INT, MPI_MAX, comm);
+    long long remaining = 0;
+    if (any_stop && rc == 0) {
+        MPI_Barrier(comm); /* every worker's last write has returned */
+        for (size_t i = 0; rank == 0 && i < set->n_sweeps; i++) {
+            int8_t *status = malloc(set->sweeps[i].n_tasks);
+            if (status && hs_store_read_status(st, i, status, NULL, e) == 0)
+                for (uint64_t t = 0; t < set->sweeps[i].n_tasks; t++)
+                    remaining += status[t] == HS_ST_PENDING;
+            free(status);
+        }
+        MPI_Bcast(&remaining, 1, MPI_LONG_LONG, 0, comm);
+    }
     hs_err ce;
     int crc = hs_store_close(&st, &ce);
     if (rc == 0 && crc) {
         *e = ce;
         rc = crc;
     }
-    if (rc == 0 && any_stop)
+    if (rc == 0 && remaining > 0)
         rc = HS_FAIL(e, HS_EINTR,
-                     "stopped by a signal; the results file is intact. Resume with: hsweep run "
-                     "--resume %s%s%s",
-                     o->sweep_path, o->output ? " -o " : "", o->output ? o->output : "");
+                     "stopped on request with %lld task(s) not run; the results file %s is intact. "
+                     "Resume with: hsweep run --resume %s%s%s",
+                     remaining, path, o->sweep_path, o->output ? " -o " : "", o->output ? o->output : "");
     if (gang != MPI_COMM_NULL)
         MPI_Comm_free(&gang);
     free(q.ref);
     free(q.cost);
     free(w.v);
+    free(w.retry);
     hs_sweepset_free(&set);
     return rc;
 }

@@ -578,6 +578,9 @@ static int agree(int rc, MPI_Comm comm, hs_err *e)
     return worst;
 }
 
+static int open_store(const char *path, const hs_sweepset *set, MPI_Comm comm, hs_store **out,
+                      hs_err *e);
+
 int hs_store_create(const char *path, const hs_sweepset *set, MPI_Comm comm, const hs_prov *prov,
                     int overwrite, hs_store **out, hs_err *e)
 {
@@ -597,6 +600,11 @@ int hs_store_create(const char *path, const hs_sweepset *set, MPI_Comm comm, con
             rc = HS_FAIL(e, HS_EIO, "%s: cannot create its directory: %s", path, strerror(errno));
     }
     HS_CALL(agree(rc, comm, e));
+    /* Build the whole file under a temporary name and rename it into place
+     * only once complete: a run killed during creation leaves no half-made
+     * results file, and --overwrite replaces the old one only on success. */
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.creating", path);
     hs_store *st;
     rc = alloc_store(&st, set, e);
     HS_CALL(agree(rc, comm, e));
@@ -604,34 +612,41 @@ int hs_store_create(const char *path, const hs_sweepset *set, MPI_Comm comm, con
     hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
     H5Pset_attr_phase_change(fcpl, 0, 0); /* dense root attributes: config_text may be large */
     H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
-    st->file = H5Fcreate(path, H5F_ACC_TRUNC, fcpl, fapl);
+    errno = 0;
+    st->file = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, fapl);
+    int err = errno;
     H5Pclose(fapl);
     H5Pclose(fcpl);
     if (st->file < 0) {
         rc = h5fail(e, "cannot create the results file", path);
-        if (errno == EACCES || errno == EROFS)
+        if (err == EACCES || err == EROFS || err == ENOSPC)
             snprintf(e->msg, sizeof e->msg, "%s: cannot create the results file: %s", path,
-                     strerror(errno));
+                     strerror(err));
     }
     rc = agree(rc, comm, e);
-    if (rc) {
-        store_free(st);
-        return rc;
-    }
-    if (write_root_attrs(st->file, set, prov) != 0)
-        rc = h5fail(e, "cannot write provenance attributes", path);
+    if (rc == 0 && write_root_attrs(st->file, set, prov) != 0)
+        rc = h5fail(e, "cannot write provenance attributes (disk full?)", path);
     for (size_t i = 0; i < set->n_sweeps && rc == 0; i++)
         rc = create_sweep(st, i, comm, path, e);
     rc = agree(rc, comm, e);
     if (rc == 0 && H5Fflush(st->file, H5F_SCOPE_GLOBAL) < 0)
-        rc = h5fail(e, "cannot flush the results file", path);
+        rc = h5fail(e, "cannot flush the results file (disk full?)", path);
     rc = agree(rc, comm, e);
-    if (rc) {
-        store_free(st);
-        return rc;
+    hs_err ce;
+    st->set = set;
+    int crc = hs_store_close(&st, &ce);
+    if (rc == 0 && crc)
+        rc = HS_FAIL(e, crc, "%s", ce.msg);
+    rc = agree(rc, comm, e);
+    if (rank == 0) {
+        if (rc == 0 && rename(tmp, path) != 0)
+            rc = HS_FAIL(e, HS_EIO, "%s: cannot move the new results file into place: %s", path,
+                         strerror(errno));
+        if (rc)
+            unlink(tmp);
     }
-    *out = st;
-    return 0;
+    HS_CALL(agree(rc, comm, e));
+    return open_store(path, set, comm, out, e);
 }
 
 int hs_store_read_root_attr(const char *path, const char *name, char **value, hs_err *e)
@@ -665,26 +680,11 @@ int hs_store_read_root_attr(const char *path, const char *name, char **value, hs
     return rc;
 }
 
-int hs_store_open(const char *path, const hs_sweepset *set, MPI_Comm comm, const hs_prov *prov,
-                  int force, hs_store **out, hs_err *e)
+/* Open an existing results file of `set` for writing (collective); checks its layout. */
+static int open_store(const char *path, const hs_sweepset *set, MPI_Comm comm, hs_store **out,
+                      hs_err *e)
 {
-    (void)prov;
-    *out = NULL;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    int rank;
-    MPI_Comm_rank(comm, &rank);
     int rc = 0;
-    if (rank == 0) {
-        char *sha = NULL;
-        rc = hs_store_read_root_attr(path, "config_sha256", &sha, e);
-        if (rc == 0 && strcmp(sha, set->sha256) != 0 && !force)
-            rc = HS_FAIL(e, HS_ESTATE,
-                         "%s: was written for a different sweep file (sha256 %.12s..., this one is "
-                         "%.12s...); use --force to resume it anyway",
-                         path, sha, set->sha256);
-        free(sha);
-    }
-    HS_CALL(agree(rc, comm, e));
     hs_store *st;
     HS_CALL(agree(alloc_store(&st, set, e), comm, e));
     hid_t fapl = fapl_for(comm);
@@ -743,11 +743,42 @@ int hs_store_open(const char *path, const hs_sweepset *set, MPI_Comm comm, const
     return 0;
 }
 
-int hs_store_read_status(hs_store *st, size_t si, int8_t *status, hs_err *e)
+int hs_store_open(const char *path, const hs_sweepset *set, MPI_Comm comm, const hs_prov *prov,
+                  int force, hs_store **out, hs_err *e)
+{
+    (void)prov;
+    *out = NULL;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    int rc = 0;
+    if (rank == 0) {
+        char *sha = NULL;
+        rc = hs_store_read_root_attr(path, "config_sha256", &sha, e);
+        if (rc == 0 && strcmp(sha, set->sha256) != 0 && !force)
+            rc = HS_FAIL(e, HS_ESTATE,
+                         "%s: was written for a different sweep file (sha256 %.12s..., this one is "
+                         "%.12s...); use --force to resume it anyway",
+                         path, sha, set->sha256);
+        free(sha);
+    }
+    HS_CALL(agree(rc, comm, e));
+    return open_store(path, set, comm, out, e);
+}
+
+int hs_store_read_status(hs_store *st, size_t si, int8_t *status, int32_t *attempts, hs_err *e)
 {
     layout *l = &st->lay[si];
     if (H5Dread(l->dset, l->status_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, status) < 0)
         return h5fail(e, "cannot read task statuses", st->set->path);
+    if (attempts) {
+        hid_t t = H5Tcreate(H5T_COMPOUND, 4);
+        H5Tinsert(t, "attempts", 0, H5T_NATIVE_INT32);
+        herr_t hr = H5Dread(l->dset, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, attempts);
+        H5Tclose(t);
+        if (hr < 0)
+            return h5fail(e, "cannot read task attempts", st->set->path);
+    }
     return 0;
 }
 
@@ -757,6 +788,17 @@ int hs_store_write_result(hs_store *st, size_t si, uint64_t id, const hs_result 
     const hs_kernel *k = s->kernel;
     layout *l = &st->lay[si];
     const hs_out *o = r->out;
+    /* 0. a retry rewrites a row that looks complete: mark it pending first */
+    if (r->attempts > 1) {
+        int8_t pending = HS_ST_PENDING;
+        hid_t fsp = H5Dget_space(l->dset);
+        hsize_t start = id, count = 1;
+        H5Sselect_hyperslab(fsp, H5S_SELECT_SET, &start, NULL, &count, NULL);
+        herr_t hr = H5Dwrite(l->dset, l->status_type, st->mem1, fsp, H5P_DEFAULT, &pending);
+        H5Sclose(fsp);
+        if (hr < 0)
+            return h5fail(e, "cannot write a task row (disk full?)", st->set->path);
+    }
     /* 1. traces, NaN-padded to the dataset's width */
     for (size_t t = 0; t < k->n_traces; t++) {
         size_t w = l->trace_width[t];

@@ -64,7 +64,7 @@ int main(int argc, char **argv)
         hs_out_free(&out);
     }
     int8_t status[12];
-    CHECK_EQ_INT(hs_store_read_status(st, 0, status, &e), 0);
+    CHECK_EQ_INT(hs_store_read_status(st, 0, status, NULL, &e), 0);
     CHECK_EQ_INT(status[7], HS_ST_OK);
     CHECK_EQ_INT(status[8], HS_ST_PENDING);
     CHECK_EQ_INT(hs_store_close(&st, &e), 0);
@@ -120,7 +120,7 @@ int main(int argc, char **argv)
     CHECK_EQ_INT(hs_store_create(path, set, MPI_COMM_SELF, &prov, 0, &st, &e), HS_ESTATE);
     CHECK_CONTAINS(e.msg, "--resume");
     REQUIRE(hs_store_open(path, set, MPI_COMM_SELF, &prov, 0, &st, &e) == 0);
-    CHECK_EQ_INT(hs_store_read_status(st, 0, status, &e), 0);
+    CHECK_EQ_INT(hs_store_read_status(st, 0, status, NULL, &e), 0);
     CHECK_EQ_INT(status[0], HS_ST_OK);
     CHECK_EQ_INT(hs_store_close(&st, &e), 0);
     hs_sweepset *other;
