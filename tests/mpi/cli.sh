@@ -69,4 +69,15 @@ out=$("$HSWEEP" collate r.h5 --sweep nan --rows at_step --metric first_nonfinite
 case "$out" in *"| at_step |"*"| 9 | 9 |"*) pass ;; *) fail "collate md: $out" ;; esac
 expect_fail 2 "no axis or parameter 'nope'" "$HSWEEP" collate r.h5 --sweep echo --rows nope --metric xk
 expect_fail 2 "not an HDF5 file" "$HSWEEP" status typo.cfg
+# diag: chains from anywhere (the numbers themselves are checked against R
+# posterior in tests/unit/test_diag.c); bad input names file and line
+"$PYTHON3" -c "
+import math
+print('chain1,chain2')
+for i in range(200):
+    print(f'{math.sin(i * 0.7):.6f},{math.cos(i * 1.3):.6f}')" > chains.csv
+out=$("$HSWEEP" diag chains.csv) || fail "diag"
+case "$out" in *"rhat:"*"ess_bulk:"*"ess_tail:"*) pass ;; *) fail "diag: $out" ;; esac
+printf 'a,b\n1,2\n3\n' > ragged.csv
+expect_fail 2 "ragged.csv:3" "$HSWEEP" diag ragged.csv
 finish

@@ -1,0 +1,607 @@
+/*
+ * NUTS with a diagonal metric, after Stan (stan-dev/stan, src/stan/mcmc/):
+ *   hmc/nuts/base_nuts.hpp        transition, build_tree, compute_criterion
+ *   hmc/base_hmc.hpp              init_stepsize
+ *   hmc/integrators/expl_leapfrog.hpp, hmc/hamiltonians/diag_e_metric.hpp
+ *   stepsize_adaptation.hpp       Nesterov dual averaging (Hoffman & Gelman
+ *                                 2014, section 3.2)
+ *   windowed_adaptation.hpp, var_adaptation.hpp, welford_var_estimator.hpp
+ *   hmc/nuts/adapt_diag_e_nuts.hpp  how the two adaptations interleave
+ * Written from those files' algorithms, not translated line by line.
+ *
+ * Notation: q position, p momentum, g = grad log p(q), lp = log p(q);
+ * potential V = -lp, kinetic K = p' M^-1 p / 2 with M^-1 = diag(minv),
+ * H = V + K.  p# ("sharp") = M^-1 p = dK/dp.  rho = sum of p over a
+ * (sub)trajectory.  All buffers are allocated by hs_nuts_create.
+ */
+#include "hsweep/nuts.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A phase-space point with its density. */
+typedef struct point {
+    double *q, *p, *g;
+    double lp;
+} point;
+
+/* Scratch of one build_tree recursion level (base_nuts.hpp locals). */
+typedef struct level {
+    point z_final;    /* z_propose_final */
+    double *p_init_end, *ps_init_end, *rho_init;
+    double *p_final_beg, *ps_final_beg, *rho_final;
+} level;
+
+/* Dual averaging state (stepsize_adaptation.hpp). */
+typedef struct dual_avg {
+    double mu, s_bar, x_bar;
+    double counter;
+} dual_avg;
+
+/* Windowed adaptation schedule (windowed_adaptation.hpp). */
+typedef struct windows {
+    size_t num_warmup, init_buffer, term_buffer, base_window;
+    size_t counter, size, next;
+} windows;
+
+struct hs_nuts {
+    hs_model model;
+    hs_nuts_config cfg;
+    size_t dim;
+    double eps;       /* nominal step size */
+    double *minv;     /* inverse metric diagonal */
+    double *sqrt_m;   /* 1 / sqrt(minv), to draw p ~ N(0, M) */
+    point z, z_fwd, z_bck, z_sample, z_propose;
+    double *p_fwd_fwd, *ps_fwd_fwd, *p_fwd_bck, *ps_fwd_bck;
+    double *p_bck_fwd, *ps_bck_fwd, *p_bck_bck, *ps_bck_bck;
+    double *rho, *rho_fwd, *rho_bck;
+    level *lv;        /* max_treedepth levels */
+    /* per-transition accumulators */
+    int n_leapfrog, divergent;
+    double sum_metro;
+    /* adaptation */
+    dual_avg da;
+    windows win;
+    double *w_mean, *w_m2; /* Welford running mean and sum of squares */
+    size_t w_n;
+    size_t iter;           /* transitions done */
+    unsigned long long grad_evals;
+    double *mem;
+};
+
+void hs_nuts_config_default(hs_nuts_config *c)
+{
+    /* CmdStan defaults ("MCMC sampling" config; services/util defaults). */
+    c->tune = 1000;
+    c->max_treedepth = 10;
+    c->target_accept = 0.8;
+    c->gamma = 0.05;
+    c->kappa = 0.75;
+    c->t0 = 10;
+    c->init_stepsize = 1;
+    c->init_buffer = 75;
+    c->term_buffer = 50;
+    c->base_window = 25;
+    c->max_delta_h = 1000;
+}
+
+static double log_sum_exp(double a, double b)
+{
+    if (a == -INFINITY)
+        return b;
+    if (b == -INFINITY)
+        return a;
+    return a > b ? a + log1p(exp(b - a)) : b + log1p(exp(a - b));
+}
+
+static void point_copy(const hs_nuts *s, point *dst, const point *src)
+{
+    const size_t n = s->dim * sizeof(double);
+    memcpy(dst->q, src->q, n);
+    memcpy(dst->p, src->p, n);
+    memcpy(dst->g, src->g, n);
+    dst->lp = src->lp;
+}
+
+/* dst takes src's state by exchanging buffers (src's old state is dead). */
+static void point_take(point *dst, point *src)
+{
+    const point t = *dst;
+    *dst = *src;
+    *src = t;
+}
+
+static double kinetic(const hs_nuts *s, const double *p)
+{
+    double k = 0;
+    for (size_t i = 0; i < s->dim; i++)
+        k += p[i] * p[i] * s->minv[i];
+    return 0.5 * k;
+}
+
+/* H(z); NaN (e.g. from lp = NaN) is mapped to +inf as base_nuts.hpp does. */
+static double hamiltonian(const hs_nuts *s, const point *z)
+{
+    const double h = -z->lp + kinetic(s, z->p);
+    return isnan(h) ? INFINITY : h;
+}
+
+static void sharp(const hs_nuts *s, const double *p, double *ps)
+{
+    for (size_t i = 0; i < s->dim; i++)
+        ps[i] = s->minv[i] * p[i];
+}
+
+static void eval(hs_nuts *s, point *z)
+{
+    z->lp = s->model.logp_grad(s->model.self, z->q, z->g);
+    s->grad_evals++;
+}
+
+/* First half of a leapfrog step: half kick p += e/2 g, then drift q += e M^-1 p. */
+static void kick_drift(size_t d, double e, double *restrict q, double *restrict p,
+                       const double *restrict g, const double *restrict minv)
+{
+    for (size_t i = 0; i < d; i++) {
+        p[i] += 0.5 * e * g[i];
+        q[i] += e * minv[i] * p[i];
+    }
+}
+
+/*
+ * Last half kick p += e/2 g, fused with the leaf's bookkeeping: p# = M^-1 p
+ * to ps, p added to rho.  Returns p' M^-1 p.
+ */
+static double kick_end(size_t d, double e, double *restrict p, const double *restrict g,
+                       const double *restrict minv, double *restrict ps, double *restrict rho)
+{
+    double k = 0;
+    for (size_t i = 0; i < d; i++) {
+        p[i] += 0.5 * e * g[i];
+        const double v = minv[i] * p[i];
+        ps[i] = v;
+        k += p[i] * v;
+        rho[i] += p[i];
+    }
+    return k;
+}
+
+/*
+ * Leapfrog step of size e (expl_leapfrog.hpp: half kick, drift, half kick)
+ * with p# written to ps and p added to rho.  Returns H at the new point,
+ * NaN mapped to +inf (base_nuts.hpp).
+ */
+static double leapfrog(hs_nuts *s, point *z, double e, double *ps, double *rho)
+{
+    kick_drift(s->dim, e, z->q, z->p, z->g, s->minv);
+    eval(s, z);
+    const double H = -z->lp + 0.5 * kick_end(s->dim, e, z->p, z->g, s->minv, ps, rho);
+    return isnan(H) ? INFINITY : H;
+}
+
+static void sample_momentum(hs_nuts *s, hs_rng *rng, point *z)
+{
+    for (size_t i = 0; i < s->dim; i++)
+        z->p[i] = hs_rng_normal(rng) * s->sqrt_m[i];
+}
+
+/*
+ * Generalised no-U-turn criterion (base_nuts.hpp compute_criterion;
+ * Betancourt 2017 appendix A.4.2): p#_minus . rho > 0 and p#_plus . rho > 0.
+ */
+static int criterion(size_t d, const double *restrict ps_minus, const double *restrict ps_plus,
+                     const double *restrict rho)
+{
+    double up = 0, um = 0;
+    for (size_t i = 0; i < d; i++) {
+        up += ps_plus[i] * rho[i];
+        um += ps_minus[i] * rho[i];
+    }
+    return up > 0 && um > 0;
+}
+
+/* The criterion on rho = a + b without forming the sum. */
+static int criterion_sum(size_t d, const double *restrict ps_minus,
+                         const double *restrict ps_plus, const double *restrict a,
+                         const double *restrict b)
+{
+    double up = 0, um = 0;
+    for (size_t i = 0; i < d; i++) {
+        const double r = a[i] + b[i];
+        up += ps_plus[i] * r;
+        um += ps_minus[i] * r;
+    }
+    return up > 0 && um > 0;
+}
+
+/*
+ * base_nuts.hpp build_tree: extend s->z by 2^depth leapfrog steps of size
+ * e, accumulating into rho and *lsw (log sum of weights e^(H0 - H)).  The
+ * multinomial sample of the subtree goes to z_propose; p and p# at the
+ * subtree's two ends to p_beg/ps_beg and p_end/ps_end.  Returns 0 when the
+ * subtree diverged or made a U-turn (the caller then discards it).
+ */
+static int build_tree(hs_nuts *s, int depth, point *z_propose, double *ps_beg, double *ps_end,
+                      double *rho, double *p_beg, double *p_end, double H0, double e,
+                      double *lsw, hs_rng *rng)
+{
+    const size_t d = s->dim;
+    if (depth == 0) {
+        const double h = leapfrog(s, &s->z, e, ps_beg, rho);
+        s->n_leapfrog++;
+        if (h - H0 > s->cfg.max_delta_h)
+            s->divergent = 1;
+        *lsw = log_sum_exp(*lsw, H0 - h);
+        s->sum_metro += H0 - h > 0 ? 1.0 : exp(H0 - h);
+        point_copy(s, z_propose, &s->z);
+        memcpy(ps_end, ps_beg, d * sizeof *ps_end);
+        memcpy(p_beg, s->z.p, d * sizeof *p_beg);
+        memcpy(p_end, s->z.p, d * sizeof *p_end);
+        return !s->divergent;
+    }
+    level *L = &s->lv[depth];
+    double lsw_init = -INFINITY, lsw_final = -INFINITY;
+    memset(L->rho_init, 0, d * sizeof *L->rho_init);
+    if (!build_tree(s, depth - 1, z_propose, ps_beg, L->ps_init_end, L->rho_init, p_beg,
+                    L->p_init_end, H0, e, &lsw_init, rng))
+        return 0;
+    memset(L->rho_final, 0, d * sizeof *L->rho_final);
+    if (!build_tree(s, depth - 1, &L->z_final, L->ps_final_beg, ps_end, L->rho_final,
+                    L->p_final_beg, p_end, H0, e, &lsw_final, rng))
+        return 0;
+    /* Multinomial choice between the halves, weighted by their total weights. */
+    const double lsw_sub = log_sum_exp(lsw_init, lsw_final);
+    *lsw = log_sum_exp(*lsw, lsw_sub);
+    if (lsw_final > lsw_sub || hs_rng_uniform(rng) < exp(lsw_final - lsw_sub))
+        point_take(z_propose, &L->z_final);
+    for (size_t i = 0; i < d; i++)
+        rho[i] += L->rho_init[i] + L->rho_final[i];
+    /* Across the merged subtree, then between its halves (the extra checks). */
+    return criterion_sum(d, ps_beg, ps_end, L->rho_init, L->rho_final) &&
+           criterion_sum(d, ps_beg, L->ps_final_beg, L->rho_init, L->p_final_beg) &&
+           criterion_sum(d, L->ps_init_end, ps_end, L->rho_final, L->p_init_end);
+}
+
+/* One NUTS transition without adaptation (base_nuts.hpp transition). */
+static void nuts_step(hs_nuts *s, hs_rng *rng, hs_nuts_iter *it)
+{
+    const size_t d = s->dim, bytes = d * sizeof(double);
+    const double eps = s->eps;
+    sample_momentum(s, rng, &s->z);
+    const double H0 = hamiltonian(s, &s->z);
+    point_copy(s, &s->z_fwd, &s->z);
+    point_copy(s, &s->z_bck, &s->z);
+    point_copy(s, &s->z_sample, &s->z);
+    memcpy(s->p_fwd_fwd, s->z.p, bytes);
+    sharp(s, s->z.p, s->ps_fwd_fwd);
+    memcpy(s->p_fwd_bck, s->z.p, bytes);
+    memcpy(s->ps_fwd_bck, s->ps_fwd_fwd, bytes);
+    memcpy(s->p_bck_fwd, s->z.p, bytes);
+    memcpy(s->ps_bck_fwd, s->ps_fwd_fwd, bytes);
+    memcpy(s->p_bck_bck, s->z.p, bytes);
+    memcpy(s->ps_bck_bck, s->ps_fwd_fwd, bytes);
+    memcpy(s->rho, s->z.p, bytes);
+    double lsw = 0; /* log(e^(H0 - H0)) */
+    s->n_leapfrog = 0;
+    s->sum_metro = 0;
+    s->divergent = 0;
+    int depth = 0;
+    while (depth < s->cfg.max_treedepth) {
+        double lsw_sub = -INFINITY;
+        int valid;
+        memset(s->rho_fwd, 0, bytes);
+        memset(s->rho_bck, 0, bytes);
+        if (hs_rng_uniform(rng) > 0.5) {
+            /* Extend forward: the old trajectory becomes the backward subtree. */
+            point_copy(s, &s->z, &s->z_fwd);
+            memcpy(s->rho_bck, s->rho, bytes);
+            memcpy(s->p_bck_fwd, s->p_fwd_fwd, bytes);
+            memcpy(s->ps_bck_fwd, s->ps_fwd_fwd, bytes);
+            valid = build_tree(s, depth, &s->z_propose, s->ps_fwd_bck, s->ps_fwd_fwd, s->rho_fwd,
+                               s->p_fwd_bck, s->p_fwd_fwd, H0, eps, &lsw_sub, rng);
+            point_copy(s, &s->z_fwd, &s->z);
+        } else {
+            point_copy(s, &s->z, &s->z_bck);
+            memcpy(s->rho_fwd, s->rho, bytes);
+            memcpy(s->p_fwd_bck, s->p_bck_bck, bytes);
+            memcpy(s->ps_fwd_bck, s->ps_bck_bck, bytes);
+            valid = build_tree(s, depth, &s->z_propose, s->ps_bck_fwd, s->ps_bck_bck, s->rho_bck,
+                               s->p_bck_fwd, s->p_bck_bck, H0, -eps, &lsw_sub, rng);
+            point_copy(s, &s->z_bck, &s->z);
+        }
+        if (!valid)
+            break;
+        depth++;
+        /* Biased progressive sampling (Betancourt 2017, A.3.2). */
+        if (lsw_sub > lsw || hs_rng_uniform(rng) < exp(lsw_sub - lsw))
+            point_take(&s->z_sample, &s->z_propose);
+        lsw = log_sum_exp(lsw, lsw_sub);
+        for (size_t i = 0; i < d; i++)
+            s->rho[i] = s->rho_bck[i] + s->rho_fwd[i];
+        /* Across the merged trajectory, then between its two subtrees. */
+        if (!(criterion(d, s->ps_bck_bck, s->ps_fwd_fwd, s->rho) &&
+              criterion_sum(d, s->ps_bck_bck, s->ps_fwd_bck, s->rho_bck, s->p_fwd_bck) &&
+              criterion_sum(d, s->ps_bck_fwd, s->ps_fwd_fwd, s->rho_fwd, s->p_bck_fwd)))
+            break;
+    }
+    point_copy(s, &s->z, &s->z_sample);
+    /* Mean acceptance over all leapfrog steps, rejected subtrees included. */
+    it->accept_stat = s->n_leapfrog ? s->sum_metro / s->n_leapfrog : 0.0;
+    it->logp = s->z.lp;
+    it->stepsize = eps;
+    it->energy = -s->z.lp + kinetic(s, s->z.p);
+    it->treedepth = depth;
+    it->n_leapfrog = s->n_leapfrog;
+    it->divergent = s->divergent;
+}
+
+/*
+ * base_hmc.hpp init_stepsize: from the current point, double or halve the
+ * step size until one leapfrog step's acceptance e^(H0 - H) crosses 0.8.
+ */
+static int init_stepsize(hs_nuts *s, hs_rng *rng)
+{
+    if (s->eps == 0 || s->eps > 1e7 || isnan(s->eps))
+        return 0;
+    const double log08 = log(0.8);
+    point_copy(s, &s->z_sample, &s->z);
+    int direction = 0;
+    for (;;) {
+        point_copy(s, &s->z, &s->z_sample);
+        sample_momentum(s, rng, &s->z);
+        const double H0 = hamiltonian(s, &s->z);
+        /* ps_fwd_fwd and rho_fwd are scratch here; transitions reset them. */
+        const double dH = H0 - leapfrog(s, &s->z, s->eps, s->ps_fwd_fwd, s->rho_fwd);
+        if (direction == 0) {
+            direction = dH > log08 ? 1 : -1;
+            continue;
+        }
+        if ((direction == 1 && !(dH > log08)) || (direction == -1 && !(dH < log08)))
+            break;
+        s->eps = direction == 1 ? 2 * s->eps : 0.5 * s->eps;
+        if (s->eps > 1e7 || s->eps == 0) {
+            point_copy(s, &s->z, &s->z_sample);
+            return HS_NUTS_EIMPROPER;
+        }
+    }
+    point_copy(s, &s->z, &s->z_sample);
+    return 0;
+}
+
+/* stepsize_adaptation.hpp restart and learn_stepsize. */
+static void da_restart(dual_avg *da, double mu)
+{
+    da->mu = mu;
+    da->counter = 0;
+    da->s_bar = 0;
+    da->x_bar = 0;
+}
+
+static void da_learn(hs_nuts *s, double accept)
+{
+    dual_avg *da = &s->da;
+    da->counter += 1;
+    const double a = accept > 1 ? 1 : accept;
+    const double eta = 1.0 / (da->counter + s->cfg.t0);
+    da->s_bar = (1 - eta) * da->s_bar + eta * (s->cfg.target_accept - a);
+    const double x = da->mu - da->s_bar * sqrt(da->counter) / s->cfg.gamma;
+    const double xe = pow(da->counter, -s->cfg.kappa);
+    da->x_bar = (1 - xe) * da->x_bar + xe * x;
+    s->eps = exp(x);
+}
+
+/*
+ * windowed_adaptation.hpp set_window_params + restart: windows after an
+ * init buffer, doubling, then a term buffer; if warmup is too short for
+ * init + base + term, use 15% / 75% / 10%; below 20 warmup iterations no
+ * metric adaptation at all (num_warmup 0).
+ */
+static void win_init(windows *w, const hs_nuts_config *c)
+{
+    memset(w, 0, sizeof *w);
+    if (c->tune < 20)
+        return;
+    w->num_warmup = c->tune;
+    if (c->init_buffer + c->base_window + c->term_buffer > c->tune) {
+        w->init_buffer = (size_t)(0.15 * (double)c->tune);
+        w->term_buffer = (size_t)(0.1 * (double)c->tune);
+        w->base_window = c->tune - (w->init_buffer + w->term_buffer);
+    } else {
+        w->init_buffer = c->init_buffer;
+        w->term_buffer = c->term_buffer;
+        w->base_window = c->base_window;
+    }
+    w->counter = 0;
+    w->size = w->base_window;
+    w->next = w->init_buffer + w->size - 1;
+}
+
+static int win_in_window(const windows *w)
+{
+    return w->num_warmup > 0 && w->counter >= w->init_buffer &&
+           w->counter < w->num_warmup - w->term_buffer && w->counter != w->num_warmup;
+}
+
+static int win_at_end(const windows *w)
+{
+    return w->num_warmup > 0 && w->counter == w->next && w->counter != w->num_warmup;
+}
+
+static void win_next(windows *w)
+{
+    const size_t last = w->num_warmup - w->term_buffer - 1;
+    if (w->next == last)
+        return;
+    w->size *= 2;
+    w->next = w->counter + w->size;
+    /* Stretch this window to the term buffer if the following one would not fit. */
+    if (w->next != last && w->next + 2 * w->size >= w->num_warmup - w->term_buffer)
+        w->next = last;
+}
+
+/*
+ * var_adaptation.hpp learn_variance: Welford-accumulate q inside a window;
+ * at a window's end set the inverse metric to the regularised variance
+ * var n/(n + 5) + 1e-3 * 5/(n + 5).  Returns 1 when the metric changed.
+ */
+static int learn_variance(hs_nuts *s)
+{
+    windows *w = &s->win;
+    const size_t d = s->dim;
+    if (win_in_window(w)) {
+        s->w_n++;
+        for (size_t i = 0; i < d; i++) {
+            const double delta = s->z.q[i] - s->w_mean[i];
+            s->w_mean[i] += delta / (double)s->w_n;
+            s->w_m2[i] += (s->z.q[i] - s->w_mean[i]) * delta;
+        }
+    }
+    if (win_at_end(w)) {
+        win_next(w);
+        const double n = (double)s->w_n;
+        for (size_t i = 0; i < d; i++) {
+            const double var = s->w_n > 1 ? s->w_m2[i] / (n - 1) : 0.0;
+            s->minv[i] = (n / (n + 5.0)) * var + 1e-3 * (5.0 / (n + 5.0));
+            s->sqrt_m[i] = 1.0 / sqrt(s->minv[i]);
+        }
+        s->w_n = 0;
+        memset(s->w_mean, 0, d * sizeof *s->w_mean);
+        memset(s->w_m2, 0, d * sizeof *s->w_m2);
+        w->counter++;
+        return 1;
+    }
+    w->counter++;
+    return 0;
+}
+
+int hs_nuts_transition(hs_nuts *s, hs_rng *rng, hs_nuts_iter *it)
+{
+    hs_nuts_iter local;
+    hs_nuts_iter *r = it ? it : &local;
+    nuts_step(s, rng, r);
+    int rc = 0;
+    if (s->iter < s->cfg.tune) {
+        /* adapt_diag_e_nuts.hpp transition */
+        da_learn(s, r->accept_stat);
+        if (learn_variance(s)) {
+            rc = init_stepsize(s, rng);
+            da_restart(&s->da, log(10 * s->eps));
+        }
+        if (s->iter + 1 == s->cfg.tune) /* end of warmup: complete_adaptation */
+            s->eps = exp(s->da.x_bar);
+    }
+    s->iter++;
+    return rc;
+}
+
+int hs_nuts_start(hs_nuts *s, const double *q0, hs_rng *rng)
+{
+    const size_t d = s->dim;
+    memcpy(s->z.q, q0, d * sizeof *q0);
+    eval(s, &s->z);
+    if (!isfinite(s->z.lp))
+        return HS_NUTS_EINIT;
+    for (size_t i = 0; i < d; i++)
+        if (!isfinite(s->z.g[i]))
+            return HS_NUTS_EINIT;
+    for (size_t i = 0; i < d; i++) {
+        s->minv[i] = 1.0;
+        s->sqrt_m[i] = 1.0;
+    }
+    s->iter = 0;
+    s->w_n = 0;
+    memset(s->w_mean, 0, d * sizeof *s->w_mean);
+    memset(s->w_m2, 0, d * sizeof *s->w_m2);
+    win_init(&s->win, &s->cfg);
+    s->eps = s->cfg.init_stepsize;
+    /* Stan's services set mu = log(10 eps0) before the initial search. */
+    da_restart(&s->da, log(10 * s->cfg.init_stepsize));
+    return init_stepsize(s, rng);
+}
+
+int hs_nuts_create(const hs_model *model, const hs_nuts_config *cfg, hs_nuts **out)
+{
+    *out = NULL;
+    if (!model || !model->logp_grad || model->dim == 0 || cfg->max_treedepth < 1 ||
+        cfg->max_treedepth > 30 || !(cfg->init_stepsize > 0) || !(cfg->gamma > 0) ||
+        !(cfg->t0 >= 0) || !(cfg->target_accept > 0 && cfg->target_accept < 1))
+        return HS_NUTS_EARG;
+    hs_nuts *s = calloc(1, sizeof *s);
+    if (!s)
+        return HS_NUTS_ENOMEM;
+    const size_t d = model->dim, L = (size_t)cfg->max_treedepth;
+    /* 5 points x 3 + 8 end momenta + 3 rho + minv, sqrt_m, w_mean, w_m2 = 30; 9 per level. */
+    const size_t nvec = 30 + 9 * L;
+    s->mem = calloc(nvec * d, sizeof *s->mem);
+    s->lv = calloc(L, sizeof *s->lv);
+    if (!s->mem || !s->lv) {
+        hs_nuts_destroy(&s);
+        return HS_NUTS_ENOMEM;
+    }
+    double *m = s->mem;
+#define TAKE() (m += d, m - d)
+    point *pts[5] = {&s->z, &s->z_fwd, &s->z_bck, &s->z_sample, &s->z_propose};
+    for (int k = 0; k < 5; k++) {
+        pts[k]->q = TAKE();
+        pts[k]->p = TAKE();
+        pts[k]->g = TAKE();
+    }
+    double **vecs[] = {&s->p_fwd_fwd, &s->ps_fwd_fwd, &s->p_fwd_bck, &s->ps_fwd_bck,
+                       &s->p_bck_fwd, &s->ps_bck_fwd, &s->p_bck_bck, &s->ps_bck_bck,
+                       &s->rho,       &s->rho_fwd,    &s->rho_bck,   &s->minv,
+                       &s->sqrt_m,    &s->w_mean,     &s->w_m2};
+    for (size_t k = 0; k < sizeof vecs / sizeof vecs[0]; k++)
+        *vecs[k] = TAKE();
+    for (size_t l = 0; l < L; l++) {
+        level *v = &s->lv[l];
+        v->z_final.q = TAKE();
+        v->z_final.p = TAKE();
+        v->z_final.g = TAKE();
+        v->p_init_end = TAKE();
+        v->ps_init_end = TAKE();
+        v->rho_init = TAKE();
+        v->p_final_beg = TAKE();
+        v->ps_final_beg = TAKE();
+        v->rho_final = TAKE();
+    }
+#undef TAKE
+    s->model = *model;
+    s->cfg = *cfg;
+    s->dim = d;
+    s->eps = cfg->init_stepsize;
+    for (size_t i = 0; i < d; i++)
+        s->minv[i] = s->sqrt_m[i] = 1.0;
+    *out = s;
+    return 0;
+}
+
+void hs_nuts_destroy(hs_nuts **s)
+{
+    if (!s || !*s)
+        return;
+    free((*s)->mem);
+    free((*s)->lv);
+    free(*s);
+    *s = NULL;
+}
+
+const double *hs_nuts_position(const hs_nuts *s)
+{
+    return s->z.q;
+}
+
+const double *hs_nuts_inv_metric(const hs_nuts *s)
+{
+    return s->minv;
+}
+
+double hs_nuts_stepsize(const hs_nuts *s)
+{
+    return s->eps;
+}
+
+unsigned long long hs_nuts_grad_evals(const hs_nuts *s)
+{
+    return s->grad_evals;
+}
