@@ -11,7 +11,8 @@ what=${1:-build}
 pkgs=(build-essential cmake pkg-config git
       openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools
       libscalapack-openmpi-dev libopenblas-dev liblapack-dev liblapacke-dev libconfig-dev
-      python3 python3-numpy python3-h5py python3-pandas python3-matplotlib)
+      python3 python3-numpy python3-h5py python3-pandas python3-matplotlib
+      clang libclang-rt-14-dev)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

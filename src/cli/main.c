@@ -41,7 +41,7 @@ int hs_cli_usage(const char *cmd, const char *fmt, ...)
     va_start(ap, fmt);
     fprintf(stderr, "hsweep %s: ", cmd);
     vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n(see hsweep --help)\n");
+    fprintf(stderr, " (see hsweep --help)\n");
     va_end(ap);
     return 2;
 }

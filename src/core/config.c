@@ -3,6 +3,7 @@
  * anything runs; the first problem found is reported as
  *   FILE:LINE: sweep 'NAME': key 'KEY': what is wrong
  */
+#include <ctype.h>
 #include <errno.h>
 #include <libconfig.h>
 #include <math.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "hsweep/config.h"
 #include "hsweep/rng.h"
@@ -165,6 +167,99 @@ static int values_equal(hs_type t, const hs_value *a, const hs_value *b)
     return 0;
 }
 
+/* Sorting axis values by index (qsort has no context argument). */
+static hs_type sort_type;
+static const hs_value *sort_vals;
+
+static int cmp_index(const void *pa, const void *pb)
+{
+    const hs_value *a = &sort_vals[*(const size_t *)pa], *b = &sort_vals[*(const size_t *)pb];
+    switch (sort_type) {
+    case HS_T_INT:
+        return a->i < b->i ? -1 : a->i > b->i;
+    case HS_T_REAL:
+        return a->r < b->r ? -1 : a->r > b->r;
+    case HS_T_BOOL:
+        return a->b - b->b;
+    case HS_T_STRING:
+        return strcmp(a->s, b->s);
+    }
+    return 0;
+}
+
+/*
+ * libconfig 1.5 silently wraps integer literals that do not fit (3000000000
+ * reads as -1294967296; 99999999999999999999 as -1).  Scan the text first:
+ * a plain integer must fit in 32 bits, one with an L suffix in 64.
+ */
+static int digits_exceed(const char *d, size_t n, const char *limit)
+{
+    while (n > 1 && *d == '0') {
+        d++;
+        n--;
+    }
+    size_t ln = strlen(limit);
+    return n != ln ? n > ln : strncmp(d, limit, n) > 0;
+}
+
+static int check_int_literals(const char *path, const char *t, hs_err *e)
+{
+    int line = 1;
+    for (const char *p = t; *p;) {
+        if (*p == '\n') {
+            line++;
+            p++;
+        } else if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
+            while (*p && *p != '\n')
+                p++;
+        } else if (p[0] == '/' && p[1] == '*') {
+            for (p += 2; *p && !(p[0] == '*' && p[1] == '/'); p++)
+                line += *p == '\n';
+            p += *p ? 2 : 0;
+        } else if (*p == '"') {
+            for (p++; *p && *p != '"'; p++) {
+                if (*p == '\\' && p[1])
+                    p++;
+                line += *p == '\n';
+            }
+            p += *p ? 1 : 0;
+        } else if (*p >= '0' && *p <= '9' &&
+                   (p == t || !(isalnum((unsigned char)p[-1]) || p[-1] == '_' || p[-1] == '.'))) {
+            int neg = p > t && p[-1] == '-';
+            const char *d = p;
+            int hex = p[0] == '0' && (p[1] == 'x' || p[1] == 'X');
+            if (hex)
+                d = p += 2;
+            while (hex ? isxdigit((unsigned char)*p) : isdigit((unsigned char)*p))
+                p++;
+            size_t n = (size_t)(p - d);
+            if (!hex && (*p == '.' || *p == 'e' || *p == 'E')) {
+                while (isdigit((unsigned char)*p) || *p == '.' || *p == 'e' || *p == 'E' ||
+                       ((*p == '+' || *p == '-') && (p[-1] == 'e' || p[-1] == 'E')))
+                    p++;
+                continue;
+            }
+            int wide = *p == 'L';
+            const char *lim = hex ? (wide ? "7fffffffffffffff" : "ffffffff")
+                              : wide ? (neg ? "9223372036854775808" : "9223372036854775807")
+                                     : (neg ? "2147483648" : "2147483647");
+            int bad = hex ? (n > strlen(lim) || (n == strlen(lim) && strncasecmp(d, lim, n) > 0))
+                          : digits_exceed(d, n, lim);
+            if (bad)
+                return HS_FAIL(e, HS_EINPUT,
+                               "%s:%d: integer %s%.*s%s does not fit in %d bits%s", path, line,
+                               neg ? "-" : "", (int)(n > 40 ? 40 : n), d, n > 40 ? "..." : "",
+                               wide ? 64 : 32,
+                               wide ? "" : "; write it with an L suffix (e.g. 3000000000L), or as a real number (3e9)");
+            while (*p == 'L')
+                p++;
+        } else {
+            p++;
+        }
+    }
+    return 0;
+}
+
 /* A range group { from; to; num; scale } for a numeric parameter. */
 static int range_values(pctx *c, const hs_param_spec *spec, config_setting_t *g, hs_value **vals,
                         size_t *n)
@@ -173,7 +268,8 @@ static int range_values(pctx *c, const hs_param_spec *spec, config_setting_t *g,
     if (spec->type != HS_T_INT && spec->type != HS_T_REAL)
         return perr(c, line, spec->name, "a range {from; to; num} needs a numeric parameter");
     double from = NAN, to = NAN;
-    long long num = -1;
+    long long num = 0;
+    int have_num = 0;
     const char *scale = "lin";
     for (int i = 0; i < config_setting_length(g); i++) {
         config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
@@ -191,6 +287,7 @@ static int range_values(pctx *c, const hs_param_spec *spec, config_setting_t *g,
             if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
                 return perr(c, ml, spec->name, "range 'num' must be an integer");
             num = config_setting_get_int64(m);
+            have_num = 1;
         } else if (strcmp(nm, "scale") == 0) {
             if (t != CONFIG_TYPE_STRING)
                 return perr(c, ml, spec->name, "range 'scale' must be \"lin\" or \"log\"");
@@ -202,7 +299,7 @@ static int range_values(pctx *c, const hs_param_spec *spec, config_setting_t *g,
             return perr(c, ml, spec->name, "unknown range key '%s'%s", nm, sg);
         }
     }
-    if (isnan(from) || isnan(to) || num < 0)
+    if (isnan(from) || isnan(to) || !have_num)
         return perr(c, line, spec->name, "a range needs from, to and num");
     if (num < 1 || num > 100000000)
         return perr(c, line, spec->name, "range num must be in [1, 1e8], got %lld", num);
@@ -275,13 +372,28 @@ static int axis_values(pctx *c, const hs_param_spec *spec, config_setting_t *s, 
             free(v);
             return c->e->code;
         }
-        for (int j = 0; j < i; j++)
-            if (values_equal(spec->type, &v[i], &v[j])) {
-                free(v);
-                return perr(c, config_setting_source_line(el), spec->name,
-                            "value number %d repeats value number %d", i + 1, j + 1);
-            }
     }
+    /* Repeated values would repeat tasks: find them by sorting (lists may be long). */
+    size_t *order = malloc((size_t)len * sizeof *order);
+    if (!order) {
+        free(v);
+        return HS_FAIL(c->e, HS_ENOMEM, "out of memory");
+    }
+    for (int i = 0; i < len; i++)
+        order[i] = (size_t)i;
+    sort_type = spec->type;
+    sort_vals = v;
+    qsort(order, (size_t)len, sizeof *order, cmp_index);
+    for (int i = 1; i < len; i++)
+        if (values_equal(spec->type, &v[order[i]], &v[order[i - 1]])) {
+            size_t a = order[i] < order[i - 1] ? order[i] : order[i - 1];
+            size_t b = order[i] < order[i - 1] ? order[i - 1] : order[i];
+            int line2 = config_setting_source_line(config_setting_get_elem(s, (unsigned)b));
+            free(order);
+            free(v);
+            return perr(c, line2, spec->name, "value number %zu repeats value number %zu", b + 1, a + 1);
+        }
+    free(order);
     *vals = v;
     *n = (size_t)len;
     return 0;
@@ -923,6 +1035,10 @@ int hs_sweepset_parse(const char *path, const char *text, const hs_load_opts *o,
         return HS_FAIL(e, HS_EINPUT, "%s:1: the file is empty: it defines no sweeps", path);
     }
     hs_sha256_hex(text, strlen(text), set->sha256);
+    if (check_int_literals(path, text, e) != 0) {
+        hs_sweepset_free(&set);
+        return e->code;
+    }
     config_init(set->cfg);
     if (config_read_string(set->cfg, text) != CONFIG_TRUE) {
         int rc = HS_FAIL(e, HS_EINPUT, "%s:%d: syntax error: %s", path, config_error_line((config_t *)set->cfg),

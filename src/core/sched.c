@@ -750,7 +750,7 @@ int hs_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
         progress_print(&pg, 1);
     int io = w.io_rc;
     if (io)
-        fprintf(stderr, "hsweep: rank %d: %s\n", rank, w.io_err.msg);
+        *e = w.io_err;
     rc = rc ? rc : all_ok(io, comm, e);
     /* Did anyone stop early?  Then say how much is left and how to resume. */
     int stopped = stop_requested || w.stop_at > 0, any_stop = 0;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,6 +33,7 @@ typedef struct layout {
 
 struct hs_store {
     hid_t file;
+    char path[4096];    /* the results file, for messages */
     const hs_sweepset *set;
     layout *lay;        /* one per sweep */
     hid_t mem1;         /* dataspace of one element */
@@ -529,8 +531,20 @@ static int create_sweep(hs_store *st, size_t si, MPI_Comm comm, const char *path
     H5Gclose(g);
     if (bad)
         return h5fail(e, "cannot create the sweep's datasets (disk full?)", path);
+    return 0;
+}
 
-    /* Every rank writes the pending rows of its share of tasks. */
+/* Every rank writes the pending rows of its share of sweep si's tasks. */
+static int fill_rows(hs_store *st, size_t si, MPI_Comm comm, const char *path, hs_err *e)
+{
+    const hs_sweep *s = &st->set->sweeps[si];
+    const hs_kernel *k = s->kernel;
+    layout *l = &st->lay[si];
+    int rank, size, rc = 0;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    uint64_t lo = s->n_tasks * (uint64_t)rank / (uint64_t)size;
+    uint64_t hi = s->n_tasks * (uint64_t)(rank + 1) / (uint64_t)size;
     enum { CHUNK = 4096 };
     unsigned char *buf = malloc(CHUNK * l->row_size);
     hs_value *v = calloc(k->n_params + 1, sizeof *v);
@@ -581,6 +595,35 @@ static int agree(int rc, MPI_Comm comm, hs_err *e)
 static int open_store(const char *path, const hs_sweepset *set, MPI_Comm comm, hs_store **out,
                       hs_err *e);
 
+/*
+ * The file is allocated up front but written sparsely: its blocks fill in
+ * as tasks finish.  Refuse now, not hours into the run, if the disk cannot
+ * hold the whole file.
+ */
+static int check_space(const hs_store *st, const char *tmp, const char *path, hs_err *e)
+{
+    double size = 0;
+    for (size_t i = 0; i < st->set->n_sweeps; i++) {
+        const hs_sweep *s = &st->set->sweeps[i];
+        const layout *l = &st->lay[i];
+        size += (double)s->n_tasks * (double)l->row_size;
+        for (size_t t = 0; t < s->kernel->n_traces; t++)
+            size += (double)s->n_tasks * (double)l->trace_width[t] * 8.0;
+    }
+    struct stat sb;
+    struct statvfs vfs;
+    if (stat(tmp, &sb) != 0 || statvfs(tmp, &vfs) != 0)
+        return 0; /* cannot tell: let the writes report it */
+    double used = (double)sb.st_blocks * 512.0;
+    double need = size - used, avail = (double)vfs.f_bavail * (double)vfs.f_frsize;
+    if (need > avail)
+        return HS_FAIL(e, HS_EIO,
+                       "%s: not enough disk space: the results file needs %.1f MiB more, %.1f MiB "
+                       "are free",
+                       path, need / 1048576.0, avail / 1048576.0);
+    return 0;
+}
+
 int hs_store_create(const char *path, const hs_sweepset *set, MPI_Comm comm, const hs_prov *prov,
                     int overwrite, hs_store **out, hs_err *e)
 {
@@ -629,11 +672,25 @@ int hs_store_create(const char *path, const hs_sweepset *set, MPI_Comm comm, con
     for (size_t i = 0; i < set->n_sweeps && rc == 0; i++)
         rc = create_sweep(st, i, comm, path, e);
     rc = agree(rc, comm, e);
+    /* Metadata first, then the space check, then the rows (raw data only). */
     if (rc == 0 && H5Fflush(st->file, H5F_SCOPE_GLOBAL) < 0)
         rc = h5fail(e, "cannot flush the results file (disk full?)", path);
+    if (rc == 0 && rank == 0)
+        rc = check_space(st, tmp, path, e);
     rc = agree(rc, comm, e);
+    for (size_t i = 0; i < set->n_sweeps && rc == 0; i++)
+        rc = fill_rows(st, i, comm, path, e);
+    rc = agree(rc, comm, e);
+    if (rc && rank == 0) {
+        /* Give the space back before closing: HDF5 must be able to write its
+         * metadata to close the file cleanly (on a full disk it cannot, and
+         * its library state is then broken). */
+        if (truncate(tmp, 0) != 0) {
+            /* nothing more to do: the close below reports what it can */
+        }
+    }
+    MPI_Barrier(comm);
     hs_err ce;
-    st->set = set;
     int crc = hs_store_close(&st, &ce);
     if (rc == 0 && crc)
         rc = HS_FAIL(e, crc, "%s", ce.msg);
@@ -690,6 +747,7 @@ static int open_store(const char *path, const hs_sweepset *set, MPI_Comm comm, h
     hid_t fapl = fapl_for(comm);
     st->file = H5Fopen(path, H5F_ACC_RDWR, fapl);
     H5Pclose(fapl);
+    snprintf(st->path, sizeof st->path, "%s", path);
     if (st->file < 0)
         rc = h5fail(e, "cannot open the results file for writing", path);
     for (size_t i = 0; i < set->n_sweeps && rc == 0; i++) {
@@ -770,14 +828,14 @@ int hs_store_read_status(hs_store *st, size_t si, int8_t *status, int32_t *attem
 {
     layout *l = &st->lay[si];
     if (H5Dread(l->dset, l->status_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, status) < 0)
-        return h5fail(e, "cannot read task statuses", st->set->path);
+        return h5fail(e, "cannot read task statuses", st->path);
     if (attempts) {
         hid_t t = H5Tcreate(H5T_COMPOUND, 4);
         H5Tinsert(t, "attempts", 0, H5T_NATIVE_INT32);
         herr_t hr = H5Dread(l->dset, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, attempts);
         H5Tclose(t);
         if (hr < 0)
-            return h5fail(e, "cannot read task attempts", st->set->path);
+            return h5fail(e, "cannot read task attempts", st->path);
     }
     return 0;
 }
@@ -797,7 +855,7 @@ int hs_store_write_result(hs_store *st, size_t si, uint64_t id, const hs_result 
         herr_t hr = H5Dwrite(l->dset, l->status_type, st->mem1, fsp, H5P_DEFAULT, &pending);
         H5Sclose(fsp);
         if (hr < 0)
-            return h5fail(e, "cannot write a task row (disk full?)", st->set->path);
+            return h5fail(e, "cannot write a task row (disk full?)", st->path);
     }
     /* 1. traces, NaN-padded to the dataset's width */
     for (size_t t = 0; t < k->n_traces; t++) {
@@ -819,7 +877,7 @@ int hs_store_write_result(hs_store *st, size_t si, uint64_t id, const hs_result 
         H5Sclose(msp);
         H5Sclose(fsp);
         if (hr < 0)
-            return h5fail(e, "cannot write a trace (disk full?)", st->set->path);
+            return h5fail(e, "cannot write a trace (disk full?)", st->path);
     }
     /* 2. the row, status still pending */
     unsigned char *row = l->row;
@@ -849,7 +907,7 @@ int hs_store_write_result(hs_store *st, size_t si, uint64_t id, const hs_result 
         hr = H5Dwrite(l->dset, l->status_type, st->mem1, fsp, H5P_DEFAULT, &status);
     H5Sclose(fsp);
     if (hr < 0)
-        return h5fail(e, "cannot write a task row (disk full?)", st->set->path);
+        return h5fail(e, "cannot write a task row (disk full?)", st->path);
     return 0;
 }
 
@@ -866,7 +924,7 @@ int hs_store_close(hs_store **stp, hs_err *e)
     if (st->mem1 > 0)
         H5Sclose(st->mem1);
     if (st->file > 0 && H5Fclose(st->file) < 0)
-        rc = h5fail(e, "cannot close the results file", st->set->path);
+        rc = h5fail(e, "cannot close the results file", st->path);
     free(st);
     *stp = NULL;
     return rc;

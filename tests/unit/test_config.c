@@ -93,9 +93,31 @@ static void bad_inputs(void)
                  HS_EINPUT, "bad.cfg:2:", "'kk' is not a parameter", NULL);
     expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n expect = ( { metric = \"nope\"; op = \"<\"; value = 1; } ); });",
                  HS_EINPUT, "bad.cfg:2:", "not a metric", NULL);
+    /* integers libconfig would silently wrap */
+    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n fixed = { k = 3000000000; }; });",
+                 HS_EINPUT, "bad.cfg:2:", "does not fit in 32 bits", "L suffix");
+    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n\n seeds = [99999999999999999999L]; });",
+                 HS_EINPUT, "bad.cfg:3:", "does not fit in 64 bits", NULL);
+    /* huge reals become inf: not a finite number */
+    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n fixed = { x = 1e400; }; });",
+                 HS_EINPUT, "bad.cfg:2:", "key 'x'", "not a finite number");
     /* ranks_per_task on a single-rank kernel */
     expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n ranks_per_task = 2; });", HS_EINPUT,
                  "bad.cfg:2:", "runs on one rank only", NULL);
+}
+
+static void literals_ok(void)
+{
+    /* limits themselves, hex, negatives, digits inside strings, comments and names */
+    hs_sweepset *s = parse_ok("max_tasks = 9223372036854775807L; # 99999999999999999999\n"
+                              "sweeps = ({ name = \"a1\"; kernel = \"noop\";\n"
+                              " fixed = { k = 0x10; x = 1.5e299; label = \"99999999999999999999\"; };\n"
+                              " seeds = (2147483647, -2147483648, -5, 3000000000L); });");
+    CHECK_EQ_INT(s->sweeps[0].seeds[0], 2147483647);
+    CHECK_EQ_INT(s->sweeps[0].seeds[1], -2147483648LL);
+    CHECK_EQ_INT(s->sweeps[0].seeds[3], 3000000000LL);
+    CHECK_EQ_INT(s->sweeps[0].base[hs_kernel_param_index(s->sweeps[0].kernel, "k")].i, 16);
+    hs_sweepset_free(&s);
 }
 
 static void task_limit(void)
@@ -265,6 +287,7 @@ static void registry(void)
 int main(void)
 {
     bad_inputs();
+    literals_ok();
     task_limit();
     expansion();
     filters();

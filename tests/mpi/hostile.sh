@@ -1,0 +1,112 @@
+# hs-labels: fault
+# Hostile input: each bad input gets one clear line on stderr and exit code
+# 2 (usage/input) or 1 (runtime) -- never a crash, and never a truncated or
+# overwritten results file.  The catalogue with the messages is in
+# tests/HOSTILE_INPUTS.md.
+. "$(dirname "$0")/lib.bash"
+cd "$WORK" || exit 1
+ok_cfg='sweeps = ({ name = "a"; kernel = "noop"; matrix = { x = [1.0, 2.0]; }; });'
+# case NAME CODE NEEDLE COMMAND...: exit code, needle, exactly one line, no core dump
+case_() {
+    local name=$1 code=$2 needle=$3; shift 3
+    local err rc
+    err=$("$@" 2>&1 >/dev/null); rc=$?
+    if [ "$rc" != "$code" ]; then fail "$name: exit $rc (wanted $code): $err"; return; fi
+    case "$err" in *"$needle"*) ;; *) fail "$name: message lacks '$needle': $err"; return ;; esac
+    [ "$(printf '%s\n' "$err" | wc -l)" = 1 ] || { fail "$name: more than one line: $err"; return; }
+    pass
+    printf '%-28s exit %s  %s\n' "$name" "$rc" "$err"
+}
+: > empty.cfg
+case_ "empty file" 2 "empty.cfg:1: the file is empty" "$HSWEEP" plan empty.cfg
+head -c 4096 /dev/urandom > garbage.cfg
+case_ "binary garbage" 2 "garbage.cfg:" "$HSWEEP" plan garbage.cfg
+printf 'sweeps = ( %s );\n' "$(printf '{ a = %.0s' $(seq 1 20000))" > nested.cfg
+case_ "deeply nested groups" 2 "nested.cfg:1: syntax error" "$HSWEEP" plan nested.cfg
+"$PYTHON3" -c "
+n = 10**7 + 1
+print('sweeps = ({ name = \"a\"; kernel = \"noop\"; matrix = { k = [' + ','.join(map(str, range(n))) + ']; }; });')" > huge_list.cfg
+case_ "10^7-element list (78 MB)" 2 "larger than 64 MiB" "$HSWEEP" plan huge_list.cfg
+"$PYTHON3" -c "
+print('sweeps = ({ name = \"a\"; kernel = \"noop\"; matrix = { x = [' + ','.join(f'{i}.5' for i in range(10**7)) + ']; }; seeds = [1, 2]; });')" > long_list.cfg 2>/dev/null
+if [ "$(stat -c %s long_list.cfg)" -le $((64 << 20)) ]; then
+    case_ "10^7 values x 2 seeds" 2 "more than the limit of 10000000" "$HSWEEP" plan long_list.cfg
+fi
+rm -f huge_list.cfg long_list.cfg
+printf 'sweeps = ({ name = "a"; kernel = "noop"; fixed = { x = 1e400; }; });\n' > inf.cfg
+case_ "huge real (1e400)" 2 "not a finite number" "$HSWEEP" plan inf.cfg
+printf 'sweeps = ({ name = "a"; kernel = "noop"; fixed = { k = 99999999999999999999; }; });\n' > bigint.cfg
+case_ "huge integer" 2 "does not fit in 32 bits" "$HSWEEP" plan bigint.cfg
+printf 'sweeps = ({ name = "a"; kernel = "noop"; fixed = { x = nan; }; });\n' > nan.cfg
+case_ "NaN literal" 2 "nan.cfg:1: syntax error" "$HSWEEP" plan nan.cfg
+printf 'sweeps = ({ name = "a"; kernel = "noop"; fixed = { x = -inf; }; });\n' > inf2.cfg
+case_ "inf literal" 2 "inf2.cfg:1: syntax error" "$HSWEEP" plan inf2.cfg
+printf 'sweeps = ({ name = "a"; kernel = "noop";\n matrix = { x = { from = 0.0; to = 1.0; num = -3; }; }; });\n' > negnum.cfg
+case_ "negative range count" 2 "negnum.cfg:2: sweep 'a': key 'x': range num" "$HSWEEP" plan negnum.cfg
+printf 'sweeps = ({ name = "a"; kernel = "noop";\n fixed = { trace_len = -1; }; });\n' > negtrace.cfg
+case_ "negative trace length" 2 "key 'trace_len': -1 is outside its range" "$HSWEEP" plan negtrace.cfg
+printf 'sweeps = ({ name = "a"; kernel = "noop"; seeds = []; });\n' > noseeds.cfg
+case_ "empty seed list" 2 "needs at least one seed" "$HSWEEP" plan noseeds.cfg
+printf 'sweeps = ({ name = "a"; kernel = "noop"; retries = -2; });\n' > negretry.cfg
+case_ "negative retries" 2 "key 'retries'" "$HSWEEP" plan negretry.cfg
+printf 'sweeps = ({ name = "a"; kernel = "nope"; });\n' > nokernel.cfg
+case_ "unknown kernel" 2 "unknown kernel \"nope\"" "$HSWEEP" plan nokernel.cfg
+printf '%s\n' "$ok_cfg" > ok.cfg
+case_ "missing sweep file" 2 "cannot open sweep file" "$HSWEEP" run missing.cfg
+# Output in a read-only place: a read-only mount (root ignores permission bits)
+mkdir ro
+if mount -t tmpfs -o ro,size=1m tmpfs ro 2>/dev/null; then
+    case_ "output on a read-only mount" 1 "ro/x.h5: cannot create" "$HSWEEP" run ok.cfg -o ro/x.h5
+    umount ro
+elif [ "$(id -u)" != 0 ]; then
+    chmod 555 ro
+    case_ "output in a read-only directory" 1 "ro/x.h5: cannot create" "$HSWEEP" run ok.cfg -o ro/x.h5
+else
+    echo "no read-only mount possible here: case skipped"
+fi
+case_ "output under a regular file" 1 "cannot create its directory" "$HSWEEP" run ok.cfg -o ok.cfg/sub/x.h5
+# A missing directory is created (documented), not an error
+check "output in a missing directory" "$HSWEEP" run ok.cfg -o new/dir/x.h5 --quiet
+# An existing file that is not HDF5, and a results file of another sweep file: refused, untouched
+printf 'precious data\n' > notes.h5
+sum=$(sha256sum notes.h5)
+case_ "existing non-HDF5 output" 1 "results file exists" "$HSWEEP" run ok.cfg -o notes.h5
+case_ "resume of a non-HDF5 file" 1 "notes.h5" "$HSWEEP" run ok.cfg -o notes.h5 --resume
+[ "$sum" = "$(sha256sum notes.h5)" ] && pass || fail "notes.h5 was modified"
+check "a results file" "$HSWEEP" run ok.cfg -o mine.h5 --quiet
+sum=$(sha256sum mine.h5)
+printf 'sweeps = ({ name = "b"; kernel = "sleep"; });\n' > other.cfg
+case_ "results file of another sweep" 1 "different sweep file" "$HSWEEP" run other.cfg -o mine.h5 --resume
+case_ "  ... even with --force" 1 "has no sweep 'b'" "$HSWEEP" run other.cfg -o mine.h5 --resume --force
+[ "$sum" = "$(sha256sum mine.h5)" ] && pass || fail "mine.h5 was modified"
+# Disk full: a small tmpfs, too small for the file -> clear error, nothing left;
+# and a file that fills the disk while tasks run -> error, rows so far intact.
+mkdir full
+if mount -t tmpfs -o size=1m tmpfs full 2>/dev/null; then
+    printf 'sweeps = ({ name = "big"; kernel = "noop"; fixed = { trace_len = 100000; }; matrix = { x = { from = 0.0; to = 1.0; num = 50; }; }; });\n' > big.cfg
+    case_ "disk full at creation" 1 "full/big.h5" "$HSWEEP" run big.cfg -o full/big.h5
+    [ -z "$(ls full)" ] && pass || fail "disk full left files: $(ls full)"
+    # the disk fills up while tasks run: the failing write stops the run with
+    # exit 1, the rows written so far stay, and a resume finishes the file
+    printf 'sweeps = ({ name = "f"; kernel = "sleep"; fixed = { seconds = 0.05; }; matrix = { x = { from = 0.0; to = 1.0; num = 60; }; }; },\n { name = "t"; kernel = "noop"; fixed = { trace_len = 20000; }; matrix = { x = { from = 0.0; to = 1.0; num = 4; }; }; });\n' > fill.cfg
+    "$HSWEEP" run fill.cfg -o full/f.h5 --quiet 2> fill.log & pid=$!
+    for _ in $(seq 1 100); do [ -e full/f.h5 ] && break; sleep 0.05; done
+    head -c 2m /dev/zero > full/filler 2>/dev/null
+    wait "$pid"; rc=$?
+    [ "$rc" = 1 ] && pass || fail "disk full while running: exit $rc ($(cat fill.log))"
+    grep -q "full/f.h5: cannot write" fill.log && pass || fail "disk full message: $(cat fill.log)"
+    rm -f full/filler
+    check "the file still reads" "$HSWEEP" status full/f.h5
+    check "and resumes once there is room" "$HSWEEP" run fill.cfg -o full/f.h5 --resume --quiet
+    check "complete" "$PYTHON3" -c "
+import h5py; f = h5py.File('full/f.h5', 'r')
+assert all((f[s]['tasks']['status'] == 1).all() for s in ('f', 't'))"
+    umount full
+else
+    echo "no tmpfs mount possible here: disk-full cases skipped"
+fi
+# Bad command lines
+case_ "unknown option" 2 "unknown option '--frob'" "$HSWEEP" run ok.cfg --frob
+case_ "bad number" 2 "--timeout needs a number" "$HSWEEP" run ok.cfg --timeout abc
+case_ "no sweep file" 2 "needs a sweep file" "$HSWEEP" run
+finish
