@@ -1,6 +1,14 @@
 /*
- * Pivot tables from results files: a metric aggregated over seeds and the
- * remaining axes, by one or two axes.
+ * Tables from results files: pivot metrics of one sweep by axes, aggregated
+ * over seeds and the remaining axes (collate), and the verdicts of the
+ * sweep's `expect` rules (report).  Several results files of the same sweep
+ * (e.g. one per Slurm job) are merged.
+ *
+ * What a cell aggregates: the finite values of the metric from the tasks of
+ * the cell whose status is ok, nonfinite or diverged.  Tasks that failed,
+ * timed out or crashed, and NaN/inf values, are never averaged in: each
+ * cell counts them ("n/a") and the tables show the count.  Pending tasks are
+ * left out and counted in a footnote.
  */
 #ifndef HSWEEP_COLLATE_H
 #define HSWEEP_COLLATE_H
@@ -10,20 +18,47 @@
 #include "hsweep/error.h"
 
 typedef struct hs_collate_opts {
-    const char *file;
-    const char *sweep;   /* NULL: the file's only sweep */
-    const char *rows;    /* axis (any parameter column, or seed); NULL: one row "all" */
-    const char *cols;    /* optional second axis */
-    const char *metric;  /* metric column, wall_s, ... */
-    const char *agg;     /* mean|median|min|max|std|count; NULL: mean */
-    const char *format;  /* md|csv; NULL: md */
+    const char *const *files; /* results files, merged */
+    size_t n_files;
+    const char *sweep;          /* NULL: the files' only sweep */
+    const char *rows;           /* axes "a,b"; NULL: every axis but seed and cols */
+    const char *cols;           /* optional: one axis across the columns */
+    const char *const *metrics; /* each "m" or "m1,m2"; "status" gives counts per status */
+    size_t n_metrics;
+    const char *const *where; /* conditions "T>=200 and use_mixture=true", all must hold */
+    size_t n_where;
+    const char *agg;    /* mean|median|std|min|max|count|frac_ok|mean±std|meanstd; NULL: mean */
+    const char *format; /* md|csv|tsv|json; NULL: md */
+    FILE *notes;        /* csv/tsv: where the footnotes go (NULL: dropped) */
 } hs_collate_opts;
 
-/* Print the table to out.  Tasks not yet run (pending) are left out and
- * counted in a footnote; non-finite values are not averaged in. */
+/* Print the pivot table(s) to out.  HS_EINPUT for bad options or files that do not merge. */
 int hs_collate(const hs_collate_opts *o, FILE *out, hs_err *e);
 
-/* Aggregate n values (sorted in place for median). NaN for no values. */
+/*
+ * Aggregate n values with agg (mean, median, std, min, max, count); v is
+ * sorted in place for median.  std is the sample standard deviation (n - 1
+ * in the denominator, NaN for n < 2).  NaN when n = 0 (count gives 0).
+ */
 double hs_aggregate(const char *agg, double *v, size_t n);
+
+typedef struct hs_report_opts {
+    const char *const *files;
+    size_t n_files;
+    const char *sweep;  /* NULL: every sweep of the first file */
+    const char *format; /* md|json; NULL: md */
+} hs_report_opts;
+
+/*
+ * Print, per sweep, its groups (each combination of axis values but seed)
+ * with the mean over seeds of every metric the rules use, each `expect`
+ * rule's verdict (held, violated, no data) and where along a numeric axis
+ * the rule's check flips.  A rule is checked on each group it applies to:
+ * the group's mean of the metric (as aggregated above) op value.  A rule is
+ * violated if any group violates it, held if every group with data holds
+ * it, "no data" if none has data.  *n_bad (may be NULL) is set to the number
+ * of rules violated or without data.
+ */
+int hs_report(const hs_report_opts *o, FILE *out, size_t *n_bad, hs_err *e);
 
 #endif

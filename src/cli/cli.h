@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "hsweep/error.h"
+#include "hsweep/json.h"
 
 int hs_cmd_run(int argc, char **argv);
 int hs_cmd_plan(int argc, char **argv);
@@ -20,9 +21,5 @@ int hs_cmd_submit(int argc, char **argv);
 int hs_cli_fail(const hs_err *e);
 /* Print a usage error and return 2. */
 int hs_cli_usage(const char *cmd, const char *fmt, ...);
-/* JSON string (quoted, escaped) to out. */
-void hs_json_str(FILE *out, const char *s);
-/* JSON number, null for NaN/inf. */
-void hs_json_num(FILE *out, double x);
 
 #endif

@@ -1,4 +1,5 @@
-/* hsweep collate: pivot tables of a results file. */
+/* hsweep collate: pivot tables of one or more results files of the same sweep. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -6,32 +7,52 @@
 
 int hs_cmd_collate(int argc, char **argv)
 {
-    hs_collate_opts o = {0};
-    for (int i = 1; i < argc; i++) {
+    hs_collate_opts o = {.notes = stderr};
+    /* argv outlives the call: the lists point into it. */
+    const char **files = calloc((size_t)argc + 1, sizeof *files);
+    const char **metrics = calloc((size_t)argc + 1, sizeof *metrics);
+    const char **where = calloc((size_t)argc + 1, sizeof *where);
+    if (!files || !metrics || !where) {
+        free(files);
+        free(metrics);
+        free(where);
+        return hs_cli_usage("collate", "out of memory");
+    }
+    o.files = files;
+    o.metrics = metrics;
+    o.where = where;
+    int rc = 0;
+    for (int i = 1; i < argc && rc == 0; i++) {
         const char *a = argv[i];
         const char **slot = strcmp(a, "--sweep") == 0    ? &o.sweep
                             : strcmp(a, "--rows") == 0   ? &o.rows
                             : strcmp(a, "--cols") == 0   ? &o.cols
-                            : strcmp(a, "--metric") == 0 ? &o.metric
                             : strcmp(a, "--agg") == 0    ? &o.agg
                             : strcmp(a, "--format") == 0 ? &o.format
+                            : strcmp(a, "--metric") == 0 ? &metrics[o.n_metrics]
+                            : strcmp(a, "--where") == 0  ? &where[o.n_where]
                                                          : NULL;
         if (slot) {
-            if (++i >= argc)
-                return hs_cli_usage("collate", "%s needs a value", a);
+            if (++i >= argc) {
+                rc = hs_cli_usage("collate", "%s needs a value", a);
+                break;
+            }
             *slot = argv[i];
+            o.n_metrics += slot == &metrics[o.n_metrics];
+            o.n_where += slot == &where[o.n_where];
         } else if (a[0] == '-') {
-            return hs_cli_usage("collate", "unknown option '%s'", a);
-        } else if (!o.file) {
-            o.file = a;
+            rc = hs_cli_usage("collate", "unknown option '%s'", a);
         } else {
-            return hs_cli_usage("collate", "one results file only");
+            files[o.n_files++] = a;
         }
     }
-    if (!o.file)
-        return hs_cli_usage("collate", "needs a results file");
+    if (rc == 0 && o.n_files == 0)
+        rc = hs_cli_usage("collate", "needs a results file");
     hs_err e;
-    if (hs_collate(&o, stdout, &e) != 0)
-        return hs_cli_fail(&e);
-    return 0;
+    if (rc == 0 && hs_collate(&o, stdout, &e) != 0)
+        rc = hs_cli_fail(&e);
+    free(files);
+    free(metrics);
+    free(where);
+    return rc;
 }

@@ -1,5 +1,4 @@
 /* hsweep: a distributed MPI parameter-sweep runner. */
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,9 +21,15 @@ static const char usage[] =
     "  task KERNEL [key=value ...] [--seed N]\n"
     "  task --from FILE --id N [--sweep NAME]\n"
     "      Run one task in this process (no MPI) and print its result as JSON.\n"
-    "  collate FILE [--sweep S] [--rows AXIS] [--cols AXIS] --metric M\n"
-    "               [--agg mean|median|min|max|std|count] [--format md|csv]\n"
-    "      Pivot a metric by one or two axes, aggregated over the rest.\n"
+    "  collate FILE [FILE...] [--sweep S] [--rows AXIS[,AXIS...]] [--cols AXIS]\n"
+    "          --metric M[,M...] [--where COND]... [--format md|csv|tsv|json]\n"
+    "          [--agg mean|median|std|min|max|count|frac_ok|meanstd]\n"
+    "      Pivot metrics (or status counts) by axes, aggregated over seeds and the\n"
+    "      remaining axes; several files of the same sweep are merged.\n"
+    "  report FILE [FILE...] [--sweep S] [--format md|json] [--strict]\n"
+    "      Each sweep's groups and expect-rule verdicts, with where rules flip.\n"
+    "  diag FILE.csv\n"
+    "      R-hat, bulk and tail ESS of chains from anywhere (one column per chain).\n"
     "\n"
     "Exit codes: 0 done, 1 runtime error, 2 bad input or usage, 3 stopped by a\n"
     "signal (the results file is intact and resumable).\n";
@@ -44,30 +49,6 @@ int hs_cli_usage(const char *cmd, const char *fmt, ...)
     fprintf(stderr, " (see hsweep --help)\n");
     va_end(ap);
     return 2;
-}
-
-void hs_json_str(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(out, "\\%c", *p);
-        else if (*p == '\n')
-            fputs("\\n", out);
-        else if (*p < 0x20)
-            fprintf(out, "\\u%04x", *p);
-        else
-            fputc(*p, out);
-    }
-    fputc('"', out);
-}
-
-void hs_json_num(FILE *out, double x)
-{
-    if (isfinite(x))
-        fprintf(out, "%.17g", x);
-    else
-        fputs("null", out);
 }
 
 int main(int argc, char **argv)

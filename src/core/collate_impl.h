@@ -1,0 +1,99 @@
+/*
+ * Private to collate.c and report.c: one sweep's finished tasks gathered
+ * from one or more results files, and the distinct value combinations of
+ * some of its columns (pivot rows, columns, groups).
+ */
+#ifndef HSWEEP_COLLATE_IMPL_H
+#define HSWEEP_COLLATE_IMPL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "hsweep/config.h"
+#include "hsweep/table.h"
+
+/* A metric "column" that is not in the task table: 1 for status ok, else 0. */
+#define HS_COL_FRAC_OK (-2)
+
+typedef struct hs_rowset {
+    char *sweep;
+    char *kernel_name;
+    const hs_kernel *kernel; /* NULL if this hsweep does not have the kernel */
+    size_t n_files;
+    char **file;
+    hs_table *t;       /* one per file; identical columns (checked) */
+    size_t n;          /* distinct finished tasks */
+    size_t *tab, *row; /* task i is row row[i] of table tab[i] */
+    size_t pending;    /* distinct tasks finished in no file */
+    size_t duplicates; /* finished rows of a task already finished in an earlier file */
+    char **axes;       /* union of the files' axes, "seed" last */
+    size_t n_axes;
+    hs_sweepset *set;   /* the first file's sweep file, re-parsed; NULL if that failed */
+    const hs_sweep *sw; /* this sweep in set, or NULL */
+    char set_err[1024]; /* why set is NULL */
+    int status_col, seed_col;
+    int *param_col;    /* per kernel parameter: its column (kernel != NULL) */
+    hs_value *scratch; /* per kernel parameter, for hs_filter_match */
+    char *scratch_text;
+} hs_rowset;
+
+/*
+ * Gather sweep `sweep` from files[0..n_files-1] (NULL: the first file's
+ * only sweep).  Files are merged when the sweep ran the same kernel with the
+ * same columns; otherwise HS_EINPUT naming the difference.  A task (same
+ * parameters and seed) finished in several files counts once, from the
+ * first file listed; pending rows are left out and counted.
+ */
+int hs_rowset_load(const char *const *files, size_t n_files, const char *sweep, hs_rowset *rs,
+                   hs_err *e);
+void hs_rowset_free(hs_rowset *rs);
+
+/* Column index of `name` (same in every file), or -1; "frac_ok" gives HS_COL_FRAC_OK. */
+int hs_rowset_col(const hs_rowset *rs, const char *name);
+double hs_rowset_num(const hs_rowset *rs, size_t i, int col);
+const char *hs_rowset_text(const hs_rowset *rs, size_t i, int col, char *buf, size_t cap);
+int hs_rowset_status(const hs_rowset *rs, size_t i);
+/* Nonzero if task i satisfies f (conditions parsed against rs->kernel). */
+int hs_rowset_match(hs_rowset *rs, size_t i, const hs_filter *f);
+/* Column kind is a number (not a string). */
+int hs_rowset_numeric(const hs_rowset *rs, int col);
+
+/*
+ * The value task i contributes to an aggregate of column `col`: its finite
+ * value if its status is ok, nonfinite or diverged (the kernel ran to the
+ * end and reported it); NaN if the task failed, timed out or crashed
+ * (metrics may be partial) or the value is NaN/inf.  HS_COL_FRAC_OK: 1/0.
+ */
+double hs_rowset_value(const hs_rowset *rs, size_t i, int col);
+
+/* Distinct combinations of some columns' values over selected tasks, sorted. */
+typedef struct hs_keys {
+    size_t n_cols;
+    const int *col;
+    size_t n;    /* distinct combinations */
+    char **text; /* [n * n_cols] value texts */
+    double *num; /* [n * n_cols] numeric values (NaN for strings) */
+} hs_keys;
+
+/*
+ * Key every task with sel[i] != 0 by the values of cols; key_of[i] is its
+ * key's index in sorted order (numbers numerically, strings as text,
+ * column by column), (size_t)-1 for tasks not selected.
+ */
+int hs_keys_build(const hs_rowset *rs, const int *cols, size_t n_cols, const unsigned char *sel,
+                  size_t *key_of, hs_keys *k, hs_err *e);
+void hs_keys_free(hs_keys *k);
+
+/* Tasks grouped by key (key_of[i] < n_keys, or (size_t)-1 for none): the
+ * tasks of key j are idx[start[j] .. start[j+1]-1], in task order. */
+int hs_bucket(size_t n_keys, const size_t *key_of, size_t n_tasks, size_t **start, size_t **idx,
+              hs_err *e);
+
+/* A Markdown cell: value (or "–"), "± sd" unless sd is NaN, "(n_na/n_tasks n/a)" if n_na. */
+void hs_collate_md_value(char *buf, size_t cap, double v, double sd, size_t n_na, size_t n_tasks);
+
+/* JSON string (quoted, escaped) and number (null for NaN/inf). */
+/* A key component (column col, text, num) as a JSON number, true/false or string. */
+void hs_collate_json_key(FILE *out, const hs_rowset *rs, int col, const char *text, double num);
+
+#endif
