@@ -23,6 +23,13 @@ expect_fail 1 "results file exists" "$HSWEEP" run "$cfg" -o r.h5
 { cat "$cfg"; echo "# a comment changes the text, not the tasks"; } > changed.cfg
 expect_fail 1 "different sweep file" "$HSWEEP" run changed.cfg -o r.h5 --resume
 check "--force resumes" "$HSWEEP" run changed.cfg -o r.h5 --resume --force --quiet
+# progress: a live line on a terminal (script gives the run a pty), log lines otherwise
+if command -v script >/dev/null; then
+    out=$(script -qec "'$HSWEEP' run '$cfg' -o tty.h5" /dev/null) || fail "run on a tty"
+    case "$out" in *$'\r'"["*"/80]"*"tasks/s"*"ETA"*) pass ;; *) fail "no live progress line: $out" ;; esac
+fi
+out=$("$HSWEEP" run "$cfg" -o log.h5 --log-every 0.001 2>&1 >/dev/null) || fail "run with log lines"
+case "$out" in *"hsweep: 80/80 tasks done"*) pass ;; *) fail "no progress log line: $out" ;; esac
 # status
 out=$("$HSWEEP" status r.h5) || fail "status"
 case "$out" in *"sweep echo (kernel noop): 72 tasks, 72 done, 0 remaining"*) pass ;; *) fail "status: $out" ;; esac
