@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
@@ -33,6 +35,7 @@ typedef struct layout {
 
 struct hs_store {
     hid_t file;
+    int lock_fd;        /* holds a shared flock on the file while this run uses it */
     char path[4096];    /* the results file, for messages */
     const hs_sweepset *set;
     layout *lay;        /* one per sweep */
@@ -400,6 +403,8 @@ static void store_free(hs_store *st)
 {
     if (!st)
         return;
+    if (st->lock_fd >= 0)
+        close(st->lock_fd);
     for (size_t i = 0; st->lay && i < st->set->n_sweeps; i++)
         layout_free(&st->lay[i], st->set->sweeps[i].kernel);
     free(st->lay);
@@ -415,6 +420,7 @@ static int alloc_store(hs_store **out, const hs_sweepset *set, hs_err *e)
     hs_store *st = calloc(1, sizeof *st);
     if (!st)
         return HS_FAIL(e, HS_ENOMEM, "out of memory");
+    st->lock_fd = -1;
     st->set = set;
     st->lay = calloc(set->n_sweeps, sizeof *st->lay);
     hsize_t one = 1;
@@ -737,6 +743,36 @@ int hs_store_read_root_attr(const char *path, const char *name, char **value, hs
     return rc;
 }
 
+/*
+ * One run at a time per results file: every rank of a run holds a shared
+ * flock on it; rank 0 first makes sure (exclusive, non-blocking) that no
+ * rank of another run still does -- e.g. ranks of a killed job left behind,
+ * still writing rows.  Where flock is not supported (some network file
+ * systems) the check is skipped.
+ */
+static int lock_results(hs_store *st, const char *path, MPI_Comm comm, hs_err *e)
+{
+    int rank, rc = 0;
+    MPI_Comm_rank(comm, &rank);
+    if (rank == 0) {
+        st->lock_fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (st->lock_fd >= 0 && flock(st->lock_fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK)
+            rc = HS_FAIL(e, HS_ESTATE,
+                         "%s: is in use by another hsweep run (if that run was killed, some of its "
+                         "ranks are still alive: end them first)",
+                         path);
+        else if (st->lock_fd >= 0)
+            flock(st->lock_fd, LOCK_SH | LOCK_NB);
+    }
+    HS_CALL(agree(rc, comm, e));
+    if (rank != 0) {
+        st->lock_fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (st->lock_fd >= 0)
+            flock(st->lock_fd, LOCK_SH | LOCK_NB);
+    }
+    return 0;
+}
+
 /* Open an existing results file of `set` for writing (collective); checks its layout. */
 static int open_store(const char *path, const hs_sweepset *set, MPI_Comm comm, hs_store **out,
                       hs_err *e)
@@ -744,6 +780,11 @@ static int open_store(const char *path, const hs_sweepset *set, MPI_Comm comm, h
     int rc = 0;
     hs_store *st;
     HS_CALL(agree(alloc_store(&st, set, e), comm, e));
+    rc = agree(lock_results(st, path, comm, e), comm, e);
+    if (rc) {
+        store_free(st);
+        return rc;
+    }
     hid_t fapl = fapl_for(comm);
     st->file = H5Fopen(path, H5F_ACC_RDWR, fapl);
     H5Pclose(fapl);
@@ -925,6 +966,8 @@ int hs_store_close(hs_store **stp, hs_err *e)
         H5Sclose(st->mem1);
     if (st->file > 0 && H5Fclose(st->file) < 0)
         rc = h5fail(e, "cannot close the results file", st->path);
+    if (st->lock_fd >= 0)
+        close(st->lock_fd);
     free(st);
     *stp = NULL;
     return rc;

@@ -21,7 +21,7 @@ while [ "$kills" -lt 12 ] && [ "$iter" -lt 60 ]; do
     pid=$!
     sleep "$(printf '%d.%02d' $((RANDOM % 2)) $((RANDOM % 100)))"
     if kill -0 "$pid" 2>/dev/null; then
-        kill -9 -- -"$pid" 2>/dev/null
+        kill_job "$pid" "hsweep run k.cfg -o k.h5"
         kills=$((kills + 1))
     fi
     wait "$pid" 2>/dev/null

@@ -21,6 +21,15 @@ expect_fail() {
     if [ "$rc" != "$code" ]; then fail "exit $rc (wanted $code): $* :: $out"; return; fi
     case "$out" in *"$needle"*) pass ;; *) fail "message lacks '$needle': $out" ;; esac
 }
+# kill_job PID PATTERN: kill -9 an mpiexec started with setsid and every rank
+# of it (Open MPI may start ranks outside mpiexec's process group), and wait
+# until none is left.
+kill_job() {
+    kill -9 -- -"$1" 2>/dev/null
+    pkill -9 -f "$2" 2>/dev/null
+    wait "$1" 2>/dev/null
+    for _ in $(seq 1 100); do pgrep -f "$2" >/dev/null || return 0; sleep 0.1; done
+}
 # h5same A B: deterministic fields and traces of every sweep are bit-identical.
 h5same() { "$PYTHON3" "$HS_SRC/tests/mpi/h5compare.py" "$1" "$2"; }
 finish() {

@@ -18,8 +18,7 @@ for _ in $(seq 1 200); do
     done_rows=$("$HSWEEP" status part.h5 2>/dev/null | sed -n 's/.* \([0-9]*\) done.*/\1/p')
     [ "${done_rows:-0}" -ge 10 ] && break
 done
-kill -9 -- -"$pid" 2>/dev/null
-wait "$pid" 2>/dev/null
+kill_job "$pid" "hsweep run slow.cfg -o part.h5"
 check "status reads the interrupted file" "$HSWEEP" status part.h5
 "$PYTHON3" - <<'PY' > before.txt || fail "interrupted file unreadable"
 import h5py
