@@ -1,0 +1,436 @@
+/*
+ * Variational LLC estimator: a mixture of factor analyzers centred at w*,
+ * fitted by stochastic ELBO ascent (the estimator of seed 000, with its sign
+ * and entropy-path problems corrected).
+ *
+ * ---------------------------------------------------------------------
+ * Family (a mixture of factor analyzers, Ghahramani & Hinton 1996, with
+ * equal means w* and a shared diagonal, as the seed's lambda_hat/variational.py)
+ *
+ *   q(w) = Σ_m π_m N(w; w*, Σ_m),   Σ_m = D + K_m K_mᵀ = S (I + A_m A_mᵀ) S,
+ *   S = diag(s),  s = D_sqrt = clip(softplus(ρ), dsqrt_min, dsqrt_max),
+ *   K_m = S A_m  (A_m: d × r),  π = softmax(α),  θ = (ρ, A_1..A_M, α).
+ *
+ * Every Σ_m is diagonal plus rank r.  A posterior whose curved and flat
+ * directions are not axis-aligned (a rotated or singular H) is then fitted
+ * with roughly coordinate-wise precisions nβH_ii + γ; diag(H) is majorised
+ * by eig(H) and x ↦ x/(x + γ) is concave (Schur-Horn), so λ̂ is biased
+ * upward, towards d/2 as γ → 0 (sweeps/llc_degenerate.cfg measures it).
+ *
+ * Reparameterised draw: m ~ π, z ~ N(0, I_r), ε ~ N(0, I_d),
+ *
+ *   w = T_m(ε, z) = w* + s ⊙ u,   u = ε + A_m z      (Cov = S(I + A_mA_mᵀ)S).
+ *
+ * Density by Woodbury, with u = (w − w*)/s, g_m = A_mᵀu, C_m = I + A_mᵀA_m:
+ *
+ *   (I + A_mA_mᵀ)⁻¹ = I − A_m C_m⁻¹ A_mᵀ,   det(I + A_mA_mᵀ) = det C_m,
+ *   log N_m(w) = −½[d log 2π + 2 Σ_i log s_i + log det C_m + uᵀu − g_mᵀ C_m⁻¹ g_m].
+ *
+ * C_m is factored by Cholesky as C_m = (1 + ridge)·I + A_mᵀA_m (the seed's
+ * knob).  With ρ' = 1 + ridge the evaluated log q is that of covariance
+ * S(I + A_mA_mᵀ/ρ')S shifted by −(r/2) log ρ': an O(ridge) mismatch with the
+ * sampling law, which is exactly what the gamma × ridge sweep measures.
+ *
+ * Objective.  log p̃(w) = −nβ(L_n(w) − L_n(w*)) − ½γ‖w − w*‖² (the constant
+ * nβL_n(w*) only shifts the ELBO), f(w) = log p̃(w) − log q_θ(w),
+ *
+ *   ELBO(θ) = E_q[f(w)] = Σ_m π_m E_{ε,z}[f(T_m(ε, z))]  ≤ log ∫ p̃.
+ *
+ * Continuous parameters (ρ, A).  Differentiating through T_m,
+ *
+ *   ∇_θ ELBO = Σ_m π_m E[(∇_w log p̃ − ∇_w log q_θ)(T_m)ᵀ ∂T_m/∂θ] − E_q[∂_θ log q_θ(w)|_w],
+ *
+ * and the last (score) term vanishes in expectation (∫ ∇_θ q_θ = 0).  The
+ * sticking-the-landing estimator (Roeder, Wu & Duvenaud 2017) drops it and
+ * keeps BOTH path terms — the target's and the entropy's −∇_w log q:
+ *
+ *   ∇_w log q(w) = Σ_k r_k(w) ∇_w log N_k(w) = −S⁻¹(u − Σ_k r_k A_k C_k⁻¹ A_kᵀu),
+ *   r_k(w) = π_k N_k(w)/q(w),
+ *   ∂T_m/∂ρ_i = u_i s'(ρ_i) (s' = sigmoid; 0 where the clip binds),
+ *   ∂T_m/∂A_m[i,j] = s_i z_j,  ∂T_m/∂A_k = 0 for k ≠ m.
+ *
+ * With G = ∇_w log p̃(w) − ∇_w log q(w) = −nβ∇L_B(w) − γδ + S⁻¹(u − Σ_k r_k A_k y_k)
+ * (L_B the minibatch loss, y_k = C_k⁻¹ g_k) one draw gives
+ *
+ *   ĝ_ρ_i = G_i u_i s'(ρ_i),    ĝ_{A_m[i,j]} = G_i s_i z_j.
+ *
+ * At the optimum with q = p, G ≡ 0: the estimator's variance vanishes (the
+ * point of STL).
+ *
+ * Mixture logits α (the discrete m cannot be reparameterised).  Since
+ * ∂ log q(w)/∂α_k = r_k(w) − π_k and E_q[r − π] = 0,
+ *
+ *   ∇_α ELBO = E_q[f(w) ∇_α log q(w)] + E_q[∇_α f(w)] = E_q[f(w)(r(w) − π)],
+ *
+ * the score-function gradient with the indicator e_m replaced by its
+ * conditional expectation E[e_m | w] = r(w) (Rao-Blackwellisation).  A running
+ * baseline b (exponential mean of f with decay 0.99, as the seed; b starts at
+ * the first f) keeps it unbiased, again because E_q[r − π] = 0:
+ *
+ *   ĝ_α = (f(w) − b)(r(w) − π).
+ *
+ * The ascent direction ĝ is negated for Adam, which minimises.  (The seed
+ * handed ĝ to its minimiser — descending the ELBO — and left −∇_w log q out
+ * of G.)  The gradient is clipped to global norm `clip`, Adam steps, and every
+ * column of every A_m is scaled to norm <= max_norm.
+ *
+ * Estimate.  After the fit, S = eval_samples draws w_s ~ q give
+ *
+ *   λ̂ = nβ (1/S) Σ_s (L_n(w_s) − L_n(w*)).
+ *
+ * Control variate (the seed's apply_control_variate, with the exact mean):
+ * c(w) = ½δᵀHδ, δ = w − w*, H = ∇²L_n(w*) (Hessian-vector products), and
+ *
+ *   E_q[c] = ½ Σ_m π_m tr(HΣ_m) = ½ Σ_m π_m [Σ_i s_i² H_ii + Σ_j k_mjᵀ H k_mj],
+ *   k_mj = s ⊙ A_m[:, j]   (the seed kept only the k_mj part),
+ *   λ̂_cv = nβ (1/S) Σ_s (L_n(w_s) − L_n(w*) − c(w_s)) + nβ E_q[c].
+ *
+ * The variance reduction is var(plain draws)/var(control-variated draws); on
+ * the quadratic target L − L* = c exactly, λ̂_cv is the exact E_q and the
+ * reduction is infinite.
+ * ---------------------------------------------------------------------
+ */
+#include "hsweep/llc.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hsweep/adam.h"
+#include "hsweep/error.h"
+#include "hsweep/rng.h"
+
+#define HS_LOG_2PI 1.8378770664093454836
+#define HS_VI_BASELINE_DECAY 0.99
+
+struct hs_llc_vi {
+    const hs_llc_target *t;
+    hs_llc_vi_config cfg;
+    size_t d, M, r, np;
+    double *wstar_d, lstar_d;
+    float *wstar_f, lstar_f;
+    double *mem_d;
+    float *mem_f;
+    size_t *rows;
+    double *theta0, *theta_out, *delta_out, *eigwork;
+    hs_adam adam;
+    double ridge_used, c_min_eig;
+};
+
+/*
+ * Smallest eigenvalue of the symmetric r×r matrix a (row-major, destroyed)
+ * by cyclic Jacobi rotations (Golub & Van Loan, Matrix Computations, 4th ed.,
+ * Alg. 8.5.2-8.5.3).  Used only for the C_m diagnostic.
+ */
+static double sym_min_eig(double *a, size_t r)
+{
+    for (int sweep = 0; sweep < 50; sweep++) {
+        double off = 0, dg = 0;
+        for (size_t p = 0; p < r; p++) {
+            dg += a[p * r + p] * a[p * r + p];
+            for (size_t q = p + 1; q < r; q++)
+                off += a[p * r + q] * a[p * r + q];
+        }
+        if (!(off > 1e-30 * dg))
+            break;
+        for (size_t p = 0; p < r; p++)
+            for (size_t q = p + 1; q < r; q++) {
+                const double apq = a[p * r + q];
+                if (apq == 0)
+                    continue;
+                const double tau = (a[q * r + q] - a[p * r + p]) / (2 * apq);
+                const double t = (tau >= 0 ? 1.0 : -1.0) / (fabs(tau) + sqrt(1 + tau * tau));
+                const double c = 1 / sqrt(1 + t * t), s = t * c;
+                for (size_t k = 0; k < r; k++) {
+                    const double akp = a[k * r + p], akq = a[k * r + q];
+                    a[k * r + p] = c * akp - s * akq;
+                    a[k * r + q] = s * akp + c * akq;
+                }
+                for (size_t k = 0; k < r; k++) {
+                    const double apk = a[p * r + k], aqk = a[q * r + k];
+                    a[p * r + k] = c * apk - s * aqk;
+                    a[q * r + k] = s * apk + c * aqk;
+                }
+            }
+    }
+    double mn = a[0];
+    for (size_t p = 1; p < r; p++)
+        mn = fmin(mn, a[p * r + p]);
+    return mn;
+}
+
+#define R double
+#define F(x) x##_d
+#define M_(fn) fn
+#define SYRK cblas_dsyrk
+#define TGRAD hs_llc_target_grad
+#define TLOSS hs_llc_target_loss
+#define ADAM hs_adam_step
+#include "llc_vi_tmpl.h"
+#undef R
+#undef F
+#undef M_
+#undef SYRK
+#undef TGRAD
+#undef TLOSS
+#undef ADAM
+#define R float
+#define F(x) x##_f
+#define M_(fn) fn##f
+#define SYRK cblas_ssyrk
+#define TGRAD hs_llc_target_gradf
+#define TLOSS hs_llc_target_lossf
+#define ADAM hs_adam_stepf
+#include "llc_vi_tmpl.h"
+#undef R
+#undef F
+#undef M_
+#undef SYRK
+#undef TGRAD
+#undef TLOSS
+#undef ADAM
+
+/* Elements of vi->mem_d / mem_f: must match vw_bind. */
+static size_t vi_mem_len(const hs_llc_vi *vi)
+{
+    const size_t d = vi->d, M = vi->M, r = vi->r;
+    return 2 * vi->np + 9 * d + 2 * M * r * r + 2 * M * r + 5 * M + r +
+           hs_llc_target_work_size(vi->t);
+}
+
+int hs_llc_vi_create(const hs_llc_target *t, const hs_llc_vi_config *cfg, hs_llc_vi **out,
+                     char *msg, size_t cap)
+{
+    *out = NULL;
+    const size_t d = hs_llc_target_dim(t);
+    if (cfg->components < 1 || cfg->rank < 1 || cfg->steps < 0 || cfg->trace_every < 1 ||
+        cfg->batch < 1 || !(cfg->dsqrt_min > 0) || !(cfg->dsqrt_max >= cfg->dsqrt_min) ||
+        !(cfg->max_norm > 0) || !(cfg->clip > 0) || !(cfg->ridge >= 0)) {
+        snprintf(msg, cap, "invalid vi configuration (components, rank, batch, trace_every >= 1; "
+                           "0 < dsqrt_min <= dsqrt_max; max_norm, clip > 0; ridge >= 0)");
+        return HS_EINPUT;
+    }
+    hs_llc_vi *vi = calloc(1, sizeof *vi);
+    if (!vi)
+        goto nomem;
+    vi->t = t;
+    vi->cfg = *cfg;
+    vi->d = d;
+    vi->M = cfg->components;
+    vi->r = cfg->rank;
+    vi->np = d + vi->M * d * vi->r + vi->M;
+    const size_t len = vi_mem_len(vi);
+    vi->mem_d = malloc(len * sizeof(double));
+    vi->mem_f = malloc(len * sizeof(float));
+    vi->wstar_d = malloc(d * sizeof(double));
+    vi->wstar_f = malloc(d * sizeof(float));
+    vi->rows = malloc(cfg->batch * sizeof(size_t));
+    vi->theta0 = malloc(vi->np * sizeof(double));
+    vi->theta_out = malloc(vi->np * sizeof(double));
+    vi->delta_out = malloc((cfg->eval_samples ? cfg->eval_samples : 1) * d * sizeof(double));
+    vi->eigwork = malloc(vi->r * vi->r * sizeof(double));
+    if (!vi->mem_d || !vi->mem_f || !vi->wstar_d || !vi->wstar_f || !vi->rows || !vi->theta0 ||
+        !vi->theta_out || !vi->delta_out || !vi->eigwork ||
+        hs_adam_init(&vi->adam, vi->np, cfg->lr))
+        goto nomem;
+    memcpy(vi->wstar_d, hs_llc_target_wstar(t), d * sizeof(double));
+    for (size_t i = 0; i < d; i++)
+        vi->wstar_f[i] = (float)vi->wstar_d[i];
+    /* L_n(w*) in each precision, so that λ draws compare like with like */
+    vi->lstar_d = hs_llc_target_loss(t, vi->wstar_d, vi->mem_d);
+    vi->lstar_f = (float)hs_llc_target_lossf(t, vi->wstar_f, vi->mem_f);
+    *out = vi;
+    return 0;
+nomem:
+    hs_llc_vi_destroy(&vi);
+    snprintf(msg, cap, "out of memory");
+    return HS_ENOMEM;
+}
+
+void hs_llc_vi_destroy(hs_llc_vi **vp)
+{
+    if (!vp || !*vp)
+        return;
+    hs_llc_vi *vi = *vp;
+    free(vi->mem_d);
+    free(vi->mem_f);
+    free(vi->wstar_d);
+    free(vi->wstar_f);
+    free(vi->rows);
+    free(vi->theta0);
+    free(vi->theta_out);
+    free(vi->delta_out);
+    free(vi->eigwork);
+    hs_adam_free(&vi->adam);
+    free(vi);
+    *vp = NULL;
+}
+
+size_t hs_llc_vi_nparam(const hs_llc_vi *vi) { return vi->np; }
+
+void hs_llc_vi_init_theta(const hs_llc_vi *vi, uint64_t seed, double *theta)
+{
+    hs_rng rng;
+    hs_rng_seed(&rng, seed);
+    const size_t d = vi->d, nA = vi->M * d * vi->r;
+    for (size_t i = 0; i < d; i++)
+        theta[i] = 0.0;
+    for (size_t k = 0; k < nA; k++)
+        theta[d + k] = 0.05 * hs_rng_normal(&rng);
+    for (size_t k = 0; k < vi->M; k++)
+        theta[d + nA + k] = 0.0;
+}
+
+/*
+ * E_q[½δᵀHδ] = ½ Σ_m π_m [Σ_i s_i² H_ii + Σ_j k_mjᵀ H k_mj], k_mj = s ⊙ A_m[:, j],
+ * at the fitted θ (vi->theta_out) in f64; k and hk are d-vector scratch.
+ */
+static double cv_mean(hs_llc_vi *vi, const double *s, const double *pi, double *k, double *hk)
+{
+    const size_t d = vi->d, r = vi->r;
+    const double *H = hs_llc_target_hessian(vi->t), *A = vi->theta_out + d;
+    double diag = 0, lowrank = 0;
+    for (size_t i = 0; i < d; i++)
+        diag += s[i] * s[i] * H[i * d + i];
+    for (size_t m = 0; m < vi->M; m++) {
+        double acc = 0;
+        for (size_t j = 0; j < r; j++) {
+            for (size_t i = 0; i < d; i++)
+                k[i] = s[i] * A[m * d * r + i * r + j];
+            cblas_dsymv(CblasRowMajor, CblasUpper, (int)d, 1.0, H, (int)d, k, 1, 0.0, hk, 1);
+            acc += cblas_ddot((int)d, k, 1, hk, 1);
+        }
+        lowrank += pi[m] * acc;
+    }
+    return 0.5 * (diag + lowrank);
+}
+
+int hs_llc_vi_run(hs_llc_vi *vi, uint64_t seed, uint64_t stream, const hs_llc_vi_trace *tr,
+                  double *draws, hs_llc_vi_result *res)
+{
+    memset(res, 0, sizeof *res);
+    res->first_nonfinite = -1;
+    res->lambda_hat = res->lambda_cv = res->var_plain = res->var_cv = NAN;
+    vi->ridge_used = vi->cfg.ridge;
+    vi->c_min_eig = INFINITY;
+    hs_rng rng;
+    hs_rng_seed_stream(&rng, seed, stream);
+    hs_llc_vi_init_theta(vi, hs_rng_u64(&rng), vi->theta0);
+    int rc = vi->cfg.use_f32 ? run_f(vi, &rng, tr, draws, res) : run_d(vi, &rng, tr, draws, res);
+    res->ridge_used = vi->ridge_used;
+    res->c_min_eig = vi->c_min_eig;
+    if (rc || res->n_draws == 0)
+        return rc;
+    /* Control variate in f64 from the fitted θ: s and π recomputed by prepare_d. */
+    vw_d b;
+    vw_bind_d(vi, &b);
+    if (prepare_d(vi, &b, vi->theta_out))
+        return 0;
+    const size_t S = res->n_draws, d = vi->d;
+    const double *H = hs_llc_target_hessian(vi->t), nbeta = vi->cfg.nbeta;
+    const double ec = nbeta * cv_mean(vi, b.s, b.pi, b.gt, b.acc);
+    double sp = 0, sc = 0;
+    for (size_t s = 0; s < S; s++) {
+        const double *dl = vi->delta_out + s * d;
+        cblas_dsymv(CblasRowMajor, CblasUpper, (int)d, 1.0, H, (int)d, dl, 1, 0.0, b.G, 1);
+        const double c = 0.5 * nbeta * cblas_ddot((int)d, dl, 1, b.G, 1);
+        vi->delta_out[s * d] = draws[s] - c + ec; /* reuse: the control-variated draw */
+        sp += draws[s];
+        sc += vi->delta_out[s * d];
+    }
+    const double mp = sp / (double)S, mc = sc / (double)S;
+    double vp = 0, vc = 0;
+    for (size_t s = 0; s < S; s++) {
+        vp += (draws[s] - mp) * (draws[s] - mp);
+        vc += (vi->delta_out[s * d] - mc) * (vi->delta_out[s * d] - mc);
+    }
+    res->lambda_hat = mp;
+    res->lambda_cv = mc;
+    res->var_plain = S > 1 ? vp / (double)(S - 1) : NAN;
+    res->var_cv = S > 1 ? vc / (double)(S - 1) : NAN;
+    return 0;
+}
+
+/* ------------------------------------------- ELBO pieces, for testing -- */
+
+static void theta_load(hs_llc_vi *vi, vw_d *b, const double *theta)
+{
+    vw_bind_d(vi, b);
+    memcpy(b->theta, theta, vi->np * sizeof(double));
+    prepare_d(vi, b, b->theta);
+}
+
+void hs_llc_vi_sample(hs_llc_vi *vi, const double *theta, size_t m, const double *z,
+                      const double *eps, double *w)
+{
+    vw_d b;
+    theta_load(vi, &b, theta);
+    memcpy(b.z, z, vi->r * sizeof(double));
+    memcpy(b.eps, eps, vi->d * sizeof(double));
+    sample_d(vi, &b, b.theta, m);
+    memcpy(w, b.w, vi->d * sizeof(double));
+}
+
+double hs_llc_vi_logq(hs_llc_vi *vi, const double *theta, const double *w, double *grad_w,
+                      double *grad_theta)
+{
+    vw_d b;
+    theta_load(vi, &b, theta);
+    const size_t d = vi->d, M = vi->M, r = vi->r;
+    for (size_t i = 0; i < d; i++)
+        b.u[i] = (w[i] - vi->wstar_d[i]) / b.s[i];
+    const double lq = logq_d(vi, &b, b.theta, b.u);
+    if (grad_w)
+        for (size_t i = 0; i < d; i++)
+            grad_w[i] = -(b.u[i] - b.acc[i]) / b.s[i];
+    if (grad_theta) {
+        /* ∂log q/∂θ at fixed w: through s (u = δ/s), A_k and α */
+        memset(grad_theta, 0, vi->np * sizeof(double));
+        for (size_t i = 0; i < d; i++) {
+            /* ∂/∂s_i = −1/s_i (log det S) + (u_i − acc_i) u_i / s_i (quad through u) */
+            grad_theta[i] = (-1.0 / b.s[i] + (b.u[i] - b.acc[i]) * b.u[i] / b.s[i]) * b.ds[i];
+        }
+        for (size_t k = 0; k < M; k++) {
+            /* ∂log N_k/∂A_k = (u − A_k y_k) y_kᵀ − A_k C_k⁻¹ (C_k with its ridge) */
+            const double *Ak = b.theta + d + k * d * r, *y = b.yk + k * r, *L = b.L + k * r * r;
+            double *gA = grad_theta + d + k * d * r, *x = b.z; /* b.z: r scratch doubles */
+            for (size_t i = 0; i < d; i++) {
+                double ay = 0;
+                for (size_t j = 0; j < r; j++)
+                    ay += Ak[i * r + j] * y[j];
+                /* x = C_k⁻¹ A_k[i, :]ᵀ, row i of A_k C_k⁻¹ */
+                for (size_t q = 0; q < r; q++) {
+                    double v = Ak[i * r + q];
+                    for (size_t p = 0; p < q; p++)
+                        v -= L[q * r + p] * x[p];
+                    x[q] = v / L[q * r + q];
+                }
+                for (size_t q = r; q-- > 0;) {
+                    double v = x[q];
+                    for (size_t p = q + 1; p < r; p++)
+                        v -= L[p * r + q] * x[p];
+                    x[q] = v / L[q * r + q];
+                }
+                for (size_t j = 0; j < r; j++)
+                    gA[i * r + j] = b.resp[k] * ((b.u[i] - ay) * y[j] - x[j]);
+            }
+            grad_theta[d + M * d * r + k] = b.resp[k] - b.pi[k];
+        }
+    }
+    return lq;
+}
+
+double hs_llc_vi_grad(hs_llc_vi *vi, const double *theta, size_t m, const double *z,
+                      const double *eps, double baseline, double *grad_theta)
+{
+    vw_d b;
+    theta_load(vi, &b, theta);
+    memcpy(b.z, z, vi->r * sizeof(double));
+    memcpy(b.eps, eps, vi->d * sizeof(double));
+    double lossb;
+    const double f = draw_grad_d(vi, &b, b.theta, m, NULL, 0, baseline, &lossb);
+    memcpy(grad_theta, b.grad, vi->np * sizeof(double));
+    return f;
+}
