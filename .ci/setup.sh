@@ -12,7 +12,8 @@ pkgs=(build-essential cmake pkg-config git
       openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools
       libscalapack-openmpi-dev libopenblas-dev liblapack-dev liblapacke-dev libconfig-dev
       python3 python3-numpy python3-h5py python3-pandas python3-matplotlib
-      clang libclang-rt-14-dev)
+      clang libclang-rt-14-dev
+      slurmd slurmctld slurm-client munge)   # tests/mpi/slurm_*.sh: a local Slurm cluster
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -37,7 +38,9 @@ build) ;;
 quickstart)
     mpiexec -n 2 --oversubscribe build/hsweep run sweeps/quickstart.cfg --overwrite
     build/hsweep status results/quickstart.h5
-    build/hsweep collate results/quickstart.h5 --sweep quick_echo --rows x --cols k --metric xk
+    build/hsweep collate results/quickstart.h5 --sweep vi_quadratic --rows gamma --cols precision \
+        --metric lambda_hat_cv,lambda_exact
+    build/hsweep report results/quickstart.h5
     ;;
 test)
     cd build

@@ -2,9 +2,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "hsweep/config.h"
+#include "hsweep/submit.h"
 
 static void print_value_list(const hs_sweep *s, const hs_axis *a, size_t q)
 {
@@ -24,11 +26,13 @@ static void print_value_list(const hs_sweep *s, const hs_axis *a, size_t q)
 int hs_cmd_plan(int argc, char **argv)
 {
     const char *path = NULL;
-    long rows = 10;
+    long rows = 10, cores = sysconf(_SC_NPROCESSORS_ONLN);
     hs_load_opts lo = {0};
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--rows") == 0 && i + 1 < argc)
             rows = atol(argv[++i]);
+        else if (strcmp(argv[i], "--cores-per-node") == 0 && i + 1 < argc)
+            cores = atol(argv[++i]);
         else if (strcmp(argv[i], "--max-tasks") == 0 && i + 1 < argc)
             lo.max_tasks = strtoull(argv[++i], NULL, 10);
         else if (argv[i][0] == '-')
@@ -40,6 +44,8 @@ int hs_cmd_plan(int argc, char **argv)
     }
     if (!path)
         return hs_cli_usage("plan", "needs a sweep file");
+    if (cores < 1)
+        return hs_cli_usage("plan", "--cores-per-node needs a positive number");
     hs_sweepset *set;
     hs_err e;
     if (hs_sweepset_load(path, &lo, &set, &e) != 0)
@@ -118,6 +124,12 @@ int hs_cmd_plan(int argc, char **argv)
     }
     printf("\ntotal: %llu tasks, estimated %.3g core-seconds (%.3g core-hours)\n",
            (unsigned long long)total, total_cost, total_cost / 3600.0);
+    /* One node, one rank per core: rank 0 coordinates, the others work. */
+    hs_estimate est;
+    hs_estimate_sweepset(set, &est);
+    double wall = hs_estimate_wall_s(&est, 1, (int)cores);
+    printf("node-hours: about %.3g on %ld-core nodes (rank 0 coordinates); longest task %.3g s\n",
+           wall / 3600.0, cores, est.max_task_s);
     hs_sweepset_free(&set);
     return 0;
 }

@@ -1,12 +1,498 @@
-/* hsweep submit: placeholder until its module lands. */
+/*
+ * hsweep submit: write a Slurm job script for a sweep file from a template
+ * in slurm/ and hand it to sbatch.  sbatch is executed directly (execvp, no
+ * shell) and every user string reaches the script quoted (hsweep/submit.h).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "hsweep/submit.h"
+
+typedef struct submit_args {
+    const char *sweep, *output, *template_name, *script, *partition, *account, *launcher, *collate;
+    long nodes, ntasks, time_s, signal_s;
+    const char *time_text;
+    int dry_run;
+} submit_args;
+
+/* A positive integer option value, at most max. */
+static int parse_count(const char *opt, const char *s, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || end == s || v < 1 || v > max)
+        return hs_cli_usage("submit", "%s needs a whole number from 1 to %ld, got '%s'", opt, max, s);
+    *out = v;
+    return 0;
+}
+
+/* Slurm partition and account names: letters, digits, _ - . (no quoting games). */
+static int check_name(const char *opt, const char *s)
+{
+    if (!*s || strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.") != strlen(s))
+        return hs_cli_usage("submit", "%s takes a Slurm name (letters, digits, _ - .), got '%s'", opt, s);
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, submit_args *a)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i];
+        const char **str = strcmp(o, "-o") == 0 || strcmp(o, "--output") == 0 ? &a->output
+                           : strcmp(o, "--template") == 0                      ? &a->template_name
+                           : strcmp(o, "--script") == 0                        ? &a->script
+                           : strcmp(o, "--partition") == 0                     ? &a->partition
+                           : strcmp(o, "--account") == 0                       ? &a->account
+                           : strcmp(o, "--launcher") == 0                      ? &a->launcher
+                           : strcmp(o, "--collate") == 0                       ? &a->collate
+                           : strcmp(o, "--time") == 0                          ? &a->time_text
+                                                                               : NULL;
+        long *num = strcmp(o, "--nodes") == 0             ? &a->nodes
+                    : strcmp(o, "--ntasks-per-node") == 0 ? &a->ntasks
+                    : strcmp(o, "--signal-offset") == 0   ? &a->signal_s
+                                                          : NULL;
+        if ((str || num) && i + 1 >= argc)
+            return hs_cli_usage("submit", "%s needs a value", o);
+        int rc = 0;
+        if (str)
+            *str = argv[++i];
+        else if (num)
+            rc = parse_count(o, argv[++i], num == &a->signal_s ? 86400 : 100000, num);
+        else if (strcmp(o, "--dry-run") == 0)
+            a->dry_run = 1;
+        else if (o[0] == '-')
+            return hs_cli_usage("submit", "unknown option '%s'", o);
+        else if (!a->sweep)
+            a->sweep = o;
+        else
+            return hs_cli_usage("submit", "one sweep file only ('%s' and '%s')", a->sweep, o);
+        if (rc)
+            return rc;
+    }
+    if (!a->sweep)
+        return hs_cli_usage("submit", "needs a sweep file");
+    if (a->partition && check_name("--partition", a->partition))
+        return 2;
+    if (a->account && check_name("--account", a->account))
+        return 2;
+    if (a->launcher && strcmp(a->launcher, "srun") != 0 && strcmp(a->launcher, "mpirun") != 0)
+        return hs_cli_usage("submit", "--launcher is srun or mpirun, not '%s'", a->launcher);
+    if (a->time_text) {
+        hs_err e;
+        if (hs_slurm_time_parse(a->time_text, &a->time_s, &e) != 0)
+            return hs_cli_usage("submit", "--time: %s", e.msg);
+    }
+    return 0;
+}
+
+/* malloc'd absolute form of path (relative to the working directory). */
+static char *absolute(const char *path)
+{
+    if (path[0] == '/')
+        return strdup(path);
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd))
+        return NULL;
+    size_t n = strlen(cwd) + strlen(path) + 2;
+    char *s = malloc(n);
+    if (s)
+        snprintf(s, n, "%s/%s", cwd, path);
+    return s;
+}
+
+/* malloc'd text of a template file, or NULL with e filled. */
+static char *slurp(const char *path, hs_err *e)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        HS_FAIL(e, HS_EINPUT, "cannot read template %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *s = NULL;
+    size_t n = 0, cap = 0, r;
+    do {
+        if (n + 4096 + 1 > cap) {
+            char *t = realloc(s, cap = cap ? 2 * cap : 8192);
+            if (!t) {
+                free(s);
+                fclose(f);
+                HS_FAIL(e, HS_ENOMEM, "out of memory reading %s", path);
+                return NULL;
+            }
+            s = t;
+        }
+        r = fread(s + n, 1, 4096, f);
+        n += r;
+    } while (r > 0);
+    s[n] = '\0';
+    fclose(f);
+    return s;
+}
+
+/*
+ * The template file: NAME (srun, mpirun, requeue, collate) is slurm/NAME.sbatch,
+ * looked for in $HSWEEP_TEMPLATES, then beside the executable (../slurm, as in
+ * a build directory of the source tree, and ../share/hsweep/slurm); anything
+ * with a '/' or ending in .sbatch is a file name.
+ */
+static int find_template(const char *name, char *path, size_t cap, hs_err *e)
+{
+    size_t n = strlen(name);
+    if (strchr(name, '/') || (n > 7 && strcmp(name + n - 7, ".sbatch") == 0)) {
+        snprintf(path, cap, "%s", name);
+        return 0;
+    }
+    char exe[PATH_MAX] = "";
+    ssize_t r = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[r > 0 ? r : 0] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = '\0';
+    const char *env = getenv("HSWEEP_TEMPLATES");
+    const char *dirs[3][2] = {{env, ""}, {exe, "/../slurm"}, {exe, "/../share/hsweep/slurm"}};
+    for (int i = 0; i < 3; i++) {
+        if (!dirs[i][0] || !dirs[i][0][0])
+            continue;
+        snprintf(path, cap, "%s%s/%s.sbatch", dirs[i][0], dirs[i][1], name);
+        if (access(path, R_OK) == 0)
+            return 0;
+    }
+    return HS_FAIL(e, HS_EINPUT,
+                   "no template '%s' (looked for %s.sbatch in $HSWEEP_TEMPLATES, %s/../slurm and "
+                   "%s/../share/hsweep/slurm); give --template FILE",
+                   name, name, exe, exe);
+}
+
+/* "dir/stem" of the results file (".h5" dropped), malloc'd. */
+static char *results_stem(const char *abs_output)
+{
+    char *s = strdup(abs_output);
+    size_t n = s ? strlen(s) : 0;
+    if (n > 3 && strcmp(s + n - 3, ".h5") == 0)
+        s[n - 3] = '\0';
+    return s;
+}
+
+/* s with every '%' doubled (a literal % in a Slurm file name pattern), malloc'd. */
+static char *pattern_escape(const char *s)
+{
+    char *o = malloc(2 * strlen(s) + 1), *q = o;
+    for (; o && *s; s++) {
+        if (*s == '%')
+            *q++ = '%';
+        *q++ = *s;
+    }
+    if (o)
+        *q = '\0';
+    return o;
+}
+
+/* Create the parent directories of path (like mkdir -p of its dirname). */
+static int make_parents(const char *path, hs_err *e)
+{
+    char *d = strdup(path);
+    if (!d)
+        return HS_FAIL(e, HS_ENOMEM, "out of memory");
+    int rc = 0;
+    for (char *p = d + 1; *p && rc == 0; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(d, 0777) != 0 && errno != EEXIST)
+            rc = HS_FAIL(e, HS_EIO, "cannot create directory %s: %s", d, strerror(errno));
+        *p = '/';
+    }
+    free(d);
+    return rc;
+}
+
+static int write_file(const char *path, const char *text, hs_err *e)
+{
+    HS_CALL(make_parents(path, e));
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return HS_FAIL(e, HS_EIO, "cannot write %s: %s", path, strerror(errno));
+    int bad = fputs(text, f) < 0;
+    bad |= fclose(f) != 0;
+    return bad ? HS_FAIL(e, HS_EIO, "cannot write %s: %s", path, strerror(errno)) : 0;
+}
+
+/*
+ * Run `$HSWEEP_SBATCH --parsable [dependency options] script` (default
+ * sbatch) without a shell; put the job id it prints into id.
+ */
+static int run_sbatch(const char *script, const char *after, char *id, size_t cap, hs_err *e)
+{
+    const char *prog = getenv("HSWEEP_SBATCH");
+    prog = prog && *prog ? prog : "sbatch";
+    char dep[64];
+    const char *argv[6] = {prog, "--parsable"};
+    int n = 2;
+    if (after) {
+        snprintf(dep, sizeof dep, "--dependency=afterok:%s", after);
+        argv[n++] = dep;
+        argv[n++] = "--kill-on-invalid-dep=yes";
+    }
+    argv[n++] = script;
+    argv[n] = NULL;
+    int fd[2];
+    if (pipe(fd) != 0)
+        return HS_FAIL(e, HS_EIO, "pipe: %s", strerror(errno));
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fd[0]);
+        close(fd[1]);
+        return HS_FAIL(e, HS_EIO, "fork: %s", strerror(errno));
+    }
+    if (pid == 0) {
+        dup2(fd[1], 1);
+        close(fd[0]);
+        close(fd[1]);
+        execvp(prog, (char *const *)argv);
+        fprintf(stderr, "hsweep submit: cannot run %s: %s\n", prog, strerror(errno));
+        _exit(127);
+    }
+    close(fd[1]);
+    size_t len = 0;
+    ssize_t r;
+    while (len + 1 < cap && (r = read(fd[0], id + len, cap - 1 - len)) != 0) {
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            break;
+        len += (size_t)r;
+    }
+    id[len] = '\0';
+    close(fd[0]);
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    id[strspn(id, "0123456789")] = '\0'; /* "ID" or "ID;cluster" */
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return HS_FAIL(e, HS_EIO, "%s %s failed (exit status %d); nothing submitted for it", prog, script,
+                       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    if (!id[0])
+        return HS_FAIL(e, HS_EIO, "%s %s printed no job id", prog, script);
+    return 0;
+}
+
+typedef struct job {
+    char tmpl_path[PATH_MAX];
+    char *text;    /* rendered script */
+    char *script;  /* where it is written */
+} job;
+
+/* Render template `name` into j with the given #SBATCH options and settings. */
+static int render(job *j, const char *name, const hs_kv *sb, size_t nsb, const hs_kv *set, size_t nset,
+                  hs_err *e)
+{
+    HS_CALL(find_template(name, j->tmpl_path, sizeof j->tmpl_path, e));
+    char *t = slurp(j->tmpl_path, e);
+    if (!t)
+        return e->code;
+    int rc = hs_submit_render(t, j->tmpl_path, sb, nsb, set, nset, &j->text, e);
+    free(t);
+    return rc;
+}
+
+/* The value of the script's "#SBATCH --key=value" line (quotes dropped) into buf; "" if none. */
+static const char *sbatch_value(const char *text, const char *key, char *buf, size_t cap)
+{
+    char tag[64];
+    snprintf(tag, sizeof tag, "\n#SBATCH --%s=", key);
+    const char *p = strstr(text, tag);
+    size_t n = 0;
+    for (p = p ? p + strlen(tag) : ""; *p && *p != '\n' && n + 1 < cap; p++)
+        if (*p != '"')
+            buf[n++] = *p;
+    buf[n] = '\0';
+    return buf;
+}
+
+/* A duration in the unit that reads best. */
+static void fmt_duration(double s, char *buf, size_t cap)
+{
+    if (s < 120)
+        snprintf(buf, cap, "%.3g s", s);
+    else if (s < 7200)
+        snprintf(buf, cap, "%.3g min", s / 60);
+    else
+        snprintf(buf, cap, "%.3g h", s / 3600);
+}
+
+/* Summary of the cost estimate and the time it needs, to stderr. */
+static void print_estimate(const hs_estimate *est, long nodes, long ntasks, long time_s, long signal_s)
+{
+    double wall = hs_estimate_wall_s(est, (int)nodes, (int)ntasks);
+    char w[32];
+    fmt_duration(wall, w, sizeof w);
+    fprintf(stderr,
+            "hsweep submit: %llu tasks, estimated %.3g core-hours (kernels' cost hints); on %ld node(s) x %ld "
+            "rank(s): about %s of wall time, %.3g node-hours\n",
+            est->n_tasks, est->core_s / 3600, nodes, ntasks, w, wall * (double)nodes / 3600);
+    if (time_s > 0 && signal_s > 0 && wall > (double)(time_s - signal_s))
+        fprintf(stderr, "hsweep submit: longer than one time limit: expect about %.0f requeue(s)\n",
+                ceil(wall / (double)(time_s - signal_s)) - 1);
+}
 
 int hs_cmd_submit(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "hsweep: hsweep submit (Slurm) is not built yet\n");
-    return 2;
+    submit_args a = {.template_name = "requeue"};
+    int rc = parse_args(argc, argv, &a);
+    if (rc)
+        return rc;
+    hs_err e = {0};
+    hs_sweepset *set = NULL;
+    if (hs_sweepset_load(a.sweep, &(hs_load_opts){0}, &set, &e) != 0)
+        return hs_cli_fail(&e);
+    hs_estimate est;
+    hs_estimate_sweepset(set, &est);
+
+    char exe[PATH_MAX] = "";
+    ssize_t r = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[r > 0 ? r : 0] = '\0';
+    char *sweep_abs = realpath(a.sweep, NULL);
+    char *out_abs = absolute(a.output ? a.output : set->output);
+    char *stem = out_abs ? results_stem(out_abs) : NULL;
+    char *stem_pat = stem ? pattern_escape(stem) : NULL;
+    /* Job name: the sweep file's stem, reduced to characters Slurm shows plainly. */
+    const char *base = strrchr(a.sweep, '/') ? strrchr(a.sweep, '/') + 1 : a.sweep;
+    char jobname[64];
+    snprintf(jobname, sizeof jobname, "hsweep-%.*s", (int)strcspn(base, "."), base);
+    for (char *p = jobname; *p; p++)
+        if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-", *p))
+            *p = '_';
+    size_t sl = stem_pat ? strlen(stem_pat) + 32 : 0; /* stem_pat is at least as long as stem */
+    char *log = malloc(sl + 1), *clog = malloc(sl + 1);
+    job sj = {.script = a.script ? strdup(a.script) : malloc(sl + 1)}, cj = {.script = malloc(sl + 1)};
+    if (!sweep_abs || !out_abs || !stem || !stem_pat || !log || !clog || !sj.script || !cj.script) {
+        rc = sweep_abs ? HS_FAIL(&e, HS_ENOMEM, "out of memory")
+                       : HS_FAIL(&e, HS_EIO, "cannot resolve %s: %s", a.sweep, strerror(errno));
+        goto done;
+    }
+    snprintf(log, sl, "%s-%%j.out", stem_pat);
+    snprintf(clog, sl, "%s-collate-%%j.out", stem_pat);
+    if (!a.script)
+        snprintf(sj.script, sl, "%s.sbatch", stem);
+    snprintf(cj.script, sl, "%s.collate.sbatch", stem);
+
+    char time_buf[32] = "", sig_buf[32] = "";
+    if (a.time_s)
+        hs_slurm_time_format(a.time_s, time_buf, sizeof time_buf);
+    char nodes_buf[24], ntasks_buf[24];
+    snprintf(nodes_buf, sizeof nodes_buf, "%ld", a.nodes);
+    snprintf(ntasks_buf, sizeof ntasks_buf, "%ld", a.ntasks);
+
+    /* Render once to learn whether the template asks for a warning signal. */
+    hs_kv sb[8] = {{"job-name", jobname}, {"output", log}};
+    size_t nsb = 2;
+    if (a.nodes)
+        sb[nsb++] = (hs_kv){"nodes", nodes_buf};
+    if (a.ntasks)
+        sb[nsb++] = (hs_kv){"ntasks-per-node", ntasks_buf};
+    if (a.time_s)
+        sb[nsb++] = (hs_kv){"time", time_buf};
+    if (a.partition)
+        sb[nsb++] = (hs_kv){"partition", a.partition};
+    if (a.account)
+        sb[nsb++] = (hs_kv){"account", a.account};
+    hs_kv st[4] = {{"HS_BIN", exe}, {"HS_SWEEP", sweep_abs}, {"HS_OUTPUT", out_abs}};
+    size_t nst = 3;
+    if (a.launcher)
+        st[nst++] = (hs_kv){"HS_LAUNCHER", a.launcher};
+    if ((rc = render(&sj, a.template_name, sb, nsb, st, nst, &e)) != 0)
+        goto done;
+    int warns = strstr(sj.text, "\n#SBATCH --signal=") != NULL;
+    if (a.signal_s && !warns) {
+        rc = HS_FAIL(&e, HS_EINPUT, "--signal-offset: template %s asks for no warning signal", sj.tmpl_path);
+        goto done;
+    }
+    if (warns && (a.time_s || a.signal_s)) {
+        /* In-flight tasks must finish after the warning: the longest task plus
+         * 30 s for closing the file, and at least Slurm's 60 s resolution
+         * (sbatch(1), --signal). */
+        long sig = a.signal_s ? a.signal_s : (long)fmax(60, ceil(1.5 * est.max_task_s) + 30);
+        if (a.time_s && sig >= a.time_s) {
+            rc = HS_FAIL(&e, HS_EINPUT,
+                         "the warning signal (%ld s before the end) does not fit in --time %s; give a longer "
+                         "--time or a shorter --signal-offset",
+                         sig, a.time_text);
+            goto done;
+        }
+        a.signal_s = sig;
+        snprintf(sig_buf, sizeof sig_buf, "B:USR1@%ld", sig);
+        sb[nsb++] = (hs_kv){"signal", sig_buf};
+        free(sj.text);
+        sj.text = NULL;
+        if ((rc = render(&sj, a.template_name, sb, nsb, st, nst, &e)) != 0)
+            goto done;
+    }
+    if (a.collate) {
+        hs_kv csb[4] = {{"job-name", jobname}, {"output", clog}};
+        size_t ncsb = 2;
+        if (a.partition)
+            csb[ncsb++] = (hs_kv){"partition", a.partition};
+        if (a.account)
+            csb[ncsb++] = (hs_kv){"account", a.account};
+        hs_kv cst[3] = {{"HS_BIN", exe}, {"HS_OUTPUT", out_abs}, {"HS_COLLATE_ARGS", a.collate}};
+        if ((rc = render(&cj, "collate", csb, ncsb, cst, 3, &e)) != 0)
+            goto done;
+    }
+    {
+        /* The estimate for what the script asks, template defaults included. */
+        char v[64];
+        const char *at = strchr(sbatch_value(sj.text, "signal", v, sizeof v), '@');
+        long sig = at ? atol(at + 1) : 0, nodes = atol(sbatch_value(sj.text, "nodes", v, sizeof v)),
+             ntasks = atol(sbatch_value(sj.text, "ntasks-per-node", v, sizeof v)), tl = 0;
+        hs_err te;
+        if (hs_slurm_time_parse(sbatch_value(sj.text, "time", v, sizeof v), &tl, &te) != 0)
+            tl = 0;
+        print_estimate(&est, nodes > 0 ? nodes : 1, ntasks > 0 ? ntasks : 1, tl, sig);
+    }
+    if (a.dry_run) {
+        printf("%s", sj.text);
+        if (cj.text)
+            printf("\n# ---- then, with --dependency=afterok:<the job above> --kill-on-invalid-dep=yes:\n%s",
+                   cj.text);
+        goto done;
+    }
+    char id[64], cid[64];
+    if ((rc = write_file(sj.script, sj.text, &e)) != 0 ||
+        (cj.text && (rc = write_file(cj.script, cj.text, &e)) != 0))
+        goto done;
+    if ((rc = run_sbatch(sj.script, NULL, id, sizeof id, &e)) != 0)
+        goto done;
+    printf("%s\n", id);
+    fprintf(stderr, "hsweep submit: job %s (%s) -> %s\n", id, sj.script, out_abs);
+    if (cj.text) {
+        if ((rc = run_sbatch(cj.script, id, cid, sizeof cid, &e)) != 0)
+            goto done;
+        printf("%s\n", cid);
+        fprintf(stderr, "hsweep submit: collate job %s after %s (%s)\n", cid, id, cj.script);
+    }
+done:
+    if (rc)
+        rc = hs_cli_fail(&e);
+    free(sj.text);
+    free(sj.script);
+    free(cj.text);
+    free(cj.script);
+    free(log);
+    free(clog);
+    free(stem_pat);
+    free(stem);
+    free(out_abs);
+    free(sweep_abs);
+    hs_sweepset_free(&set);
+    return rc;
 }

@@ -1,0 +1,41 @@
+# Shared helpers for the Slurm tests (sourced after lib.bash): a private
+# single-node cluster from slurm/local-cluster.sh, stopped when the test ends.
+# Skips (exit 77) when Slurm's Debian packages are missing, when not root,
+# or when the cluster cannot start here.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
+skip() { echo "SKIP: $*"; exit 77; }
+for b in munged slurmctld slurmd sbatch squeue scontrol; do
+    command -v "$b" >/dev/null ||
+        skip "Slurm is not installed ($b missing): apt-get install slurmd slurmctld slurm-client munge"
+done
+[ "$(id -u)" = 0 ] || skip "the local Slurm cluster needs root (slurmd starts jobs as their user)"
+export HS_LOCAL_CLUSTER_DIR="$WORK/cluster"
+CLUSTER="$HS_SRC/slurm/local-cluster.sh"
+trap 'bash "$CLUSTER" down 2>/dev/null; rm -rf "$WORK"' EXIT
+if ! bash "$CLUSTER" up >"$WORK/cluster.env" 2>"$WORK/cluster.err"; then
+    cat "$WORK/cluster.err"
+    skip "the local Slurm cluster did not start (log above)"
+fi
+. "$WORK/cluster.env"
+cd "$WORK" || exit 1
+
+# wait_job ID SECONDS: wait until job ID has left the queue (requeues included); 1 on timeout.
+wait_job() {
+    for _ in $(seq $(($2 * 2))); do
+        [ -z "$(squeue -h -j "$1" -o %i 2>/dev/null)" ] && return 0
+        sleep 0.5
+    done
+    echo "job $1 still queued after $2 s:" >&2
+    scontrol show job "$1" >&2
+    return 1
+}
+# wait_running ID SECONDS: wait until job ID runs.
+wait_running() {
+    for _ in $(seq $(($2 * 5))); do
+        [ "$(squeue -h -j "$1" -o %T 2>/dev/null)" = RUNNING ] && return 0
+        sleep 0.2
+    done
+    return 1
+}
+# job_field ID NAME: a field of `scontrol show job` (kept MinJobAge=600 s after the end).
+job_field() { scontrol show job "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n1; }
