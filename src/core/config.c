@@ -333,10 +333,13 @@ static int range_values(pctx *c, const hs_param_spec *spec, config_setting_t *g,
             return perr(c, line, spec->name, "range value %s", m ? m + 3 : ve.msg);
         }
         if (i > 0 && values_equal(spec->type, &v[i], &v[i - 1])) {
+            hs_value dup = v[i];
             free(v);
-            return perr(c, line, spec->name,
-                        "range gives the value %lld twice after rounding to integers",
-                        (long long)v[i].i);
+            if (spec->type == HS_T_INT)
+                return perr(c, line, spec->name,
+                            "range gives the value %lld twice after rounding to integers",
+                            (long long)dup.i);
+            return perr(c, line, spec->name, "range gives the value %g more than once", dup.r);
         }
     }
     *vals = v;

@@ -887,40 +887,11 @@ int hs_store_write_result(hs_store *st, size_t si, uint64_t id, const hs_result 
     const hs_kernel *k = s->kernel;
     layout *l = &st->lay[si];
     const hs_out *o = r->out;
-    /* 0. a retry rewrites a row that looks complete: mark it pending first */
-    if (r->attempts > 1) {
-        int8_t pending = HS_ST_PENDING;
-        hid_t fsp = H5Dget_space(l->dset);
-        hsize_t start = id, count = 1;
-        H5Sselect_hyperslab(fsp, H5S_SELECT_SET, &start, NULL, &count, NULL);
-        herr_t hr = H5Dwrite(l->dset, l->status_type, st->mem1, fsp, H5P_DEFAULT, &pending);
-        H5Sclose(fsp);
-        if (hr < 0)
-            return h5fail(e, "cannot write a task row (disk full?)", st->path);
-    }
-    /* 1. traces, NaN-padded to the dataset's width */
-    for (size_t t = 0; t < k->n_traces; t++) {
-        size_t w = l->trace_width[t];
-        if (!w)
-            continue;
-        size_t len = o->trace && o->trace[t] ? o->trace_len[t] : 0;
-        len = len < w ? len : w;
-        if (len)
-            memcpy(l->scratch, o->trace[t], len * sizeof(double));
-        for (size_t j = len; j < w; j++)
-            l->scratch[j] = NAN;
-        hid_t fsp = H5Dget_space(l->trace_dset[t]);
-        hsize_t start[2] = {id, 0}, count[2] = {1, w};
-        H5Sselect_hyperslab(fsp, H5S_SELECT_SET, start, NULL, count, NULL);
-        hsize_t mw = w;
-        hid_t msp = H5Screate_simple(1, &mw, NULL);
-        herr_t hr = H5Dwrite(l->trace_dset[t], H5T_NATIVE_DOUBLE, msp, fsp, H5P_DEFAULT, l->scratch);
-        H5Sclose(msp);
-        H5Sclose(fsp);
-        if (hr < 0)
-            return h5fail(e, "cannot write a trace (disk full?)", st->path);
-    }
-    /* 2. the row, status still pending */
+    hid_t fsp = H5Dget_space(l->dset);
+    hsize_t start = id, count = 1;
+    H5Sselect_hyperslab(fsp, H5S_SELECT_SET, &start, NULL, &count, NULL);
+    /* The row is built once; it is written whole each time with the file's
+     * own type, so HDF5 converts nothing and reads nothing back. */
     unsigned char *row = l->row;
     row_fill_task(l, s, row, id, r->params, r->seed, r->rng_seed);
     int32_t att = r->attempts, rk = r->rank;
@@ -938,14 +909,42 @@ int hs_store_write_result(hs_store *st, size_t si, uint64_t id, const hs_result 
         memcpy(row + l->off_tlen[t], &n, 4);
     }
     put_str(row + l->off_detail, o->detail, HS_DETAIL_LEN);
-    hid_t fsp = H5Dget_space(l->dset);
-    hsize_t start = id, count = 1;
-    H5Sselect_hyperslab(fsp, H5S_SELECT_SET, &start, NULL, &count, NULL);
+    /* 0. a retry rewrites a row that looks complete: mark it pending first */
+    if (r->attempts > 1 && H5Dwrite(l->dset, l->row_type, st->mem1, fsp, H5P_DEFAULT, row) < 0) {
+        H5Sclose(fsp);
+        return h5fail(e, "cannot write a task row (disk full?)", st->path);
+    }
+    /* 1. traces, NaN-padded to the dataset's width */
+    for (size_t t = 0; t < k->n_traces; t++) {
+        size_t w = l->trace_width[t];
+        if (!w)
+            continue;
+        size_t len = o->trace && o->trace[t] ? o->trace_len[t] : 0;
+        len = len < w ? len : w;
+        if (len)
+            memcpy(l->scratch, o->trace[t], len * sizeof(double));
+        for (size_t j = len; j < w; j++)
+            l->scratch[j] = NAN;
+        hid_t tsp = H5Dget_space(l->trace_dset[t]);
+        hsize_t t0[2] = {id, 0}, tn[2] = {1, w};
+        H5Sselect_hyperslab(tsp, H5S_SELECT_SET, t0, NULL, tn, NULL);
+        hsize_t mw = w;
+        hid_t msp = H5Screate_simple(1, &mw, NULL);
+        herr_t hr = H5Dwrite(l->trace_dset[t], H5T_NATIVE_DOUBLE, msp, tsp, H5P_DEFAULT, l->scratch);
+        H5Sclose(msp);
+        H5Sclose(tsp);
+        if (hr < 0) {
+            H5Sclose(fsp);
+            return h5fail(e, "cannot write a trace (disk full?)", st->path);
+        }
+    }
+    /* 2. the row, status still pending; 3. the same row with its status:
+     * from then on the row counts as complete */
     herr_t hr = H5Dwrite(l->dset, l->row_type, st->mem1, fsp, H5P_DEFAULT, row);
-    /* 3. the status byte, last: from here on the row counts as complete */
     int8_t status = (int8_t)o->status;
+    memcpy(row + l->off_status, &status, 1);
     if (hr >= 0)
-        hr = H5Dwrite(l->dset, l->status_type, st->mem1, fsp, H5P_DEFAULT, &status);
+        hr = H5Dwrite(l->dset, l->row_type, st->mem1, fsp, H5P_DEFAULT, row);
     H5Sclose(fsp);
     if (hr < 0)
         return h5fail(e, "cannot write a task row (disk full?)", st->path);

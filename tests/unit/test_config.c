@@ -88,6 +88,8 @@ static void bad_inputs(void)
                  HS_EINPUT, "bad.cfg:2:", "key 'x'", "log range");
     expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n matrix = { k = { from = 1; to = 2; num = 5; }; }; });",
                  HS_EINPUT, "bad.cfg:2:", "key 'k'", "twice after rounding");
+    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n matrix = { x = { from = 0e-3; to = 0.0; num = 5; }; }; });",
+                 HS_EINPUT, "bad.cfg:2:", "key 'x'", "more than once"); /* found by the fuzzer */
     /* expect rules are validated too */
     expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n expect = ( { when = \"kk <= 3\"; metric = \"xk\"; op = \"<\"; value = 1; } ); });",
                  HS_EINPUT, "bad.cfg:2:", "'kk' is not a parameter", NULL);
