@@ -19,7 +19,7 @@
 extern "C" {
 #endif
 
-#define HS_KERNEL_ABI 1
+#define HS_KERNEL_ABI 2
 
 /* Task status, stored as an int8 enum in the results file. */
 typedef enum hs_status {
@@ -88,6 +88,11 @@ typedef struct hs_ctx {
     void *comm;         /* gang kernels: points to the gang's MPI_Comm; else NULL */
     int gang_rank;      /* rank inside the gang (0 for single-rank tasks) */
     int gang_size;      /* ranks in the gang (1 for single-rank tasks) */
+    /* The sweep seed (an entry of `seeds`).  `seed` above changes with every
+     * parameter; a kernel that compares methods on the same data derives its
+     * data from sweep_seed and the data-defining parameters only (common
+     * random numbers). */
+    int64_t sweep_seed;
 } hs_ctx;
 
 /* Nonzero once the task's deadline has passed: stop early, keep partial traces. */

@@ -73,7 +73,7 @@ static int run_one(const hs_kernel *k, hs_value *v, int64_t seed, const char *sw
 {
     hs_params p = {k, v};
     uint64_t rng_seed = hs_task_rng_seed(k, seed, v);
-    hs_ctx ctx = {.seed = rng_seed, .gang_size = 1};
+    hs_ctx ctx = {.seed = rng_seed, .gang_size = 1, .sweep_seed = seed};
     hs_out out;
     hs_err e;
     if (hs_out_init(&out, k, &p, &e) != 0)

@@ -145,7 +145,8 @@ static void run_task(worker *w, uint64_t ref, int lead)
     uint64_t rng_seed;
     hs_sweep_task(s, id, w->v, &seed, &rng_seed);
     hs_params p = {k, w->v};
-    hs_ctx ctx = {.seed = rng_seed, .deadline = 0, .comm = NULL, .gang_rank = 0, .gang_size = 1};
+    hs_ctx ctx = {.seed = rng_seed, .deadline = 0, .comm = NULL, .gang_rank = 0, .gang_size = 1,
+                  .sweep_seed = seed};
     if (w->gang != MPI_COMM_NULL) {
         ctx.comm = &w->gang;
         ctx.gang_size = w->gang_size;
@@ -172,7 +173,7 @@ static void run_task(worker *w, uint64_t ref, int lead)
         rc = hs_isolate_run(k, &p, &ctx, &out, &io, &ru, &e);
         if (rc && rc != HS_EINTR) {
             out.status = HS_ST_FAILED;
-            snprintf(out.detail, sizeof out.detail, "%s", e.msg);
+            snprintf(out.detail, sizeof out.detail, "%.200s", e.msg);
             rc = 0;
         }
     } else {

@@ -22,7 +22,7 @@ static void run_task(const hs_sweep *s, uint64_t id, hs_out *out, hs_value *v, i
     hs_params p = {s->kernel, v};
     hs_err e;
     REQUIRE(hs_out_init(out, s->kernel, &p, &e) == 0);
-    hs_ctx ctx = {.seed = *rs, .gang_size = 1};
+    hs_ctx ctx = {.seed = *rs, .gang_size = 1, .sweep_seed = *seed};
     hs_task_run(s->kernel, &p, &ctx, out);
 }
 
