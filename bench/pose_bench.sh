@@ -1,0 +1,26 @@
+#!/bin/bash
+# Pose model (kernel nuts, model = pose) on one core: gradient cost and NUTS
+# draws/s and ESS/s at T = 80, 200, 1800, next to seed 002's PyMC figures
+# (1.34 draws/s at T = 80, 0.45 at T = 200, 2 chains, tune 300, draws 100).
+#   bench/pose_bench.sh [BUILD_DIR]        (default: build; needs libhs_numeric.a there)
+#   FULL=1 bench/pose_bench.sh             also T = 1800 with dir_prior = normal (~8 min)
+# Every NUTS run: full model (mixture + HMM), positive lengths, nominal init,
+# 2 chains x (300 tune + 100 draws), data_seed 1, sampler seed 1.
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$src/build}
+lib=$build/libhs_numeric.a
+[ -f "$lib" ] || { echo "no $lib: build the project first (cmake --build $build)" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cc -std=c11 -O2 -I"$src/include" "$src/bench/pose_grad.c" "$lib" -lm -o "$tmp/pose_grad"
+cc -std=c11 -O2 -I"$src/include" "$src/bench/pose_nuts.c" "$lib" -lm -o "$tmp/pose_nuts"
+export OPENBLAS_NUM_THREADS=1
+for T in 80 200 1800; do "$tmp/pose_grad" "$T" 1 1; done
+# args: T use_mixture use_hmm positive init chains tune draws seed shell
+"$tmp/pose_nuts" 80 1 1 1 1 2 300 100 1 0
+"$tmp/pose_nuts" 80 1 1 1 1 2 300 100 1 1
+"$tmp/pose_nuts" 200 1 1 1 1 2 300 100 1 0
+"$tmp/pose_nuts" 1800 1 1 1 1 2 300 100 1 1
+if [ "${FULL:-0}" = 1 ]; then "$tmp/pose_nuts" 1800 1 1 1 1 2 300 100 1 0; fi
+"$tmp/pose_nuts" 200 1 1 1 1 2 300 100 1 1

@@ -1,0 +1,397 @@
+/*
+ * Model `pose` of kernel `nuts` (interface and parameters in nuts_pose.h,
+ * mathematics in include/hsweep/pose.h and src/numeric/pose*.c).
+ *
+ * Data file (HDF5, `data_file`): datasets
+ *   y             float64 [C][T_file][K][2]  keypoints in pixels, NaN = missing
+ *   P             float64 [C][3][4]          camera matrices K[R|t]
+ *   parents       int     [K]                parents[0] = -1, parents[k] < k
+ *   bone_lengths  float64 [K-1]              nominal length of bone k at [k-1]
+ *   image_size    float64 [2] (optional)     width, height (default 1280, 720)
+ * The task uses the first T frames (T <= T_file).  `cameras`, `joints` and
+ * the synthetic-data parameters are ignored then.
+ */
+#include <hdf5.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hsweep/error.h"
+#include "hsweep/pose.h"
+#include "kernels/nuts_pose.h"
+
+enum { INIT_RANDOM, INIT_NOMINAL, INIT_TRIANGULATED };
+
+struct hs_nuts_pose {
+    hs_pose *pose;
+    hs_pose_layout L;
+    int init;
+    double init_radius;
+    int has_truth;
+    double *truth_x;   /* [T][K][3] (synthetic data only) */
+    double *truth_len; /* [T][K-1] */
+};
+
+/* Read a whole dataset of `rank` dimensions into a new buffer; dims out. */
+static int h5_read(hid_t f, const char *name, hid_t memtype, size_t elsize, int rank,
+                   hsize_t *dims, void **buf, char *msg, size_t cap)
+{
+    *buf = NULL;
+    if (H5Lexists(f, name, H5P_DEFAULT) <= 0) {
+        snprintf(msg, cap, "dataset '%s' is missing", name);
+        return HS_EINPUT;
+    }
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    if (d < 0) {
+        snprintf(msg, cap, "cannot open dataset '%s'", name);
+        return HS_EHDF5;
+    }
+    hid_t sp = H5Dget_space(d);
+    int r = sp < 0 ? -1 : H5Sget_simple_extent_ndims(sp);
+    int rc = 0;
+    if (r != rank) {
+        snprintf(msg, cap, "dataset '%s' has rank %d, expected %d", name, r, rank);
+        rc = HS_EINPUT;
+    } else {
+        H5Sget_simple_extent_dims(sp, dims, NULL);
+        size_t n = 1;
+        for (int i = 0; i < rank; i++)
+            n *= (size_t)dims[i];
+        *buf = malloc(n ? n * elsize : 1);
+        if (!*buf) {
+            snprintf(msg, cap, "out of memory reading '%s'", name);
+            rc = HS_ENOMEM;
+        } else if (H5Dread(d, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, *buf) < 0) {
+            snprintf(msg, cap, "cannot read dataset '%s' as %s", name,
+                     memtype == H5T_NATIVE_INT ? "integers" : "float64");
+            rc = HS_EHDF5;
+        }
+    }
+    if (sp >= 0)
+        H5Sclose(sp);
+    H5Dclose(d);
+    if (rc) {
+        free(*buf);
+        *buf = NULL;
+    }
+    return rc;
+}
+
+typedef struct pose_data {
+    int T, K, C;
+    int *parents;
+    double *nominal, *P, *y, width, height;
+} pose_data;
+
+static void pose_data_free(pose_data *d)
+{
+    free(d->parents);
+    free(d->nominal);
+    free(d->P);
+    free(d->y);
+}
+
+/* Load `path` (layout above), keeping the first T frames. */
+static int load_file(const char *path, int T, pose_data *d, char *msg, size_t cap)
+{
+    char sub[512] = "";
+    H5E_auto2_t efn;
+    void *edata;
+    H5Eget_auto2(H5E_DEFAULT, &efn, &edata);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    int rc = 0;
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    double *yall = NULL, *size = NULL;
+    hsize_t dy[4] = {0}, dP[3] = {0}, dpar[1] = {0}, dlen[1] = {0}, dsz[1] = {0};
+    if (f < 0) {
+        snprintf(sub, sizeof sub, "cannot open it as HDF5");
+        rc = HS_EIO;
+        goto done;
+    }
+    if ((rc = h5_read(f, "y", H5T_NATIVE_DOUBLE, sizeof(double), 4, dy, (void **)&yall, sub,
+                      sizeof sub)) ||
+        (rc = h5_read(f, "P", H5T_NATIVE_DOUBLE, sizeof(double), 3, dP, (void **)&d->P, sub,
+                      sizeof sub)) ||
+        (rc = h5_read(f, "parents", H5T_NATIVE_INT, sizeof(int), 1, dpar, (void **)&d->parents,
+                      sub, sizeof sub)) ||
+        (rc = h5_read(f, "bone_lengths", H5T_NATIVE_DOUBLE, sizeof(double), 1, dlen,
+                      (void **)&d->nominal, sub, sizeof sub)))
+        goto done;
+    d->C = (int)dy[0], d->K = (int)dy[2], d->T = T;
+    if (dy[3] != 2 || dP[0] != dy[0] || dP[1] != 3 || dP[2] != 4 || dpar[0] != dy[2] ||
+        dlen[0] + 1 != dy[2]) {
+        snprintf(sub, sizeof sub, "inconsistent shapes: y [%llu,%llu,%llu,%llu], P [%llu,%llu,"
+                 "%llu], parents [%llu], bone_lengths [%llu]; expected y [C,T,K,2], P [C,3,4], "
+                 "parents [K], bone_lengths [K-1]",
+                 (unsigned long long)dy[0], (unsigned long long)dy[1],
+                 (unsigned long long)dy[2], (unsigned long long)dy[3],
+                 (unsigned long long)dP[0], (unsigned long long)dP[1],
+                 (unsigned long long)dP[2], (unsigned long long)dpar[0],
+                 (unsigned long long)dlen[0]);
+        rc = HS_EINPUT;
+        goto done;
+    }
+    if ((hsize_t)T > dy[1]) {
+        snprintf(sub, sizeof sub, "T = %d but the file has %llu frames", T,
+                 (unsigned long long)dy[1]);
+        rc = HS_EINPUT;
+        goto done;
+    }
+    d->width = HS_POSE_WIDTH, d->height = HS_POSE_HEIGHT;
+    if (H5Lexists(f, "image_size", H5P_DEFAULT) > 0) {
+        if ((rc = h5_read(f, "image_size", H5T_NATIVE_DOUBLE, sizeof(double), 1, dsz,
+                          (void **)&size, sub, sizeof sub)))
+            goto done;
+        if (dsz[0] != 2) {
+            snprintf(sub, sizeof sub, "image_size must hold 2 values (width, height)");
+            rc = HS_EINPUT;
+            goto done;
+        }
+        d->width = size[0], d->height = size[1];
+    }
+    size_t K = (size_t)d->K, Tf = (size_t)dy[1];
+    d->y = malloc((size_t)d->C * T * K * 2 * sizeof(double));
+    if (!d->y) {
+        snprintf(sub, sizeof sub, "out of memory");
+        rc = HS_ENOMEM;
+        goto done;
+    }
+    for (size_t c = 0; c < (size_t)d->C; c++)
+        memcpy(d->y + c * T * K * 2, yall + c * Tf * K * 2, (size_t)T * K * 2 * sizeof(double));
+done:
+    if (f >= 0)
+        H5Fclose(f);
+    H5Eset_auto2(H5E_DEFAULT, efn, edata);
+    free(yall);
+    free(size);
+    if (rc)
+        snprintf(msg, cap, "pose: data_file '%s': %s", path, sub);
+    return rc;
+}
+
+/* Synthetic data from the task parameters; keeps the truth in pp. */
+static int make_synthetic(const hs_params *p, hs_nuts_pose *pp, pose_data *d, char *msg,
+                          size_t cap)
+{
+    d->T = (int)hs_param_int(p, "T");
+    d->K = (int)hs_param_int(p, "joints");
+    d->C = (int)hs_param_int(p, "cameras");
+    d->width = HS_POSE_WIDTH, d->height = HS_POSE_HEIGHT;
+    size_t T = (size_t)d->T, K = (size_t)d->K, C = (size_t)d->C;
+    d->parents = malloc(K * sizeof(int));
+    d->nominal = malloc((K - 1) * sizeof(double));
+    d->P = malloc(12 * C * sizeof(double));
+    d->y = malloc(C * T * K * 2 * sizeof(double));
+    pp->truth_x = malloc(T * K * 3 * sizeof(double));
+    pp->truth_len = malloc(T * (K - 1) * sizeof(double));
+    int *state = malloc(T * sizeof(int));
+    if (!d->parents || !d->nominal || !d->P || !d->y || !pp->truth_x || !pp->truth_len ||
+        !state) {
+        free(state);
+        snprintf(msg, cap, "pose: out of memory for T = %zu", T);
+        return HS_ENOMEM;
+    }
+    hs_pose_default_tree(d->K, d->parents, d->nominal);
+    hs_pose_default_cameras(d->C, d->P);
+    hs_pose_truth truth = {pp->truth_x, state, pp->truth_len};
+    hs_pose_synthesize(d->T, d->K, d->C, (int)hs_param_int(p, "states"), d->parents, d->nominal,
+                       d->P, d->width, d->height, hs_param_real(p, "noise_px"),
+                       hs_param_real(p, "outlier_frac"), hs_param_real(p, "missing_frac"),
+                       (uint64_t)hs_param_int(p, "data_seed"), d->y, &truth);
+    free(state);
+    pp->has_truth = 1;
+    return 0;
+}
+
+int hs_nuts_pose_create(const hs_params *p, uint64_t seed, hs_nuts_pose **out, char *msg,
+                        size_t cap)
+{
+    (void)seed;
+    *out = NULL;
+    hs_nuts_pose *pp = calloc(1, sizeof *pp);
+    if (!pp) {
+        snprintf(msg, cap, "pose: out of memory");
+        return HS_ENOMEM;
+    }
+    pose_data d = {0};
+    const char *file = hs_param_str(p, "data_file");
+    int rc = file && file[0] ? load_file(file, (int)hs_param_int(p, "T"), &d, msg, cap)
+                             : make_synthetic(p, pp, &d, msg, cap);
+    if (rc == 0) {
+        const char *init = hs_param_str(p, "init");
+        pp->init = strcmp(init, "random") == 0    ? INIT_RANDOM
+                   : strcmp(init, "nominal") == 0 ? INIT_NOMINAL
+                                                  : INIT_TRIANGULATED;
+        pp->init_radius = hs_param_real(p, "init_radius");
+        hs_pose_config cfg = {
+            .T = d.T, .K = d.K, .C = d.C, .S = (int)hs_param_int(p, "states"),
+            .parents = d.parents, .nominal = d.nominal, .P = d.P, .y = d.y,
+            .width = d.width, .height = d.height,
+            .lengths_positive = strcmp(hs_param_str(p, "lengths"), "positive") == 0,
+            .use_mixture = hs_param_bool(p, "use_mixture"),
+            .use_hmm = hs_param_bool(p, "use_hmm"),
+            .vmf_normalized = hs_param_bool(p, "vmf_normalized"),
+            .dir_shell = strcmp(hs_param_str(p, "dir_prior"), "shell") == 0,
+            .eta2_mode = hs_param_real(p, "eta2_mode"), .eta2_sd = hs_param_real(p, "eta2_sd"),
+            .sigma_obs_mode = hs_param_real(p, "sigma_obs_mode"),
+            .sigma_obs_sd = hs_param_real(p, "sigma_obs_sd"),
+            .kappa_mode = hs_param_real(p, "kappa_mode"),
+            .kappa_sd = hs_param_real(p, "kappa_sd"), .rho_sd = hs_param_real(p, "rho_sd"),
+            .sigma2_mode = hs_param_real(p, "sigma2_mode"),
+            .sigma2_sd = hs_param_real(p, "sigma2_sd")};
+        rc = hs_pose_create(&cfg, &pp->pose, msg, cap);
+    }
+    pose_data_free(&d);
+    if (rc) {
+        hs_nuts_pose_destroy(&pp);
+        return rc;
+    }
+    pp->L = hs_pose_get_layout(pp->pose);
+    *out = pp;
+    return 0;
+}
+
+hs_model hs_nuts_pose_model(hs_nuts_pose *pp) { return hs_pose_model(pp->pose); }
+
+int hs_nuts_pose_init(hs_nuts_pose *pp, hs_rng *rng, double *q)
+{
+    double r = pp->init_radius;
+    if (pp->init == INIT_TRIANGULATED)
+        hs_pose_init_triangulated(pp->pose, rng, r, q);
+    else if (pp->init == INIT_NOMINAL)
+        hs_pose_init_nominal(pp->pose, rng, r, q);
+    else
+        for (size_t i = 0; i < pp->L.dim; i++)
+            q[i] = r * (2.0 * hs_rng_uniform(rng) - 1.0);
+    return 0;
+}
+
+size_t hs_nuts_pose_subset(const hs_nuts_pose *pp, size_t *idx, size_t cap)
+{
+    const hs_pose_layout *L = &pp->L;
+    size_t B = (size_t)hs_pose_get_config(pp->pose)->K - 1, n = 0;
+    size_t all[3 + 64];
+    all[n++] = L->log_eta2;
+    for (size_t b = 0; b < B; b++)
+        all[n++] = L->log_rho + b;
+    all[n++] = L->log_sigma_obs;
+    if (L->logodds != SIZE_MAX)
+        all[n++] = L->logodds;
+    for (size_t i = 0; i < n && i < cap; i++)
+        idx[i] = all[i];
+    return n;
+}
+
+void hs_nuts_pose_report(const hs_nuts_pose *pp, const double *draws, size_t n, size_t m,
+                         hs_out *out)
+{
+    const hs_pose_layout *L = &pp->L;
+    const hs_pose_config *c = hs_pose_get_config(pp->pose);
+    size_t T = (size_t)c->T, K = (size_t)c->K, B = K - 1, dim = L->dim, N = n * m;
+    if (N == 0)
+        return;
+#define DRAW(ch, i) (draws + ((ch) * n + (i)) * dim)
+    double s1 = 0.0, s2 = 0.0, so = 0.0, km = 0.0;
+    for (size_t ch = 0; ch < m; ch++)
+        for (size_t i = 0; i < n; i++) {
+            const double *q = DRAW(ch, i);
+            so += exp(q[L->log_sigma_obs]);
+            if (L->logodds != SIZE_MAX) {
+                double pr = 1.0 / (1.0 + exp(-q[L->logodds]));
+                s1 += pr;
+                s2 += pr * pr;
+            }
+            if (L->log_kappa != SIZE_MAX) {
+                double mx = -INFINITY;
+                for (size_t j = 0; j < (size_t)c->S * B; j++)
+                    mx = fmax(mx, q[L->log_kappa + j]);
+                km += exp(mx);
+            }
+        }
+    hs_out_set(out, "sigma_obs_mean", so / N);
+    if (L->logodds != SIZE_MAX) {
+        double mean = s1 / N, var = N > 1 ? (s2 - N * mean * mean) / (N - 1) : 0.0;
+        hs_out_set(out, "inlier_prob_mean", mean);
+        hs_out_set(out, "inlier_prob_sd", sqrt(fmax(var, 0.0)));
+    }
+    if (L->log_kappa != SIZE_MAX)
+        hs_out_set(out, "kappa_max_mean", km / N);
+
+    /* Lengths: sign per (frame, bone) per chain, posterior-mean |l|. */
+    size_t neg = 0, disagree = 0;
+    double len_se = 0.0;
+    for (size_t tb = 0; tb < T * B; tb++) {
+        int first_major = -1, differs = 0;
+        double mean_abs = 0.0;
+        for (size_t ch = 0; ch < m; ch++) {
+            size_t chneg = 0;
+            for (size_t i = 0; i < n; i++) {
+                double lam = DRAW(ch, i)[L->len + tb];
+                double l = c->lengths_positive ? exp(lam) : lam;
+                chneg += l < 0.0;
+                mean_abs += fabs(l);
+            }
+            neg += chneg;
+            int major = 2 * chneg > n;
+            if (first_major < 0)
+                first_major = major;
+            else if (major != first_major)
+                differs = 1;
+        }
+        disagree += differs;
+        if (pp->has_truth) {
+            double e = mean_abs / N - pp->truth_len[tb];
+            len_se += e * e;
+        }
+    }
+    hs_out_set(out, "neg_length_frac", (double)neg / ((double)N * T * B));
+    if (m >= 2)
+        hs_out_set(out, "chains_disagree_lengths", (double)disagree / (double)(T * B));
+    if (!pp->has_truth)
+        return;
+    hs_out_set(out, "length_rmse", sqrt(len_se / (double)(T * B)));
+    double root_se = 0.0;
+    for (size_t t = 0; t < T; t++)
+        for (size_t j = 0; j < 3; j++) {
+            double mean = 0.0;
+            for (size_t ch = 0; ch < m; ch++)
+                for (size_t i = 0; i < n; i++)
+                    mean += DRAW(ch, i)[L->root + 3 * t + j];
+            double e = mean / N - pp->truth_x[t * K * 3 + j];
+            root_se += e * e;
+        }
+    hs_out_set(out, "root_rmse", sqrt(root_se / (double)T));
+#undef DRAW
+}
+
+/*
+ * Seconds per gradient ~ 7e-9 T (K C + 3 K S) (bench/pose_grad.c: 0.55 ms at
+ * T = 1800, K = 4, C = 3, S = 3 on one core), times the leapfrog steps per
+ * iteration measured with bench/pose_nuts.c: the trees saturate at depth 10
+ * (1023 steps) with the outlier mixture and r ~ N(0, I3), reach depth ~8
+ * with Gaussian keypoints, and deepen with T under the shell prior (~280
+ * gradients per iteration at T = 80, ~370 at 200, ~660 at 1800).
+ */
+double hs_nuts_pose_cost(const hs_params *p)
+{
+    double T = (double)hs_param_int(p, "T"), K = (double)hs_param_int(p, "joints");
+    double C = (double)hs_param_int(p, "cameras"), S = (double)hs_param_int(p, "states");
+    int shell = strcmp(hs_param_str(p, "dir_prior"), "shell") == 0;
+    double per_grad = 7e-9 * T * (K * C + (hs_param_bool(p, "use_hmm") ? 3.0 * K * S : 0.0));
+    double steps = shell ? 250.0 + 0.23 * T : hs_param_bool(p, "use_mixture") ? 1000.0 : 300.0;
+    double iters = (double)hs_param_int(p, "chains") *
+                   (double)(hs_param_int(p, "tune") + hs_param_int(p, "draws"));
+    return iters * steps * per_grad;
+}
+
+void hs_nuts_pose_destroy(hs_nuts_pose **pp)
+{
+    if (!pp || !*pp)
+        return;
+    hs_pose_destroy(&(*pp)->pose);
+    free((*pp)->truth_x);
+    free((*pp)->truth_len);
+    free(*pp);
+    *pp = NULL;
+}
