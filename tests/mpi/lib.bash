@@ -30,6 +30,17 @@ kill_job() {
     wait "$1" 2>/dev/null
     for _ in $(seq 1 100); do pgrep -f "$2" >/dev/null || return 0; sleep 0.1; done
 }
+# rank_pid PATTERN RANK: pid of MPI rank RANK of a job whose command line
+# matches PATTERN (not mpiexec, not a forked task process of that rank).
+rank_pid() {
+    local p
+    for p in $(pgrep -f "$1"); do
+        [ "$(cat /proc/"$p"/comm 2>/dev/null)" = hsweep ] || continue
+        [ "$(cat /proc/"$(ps -o ppid= -p "$p" | tr -d ' ')"/comm 2>/dev/null)" = hsweep ] && continue
+        tr '\0' '\n' < /proc/"$p"/environ 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$2" && { echo "$p"; return 0; }
+    done
+    return 1
+}
 # h5same A B: deterministic fields and traces of every sweep are bit-identical.
 h5same() { "$PYTHON3" "$HS_SRC/tests/mpi/h5compare.py" "$1" "$2"; }
 finish() {
