@@ -11,6 +11,8 @@
 #include <stdint.h>
 
 #include "hsweep/error.h"
+#include "hsweep/exec.h"
+#include "hsweep/plugin.h"
 #include "hsweep/task.h"
 
 #define HS_DEFAULT_MAX_TASKS 10000000ULL
@@ -72,6 +74,9 @@ typedef struct hs_sweep {
     double timeout_s;        /* 0 = no limit */
     int retries;
     long mem_limit_mb;       /* 0 = no limit */
+    /* Where `kernel` comes from when it is not built in (owned by the sweep). */
+    hs_exec *exec;           /* kernel = "exec": the table built from the sweep's keys */
+    hs_plugin *plugin;       /* kernel = "plugin:PATH": the loaded library */
 } hs_sweep;
 
 enum { HS_ISO_FORK = 0, HS_ISO_NONE = 1 };

@@ -435,7 +435,15 @@ int hs_rowset_load(const char *const *files, size_t n_files, const char *sweep, 
             rc = HS_FAIL(e, HS_ENOMEM, "out of memory");
     if (rc == 0)
         rc = index_tasks(rs, e);
-    if (rc == 0 && (rs->kernel = hs_kernel_find(rs->kernel_name)) != NULL) {
+    if (rc == 0)
+        load_sweepset(rs);
+    /* exec and plug-in kernels exist only through their sweep: take the table
+     * from the sweep file stored in the results file (a built-in's is the same). */
+    if (rc == 0)
+        rs->kernel = rs->sw && strcmp(rs->sw->kernel->name, rs->kernel_name) == 0
+                         ? rs->sw->kernel
+                         : hs_kernel_find(rs->kernel_name);
+    if (rc == 0 && rs->kernel) {
         size_t np = rs->kernel->n_params;
         rs->param_col = calloc(np + 1, sizeof *rs->param_col);
         rs->scratch = calloc(np + 1, sizeof *rs->scratch);
@@ -446,8 +454,6 @@ int hs_rowset_load(const char *const *files, size_t n_files, const char *sweep, 
             if ((rs->param_col[p] = hs_table_col(t0, rs->kernel->params[p].name)) < 0)
                 rs->kernel = NULL; /* the file was written by another version of the kernel */
     }
-    if (rc == 0)
-        load_sweepset(rs);
     if (rc)
         hs_rowset_free(rs);
     return rc;

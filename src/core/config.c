@@ -687,7 +687,10 @@ static int parse_expect(pctx *c, hs_sweep *s, config_setting_t *l)
 static const char *const sweep_keys[] = {"name",      "kernel",  "fixed",        "matrix",
                                          "zip",       "cases",   "seeds",        "expect",
                                          "ranks_per_task", "isolation", "timeout_s", "retries",
-                                         "mem_limit_mb", "description"};
+                                         "mem_limit_mb", "description", "command", "parse",
+                                         "workdir", "env", "metrics", "traces"};
+/* Keys of kernel = "exec" sweeps only: "command" and those after it. */
+#define FIRST_EXEC_KEY "command"
 #define N_SWEEP_KEYS (sizeof sweep_keys / sizeof sweep_keys[0])
 
 static int name_valid(const char *n)
@@ -781,6 +784,316 @@ static int finish_sweep(pctx *c, sweep_build *b, const hs_load_opts *o, uint64_t
     return 0;
 }
 
+/* ---- exec and plug-in kernels ------------------------------------------------ */
+
+/* The inverse of hs_sweep_task: the id of the task with parameters v and sweep seed. */
+static uint64_t sweep_task_id(const void *arg, const hs_value *v, int64_t seed)
+{
+    const hs_sweep *s = arg;
+    const hs_kernel *k = s->kernel;
+    size_t np = k->n_params, ci = 0;
+    for (; s->case_set && ci < s->n_cases; ci++) {
+        int match = 1;
+        for (size_t p = 0; p < np && match; p++)
+            if (s->case_set[ci * np + p])
+                match = values_equal(k->params[p].type, &v[p], &s->cases[ci * np + p]);
+        if (match)
+            break;
+    }
+    uint64_t id = ci < s->n_cases ? ci : 0;
+    for (size_t a = 0; a < s->n_axes; a++) {
+        const hs_axis *ax = &s->axes[a];
+        size_t j = 0;
+        for (; j < ax->n; j++) {
+            int match = 1;
+            for (size_t q = 0; q < ax->n_params && match; q++)
+                match = values_equal(k->params[ax->param[q]].type, &v[ax->param[q]],
+                                     &ax->values[j * ax->n_params + q]);
+            if (match)
+                break;
+        }
+        id = id * ax->n + (j < ax->n ? j : 0);
+    }
+    size_t si = 0;
+    while (si < s->n_seeds && s->seeds[si] != seed)
+        si++;
+    return id * s->n_seeds + (si < s->n_seeds ? si : 0);
+}
+
+/* The type a parameter's value or list of values implies; -1 if none. */
+static int implied_type(config_setting_t *m)
+{
+    int t = config_setting_type(m);
+    if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)
+        return HS_T_INT;
+    if (t == CONFIG_TYPE_FLOAT)
+        return HS_T_REAL;
+    if (t == CONFIG_TYPE_BOOL)
+        return HS_T_BOOL;
+    if (t == CONFIG_TYPE_STRING)
+        return HS_T_STRING;
+    /* A list: its first value's type, real if any value is a real; a range: the same of from, to. */
+    int ty = -1;
+    for (int i = 0; i < config_setting_length(m); i++) {
+        config_setting_t *el = config_setting_get_elem(m, (unsigned)i);
+        if (t == CONFIG_TYPE_GROUP && strcmp(config_setting_name(el), "from") != 0 &&
+            strcmp(config_setting_name(el), "to") != 0)
+            continue;
+        int et = is_scalar_type(config_setting_type(el)) ? implied_type(el) : -1;
+        if (ty < 0 || (ty == HS_T_INT && et == HS_T_REAL))
+            ty = et;
+    }
+    return ty;
+}
+
+typedef struct exec_schema {
+    const char **names;
+    hs_type *types;
+    size_t n, cap;
+} exec_schema;
+
+/* Add the keys of group g (fixed, matrix, a zip group, a case) to the schema. */
+static int schema_add_group(pctx *c, exec_schema *sc, config_setting_t *g)
+{
+    if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+        return 0; /* parse_fixed & co. report it */
+    for (int i = 0; i < config_setting_length(g); i++) {
+        config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+        const char *nm = config_setting_name(m);
+        int ty = implied_type(m);
+        size_t j = 0;
+        while (j < sc->n && strcmp(sc->names[j], nm) != 0)
+            j++;
+        if (j < sc->n) {
+            if (sc->types[j] == HS_T_INT && ty == HS_T_REAL)
+                sc->types[j] = HS_T_REAL;
+            continue;
+        }
+        if (ty < 0)
+            return perr(c, config_setting_source_line(m), nm,
+                        "cannot tell the parameter's type (integer, real, bool or string) from its value");
+        if (sc->n == sc->cap) {
+            sc->cap = sc->cap ? 2 * sc->cap : 16;
+            const char **nn = realloc(sc->names, sc->cap * sizeof *nn);
+            if (nn)
+                sc->names = nn;
+            hs_type *nt = realloc(sc->types, sc->cap * sizeof *nt);
+            if (nt)
+                sc->types = nt;
+            if (!nn || !nt)
+                return HS_FAIL(c->e, HS_ENOMEM, "out of memory");
+        }
+        sc->names[sc->n] = nm;
+        sc->types[sc->n++] = (hs_type)ty;
+    }
+    return 0;
+}
+
+/* A list or array of strings, each checked as a template when sc is given. */
+static int string_list(pctx *c, config_setting_t *m, const exec_schema *sc, const char ***out,
+                       size_t *n)
+{
+    const char *key = config_setting_name(m);
+    int t = config_setting_type(m), line = config_setting_source_line(m);
+    if ((t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST) || config_setting_length(m) < 1)
+        return perr(c, line, key, "expected a non-empty list of strings [\"a\", \"b\"]");
+    *n = (size_t)config_setting_length(m);
+    *out = calloc(*n, sizeof **out);
+    if (!*out)
+        return HS_FAIL(c->e, HS_ENOMEM, "out of memory");
+    for (size_t i = 0; i < *n; i++) {
+        config_setting_t *el = config_setting_get_elem(m, (unsigned)i);
+        int el_line = config_setting_source_line(el) ? (int)config_setting_source_line(el) : line;
+        if (config_setting_type(el) != CONFIG_TYPE_STRING)
+            return perr(c, el_line, key, "value %zu is not a string", i + 1);
+        (*out)[i] = config_setting_get_string(el);
+        hs_err te;
+        if (sc && hs_exec_template_check((*out)[i], sc->names, sc->n, &te) != 0)
+            return perr(c, el_line, key, "%s", te.msg);
+    }
+    return 0;
+}
+
+static int env_name_ok(const char *n)
+{
+    for (const char *p = n; *p; p++)
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || *p == '_' ||
+              (p > n && *p >= '0' && *p <= '9')))
+            return 0;
+    return *n != 0;
+}
+
+/* The keys of an exec sweep (command, parse, workdir, env, metrics, traces) into d. */
+static int exec_keys(pctx *c, config_setting_t *g, const exec_schema *sc, hs_exec_def *d,
+                     size_t *trace_lens)
+{
+    for (int i = 0; i < config_setting_length(g); i++) {
+        config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+        const char *key = config_setting_name(m);
+        int t = config_setting_type(m), line = config_setting_source_line(m);
+        if (strcmp(key, "command") == 0) {
+            HS_CALL(string_list(c, m, sc, (const char ***)&d->argv, &d->argc));
+        } else if (strcmp(key, "metrics") == 0) {
+            HS_CALL(string_list(c, m, NULL, (const char ***)&d->metric_names, &d->n_metrics));
+        } else if (strcmp(key, "parse") == 0) {
+            const char *v = t == CONFIG_TYPE_STRING ? config_setting_get_string(m) : "";
+            if (strcmp(v, "json-last-line") == 0 || strcmp(v, "key=value") == 0)
+                d->parse = v[0] == 'j' ? HS_EXEC_JSON : HS_EXEC_KV;
+            else
+                return perr(c, line, key, "expected \"json-last-line\" or \"key=value\"");
+        } else if (strcmp(key, "workdir") == 0) {
+            hs_err te;
+            if (t != CONFIG_TYPE_STRING || !*config_setting_get_string(m))
+                return perr(c, line, key, "expected a directory (a string; {task_id} etc. allowed)");
+            d->workdir = config_setting_get_string(m);
+            if (hs_exec_template_check(d->workdir, sc->names, sc->n, &te) != 0)
+                return perr(c, line, key, "%s", te.msg);
+        } else if (strcmp(key, "env") == 0 || strcmp(key, "traces") == 0) {
+            int is_env = key[0] == 'e', n = config_setting_length(m);
+            if (t != CONFIG_TYPE_GROUP)
+                return perr(c, line, key, is_env ? "expected a group { NAME = \"value\"; ... }"
+                                                 : "expected a group { name = max_length; ... }");
+            if (!is_env && n > HS_EXEC_MAX_TRACES)
+                return perr(c, line, key, "at most %d traces", HS_EXEC_MAX_TRACES);
+            const char **names = calloc((size_t)n + 1, sizeof *names);
+            const char **vals = is_env ? calloc((size_t)n + 1, sizeof *vals) : NULL;
+            if (!names || (is_env && !vals)) {
+                free(names);
+                return HS_FAIL(c->e, HS_ENOMEM, "out of memory");
+            }
+            if (is_env) {
+                d->env_names = names;
+                d->env_values = vals;
+                d->n_env = (size_t)n;
+            } else {
+                d->trace_names = names;
+                d->n_traces = (size_t)n;
+            }
+            for (int j = 0; j < n; j++) {
+                config_setting_t *el = config_setting_get_elem(m, (unsigned)j);
+                int et = config_setting_type(el), el_line = config_setting_source_line(el);
+                names[j] = config_setting_name(el);
+                hs_err te;
+                if (is_env && !env_name_ok(names[j]))
+                    return perr(c, el_line, key, "'%s' is not a variable name (letters, digits, _)",
+                                names[j]);
+                if (is_env && et != CONFIG_TYPE_STRING)
+                    return perr(c, el_line, key, "%s: expected a string", names[j]);
+                if (is_env && hs_exec_template_check((vals[j] = config_setting_get_string(el)),
+                                                     sc->names, sc->n, &te) != 0)
+                    return perr(c, el_line, key, "%s: %s", names[j], te.msg);
+                long long len = (et == CONFIG_TYPE_INT || et == CONFIG_TYPE_INT64)
+                                    ? config_setting_get_int64(el) : -1;
+                if (!is_env && (len < 1 || len > 100000000))
+                    return perr(c, el_line, key, "%s: expected its maximum length, an integer in [1, 1e8]",
+                                names[j]);
+                if (!is_env)
+                    trace_lens[j] = (size_t)len;
+            }
+        }
+    }
+    if (!d->argc)
+        return perr(c, config_setting_source_line(g), "command",
+                    "kernel = \"exec\" needs command = [\"program\", \"arg\", ...]");
+    return 0;
+}
+
+/* The directory of the sweep file, absolute if it exists ({sweep_dir}, plug-in paths). */
+static char *sweep_dir(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+    char *abs = dir ? realpath(dir, NULL) : NULL;
+    if (abs) {
+        free(dir);
+        return abs;
+    }
+    return dir;
+}
+
+/* kernel = "exec": the sweep's parameters are the keys its fixed, matrix, zip and cases use. */
+static int exec_kernel(pctx *c, hs_sweepset *set, config_setting_t *g, hs_sweep *s)
+{
+    exec_schema sc = {0};
+    hs_exec_def d = {.sweep = s->name, .parse = HS_EXEC_JSON, .task_id = sweep_task_id, .task_id_arg = s};
+    size_t trace_lens[HS_EXEC_MAX_TRACES];
+    d.trace_lens = trace_lens;
+    int rc = 0;
+    for (int i = 0; i < config_setting_length(g) && rc == 0; i++) {
+        config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+        const char *key = config_setting_name(m);
+        if (strcmp(key, "fixed") == 0 || strcmp(key, "matrix") == 0 ||
+            (strcmp(key, "zip") == 0 && config_setting_type(m) == CONFIG_TYPE_GROUP))
+            rc = schema_add_group(c, &sc, m);
+        else if ((strcmp(key, "zip") == 0 || strcmp(key, "cases") == 0) &&
+                 config_setting_type(m) == CONFIG_TYPE_LIST)
+            for (int j = 0; j < config_setting_length(m) && rc == 0; j++)
+                rc = schema_add_group(c, &sc, config_setting_get_elem(m, (unsigned)j));
+    }
+    char *dir = rc == 0 ? sweep_dir(set->path) : NULL;
+    if (rc == 0 && !dir)
+        rc = HS_FAIL(c->e, HS_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = exec_keys(c, g, &sc, &d, trace_lens);
+    if (rc == 0) {
+        d.sweep_dir = dir;
+        d.param_names = sc.names;
+        d.param_types = sc.types;
+        d.n_params = sc.n;
+        hs_err xe;
+        if (hs_exec_create(&d, &s->exec, &xe) != 0) {
+            /* A name the table check refused: point at the key that declares it. */
+            const char *key = strstr(xe.msg, ": metric '") ? "metrics"
+                              : strstr(xe.msg, ": trace '") ? "traces" : NULL;
+            config_setting_t *m = key ? config_setting_get_member(g, key) : NULL;
+            rc = perr(c, m ? (int)config_setting_source_line(m) : s->line, key ? key : "kernel", "%s",
+                      xe.msg);
+        } else {
+            s->kernel = hs_exec_kernel(s->exec);
+        }
+    }
+    free(dir);
+    free((void *)d.argv);
+    free((void *)d.metric_names);
+    free((void *)d.trace_names);
+    free((void *)d.env_names);
+    free((void *)d.env_values);
+    free(sc.names);
+    free(sc.types);
+    return rc;
+}
+
+/* kernel = "plugin:PATH", PATH relative to the sweep file's directory or absolute. */
+static int plugin_kernel(pctx *c, hs_sweepset *set, config_setting_t *km, hs_sweep *s)
+{
+    const char *lib = config_setting_get_string(km) + strlen("plugin:");
+    int line = config_setting_source_line(km);
+    if (!*lib)
+        return perr(c, line, "kernel", "\"plugin:\" needs the library's path, e.g. \"plugin:libmine.so\"");
+    char *dir = lib[0] == '/' ? NULL : sweep_dir(set->path);
+    size_t need = strlen(lib) + (dir ? strlen(dir) : 0) + 2;
+    char *path = malloc(need);
+    if (!path || (lib[0] != '/' && !dir)) {
+        free(dir);
+        free(path);
+        return HS_FAIL(c->e, HS_ENOMEM, "out of memory");
+    }
+    snprintf(path, need, "%s%s%s", dir ? dir : "", dir ? "/" : "", lib);
+    free(dir);
+    hs_err pe;
+    int rc = 0;
+    if (hs_plugin_open(path, &s->plugin, &pe) != 0)
+        rc = perr(c, line, "kernel", "%s", pe.msg);
+    else if (hs_kernel_find(hs_plugin_kernel(s->plugin)->name) ||
+             strcmp(hs_plugin_kernel(s->plugin)->name, "exec") == 0)
+        rc = perr(c, line, "kernel", "plug-in %s names its kernel '%s', the name of a kernel built into "
+                  "hsweep: rename it", path, hs_plugin_kernel(s->plugin)->name);
+    else
+        s->kernel = hs_plugin_kernel(s->plugin);
+    free(path);
+    return rc;
+}
+
 static int parse_sweep(pctx *c, hs_sweepset *set, config_setting_t *g, hs_sweep *s,
                        const hs_load_opts *o, uint64_t *total)
 {
@@ -827,7 +1140,21 @@ static int parse_sweep(pctx *c, hs_sweepset *set, config_setting_t *g, hs_sweep 
         return perr(c, km ? (int)config_setting_source_line(km) : s->line, "kernel",
                     "each sweep needs kernel = \"...\" (a string)");
     const char *kn = config_setting_get_string(km);
-    s->kernel = hs_kernel_find(kn);
+    if (strcmp(kn, "exec") == 0)
+        HS_CALL(exec_kernel(c, set, g, s));
+    else if (strncmp(kn, "plugin:", strlen("plugin:")) == 0)
+        HS_CALL(plugin_kernel(c, set, km, s));
+    else
+        s->kernel = hs_kernel_find(kn);
+    size_t first_exec = 0;
+    while (strcmp(sweep_keys[first_exec], FIRST_EXEC_KEY) != 0)
+        first_exec++;
+    for (size_t j = first_exec; !s->exec && j < N_SWEEP_KEYS; j++) {
+        config_setting_t *m = config_setting_get_member(g, sweep_keys[j]);
+        if (m)
+            return perr(c, config_setting_source_line(m), sweep_keys[j],
+                        "only sweeps with kernel = \"exec\" take this key");
+    }
     if (!s->kernel) {
         char known[1024] = "";
         const char *names[128];
@@ -839,7 +1166,8 @@ static int parse_sweep(pctx *c, hs_sweepset *set, config_setting_t *g, hs_sweep 
         }
         char sg[128];
         suggest(kn, names, n, sg, sizeof sg);
-        return perr(c, config_setting_source_line(km), "kernel", "unknown kernel \"%s\"%s; known: %s",
+        return perr(c, config_setting_source_line(km), "kernel",
+                    "unknown kernel \"%s\"%s; known: %s, and exec or plugin:PATH for your own",
                     kn, sg, known);
     }
     const hs_kernel *k = s->kernel;
@@ -937,6 +1265,8 @@ static void sweep_free(hs_sweep *s)
         free(s->rules[r].metric);
     }
     free(s->rules);
+    hs_exec_destroy(&s->exec);
+    hs_plugin_close(&s->plugin);
 }
 
 void hs_sweepset_free(hs_sweepset **sp)

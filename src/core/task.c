@@ -189,7 +189,13 @@ void hs_value_format(const hs_param_spec *spec, const hs_value *v, char *buf, si
         snprintf(buf, cap, "%lld", (long long)v->i);
         break;
     case HS_T_REAL:
-        snprintf(buf, cap, "%.17g", v->r);
+        /* The shortest of 15, 16, 17 digits that reads back as the same double (0.1, not
+         * 0.10000000000000001): 17 always does (IEEE 754-2008, 5.12.2). */
+        for (int digits = 15; digits <= 17; digits++) {
+            snprintf(buf, cap, "%.*g", digits, v->r);
+            if (strtod(buf, NULL) == v->r)
+                break;
+        }
         break;
     case HS_T_BOOL:
         snprintf(buf, cap, "%s", v->b ? "true" : "false");

@@ -1,0 +1,26 @@
+/*
+ * Plug-in kernels: a shared library exporting `hs_plugin_kernel`
+ * (HS_PLUGIN_ENTRY in kernel.h) that returns a kernel table, used exactly
+ * like a built-in one.  The library resolves hs_param_* and hs_out_* from
+ * the hsweep executable (linked with ENABLE_EXPORTS).
+ */
+#ifndef HSWEEP_PLUGIN_H
+#define HSWEEP_PLUGIN_H
+
+#include "hsweep/error.h"
+#include "hsweep/kernel.h"
+
+typedef struct hs_plugin hs_plugin;
+
+/*
+ * dlopen() the library at `path`, call its entry point and check the table
+ * it returns (ABI first, then hs_kernel_validate).  On failure *out is NULL,
+ * the library is closed and e says why (HS_EINPUT: unloadable, no entry
+ * point, another ABI, an invalid table).
+ */
+int hs_plugin_open(const char *path, hs_plugin **out, hs_err *e);
+const hs_kernel *hs_plugin_kernel(const hs_plugin *pl);
+/* Close the library; sets *pl to NULL.  NULL is allowed. */
+void hs_plugin_close(hs_plugin **pl);
+
+#endif

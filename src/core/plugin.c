@@ -1,0 +1,67 @@
+/* Plug-in kernels (include/hsweep/plugin.h). */
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hsweep/plugin.h"
+#include "hsweep/task.h"
+
+struct hs_plugin {
+    void *handle;
+    const hs_kernel *k;
+};
+
+int hs_plugin_open(const char *path, hs_plugin **out, hs_err *e)
+{
+    *out = NULL;
+    hs_plugin *pl = calloc(1, sizeof *pl);
+    if (!pl)
+        return HS_FAIL(e, HS_ENOMEM, "out of memory");
+    /* RTLD_LOCAL: two plug-ins may use the same internal names. */
+    pl->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    int rc = 0;
+    if (!pl->handle) {
+        const char *why = dlerror();
+        rc = HS_FAIL(e, HS_EINPUT, "cannot load plug-in %s: %s", path, why ? why : "?");
+    } else {
+        /* POSIX dlsym returns void *; the entry point is a function (XSH dlsym rationale). */
+        void *sym = dlsym(pl->handle, HS_PLUGIN_ENTRY);
+        hs_plugin_entry_fn entry;
+        memcpy(&entry, &sym, sizeof entry);
+        if (!sym)
+            rc = HS_FAIL(e, HS_EINPUT, "plug-in %s does not export %s() (see include/hsweep/kernel.h)",
+                         path, HS_PLUGIN_ENTRY);
+        else if (!(pl->k = entry()))
+            rc = HS_FAIL(e, HS_EINPUT, "plug-in %s: %s() returned no kernel table", path, HS_PLUGIN_ENTRY);
+        /* The ABI field comes first in every version: read nothing else of another ABI's table. */
+        else if (pl->k->abi != HS_KERNEL_ABI)
+            rc = HS_FAIL(e, HS_EINPUT,
+                         "plug-in %s was built against kernel ABI %d, this hsweep has kernel ABI %d: "
+                         "rebuild it against this hsweep's include/hsweep/kernel.h",
+                         path, pl->k->abi, HS_KERNEL_ABI);
+        else {
+            hs_err ve;
+            if (hs_kernel_validate(pl->k, &ve) != 0)
+                rc = HS_FAIL(e, HS_EINPUT, "plug-in %s: %.900s", path, ve.msg);
+        }
+    }
+    if (rc) {
+        hs_plugin_close(&pl);
+        return rc;
+    }
+    *out = pl;
+    return 0;
+}
+
+const hs_kernel *hs_plugin_kernel(const hs_plugin *pl) { return pl->k; }
+
+void hs_plugin_close(hs_plugin **pp)
+{
+    hs_plugin *pl = *pp;
+    if (!pl)
+        return;
+    if (pl->handle)
+        dlclose(pl->handle);
+    free(pl);
+    *pp = NULL;
+}
