@@ -68,6 +68,7 @@ typedef struct worker {
     uint64_t *retry;         /* refs to run again, sent with the next request */
     size_t n_retry, cap_retry;
     double stop_at;          /* CLOCK_MONOTONIC time running tasks are abandoned; 0: no stop */
+    double last_probe;       /* when check_stop last looked for a stop message */
     hs_value *v;             /* scratch parameter values, max n_params */
     int io_rc;               /* first store error */
     hs_err io_err;
@@ -103,7 +104,12 @@ static void check_stop(worker *w)
     if (w->stop_at > 0)
         return;
     int flag = 0;
-    if (!stop_requested && w->comm != MPI_COMM_NULL && w->rank != 0) {
+    /* Probe at most every 50 ms: when Open MPI yields the CPU in its
+     * progress calls (as it does on oversubscribed nodes), a probe per task
+     * would give up a time slice per task. */
+    double now = hs_now_mono();
+    if (!stop_requested && w->comm != MPI_COMM_NULL && w->rank != 0 && now - w->last_probe > 0.05) {
+        w->last_probe = now;
         MPI_Iprobe(0, HS_TAG_STOP, w->comm, &flag, MPI_STATUS_IGNORE);
         if (flag) {
             int dummy;
