@@ -30,8 +30,8 @@ assert got["exit"][0] == "failed" and "exited with code 3" in got["exit"][1], go
 assert got["oom"][0] in ("failed", "crashed") and ("memory" in got["oom"][1] or "signal" in got["oom"][1]), got["oom"]
 assert got["hang"][0] == "timeout" and "timeout_s = 2" in got["hang"][1], got["hang"]
 assert got["none"][0] == "ok"
-# the crashing kernel set x_echo before dying: the isolated child's outputs are lost, NaN
-assert all(r["wall_s"] < 30 for r in t)
+# a kernel that died set x_echo first: a dead child's outputs are lost (NaN), not half-kept
+assert all(r["x_echo"] != r["x_echo"] for r in t if r["mode"] in (b"segv", b"abort", b"exit", b"hang"))
 h = f["healthy/tasks"][:]
 assert (h["status"] == 1).all() and (h["x_echo"] == h["x"]).all()
 r = f["retried/tasks"][:]

@@ -44,15 +44,15 @@ grep -q "stopped on request with [0-9]* task(s) not run" t.log && pass || fail "
 check "resume after SIGTERM" mpirun_n 3 "$HSWEEP" run s.cfg -o t.h5 --resume --quiet
 check "equals reference" h5same ref.h5 t.h5
 # a worker killed from outside: the job ends (bounded), the file resumes
-timeout -k 5 120 "$MPIEXEC" -n 3 --oversubscribe "$HSWEEP" run s.cfg -o w.h5 --quiet 2> w.log &
+timeout 120 "$MPIEXEC" -n 3 --oversubscribe "$HSWEEP" run s.cfg -o w.h5 --quiet 2> w.log &
 pid=$!
 wait_rows w.h5 10 || fail "no progress"
 victim=$(rank_pid "hsweep run s.cfg -o w.h5" 2) || fail "no rank 2 found"
-t0=$(date +%s)
 kill -9 "$victim"
 wait "$pid"; rc=$?
 [ "$rc" != 0 ] && pass || fail "a job that lost a rank reported success"
-[ $(( $(date +%s) - t0 )) -lt 60 ] && pass || fail "the job took over a minute to end after losing a rank"
+# it ended by itself (Open MPI aborts the job), not by the safety timeout (124)
+[ "$rc" != 124 ] && pass || fail "the job hung after losing a rank (exit $rc)"
 check "status after a lost worker" "$HSWEEP" status w.h5
 check "resume after a lost worker" mpirun_n 3 "$HSWEEP" run s.cfg -o w.h5 --resume --quiet
 check "equals reference" h5same ref.h5 w.h5
