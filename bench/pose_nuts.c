@@ -5,7 +5,7 @@
  * over the whole run (here: CPU seconds of this process).  Uses the numeric library only (src/numeric/nuts.c,
  * pose.c, diag.c), so it runs whatever state the runner is in.
  *   ./pose_nuts T [use_mixture use_hmm positive init(0 random,1 nominal,2 tri) chains tune draws
- *                  seed shell]
+ *                  seed coords(0 raw, 1 shell, 2 joints; default 2) hessian_metric(default 1)]
  * Prints diagnostics and, for T = 80 and 200 (the seed's runs), the lines
  *   pose_T<T>_draws_per_s: X draws/s (ratio R vs seed)
  *   pose_T<T>_ess_per_s: X ess/s (ratio R vs seed)
@@ -43,7 +43,8 @@ int main(int argc, char **argv)
     int chains = argc > 6 ? atoi(argv[6]) : 2;
     size_t tune = argc > 7 ? (size_t)atol(argv[7]) : 300, draws = argc > 8 ? (size_t)atol(argv[8]) : 100;
     uint64_t seed = argc > 9 ? (uint64_t)atoll(argv[9]) : 1;
-    int shell = argc > 10 ? atoi(argv[10]) : 0;
+    int bones = argc > 10 ? atoi(argv[10]) : 2;
+    int pmetric = argc > 11 ? atoi(argv[11]) : 1;
     int K = 4, C = 3, S = 3, parents[4];
     double nominal[3], P[36];
     hs_pose_default_tree(K, parents, nominal);
@@ -56,7 +57,7 @@ int main(int argc, char **argv)
     hs_pose_config cfg = {.T = T, .K = K, .C = C, .S = S, .parents = parents,
                           .nominal = nominal, .P = P, .y = y, .width = HS_POSE_WIDTH,
                           .height = HS_POSE_HEIGHT, .lengths_positive = pos, .use_mixture = mix,
-                          .use_hmm = hmm, .vmf_normalized = 1, .dir_shell = shell, .eta2_mode = 1, .eta2_sd = 1,
+                          .use_hmm = hmm, .vmf_normalized = 1, .dir_shell = bones == 1, .joints = bones == 2, .vmf_natural = bones == 2, .eta2_mode = 1, .eta2_sd = 1,
                           .sigma_obs_mode = 1, .sigma_obs_sd = 0.5, .kappa_mode = 5,
                           .kappa_sd = 5, .rho_sd = 2, .sigma2_mode = 0.25, .sigma2_sd = 0.5};
     hs_pose *ps;
@@ -92,7 +93,10 @@ int main(int argc, char **argv)
             for (size_t i = 0; i < L.dim; i++)
                 q0[i] = 4.0 * hs_rng_uniform(&rng) - 2.0;
         hs_nuts *nu;
-        if (hs_nuts_create(&model, &nc, &nu) || hs_nuts_start(nu, q0, &rng)) {
+        double *work = malloc(3 * L.dim * sizeof *work), *minv = malloc(L.dim * sizeof *minv);
+        if (pmetric)
+            hs_pose_init_metric(ps, q0, work, minv);
+        if (hs_nuts_create(&model, &nc, &nu) || hs_nuts_start_metric(nu, q0, pmetric ? minv : NULL, &rng)) {
             fprintf(stderr, "chain %d: cannot start\n", ch);
             return 1;
         }
@@ -112,6 +116,8 @@ int main(int argc, char **argv)
                 sd[(j * chains + ch) * draws + d] = q[sub[j]];
         }
         grads += hs_nuts_grad_evals(nu);
+        free(work);
+        free(minv);
         hs_nuts_destroy(&nu);
     }
     double el = now() - t0, min_ess = INFINITY, max_rhat = 0.0;
@@ -122,14 +128,16 @@ int main(int argc, char **argv)
         max_rhat = r > max_rhat ? r : max_rhat;
     }
     double nd = (double)chains * (double)draws;
-    printf("# T=%d mixture=%d hmm=%d lengths=%s init=%d dir_prior=%s chains=%d tune=%zu draws=%zu "
-           "seed=%llu\n", T, mix, hmm, pos ? "positive" : "free", init, shell ? "shell" : "normal",
+    printf("# T=%d mixture=%d hmm=%d lengths=%s init=%d coords=%s chains=%d tune=%zu draws=%zu "
+           "seed=%llu\n", T, mix, hmm, pos ? "positive" : "free", init, bones == 2 ? "joints" : bones == 1 ? "shell" : "raw",
            chains, tune, draws, (unsigned long long)seed);
     printf("# cpu %.1f s, %llu gradients (%.1f us each), divergent %ld/%.0f, mean depth %.2f, "
            "depth-saturated %ld, mean step %.3g, subset min ESS %.1f, max R-hat %.3f\n",
            el, grads, 1e6 * el / (double)grads, div, nd, depth_sum / nd, sat, eps_sum / nd, min_ess,
            max_rhat);
-    const char *tag = shell ? "_shell" : "";
+    char tag[64];
+    snprintf(tag, sizeof tag, "%s%s%s", bones == 2 ? "" : bones == 1 ? "_shell" : "_raw",
+             init == 2 ? "_tri" : init == 0 ? "_random" : "", pmetric ? "" : "_unitmetric");
     if (T == 80 || T == 200) {
         double seed_dps = T == 80 ? 1.34 : 0.45, seed_eps = T == 80 ? 7.0 / 149.0 : 3.0 / 440.0;
         printf("pose_T%d%s_draws_per_s: %.3g draws/s (ratio %.3g vs seed)\n", T, tag, nd / el,

@@ -83,6 +83,14 @@ void hs_nuts_destroy(hs_nuts **s);
 int hs_nuts_start(hs_nuts *s, const double *q0, hs_rng *rng);
 
 /*
+ * hs_nuts_start with an initial inverse metric inv_metric[dim] (diagonal,
+ * finite and positive; NULL: the unit metric, as hs_nuts_start), CmdStan's
+ * `metric_file`: warmup starts from it and adapts it as usual.  Returns
+ * as hs_nuts_start, or HS_NUTS_EARG for a non-positive or non-finite entry.
+ */
+int hs_nuts_start_metric(hs_nuts *s, const double *q0, const double *inv_metric, hs_rng *rng);
+
+/*
  * One NUTS iteration from the current draw; the chain's position becomes
  * the new draw.  While fewer than cfg->tune transitions have run, the step
  * size and metric adapt (Stan's adapt_diag_e_nuts::transition); at the end

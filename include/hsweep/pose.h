@@ -65,6 +65,9 @@ typedef struct hs_pose_config {
     int lengths_positive;    /* 1: l = exp(lambda); 0: l unconstrained (seed) */
     int use_mixture, use_hmm, vmf_normalized;
     int dir_shell;           /* 1: shell prior on the raw directions' radius (see above) */
+    int joints;              /* 1: sample joint positions (see "Parameterisations"); needs
+                                lengths_positive, ignores dir_shell */
+    int vmf_natural;         /* 1: sample each vMF as its natural parameter w = kappa mu */
     double eta2_mode, eta2_sd;
     double sigma_obs_mode, sigma_obs_sd;
     double kappa_mode, kappa_sd;
@@ -72,11 +75,41 @@ typedef struct hs_pose_config {
 } hs_pose_config;
 
 /*
+ * Parameterisations of the bones (the posterior over poses is the same in
+ * all three with positive lengths; only the sampler's coordinates differ):
+ *   raw (joints = 0, dir_shell = 0): the seed's r_k[t] and l_k[t] (log l when
+ *     positive).  The data pin each joint to ~0.1 world units, so r is pinned
+ *     tangentially to ~0.01 |r| while its radius keeps its prior scale ~0.7:
+ *     a scale ratio of ~70 along a direction no diagonal metric can follow,
+ *     growing as |r| -> 0 (a funnel).  NUTS needs ~1000 steps per draw.
+ *   shell (dir_shell = 1): as raw, with the radius prior above (ratio ~10).
+ *   joints (joints = 1): q holds the positions x_k[t] of joints k >= 1
+ *     themselves (the root's are q's root block in every parameterisation).
+ *     The bone vector v = x_k - x_parent has length l = sqrt(|v|^2 + 1e-8)
+ *     and direction u = v / l (the seed's regularisation of r), and the
+ *     change of variables (l, u) -> v on R^3 has Jacobian l^2, so
+ *       log p(x) = log N+(l; rho, sigma^2) + log p(u) - 2 log l
+ *     with p(u) uniform on the sphere, or the HMM's emissions.  (x_k) -> (v_k)
+ *     is unit triangular, so no other Jacobian enters.  The data pin each
+ *     coordinate directly and the posterior is close to axis-aligned: a
+ *     diagonal metric fits it.  Not defined for free lengths, whose mirror
+ *     modes (l, r) ~ (-l, -r) it cannot represent.
+ * The HMM's vMF parameters (mu_sk, kappa_sk) have the same choice:
+ *   raw (vmf_natural = 0): the seed's m_sk ~ N(0, I3), mu = m / |m|, and
+ *     log kappa.  The data pin mu to ~1/sqrt(kappa T/S) tangentially while
+ *     |m| keeps scale ~0.7: the funnel above, worsening as sqrt(T).
+ *   natural (vmf_natural = 1): w_sk = kappa mu in R^3, kappa =
+ *     sqrt(|w|^2 + 1e-8), with log p(w) = log Gamma(kappa) - 2 log kappa
+ *     (mu uniform, Jacobian kappa^2).  The emission w . u + log C3(kappa)
+ *     is an exponential family in w, concave, and close to Gaussian.
+ *
  * Offsets of each block in the unconstrained vector q (SIZE_MAX when the
  * block is absent).  Blocks: root [T][3]; log eta^2; raw directions
- * dir [T][K-1][3]; lengths len [T][K-1] (log l or l); log rho [K-1];
- * log sigma^2 [K-1]; log sigma_obs; logodds; HMM: raw means mu [S][K-1][3],
- * log kappa [S][K-1], initial logits [S], transition logits [S][S].
+ * dir [T][K-1][3] (joint positions x_1..x_{K-1} with joints = 1); lengths
+ * len [T][K-1] (log l or l; absent with joints = 1); log rho [K-1];
+ * log sigma^2 [K-1]; log sigma_obs; logodds; HMM: raw means mu [S][K-1][3]
+ * (w with vmf_natural = 1), log kappa [S][K-1] (absent with vmf_natural = 1),
+ * initial logits [S], transition logits [S][S].
  */
 typedef struct hs_pose_layout {
     size_t root, log_eta2, dir, len, log_rho, log_sigma2, log_sigma_obs, logodds;
@@ -109,6 +142,25 @@ const hs_pose_config *hs_pose_get_config(const hs_pose *pose);
  */
 double hs_pose_logp_grad(hs_pose *pose, const double *q, double *grad);
 
+/* Bone lengths l_k[t] of the point q into len [T][K-1], in every parameterisation. */
+void hs_pose_bone_lengths(const hs_pose *pose, const double *q, double *len);
+
+/*
+ * A diagonal initial inverse metric for NUTS at q (hs_nuts_start_metric):
+ * 1 / -H_ii, H the log density's Hessian, by forward differences of the
+ * gradient (step 1e-5 max(|q_i|, 1)); where -H_ii is not positive (the
+ * density is not locally concave along q_i), 1, the unit metric.  Clamped
+ * to [1e-8, 1e4].  Frames interact only through the root's random walk
+ * (neighbours), the HMM and the global parameters, so the per-frame
+ * coordinates of every third frame are perturbed together: 3 (3 + 3 (K-1)
+ * + [K-1]) gradients for them, one per global parameter (about 80 in
+ * all for K = 4, S = 3, whatever T).  The HMM's coupling of frames enters
+ * those diagonals as a small error; it is a starting point that warmup
+ * adapts.  work holds 3 dim doubles.  Returns the gradients used, or 0 if
+ * the density or a gradient was not finite (minv is then all 1).
+ */
+size_t hs_pose_init_metric(hs_pose *pose, const double *q, double *work, double *minv);
+
 /* The model as the samplers see it (self = pose). */
 hs_model hs_pose_model(hs_pose *pose);
 
@@ -118,13 +170,15 @@ hs_model hs_pose_model(hs_pose *pose);
  * filled from the nearest frame, converted to q: root and bone vectors from
  * the triangulated joints, eta^2, rho, sigma^2 and sigma_obs from their
  * empirical values, logodds = 2, HMM parameters from rng uniform(-radius,
- * radius) with log kappa at log kappa_mode.
+ * radius) with log kappa at log kappa_mode (w scaled to |w| = kappa_mode).
  */
 void hs_pose_init_triangulated(const hs_pose *pose, hs_rng *rng, double radius, double *q);
 
 /*
  * Stan's uniform(-radius, radius) everywhere except the per-frame lengths
  * and rho_k, set to the nominal bone lengths (their logs where positive).
+ * With joints = 1: x_k = x_parent + nominal_k d / |d|, d the joint's three
+ * uniform(-radius, radius) draws.
  */
 void hs_pose_init_nominal(const hs_pose *pose, hs_rng *rng, double radius, double *q);
 

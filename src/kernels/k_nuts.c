@@ -59,7 +59,7 @@ static const hs_metric_spec metrics[] = {
     {"treedepth_sat_frac", "", "fraction of draws whose tree reached max_treedepth"},
     {"accept_mean", "", "mean acceptance statistic over draws"},
     {"min_ebfmi", "", "smallest E-BFMI over chains (< 0.3: poor energy exploration)"},
-    {"grad_evals", "", "log density + gradient evaluations, warmup included"},
+    {"grad_evals", "", "log density + gradient evaluations, warmup and the pose initial metric included"},
     {"draws_per_s", "1/s", "chains * draws / wall time of the sampling phase"},
     {"ess_per_s", "1/s", "min_ess_bulk / wall time of the sampling phase"},
     {"init_logp_absmax", "",
@@ -118,6 +118,8 @@ static double cost(const hs_params *p)
 
 static int check(const hs_params *p, char *msg, size_t cap, const char **key)
 {
+    if (strcmp(hs_param_str(p, "model"), "pose") == 0)
+        return hs_nuts_pose_check(p, msg, cap, key);
     if (strcmp(hs_param_str(p, "model"), "funnel") == 0 && hs_param_int(p, "dim") < 2) {
         snprintf(msg, cap, "the funnel needs dim >= 2 (v and at least one x), got %lld",
                  (long long)hs_param_int(p, "dim"));
@@ -267,7 +269,8 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
     hs_rng *rng = malloc(chains * sizeof *rng);
     double *q0 = malloc(chains * d * sizeof *q0);
     double *draws = malloc(chains * n * d * sizeof *draws);
-    if (!rng || !q0 || !draws || hs_nuts_create(&t.model, &cfg, &s) != 0) {
+    double *minv = malloc(d * sizeof *minv);
+    if (!rng || !q0 || !draws || !minv || hs_nuts_create(&t.model, &cfg, &s) != 0) {
         hs_out_status(out, HS_ST_FAILED, "out of memory (%zu parameters x %zu draws x %zu chains)",
                       d, n, chains);
         goto done;
@@ -288,10 +291,13 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
         goto done;
     }
     double sample_s = 0, accept = 0, eps_sum = 0, ebfmi = NAN;
-    size_t div = 0, sat = 0, done_draws = 0;
+    size_t div = 0, sat = 0, done_draws = 0, metric_grads = 0;
     int stopped = 0;
     for (size_t c = 0; c < chains && !stopped; c++) {
-        int e = hs_nuts_start(s, q0 + c * d, &rng[c]);
+        size_t mg = t.pose ? hs_nuts_pose_metric(t.pose, q0 + c * d, minv) : 0;
+        metric_grads += mg;
+        int e = mg > 0 ? hs_nuts_start_metric(s, q0 + c * d, minv, &rng[c])
+                       : hs_nuts_start(s, q0 + c * d, &rng[c]);
         hs_nuts_iter it;
         for (size_t k = 0; k < tune && e == 0 && !stopped; k++) {
             e = hs_nuts_transition(s, &rng[c], &it);
@@ -326,7 +332,7 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
         if (!stopped)
             ebfmi = fmin(ebfmi, hs_diag_ebfmi(pd.energy + c * n, n));
     }
-    hs_out_set(out, "grad_evals", (double)hs_nuts_grad_evals(s));
+    hs_out_set(out, "grad_evals", (double)(hs_nuts_grad_evals(s) + metric_grads));
     if (stopped) {
         const char *names[] = {"lp", "stepsize", "treedepth", "divergent", "energy"};
         for (size_t k = 0; k < 5; k++)
@@ -367,6 +373,7 @@ done:
     hs_nuts_destroy(&s);
     hs_nuts_pose_destroy(&t.pose);
     free(draws);
+    free(minv);
     free(q0);
     free(rng);
     return 0;

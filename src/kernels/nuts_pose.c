@@ -27,6 +27,7 @@ struct hs_nuts_pose {
     hs_pose *pose;
     hs_pose_layout L;
     int init;
+    int hessian_metric; /* init_metric = "hessian" */
     double init_radius;
     int has_truth;
     double *truth_x;   /* [T][K][3] (synthetic data only) */
@@ -204,6 +205,27 @@ static int make_synthetic(const hs_params *p, hs_nuts_pose *pp, pose_data *d, ch
     return 0;
 }
 
+/* coords = joints, or auto with positive lengths. */
+static int use_joints(const hs_params *p)
+{
+    const char *co = hs_param_str(p, "coords");
+    return strcmp(co, "joints") == 0 ||
+           (strcmp(co, "auto") == 0 && strcmp(hs_param_str(p, "lengths"), "positive") == 0);
+}
+
+int hs_nuts_pose_check(const hs_params *p, char *msg, size_t cap, const char **key)
+{
+    if (strcmp(hs_param_str(p, "coords"), "joints") == 0 &&
+        strcmp(hs_param_str(p, "lengths"), "free") == 0) {
+        snprintf(msg, cap, "coords = \"joints\" needs lengths = \"positive\": free lengths have "
+                 "mirror modes (l, r) ~ (-l, -r) that joint positions cannot represent (use "
+                 "coords = \"raw\" or \"auto\")");
+        *key = "coords";
+        return -1;
+    }
+    return 0;
+}
+
 int hs_nuts_pose_create(const hs_params *p, uint64_t seed, hs_nuts_pose **out, char *msg,
                         size_t cap)
 {
@@ -224,6 +246,7 @@ int hs_nuts_pose_create(const hs_params *p, uint64_t seed, hs_nuts_pose **out, c
                    : strcmp(init, "nominal") == 0 ? INIT_NOMINAL
                                                   : INIT_TRIANGULATED;
         pp->init_radius = hs_param_real(p, "init_radius");
+        pp->hessian_metric = strcmp(hs_param_str(p, "init_metric"), "hessian") == 0;
         hs_pose_config cfg = {
             .T = d.T, .K = d.K, .C = d.C, .S = (int)hs_param_int(p, "states"),
             .parents = d.parents, .nominal = d.nominal, .P = d.P, .y = d.y,
@@ -232,7 +255,8 @@ int hs_nuts_pose_create(const hs_params *p, uint64_t seed, hs_nuts_pose **out, c
             .use_mixture = hs_param_bool(p, "use_mixture"),
             .use_hmm = hs_param_bool(p, "use_hmm"),
             .vmf_normalized = hs_param_bool(p, "vmf_normalized"),
-            .dir_shell = strcmp(hs_param_str(p, "dir_prior"), "shell") == 0,
+            .dir_shell = strcmp(hs_param_str(p, "coords"), "shell") == 0,
+            .joints = use_joints(p), .vmf_natural = use_joints(p),
             .eta2_mode = hs_param_real(p, "eta2_mode"), .eta2_sd = hs_param_real(p, "eta2_sd"),
             .sigma_obs_mode = hs_param_real(p, "sigma_obs_mode"),
             .sigma_obs_sd = hs_param_real(p, "sigma_obs_sd"),
@@ -265,6 +289,16 @@ int hs_nuts_pose_init(hs_nuts_pose *pp, hs_rng *rng, double *q)
         for (size_t i = 0; i < pp->L.dim; i++)
             q[i] = r * (2.0 * hs_rng_uniform(rng) - 1.0);
     return 0;
+}
+
+size_t hs_nuts_pose_metric(hs_nuts_pose *pp, const double *q0, double *minv)
+{
+    if (!pp->hessian_metric)
+        return 0;
+    double *work = malloc(3 * pp->L.dim * sizeof *work);
+    size_t used = work ? hs_pose_init_metric(pp->pose, q0, work, minv) : 0;
+    free(work);
+    return used;
 }
 
 size_t hs_nuts_pose_subset(const hs_nuts_pose *pp, size_t *idx, size_t cap)
@@ -302,11 +336,15 @@ void hs_nuts_pose_report(const hs_nuts_pose *pp, const double *draws, size_t n, 
                 s1 += pr;
                 s2 += pr * pr;
             }
-            if (L->log_kappa != SIZE_MAX) {
-                double mx = -INFINITY;
-                for (size_t j = 0; j < (size_t)c->S * B; j++)
-                    mx = fmax(mx, q[L->log_kappa + j]);
-                km += exp(mx);
+            if (L->mu != SIZE_MAX) {
+                double mx = 0.0;
+                for (size_t j = 0; j < (size_t)c->S * B; j++) {
+                    const double *w = q + L->mu + 3 * j;
+                    mx = fmax(mx, L->log_kappa != SIZE_MAX
+                                      ? exp(q[L->log_kappa + j])
+                                      : sqrt(w[0] * w[0] + w[1] * w[1] + w[2] * w[2] + 1e-8));
+                }
+                km += mx;
             }
         }
     hs_out_set(out, "sigma_obs_mean", so / N);
@@ -315,20 +353,24 @@ void hs_nuts_pose_report(const hs_nuts_pose *pp, const double *draws, size_t n, 
         hs_out_set(out, "inlier_prob_mean", mean);
         hs_out_set(out, "inlier_prob_sd", sqrt(fmax(var, 0.0)));
     }
-    if (L->log_kappa != SIZE_MAX)
+    if (L->mu != SIZE_MAX)
         hs_out_set(out, "kappa_max_mean", km / N);
 
     /* Lengths: sign per (frame, bone) per chain, posterior-mean |l|. */
     size_t neg = 0, disagree = 0;
     double len_se = 0.0;
+    double *len = malloc(N * T * B * sizeof *len);
+    if (!len)
+        return;
+    for (size_t d = 0; d < N; d++)
+        hs_pose_bone_lengths(pp->pose, draws + d * dim, len + d * T * B);
     for (size_t tb = 0; tb < T * B; tb++) {
         int first_major = -1, differs = 0;
         double mean_abs = 0.0;
         for (size_t ch = 0; ch < m; ch++) {
             size_t chneg = 0;
             for (size_t i = 0; i < n; i++) {
-                double lam = DRAW(ch, i)[L->len + tb];
-                double l = c->lengths_positive ? exp(lam) : lam;
+                double l = len[(ch * n + i) * T * B + tb];
                 chneg += l < 0.0;
                 mean_abs += fabs(l);
             }
@@ -345,6 +387,7 @@ void hs_nuts_pose_report(const hs_nuts_pose *pp, const double *draws, size_t n, 
             len_se += e * e;
         }
     }
+    free(len);
     hs_out_set(out, "neg_length_frac", (double)neg / ((double)N * T * B));
     if (m >= 2)
         hs_out_set(out, "chains_disagree_lengths", (double)disagree / (double)(T * B));
@@ -368,18 +411,22 @@ void hs_nuts_pose_report(const hs_nuts_pose *pp, const double *draws, size_t n, 
 /*
  * Seconds per gradient ~ 7e-9 T (K C + 3 K S) (bench/pose_grad.c: 0.55 ms at
  * T = 1800, K = 4, C = 3, S = 3 on one core), times the leapfrog steps per
- * iteration measured with bench/pose_nuts.c: the trees saturate at depth 10
- * (1023 steps) with the outlier mixture and r ~ N(0, I3), reach depth ~8
- * with Gaussian keypoints, and deepen with T under the shell prior (~280
- * gradients per iteration at T = 80, ~370 at 200, ~660 at 1800).
+ * iteration measured with bench/pose_nuts.c (tune and draws together): with
+ * raw directions the trees saturate at depth 10 (1023 steps) with the
+ * outlier mixture and reach depth ~8 with Gaussian keypoints; the shell
+ * prior needs ~280 at T = 80, ~370 at 200, ~660 at 1800; joint positions
+ * ~300 at T = 80 and 200, ~550 at 1800.
  */
 double hs_nuts_pose_cost(const hs_params *p)
 {
     double T = (double)hs_param_int(p, "T"), K = (double)hs_param_int(p, "joints");
     double C = (double)hs_param_int(p, "cameras"), S = (double)hs_param_int(p, "states");
-    int shell = strcmp(hs_param_str(p, "dir_prior"), "shell") == 0;
+    const char *co = hs_param_str(p, "coords");
     double per_grad = 7e-9 * T * (K * C + (hs_param_bool(p, "use_hmm") ? 3.0 * K * S : 0.0));
-    double steps = shell ? 250.0 + 0.23 * T : hs_param_bool(p, "use_mixture") ? 1000.0 : 300.0;
+    double steps = use_joints(p)                   ? 280.0 + 0.15 * T
+                   : strcmp(co, "shell") == 0      ? 250.0 + 0.23 * T
+                   : hs_param_bool(p, "use_mixture") ? 1000.0
+                                                     : 300.0;
     double iters = (double)hs_param_int(p, "chains") *
                    (double)(hs_param_int(p, "tune") + hs_param_int(p, "draws"));
     return iters * steps * per_grad;

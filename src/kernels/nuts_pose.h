@@ -7,8 +7,9 @@
  * subset the kernel reports on and turns draws into the pose metrics.
  * Differences from the seed's PyMC model, all documented in pose.h: the
  * keypoint term is counted once (the seed added it twice), positive
- * lengths are the default (lengths = "free" is the seed's), and
- * vmf_normalized = false reproduces the seed's improper HMM emission.
+ * lengths are the default (lengths = "free" is the seed's), the sampler
+ * works on joint positions (coords = "raw" is the seed's parameterisation),
+ * and vmf_normalized = false reproduces the seed's improper HMM emission.
  *
  * The sampler's own parameters (model, dim, param, chains, tune, draws,
  * max_treedepth, target_accept, init_radius) are not repeated here; the
@@ -37,13 +38,17 @@
     {"lengths", HS_T_STRING, "positive", 0, 0, "positive|free", "",                              \
      "pose: bone lengths on the log scale (prior truncated at 0) or unconstrained "              \
      "(the seed's parameterisation: mirror modes (l, r) ~ (-l, -r))"},                           \
-    {"dir_prior", HS_T_STRING, "normal", 0, 0, "normal|shell", "",                               \
-     "pose: prior of the raw bone directions r (u = r/|r|): N(0, I3) as in the seed, or a "      \
-     "shell |r| ~ N(1, 0.1^2) that leaves the pose model unchanged but removes the |r| -> 0 "    \
-     "funnel"},                                                                                  \
+    {"coords", HS_T_STRING, "auto", 0, 0, "auto|joints|raw|shell", "",                          \
+     "pose: the sampler's coordinates for the same posterior (include/hsweep/pose.h): joint "    \
+     "positions and vMF natural parameters w = kappa mu; raw directions r ~ N(0, I3) with "      \
+     "lengths and raw vMF means (the seed's: funnels in |r| and |m|); raw with a shell prior "   \
+     "|r| ~ N(1, 0.1^2); auto = joints with positive lengths, raw with free lengths"},           \
     {"init", HS_T_STRING, "nominal", 0, 0, "random|nominal|triangulated", "",                    \
      "pose: initial point: Stan's uniform(-init_radius, init_radius); lengths (and rho) at "     \
      "their nominal values, the rest random; or per-frame robust DLT triangulation"},           \
+    {"init_metric", HS_T_STRING, "hessian", 0, 0, "hessian|unit", "",                            \
+     "pose: NUTS's initial inverse metric: 1/-diag(Hessian) at each chain's initial point "      \
+     "(about 80 gradients), or the unit metric (Stan's default); warmup adapts either"},        \
     {"use_mixture", HS_T_BOOL, "true", 0, 0, NULL, "",                                           \
      "pose: outlier mixture likelihood (else Gaussian keypoints)"},                              \
     {"use_hmm", HS_T_BOOL, "true", 0, 0, NULL, "",                                               \
@@ -118,6 +123,14 @@ hs_model hs_nuts_pose_model(hs_nuts_pose *pp);
 int hs_nuts_pose_init(hs_nuts_pose *pp, hs_rng *rng, double *q);
 
 /*
+ * The initial inverse metric for a chain starting at q0 (`init_metric`):
+ * writes minv[dim] and returns the gradients it took for "hessian"
+ * (hs_pose_init_metric), or returns 0 for "unit" and when the estimate
+ * failed or memory ran out (the caller then starts from the unit metric).
+ */
+size_t hs_nuts_pose_metric(hs_nuts_pose *pp, const double *q0, double *minv);
+
+/*
  * Indices (into q) of the named subset, on the unconstrained scale: log eta^2,
  * log rho_k for each bone (rho is sampled on the log scale with either
  * `lengths`), log sigma_obs and, with the mixture, logodds_inlier.  Writes
@@ -134,6 +147,13 @@ void hs_nuts_pose_report(const hs_nuts_pose *pp, const double *draws, size_t n, 
 
 /* Expected seconds on one core for a task with these parameters (chains, tune, draws, T...). */
 double hs_nuts_pose_cost(const hs_params *p);
+
+/*
+ * Reject combinations no task could run (before any task runs): coords =
+ * "joints" with lengths = "free".  Returns 0, or -1 with a message in msg
+ * and the offending key in *key.
+ */
+int hs_nuts_pose_check(const hs_params *p, char *msg, size_t cap, const char **key);
 
 /* Free the model and set *pp to NULL; NULL-safe. */
 void hs_nuts_pose_destroy(hs_nuts_pose **pp);

@@ -497,7 +497,16 @@ int hs_nuts_transition(hs_nuts *s, hs_rng *rng, hs_nuts_iter *it)
 
 int hs_nuts_start(hs_nuts *s, const double *q0, hs_rng *rng)
 {
+    return hs_nuts_start_metric(s, q0, NULL, rng);
+}
+
+int hs_nuts_start_metric(hs_nuts *s, const double *q0, const double *inv_metric, hs_rng *rng)
+{
     const size_t d = s->dim;
+    if (inv_metric)
+        for (size_t i = 0; i < d; i++)
+            if (!(inv_metric[i] > 0.0) || !isfinite(inv_metric[i]))
+                return HS_NUTS_EARG;
     memcpy(s->z.q, q0, d * sizeof *q0);
     eval(s, &s->z);
     if (!isfinite(s->z.lp))
@@ -506,8 +515,8 @@ int hs_nuts_start(hs_nuts *s, const double *q0, hs_rng *rng)
         if (!isfinite(s->z.g[i]))
             return HS_NUTS_EINIT;
     for (size_t i = 0; i < d; i++) {
-        s->minv[i] = 1.0;
-        s->sqrt_m[i] = 1.0;
+        s->minv[i] = inv_metric ? inv_metric[i] : 1.0;
+        s->sqrt_m[i] = 1.0 / sqrt(s->minv[i]);
     }
     s->iter = 0;
     s->w_n = 0;

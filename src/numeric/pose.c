@@ -91,7 +91,9 @@ static hs_pose_layout make_layout(const hs_pose_config *c)
     L.root = o, o += 3 * T;
     L.log_eta2 = o, o += 1;
     L.dir = o, o += 3 * T * B;
-    L.len = o, o += T * B;
+    L.len = SIZE_MAX;
+    if (!c->joints)
+        L.len = o, o += T * B;
     L.log_rho = o, o += B;
     L.log_sigma2 = o, o += B;
     L.log_sigma_obs = o, o += 1;
@@ -101,7 +103,8 @@ static hs_pose_layout make_layout(const hs_pose_config *c)
     L.mu = L.log_kappa = L.init_logit = L.trans_logit = SIZE_MAX;
     if (c->use_hmm) {
         L.mu = o, o += 3 * S * B;
-        L.log_kappa = o, o += S * B;
+        if (!c->vmf_natural)
+            L.log_kappa = o, o += S * B;
         L.init_logit = o, o += S;
         L.trans_logit = o, o += S * S;
     }
@@ -114,6 +117,11 @@ static int check_config(const hs_pose_config *c, char *msg, size_t cap)
     if (c->T < 1 || c->K < 2 || c->K > 64 || c->C < 1 || c->C > 64 || c->S < 1 || c->S > 64) {
         snprintf(msg, cap, "pose: need T >= 1, 2 <= K <= 64, 1 <= C <= 64, 1 <= S <= 64 "
                  "(got T=%d K=%d C=%d S=%d)", c->T, c->K, c->C, c->S);
+        return HS_EINPUT;
+    }
+    if (c->joints && !c->lengths_positive) {
+        snprintf(msg, cap, "pose: the joint-position parameterisation needs positive lengths "
+                 "(free lengths have mirror modes it cannot represent)");
         return HS_EINPUT;
     }
     if (c->parents[0] != -1) {
@@ -419,19 +427,32 @@ static double hmm_term(hs_pose *ps, const double *q, double *g)
             size_t sb = (size_t)s * B + b;
             const double *m = q + L->mu + 3 * sb;
             double ism = 1.0 / sqrt(m[0] * m[0] + m[1] * m[1] + m[2] * m[2] + DIR_EPS);
-            double lk = q[L->log_kappa + sb], kap = exp(lk);
+            double kap, lk;
+            if (c->vmf_natural) {
+                /* w = kappa mu: kappa = sqrt(|w|^2 + eps), prior Gamma(kappa) / kappa^2
+                 * (the Jacobian of (kappa, mu) -> w; mu uniform on the sphere). */
+                kap = 1.0 / ism, lk = log(kap);
+                double gk = (ps->a_kap - 3.0) / kap - ps->b_kap;
+                lp += (ps->a_kap - 3.0) * lk - ps->b_kap * kap;
+                for (int i = 0; i < 3; i++)
+                    g[L->mu + 3 * sb + i] += gk * m[i] * ism;
+            } else {
+                lk = q[L->log_kappa + sb], kap = exp(lk);
+                lp += ps->a_kap * lk - ps->b_kap * kap;
+                g[L->log_kappa + sb] += ps->a_kap - ps->b_kap * kap;
+                for (int i = 0; i < 3; i++) {
+                    lp -= 0.5 * m[i] * m[i];
+                    g[L->mu + 3 * sb + i] -= m[i];
+                }
+            }
             ps->kap[sb] = kap;
             for (int i = 0; i < 3; i++) {
                 ps->mu[3 * sb + i] = m[i] * ism;
                 ps->km[3 * sb + i] = kap * m[i] * ism;
                 ps->ubar[3 * sb + i] = 0.0;
-                lp -= 0.5 * m[i] * m[i];
-                g[L->mu + 3 * sb + i] -= m[i];
             }
             if (c->vmf_normalized)
                 ps->cs[s] += hs_pose_log_c3(kap, &ps->dlc[sb]);
-            lp += ps->a_kap * lk - ps->b_kap * kap;
-            g[L->log_kappa + sb] += ps->a_kap - ps->b_kap * kap;
         }
     }
     for (int t = 0; t < T; t++)
@@ -494,11 +515,93 @@ static double hmm_term(hs_pose *ps, const double *q, double *g)
             double ism = 1.0 / sqrt(m[0] * m[0] + m[1] * m[1] + m[2] * m[2] + DIR_EPS);
             double mu_ub = mu[0] * ub[0] + mu[1] * ub[1] + mu[2] * ub[2];
             double dkap = mu_ub + (c->vmf_normalized ? ps->gsum[s] * ps->dlc[sb] : 0.0);
+            if (c->vmf_natural) {
+                /* d/dw of e = w . u + log C3(|w|): u, plus dlogC3 mu. */
+                for (int i = 0; i < 3; i++)
+                    g[L->mu + 3 * sb + i] += ub[i] + (dkap - mu_ub) * mu[i];
+                continue;
+            }
             g[L->log_kappa + sb] += kap * dkap;
             for (int i = 0; i < 3; i++)
                 g[L->mu + 3 * sb + i] += kap * ism * (ub[i] - mu[i] * mu_ub);
         }
     return lp;
+}
+
+/* Offset in q of joint k's position at frame t in the joint-position parameterisation. */
+static size_t joint_off(const hs_pose_layout *L, int B, size_t t, int k)
+{
+    return k == 0 ? L->root + 3 * t : L->dir + 3 * (t * (size_t)B + (size_t)k - 1);
+}
+
+/*
+ * One frame in the joint-position parameterisation (pose.h): the bone
+ * vectors' lengths and directions, the keypoints, and the bones' log density
+ * log N(l; rho, sigma^2) - 2 log l (the truncation's normaliser is added per
+ * bone by the caller), with the gradients wrt the joints' positions added
+ * to g (root block and dir block).  ps->gu is zeroed for the HMM, whose
+ * tangential gradient joints_hmm_grad adds later.  Returns the log density.
+ */
+static double joints_frame(hs_pose *ps, const double *q, double *g, int t, const double *rho,
+                           const double *is2b, double (*X)[3], double (*gX)[3], obs_acc *acc,
+                           double is2, double lgc, double lp_in, double lp_out)
+{
+    const hs_pose_config *c = &ps->cfg;
+    const hs_pose_layout *L = &ps->L;
+    const int K = c->K, B = K - 1;
+    size_t tb = (size_t)t * B;
+    double lp = 0.0;
+    memcpy(X[0], q + L->root + 3 * (size_t)t, sizeof X[0]);
+    memcpy(X[1], q + L->dir + 3 * tb, (size_t)B * sizeof X[0]);
+    memset(gX, 0, (size_t)K * sizeof gX[0]);
+    frame_obs(ps, (const double(*)[3])X, gX, ps->yt + (size_t)t * c->C * K * 2, is2, lgc, lp_in,
+              lp_out, acc);
+    for (int k = 1; k < K; k++) {
+        size_t i = tb + k - 1;
+        int b = k - 1, par = c->parents[k];
+        double v[3] = {X[k][0] - X[par][0], X[k][1] - X[par][1], X[k][2] - X[par][2]};
+        double l = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2] + DIR_EPS), il = 1.0 / l;
+        double dl = l - rho[b], gl = -dl * is2b[b] - 2.0 * il;
+        double *u = ps->u + 3 * i;
+        lp -= 2.0 * log(l);
+        ps->stats[2 * b] += dl;
+        ps->stats[2 * b + 1] += dl * dl;
+        ps->len[i] = l;
+        ps->inv_s[i] = il;
+        for (int j = 0; j < 3; j++) {
+            u[j] = v[j] * il;
+            ps->gu[3 * i + j] = 0.0;
+            gX[k][j] += gl * u[j];
+            gX[par][j] -= gl * u[j];
+        }
+    }
+    for (int j = 0; j < 3; j++)
+        g[L->root + 3 * (size_t)t + j] += gX[0][j];
+    memcpy(g + L->dir + 3 * tb, gX[1], (size_t)B * sizeof gX[0]);
+    return lp;
+}
+
+/*
+ * The HMM's gradient in the joint-position parameterisation: d/dv of a
+ * function of u = v / l is (I - u u^T) gu / l, and v = x_k - x_parent.
+ */
+static void joints_hmm_grad(const hs_pose *ps, double *g)
+{
+    const hs_pose_config *c = &ps->cfg;
+    const hs_pose_layout *L = &ps->L;
+    int B = c->K - 1;
+    size_t nb = (size_t)c->T * B;
+    for (size_t i = 0; i < nb; i++) {
+        const double *u = ps->u + 3 * i, *gu = ps->gu + 3 * i;
+        double ug = u[0] * gu[0] + u[1] * gu[1] + u[2] * gu[2], il = ps->inv_s[i];
+        double *gk = g + L->dir + 3 * i;
+        double *gp = g + joint_off(L, B, i / B, c->parents[i % B + 1]);
+        for (int j = 0; j < 3; j++) {
+            double h = (gu[j] - u[j] * ug) * il;
+            gk[j] += h;
+            gp[j] -= h;
+        }
+    }
 }
 
 double hs_pose_logp_grad(hs_pose *ps, const double *q, double *g)
@@ -549,6 +652,10 @@ double hs_pose_logp_grad(hs_pose *ps, const double *q, double *g)
         memcpy(X[0], xr + 3 * (size_t)t, sizeof X[0]);
         memset(gX, 0, (size_t)K * sizeof gX[0]);
         size_t tb = (size_t)t * B;
+        if (c->joints) {
+            lp += joints_frame(ps, q, g, t, rho, is2b, X, gX, &acc, is2, lgc, lp_in, lp_out);
+            continue;
+        }
         for (int k = 1; k < K; k++) {
             size_t i = tb + k - 1;
             const double *r = q + L->dir + 3 * i;
@@ -629,6 +736,11 @@ double hs_pose_logp_grad(hs_pose *ps, const double *q, double *g)
      * (0 at r = 0, where that density is flat in every direction).
      */
     size_t nb = (size_t)T * B;
+    if (c->joints) {
+        if (c->use_hmm)
+            joints_hmm_grad(ps, g);
+        return lp;
+    }
     for (size_t i = 0; i < nb; i++) {
         const double *u = ps->u + 3 * i, *gu = ps->gu + 3 * i, *r = q + L->dir + 3 * i;
         double ug = u[0] * gu[0] + u[1] * gu[1] + u[2] * gu[2], is = ps->inv_s[i], pr = 1.0;
@@ -640,6 +752,83 @@ double hs_pose_logp_grad(hs_pose *ps, const double *q, double *g)
             g[L->dir + 3 * i + j] = (gu[j] - u[j] * ug) * is - pr * r[j];
     }
     return lp;
+}
+
+void hs_pose_bone_lengths(const hs_pose *ps, const double *q, double *len)
+{
+    const hs_pose_config *c = &ps->cfg;
+    const hs_pose_layout *L = &ps->L;
+    int B = c->K - 1;
+    for (int t = 0; t < c->T; t++)
+        for (int k = 1; k <= B; k++) {
+            size_t i = (size_t)t * B + k - 1;
+            if (!c->joints) {
+                len[i] = c->lengths_positive ? exp(q[L->len + i]) : q[L->len + i];
+                continue;
+            }
+            const double *x = q + L->dir + 3 * i, *xp = q + joint_off(L, B, t, c->parents[k]);
+            double v0 = x[0] - xp[0], v1 = x[1] - xp[1], v2 = x[2] - xp[2];
+            len[i] = sqrt(v0 * v0 + v1 * v1 + v2 * v2 + DIR_EPS);
+        }
+}
+
+/* Is q[i] a per-frame coordinate?  Its frame in *t and offset within the frame in *j. */
+static int frame_coord(const hs_pose_layout *L, int T, int B, size_t i, size_t *t, size_t *j)
+{
+    size_t fb = 3 + 3 * (size_t)B; /* root, then joints / raw directions */
+    if (i < L->root + 3 * (size_t)T) {
+        *t = (i - L->root) / 3, *j = (i - L->root) % 3;
+        return 1;
+    }
+    if (i >= L->dir && i < L->dir + 3 * (size_t)T * B) {
+        *t = (i - L->dir) / (3 * (size_t)B), *j = 3 + (i - L->dir) % (3 * (size_t)B);
+        return 1;
+    }
+    if (L->len != SIZE_MAX && i >= L->len && i < L->len + (size_t)T * B) {
+        *t = (i - L->len) / (size_t)B, *j = fb + (i - L->len) % (size_t)B;
+        return 1;
+    }
+    return 0;
+}
+
+size_t hs_pose_init_metric(hs_pose *ps, const double *q, double *work, double *minv)
+{
+    const hs_pose_layout *L = &ps->L;
+    const int T = ps->cfg.T, B = ps->cfg.K - 1;
+    const size_t n = L->dim, per_frame = 3 + 3 * (size_t)B + (L->len != SIZE_MAX ? (size_t)B : 0);
+    double *g0 = work, *g1 = work + n, *qp = work + 2 * n;
+    for (size_t i = 0; i < n; i++)
+        minv[i] = 1.0;
+    size_t used = 1;
+    if (!isfinite(hs_pose_logp_grad(ps, q, g0)))
+        return 0;
+    memcpy(qp, q, n * sizeof *qp);
+    /* Probes: (colour, offset) for the frames, then each global coordinate. */
+    size_t n_frame_probes = 3 * per_frame;
+    for (size_t probe = 0; probe < n_frame_probes + n; probe++) {
+        size_t t, j, gi = probe - n_frame_probes;
+        if (probe >= n_frame_probes && frame_coord(L, T, B, gi, &t, &j))
+            continue;
+        for (size_t i = 0; i < n; i++) {
+            int hit = probe < n_frame_probes
+                          ? frame_coord(L, T, B, i, &t, &j) && t % 3 == probe / per_frame &&
+                                j == probe % per_frame
+                          : i == gi;
+            if (hit)
+                qp[i] = q[i] + 1e-5 * fmax(fabs(q[i]), 1.0);
+        }
+        double lp = hs_pose_logp_grad(ps, qp, g1);
+        used++;
+        for (size_t i = 0; i < n; i++) {
+            if (qp[i] == q[i])
+                continue;
+            double h = qp[i] - q[i], hii = -(g1[i] - g0[i]) / h;
+            if (isfinite(lp) && isfinite(hii) && hii > 0.0)
+                minv[i] = fmin(fmax(1.0 / hii, 1e-8), 1e4);
+            qp[i] = q[i];
+        }
+    }
+    return used;
 }
 
 static double pose_logp_grad_cb(void *self, const double *q, double *grad)
@@ -662,8 +851,20 @@ void hs_pose_init_nominal(const hs_pose *pose, hs_rng *rng, double radius, doubl
         q[i] = radius * (2.0 * hs_rng_uniform(rng) - 1.0);
     for (int t = 0; t < c->T; t++)
         for (int b = 0; b < B; b++) {
+            size_t i = (size_t)t * B + b;
             double l = c->nominal[b];
-            q[L->len + (size_t)t * B + b] = c->lengths_positive ? log(l) : l;
+            if (!c->joints) {
+                q[L->len + i] = c->lengths_positive ? log(l) : l;
+                continue;
+            }
+            /* Joints are in tree order (parents[k] < k): the parent is placed. */
+            const double *xp = q + joint_off(L, B, (size_t)t, c->parents[b + 1]);
+            double *x = q + L->dir + 3 * i;
+            double n = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
+            if (!(n > 0.0))
+                x[2] = n = 1.0;
+            for (int j = 0; j < 3; j++)
+                x[j] = xp[j] + l * x[j] / n;
         }
     for (int b = 0; b < B; b++)
         q[L->log_rho + b] = log(c->nominal[b]);
@@ -697,6 +898,10 @@ void hs_pose_init_triangulated(const hs_pose *pose, hs_rng *rng, double radius, 
             } else {
                 d[0] /= l, d[1] /= l, d[2] /= l;
             }
+            if (c->joints) {
+                memcpy(q + L->dir + 3 * i, Xt + 3 * k, 3 * sizeof(double));
+                continue;
+            }
             memcpy(q + L->dir + 3 * i, d, sizeof d);
             q[L->len + i] = c->lengths_positive ? log(l) : l;
         }
@@ -706,7 +911,12 @@ void hs_pose_init_triangulated(const hs_pose *pose, hs_rng *rng, double radius, 
     for (int b = 0; b < B; b++) {
         double s1 = 0.0, s2 = 0.0;
         for (int t = 0; t < T; t++) {
-            double lam = q[L->len + (size_t)t * B + b], l = c->lengths_positive ? exp(lam) : lam;
+            const double *X = pose->tri + ((size_t)t * K + b + 1) * 3;
+            const double *Xp = pose->tri + ((size_t)t * K + c->parents[b + 1]) * 3;
+            double d0 = X[0] - Xp[0], d1 = X[1] - Xp[1], d2 = X[2] - Xp[2];
+            double l = sqrt(d0 * d0 + d1 * d1 + d2 * d2);
+            if (!(l > 1e-6))
+                l = c->nominal[b];
             s1 += l;
             s2 += l * l;
         }
@@ -717,7 +927,16 @@ void hs_pose_init_triangulated(const hs_pose *pose, hs_rng *rng, double radius, 
     q[L->log_sigma_obs] = log(fmin(fmax(pose->tri_sigma, 0.1), 100.0));
     if (c->use_mixture)
         q[L->logodds] = 2.0;
-    if (c->use_hmm)
+    if (c->use_hmm && !c->vmf_natural)
         for (size_t i = 0; i < (size_t)c->S * B; i++)
             q[L->log_kappa + i] = log(c->kappa_mode);
+    if (c->use_hmm && c->vmf_natural)
+        for (size_t i = 0; i < (size_t)c->S * B; i++) {
+            double *w = q + L->mu + 3 * i;
+            double n = sqrt(w[0] * w[0] + w[1] * w[1] + w[2] * w[2]);
+            if (!(n > 0.0))
+                w[2] = n = 1.0;
+            for (int j = 0; j < 3; j++)
+                w[j] *= c->kappa_mode / n;
+        }
 }

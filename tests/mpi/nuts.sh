@@ -1,7 +1,9 @@
 # hs-labels: mpi
 # Kernel nuts through the runner: identical results with 1 and 3 ranks, the
 # centred eight schools diverges where the non-centred one does not (as in
-# Stan), and a small pose task runs with its diagnostics filled in.
+# Stan), a small pose task runs with its diagnostics filled in in each of its
+# coordinate systems, and coords = "joints" with free lengths is refused
+# before any task runs.
 . "$(dirname "$0")/lib.bash"
 cd "$WORK" || exit 1
 cat > n.cfg <<'CFG'
@@ -13,6 +15,7 @@ sweeps = (
     expect = ( { when = "param = noncentered"; metric = "div_frac"; op = "<"; value = 0.005; } ); },
   { name = "pose"; kernel = "nuts";
     fixed = { model = "pose"; T = 8; chains = 2; tune = 60; draws = 30; use_hmm = true; use_mixture = true; };
+    matrix = { coords = ["auto", "raw", "shell"]; };
     seeds = [1]; }
 );
 CFG
@@ -39,8 +42,18 @@ non = t[t["param"] == b"noncentered"]["divergences"]
 print("divergences centered", list(cen), "noncentered", list(non))
 assert cen.sum() > 0 and cen.sum() > 5 * non.sum()
 p = a["pose"]["tasks"][:]
-assert (p["status"] == 1).all() and np.isfinite(p["max_rhat"]).all() and p["grad_evals"][0] > 0
+assert (p["status"] == 1).all() and np.isfinite(p["max_rhat"]).all() and (p["grad_evals"] > 0).all()
+assert (p["neg_length_frac"] == 0).all() and np.isfinite(p["kappa_max_mean"]).all()
+assert np.isfinite(p["length_rmse"]).all() and (p["length_rmse"] < 5).all(), p["length_rmse"]
 PY
+cat > bad.cfg <<'CFG'
+sweeps = ( { name = "p"; kernel = "nuts";
+  fixed = { model = "pose"; T = 8;
+            lengths = "free"; coords = "joints"; }; } );
+CFG
+expect_fail 2 "bad.cfg:3" "$HSWEEP" run bad.cfg -o bad.h5
+expect_fail 2 "key 'coords'" "$HSWEEP" run bad.cfg -o bad.h5
+check "no file for a refused sweep" test ! -e bad.h5
 out=$("$HSWEEP" report one.h5 --sweep schools) || fail "report"
 case "$out" in *"| held |"*) pass ;; *) fail "the non-centred rule: $out" ;; esac
 finish

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "hsweep/nuts.h"
 #include "hsweep/pose.h"
 
 typedef struct data {
@@ -46,14 +47,16 @@ static void data_free(data *d)
     free(d->truth.state);
 }
 
-static hs_pose *model_make_shell(const data *d, int positive, int mixture, int hmm, int vmf,
-                                 int shell)
+/* bones: 0 raw directions (the seed's), 1 shell prior, 2 joint positions. */
+static hs_pose *model_make_bones(const data *d, int positive, int mixture, int hmm, int vmf,
+                                 int bones)
 {
     hs_pose_config cfg = {
         .T = d->T, .K = d->K, .C = d->C, .S = d->S, .parents = d->parents,
         .nominal = d->nominal, .P = d->P, .y = d->y, .width = HS_POSE_WIDTH,
         .height = HS_POSE_HEIGHT, .lengths_positive = positive, .use_mixture = mixture,
-        .use_hmm = hmm, .vmf_normalized = vmf, .dir_shell = shell, .eta2_mode = 1.0, .eta2_sd = 1.0,
+        .use_hmm = hmm, .vmf_normalized = vmf, .dir_shell = bones == 1, .joints = bones == 2, .vmf_natural = bones == 2,
+        .eta2_mode = 1.0, .eta2_sd = 1.0,
         .sigma_obs_mode = 1.0, .sigma_obs_sd = 0.5, .kappa_mode = 5.0, .kappa_sd = 5.0,
         .rho_sd = 2.0, .sigma2_mode = 0.25, .sigma2_sd = 0.5};
     hs_pose *ps = NULL;
@@ -67,7 +70,7 @@ static hs_pose *model_make_shell(const data *d, int positive, int mixture, int h
 
 static hs_pose *model_make(const data *d, int positive, int mixture, int hmm, int vmf)
 {
-    return model_make_shell(d, positive, mixture, hmm, vmf, 0);
+    return model_make_bones(d, positive, mixture, hmm, vmf, 0);
 }
 
 /*
@@ -86,8 +89,15 @@ static int grad_check(hs_pose *ps, double *q, const char *what)
     CHECK(isfinite(f));
     for (size_t i = 0; i < n; i++) {
         double h = 1e-5 * fmax(fabs(q[i]), 0.05), q0 = q[i];
-        if (i >= L.dir && i < L.len)
+        const hs_pose_config *c = hs_pose_get_config(ps);
+        if (c->joints) {
+            /* Joint positions: the scale is the distance to the parent, ~1e-3
+             * for frame 0's joint 1 at the near-degenerate points. */
+            if (i < L.root + 3 || (i >= L.dir && i < L.dir + 3))
+                h = 1e-8;
+        } else if (i >= L.dir && i < L.dir + 3 * (size_t)c->T * (size_t)(c->K - 1)) {
             h = 1e-5 * fmax(fabs(q[i]), 1e-4);
+        }
         q[i] = q0 + h;
         double fp = hs_pose_logp_grad(ps, q, g2);
         q[i] = q0 - h;
@@ -108,17 +118,22 @@ static int grad_check(hs_pose *ps, double *q, const char *what)
     return bad;
 }
 
-/* Every variant: mixture x positive x (no HMM, HMM, HMM without log C3) x shell. */
+/*
+ * Every variant: mixture x positive x (no HMM, HMM, HMM without log C3) x
+ * bones (raw, shell, joints; joints only with positive lengths).
+ */
 static void test_gradients(void)
 {
     data d;
     data_make(&d, 6, 4, 3, 3, 2.0, 0.15, 0.15, 11);
     hs_rng rng;
     hs_rng_seed(&rng, 5);
-    for (int variant = 0; variant < 24; variant++) {
+    for (int variant = 0; variant < 36; variant++) {
         int mixture = variant % 2, positive = variant / 2 % 2, hmm = variant / 4 % 3;
-        int shell = variant / 12, vmf = hmm == 1;
-        hs_pose *ps = model_make_shell(&d, positive, mixture, hmm > 0, vmf, shell);
+        int bones = variant / 12, vmf = hmm == 1;
+        if (bones == 2 && !positive)
+            continue;
+        hs_pose *ps = model_make_bones(&d, positive, mixture, hmm > 0, vmf, bones);
         hs_pose_layout L = hs_pose_get_layout(ps);
         double *q = malloc(L.dim * sizeof *q);
         char what[128];
@@ -138,18 +153,27 @@ static void test_gradients(void)
                     q[i] = 2.0 + 0.3 * hs_rng_normal(&rng);
             }
             if (pt >= 2) {
-                /* Near-degenerate directions: |r| ~ 1e-3 for a few bones. */
-                for (size_t i = L.dir; i < L.dir + 9; i++)
-                    q[i] = 1e-3 * (2.0 * hs_rng_uniform(&rng) - 1.0);
+                /* Near-degenerate directions: |r| ~ 1e-3 for a few bones (with
+                 * joints: frame 0's joint 1 within 1e-3 of the root). */
+                for (size_t i = L.dir; i < L.dir + (bones == 2 ? 3 : 9); i++)
+                    q[i] = (bones == 2 ? q[L.root + i - L.dir] : 0.0) +
+                           1e-3 * (2.0 * hs_rng_uniform(&rng) - 1.0);
             }
             if (hmm) {
                 /* kappa small (e^-8) at pt 2, large (e^6) at pt 3. */
                 double lk = pt == 2 ? -8.0 : pt == 3 ? 6.0 : 1.0;
                 for (size_t i = L.log_kappa; i < L.init_logit; i++)
                     q[i] = lk + 0.3 * hs_rng_normal(&rng);
+                if (L.log_kappa == SIZE_MAX) /* natural: |w| = kappa */
+                    for (size_t i = L.mu; i < L.init_logit; i += 3) {
+                        double n = sqrt(q[i] * q[i] + q[i + 1] * q[i + 1] + q[i + 2] * q[i + 2]);
+                        double kap = exp(lk + 0.3 * hs_rng_normal(&rng));
+                        for (int j = 0; j < 3; j++)
+                            q[i + j] *= kap / n;
+                    }
             }
-            snprintf(what, sizeof what, "mix=%d pos=%d hmm=%d vmf=%d shell=%d pt=%d",
-                     mixture, positive, hmm > 0, vmf, shell, pt);
+            snprintf(what, sizeof what, "mix=%d pos=%d hmm=%d vmf=%d bones=%d pt=%d",
+                     mixture, positive, hmm > 0, vmf, bones, pt);
             grad_check(ps, q, what);
         }
         free(q);
@@ -380,6 +404,85 @@ static void test_triangulation(void)
 }
 
 /*
+ * Joint positions and natural vMF parameters against the raw ones, full
+ * model (mixture and HMM):
+ * for the pose x, the raw point with r = v = x_k - x_parent (so that both
+ * compute u = v / sqrt(|v|^2 + 1e-8)) and lambda = log l has density
+ *   raw = rest - |v|^2 / 2 + lambda  (r's prior and l = e^lambda's Jacobian),
+ * the joint-position density is rest - 2 log l (pose.h), so per bone
+ * raw - joints = -|v|^2 / 2 + 3 log l.  Checked at three poses on a
+ * three-level tree (K = 5), with the gradients of the blocks both share.
+ */
+static void test_joints_parameterisation(void)
+{
+    data d;
+    data_make(&d, 7, 5, 3, 3, 2.0, 0.1, 0.1, 23);
+    hs_rng rng;
+    hs_rng_seed(&rng, 13);
+    hs_pose *jo = model_make_bones(&d, 1, 1, 1, 1, 2), *raw = model_make_bones(&d, 1, 1, 1, 1, 0);
+    hs_pose_layout Lj = hs_pose_get_layout(jo), Lr = hs_pose_get_layout(raw);
+    CHECK(Lj.len == SIZE_MAX && Lj.log_kappa == SIZE_MAX);
+    CHECK_EQ_INT((int)(Lr.dim - Lj.dim), 7 * 4 + 3 * 4);
+    size_t B = 4, T = 7;
+    double *qj = malloc(Lj.dim * sizeof *qj), *qr = malloc(Lr.dim * sizeof *qr);
+    double *gj = malloc(Lj.dim * sizeof *gj), *gr = malloc(Lr.dim * sizeof *gr);
+    double *len = malloc(T * B * sizeof *len);
+    for (int pt = 0; pt < 3; pt++) {
+        hs_pose_init_triangulated(jo, &rng, 2.0, qj);
+        for (size_t i = 0; i < Lj.dim; i++)
+            qj[i] += (pt == 0 ? 0.05 : 0.5) * hs_rng_normal(&rng);
+        memcpy(qr + Lr.root, qj + Lj.root, 3 * T * sizeof *qr);
+        qr[Lr.log_eta2] = qj[Lj.log_eta2];
+        memcpy(qr + Lr.log_rho, qj + Lj.log_rho, (Lj.mu + 3 * 3 * B - Lj.log_rho) * sizeof *qr);
+        memcpy(qr + Lr.init_logit, qj + Lj.init_logit, (3 + 9) * sizeof *qr);
+        hs_pose_bone_lengths(jo, qj, len);
+        double expect = 0.0;
+        /* vMF: m = w, log kappa = log sqrt(|w|^2 + eps); raw has the extra terms
+         * -|m|^2 / 2 (m's prior) and 3 log kappa (kappa^2 Jacobian, log scale). */
+        for (size_t sb = 0; sb < 3 * B; sb++) {
+            const double *w = qj + Lj.mu + 3 * sb;
+            double ww = w[0] * w[0] + w[1] * w[1] + w[2] * w[2];
+            qr[Lr.log_kappa + sb] = 0.5 * log(ww + 1e-8);
+            expect += -0.5 * ww + 1.5 * log(ww + 1e-8);
+        }
+        for (size_t t = 0; t < T; t++)
+            for (size_t k = 1; k <= B; k++) {
+                size_t i = t * B + k - 1;
+                int par = d.parents[k];
+                const double *xp = par == 0 ? qj + Lj.root + 3 * t
+                                            : qj + Lj.dir + 3 * (t * B + (size_t)par - 1);
+                double vv = 0.0;
+                for (int j = 0; j < 3; j++) {
+                    double v = qj[Lj.dir + 3 * i + j] - xp[j];
+                    qr[Lr.dir + 3 * i + j] = v;
+                    vv += v * v;
+                }
+                CHECK_NEAR(len[i], sqrt(vv + 1e-8), 1e-12 * len[i]);
+                qr[Lr.len + i] = log(len[i]);
+                expect += -0.5 * vv + 3.0 * log(len[i]);
+            }
+        double fj = hs_pose_logp_grad(jo, qj, gj), fr = hs_pose_logp_grad(raw, qr, gr);
+        CHECK(isfinite(fj) && isfinite(fr));
+        CHECK_NEAR(fr - fj, expect, 1e-10 * fabs(fr));
+        /* The shared blocks (priors' parameters, HMM logits) have equal gradients. */
+        for (size_t i = 0; i < Lj.mu - Lj.log_rho; i++)
+            CHECK_NEAR(gj[Lj.log_rho + i], gr[Lr.log_rho + i],
+                       1e-7 * (fabs(gr[Lr.log_rho + i]) + 1.0));
+        for (size_t i = 0; i < 3 + 9; i++)
+            CHECK_NEAR(gj[Lj.init_logit + i], gr[Lr.init_logit + i],
+                       1e-7 * (fabs(gr[Lr.init_logit + i]) + 1.0));
+    }
+    free(qj);
+    free(qr);
+    free(gj);
+    free(gr);
+    free(len);
+    hs_pose_destroy(&jo);
+    hs_pose_destroy(&raw);
+    data_free(&d);
+}
+
+/*
  * Free lengths without the HMM: (l, r) and (-l, -r) give the same pose and
  * the same likelihood (the seed's mirror modes); the density differs only
  * through the length prior, by sum_t [(l - rho)^2 - (l + rho)^2] / (2 sigma^2)
@@ -424,7 +527,7 @@ static void test_parameterisations(void)
     CHECK_NEAR(hs_pose_logp_grad(po, q, g), ff + corr, 1e-10 * fabs(ff));
     /* The shell prior changes only the raw directions' radial term: the
      * difference is sum over bones of |r|^2/2 - (|r| - 1)^2 / (2 0.1^2). */
-    hs_pose *sh = model_make_shell(&d, 1, 1, 0, 1, 1);
+    hs_pose *sh = model_make_bones(&d, 1, 1, 0, 1, 1);
     double diff = 0.0;
     for (size_t i = L.dir; i < L.len; i += 3) {
         double rn = sqrt(q[i] * q[i] + q[i + 1] * q[i + 1] + q[i + 2] * q[i + 2]);
@@ -437,6 +540,7 @@ static void test_parameterisations(void)
     hs_pose_destroy(&fr);
     hs_pose_destroy(&po);
     data_free(&d);
+    test_joints_parameterisation();
 }
 
 /*
@@ -517,8 +621,71 @@ static void test_keypoint_term(void)
     data_free(&d);
 }
 
+/*
+ * hs_pose_init_metric against the plain diagonal of the Hessian, one
+ * coordinate at a time by central differences of the gradient, without the
+ * HMM (the only coupling of frames more than one apart besides the global
+ * parameters): the colouring must not change a single entry beyond the
+ * finite differences' error.  Then a chain started from it keeps it as its
+ * metric, and a zero entry is refused.
+ */
+static void test_init_metric(void)
+{
+    data d;
+    data_make(&d, 9, 4, 3, 3, 2.0, 0.1, 0.1, 17);
+    hs_rng rng;
+    hs_rng_seed(&rng, 3);
+    for (int bones = 0; bones < 3; bones += 2) {
+        hs_pose *ps = model_make_bones(&d, 1, 1, 0, 1, bones);
+        hs_pose_layout L = hs_pose_get_layout(ps);
+        size_t n = L.dim;
+        double *q = malloc(n * sizeof *q), *minv = malloc(n * sizeof *minv);
+        double *work = malloc(3 * n * sizeof *work), *g1 = malloc(n * sizeof *g1);
+        double *g2 = malloc(n * sizeof *g2);
+        hs_pose_init_triangulated(ps, &rng, 2.0, q);
+        size_t used = hs_pose_init_metric(ps, q, work, minv);
+        size_t per_frame = bones == 2 ? 12 : 15, globals = n - 9 * per_frame;
+        CHECK_EQ_INT((int)used, (int)(1 + 3 * per_frame + globals));
+        int bad = 0, concave = 0;
+        for (size_t i = 0; i < n; i++) {
+            double q0 = q[i], h = 1e-5 * fmax(fabs(q0), 1.0);
+            q[i] = q0 + h;
+            hs_pose_logp_grad(ps, q, g1);
+            q[i] = q0 - h;
+            hs_pose_logp_grad(ps, q, g2);
+            q[i] = q0;
+            double hii = -(g1[i] - g2[i]) / (2.0 * h);
+            double want = hii > 0.0 ? fmin(fmax(1.0 / hii, 1e-8), 1e4) : 1.0;
+            concave += hii > 0.0;
+            if (!(fabs(minv[i] - want) <= 1e-3 * want) && bad++ < 5)
+                fprintf(stderr, "bones=%d minv[%zu] = %g, plain %g\n", bones, i, minv[i], want);
+        }
+        CHECK_EQ_INT(bad, 0);
+        CHECK(concave > (int)n / 2);
+        /* The chain starts from it; a zero entry is an argument error. */
+        hs_model m = hs_pose_model(ps);
+        hs_nuts_config cfg;
+        hs_nuts_config_default(&cfg);
+        hs_nuts *s = NULL;
+        REQUIRE(hs_nuts_create(&m, &cfg, &s) == 0);
+        CHECK_EQ_INT(hs_nuts_start_metric(s, q, minv, &rng), 0);
+        CHECK(memcmp(hs_nuts_inv_metric(s), minv, n * sizeof *minv) == 0);
+        minv[n / 2] = 0.0;
+        CHECK_EQ_INT(hs_nuts_start_metric(s, q, minv, &rng), HS_NUTS_EARG);
+        hs_nuts_destroy(&s);
+        free(q);
+        free(minv);
+        free(work);
+        free(g1);
+        free(g2);
+        hs_pose_destroy(&ps);
+    }
+    data_free(&d);
+}
+
 int main(void)
 {
+    test_init_metric();
     test_log_c3();
     test_hmm();
     test_synth_determinism();
