@@ -7,12 +7,12 @@
 # exit, best of REPS; hsweep's own dispatch-phase rate (from its log) is shown
 # beside.  Target: hsweep >= 0.5 x baseline.
 #   bench/dispatch.sh                 N=100000 RANKS="2 4" REPS=2
-# If hsweep has per-task crash isolation (`run --isolation fork|none`), its
-# default mode runs N_ISO tasks (fork per task costs ~1 ms, see README) and
-# `--isolation none` runs N.
+# If hsweep has per-task crash isolation (`run --isolation fork|none`), both
+# modes run: `--isolation none` N tasks, the default fork mode N_ISO (default
+# N; set it lower for an hsweep that forks once per task, ~1 ms a task).
 . "$(dirname "$0")/lib.sh"
 N=${N:-100000}
-N_ISO=${N_ISO:-10000}
+N_ISO=${N_ISO:-$N}
 RANKS=${RANKS:-2 4}
 build_bench
 machine

@@ -29,6 +29,13 @@ struct hs_out {
     size_t *trace_len;
     int status;          /* hs_status; HS_ST_PENDING until decided */
     char detail[256];
+    /*
+     * NULL, or room for every trace, in trace order, max(trace_cap[i], 1)
+     * entries each, that hs_out_trace hands out instead of allocating (crash
+     * isolation points it into memory shared with the worker).  Not owned:
+     * hs_out_free frees no trace buffer then.
+     */
+    double *trace_area;
 };
 
 /* Index of parameter `name` in k's schema, or -1. */
@@ -60,9 +67,12 @@ void hs_value_format(const hs_param_spec *spec, const hs_value *v, char *buf, si
 int hs_params_init_defaults(hs_params *p, const hs_kernel *k, hs_err *e);
 void hs_params_free(hs_params *p);
 
-/* Allocate out's buffers for a task with parameters p. */
+/* Allocate out's buffers for a task with parameters p (trace buffers on demand). */
 int hs_out_init(hs_out *out, const hs_kernel *k, const hs_params *p, hs_err *e);
 void hs_out_free(hs_out *out);
+/* Where trace i starts in out->trace_area, and the area's length (doubles). */
+size_t hs_out_area_offset(const hs_out *out, size_t i);
+size_t hs_out_area_len(const hs_out *out);
 
 /*
  * Run one task in this process: calls k->run, turns a nonzero return into

@@ -70,6 +70,7 @@ typedef struct worker {
     double stop_at;          /* CLOCK_MONOTONIC time running tasks are abandoned; 0: no stop */
     double last_probe;       /* when check_stop last looked for a stop message */
     hs_value *v;             /* scratch parameter values, max n_params */
+    hs_isolate *iso;         /* the task process of --isolation fork; NULL until needed */
     int io_rc;               /* first store error */
     hs_err io_err;
 } worker;
@@ -176,7 +177,9 @@ static void run_task(worker *w, uint64_t ref, int lead)
     if (eff_isolation(w, s) == HS_ISO_FORK) {
         long mem = s->mem_limit_mb >= 0 ? s->mem_limit_mb : w->opts->mem_limit_mb;
         hs_iso_opts io = {.timeout_s = timeout, .mem_limit_mb = mem, .abandon_at = abandon_at, .arg = w};
-        rc = hs_isolate_run(k, &p, &ctx, &out, &io, &ru, &e);
+        rc = w->iso ? 0 : hs_isolate_create(&w->iso, &e);
+        if (rc == 0)
+            rc = hs_isolate_run(w->iso, k, &p, &ctx, &out, &io, &ru, &e);
         if (rc && rc != HS_EINTR) {
             out.status = HS_ST_FAILED;
             snprintf(out.detail, sizeof out.detail, "%.200s", e.msg);
@@ -498,7 +501,15 @@ static void coordinator_loop(queue *q, MPI_Comm comm, int nworkers, progress *pg
     unsigned char *done = calloc((size_t)nworkers + 1, 1);
     int64_t *in = malloc((HS_ST_COUNT + 4096) * sizeof *in);
     size_t in_cap = HS_ST_COUNT + 4096;
-    uint64_t msg[1 + HS_MAX_BATCH];
+    /* Batches go out without blocking, one buffer per worker: a blocking
+     * send of a batch returns only once the worker next enters MPI (the
+     * shared-memory transport hands the fragment back then), and would spin
+     * this rank's core while the worker runs its prefetched batch. */
+    uint64_t (*out)[1 + HS_MAX_BATCH] = malloc(((size_t)nworkers + 1) * sizeof *out);
+    MPI_Request *sent = malloc(((size_t)nworkers + 1) * sizeof *sent);
+    for (int i = 0; sent && i <= nworkers; i++)
+        sent[i] = MPI_REQUEST_NULL;
+    uint64_t one_msg[1 + HS_MAX_BATCH];
     long idle_ns = 0;
     while (active > 0) {
         if (stop_requested && !stop_sent) {
@@ -543,12 +554,23 @@ static void coordinator_loop(queue *q, MPI_Comm comm, int nworkers, progress *pg
         }
         for (int i = HS_ST_COUNT; i < cnt; i++)
             queue_push(q, (uint64_t)in[i], 1e-3);
+        int async = out && sent && w <= nworkers;
+        uint64_t *msg = async ? out[w] : one_msg;
+        if (async)
+            MPI_Wait(&sent[w], MPI_STATUS_IGNORE); /* the last batch: received before this request */
         int prefetch = 0;
         int k = stop_requested ? 0 : queue_take(q, nworkers, msg + 1, &prefetch);
         msg[0] = (uint64_t)prefetch | (stop_requested ? 2u : 0u);
-        MPI_Send(msg, 1 + k, MPI_UINT64_T, w, HS_TAG_WORK, comm);
+        if (async)
+            MPI_Isend(msg, 1 + k, MPI_UINT64_T, w, HS_TAG_WORK, comm, &sent[w]);
+        else
+            MPI_Send(msg, 1 + k, MPI_UINT64_T, w, HS_TAG_WORK, comm);
         progress_print(pg, 0);
     }
+    if (sent)
+        MPI_Waitall(nworkers + 1, sent, MPI_STATUSES_IGNORE);
+    free(out);
+    free(sent);
     free(wc);
     free(done);
     free(in);
@@ -755,6 +777,8 @@ int hs_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
     }
     if (rank == 0 && rc == 0)
         progress_print(&pg, 1);
+    /* The task process holds the results file's lock too: end it first. */
+    hs_isolate_destroy(&w.iso);
     int io = w.io_rc;
     if (io)
         *e = w.io_err;

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <hdf5.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,12 +30,19 @@ typedef struct layout {
     hid_t dset;         /* /<sweep>/tasks */
     hid_t *trace_dset;
     size_t *trace_width;
-    double *scratch;    /* max trace width, NaN-padded row buffer */
+    /* Where the raw data of the task table and of each trace starts in the
+     * file, for writes that bypass HDF5's type machinery; HADDR_UNDEF: write
+     * through H5Dwrite. */
+    haddr_t row_addr;
+    haddr_t *trace_addr;
+    double *scratch;    /* max trace width; between writes NaN up to scratch_nan */
+    size_t scratch_nan;
     unsigned char *row;
 } layout;
 
 struct hs_store {
     hid_t file;
+    MPI_File *fh;       /* HDF5's own MPI-IO handle of the file (H5Fget_vfd_handle) */
     int lock_fd;        /* holds a shared flock on the file while this run uses it */
     char path[4096];    /* the results file, for messages */
     const hs_sweepset *set;
@@ -109,6 +117,7 @@ static void layout_free(layout *l, const hs_kernel *k)
             H5Dclose(l->trace_dset[t]);
     free(l->trace_dset);
     free(l->trace_width);
+    free(l->trace_addr);
     free(l->off_param);
     free(l->off_metric);
     free(l->off_tlen);
@@ -127,7 +136,12 @@ static int layout_build(layout *l, const hs_sweep *s, hs_err *e)
     l->off_tlen = calloc(k->n_traces + 1, sizeof(size_t));
     l->trace_dset = calloc(k->n_traces + 1, sizeof(hid_t));
     l->trace_width = calloc(k->n_traces + 1, sizeof(size_t));
-    if (!l->off_param || !l->off_metric || !l->off_tlen || !l->trace_dset || !l->trace_width)
+    l->trace_addr = calloc(k->n_traces + 1, sizeof(haddr_t));
+    l->row_addr = HADDR_UNDEF;
+    for (size_t t = 0; l->trace_addr && t < k->n_traces; t++)
+        l->trace_addr[t] = HADDR_UNDEF;
+    if (!l->off_param || !l->off_metric || !l->off_tlen || !l->trace_dset || !l->trace_width ||
+        !l->trace_addr)
         return HS_FAIL(e, HS_ENOMEM, "out of memory");
     /* First pass: total size. */
     size_t size = 8 + 8 + 8 + 1 + 4 + 4 + HS_HOST_LEN + 8 + 8 + 8 + HS_DETAIL_LEN;
@@ -773,6 +787,56 @@ static int lock_results(hs_store *st, const char *path, MPI_Comm comm, hs_err *e
     return 0;
 }
 
+/*
+ * Raw data of a contiguous dataset allocated at creation sits at one file
+ * address: a row or a trace can be written there through HDF5's own MPI-IO
+ * handle, byte for byte what H5Dwrite would write when the memory type is
+ * the file type, without H5Dwrite's cost per call (it compares the 25-member
+ * compound types member by member, by name, to find the conversion path: most
+ * of a short task's time).  Only where the file's type is the memory type
+ * (always for rows: open_store checks it; for traces, float64 little-endian on
+ * a little-endian machine); elsewhere the address stays HADDR_UNDEF.
+ */
+static void raw_addresses(hs_store *st, layout *l, const hs_kernel *k)
+{
+    if (!st->fh) {
+        /* The handle is an MPI_File only under the MPI-IO driver (fapl_for's). */
+        hid_t fapl = H5Fget_access_plist(st->file);
+        void *h = NULL;
+        int mpio = fapl >= 0 && H5Pget_driver(fapl) == H5FD_MPIO;
+        if (fapl >= 0)
+            H5Pclose(fapl);
+        if (!mpio || H5Fget_vfd_handle(st->file, H5P_DEFAULT, &h) < 0 || !h) {
+            H5Eclear2(H5E_DEFAULT);
+            return;
+        }
+        st->fh = h;
+    }
+    l->row_addr = H5Dget_offset(l->dset);
+    for (size_t t = 0; t < k->n_traces; t++) {
+        hid_t ft = H5Dget_type(l->trace_dset[t]);
+        size_t bytes = l->trace_width[t] * sizeof(double);
+        if (ft >= 0 && H5Tequal(ft, H5T_NATIVE_DOUBLE) > 0 && bytes > 0 && bytes <= (size_t)INT_MAX)
+            l->trace_addr[t] = H5Dget_offset(l->trace_dset[t]);
+        if (ft >= 0)
+            H5Tclose(ft);
+    }
+    H5Eclear2(H5E_DEFAULT);
+}
+
+/* Write n bytes at file address `at` through HDF5's MPI-IO handle (independent). */
+static int raw_write(hs_store *st, haddr_t at, const void *buf, size_t n)
+{
+    if (n > (size_t)INT_MAX)
+        return -1;
+    MPI_Status ms;
+    int count = 0;
+    if (MPI_File_write_at(*st->fh, (MPI_Offset)at, buf, (int)n, MPI_BYTE, &ms) != MPI_SUCCESS ||
+        MPI_Get_count(&ms, MPI_BYTE, &count) != MPI_SUCCESS || (size_t)count != n)
+        return -1;
+    return 0;
+}
+
 /* Open an existing results file of `set` for writing (collective); checks its layout. */
 static int open_store(const char *path, const hs_sweepset *set, MPI_Comm comm, hs_store **out,
                       hs_err *e)
@@ -832,6 +896,8 @@ static int open_store(const char *path, const hs_sweepset *set, MPI_Comm comm, h
         l->scratch = malloc((maxw ? maxw : 1) * sizeof(double));
         if (!l->scratch && rc == 0)
             rc = HS_FAIL(e, HS_ENOMEM, "out of memory");
+        if (rc == 0)
+            raw_addresses(st, l, k);
     }
     rc = agree(rc, comm, e);
     if (rc) {
@@ -881,17 +947,82 @@ int hs_store_read_status(hs_store *st, size_t si, int8_t *status, int32_t *attem
     return 0;
 }
 
+/* Write row `id` of a task table whole. */
+static int row_write(hs_store *st, layout *l, uint64_t id, const unsigned char *row)
+{
+    if (l->row_addr != HADDR_UNDEF)
+        return raw_write(st, l->row_addr + (haddr_t)id * l->row_size, row, l->row_size);
+    hid_t fsp = H5Dget_space(l->dset);
+    hsize_t start = id, count = 1;
+    H5Sselect_hyperslab(fsp, H5S_SELECT_SET, &start, NULL, &count, NULL);
+    herr_t hr = H5Dwrite(l->dset, l->row_type, st->mem1, fsp, H5P_DEFAULT, row);
+    H5Sclose(fsp);
+    return hr < 0 ? -1 : 0;
+}
+
+/* Write the status of row `id` (row: the whole row, status set). */
+static int status_write(hs_store *st, layout *l, uint64_t id, const unsigned char *row)
+{
+    if (l->row_addr != HADDR_UNDEF)
+        return raw_write(st, l->row_addr + (haddr_t)id * l->row_size + l->off_status,
+                         row + l->off_status, 1);
+    return row_write(st, l, id, row);
+}
+
+/* Traces longer than this go to the file from the caller's buffer, without a copy. */
+#define TRACE_COPY_MAX ((size_t)64 << 10)
+
+/*
+ * Write trace t of task id: len values from buf, then NaN up to the
+ * dataset's width.  The NaN come from l->scratch, filled as far as needed
+ * (not up front: a task process forked later would count it in its RSS).
+ */
+static int trace_write(hs_store *st, layout *l, size_t t, uint64_t id, const double *buf, size_t len)
+{
+    size_t w = l->trace_width[t];
+    len = len < w ? len : w;
+    for (; l->scratch_nan < w; l->scratch_nan++)
+        l->scratch[l->scratch_nan] = NAN;
+    haddr_t at = l->trace_addr[t];
+    if (at != HADDR_UNDEF) {
+        at += (haddr_t)id * w * sizeof(double);
+        if (len == w)
+            return raw_write(st, at, buf, w * sizeof(double));
+        if (len * sizeof(double) > TRACE_COPY_MAX) {
+            if (raw_write(st, at, buf, len * sizeof(double)) != 0)
+                return -1;
+            return raw_write(st, at + len * sizeof(double), l->scratch, (w - len) * sizeof(double));
+        }
+    }
+    if (len)
+        memcpy(l->scratch, buf, len * sizeof(double));
+    int rc;
+    if (at != HADDR_UNDEF) {
+        rc = raw_write(st, at, l->scratch, w * sizeof(double));
+    } else {
+        hid_t tsp = H5Dget_space(l->trace_dset[t]);
+        hsize_t t0[2] = {id, 0}, tn[2] = {1, w};
+        H5Sselect_hyperslab(tsp, H5S_SELECT_SET, t0, NULL, tn, NULL);
+        hsize_t mw = w;
+        hid_t msp = H5Screate_simple(1, &mw, NULL);
+        herr_t hr = H5Dwrite(l->trace_dset[t], H5T_NATIVE_DOUBLE, msp, tsp, H5P_DEFAULT, l->scratch);
+        rc = hr < 0 ? -1 : 0;
+        H5Sclose(msp);
+        H5Sclose(tsp);
+    }
+    for (size_t j = 0; j < len; j++)
+        l->scratch[j] = NAN;
+    return rc;
+}
+
 int hs_store_write_result(hs_store *st, size_t si, uint64_t id, const hs_result *r, hs_err *e)
 {
     const hs_sweep *s = &st->set->sweeps[si];
     const hs_kernel *k = s->kernel;
     layout *l = &st->lay[si];
     const hs_out *o = r->out;
-    hid_t fsp = H5Dget_space(l->dset);
-    hsize_t start = id, count = 1;
-    H5Sselect_hyperslab(fsp, H5S_SELECT_SET, &start, NULL, &count, NULL);
-    /* The row is built once; it is written whole each time with the file's
-     * own type, so HDF5 converts nothing and reads nothing back. */
+    /* The row is built once and written whole with the file's own type, so
+     * nothing is converted or read back. */
     unsigned char *row = l->row;
     row_fill_task(l, s, row, id, r->params, r->seed, r->rng_seed);
     int32_t att = r->attempts, rk = r->rank;
@@ -910,43 +1041,21 @@ int hs_store_write_result(hs_store *st, size_t si, uint64_t id, const hs_result 
     }
     put_str(row + l->off_detail, o->detail, HS_DETAIL_LEN);
     /* 0. a retry rewrites a row that looks complete: mark it pending first */
-    if (r->attempts > 1 && H5Dwrite(l->dset, l->row_type, st->mem1, fsp, H5P_DEFAULT, row) < 0) {
-        H5Sclose(fsp);
+    if (r->attempts > 1 && row_write(st, l, id, row) != 0)
         return h5fail(e, "cannot write a task row (disk full?)", st->path);
-    }
     /* 1. traces, NaN-padded to the dataset's width */
     for (size_t t = 0; t < k->n_traces; t++) {
-        size_t w = l->trace_width[t];
-        if (!w)
-            continue;
         size_t len = o->trace && o->trace[t] ? o->trace_len[t] : 0;
-        len = len < w ? len : w;
-        if (len)
-            memcpy(l->scratch, o->trace[t], len * sizeof(double));
-        for (size_t j = len; j < w; j++)
-            l->scratch[j] = NAN;
-        hid_t tsp = H5Dget_space(l->trace_dset[t]);
-        hsize_t t0[2] = {id, 0}, tn[2] = {1, w};
-        H5Sselect_hyperslab(tsp, H5S_SELECT_SET, t0, NULL, tn, NULL);
-        hsize_t mw = w;
-        hid_t msp = H5Screate_simple(1, &mw, NULL);
-        herr_t hr = H5Dwrite(l->trace_dset[t], H5T_NATIVE_DOUBLE, msp, tsp, H5P_DEFAULT, l->scratch);
-        H5Sclose(msp);
-        H5Sclose(tsp);
-        if (hr < 0) {
-            H5Sclose(fsp);
+        if (l->trace_width[t] && trace_write(st, l, t, id, len ? o->trace[t] : NULL, len) != 0)
             return h5fail(e, "cannot write a trace (disk full?)", st->path);
-        }
     }
-    /* 2. the row, status still pending; 3. the same row with its status:
-     * from then on the row counts as complete */
-    herr_t hr = H5Dwrite(l->dset, l->row_type, st->mem1, fsp, H5P_DEFAULT, row);
+    /* 2. the row, status still pending; 3. its status byte: from then on
+     * the row counts as complete */
     int8_t status = (int8_t)o->status;
+    if (row_write(st, l, id, row) != 0)
+        return h5fail(e, "cannot write a task row (disk full?)", st->path);
     memcpy(row + l->off_status, &status, 1);
-    if (hr >= 0)
-        hr = H5Dwrite(l->dset, l->row_type, st->mem1, fsp, H5P_DEFAULT, row);
-    H5Sclose(fsp);
-    if (hr < 0)
+    if (status_write(st, l, id, row) != 0)
         return h5fail(e, "cannot write a task row (disk full?)", st->path);
     return 0;
 }

@@ -299,7 +299,7 @@ int hs_out_init(hs_out *out, const hs_kernel *k, const hs_params *p, hs_err *e)
 
 void hs_out_free(hs_out *out)
 {
-    if (out->trace)
+    if (out->trace && !out->trace_area)
         for (size_t i = 0; i < (out->k ? out->k->n_traces : 0); i++)
             free(out->trace[i]);
     free(out->trace);
@@ -308,6 +308,16 @@ void hs_out_free(hs_out *out)
     free(out->metrics);
     memset(out, 0, sizeof *out);
 }
+
+size_t hs_out_area_offset(const hs_out *out, size_t i)
+{
+    size_t off = 0;
+    for (size_t j = 0; j < i; j++)
+        off += out->trace_cap[j] ? out->trace_cap[j] : 1;
+    return off;
+}
+
+size_t hs_out_area_len(const hs_out *out) { return hs_out_area_offset(out, out->k->n_traces); }
 
 int hs_out_set(hs_out *out, const char *name, double value)
 {
@@ -325,7 +335,8 @@ double *hs_out_trace(hs_out *out, const char *name, size_t len)
         return NULL;
     if (!out->trace[i]) {
         size_t cap = out->trace_cap[i] ? out->trace_cap[i] : 1;
-        out->trace[i] = malloc(cap * sizeof(double));
+        out->trace[i] = out->trace_area ? out->trace_area + hs_out_area_offset(out, (size_t)i)
+                                        : malloc(cap * sizeof(double));
         if (!out->trace[i])
             return NULL;
         for (size_t j = 0; j < cap; j++)
