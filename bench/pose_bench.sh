@@ -3,10 +3,11 @@
 # draws/s and ESS/s at T = 80, 200, 1800, next to seed 002's PyMC figures
 # (1.34 draws/s at T = 80, 0.45 at T = 200, 2 chains, tune 300, draws 100).
 #   bench/pose_bench.sh [BUILD_DIR]        (default: build; needs libhs_numeric.a there)
-#   FULL=1 bench/pose_bench.sh             also T = 1800 in the seed's raw coordinates (~8 min)
+#   FULL=1 bench/pose_bench.sh             also T = 1800 with nominal init (~5 min)
 # Every NUTS run: full model (mixture + HMM), positive lengths, 2 chains x
 # (300 tune + 100 draws), data_seed 1, sampler seed 1; by default joint
-# coordinates (coords = joints) and the Hessian initial metric, nominal init.
+# coordinates (coords = joints), the Hessian initial metric and the
+# triangulated init (the kernel's defaults).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$src/build}
@@ -20,9 +21,9 @@ export OPENBLAS_NUM_THREADS=1
 for T in 80 200 1800; do "$tmp/pose_grad" "$T" 1 1; done
 # args: T use_mixture use_hmm positive init(0 random, 1 nominal, 2 triangulated) chains tune
 #       draws seed coords(0 raw, 1 shell, 2 joints) hessian_metric(0/1)
-"$tmp/pose_nuts" 80 1 1 1 1 2 300 100 1 2 1
-"$tmp/pose_nuts" 200 1 1 1 1 2 300 100 1 2 1
+"$tmp/pose_nuts" 80 1 1 1 2 2 300 100 1 2 1
 "$tmp/pose_nuts" 200 1 1 1 2 2 300 100 1 2 1
+"$tmp/pose_nuts" 200 1 1 1 1 2 300 100 1 2 1
 "$tmp/pose_nuts" 200 1 1 1 1 2 300 100 1 0 0
-"$tmp/pose_nuts" 1800 1 1 1 1 2 300 100 1 2 1
-if [ "${FULL:-0}" = 1 ]; then "$tmp/pose_nuts" 1800 1 1 1 1 2 300 100 1 0 0; fi
+"$tmp/pose_nuts" 1800 1 1 1 2 2 300 100 1 2 1
+if [ "${FULL:-0}" = 1 ]; then "$tmp/pose_nuts" 1800 1 1 1 1 2 300 100 1 2 1; fi

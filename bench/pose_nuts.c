@@ -4,7 +4,7 @@
  * figures were: "149 s (1.34 draws/s)" at T = 80 is 2 chains x 100 draws
  * over the whole run (here: CPU seconds of this process).  Uses the numeric library only (src/numeric/nuts.c,
  * pose.c, diag.c), so it runs whatever state the runner is in.
- *   ./pose_nuts T [use_mixture use_hmm positive init(0 random,1 nominal,2 tri) chains tune draws
+ *   ./pose_nuts T [use_mixture use_hmm positive init(0 random,1 nominal,2 triangulated; default 2) chains tune draws
  *                  seed coords(0 raw, 1 shell, 2 joints; default 2) hessian_metric(default 1)]
  * Prints diagnostics and, for T = 80 and 200 (the seed's runs), the lines
  *   pose_T<T>_draws_per_s: X draws/s (ratio R vs seed)
@@ -39,7 +39,7 @@ int main(int argc, char **argv)
 {
     int T = argc > 1 ? atoi(argv[1]) : 80;
     int mix = argc > 2 ? atoi(argv[2]) : 1, hmm = argc > 3 ? atoi(argv[3]) : 1;
-    int pos = argc > 4 ? atoi(argv[4]) : 1, init = argc > 5 ? atoi(argv[5]) : 1;
+    int pos = argc > 4 ? atoi(argv[4]) : 1, init = argc > 5 ? atoi(argv[5]) : 2;
     int chains = argc > 6 ? atoi(argv[6]) : 2;
     size_t tune = argc > 7 ? (size_t)atol(argv[7]) : 300, draws = argc > 8 ? (size_t)atol(argv[8]) : 100;
     uint64_t seed = argc > 9 ? (uint64_t)atoll(argv[9]) : 1;
@@ -137,7 +137,7 @@ int main(int argc, char **argv)
            max_rhat);
     char tag[64];
     snprintf(tag, sizeof tag, "%s%s%s", bones == 2 ? "" : bones == 1 ? "_shell" : "_raw",
-             init == 2 ? "_tri" : init == 0 ? "_random" : "", pmetric ? "" : "_unitmetric");
+             init == 1 ? "_nominal" : init == 0 ? "_random" : "", pmetric ? "" : "_unitmetric");
     if (T == 80 || T == 200) {
         double seed_dps = T == 80 ? 1.34 : 0.45, seed_eps = T == 80 ? 7.0 / 149.0 : 3.0 / 440.0;
         printf("pose_T%d%s_draws_per_s: %.3g draws/s (ratio %.3g vs seed)\n", T, tag, nd / el,

@@ -43,9 +43,10 @@
      "positions and vMF natural parameters w = kappa mu; raw directions r ~ N(0, I3) with "      \
      "lengths and raw vMF means (the seed's: funnels in |r| and |m|); raw with a shell prior "   \
      "|r| ~ N(1, 0.1^2); auto = joints with positive lengths, raw with free lengths"},           \
-    {"init", HS_T_STRING, "nominal", 0, 0, "random|nominal|triangulated", "",                    \
+    {"init", HS_T_STRING, "triangulated", 0, 0, "random|nominal|triangulated", "",               \
      "pose: initial point: Stan's uniform(-init_radius, init_radius); lengths (and rho) at "     \
-     "their nominal values, the rest random; or per-frame robust DLT triangulation"},           \
+     "their nominal values, the rest random; or (default) per-frame robust DLT "                 \
+     "triangulation of the joints, as the seed initialised"},                                    \
     {"init_metric", HS_T_STRING, "hessian", 0, 0, "hessian|unit", "",                            \
      "pose: NUTS's initial inverse metric: 1/-diag(Hessian) at each chain's initial point "      \
      "(about 80 gradients), or the unit metric (Stan's default); warmup adapts either"},        \

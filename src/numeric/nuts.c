@@ -180,6 +180,43 @@ static double leapfrog(hs_nuts *s, point *z, double e, double *ps, double *rho)
     return isnan(H) ? INFINITY : H;
 }
 
+/*
+ * The leapfrog step of a tree's leaf, with the leaf's bookkeeping fused
+ * into its two passes over the coordinates (one pass each instead of the
+ * six copies they replace; the values are the same): the new point also
+ * goes to *zp (the leaf's multinomial sample), p to p_beg and p_end, p# to
+ * ps_beg and ps_end, and p is added to rho.  Returns H as leapfrog does.
+ */
+static double leapfrog_leaf(hs_nuts *s, double e, point *zp, double *restrict ps_beg,
+                            double *restrict ps_end, double *restrict p_beg,
+                            double *restrict p_end, double *restrict rho)
+{
+    const size_t d = s->dim;
+    point *z = &s->z;
+    double *restrict q = z->q, *restrict p = z->p, *restrict zq = zp->q, *restrict zpp = zp->p;
+    const double *restrict minv = s->minv;
+    for (size_t i = 0; i < d; i++) {
+        p[i] += 0.5 * e * z->g[i];
+        q[i] += e * minv[i] * p[i];
+        zq[i] = q[i];
+    }
+    eval(s, z);
+    memcpy(zp->g, z->g, d * sizeof *zp->g);
+    zp->lp = z->lp;
+    const double *restrict g = z->g;
+    double k = 0;
+    for (size_t i = 0; i < d; i++) {
+        p[i] += 0.5 * e * g[i];
+        const double v = minv[i] * p[i];
+        ps_beg[i] = ps_end[i] = v;
+        k += p[i] * v;
+        rho[i] += p[i];
+        zpp[i] = p_beg[i] = p_end[i] = p[i];
+    }
+    const double H = -z->lp + 0.5 * k;
+    return isnan(H) ? INFINITY : H;
+}
+
 static void sample_momentum(hs_nuts *s, hs_rng *rng, point *z)
 {
     for (size_t i = 0; i < s->dim; i++)
@@ -216,6 +253,32 @@ static int criterion_sum(size_t d, const double *restrict ps_minus,
 }
 
 /*
+ * The merge of a subtree's two halves, in one pass: rho += rho_init +
+ * rho_final, and the criterion across the merged subtree, then between its
+ * halves (the extra checks) -- the three criterion_sum calls' dot products,
+ * each summed in the same order, so the same values.
+ */
+static int merge_criteria(size_t d, double *restrict rho, const level *L,
+                          const double *restrict ps_beg, const double *restrict ps_end)
+{
+    const double *restrict ri = L->rho_init, *restrict rf = L->rho_final;
+    const double *restrict psf = L->ps_final_beg, *restrict pf = L->p_final_beg;
+    const double *restrict psi = L->ps_init_end, *restrict pi = L->p_init_end;
+    double up1 = 0, um1 = 0, up2 = 0, um2 = 0, up3 = 0, um3 = 0;
+    for (size_t i = 0; i < d; i++) {
+        const double r1 = ri[i] + rf[i], r2 = ri[i] + pf[i], r3 = rf[i] + pi[i];
+        rho[i] += r1;
+        up1 += ps_end[i] * r1;
+        um1 += ps_beg[i] * r1;
+        up2 += psf[i] * r2;
+        um2 += ps_beg[i] * r2;
+        up3 += ps_end[i] * r3;
+        um3 += psi[i] * r3;
+    }
+    return up1 > 0 && um1 > 0 && up2 > 0 && um2 > 0 && up3 > 0 && um3 > 0;
+}
+
+/*
  * base_nuts.hpp build_tree: extend s->z by 2^depth leapfrog steps of size
  * e, accumulating into rho and *lsw (log sum of weights e^(H0 - H)).  The
  * multinomial sample of the subtree goes to z_propose; p and p# at the
@@ -228,16 +291,12 @@ static int build_tree(hs_nuts *s, int depth, point *z_propose, double *ps_beg, d
 {
     const size_t d = s->dim;
     if (depth == 0) {
-        const double h = leapfrog(s, &s->z, e, ps_beg, rho);
+        const double h = leapfrog_leaf(s, e, z_propose, ps_beg, ps_end, p_beg, p_end, rho);
         s->n_leapfrog++;
         if (h - H0 > s->cfg.max_delta_h)
             s->divergent = 1;
         *lsw = log_sum_exp(*lsw, H0 - h);
         s->sum_metro += H0 - h > 0 ? 1.0 : exp(H0 - h);
-        point_copy(s, z_propose, &s->z);
-        memcpy(ps_end, ps_beg, d * sizeof *ps_end);
-        memcpy(p_beg, s->z.p, d * sizeof *p_beg);
-        memcpy(p_end, s->z.p, d * sizeof *p_end);
         return !s->divergent;
     }
     level *L = &s->lv[depth];
@@ -255,12 +314,7 @@ static int build_tree(hs_nuts *s, int depth, point *z_propose, double *ps_beg, d
     *lsw = log_sum_exp(*lsw, lsw_sub);
     if (lsw_final > lsw_sub || hs_rng_uniform(rng) < exp(lsw_final - lsw_sub))
         point_take(z_propose, &L->z_final);
-    for (size_t i = 0; i < d; i++)
-        rho[i] += L->rho_init[i] + L->rho_final[i];
-    /* Across the merged subtree, then between its halves (the extra checks). */
-    return criterion_sum(d, ps_beg, ps_end, L->rho_init, L->rho_final) &&
-           criterion_sum(d, ps_beg, L->ps_final_beg, L->rho_init, L->p_final_beg) &&
-           criterion_sum(d, L->ps_init_end, ps_end, L->rho_final, L->p_init_end);
+    return merge_criteria(d, rho, L, ps_beg, ps_end);
 }
 
 /* One NUTS transition without adaptation (base_nuts.hpp transition). */

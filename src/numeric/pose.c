@@ -10,10 +10,10 @@
 
 #include "hsweep/error.h"
 #include "hsweep/pose.h"
+#include "pose_obs.h"
 
 #define LOG_2PI 1.8378770664093453 /* log(2 pi) */
 #define DIR_EPS 1e-8               /* u = r / sqrt(|r|^2 + DIR_EPS), as in the seed */
-#define H2_MIN 1e-6                /* yhat = (h0, h1) / max(h2, H2_MIN), as in the seed */
 #define LOGODDS_SD 5.0             /* logodds_inlier ~ N(0, 5^2) */
 #define REJECT_PX 20.0             /* triangulation: drop a camera reprojecting worse */
 /*
@@ -45,6 +45,10 @@ struct hs_pose {
     double *cs, *gsum, *log_init, *g_init;     /* [S] each */
     double *log_trans, *g_trans;               /* [S][S] each */
     double *stats;      /* [B][2]: sum (l - rho), sum (l - rho)^2 per bone */
+    /* The keypoint batch (pose_obs.h): [C][T K] keypoints, 1/0 seen, [T K] joint
+     * positions and per-joint outputs, and the number of seen keypoints. */
+    double *oy0, *oy1, *oseen, *xs[3], *og[3], *olp, *ogls, *ow;
+    long n_seen;
 };
 
 /* Gamma(mode m, sd s) as shape/rate (Kruschke, DBDA 2nd ed., sec. 9.2.2). */
@@ -234,7 +238,7 @@ static int residual_scale(hs_pose *ps)
                 for (int i = 0; i < 3; i++)
                     h[i] = Pc[4 * i] * X[0] + Pc[4 * i + 1] * X[1] + Pc[4 * i + 2] * X[2] +
                            Pc[4 * i + 3];
-                double z = h[2] > H2_MIN ? h[2] : H2_MIN;
+                double z = h[2] > HS_POSE_H2_MIN ? h[2] : HS_POSE_H2_MIN;
                 r[n++] = fabs(h[0] / z - yk[0]);
                 r[n++] = fabs(h[1] / z - yk[1]);
             }
@@ -275,6 +279,16 @@ int hs_pose_create(const hs_pose_config *cfg, hs_pose **out, char *msg, size_t c
     ps->inv_s = xcalloc(T * B, sizeof(double), &fail);
     ps->gu = xcalloc(T * B * 3, sizeof(double), &fail);
     ps->stats = xcalloc(B * 2, sizeof(double), &fail);
+    ps->oy0 = xcalloc(C * T * K, sizeof(double), &fail);
+    ps->oy1 = xcalloc(C * T * K, sizeof(double), &fail);
+    ps->oseen = xcalloc(C * T * K, sizeof(double), &fail);
+    for (int d = 0; d < 3; d++) {
+        ps->xs[d] = xcalloc(T * K, sizeof(double), &fail);
+        ps->og[d] = xcalloc(T * K, sizeof(double), &fail);
+    }
+    ps->olp = xcalloc(T * K, sizeof(double), &fail);
+    ps->ogls = xcalloc(T * K, sizeof(double), &fail);
+    ps->ow = xcalloc(T * K, sizeof(double), &fail);
     if (cfg->use_hmm) {
         ps->emit = xcalloc(T * S, sizeof(double), &fail);
         ps->gam = xcalloc(T * S, sizeof(double), &fail);
@@ -308,6 +322,14 @@ int hs_pose_create(const hs_pose_config *cfg, hs_pose **out, char *msg, size_t c
         for (size_t t = 0; t < T; t++)
             memcpy(ps->yt + ((t * C + c) * K) * 2, ps->y + ((c * T + t) * K) * 2,
                    K * 2 * sizeof(double));
+    for (size_t i = 0; i < C * T * K; i++) {
+        const double *yk = ps->y + 2 * i;
+        int seen = !isnan(yk[0]) && !isnan(yk[1]);
+        ps->oy0[i] = seen ? yk[0] : 0.0;
+        ps->oy1[i] = seen ? yk[1] : 0.0;
+        ps->oseen[i] = seen;
+        ps->n_seen += seen;
+    }
     ps->L = make_layout(&ps->cfg);
     ps->log_wh = log(cfg->width * cfg->height);
     gamma_mode_sd(cfg->eta2_mode, cfg->eta2_sd, &ps->a_eta, &ps->b_eta);
@@ -333,7 +355,9 @@ void hs_pose_destroy(hs_pose **pose)
     double *bufs[] = {ps->nominal, ps->P, ps->y, ps->yt, ps->tri, ps->a_rho, ps->b_rho,
                       ps->len, ps->u, ps->inv_s, ps->gu, ps->stats, ps->emit, ps->gam,
                       ps->hmm_work, ps->mu, ps->km, ps->ubar, ps->dlc, ps->kap, ps->cs,
-                      ps->gsum, ps->log_init, ps->g_init, ps->log_trans, ps->g_trans};
+                      ps->gsum, ps->log_init, ps->g_init, ps->log_trans, ps->g_trans,
+                      ps->oy0, ps->oy1, ps->oseen, ps->xs[0], ps->xs[1], ps->xs[2],
+                      ps->og[0], ps->og[1], ps->og[2], ps->olp, ps->ogls, ps->ow};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
     free(ps->parents);
@@ -344,75 +368,6 @@ void hs_pose_destroy(hs_pose **pose)
 hs_pose_layout hs_pose_get_layout(const hs_pose *pose) { return pose->L; }
 
 const hs_pose_config *hs_pose_get_config(const hs_pose *pose) { return &pose->cfg; }
-
-/* Accumulators of the keypoint term over frames. */
-typedef struct obs_acc {
-    double lp;    /* log-likelihood */
-    double g_ls;  /* d/dlog sigma_obs */
-    double sum_w; /* summed inlier responsibilities (mixture) */
-    long n;       /* observed keypoints */
-} obs_acc;
-
-/*
- * One frame's keypoints: adds each camera's log-likelihood of each joint
- * and d/dX to gX [K][3].  Sums are kept in locals (gX may alias nothing
- * else, but the compiler cannot know that of pointer arguments).
- */
-static void frame_obs(const hs_pose *ps, const double (*X)[3], double (*gX)[3], const double *yt,
-                      double is2, double lgc, double lp_in, double lp_out, obs_acc *acc)
-{
-    const hs_pose_config *c = &ps->cfg;
-    const int K = c->K, mixture = c->use_mixture;
-    double lp = 0.0, g_ls = 0.0, sum_w = 0.0;
-    long n = 0;
-    for (int cc = 0; cc < c->C; cc++) {
-        const double *Pc = ps->P + 12 * cc;
-        for (int k = 0; k < K; k++) {
-            const double *yk = yt + ((size_t)cc * K + k) * 2;
-            if (isnan(yk[0]) || isnan(yk[1]))
-                continue;
-            const double *x = X[k];
-            double h0 = Pc[0] * x[0] + Pc[1] * x[1] + Pc[2] * x[2] + Pc[3];
-            double h1 = Pc[4] * x[0] + Pc[5] * x[1] + Pc[6] * x[2] + Pc[7];
-            double h2 = Pc[8] * x[0] + Pc[9] * x[1] + Pc[10] * x[2] + Pc[11];
-            int clamped = !(h2 > H2_MIN);
-            double iz = 1.0 / (clamped ? H2_MIN : h2);
-            double yh0 = h0 * iz, yh1 = h1 * iz;
-            double d0 = yk[0] - yh0, d1 = yk[1] - yh1, qq = d0 * d0 + d1 * d1;
-            double lg = -0.5 * qq * is2 + lgc, w = 1.0;
-            if (mixture) {
-                /* logaddexp(a, lp_out) = max + log1p(e), e = exp(-|x|), x = a - lp_out;
-                 * inlier weight w = sigmoid(x).  Past |x| = 40, e < 5e-18 is below
-                 * rounding; under 1e-4 the series e - e^2/2 + e^3/3 - e^4/4 is
-                 * exact to double (error e^5/5) and cheaper than log1p. */
-                double a = lp_in + lg, xm = a - lp_out, ax = fabs(xm), e = 0.0, l1p = 0.0;
-                if (ax <= 40.0) {
-                    e = exp(-ax);
-                    l1p = e < 1e-4 ? e * (1.0 - e * (0.5 - e * (1.0 / 3.0 - 0.25 * e)))
-                                   : log1p(e);
-                }
-                double inv = 1.0 / (1.0 + e);
-                lp += (xm > 0.0 ? a : lp_out) + l1p;
-                w = xm > 0.0 ? inv : e * inv;
-                sum_w += w;
-            } else {
-                lp += lg;
-            }
-            g_ls += w * (qq * is2 - 2.0);
-            double gy0 = w * d0 * is2 * iz, gy1 = w * d1 * is2 * iz;
-            double gh2 = clamped ? 0.0 : -(gy0 * yh0 + gy1 * yh1);
-            double *gx = gX[k];
-            gx[0] += Pc[0] * gy0 + Pc[4] * gy1 + Pc[8] * gh2;
-            gx[1] += Pc[1] * gy0 + Pc[5] * gy1 + Pc[9] * gh2;
-            gx[2] += Pc[2] * gy0 + Pc[6] * gy1 + Pc[10] * gh2;
-            n++;
-        }
-    }
-    acc->lp += lp;
-    acc->g_ls += g_ls;
-    acc->sum_w += sum_w;
-    acc->n += n;
-}
 
 /* The HMM term: adds log p(u | HMM) to the return value and its gradient to ps->gu and g. */
 static double hmm_term(hs_pose *ps, const double *q, double *g)
@@ -535,27 +490,22 @@ static size_t joint_off(const hs_pose_layout *L, int B, size_t t, int k)
 }
 
 /*
- * One frame in the joint-position parameterisation (pose.h): the bone
- * vectors' lengths and directions, the keypoints, and the bones' log density
+ * One frame in the joint-position parameterisation (pose.h), after the
+ * keypoint batch (X the frame's joints, gX their keypoint gradients): the
+ * bone vectors' lengths and directions and the bones' log density
  * log N(l; rho, sigma^2) - 2 log l (the truncation's normaliser is added per
  * bone by the caller), with the gradients wrt the joints' positions added
  * to g (root block and dir block).  ps->gu is zeroed for the HMM, whose
  * tangential gradient joints_hmm_grad adds later.  Returns the log density.
  */
-static double joints_frame(hs_pose *ps, const double *q, double *g, int t, const double *rho,
-                           const double *is2b, double (*X)[3], double (*gX)[3], obs_acc *acc,
-                           double is2, double lgc, double lp_in, double lp_out)
+static double joints_frame(hs_pose *ps, double *g, int t, const double *rho, const double *is2b,
+                           const double (*X)[3], double (*gX)[3])
 {
     const hs_pose_config *c = &ps->cfg;
     const hs_pose_layout *L = &ps->L;
     const int K = c->K, B = K - 1;
     size_t tb = (size_t)t * B;
     double lp = 0.0;
-    memcpy(X[0], q + L->root + 3 * (size_t)t, sizeof X[0]);
-    memcpy(X[1], q + L->dir + 3 * tb, (size_t)B * sizeof X[0]);
-    memset(gX, 0, (size_t)K * sizeof gX[0]);
-    frame_obs(ps, (const double(*)[3])X, gX, ps->yt + (size_t)t * c->C * K * 2, is2, lgc, lp_in,
-              lp_out, acc);
     for (int k = 1; k < K; k++) {
         size_t i = tb + k - 1;
         int b = k - 1, par = c->parents[k];
@@ -577,7 +527,9 @@ static double joints_frame(hs_pose *ps, const double *q, double *g, int t, const
     }
     for (int j = 0; j < 3; j++)
         g[L->root + 3 * (size_t)t + j] += gX[0][j];
-    memcpy(g + L->dir + 3 * tb, gX[1], (size_t)B * sizeof gX[0]);
+    for (int k = 1; k < K; k++) /* a loop, not memcpy: 72 bytes do not pay for a call */
+        for (int j = 0; j < 3; j++)
+            g[L->dir + 3 * (tb + k - 1) + j] = gX[k][j];
     return lp;
 }
 
@@ -633,7 +585,6 @@ double hs_pose_logp_grad(hs_pose *ps, const double *q, double *g)
     /* Keypoint noise and the mixture's weights. */
     double lso = q[L->log_sigma_obs], sobs = exp(lso), is2 = 1.0 / (sobs * sobs);
     double lgc = -2.0 * lso - LOG_2PI, lp_in = 0.0, lp_out = 0.0;
-    obs_acc acc = {0.0, 0.0, 0.0, 0};
     if (c->use_mixture) {
         double lo = q[L->logodds];
         lp_in = -softplus(-lo);
@@ -646,16 +597,17 @@ double hs_pose_logp_grad(hs_pose *ps, const double *q, double *g)
         ps->stats[2 * b] = ps->stats[2 * b + 1] = 0.0;
     }
 
-    /* Per frame: kinematics forward, keypoints, backward through the tree. */
+    /* Every frame's joint positions (raw coordinates: forward through the tree). */
     double X[64][3], gX[64][3];
     for (int t = 0; t < T; t++) {
-        memcpy(X[0], xr + 3 * (size_t)t, sizeof X[0]);
-        memset(gX, 0, (size_t)K * sizeof gX[0]);
-        size_t tb = (size_t)t * B;
+        size_t tb = (size_t)t * B, tk = (size_t)t * K;
         if (c->joints) {
-            lp += joints_frame(ps, q, g, t, rho, is2b, X, gX, &acc, is2, lgc, lp_in, lp_out);
+            for (int k = 0; k < K; k++)
+                for (int j = 0; j < 3; j++)
+                    ps->xs[j][tk + k] = q[joint_off(L, B, (size_t)t, k) + j];
             continue;
         }
+        memcpy(X[0], xr + 3 * (size_t)t, sizeof X[0]);
         for (int k = 1; k < K; k++) {
             size_t i = tb + k - 1;
             const double *r = q + L->dir + 3 * i;
@@ -676,8 +628,37 @@ double hs_pose_logp_grad(hs_pose *ps, const double *q, double *g)
                 X[k][j] = X[c->parents[k]][j] + l * u[j];
             }
         }
-        frame_obs(ps, (const double(*)[3])X, gX, ps->yt + (size_t)t * c->C * K * 2, is2, lgc,
-                  lp_in, lp_out, &acc);
+        for (int k = 0; k < K; k++)
+            for (int j = 0; j < 3; j++)
+                ps->xs[j][tk + k] = X[k][j];
+    }
+
+    /* The keypoints of every frame at once, then their sums in a fixed order. */
+    pose_obs_args ob = {.n = (size_t)T * K, .C = c->C, .mixture = c->use_mixture, .P = ps->P,
+                        .x = {ps->xs[0], ps->xs[1], ps->xs[2]}, .y0 = ps->oy0, .y1 = ps->oy1,
+                        .seen = ps->oseen, .is2 = is2, .lgc = lgc, .lp_in = lp_in,
+                        .lp_out = lp_out, .g = {ps->og[0], ps->og[1], ps->og[2]},
+                        .lp = ps->olp, .gls = ps->ogls, .w = ps->ow};
+    hs_pose_obs_batch(&ob);
+    double obs_lp = 0.0, obs_gls = 0.0, obs_w = 0.0;
+    for (size_t j = 0; j < ob.n; j++) {
+        obs_lp += ps->olp[j];
+        obs_gls += ps->ogls[j];
+        obs_w += ps->ow[j];
+    }
+
+    /* Per frame, backward through the tree. */
+    for (int t = 0; t < T; t++) {
+        size_t tb = (size_t)t * B, tk = (size_t)t * K;
+        for (int k = 0; k < K; k++)
+            for (int j = 0; j < 3; j++) {
+                X[k][j] = ps->xs[j][tk + k];
+                gX[k][j] = ps->og[j][tk + k];
+            }
+        if (c->joints) {
+            lp += joints_frame(ps, g, t, rho, is2b, (const double(*)[3])X, gX);
+            continue;
+        }
         for (int k = K - 1; k >= 1; k--) {
             size_t i = tb + k - 1;
             int b = k - 1, par = c->parents[k];
@@ -702,12 +683,12 @@ double hs_pose_logp_grad(hs_pose *ps, const double *q, double *g)
     }
 
     /* Keypoint noise prior and the mixture weight's prior. */
-    lp += acc.lp + ps->a_sobs * lso - ps->b_sobs * sobs;
-    g[L->log_sigma_obs] += acc.g_ls + ps->a_sobs - ps->b_sobs * sobs;
+    lp += obs_lp + ps->a_sobs * lso - ps->b_sobs * sobs;
+    g[L->log_sigma_obs] += obs_gls + ps->a_sobs - ps->b_sobs * sobs;
     if (c->use_mixture) {
         double lo = q[L->logodds], p = 1.0 / (1.0 + exp(-lo));
         lp -= 0.5 * lo * lo / (LOGODDS_SD * LOGODDS_SD);
-        g[L->logodds] += acc.sum_w - p * (double)acc.n - lo / (LOGODDS_SD * LOGODDS_SD);
+        g[L->logodds] += obs_w - p * (double)ps->n_seen - lo / (LOGODDS_SD * LOGODDS_SD);
     }
 
     /* Bone lengths l ~ N(rho, sigma^2) (truncated at 0), rho and sigma^2 ~ Gamma (log scale). */
