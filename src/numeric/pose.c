@@ -28,7 +28,6 @@ struct hs_pose {
     hs_pose_config cfg; /* pointers below are the model's own copies */
     int *parents;
     double *nominal, *P, *y;
-    double *yt;         /* keypoints reordered [T][C][K][2] for the per-frame pass */
     hs_pose_layout L;
     double xhat0[3];    /* prior mean of x_root[0]: triangulated root of the first frame */
     double *tri;        /* [T][K][3] triangulated joints, gaps filled */
@@ -176,7 +175,7 @@ static int triangulate_all(hs_pose *ps)
     for (int t = 0; t < T; t++)
         for (int k = 0; k < K; k++) {
             for (int cc = 0; cc < C; cc++)
-                memcpy(yc + 2 * cc, ps->yt + (((size_t)t * C + cc) * K + k) * 2,
+                memcpy(yc + 2 * cc, ps->y + (((size_t)cc * T + t) * K + k) * 2,
                        2 * sizeof(double));
             double *X = ps->tri + ((size_t)t * K + k) * 3;
             ok[(size_t)t * K + k] = hs_pose_triangulate(C, ps->P, yc, REJECT_PX, X) >= 2;
@@ -229,7 +228,7 @@ static int residual_scale(hs_pose *ps)
     for (int t = 0; t < c->T; t++)
         for (int cc = 0; cc < c->C; cc++)
             for (int k = 0; k < c->K; k++) {
-                const double *yk = ps->yt + (((size_t)t * c->C + cc) * c->K + k) * 2;
+                const double *yk = ps->y + (((size_t)cc * c->T + t) * c->K + k) * 2;
                 const double *X = ps->tri + ((size_t)t * c->K + k) * 3;
                 const double *Pc = ps->P + 12 * cc;
                 if (isnan(yk[0]) || isnan(yk[1]))
@@ -270,7 +269,6 @@ int hs_pose_create(const hs_pose_config *cfg, hs_pose **out, char *msg, size_t c
     ps->nominal = xcalloc(B, sizeof(double), &fail);
     ps->P = xcalloc(12 * C, sizeof(double), &fail);
     ps->y = xcalloc(ny, sizeof(double), &fail);
-    ps->yt = xcalloc(ny, sizeof(double), &fail);
     ps->tri = xcalloc(T * K * 3, sizeof(double), &fail);
     ps->a_rho = xcalloc(B, sizeof(double), &fail);
     ps->b_rho = xcalloc(B, sizeof(double), &fail);
@@ -318,10 +316,6 @@ int hs_pose_create(const hs_pose_config *cfg, hs_pose **out, char *msg, size_t c
     ps->cfg.nominal = ps->nominal;
     ps->cfg.P = ps->P;
     ps->cfg.y = ps->y;
-    for (size_t c = 0; c < C; c++)
-        for (size_t t = 0; t < T; t++)
-            memcpy(ps->yt + ((t * C + c) * K) * 2, ps->y + ((c * T + t) * K) * 2,
-                   K * 2 * sizeof(double));
     for (size_t i = 0; i < C * T * K; i++) {
         const double *yk = ps->y + 2 * i;
         int seen = !isnan(yk[0]) && !isnan(yk[1]);
@@ -352,7 +346,7 @@ void hs_pose_destroy(hs_pose **pose)
     if (!pose || !*pose)
         return;
     hs_pose *ps = *pose;
-    double *bufs[] = {ps->nominal, ps->P, ps->y, ps->yt, ps->tri, ps->a_rho, ps->b_rho,
+    double *bufs[] = {ps->nominal, ps->P, ps->y, ps->tri, ps->a_rho, ps->b_rho,
                       ps->len, ps->u, ps->inv_s, ps->gu, ps->stats, ps->emit, ps->gam,
                       ps->hmm_work, ps->mu, ps->km, ps->ubar, ps->dlc, ps->kap, ps->cs,
                       ps->gsum, ps->log_init, ps->g_init, ps->log_trans, ps->g_trans,
@@ -652,7 +646,7 @@ double hs_pose_logp_grad(hs_pose *ps, const double *q, double *g)
         size_t tb = (size_t)t * B, tk = (size_t)t * K;
         for (int k = 0; k < K; k++)
             for (int j = 0; j < 3; j++) {
-                X[k][j] = ps->xs[j][tk + k];
+                X[k][j] = ps->xs[j][tk + k]; /* read by joints_frame only */
                 gX[k][j] = ps->og[j][tk + k];
             }
         if (c->joints) {
