@@ -49,6 +49,8 @@ struct hs_nuts {
     hs_model model;
     hs_nuts_config cfg;
     size_t dim;
+    size_t dimp;      /* dim rounded up to LANES: the sampler's vectors' length, the
+                       * padding held at 0 (p, q, g, minv and sqrt_m there are 0) */
     double eps;       /* nominal step size */
     double *minv;     /* inverse metric diagonal */
     double *sqrt_m;   /* 1 / sqrt(minv), to draw p ~ N(0, M) */
@@ -97,7 +99,7 @@ static double log_sum_exp(double a, double b)
 
 static void point_copy(const hs_nuts *s, point *dst, const point *src)
 {
-    const size_t n = s->dim * sizeof(double);
+    const size_t n = s->dimp * sizeof(double);
     memcpy(dst->q, src->q, n);
     memcpy(dst->p, src->p, n);
     memcpy(dst->g, src->g, n);
@@ -112,12 +114,35 @@ static void point_take(point *dst, point *src)
     *src = t;
 }
 
-static double kinetic(const hs_nuts *s, const double *p)
+/*
+ * Sums over the coordinates run in LANES partial sums, lane i % LANES,
+ * added together in a fixed order at the end (lanes_total): the order is
+ * the same on every machine and vector width, and the LANES chains are
+ * independent, so the loop is not bound by one addition's latency.
+ */
+#define LANES 8
+
+/*
+ * The passes over the coordinates get one clone per vector width; CMake
+ * builds this file with -ffp-contract=off, so no clone fuses a multiply-add
+ * and every clone gives the same bits.
+ */
+#define CLONES __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
+
+static double lanes_total(const double *acc)
 {
-    double k = 0;
-    for (size_t i = 0; i < s->dim; i++)
-        k += p[i] * p[i] * s->minv[i];
-    return 0.5 * k;
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+CLONES static double kinetic(const hs_nuts *s, const double *p)
+{
+    const size_t d = s->dimp;
+    const double *minv = s->minv;
+    double acc[LANES] = {0};
+    for (size_t b = 0; b < d; b += LANES)
+        for (size_t l = 0; l < LANES; l++)
+            acc[l] += p[b + l] * (minv[b + l] * p[b + l]);
+    return 0.5 * lanes_total(acc);
 }
 
 /* H(z); NaN (e.g. from lp = NaN) is mapped to +inf as base_nuts.hpp does. */
@@ -129,7 +154,7 @@ static double hamiltonian(const hs_nuts *s, const point *z)
 
 static void sharp(const hs_nuts *s, const double *p, double *ps)
 {
-    for (size_t i = 0; i < s->dim; i++)
+    for (size_t i = 0; i < s->dimp; i++)
         ps[i] = s->minv[i] * p[i];
 }
 
@@ -150,33 +175,16 @@ static void kick_drift(size_t d, double e, double *restrict q, double *restrict 
 }
 
 /*
- * Last half kick p += e/2 g, fused with the leaf's bookkeeping: p# = M^-1 p
- * to ps, p added to rho.  Returns p' M^-1 p.
+ * Leapfrog step of size e (expl_leapfrog.hpp: half kick, drift, half kick).
+ * Returns H at the new point, NaN mapped to +inf (base_nuts.hpp).
  */
-static double kick_end(size_t d, double e, double *restrict p, const double *restrict g,
-                       const double *restrict minv, double *restrict ps, double *restrict rho)
+static double leapfrog(hs_nuts *s, point *z, double e)
 {
-    double k = 0;
-    for (size_t i = 0; i < d; i++) {
-        p[i] += 0.5 * e * g[i];
-        const double v = minv[i] * p[i];
-        ps[i] = v;
-        k += p[i] * v;
-        rho[i] += p[i];
-    }
-    return k;
-}
-
-/*
- * Leapfrog step of size e (expl_leapfrog.hpp: half kick, drift, half kick)
- * with p# written to ps and p added to rho.  Returns H at the new point,
- * NaN mapped to +inf (base_nuts.hpp).
- */
-static double leapfrog(hs_nuts *s, point *z, double e, double *ps, double *rho)
-{
-    kick_drift(s->dim, e, z->q, z->p, z->g, s->minv);
+    kick_drift(s->dimp, e, z->q, z->p, z->g, s->minv);
     eval(s, z);
-    const double H = -z->lp + 0.5 * kick_end(s->dim, e, z->p, z->g, s->minv, ps, rho);
+    for (size_t i = 0; i < s->dimp; i++)
+        z->p[i] += 0.5 * e * z->g[i];
+    const double H = -z->lp + kinetic(s, z->p);
     return isnan(H) ? INFINITY : H;
 }
 
@@ -187,11 +195,11 @@ static double leapfrog(hs_nuts *s, point *z, double e, double *ps, double *rho)
  * goes to *zp (the leaf's multinomial sample), p to p_beg and p_end, p# to
  * ps_beg and ps_end, and p is added to rho.  Returns H as leapfrog does.
  */
-static double leapfrog_leaf(hs_nuts *s, double e, point *zp, double *restrict ps_beg,
+CLONES static double leapfrog_leaf(hs_nuts *s, double e, point *zp, double *restrict ps_beg,
                             double *restrict ps_end, double *restrict p_beg,
                             double *restrict p_end, double *restrict rho)
 {
-    const size_t d = s->dim;
+    const size_t d = s->dimp;
     point *z = &s->z;
     double *restrict q = z->q, *restrict p = z->p, *restrict zq = zp->q, *restrict zpp = zp->p;
     const double *restrict minv = s->minv;
@@ -204,16 +212,18 @@ static double leapfrog_leaf(hs_nuts *s, double e, point *zp, double *restrict ps
     memcpy(zp->g, z->g, d * sizeof *zp->g);
     zp->lp = z->lp;
     const double *restrict g = z->g;
-    double k = 0;
-    for (size_t i = 0; i < d; i++) {
-        p[i] += 0.5 * e * g[i];
-        const double v = minv[i] * p[i];
-        ps_beg[i] = ps_end[i] = v;
-        k += p[i] * v;
-        rho[i] += p[i];
-        zpp[i] = p_beg[i] = p_end[i] = p[i];
-    }
-    const double H = -z->lp + 0.5 * k;
+    double acc[LANES] = {0};
+    for (size_t b = 0; b < d; b += LANES)
+        for (size_t l = 0; l < LANES; l++) {
+            const size_t i = b + l;
+            p[i] += 0.5 * e * g[i];
+            const double v = minv[i] * p[i];
+            ps_beg[i] = ps_end[i] = v;
+            acc[l] += p[i] * v;
+            rho[i] += p[i];
+            zpp[i] = p_beg[i] = p_end[i] = p[i];
+        }
+    const double H = -z->lp + 0.5 * lanes_total(acc);
     return isnan(H) ? INFINITY : H;
 }
 
@@ -227,55 +237,62 @@ static void sample_momentum(hs_nuts *s, hs_rng *rng, point *z)
  * Generalised no-U-turn criterion (base_nuts.hpp compute_criterion;
  * Betancourt 2017 appendix A.4.2): p#_minus . rho > 0 and p#_plus . rho > 0.
  */
-static int criterion(size_t d, const double *restrict ps_minus, const double *restrict ps_plus,
+CLONES static int criterion(size_t d, const double *restrict ps_minus, const double *restrict ps_plus,
                      const double *restrict rho)
 {
-    double up = 0, um = 0;
-    for (size_t i = 0; i < d; i++) {
-        up += ps_plus[i] * rho[i];
-        um += ps_minus[i] * rho[i];
-    }
-    return up > 0 && um > 0;
+    double up[LANES] = {0}, um[LANES] = {0};
+    for (size_t b = 0; b < d; b += LANES)
+        for (size_t l = 0; l < LANES; l++) {
+            up[l] += ps_plus[b + l] * rho[b + l];
+            um[l] += ps_minus[b + l] * rho[b + l];
+        }
+    return lanes_total(up) > 0 && lanes_total(um) > 0;
 }
 
 /* The criterion on rho = a + b without forming the sum. */
-static int criterion_sum(size_t d, const double *restrict ps_minus,
+CLONES static int criterion_sum(size_t d, const double *restrict ps_minus,
                          const double *restrict ps_plus, const double *restrict a,
                          const double *restrict b)
 {
-    double up = 0, um = 0;
-    for (size_t i = 0; i < d; i++) {
-        const double r = a[i] + b[i];
-        up += ps_plus[i] * r;
-        um += ps_minus[i] * r;
-    }
-    return up > 0 && um > 0;
+    double up[LANES] = {0}, um[LANES] = {0};
+    for (size_t k = 0; k < d; k += LANES)
+        for (size_t l = 0; l < LANES; l++) {
+            const double r = a[k + l] + b[k + l];
+            up[l] += ps_plus[k + l] * r;
+            um[l] += ps_minus[k + l] * r;
+        }
+    return lanes_total(up) > 0 && lanes_total(um) > 0;
 }
 
 /*
  * The merge of a subtree's two halves, in one pass: rho += rho_init +
  * rho_final, and the criterion across the merged subtree, then between its
  * halves (the extra checks) -- the three criterion_sum calls' dot products,
- * each summed in the same order, so the same values.
+ * each summed in the same lanes and order, so the same values.
  */
-static int merge_criteria(size_t d, double *restrict rho, const level *L,
+CLONES static int merge_criteria(size_t d, double *restrict rho, const level *L,
                           const double *restrict ps_beg, const double *restrict ps_end)
 {
     const double *restrict ri = L->rho_init, *restrict rf = L->rho_final;
     const double *restrict psf = L->ps_final_beg, *restrict pf = L->p_final_beg;
     const double *restrict psi = L->ps_init_end, *restrict pi = L->p_init_end;
-    double up1 = 0, um1 = 0, up2 = 0, um2 = 0, up3 = 0, um3 = 0;
-    for (size_t i = 0; i < d; i++) {
-        const double r1 = ri[i] + rf[i], r2 = ri[i] + pf[i], r3 = rf[i] + pi[i];
-        rho[i] += r1;
-        up1 += ps_end[i] * r1;
-        um1 += ps_beg[i] * r1;
-        up2 += psf[i] * r2;
-        um2 += ps_beg[i] * r2;
-        up3 += ps_end[i] * r3;
-        um3 += psi[i] * r3;
-    }
-    return up1 > 0 && um1 > 0 && up2 > 0 && um2 > 0 && up3 > 0 && um3 > 0;
+    double a[6][LANES] = {{0}};
+    for (size_t b = 0; b < d; b += LANES)
+        for (size_t l = 0; l < LANES; l++) {
+            const size_t i = b + l;
+            const double r1 = ri[i] + rf[i], r2 = ri[i] + pf[i], r3 = rf[i] + pi[i];
+            rho[i] += r1;
+            a[0][l] += ps_end[i] * r1;
+            a[1][l] += ps_beg[i] * r1;
+            a[2][l] += psf[i] * r2;
+            a[3][l] += ps_beg[i] * r2;
+            a[4][l] += ps_end[i] * r3;
+            a[5][l] += psi[i] * r3;
+        }
+    for (int k = 0; k < 6; k++)
+        if (!(lanes_total(a[k]) > 0))
+            return 0;
+    return 1;
 }
 
 /*
@@ -289,7 +306,7 @@ static int build_tree(hs_nuts *s, int depth, point *z_propose, double *ps_beg, d
                       double *rho, double *p_beg, double *p_end, double H0, double e,
                       double *lsw, hs_rng *rng)
 {
-    const size_t d = s->dim;
+    const size_t d = s->dimp;
     if (depth == 0) {
         const double h = leapfrog_leaf(s, e, z_propose, ps_beg, ps_end, p_beg, p_end, rho);
         s->n_leapfrog++;
@@ -320,7 +337,7 @@ static int build_tree(hs_nuts *s, int depth, point *z_propose, double *ps_beg, d
 /* One NUTS transition without adaptation (base_nuts.hpp transition). */
 static void nuts_step(hs_nuts *s, hs_rng *rng, hs_nuts_iter *it)
 {
-    const size_t d = s->dim, bytes = d * sizeof(double);
+    const size_t d = s->dimp, bytes = d * sizeof(double);
     const double eps = s->eps;
     sample_momentum(s, rng, &s->z);
     const double H0 = hamiltonian(s, &s->z);
@@ -405,8 +422,7 @@ static int init_stepsize(hs_nuts *s, hs_rng *rng)
         point_copy(s, &s->z, &s->z_sample);
         sample_momentum(s, rng, &s->z);
         const double H0 = hamiltonian(s, &s->z);
-        /* ps_fwd_fwd and rho_fwd are scratch here; transitions reset them. */
-        const double dH = H0 - leapfrog(s, &s->z, s->eps, s->ps_fwd_fwd, s->rho_fwd);
+        const double dH = H0 - leapfrog(s, &s->z, s->eps);
         if (direction == 0) {
             direction = dH > log08 ? 1 : -1;
             continue;
@@ -593,7 +609,7 @@ int hs_nuts_create(const hs_model *model, const hs_nuts_config *cfg, hs_nuts **o
     hs_nuts *s = calloc(1, sizeof *s);
     if (!s)
         return HS_NUTS_ENOMEM;
-    const size_t d = model->dim, L = (size_t)cfg->max_treedepth;
+    const size_t d = (model->dim + LANES - 1) / LANES * LANES, L = (size_t)cfg->max_treedepth;
     /* 5 points x 3 + 8 end momenta + 3 rho + minv, sqrt_m, w_mean, w_m2 = 30; 9 per level. */
     const size_t nvec = 30 + 9 * L;
     s->mem = calloc(nvec * d, sizeof *s->mem);
@@ -631,9 +647,10 @@ int hs_nuts_create(const hs_model *model, const hs_nuts_config *cfg, hs_nuts **o
 #undef TAKE
     s->model = *model;
     s->cfg = *cfg;
-    s->dim = d;
+    s->dim = model->dim;
+    s->dimp = d;
     s->eps = cfg->init_stepsize;
-    for (size_t i = 0; i < d; i++)
+    for (size_t i = 0; i < s->dim; i++)
         s->minv[i] = s->sqrt_m[i] = 1.0;
     *out = s;
     return 0;

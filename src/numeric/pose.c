@@ -13,7 +13,7 @@
 #include "pose_obs.h"
 
 #define LOG_2PI 1.8378770664093453 /* log(2 pi) */
-#define DIR_EPS 1e-8               /* u = r / sqrt(|r|^2 + DIR_EPS), as in the seed */
+#define DIR_EPS HS_POSE_DIR_EPS    /* u = r / sqrt(|r|^2 + DIR_EPS), as in the seed */
 #define LOGODDS_SD 5.0             /* logodds_inlier ~ N(0, 5^2) */
 #define REJECT_PX 20.0             /* triangulation: drop a camera reprojecting worse */
 /*
@@ -35,17 +35,19 @@ struct hs_pose {
     double log_wh;      /* log(W H): the outlier density is 1/(W H) */
     /* Gamma (shape a, rate b) of each positive parameter's prior. */
     double a_eta, b_eta, a_sobs, b_sobs, a_kap, b_kap, a_s2, b_s2, *a_rho, *b_rho;
-    /* Workspace, allocated once (hs_pose_logp_grad never allocates). */
-    double *len;        /* [T][B] lengths l */
-    double *u, *inv_s;  /* [T][B][3] unit directions, [T][B] 1/sqrt(|r|^2 + eps) */
-    double *gu;         /* [T][B][3] d logp / d u */
+    /* Workspace, allocated once (hs_pose_logp_grad never allocates).  Per-bone
+     * arrays are bone-major, frames innermost (pose_obs.h). */
+    double *len;        /* [B][T] lengths l */
+    double *u, *inv_s;  /* [B][3][T] unit directions, [B][T] 1/sqrt(|r|^2 + eps) */
+    double *gu;         /* [B][3][T] d logp / d u */
+    double *blp, *bdl;  /* [B][T] bone Jacobian terms (joint coordinates), l - rho */
     double *emit, *gam, *hmm_work;            /* [T][S], [T][S], (2S + 1)T + S^2 */
+    double *est;        /* [S][T] emissions, then the posterior gamma, state-major */
     double *mu, *km, *ubar, *dlc, *kap;        /* [S][B][3], [S][B][3], [S][B][3], [S][B], [S][B] */
     double *cs, *gsum, *log_init, *g_init;     /* [S] each */
     double *log_trans, *g_trans;               /* [S][S] each */
-    double *stats;      /* [B][2]: sum (l - rho), sum (l - rho)^2 per bone */
-    /* The keypoint batch (pose_obs.h): [C][T K] keypoints, 1/0 seen, [T K] joint
-     * positions and per-joint outputs, and the number of seen keypoints. */
+    /* The keypoint batch (pose_obs.h): [C][K][T] keypoints, 1/0 seen, [K][T]
+     * joint positions and per-joint outputs, and the number of seen keypoints. */
     double *oy0, *oy1, *oseen, *xs[3], *og[3], *olp, *ogls, *ow;
     long n_seen;
 };
@@ -276,7 +278,8 @@ int hs_pose_create(const hs_pose_config *cfg, hs_pose **out, char *msg, size_t c
     ps->u = xcalloc(T * B * 3, sizeof(double), &fail);
     ps->inv_s = xcalloc(T * B, sizeof(double), &fail);
     ps->gu = xcalloc(T * B * 3, sizeof(double), &fail);
-    ps->stats = xcalloc(B * 2, sizeof(double), &fail);
+    ps->blp = xcalloc(T * B, sizeof(double), &fail);
+    ps->bdl = xcalloc(T * B, sizeof(double), &fail);
     ps->oy0 = xcalloc(C * T * K, sizeof(double), &fail);
     ps->oy1 = xcalloc(C * T * K, sizeof(double), &fail);
     ps->oseen = xcalloc(C * T * K, sizeof(double), &fail);
@@ -290,6 +293,7 @@ int hs_pose_create(const hs_pose_config *cfg, hs_pose **out, char *msg, size_t c
     if (cfg->use_hmm) {
         ps->emit = xcalloc(T * S, sizeof(double), &fail);
         ps->gam = xcalloc(T * S, sizeof(double), &fail);
+        ps->est = xcalloc(T * S, sizeof(double), &fail);
         ps->hmm_work = xcalloc((2 * S + 1) * T + S * S, sizeof(double), &fail);
         ps->mu = xcalloc(S * B * 3, sizeof(double), &fail);
         ps->km = xcalloc(S * B * 3, sizeof(double), &fail);
@@ -316,14 +320,17 @@ int hs_pose_create(const hs_pose_config *cfg, hs_pose **out, char *msg, size_t c
     ps->cfg.nominal = ps->nominal;
     ps->cfg.P = ps->P;
     ps->cfg.y = ps->y;
-    for (size_t i = 0; i < C * T * K; i++) {
-        const double *yk = ps->y + 2 * i;
-        int seen = !isnan(yk[0]) && !isnan(yk[1]);
-        ps->oy0[i] = seen ? yk[0] : 0.0;
-        ps->oy1[i] = seen ? yk[1] : 0.0;
-        ps->oseen[i] = seen;
-        ps->n_seen += seen;
-    }
+    for (size_t cc = 0; cc < C; cc++)
+        for (size_t t = 0; t < T; t++)
+            for (size_t k = 0; k < K; k++) {
+                const double *yk = ps->y + ((cc * T + t) * K + k) * 2;
+                size_t o = (cc * K + k) * T + t; /* joint-major (pose_obs.h) */
+                int seen = !isnan(yk[0]) && !isnan(yk[1]);
+                ps->oy0[o] = seen ? yk[0] : 0.0;
+                ps->oy1[o] = seen ? yk[1] : 0.0;
+                ps->oseen[o] = seen;
+                ps->n_seen += seen;
+            }
     ps->L = make_layout(&ps->cfg);
     ps->log_wh = log(cfg->width * cfg->height);
     gamma_mode_sd(cfg->eta2_mode, cfg->eta2_sd, &ps->a_eta, &ps->b_eta);
@@ -347,7 +354,7 @@ void hs_pose_destroy(hs_pose **pose)
         return;
     hs_pose *ps = *pose;
     double *bufs[] = {ps->nominal, ps->P, ps->y, ps->tri, ps->a_rho, ps->b_rho,
-                      ps->len, ps->u, ps->inv_s, ps->gu, ps->stats, ps->emit, ps->gam,
+                      ps->len, ps->u, ps->inv_s, ps->gu, ps->blp, ps->bdl, ps->emit, ps->gam, ps->est,
                       ps->hmm_work, ps->mu, ps->km, ps->ubar, ps->dlc, ps->kap, ps->cs,
                       ps->gsum, ps->log_init, ps->g_init, ps->log_trans, ps->g_trans,
                       ps->oy0, ps->oy1, ps->oseen, ps->xs[0], ps->xs[1], ps->xs[2],
@@ -404,14 +411,17 @@ static double hmm_term(hs_pose *ps, const double *q, double *g)
                 ps->cs[s] += hs_pose_log_c3(kap, &ps->dlc[sb]);
         }
     }
-    for (int t = 0; t < T; t++)
-        for (int s = 0; s < S; s++) {
-            double e = ps->cs[s];
-            const double *km = ps->km + (size_t)s * B * 3, *u = ps->u + (size_t)t * B * 3;
-            for (int i = 0; i < 3 * B; i++)
-                e += km[i] * u[i];
-            ps->emit[(size_t)t * S + s] = e;
-        }
+    /* e[t, s] = log C3 + sum_i km[s, i] u[i, t], i = 3 b + axis, frames in lanes. */
+    for (int s = 0; s < S; s++) {
+        double *es = ps->est + (size_t)s * T;
+        const double *km = ps->km + (size_t)s * B * 3;
+        for (int t = 0; t < T; t++)
+            es[t] = ps->cs[s];
+        for (int i = 0; i < 3 * B; i++)
+            hs_pose_axpy((size_t)T, km[i], ps->u + (size_t)i * T, es);
+        for (int t = 0; t < T; t++)
+            ps->emit[(size_t)t * S + s] = es[t];
+    }
     /* Initial and transition logits ~ N(0, 1), rows log-softmaxed. */
     for (int row = -1; row < S; row++) {
         size_t off = row < 0 ? L->init_logit : L->trans_logit + (size_t)row * S;
@@ -441,18 +451,18 @@ static double hmm_term(hs_pose *ps, const double *q, double *g)
         for (int s = 0; s < S; s++)
             g[off + s] += gl[s] - exp(lsm[s]) * tot;
     }
-    for (int t = 0; t < T; t++) {
-        const double *u = ps->u + (size_t)t * B * 3;
-        double *gu = ps->gu + (size_t)t * B * 3;
-        for (int s = 0; s < S; s++) {
-            double gm = ps->gam[(size_t)t * S + s];
-            const double *km = ps->km + (size_t)s * B * 3;
-            double *ub = ps->ubar + (size_t)s * B * 3;
-            ps->gsum[s] += gm;
-            for (int i = 0; i < 3 * B; i++) {
-                ub[i] += gm * u[i];
-                gu[i] += gm * km[i];
-            }
+    /* Through the emissions: gu += sum_s gamma[t, s] km[s], and per state the
+     * sums over frames sum_t gamma and ubar = sum_t gamma u (in lanes). */
+    for (int s = 0; s < S; s++) {
+        double *gs = ps->est + (size_t)s * T;
+        const double *km = ps->km + (size_t)s * B * 3;
+        double *ub = ps->ubar + (size_t)s * B * 3;
+        for (int t = 0; t < T; t++)
+            gs[t] = ps->gam[(size_t)t * S + s];
+        ps->gsum[s] = hs_pose_lane_sum((size_t)T, gs);
+        for (int i = 0; i < 3 * B; i++) {
+            ub[i] = hs_pose_lane_dot((size_t)T, gs, ps->u + (size_t)i * T);
+            hs_pose_axpy((size_t)T, km[i], gs, ps->gu + (size_t)i * T);
         }
     }
     /* e = kappa mu . u + log C3(kappa): through km = kappa mu, mu = m/|m|, kappa = e^lk. */
@@ -483,78 +493,12 @@ static size_t joint_off(const hs_pose_layout *L, int B, size_t t, int k)
     return k == 0 ? L->root + 3 * t : L->dir + 3 * (t * (size_t)B + (size_t)k - 1);
 }
 
-/*
- * One frame in the joint-position parameterisation (pose.h), after the
- * keypoint batch (X the frame's joints, gX their keypoint gradients): the
- * bone vectors' lengths and directions and the bones' log density
- * log N(l; rho, sigma^2) - 2 log l (the truncation's normaliser is added per
- * bone by the caller), with the gradients wrt the joints' positions added
- * to g (root block and dir block).  ps->gu is zeroed for the HMM, whose
- * tangential gradient joints_hmm_grad adds later.  Returns the log density.
- */
-static double joints_frame(hs_pose *ps, double *g, int t, const double *rho, const double *is2b,
-                           const double (*X)[3], double (*gX)[3])
-{
-    const hs_pose_config *c = &ps->cfg;
-    const hs_pose_layout *L = &ps->L;
-    const int K = c->K, B = K - 1;
-    size_t tb = (size_t)t * B;
-    double lp = 0.0;
-    for (int k = 1; k < K; k++) {
-        size_t i = tb + k - 1;
-        int b = k - 1, par = c->parents[k];
-        double v[3] = {X[k][0] - X[par][0], X[k][1] - X[par][1], X[k][2] - X[par][2]};
-        double l = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2] + DIR_EPS), il = 1.0 / l;
-        double dl = l - rho[b], gl = -dl * is2b[b] - 2.0 * il;
-        double *u = ps->u + 3 * i;
-        lp -= 2.0 * log(l);
-        ps->stats[2 * b] += dl;
-        ps->stats[2 * b + 1] += dl * dl;
-        ps->len[i] = l;
-        ps->inv_s[i] = il;
-        for (int j = 0; j < 3; j++) {
-            u[j] = v[j] * il;
-            ps->gu[3 * i + j] = 0.0;
-            gX[k][j] += gl * u[j];
-            gX[par][j] -= gl * u[j];
-        }
-    }
-    for (int j = 0; j < 3; j++)
-        g[L->root + 3 * (size_t)t + j] += gX[0][j];
-    for (int k = 1; k < K; k++) /* a loop, not memcpy: 72 bytes do not pay for a call */
-        for (int j = 0; j < 3; j++)
-            g[L->dir + 3 * (tb + k - 1) + j] = gX[k][j];
-    return lp;
-}
-
-/*
- * The HMM's gradient in the joint-position parameterisation: d/dv of a
- * function of u = v / l is (I - u u^T) gu / l, and v = x_k - x_parent.
- */
-static void joints_hmm_grad(const hs_pose *ps, double *g)
-{
-    const hs_pose_config *c = &ps->cfg;
-    const hs_pose_layout *L = &ps->L;
-    int B = c->K - 1;
-    size_t nb = (size_t)c->T * B;
-    for (size_t i = 0; i < nb; i++) {
-        const double *u = ps->u + 3 * i, *gu = ps->gu + 3 * i;
-        double ug = u[0] * gu[0] + u[1] * gu[1] + u[2] * gu[2], il = ps->inv_s[i];
-        double *gk = g + L->dir + 3 * i;
-        double *gp = g + joint_off(L, B, i / B, c->parents[i % B + 1]);
-        for (int j = 0; j < 3; j++) {
-            double h = (gu[j] - u[j] * ug) * il;
-            gk[j] += h;
-            gp[j] -= h;
-        }
-    }
-}
-
 double hs_pose_logp_grad(hs_pose *ps, const double *q, double *g)
 {
     const hs_pose_config *c = &ps->cfg;
     const hs_pose_layout *L = &ps->L;
-    int T = c->T, K = c->K, B = K - 1;
+    const int T = c->T, K = c->K, B = K - 1;
+    const size_t Tz = (size_t)T;
     memset(g, 0, L->dim * sizeof *g);
     double lp = 0.0;
 
@@ -567,7 +511,7 @@ double hs_pose_logp_grad(hs_pose *ps, const double *q, double *g)
         lp -= 0.5 * d * d;
         gxr[i] -= d;
     }
-    for (size_t i = 3; i < 3 * (size_t)T; i++) {
+    for (size_t i = 3; i < 3 * Tz; i++) {
         double d = xr[i] - xr[i - 3];
         ss += d * d;
         gxr[i] -= d * ie2;
@@ -588,81 +532,80 @@ double hs_pose_logp_grad(hs_pose *ps, const double *q, double *g)
     for (int b = 0; b < B; b++) {
         rho[b] = exp(q[L->log_rho + b]);
         is2b[b] = exp(-q[L->log_sigma2 + b]);
-        ps->stats[2 * b] = ps->stats[2 * b + 1] = 0.0;
     }
 
-    /* Every frame's joint positions (raw coordinates: forward through the tree). */
+    /* Every frame's joint positions, joint-major (raw coordinates: forward
+     * through the tree, frame by frame). */
     double X[64][3], gX[64][3];
-    for (int t = 0; t < T; t++) {
-        size_t tb = (size_t)t * B, tk = (size_t)t * K;
-        if (c->joints) {
-            for (int k = 0; k < K; k++)
-                for (int j = 0; j < 3; j++)
-                    ps->xs[j][tk + k] = q[joint_off(L, B, (size_t)t, k) + j];
-            continue;
+    if (c->joints)
+        for (int k = 0; k < K; k++) {
+            const double *x = q + joint_off(L, B, 0, k);
+            const size_t stride = k == 0 ? 3 : 3 * (size_t)B;
+            double *x0 = ps->xs[0] + k * Tz, *x1 = ps->xs[1] + k * Tz, *x2 = ps->xs[2] + k * Tz;
+            for (size_t t = 0; t < Tz; t++, x += stride)
+                x0[t] = x[0], x1[t] = x[1], x2[t] = x[2];
         }
-        memcpy(X[0], xr + 3 * (size_t)t, sizeof X[0]);
+    for (size_t t = 0; t < Tz && !c->joints; t++) {
+        for (int j = 0; j < 3; j++)
+            X[0][j] = xr[3 * t + j];
         for (int k = 1; k < K; k++) {
-            size_t i = tb + k - 1;
+            size_t i = t * B + k - 1, o = (size_t)(k - 1) * Tz + t;
             const double *r = q + L->dir + 3 * i;
             double rr = r[0] * r[0] + r[1] * r[1] + r[2] * r[2];
             double is = 1.0 / sqrt(rr + DIR_EPS), lam = q[L->len + i];
             double l = c->lengths_positive ? exp(lam) : lam;
-            double *u = ps->u + 3 * i;
             if (c->dir_shell) {
                 double dr = sqrt(rr) - 1.0;
                 lp -= 0.5 * dr * dr / (SHELL_SD * SHELL_SD);
             } else {
                 lp -= 0.5 * rr;
             }
-            ps->inv_s[i] = is;
-            ps->len[i] = l;
+            ps->inv_s[o] = is;
+            ps->len[o] = l;
             for (int j = 0; j < 3; j++) {
-                u[j] = r[j] * is;
-                X[k][j] = X[c->parents[k]][j] + l * u[j];
+                double u = r[j] * is;
+                ps->u[(3 * (size_t)(k - 1) + j) * Tz + t] = u;
+                X[k][j] = X[c->parents[k]][j] + l * u;
             }
         }
         for (int k = 0; k < K; k++)
             for (int j = 0; j < 3; j++)
-                ps->xs[j][tk + k] = X[k][j];
+                ps->xs[j][k * Tz + t] = X[k][j];
     }
 
     /* The keypoints of every frame at once, then their sums in a fixed order. */
-    pose_obs_args ob = {.n = (size_t)T * K, .C = c->C, .mixture = c->use_mixture, .P = ps->P,
+    pose_obs_args ob = {.n = Tz * K, .C = c->C, .mixture = c->use_mixture, .P = ps->P,
                         .x = {ps->xs[0], ps->xs[1], ps->xs[2]}, .y0 = ps->oy0, .y1 = ps->oy1,
                         .seen = ps->oseen, .is2 = is2, .lgc = lgc, .lp_in = lp_in,
                         .lp_out = lp_out, .g = {ps->og[0], ps->og[1], ps->og[2]},
                         .lp = ps->olp, .gls = ps->ogls, .w = ps->ow};
     hs_pose_obs_batch(&ob);
-    double obs_lp = 0.0, obs_gls = 0.0, obs_w = 0.0;
-    for (size_t j = 0; j < ob.n; j++) {
-        obs_lp += ps->olp[j];
-        obs_gls += ps->ogls[j];
-        obs_w += ps->ow[j];
-    }
+    double obs_lp = hs_pose_lane_sum(ob.n, ps->olp), obs_gls = hs_pose_lane_sum(ob.n, ps->ogls);
+    double obs_w = hs_pose_lane_sum(ob.n, ps->ow);
 
-    /* Per frame, backward through the tree. */
-    for (int t = 0; t < T; t++) {
-        size_t tb = (size_t)t * B, tk = (size_t)t * K;
+    /* Joint coordinates: every bone at once.  Raw: per frame, backward through the tree. */
+    pose_bones_args ba = {.T = Tz, .K = K, .parents = c->parents,
+                          .x = {ps->xs[0], ps->xs[1], ps->xs[2]}, .rho = rho, .is2b = is2b,
+                          .g = {ps->og[0], ps->og[1], ps->og[2]}, .u = ps->u, .il = ps->inv_s,
+                          .len = ps->len, .lp = ps->blp, .dl = ps->bdl};
+    if (c->joints) {
+        hs_pose_bones_batch(&ba);
+        lp += hs_pose_lane_sum(Tz * B, ps->blp);
+        memset(ps->gu, 0, 3 * Tz * B * sizeof *ps->gu);
+    }
+    for (size_t t = 0; t < Tz && !c->joints; t++) {
         for (int k = 0; k < K; k++)
-            for (int j = 0; j < 3; j++) {
-                X[k][j] = ps->xs[j][tk + k]; /* read by joints_frame only */
-                gX[k][j] = ps->og[j][tk + k];
-            }
-        if (c->joints) {
-            lp += joints_frame(ps, g, t, rho, is2b, (const double(*)[3])X, gX);
-            continue;
-        }
+            for (int j = 0; j < 3; j++)
+                gX[k][j] = ps->og[j][k * Tz + t];
         for (int k = K - 1; k >= 1; k--) {
-            size_t i = tb + k - 1;
+            size_t i = t * B + k - 1, o = (size_t)(k - 1) * Tz + t;
             int b = k - 1, par = c->parents[k];
-            const double *u = ps->u + 3 * i;
-            double l = ps->len[i], dl = l - rho[b];
-            double gl = gX[k][0] * u[0] + gX[k][1] * u[1] + gX[k][2] * u[2] - dl * is2b[b];
-            ps->stats[2 * b] += dl;
-            ps->stats[2 * b + 1] += dl * dl;
+            const double *u = ps->u + 3 * (size_t)b * Tz + t; /* axis j at u[j Tz] */
+            double l = ps->len[o], dl = l - rho[b];
+            double gl = gX[k][0] * u[0] + gX[k][1] * u[Tz] + gX[k][2] * u[2 * Tz] - dl * is2b[b];
+            ps->bdl[o] = dl;
             for (int j = 0; j < 3; j++) {
-                ps->gu[3 * i + j] = l * gX[k][j];
+                ps->gu[(3 * (size_t)b + j) * Tz + t] = l * gX[k][j];
                 gX[par][j] += gX[k][j];
             }
             if (c->lengths_positive) {
@@ -673,7 +616,7 @@ double hs_pose_logp_grad(hs_pose *ps, const double *q, double *g)
             }
         }
         for (int j = 0; j < 3; j++)
-            gxr[3 * (size_t)t + j] += gX[0][j];
+            gxr[3 * t + j] += gX[0][j];
     }
 
     /* Keypoint noise prior and the mixture weight's prior. */
@@ -687,7 +630,9 @@ double hs_pose_logp_grad(hs_pose *ps, const double *q, double *g)
 
     /* Bone lengths l ~ N(rho, sigma^2) (truncated at 0), rho and sigma^2 ~ Gamma (log scale). */
     for (int b = 0; b < B; b++) {
-        double s1 = ps->stats[2 * b], s2 = ps->stats[2 * b + 1], ls2 = q[L->log_sigma2 + b];
+        const double *dl = ps->bdl + (size_t)b * Tz;
+        double s1 = hs_pose_lane_sum(Tz, dl), s2 = hs_pose_lane_dot(Tz, dl, dl);
+        double ls2 = q[L->log_sigma2 + b];
         double glr = s1 * is2b[b], gls = 0.5 * s2 * is2b[b] - 0.5 * T;
         lp += -0.5 * s2 * is2b[b] - 0.5 * T * ls2;
         if (c->lengths_positive) {
@@ -705,27 +650,40 @@ double hs_pose_logp_grad(hs_pose *ps, const double *q, double *g)
     if (c->use_hmm)
         lp += hmm_term(ps, q, g);
 
+    if (c->joints) {
+        /* The HMM's gradient through u = v / l, then every joint's into q's layout. */
+        if (c->use_hmm)
+            hs_pose_bones_tangent(&ba, ps->gu);
+        for (int k = 0; k < K; k++) {
+            double *gk = g + joint_off(L, B, 0, k);
+            const size_t stride = k == 0 ? 3 : 3 * (size_t)B;
+            const double *g0 = ps->og[0] + k * Tz, *g1 = ps->og[1] + k * Tz;
+            const double *g2 = ps->og[2] + k * Tz;
+            for (size_t t = 0; t < Tz; t++, gk += stride)
+                gk[0] += g0[t], gk[1] += g1[t], gk[2] += g2[t];
+        }
+        return lp;
+    }
+
     /*
      * u = r / sqrt(|r|^2 + eps): du/dr = (I - u u^T) / sqrt(|r|^2 + eps).  Prior
      * gradient -r for N(0, I3); -(|r| - 1) / (SHELL_SD^2 |r|) r for the shell
      * (0 at r = 0, where that density is flat in every direction).
      */
-    size_t nb = (size_t)T * B;
-    if (c->joints) {
-        if (c->use_hmm)
-            joints_hmm_grad(ps, g);
-        return lp;
-    }
-    for (size_t i = 0; i < nb; i++) {
-        const double *u = ps->u + 3 * i, *gu = ps->gu + 3 * i, *r = q + L->dir + 3 * i;
-        double ug = u[0] * gu[0] + u[1] * gu[1] + u[2] * gu[2], is = ps->inv_s[i], pr = 1.0;
-        if (c->dir_shell) {
-            double rn = sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]);
-            pr = rn > 0.0 ? (rn - 1.0) / (SHELL_SD * SHELL_SD * rn) : 0.0;
+    for (size_t t = 0; t < Tz; t++)
+        for (int b = 0; b < B; b++) {
+            size_t i = t * B + b, o = (size_t)b * Tz + t;
+            const double *u = ps->u + 3 * (size_t)b * Tz + t, *gu = ps->gu + 3 * (size_t)b * Tz + t;
+            const double *r = q + L->dir + 3 * i;
+            double ug = u[0] * gu[0] + u[Tz] * gu[Tz] + u[2 * Tz] * gu[2 * Tz];
+            double is = ps->inv_s[o], pr = 1.0;
+            if (c->dir_shell) {
+                double rn = sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]);
+                pr = rn > 0.0 ? (rn - 1.0) / (SHELL_SD * SHELL_SD * rn) : 0.0;
+            }
+            for (int j = 0; j < 3; j++)
+                g[L->dir + 3 * i + j] = (gu[j * Tz] - u[j * Tz] * ug) * is - pr * r[j];
         }
-        for (int j = 0; j < 3; j++)
-            g[L->dir + 3 * i + j] = (gu[j] - u[j] * ug) * is - pr * r[j];
-    }
     return lp;
 }
 

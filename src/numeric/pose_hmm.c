@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hsweep/pose.h"
+#include "pose_obs.h"
 
 #define LOG_2PI 1.8378770664093453  /* log(2 pi) */
 #define LOG_4PI 2.5310242469692907  /* log(4 pi) */
@@ -42,7 +43,8 @@ double hs_pose_log_c3(double kappa, double *dlogc)
  * nothing over- or underflows.  (Every c_t >= min A(r, s); only transition
  * logits more than ~700 apart could make it 0, and then -inf is returned.)
  * One exp per (t, s) and one log per t, against S^2 of each for the
- * log-sum-exp recursion.  The gradient is the posterior: d/de[t,s] =
+ * log-sum-exp recursion, each in SIMD lanes over all frames (pose_obs.h)
+ * before and after the recursion, which is left with + and *.  The gradient is the posterior: d/de[t,s] =
  * gamma_t(s) = alpha_t(s) beta_t(s), d/dlog A(r,s) = sum_t xi_t(r, s),
  * d/dlog pi(s) = gamma_0(s).
  */
@@ -57,16 +59,20 @@ double hs_pose_hmm_loglik(int T, int S, const double *log_init, const double *lo
     double *et = g_emit ? g_emit : be;
     for (int i = 0; i < S * S; i++)
         A[i] = exp(log_trans[i]);
-    double ll = 0.0;
+    /* e - m_t into et, m_t into ct, then exp(e - m_t) for every (t, s) at once. */
     for (int t = 0; t < T; t++) {
         const double *e = emit + (size_t)t * S;
-        double *a = al + (size_t)t * S, *x = et + (size_t)t * S, m = e[0], c = 0.0;
+        double *x = et + (size_t)t * S, m = e[0];
         for (int s = 1; s < S; s++)
             m = e[s] > m ? e[s] : m;
-        for (int s = 0; s < S; s++) {
-            double d = e[s] - m; /* clamp: exp underflow is slow and gives 0 anyway */
-            x[s] = d > -700.0 ? exp(d) : 0.0;
-        }
+        for (int s = 0; s < S; s++)
+            x[s] = e[s] - m;
+        ct[t] = m;
+    }
+    hs_pose_exp_batch(TS, et);
+    double ll = hs_pose_lane_sum((size_t)T, ct);
+    for (int t = 0; t < T; t++) {
+        double *a = al + (size_t)t * S, *x = et + (size_t)t * S, c = 0.0;
         if (t == 0) {
             for (int s = 0; s < S; s++)
                 a[s] = exp(log_init[s]) * x[s];
@@ -84,8 +90,8 @@ double hs_pose_hmm_loglik(int T, int S, const double *log_init, const double *lo
         for (int s = 0; s < S; s++)
             a[s] /= c;
         ct[t] = c;
-        ll += m + log(c);
     }
+    ll += hs_pose_log_sum((size_t)T, ct);
     if (!g_emit)
         return ll;
 

@@ -1,19 +1,26 @@
 /*
- * The pose model's keypoint term, vectorised over joints (pose_obs.h).
+ * The pose model's per-joint and per-bone work, vectorised over frames
+ * (pose_obs.h): the keypoint term, the bones' lengths and directions, and
+ * fixed-order sums.
  *
- * The mixture needs e^-|x| and log1p of it for every keypoint: libm's exp
- * and log1p are calls the compiler cannot put in SIMD lanes, so this file
- * has its own, from plain + - * / (no fused multiply-add: CMake builds this
- * file with -ffp-contract=off) so every lane and every vector width gives
- * the same bits:
+ * The mixture needs e^-|x| and log1p of it for every keypoint, and each bone
+ * log |v|: libm's exp, log1p and log are calls the compiler cannot put in
+ * SIMD lanes, so this file has its own, from + - * / and fma() (CMake
+ * builds the file with -ffp-contract=off, so only the written fma()s fuse;
+ * fma is correctly rounded, in hardware or in libm), so every lane, vector
+ * width and CPU gives the same bits:
  *   e^x: x = k ln 2 + r, |r| <= ln2/2, with k = round(x / ln 2) by the
  *     1.5 2^52 shift and ln 2 split as fdlibm's e_exp.c does (ln2HI has
  *     trailing zeros, so k ln2HI is exact); e^r by its Taylor series to r^13
  *     (truncation r^14/14! < 6e-18 relative); 2^k built in the exponent bits.
- *   log(1 + e) = 2 atanh(s), s = e / (2 + e) in [0, 1/3] for e in [0, 1]:
- *     2 s sum_n s^(2n) / (2n + 1) to n = 16 (truncation (1/9)^17 / 35 < 2e-18).
- * Both are within a few ulp of the correctly rounded values (tested against
- * libm in tests/unit/test_pose.c).
+ *   log x = k ln 2 + log m, x = m 2^k with m in [sqrt(2)/2, sqrt(2)), and
+ *     log m = 2 atanh(s), s = (m - 1) / (m + 1) in [-0.172, 0.172]:
+ *     2 s sum_n s^(2n) / (2n + 1) to n = 10 (truncation < 2e-19 relative).
+ *   log(1 + e), e in [0, 1]: the same series with s = e / (2 + e) for
+ *     e < 1/2 (s <= 0.2), and ln 2 + log1p(f), f = (e - 1) / 2 (exact) in
+ *     [-1/4, 0], s = f / (2 + f), for e >= 1/2; to n = 11 (< 2e-18).
+ * All are within a few ulp of the correctly rounded values (tested against
+ * long-double libm in tests/unit/test_pose.c).
  */
 #include "pose_obs.h"
 
@@ -21,7 +28,7 @@
 #include <stdint.h>
 #include <string.h>
 
-/* 1/n!, n = 0..13, and 1/(2n + 1), n = 0..16. */
+/* 1/n!, n = 0..13, and 1/(2n + 1), n = 0..11. */
 static const double EXP_TAYLOR[14] = {1.0,
                                       1.0,
                                       1.0 / 2.0,
@@ -36,44 +43,80 @@ static const double EXP_TAYLOR[14] = {1.0,
                                       1.0 / 39916800.0,
                                       1.0 / 479001600.0,
                                       1.0 / 6227020800.0};
-static const double ATANH_SERIES[17] = {1.0,        1.0 / 3.0,  1.0 / 5.0,  1.0 / 7.0,  1.0 / 9.0,
-                                        1.0 / 11.0, 1.0 / 13.0, 1.0 / 15.0, 1.0 / 17.0, 1.0 / 19.0,
-                                        1.0 / 21.0, 1.0 / 23.0, 1.0 / 25.0, 1.0 / 27.0, 1.0 / 29.0,
-                                        1.0 / 31.0, 1.0 / 33.0};
+static const double ATANH_SERIES[12] = {1.0,        1.0 / 3.0,  1.0 / 5.0,  1.0 / 7.0,
+                                        1.0 / 9.0,  1.0 / 11.0, 1.0 / 13.0, 1.0 / 15.0,
+                                        1.0 / 17.0, 1.0 / 19.0, 1.0 / 21.0, 1.0 / 23.0};
+static const double LN2HI = 6.93147180369123816490e-01, LN2LO = 1.90821492927058770002e-10;
 
 static inline __attribute__((always_inline)) double exp_neg(double x)
 {
     const double shift = 0x1.8p52, log2e = 1.44269504088896338700e+00;
-    const double ln2hi = 6.93147180369123816490e-01, ln2lo = 1.90821492927058770002e-10;
     double t = x * log2e + shift, k = t - shift;
-    double r = (x - k * ln2hi) - k * ln2lo;
+    double r = (x - k * LN2HI) - k * LN2LO;
     double p = EXP_TAYLOR[13];
 #pragma GCC unroll 13
     for (int i = 12; i >= 0; i--)
-        p = p * r + EXP_TAYLOR[i];
+        p = fma(p, r, EXP_TAYLOR[i]);
     /* t's bits are shift's plus k (both in [2^52, 2^53), where the ulp is 1). */
     uint64_t tb, sb, scale;
     memcpy(&tb, &t, sizeof tb);
     memcpy(&sb, &shift, sizeof sb);
     scale = (uint64_t)((int64_t)(tb - sb) + 1023) << 52;
-    double s;
-    memcpy(&s, &scale, sizeof s);
-    return p * s;
+    double sc;
+    memcpy(&sc, &scale, sizeof sc);
+    return p * sc;
+}
+
+/* 2 atanh(s) = 2 s sum_{n <= N} (s^2)^n / (2n + 1). */
+static inline __attribute__((always_inline)) double atanh2(double s, int N)
+{
+    double z = s * s, p = ATANH_SERIES[N];
+#pragma GCC unroll 11
+    for (int i = N - 1; i >= 0; i--)
+        p = fma(p, z, ATANH_SERIES[i]);
+    return 2.0 * s * p;
 }
 
 static inline __attribute__((always_inline)) double log1p_unit(double e)
 {
-    double s = e / (2.0 + e), z = s * s;
-    double p = ATANH_SERIES[16];
-#pragma GCC unroll 16
-    for (int i = 15; i >= 0; i--)
-        p = p * z + ATANH_SERIES[i];
-    return 2.0 * s * p;
+    int hi = e >= 0.5;
+    double f = hi ? (e - 1.0) * 0.5 : e;
+    double v = atanh2(f / (2.0 + f), 11);
+    return hi ? LN2HI + (v + LN2LO) : v;
+}
+
+/* log x, x > 0 (NaN, +inf, 0 and x < 0 as libm's log gives them). */
+static inline __attribute__((always_inline)) double log_pos(double x)
+{
+    const double two52 = 0x1p52;
+    /* Subnormals scaled into the normal range first. */
+    int sub = x < 0x1p-1022;
+    double xn = sub ? x * 0x1p54 : x;
+    uint64_t xb, mb, eb;
+    memcpy(&xb, &xn, sizeof xb);
+    /* m in [1, 2) from the mantissa bits; k from the exponent bits, made a
+     * double through the 2^52 trick (no int64 -> double conversion needed). */
+    mb = (xb & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL;
+    eb = ((xb >> 52) & 0x7ff) | 0x4330000000000000ULL;
+    double m, kd;
+    memcpy(&m, &mb, sizeof m);
+    memcpy(&kd, &eb, sizeof kd);
+    kd = kd - (two52 + 1023.0) - (sub ? 54.0 : 0.0);
+    int big = m > 1.4142135623730951;
+    m = big ? 0.5 * m : m;
+    kd = big ? kd + 1.0 : kd;
+    double f = m - 1.0, v = atanh2(f / (2.0 + f), 10);
+    double r = kd * LN2HI + (v + kd * LN2LO);
+    r = x == 0.0 ? -HUGE_VAL : r;
+    r = x < 0.0 ? NAN : r;
+    return x > 0x1.fffffffffffffp1023 || x != x ? x : r;
 }
 
 double hs_pose_exp_neg(double x) { return exp_neg(x); }
 
 double hs_pose_log1p_unit(double e) { return log1p_unit(e); }
+
+double hs_pose_log_pos(double x) { return log_pos(x); }
 
 /*
  * One camera's keypoints of every joint, added to the outputs.  `mixture`
@@ -90,9 +133,9 @@ camera_pass(size_t n, const double *restrict Pc, const double *restrict x0,
     const double P0 = Pc[0], P1 = Pc[1], P2 = Pc[2], P3 = Pc[3], P4 = Pc[4], P5 = Pc[5];
     const double P6 = Pc[6], P7 = Pc[7], P8 = Pc[8], P9 = Pc[9], P10 = Pc[10], P11 = Pc[11];
     for (size_t j = 0; j < n; j++) {
-        double h0 = P0 * x0[j] + P1 * x1[j] + P2 * x2[j] + P3;
-        double h1 = P4 * x0[j] + P5 * x1[j] + P6 * x2[j] + P7;
-        double h2 = P8 * x0[j] + P9 * x1[j] + P10 * x2[j] + P11;
+        double h0 = fma(P0, x0[j], fma(P1, x1[j], fma(P2, x2[j], P3)));
+        double h1 = fma(P4, x0[j], fma(P5, x1[j], fma(P6, x2[j], P7)));
+        double h2 = fma(P8, x0[j], fma(P9, x1[j], fma(P10, x2[j], P11)));
         double iz = 1.0 / (h2 > HS_POSE_H2_MIN ? h2 : HS_POSE_H2_MIN);
         double yh0 = h0 * iz, yh1 = h1 * iz;
         double d0 = y0[j] - yh0, d1 = y1[j] - yh1, qq = d0 * d0 + d1 * d1;
@@ -118,15 +161,16 @@ camera_pass(size_t n, const double *restrict Pc, const double *restrict x0,
         double gy0 = sn != 0.0 ? w * d0 * is2 * iz : 0.0;
         double gy1 = sn != 0.0 ? w * d1 * is2 * iz : 0.0;
         double gh2 = sn != 0.0 && h2 > HS_POSE_H2_MIN ? -(gy0 * yh0 + gy1 * yh1) : 0.0;
-        g0[j] += P0 * gy0 + P4 * gy1 + P8 * gh2;
-        g1[j] += P1 * gy0 + P5 * gy1 + P9 * gh2;
-        g2[j] += P2 * gy0 + P6 * gy1 + P10 * gh2;
+        g0[j] += fma(P0, gy0, fma(P4, gy1, P8 * gh2));
+        g1[j] += fma(P1, gy0, fma(P5, gy1, P9 * gh2));
+        g2[j] += fma(P2, gy0, fma(P6, gy1, P10 * gh2));
     }
 }
 
 /* One clone per vector width: the bits are the same in each (see above). */
-__attribute__((target_clones("default", "avx2", "avx512f"))) void
-hs_pose_obs_batch(const pose_obs_args *a)
+#define CLONES __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
+
+CLONES void hs_pose_obs_batch(const pose_obs_args *a)
 {
     double *outs[] = {a->g[0], a->g[1], a->g[2], a->lp, a->gls, a->w};
     for (size_t i = 0; i < sizeof outs / sizeof outs[0]; i++)
@@ -143,4 +187,133 @@ hs_pose_obs_batch(const pose_obs_args *a)
             PASS(0);
 #undef PASS
     }
+}
+
+/*
+ * One bone, frames in lanes: v = x_k - x_par, l = sqrt(|v|^2 + eps),
+ * u = v / l, the Jacobian term -2 log l of the bone's density (the caller
+ * adds log N(l; rho, s2) from the sums of dl = l - rho and dl^2), and the
+ * gradient gl u of both, gl = d/dl, added to joint k and taken from its parent.
+ */
+static inline __attribute__((always_inline)) void
+bone_pass(size_t T, const double *restrict xk0, const double *restrict xk1,
+          const double *restrict xk2, const double *restrict xp0, const double *restrict xp1,
+          const double *restrict xp2, double *restrict gk0, double *restrict gk1,
+          double *restrict gk2, double *restrict gp0, double *restrict gp1,
+          double *restrict gp2, double *restrict u0, double *restrict u1, double *restrict u2,
+          double *restrict il, double *restrict len, double *restrict lp, double *restrict dl,
+          double rho, double is2b)
+{
+    for (size_t t = 0; t < T; t++) {
+        double v0 = xk0[t] - xp0[t], v1 = xk1[t] - xp1[t], v2 = xk2[t] - xp2[t];
+        double l2 = fma(v0, v0, fma(v1, v1, fma(v2, v2, HS_POSE_DIR_EPS)));
+        double l = sqrt(l2), inv = 1.0 / l, d = l - rho;
+        double gl = -d * is2b - 2.0 * inv;
+        double w0 = v0 * inv, w1 = v1 * inv, w2 = v2 * inv;
+        lp[t] = -log_pos(l2);
+        dl[t] = d;
+        len[t] = l;
+        il[t] = inv;
+        u0[t] = w0, u1[t] = w1, u2[t] = w2;
+        gk0[t] += gl * w0, gk1[t] += gl * w1, gk2[t] += gl * w2;
+        gp0[t] -= gl * w0, gp1[t] -= gl * w1, gp2[t] -= gl * w2;
+    }
+}
+
+CLONES void hs_pose_bones_batch(const pose_bones_args *a)
+{
+    const size_t T = a->T;
+    for (int k = 1; k < a->K; k++) {
+        const size_t ok = (size_t)k * T, op = (size_t)a->parents[k] * T, ob = (size_t)(k - 1) * T;
+        double *u = a->u + 3 * ob;
+        bone_pass(T, a->x[0] + ok, a->x[1] + ok, a->x[2] + ok, a->x[0] + op, a->x[1] + op,
+                  a->x[2] + op, a->g[0] + ok, a->g[1] + ok, a->g[2] + ok, a->g[0] + op,
+                  a->g[1] + op, a->g[2] + op, u, u + T, u + 2 * T, a->il + ob, a->len + ob,
+                  a->lp + ob, a->dl + ob, a->rho[k - 1], a->is2b[k - 1]);
+    }
+}
+
+/* d/dv of f(u), u = v / l: (I - u u^T) gu / l, to joint k, minus it to the parent. */
+static inline __attribute__((always_inline)) void
+bone_tangent(size_t T, const double *restrict u0, const double *restrict u1,
+             const double *restrict u2, const double *restrict gu0, const double *restrict gu1,
+             const double *restrict gu2, const double *restrict il, double *restrict gk0,
+             double *restrict gk1, double *restrict gk2, double *restrict gp0,
+             double *restrict gp1, double *restrict gp2)
+{
+    for (size_t t = 0; t < T; t++) {
+        double ug = fma(u0[t], gu0[t], fma(u1[t], gu1[t], u2[t] * gu2[t]));
+        double h0 = (gu0[t] - u0[t] * ug) * il[t], h1 = (gu1[t] - u1[t] * ug) * il[t];
+        double h2 = (gu2[t] - u2[t] * ug) * il[t];
+        gk0[t] += h0, gk1[t] += h1, gk2[t] += h2;
+        gp0[t] -= h0, gp1[t] -= h1, gp2[t] -= h2;
+    }
+}
+
+CLONES void hs_pose_bones_tangent(const pose_bones_args *a, const double *gu)
+{
+    const size_t T = a->T;
+    for (int k = 1; k < a->K; k++) {
+        const size_t ok = (size_t)k * T, op = (size_t)a->parents[k] * T, ob = (size_t)(k - 1) * T;
+        const double *u = a->u + 3 * ob, *g = gu + 3 * ob;
+        bone_tangent(T, u, u + T, u + 2 * T, g, g + T, g + 2 * T, a->il + ob, a->g[0] + ok,
+                     a->g[1] + ok, a->g[2] + ok, a->g[0] + op, a->g[1] + op, a->g[2] + op);
+    }
+}
+
+/* Lane l of HS_POSE_LANES sums x[i], i = l mod HS_POSE_LANES, then the lanes pairwise. */
+static inline __attribute__((always_inline)) double lanes_total(const double *acc)
+{
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+CLONES double hs_pose_lane_sum(size_t n, const double *x)
+{
+    double acc[HS_POSE_LANES] = {0};
+    size_t i = 0;
+    for (; i + HS_POSE_LANES <= n; i += HS_POSE_LANES)
+        for (size_t l = 0; l < HS_POSE_LANES; l++)
+            acc[l] += x[i + l];
+    for (size_t l = 0; i + l < n; l++)
+        acc[l] += x[i + l];
+    return lanes_total(acc);
+}
+
+CLONES double hs_pose_lane_dot(size_t n, const double *x, const double *y)
+{
+    double acc[HS_POSE_LANES] = {0};
+    size_t i = 0;
+    for (; i + HS_POSE_LANES <= n; i += HS_POSE_LANES)
+        for (size_t l = 0; l < HS_POSE_LANES; l++)
+            acc[l] += x[i + l] * y[i + l];
+    for (size_t l = 0; i + l < n; l++)
+        acc[l] += x[i + l] * y[i + l];
+    return lanes_total(acc);
+}
+
+/* x[i] = e^x[i] for x[i] <= 0, 0 below -700 (where e^x is 0 to the gradient anyway). */
+CLONES void hs_pose_exp_batch(size_t n, double *x)
+{
+    for (size_t i = 0; i < n; i++) {
+        double d = x[i];
+        x[i] = d > -700.0 ? exp_neg(d > -700.0 ? d : -700.0) : 0.0;
+    }
+}
+
+CLONES double hs_pose_log_sum(size_t n, const double *x)
+{
+    double acc[HS_POSE_LANES] = {0};
+    size_t i = 0;
+    for (; i + HS_POSE_LANES <= n; i += HS_POSE_LANES)
+        for (size_t l = 0; l < HS_POSE_LANES; l++)
+            acc[l] += log_pos(x[i + l]);
+    for (size_t l = 0; i + l < n; l++)
+        acc[l] += log_pos(x[i + l]);
+    return lanes_total(acc);
+}
+
+CLONES void hs_pose_axpy(size_t n, double a, const double *restrict x, double *restrict y)
+{
+    for (size_t i = 0; i < n; i++)
+        y[i] += a * x[i];
 }

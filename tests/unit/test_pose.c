@@ -624,10 +624,11 @@ static void test_keypoint_term(void)
 }
 
 /*
- * The keypoint batch's own e^x (x in [-700, 0]) and log(1 + e) (e in
- * [0, 1]) against long-double libm, on a dense grid with the range
- * reduction's boundaries (k ln2 +- ln2/2) and the ends: within 4 ulp
- * everywhere, exact at 0.
+ * The vectorised e^x (x in [-700, 0]), log(1 + e) (e in [0, 1]) and log x
+ * (pose_obs.c) against long-double libm, on dense grids with the range
+ * reduction's boundaries (k ln2 +- ln2/2; every binade of x, subnormals
+ * included) and the ends: within 4 ulp everywhere, exact at 0 and 1, and
+ * libm's values at NaN, negative x, 0 and infinity.
  */
 static void test_exp_log1p(void)
 {
@@ -649,11 +650,29 @@ static void test_exp_log1p(void)
         worst_log = fmax(worst_log,
                          (double)(fabsl(hs_pose_log1p_unit(e) - ref) / ref) / DBL_EPSILON);
     }
+    /* log x: every binade from subnormals to the largest doubles, densely near 1. */
+    double worst_lx = 0.0;
+    for (long i = 0; i <= 2000000; i++) {
+        double x = i < 1000000 ? ldexp(1.0 + (double)(i % 1000) / 1000.0, (int)(i / 1000) - 1070)
+                               : 0.5 + (double)(i - 1000000) / 1000000.0;
+        long double ref = logl((long double)x);
+        if (ref == 0.0L) {
+            CHECK(hs_pose_log_pos(x) == 0.0);
+            continue;
+        }
+        worst_lx = fmax(worst_lx, (double)(fabsl(hs_pose_log_pos(x) - ref) / fabsl(ref)) / DBL_EPSILON);
+    }
     CHECK(worst_exp <= 4.0);
     CHECK(worst_log <= 4.0);
+    CHECK(worst_lx <= 4.0);
     CHECK(hs_pose_exp_neg(0.0) == 1.0);
     CHECK(hs_pose_log1p_unit(0.0) == 0.0);
-    printf("# exp_neg worst %.2f ulp, log1p_unit worst %.2f ulp\n", worst_exp, worst_log);
+    CHECK(hs_pose_log_pos(1.0) == 0.0);
+    CHECK(isnan(hs_pose_log_pos(NAN)) && isnan(hs_pose_log_pos(-1.0)));
+    CHECK(hs_pose_log_pos(0.0) == -INFINITY && hs_pose_log_pos(INFINITY) == INFINITY);
+    CHECK(hs_pose_log_pos(DBL_MAX) == log(DBL_MAX));
+    printf("# exp_neg worst %.2f ulp, log1p_unit worst %.2f ulp, log_pos worst %.2f ulp\n",
+           worst_exp, worst_log, worst_lx);
 }
 
 /*
