@@ -53,10 +53,16 @@ static inline __attribute__((always_inline)) double exp_neg(double x)
     const double shift = 0x1.8p52, log2e = 1.44269504088896338700e+00;
     double t = x * log2e + shift, k = t - shift;
     double r = (x - k * LN2HI) - k * LN2LO;
-    double p = EXP_TAYLOR[13];
-#pragma GCC unroll 13
-    for (int i = 12; i >= 0; i--)
-        p = fma(p, r, EXP_TAYLOR[i]);
+    /* Terms 2..13 by Estrin's scheme (pairs, then pairs of pairs: a shorter
+     * chain than Horner's), the last two steps by Horner's, which rounds once
+     * where the value is made. */
+    const double *c = EXP_TAYLOR;
+    double r2 = r * r, r4 = r2 * r2;
+    double p23 = fma(c[3], r, c[2]), p45 = fma(c[5], r, c[4]), p67 = fma(c[7], r, c[6]);
+    double p89 = fma(c[9], r, c[8]), pab = fma(c[11], r, c[10]), pcd = fma(c[13], r, c[12]);
+    double q0 = fma(p45, r2, p23), q1 = fma(p89, r2, p67), q2 = fma(pcd, r2, pab);
+    double h = fma(fma(q2, r4, q1), r4, q0);
+    double p = fma(fma(h, r, c[1]), r, c[0]);
     /* t's bits are shift's plus k (both in [2^52, 2^53), where the ulp is 1). */
     uint64_t tb, sb, scale;
     memcpy(&tb, &t, sizeof tb);
@@ -67,14 +73,18 @@ static inline __attribute__((always_inline)) double exp_neg(double x)
     return p * sc;
 }
 
-/* 2 atanh(s) = 2 s sum_{n <= N} (s^2)^n / (2n + 1). */
+/* 2 atanh(s) = 2 s sum_{n <= N} (s^2)^n / (2n + 1), N = 10 or 11: terms
+ * 1..N by Estrin's scheme, the leading 1 by one more step (as exp_neg). */
 static inline __attribute__((always_inline)) double atanh2(double s, int N)
 {
-    double z = s * s, p = ATANH_SERIES[N];
-#pragma GCC unroll 11
-    for (int i = N - 1; i >= 0; i--)
-        p = fma(p, z, ATANH_SERIES[i]);
-    return 2.0 * s * p;
+    const double *c = ATANH_SERIES;
+    double z = s * s, z2 = z * z, z4 = z2 * z2;
+    double p12 = fma(c[2], z, c[1]), p34 = fma(c[4], z, c[3]), p56 = fma(c[6], z, c[5]);
+    double p78 = fma(c[8], z, c[7]), p9a = fma(c[10], z, c[9]);
+    double pb = N == 11 ? c[11] : 0.0;
+    double q0 = fma(p34, z2, p12), q1 = fma(p78, z2, p56), q2 = fma(pb, z2, p9a);
+    double h = fma(fma(q2, z4, q1), z4, q0);
+    return 2.0 * s * fma(h, z, c[0]);
 }
 
 static inline __attribute__((always_inline)) double log1p_unit(double e)
