@@ -98,8 +98,10 @@ static void worker(hid_t dset, hid_t type, size_t row_bytes, int rank)
 
 int main(int argc, char **argv)
 {
-    /* The same MPI-IO component as hsweep (src/cli/cmd_run.c): ROMIO. */
+    /* The same MPI-IO component and messaging as hsweep (src/cli/cmd_run.c):
+     * ROMIO and ob1. */
     setenv("OMPI_MCA_io", "^ompio", 0);
+    setenv("OMPI_MCA_pml", "ob1", 0);
     MPI_Init(&argc, &argv);
     double t_start = MPI_Wtime();
     int rank, size;

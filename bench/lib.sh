@@ -17,8 +17,10 @@ PYTHON3=${PYTHON3:-python3}
 HSWEEP_RUN_OPTS=${HSWEEP_RUN_OPTS:-}
 REPS=${REPS:-2}
 NPROC=$(nproc)
-# ROMIO for MPI-IO, as hsweep itself sets it (src/cli/cmd_run.c).
+# ROMIO for MPI-IO and ob1 messaging, as hsweep itself sets them
+# (src/cli/cmd_run.c), so every MPI program here starts the same way.
 export OMPI_MCA_io=${OMPI_MCA_io:-^ompio}
+export OMPI_MCA_pml=${OMPI_MCA_pml:-ob1}
 if [ "$(id -u)" = 0 ]; then
     export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi

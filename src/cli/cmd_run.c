@@ -77,6 +77,12 @@ int hs_cmd_run(int argc, char **argv)
     /* ROMIO rather than ompio for MPI-IO: ompio is known slow/buggy under
      * HDF5 (REFERENCES.md).  A user's own setting wins. */
     setenv("OMPI_MCA_io", "^ompio", 0);
+    /* Open MPI's ob1 messaging (shared memory, TCP) rather than its default
+     * search, which tries UCX and libfabric first: MPI_Init takes ~0.1 s
+     * instead of ~0.3 s, and hsweep's messages are a few small ones per task
+     * batch.  A user's own setting wins (e.g. OMPI_MCA_pml=ucx for spectral
+     * gangs across InfiniBand nodes). */
+    setenv("OMPI_MCA_pml", "ob1", 0);
     /* One BLAS thread per rank: ranks fill the cores, results must not
      * depend on the thread count (DESIGN.md). */
     openblas_set_num_threads(1);
