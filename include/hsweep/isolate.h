@@ -1,8 +1,8 @@
 /*
  * Crash isolation: run tasks in a forked task process that never touches
  * MPI or HDF5.  The task process is started once and kept: it runs one task
- * after another, each sent to it over a pipe, and writes each task's
- * outputs into a shared mapping that the caller reads in place.  A signal,
+ * after another, sent to it over a pipe a batch at a time, and writes each
+ * task's outputs into a shared mapping that the caller reads in place.  A signal,
  * an exit(), an address-space limit or a timeout becomes the task's status
  * and the next task gets a fresh process.  Its own process group, a death
  * signal tied to the worker and ignored stop signals make it the worker's
@@ -30,7 +30,8 @@ typedef struct hs_iso_opts {
     /*
      * Called about every 100 ms while the task runs: returns a CLOCK_MONOTONIC
      * time after which the task is abandoned (the process killed, nothing
-     * recorded), or 0 to let it run.  NULL: never.
+     * recorded), or 0 to let it run.  Once it returned a time, no further task
+     * of the batch is begun.  NULL: never.
      */
     double (*abandon_at)(void *arg);
     void *arg;
@@ -48,26 +49,48 @@ int hs_isolate_create(hs_isolate **out, hs_err *e);
  * *iso is NULL afterwards. */
 void hs_isolate_destroy(hs_isolate **iso);
 
+/* Most tasks one call runs (one round trip to the task process). */
+#define HS_ISO_MAX_BATCH 64
+
+/* One task of a batch: the kernel, its parameters, context and outputs
+ * (initialised by the caller with hs_out_init) in; usage and times out. */
+typedef struct hs_iso_task {
+    const hs_kernel *k;
+    const hs_params *p;
+    const hs_ctx *ctx;
+    hs_out *out;
+    /*
+     * This task's usage alone: ru_utime, ru_stime, ru_minflt, ru_majflt,
+     * ru_inblock, ru_oublock, ru_nvcsw and ru_nivcsw are the task process's
+     * usage during the task (for a task that killed the process, its usage
+     * from the end of the previous task to its death); ru_maxrss is the
+     * process's peak resident set during the task in KiB (the high-water mark
+     * is reset before each task through /proc/self/clear_refs), which includes
+     * the pages it shares with the worker, as a freshly forked process's would.
+     * Other fields are 0.
+     */
+    struct rusage ru;
+    double wall_s;       /* from the task process taking the task to its end (or death) */
+    double started_unix; /* when the task process took it */
+} hs_iso_task;
+
 /*
- * Run kernel k on p in the task process and fill out (initialised by the
- * caller with hs_out_init).  Returns 0 with out->status set (ok, nonfinite,
- * ..., crashed with the signal, failed with the exit code, timeout); or
- * HS_EINTR if the task was abandoned (nothing to record); or another code if
- * no task process could be started (e fills in).
+ * Run t[0..n) (n <= HS_ISO_MAX_BATCH, all under the options o) one after
+ * another in the task process, sent to it in one message.  Returns 0 with
+ * *done tasks finished: each has out->status set (ok, nonfinite, ...,
+ * crashed with the signal, failed with the exit code, timeout), its ru,
+ * wall_s and started_unix.  *done < n when the task process must be
+ * replaced before the next task: t[*done - 1] killed it (its status says
+ * how) or it was replaced for another reason; the caller runs the rest in
+ * another call.  Returns HS_EINTR when the run stopped (o->abandon_at): the
+ * first *done tasks are finished as above, the others were not run or
+ * abandoned (nothing to record).  Another code if no task process could be
+ * started (e fills in; *done is 0).  With a memory limit, one task per call.
  *
- * out's traces point into the shared mapping (out->trace_area): they stay
- * valid until the next call or hs_isolate_destroy.
- *
- * ru receives this task's usage alone: ru_utime, ru_stime, ru_minflt,
- * ru_majflt, ru_inblock, ru_oublock, ru_nvcsw and ru_nivcsw are the task
- * process's usage during the task (for a task that killed the process, its
- * usage from the end of the previous task to its death); ru_maxrss is the
- * process's peak resident set during the task in KiB (the high-water mark
- * is reset before each task through /proc/self/clear_refs), which includes
- * the pages it shares with the worker, as a freshly forked process's would.
- * Other fields are 0.
+ * The outputs' traces point into the shared mapping (out->trace_area): they
+ * stay valid until the next call or hs_isolate_destroy.
  */
-int hs_isolate_run(hs_isolate *iso, const hs_kernel *k, const hs_params *p, const hs_ctx *ctx,
-                   hs_out *out, const hs_iso_opts *o, struct rusage *ru, hs_err *e);
+int hs_isolate_run(hs_isolate *iso, hs_iso_task *t, size_t n, const hs_iso_opts *o, size_t *done,
+                   hs_err *e);
 
 #endif

@@ -16,31 +16,44 @@
 #include "hsweep/isolate.h"
 
 /*
- * The shared mapping holds one task at a time: this header, the parameter
- * values, the bytes of string parameters, then the outputs (trace lengths,
- * metrics, traces).  The worker writes the task and its sequence number
- * into a pipe; the task process runs it, writes the outputs and the number
- * into a second pipe.  Each side touches the mapping only while the other
- * waits on a pipe, whose system calls order the accesses.  (Pipes, not a
- * socket pair: a round trip costs half as much.)
+ * The shared mapping holds one batch of tasks at a time: this header, then
+ * a slot per task (its header, parameter values, the bytes of string
+ * parameters, then its outputs: trace lengths, metrics, traces).  The worker
+ * writes the batch and a sequence number into a pipe; the task process runs
+ * the tasks in order, writes each one's outputs in its slot, and the number
+ * into a second pipe.  Apart from the counters marked atomic, each side
+ * touches the mapping only while the other waits on a pipe, whose system
+ * calls order the accesses.  (Pipes, not a socket pair: a round trip costs
+ * half as much.)
  */
-typedef struct region_hdr {
-    uint64_t started;     /* sequence number of the task the process has taken */
+typedef struct batch_hdr {
+    uint32_t n;           /* tasks in the batch, from the worker */
+    uint32_t started;     /* atomic: tasks the process has taken (the last may be running) */
+    uint32_t finished;    /* atomic: tasks whose outputs are complete */
+    uint32_t halt;        /* atomic: set by the worker: begin no further task */
+    uint64_t end;         /* end of the last slot */
+    uint64_t slot[HS_ISO_MAX_BATCH]; /* each slot's offset */
+} batch_hdr;
+
+typedef struct slot_hdr {
     /* the task, from the worker; pointers are valid in both processes
      * (the task process is a fork of the worker: same mappings) */
     const hs_kernel *k;
     uint64_t seed;
-    double deadline;
+    double timeout_s;     /* > 0: the kernel's deadline is this long after it starts */
+    double deadline;      /* otherwise this one */
     int64_t sweep_seed;
-    uint64_t off_values, off_tlen, off_metrics, off_traces, end;
+    uint64_t off_values, off_tlen, off_metrics, off_traces; /* from the mapping's start */
     /* the result, from the task process */
+    double t_start, t_end; /* CLOCK_MONOTONIC; t_start is written before `started` counts it */
+    double start_unix;
     int32_t status;
     int32_t retire;       /* the process must be replaced before the next task */
     int64_t peak_rss_kb;
     struct rusage used;   /* this task's usage */
     struct rusage total;  /* the process's usage so far */
     char detail[256];
-} region_hdr;
+} slot_hdr;
 
 struct hs_isolate {
     pid_t pid;            /* the task process; 0: none */
@@ -54,6 +67,8 @@ struct hs_isolate {
     size_t size;
     uint64_t seq;
     struct rusage total;  /* the process's usage at the end of its last task */
+    slot_hdr lay[HS_ISO_MAX_BATCH]; /* the batch being laid out */
+    size_t off[HS_ISO_MAX_BATCH];
 };
 
 /* Room a process keeps for small tasks, so that their string parameters'
@@ -195,14 +210,15 @@ static void ru_add(struct rusage *d, const struct rusage *a)
     d->ru_nivcsw += a->ru_nivcsw;
 }
 
-/* Run the task in the mapping; a failure to allocate the outputs ends the process. */
-static void run_one(char *base)
+/* Run the task in slot h; a failure to allocate the outputs ends the process. */
+static void run_one(char *base, slot_hdr *h)
 {
-    region_hdr *h = (region_hdr *)base;
     const hs_kernel *k = h->k;
     hs_params p = {k, (hs_value *)(base + h->off_values)};
     hs_ctx ctx = {.seed = h->seed, .deadline = h->deadline, .comm = NULL, .gang_rank = 0,
                   .gang_size = 1, .sweep_seed = h->sweep_seed};
+    if (h->timeout_s > 0)
+        ctx.deadline = h->t_start + h->timeout_s;
     hs_out out;
     hs_err e;
     if (hs_out_init(&out, k, &p, &e) != 0)
@@ -267,53 +283,64 @@ static _Noreturn void task_process(int in, int out, char *base, size_t size, lon
     struct rusage children; /* of the children reaped so far */
     getrusage(RUSAGE_CHILDREN, &children);
     size_t touched = 0;     /* end of the mapping's pages this process has touched */
-    region_hdr *h = (region_hdr *)base;
+    batch_hdr *b = (batch_hdr *)base;
     for (;;) {
         uint64_t seq;
         if (read_full(in, &seq, sizeof seq) != 0)
             _exit(0);
-        h->started = seq;
-        size_t end = page_round(h->end);
+        size_t end = page_round(b->end);
         if (touched > end)
             madvise(base + end, touched - end, MADV_DONTNEED);
         touched = end < size ? end : size;
-        int reset = clear >= 0 && write(clear, "5", 1) == 1;
-        struct rusage r0, r1, c1;
-        getrusage(RUSAGE_SELF, &r0);
-        int stale = !known || read_statm(statm, &m) != 0 || r0.ru_maxrss > m.rss_kb;
-        run_one(base);
-        getrusage(RUSAGE_SELF, &r1);
-        getrusage(RUSAGE_CHILDREN, &c1);
-        long hwm = reset && stale ? read_hwm() : -1;
-        h->peak_rss_kb = hwm >= 0 ? hwm : r1.ru_maxrss;
-        /* The peak of a command the kernel ran counts too, as in wait4's
-         * figure; a reaped child's peak stays in RUSAGE_CHILDREN for good,
-         * so a process that reaped any is not reused. */
-        int had_children = memcmp(&children, &c1, sizeof c1) != 0;
-        if (had_children && c1.ru_maxrss > h->peak_rss_kb)
-            h->peak_rss_kb = c1.ru_maxrss;
-        /* Memory kept from the task: looked at only if the peak says the
-         * process grew by more than 1 MiB (or its address space matters). */
-        int have = known;
-        m = start;
-        if (known && (mem_mb > 0 || h->peak_rss_kb > start.rss_kb + 1024)) {
-            have = read_statm(statm, &m) == 0;
-            if (have && m.anon_kb > start.anon_kb + 1024) {
-                malloc_trim(0);
+        for (uint32_t i = 0; i < b->n; i++) {
+            if (__atomic_load_n(&b->halt, __ATOMIC_ACQUIRE))
+                break;
+            slot_hdr *h = (slot_hdr *)(base + b->slot[i]);
+            int reset = clear >= 0 && write(clear, "5", 1) == 1;
+            struct rusage r0, r1, c1;
+            getrusage(RUSAGE_SELF, &r0);
+            int stale = !known || read_statm(statm, &m) != 0 || r0.ru_maxrss > m.rss_kb;
+            h->t_start = hs_now_mono();
+            h->start_unix = hs_now_unix();
+            __atomic_store_n(&b->started, i + 1, __ATOMIC_RELEASE);
+            run_one(base, h);
+            h->t_end = hs_now_mono();
+            getrusage(RUSAGE_SELF, &r1);
+            getrusage(RUSAGE_CHILDREN, &c1);
+            long hwm = reset && stale ? read_hwm() : -1;
+            h->peak_rss_kb = hwm >= 0 ? hwm : r1.ru_maxrss;
+            /* The peak of a command the kernel ran counts too, as in wait4's
+             * figure; a reaped child's peak stays in RUSAGE_CHILDREN for good,
+             * so a process that reaped any is not reused. */
+            int had_children = memcmp(&children, &c1, sizeof c1) != 0;
+            if (had_children && c1.ru_maxrss > h->peak_rss_kb)
+                h->peak_rss_kb = c1.ru_maxrss;
+            /* Memory kept from the task: looked at only if the peak says the
+             * process grew by more than 1 MiB (or its address space matters). */
+            int have = known;
+            m = start;
+            if (known && (mem_mb > 0 || h->peak_rss_kb > start.rss_kb + 1024)) {
                 have = read_statm(statm, &m) == 0;
+                if (have && m.anon_kb > start.anon_kb + 1024) {
+                    malloc_trim(0);
+                    have = read_statm(statm, &m) == 0;
+                }
             }
+            h->retire = !reset || stale || had_children || !have ||
+                        m.anon_kb > start.anon_kb + MAX_KEPT_KB ||
+                        (mem_mb > 0 && m.vm_kb > start.vm_kb + MAX_KEPT_VM_KB);
+            ru_sub(&h->used, &r1, &r0);
+            struct rusage cd;
+            ru_sub(&cd, &c1, &children);
+            ru_add(&h->used, &cd);
+            h->total = r1;
+            ru_add(&h->total, &c1);
+            children = c1;
+            fflush(NULL); /* what the kernel printed, before the worker reports on it */
+            __atomic_store_n(&b->finished, i + 1, __ATOMIC_RELEASE);
+            if (h->retire)
+                break;
         }
-        h->retire = !reset || stale || had_children || !have ||
-                    m.anon_kb > start.anon_kb + MAX_KEPT_KB ||
-                    (mem_mb > 0 && m.vm_kb > start.vm_kb + MAX_KEPT_VM_KB);
-        ru_sub(&h->used, &r1, &r0);
-        struct rusage cd;
-        ru_sub(&cd, &c1, &children);
-        ru_add(&h->used, &cd);
-        h->total = r1;
-        ru_add(&h->total, &c1);
-        children = c1;
-        fflush(NULL); /* what the kernel printed, before the worker reports on it */
         if (write_full(out, &seq, sizeof seq) != 0)
             _exit(0);
     }
@@ -418,41 +445,43 @@ static int proc_start(hs_isolate *iso, long mem_mb, size_t need, hs_err *e)
     return 0;
 }
 
-/* Lay the task out in the mapping's terms; returns the bytes it needs. */
-static size_t task_layout(const hs_kernel *k, const hs_params *p, const hs_out *out, region_hdr *h)
+/* Lay a task out in a slot at offset off; returns the slot's end. */
+static size_t task_layout(const hs_iso_task *t, size_t off, slot_hdr *h)
 {
+    const hs_kernel *k = t->k;
     size_t str = 0;
     for (size_t i = 0; i < k->n_params; i++)
         if (k->params[i].type == HS_T_STRING)
-            str += strlen(p->v[i].s ? p->v[i].s : "") + 1;
-    h->off_values = align64(sizeof(region_hdr));
+            str += strlen(t->p->v[i].s ? t->p->v[i].s : "") + 1;
+    memset(h, 0, sizeof *h);
+    h->off_values = off + align64(sizeof(slot_hdr));
     h->off_tlen = h->off_values + align64(k->n_params * sizeof(hs_value)) + align64(str);
     h->off_metrics = h->off_tlen + align64(k->n_traces * sizeof(uint64_t));
     h->off_traces = h->off_metrics + align64(k->n_metrics * sizeof(double));
-    h->end = h->off_traces + hs_out_area_len(out) * sizeof(double);
-    return (size_t)h->end;
+    return align64(h->off_traces + hs_out_area_len(t->out) * sizeof(double));
 }
 
-/* Write the task into the mapping. */
-static void task_put(hs_isolate *iso, const region_hdr *lay, const hs_kernel *k, const hs_params *p,
-                     const hs_ctx *ctx, double deadline)
+/* Write task t into its slot at offset off (laid out as lay). */
+static void task_put(hs_isolate *iso, size_t off, const slot_hdr *lay, const hs_iso_task *t,
+                     double timeout_s)
 {
     char *base = iso->base;
-    region_hdr *h = (region_hdr *)base;
+    const hs_kernel *k = t->k;
+    slot_hdr *h = (slot_hdr *)(base + off);
     *h = *lay;
-    iso->seq++;
     h->k = k;
-    h->seed = ctx->seed;
-    h->deadline = deadline;
-    h->sweep_seed = ctx->sweep_seed;
+    h->seed = t->ctx->seed;
+    h->timeout_s = timeout_s;
+    h->deadline = t->ctx->deadline;
+    h->sweep_seed = t->ctx->sweep_seed;
     h->status = HS_ST_PENDING;
     h->detail[0] = 0;
     hs_value *v = (hs_value *)(base + h->off_values);
     char *str = (char *)(v + k->n_params);
     for (size_t i = 0; i < k->n_params; i++) {
-        v[i] = p->v[i];
+        v[i] = t->p->v[i];
         if (k->params[i].type == HS_T_STRING) {
-            const char *s = p->v[i].s ? p->v[i].s : "";
+            const char *s = t->p->v[i].s ? t->p->v[i].s : "";
             size_t n = strlen(s) + 1;
             memcpy(str, s, n);
             v[i].s = str;
@@ -461,11 +490,11 @@ static void task_put(hs_isolate *iso, const region_hdr *lay, const hs_kernel *k,
     }
 }
 
-/* Point out at the outputs the task process left in the mapping. */
-static void collect(hs_isolate *iso, hs_out *out)
+/* Point t's outputs at what the task process left in slot h. */
+static void collect(hs_isolate *iso, const slot_hdr *h, hs_iso_task *t)
 {
     char *base = iso->base;
-    const region_hdr *h = (const region_hdr *)base;
+    hs_out *out = t->out;
     const hs_kernel *k = out->k;
     const uint64_t *tlen = (const uint64_t *)(base + h->off_tlen);
     out->trace_area = (double *)(base + h->off_traces);
@@ -479,6 +508,10 @@ static void collect(hs_isolate *iso, hs_out *out)
     out->status = h->status;
     memcpy(out->detail, h->detail, sizeof out->detail);
     out->detail[sizeof out->detail - 1] = 0;
+    t->ru = h->used;
+    t->ru.ru_maxrss = (long)h->peak_rss_kb;
+    t->wall_s = h->t_end - h->t_start;
+    t->started_unix = h->start_unix;
 }
 
 /* Why the task process died, as the task's status. */
@@ -527,10 +560,15 @@ static void reap(hs_isolate *iso, int kill_first, int *st, struct rusage *dead)
 
 enum { ANSWERED, GONE, KILLED_TIMEOUT, ABANDONED };
 
-/* Wait for the answer to task seq, or for the process's end (reaped into *st and *dead). */
-static int await_task(hs_isolate *iso, uint64_t seq, const hs_iso_opts *o, double kill_at, int *st,
-                      struct rusage *dead)
+/*
+ * Wait for the answer to batch seq, or for the process's end (reaped into
+ * *st and *dead).  A task running past its timeout and margin has the
+ * process killed: *timed is then its index + 1.
+ */
+static int await_batch(hs_isolate *iso, uint64_t seq, const hs_iso_opts *o, int *st,
+                       struct rusage *dead, uint32_t *timed)
 {
+    batch_hdr *b = iso->base;
     for (;;) {
         uint64_t got = 0;
         int r = read_answer(iso->ans, &got);
@@ -549,9 +587,16 @@ static int await_task(hs_isolate *iso, uint64_t seq, const hs_iso_opts *o, doubl
         }
         double now = hs_now_mono();
         double ab = o->abandon_at ? o->abandon_at(o->arg) : 0;
-        if (kill_at > 0 && now >= kill_at) {
-            reap(iso, 1, st, dead);
-            return KILLED_TIMEOUT;
+        if (ab > 0)
+            __atomic_store_n(&b->halt, 1, __ATOMIC_RELEASE);
+        uint32_t s = __atomic_load_n(&b->started, __ATOMIC_ACQUIRE);
+        if (o->timeout_s > 0 && s > __atomic_load_n(&b->finished, __ATOMIC_ACQUIRE)) {
+            const slot_hdr *h = (const slot_hdr *)((char *)iso->base + b->slot[s - 1]);
+            if (now >= h->t_start + o->timeout_s + HS_ISO_MARGIN(o->timeout_s)) {
+                *timed = s;
+                reap(iso, 1, st, dead);
+                return KILLED_TIMEOUT;
+            }
         }
         if (ab > 0 && now >= ab) {
             reap(iso, 1, st, dead);
@@ -560,51 +605,90 @@ static int await_task(hs_isolate *iso, uint64_t seq, const hs_iso_opts *o, doubl
     }
 }
 
-int hs_isolate_run(hs_isolate *iso, const hs_kernel *k, const hs_params *p, const hs_ctx *ctx,
-                   hs_out *out, const hs_iso_opts *o, struct rusage *ru, hs_err *e)
+/* Room one batch may take in the mapping (a single task takes what it needs). */
+#define BATCH_BYTES (4u << 20)
+
+int hs_isolate_run(hs_isolate *iso, hs_iso_task *t, size_t n, const hs_iso_opts *o, size_t *done,
+                   hs_err *e)
 {
-    memset(ru, 0, sizeof *ru);
+    *done = 0;
     long mem = o->mem_limit_mb > 0 ? o->mem_limit_mb : 0;
-    region_hdr lay;
-    memset(&lay, 0, sizeof lay);
-    size_t need = task_layout(k, p, out, &lay);
-    double t0 = hs_now_mono();
-    double deadline = o->timeout_s > 0 ? t0 + o->timeout_s : ctx->deadline;
-    double kill_at = o->timeout_s > 0 ? t0 + o->timeout_s + HS_ISO_MARGIN(o->timeout_s) : 0;
+    n = n < HS_ISO_MAX_BATCH ? n : HS_ISO_MAX_BATCH;
+    if (mem && n > 1)
+        n = 1; /* the mapping is the task's own size, as a fresh fork's would be */
+    if (n == 0)
+        return 0;
+    size_t need = align64(sizeof(batch_hdr)), m = 0;
+    for (; m < n; m++) {
+        size_t end = task_layout(&t[m], need, &iso->lay[m]);
+        if (m > 0 && end > BATCH_BYTES && end > iso->size)
+            break;
+        iso->off[m] = need;
+        need = end;
+    }
+    n = m;
     int st = 0, outcome = GONE;
+    uint32_t timed = 0;
     struct rusage dead;
+    batch_hdr *b = NULL;
     for (int attempt = 0; attempt < 2; attempt++) {
         int resize = mem ? page_round(need) != iso->size : need > iso->size;
         if (iso->pid == 0 || iso->retire || iso->mem_mb != mem || resize)
             HS_CALL(proc_start(iso, mem, need, e));
-        task_put(iso, &lay, k, p, ctx, deadline);
-        uint64_t seq = iso->seq;
+        b = iso->base;
+        memset(b, 0, sizeof *b);
+        b->n = (uint32_t)n;
+        b->end = need;
+        for (size_t i = 0; i < n; i++) {
+            b->slot[i] = iso->off[i];
+            task_put(iso, iso->off[i], &iso->lay[i], &t[i], o->timeout_s);
+        }
+        uint64_t seq = ++iso->seq;
         memset(&dead, 0, sizeof dead);
         if (write_full(iso->cmd, &seq, sizeof seq) == 0) {
-            outcome = await_task(iso, seq, o, kill_at, &st, &dead);
+            outcome = await_batch(iso, seq, o, &st, &dead, &timed);
         } else {
             reap(iso, 1, &st, &dead);
             outcome = GONE;
         }
-        if (outcome == ANSWERED) {
-            const region_hdr *h = iso->base;
-            collect(iso, out);
-            *ru = h->used;
-            ru->ru_maxrss = (long)h->peak_rss_kb;
-            iso->total = h->total;
-            iso->retire = h->retire;
-            return 0;
-        }
-        /* A process that died idle (killed from outside) before it took the
+        /* A process that died idle (killed from outside) before it took a
          * task is not the task's fault: once more, in a fresh process. */
-        if (outcome != GONE || ((const region_hdr *)iso->base)->started == seq)
+        if (outcome != GONE || b->started > 0)
             break;
+    }
+    char *base = iso->base;
+    uint32_t fin = b->finished, started = b->started;
+    const slot_hdr *last = fin ? (const slot_hdr *)(base + b->slot[fin - 1]) : NULL;
+    for (uint32_t i = 0; i < fin; i++)
+        collect(iso, (const slot_hdr *)(base + b->slot[i]), &t[i]);
+    *done = fin;
+    if (outcome == ANSWERED) {
+        iso->retire = last && last->retire;
+        if (last)
+            iso->total = last->total;
+        /* Fewer tasks than sent and no replacement asked for: halted by a stop. */
+        return fin < n && !iso->retire ? HS_EINTR : 0;
     }
     if (outcome == ABANDONED)
         return HS_EINTR;
-    ru_sub(ru, &dead, &iso->total);
-    ru->ru_maxrss = dead.ru_maxrss;
+    /* The process is gone.  Did it die with task fin?  Not if it died between
+     * tasks, or if the task that timed out had just finished: then the rest
+     * run in the next call.  (Dying idle twice before the first task is
+     * blamed on it, as it would have been the task's own process.) */
+    int blame = started > fin || fin == 0;
+    if (outcome == KILLED_TIMEOUT && timed != fin + 1)
+        blame = 0;
+    if (!blame)
+        return 0;
+    hs_iso_task *d = &t[fin];
+    const slot_hdr *h = (const slot_hdr *)(base + b->slot[fin]);
+    double now = hs_now_mono();
+    d->wall_s = started > fin ? now - h->t_start : 0;
+    d->started_unix = started > fin ? h->start_unix : hs_now_unix();
+    ru_sub(&d->ru, &dead, last ? &last->total : &iso->total);
+    d->ru.ru_maxrss = dead.ru_maxrss;
     /* Whatever the task had written before it died is dropped: report why. */
-    death_status(out, st, outcome == KILLED_TIMEOUT, hs_now_mono() - t0, o->timeout_s);
+    death_status(d->out, st, outcome == KILLED_TIMEOUT, d->wall_s, o->timeout_s);
+    *done = fin + 1;
     return 0;
 }

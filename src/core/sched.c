@@ -55,6 +55,18 @@ static void lazy_wait(MPI_Request *req, MPI_Status *st)
     }
 }
 
+/* Scratch for a batch of fork-isolated tasks. */
+typedef struct forked {
+    size_t batch;            /* tasks in the next batch */
+    hs_value *v;             /* HS_ISO_MAX_BATCH x maxp parameter values */
+    int64_t seed[HS_ISO_MAX_BATCH];
+    uint64_t rng_seed[HS_ISO_MAX_BATCH];
+    hs_params p[HS_ISO_MAX_BATCH];
+    hs_ctx ctx[HS_ISO_MAX_BATCH];
+    hs_out out[HS_ISO_MAX_BATCH];
+    hs_iso_task t[HS_ISO_MAX_BATCH];
+} forked;
+
 typedef struct worker {
     const hs_sweepset *set;
     const hs_run_opts *opts;
@@ -70,10 +82,21 @@ typedef struct worker {
     double stop_at;          /* CLOCK_MONOTONIC time running tasks are abandoned; 0: no stop */
     double last_probe;       /* when check_stop last looked for a stop message */
     hs_value *v;             /* scratch parameter values, max n_params */
+    size_t maxp;             /* the most parameters of any kernel in the run */
+    forked *fk;              /* scratch of --isolation fork */
     hs_isolate *iso;         /* the task process of --isolation fork; NULL until needed */
     int io_rc;               /* first store error */
     hs_err io_err;
 } worker;
+
+static void worker_free(worker *w)
+{
+    free(w->v);
+    if (w->fk)
+        free(w->fk->v);
+    free(w->fk);
+    free(w->retry);
+}
 
 static uint64_t make_ref(size_t si, uint64_t id, unsigned attempt)
 {
@@ -141,16 +164,43 @@ static void push_retry(worker *w, uint64_t ref)
     w->retry[w->n_retry++] = ref;
 }
 
-/* Run one task on this rank (the gang leader, or a member when lead = 0). */
+/* Write a finished task's row and count it, or queue its retry (the gang leader). */
+static void record(worker *w, uint64_t ref, const hs_value *v, int64_t seed, uint64_t rng_seed,
+                   hs_out *out, double wall, double started, long peak_kb)
+{
+    const hs_sweep *s = &w->set->sweeps[ref_sweep(ref)];
+    unsigned attempt = ref_attempt(ref);
+    int failed = out->status == HS_ST_FAILED || out->status == HS_ST_TIMEOUT ||
+                 out->status == HS_ST_CRASHED;
+    hs_result r = {.params = v, .seed = seed, .rng_seed = rng_seed, .out = out,
+                   .attempts = (int)attempt, .rank = w->rank, .host = w->host, .wall_s = wall,
+                   .started_unix = started, .peak_rss_kb = (int64_t)peak_kb};
+    if (w->io_rc == 0)
+        w->io_rc = hs_store_write_result(w->store, ref_sweep(ref), ref_id(ref), &r, &w->io_err);
+    if (failed && (int)attempt <= eff_retries(w, s) && attempt < 255)
+        push_retry(w, make_ref(ref_sweep(ref), ref_id(ref), attempt + 1));
+    else if (out->status >= 0 && out->status < HS_ST_COUNT)
+        w->counts[out->status]++;
+}
+
+/* Out of memory before a kernel ran: stop this worker; its tasks stay
+ * pending in the file and a resume runs them. */
+static void out_of_memory(worker *w, const hs_err *e)
+{
+    if (w->io_rc == 0) {
+        w->io_rc = e->code;
+        w->io_err = *e;
+    }
+}
+
+/* Run one task in this rank's own process (the gang leader, or a member when lead = 0). */
 static void run_task(worker *w, uint64_t ref, int lead)
 {
     const hs_sweep *s = &w->set->sweeps[ref_sweep(ref)];
     const hs_kernel *k = s->kernel;
-    uint64_t id = ref_id(ref);
-    unsigned attempt = ref_attempt(ref);
     int64_t seed;
     uint64_t rng_seed;
-    hs_sweep_task(s, id, w->v, &seed, &rng_seed);
+    hs_sweep_task(s, ref_id(ref), w->v, &seed, &rng_seed);
     hs_params p = {k, w->v};
     hs_ctx ctx = {.seed = rng_seed, .deadline = 0, .comm = NULL, .gang_rank = 0, .gang_size = 1,
                   .sweep_seed = seed};
@@ -162,49 +212,18 @@ static void run_task(worker *w, uint64_t ref, int lead)
     hs_out out;
     hs_err e;
     if (hs_out_init(&out, k, &p, &e) != 0) {
-        /* Out of memory before the kernel ran: stop this worker; the task
-         * stays pending in the file and a resume runs it. */
-        if (w->io_rc == 0) {
-            w->io_rc = e.code;
-            w->io_err = e;
-        }
+        out_of_memory(w, &e);
         return;
     }
     double timeout = eff_timeout(w, s);
     double t0 = hs_now_mono(), started = hs_now_unix();
+    if (timeout > 0)
+        ctx.deadline = t0 + timeout;
+    hs_task_run(k, &p, &ctx, &out);
     struct rusage ru;
-    int rc = 0;
-    if (eff_isolation(w, s) == HS_ISO_FORK) {
-        long mem = s->mem_limit_mb >= 0 ? s->mem_limit_mb : w->opts->mem_limit_mb;
-        hs_iso_opts io = {.timeout_s = timeout, .mem_limit_mb = mem, .abandon_at = abandon_at, .arg = w};
-        rc = w->iso ? 0 : hs_isolate_create(&w->iso, &e);
-        if (rc == 0)
-            rc = hs_isolate_run(w->iso, k, &p, &ctx, &out, &io, &ru, &e);
-        if (rc && rc != HS_EINTR) {
-            out.status = HS_ST_FAILED;
-            snprintf(out.detail, sizeof out.detail, "%.200s", e.msg);
-            rc = 0;
-        }
-    } else {
-        if (timeout > 0)
-            ctx.deadline = t0 + timeout;
-        hs_task_run(k, &p, &ctx, &out);
-        getrusage(RUSAGE_SELF, &ru);
-    }
-    double wall = hs_now_mono() - t0;
-    if (lead && rc == 0) {
-        int failed = out.status == HS_ST_FAILED || out.status == HS_ST_TIMEOUT ||
-                     out.status == HS_ST_CRASHED;
-        hs_result r = {.params = w->v, .seed = seed, .rng_seed = rng_seed, .out = &out,
-                       .attempts = (int)attempt, .rank = w->rank, .host = w->host, .wall_s = wall,
-                       .started_unix = started, .peak_rss_kb = (int64_t)ru.ru_maxrss};
-        if (w->io_rc == 0)
-            w->io_rc = hs_store_write_result(w->store, ref_sweep(ref), id, &r, &w->io_err);
-        if (failed && (int)attempt <= eff_retries(w, s) && attempt < 255)
-            push_retry(w, make_ref(ref_sweep(ref), id, attempt + 1));
-        else if (out.status >= 0 && out.status < HS_ST_COUNT)
-            w->counts[out.status]++;
-    }
+    getrusage(RUSAGE_SELF, &ru);
+    if (lead)
+        record(w, ref, w->v, seed, rng_seed, &out, hs_now_mono() - t0, started, ru.ru_maxrss);
     hs_out_free(&out);
 }
 
@@ -236,6 +255,98 @@ static void gang_member_loop(worker *w)
     }
 }
 
+/*
+ * Run refs[0..n) (one sweep, --isolation fork) in the task process, in
+ * batches of w->batch tasks a round trip.  The batch grows while tasks are
+ * short (a batch takes about 2 ms) and is one task for longer ones, so that
+ * only tasks of microseconds share a round trip.  Returns how many ran;
+ * fewer than n on a stop or a store error (the rest stay pending).
+ */
+static size_t run_forked(worker *w, const uint64_t *refs, size_t n)
+{
+    const hs_sweep *s = &w->set->sweeps[ref_sweep(refs[0])];
+    const hs_kernel *k = s->kernel;
+    long mem = s->mem_limit_mb >= 0 ? s->mem_limit_mb : w->opts->mem_limit_mb;
+    hs_iso_opts io = {.timeout_s = eff_timeout(w, s), .mem_limit_mb = mem, .abandon_at = abandon_at,
+                      .arg = w};
+    forked *f = w->fk;
+    size_t i = 0;
+    while (i < n && w->io_rc == 0) {
+        check_stop(w);
+        if (w->stop_at > 0)
+            break;
+        size_t m = n - i < f->batch ? n - i : f->batch, ready = 0;
+        hs_err e;
+        for (; ready < m; ready++) {
+            hs_value *v = f->v + ready * w->maxp;
+            hs_sweep_task(s, ref_id(refs[i + ready]), v, &f->seed[ready], &f->rng_seed[ready]);
+            f->p[ready] = (hs_params){k, v};
+            f->ctx[ready] = (hs_ctx){.seed = f->rng_seed[ready], .gang_size = 1,
+                                     .sweep_seed = f->seed[ready]};
+            if (hs_out_init(&f->out[ready], k, &f->p[ready], &e) != 0) {
+                out_of_memory(w, &e);
+                break;
+            }
+            f->t[ready] = (hs_iso_task){.k = k, .p = &f->p[ready], .ctx = &f->ctx[ready],
+                                        .out = &f->out[ready]};
+        }
+        size_t done = 0;
+        int rc = ready == m && !w->iso ? hs_isolate_create(&w->iso, &e) : 0;
+        if (rc == 0 && ready == m)
+            rc = hs_isolate_run(w->iso, f->t, m, &io, &done, &e);
+        if (rc && rc != HS_EINTR) {
+            /* No task process: the first task fails, saying why. */
+            f->out[0].status = HS_ST_FAILED;
+            snprintf(f->out[0].detail, sizeof f->out[0].detail, "%.200s", e.msg);
+            memset(&f->t[0].ru, 0, sizeof f->t[0].ru);
+            f->t[0].wall_s = 0;
+            f->t[0].started_unix = hs_now_unix();
+            done = 1;
+        }
+        double wall = 0;
+        for (size_t j = 0; j < done; j++) {
+            record(w, refs[i + j], f->p[j].v, f->seed[j], f->rng_seed[j], &f->out[j], f->t[j].wall_s,
+                   f->t[j].started_unix, f->t[j].ru.ru_maxrss);
+            wall += f->t[j].wall_s;
+        }
+        for (size_t j = 0; j < ready; j++)
+            hs_out_free(&f->out[j]);
+        i += done;
+        if (ready < m || rc == HS_EINTR)
+            break;
+        double target = done && wall > 0 ? 2e-3 * (double)done / wall : HS_ISO_MAX_BATCH;
+        size_t grow = 2 * f->batch;
+        f->batch = target < (double)grow ? (size_t)target : grow;
+        f->batch = f->batch < 1 ? 1 : f->batch > HS_ISO_MAX_BATCH ? HS_ISO_MAX_BATCH : f->batch;
+    }
+    return i;
+}
+
+/* Run refs[0..n) in order on this rank (the gang leader); returns how many
+ * ran before a stop or a store error. */
+static size_t run_tasks(worker *w, const uint64_t *refs, size_t n)
+{
+    size_t i = 0;
+    while (i < n && w->io_rc == 0) {
+        check_stop(w);
+        if (w->stop_at > 0)
+            break;
+        const hs_sweep *s = &w->set->sweeps[ref_sweep(refs[i])];
+        if (eff_isolation(w, s) != HS_ISO_FORK) {
+            lead_task(w, refs[i++]);
+            continue;
+        }
+        size_t m = 1;
+        while (i + m < n && ref_sweep(refs[i + m]) == ref_sweep(refs[i]))
+            m++;
+        size_t ran = run_forked(w, refs + i, m);
+        i += ran;
+        if (ran < m)
+            break;
+    }
+    return i;
+}
+
 /* Ask the coordinator for work, handing over the retries collected so far. */
 static void post_request(worker *w, uint64_t *reply, MPI_Request *req)
 {
@@ -246,7 +357,8 @@ static void post_request(worker *w, uint64_t *reply, MPI_Request *req)
         n = HS_ST_COUNT;
     } else {
         memcpy(msg, w->counts, sizeof w->counts);
-        memcpy(msg + HS_ST_COUNT, w->retry, w->n_retry * sizeof *w->retry);
+        if (w->n_retry)
+            memcpy(msg + HS_ST_COUNT, w->retry, w->n_retry * sizeof *w->retry);
     }
     w->n_retry = 0;
     MPI_Send(msg, (int)n, MPI_INT64_T, 0, HS_TAG_REQ, w->comm);
@@ -286,12 +398,7 @@ static void worker_loop(worker *w)
             post_request(w, next, &req);
             pending = 1;
         }
-        for (int i = 1; i <= have && w->io_rc == 0; i++) {
-            check_stop(w);
-            if (w->stop_at > 0)
-                break; /* the rest of the batch stays pending in the file */
-            lead_task(w, cur[i]);
-        }
+        run_tasks(w, cur + 1, (size_t)have); /* after a stop the rest stays pending in the file */
         if (!pending) {
             post_request(w, next, &req);
             pending = 1;
@@ -583,7 +690,8 @@ static void solo_loop(queue *q, worker *w, progress *pg)
         check_stop(w);
         if (w->stop_at > 0)
             break;
-        run_task(w, q->ref[q->next++], 1);
+        size_t n = q->n - q->next < HS_ISO_MAX_BATCH ? q->n - q->next : HS_ISO_MAX_BATCH;
+        q->next += run_tasks(w, q->ref + q->next, n);
         for (size_t i = 0; i < w->n_retry; i++)
             queue_push(q, w->retry[i], 1e-3);
         w->n_retry = 0;
@@ -730,20 +838,30 @@ int hs_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
     for (size_t i = 0; i < set->n_sweeps; i++)
         maxp = set->sweeps[i].kernel->n_params > maxp ? set->sweeps[i].kernel->n_params : maxp;
     w.v = calloc(maxp, sizeof *w.v);
-
-    char *hosts = NULL, mpilib[MPI_MAX_LIBRARY_VERSION_STRING + 1] = "";
-    provenance(comm, w.host, &hosts, mpilib);
-    hs_prov prov = {.ranks = size, .hosts = hosts ? hosts : "", .mpi_library = mpilib};
+    w.maxp = maxp;
+    w.fk = calloc(1, sizeof *w.fk);
+    if (w.fk) {
+        w.fk->batch = 1;
+        w.fk->v = calloc(HS_ISO_MAX_BATCH * maxp, sizeof *w.fk->v);
+    }
+    if (!w.v || !w.fk || !w.fk->v)
+        rc = HS_FAIL(e, HS_ENOMEM, "out of memory");
+    rc = all_ok(rc, comm, e);
     hs_store *st = NULL;
-    if (o->resume)
-        rc = hs_store_open(path, set, comm, &prov, o->force, &st, e);
-    else
-        rc = hs_store_create(path, set, comm, &prov, o->overwrite, &st, e);
-    free(hosts);
+    if (rc == 0) {
+        char *hosts = NULL, mpilib[MPI_MAX_LIBRARY_VERSION_STRING + 1] = "";
+        provenance(comm, w.host, &hosts, mpilib);
+        hs_prov prov = {.ranks = size, .hosts = hosts ? hosts : "", .mpi_library = mpilib};
+        if (o->resume)
+            rc = hs_store_open(path, set, comm, &prov, o->force, &st, e);
+        else
+            rc = hs_store_create(path, set, comm, &prov, o->overwrite, &st, e);
+        free(hosts);
+    }
     if (rc) {
         if (gang != MPI_COMM_NULL)
             MPI_Comm_free(&gang);
-        free(w.v);
+        worker_free(&w);
         hs_sweepset_free(&set);
         return rc;
     }
@@ -813,8 +931,7 @@ int hs_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
         MPI_Comm_free(&gang);
     free(q.ref);
     free(q.cost);
-    free(w.v);
-    free(w.retry);
+    worker_free(&w);
     hs_sweepset_free(&set);
     return rc;
 }

@@ -2,6 +2,7 @@
  * Test kernel `crash`: misbehaves on purpose (segfault, abort, exit, runs
  * out of memory, or hangs), for the crash-isolation tests.
  */
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,8 @@ static const hs_param_spec params[] = {
      "how to misbehave (none: return normally)"},
     {"x", HS_T_REAL, "0", -1e300, 1e300, NULL, "", "free axis; echoed"},
     {"oom_mb", HS_T_INT, "4096", 1, 1e7, NULL, "MiB", "mode oom: how much memory to touch"},
+    {"every", HS_T_INT, "1", 1, 1e9, NULL, "",
+     "misbehave only when the integer part of x is a multiple of every (1: always)"},
 };
 
 static const hs_metric_spec metrics[] = {{"x_echo", "", "the parameter x"}};
@@ -23,7 +26,10 @@ static const hs_metric_spec metrics[] = {{"x_echo", "", "the parameter x"}};
 static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
 {
     const char *mode = hs_param_str(p, "mode");
-    hs_out_set(out, "x_echo", hs_param_real(p, "x"));
+    double x = hs_param_real(p, "x");
+    hs_out_set(out, "x_echo", x);
+    if (fmod(trunc(x), (double)hs_param_int(p, "every")) != 0)
+        mode = "none";
     if (strcmp(mode, "segv") == 0) {
         raise(SIGSEGV);
     } else if (strcmp(mode, "abort") == 0) {

@@ -31,7 +31,13 @@ sweeps = (
   { name = "nolimit"; kernel = "crash";
     cases = ( { mode = "oom"; oom_mb = 1024; x = 1.0; } ); },
   { name = "lim512_again"; kernel = "crash"; mem_limit_mb = 512;
-    cases = ( { mode = "oom"; oom_mb = 1024; x = 1.0; }, { mode = "none"; x = 2.0; } ); }
+    cases = ( { mode = "oom"; oom_mb = 1024; x = 1.0; }, { mode = "none"; x = 2.0; } ); },
+  { name = "burst"; kernel = "crash"; fixed = { mode = "segv"; every = 97; };
+    matrix = { x = { from = 1; to = 400; num = 400; scale = "lin"; }; }; },
+  { name = "burst_exit"; kernel = "crash"; fixed = { mode = "exit"; every = 61; };
+    matrix = { x = { from = 1; to = 200; num = 200; scale = "lin"; }; }; },
+  { name = "burst_hang"; kernel = "crash"; fixed = { mode = "hang"; every = 250; }; timeout_s = 1;
+    matrix = { x = { from = 1; to = 300; num = 300; scale = "lin"; }; }; }
 );
 CFG
 mpirun_n 2 "$HSWEEP" run r.cfg -o r.h5 --quiet; rc=$?
@@ -102,6 +108,24 @@ for s in ("lim2048", "nolimit"):
     print(s, r)
     assert all(v[0] == "ok" for v in r.values()), r
 PY
+check "a crash, exit or timeout amid hundreds of short tasks (sent to the task process many at a time)" "$PYTHON3" - <<'PY'
+import h5py
+f = h5py.File("r.h5", "r")
+for s, n, every, bad, why in (("burst", 400, 97, "crashed", "signal 11"),
+                              ("burst_exit", 200, 61, "failed", "exited with code 3"),
+                              ("burst_hang", 300, 250, "timeout", "timeout_s = 1")):
+    t = f[s + "/tasks"][:]
+    names = {v: k for k, v in h5py.check_enum_dtype(t.dtype["status"]).items()}
+    assert len(t) == n
+    for r in t:
+        x, st, det = float(r["x"]), names[r["status"]], r["detail"].decode()
+        if int(x) % every == 0:
+            assert st == bad and why in det and r["x_echo"] != r["x_echo"], (s, x, st, det)
+        else:
+            assert st == "ok" and r["x_echo"] == x and det == "", (s, x, st, det)
+        assert r["wall_s"] >= 0 and r["started_unix"] > 1.7e9, (s, x, r["wall_s"], r["started_unix"])
+    print(s, "ok:", sum(names[v] == "ok" for v in t["status"]), "of", n)
+PY
 # the same with three workers: every row as with one
 check "three workers" mpirun_n 4 "$HSWEEP" run r.cfg -o r4.h5 --quiet
 check "identical to one worker" "$PYTHON3" - <<'PY'
@@ -111,7 +135,7 @@ skip = {"rank", "host", "wall_s", "started_unix", "peak_rss_kb"}
 for s in a:
     ta, tb = a[s]["tasks"][:], b[s]["tasks"][:]
     for name in ta.dtype.names:
-        if name in skip or (name == "detail" and s in ("bad", "lim512", "lim512_again")):
+        if name in skip or (name == "detail" and s in ("bad", "lim512", "lim512_again", "burst_hang")):
             continue  # how long a timeout ran, how much memory a worker left a task
         x, y = ta[name], tb[name]
         if x.dtype.kind == "f":
