@@ -3,6 +3,7 @@
  * the layout is DESIGN.md's.  Only raw data is written after creation, with
  * independent I/O, so no metadata is ever dirty while tasks run.
  */
+#define _GNU_SOURCE /* sync_file_range */
 #include <errno.h>
 #include <hdf5.h>
 #include <limits.h>
@@ -44,6 +45,7 @@ struct hs_store {
     hid_t file;
     MPI_File *fh;       /* HDF5's own MPI-IO handle of the file (H5Fget_vfd_handle) */
     int lock_fd;        /* holds a shared flock on the file while this run uses it */
+    size_t unkicked;    /* trace bytes written since write-back was last started */
     char path[4096];    /* the results file, for messages */
     const hs_sweepset *set;
     layout *lay;        /* one per sweep */
@@ -969,6 +971,23 @@ static int status_write(hs_store *st, layout *l, uint64_t id, const unsigned cha
     return row_write(st, l, id, row);
 }
 
+/*
+ * Trace bytes after which this rank starts the disk's write-back of what it
+ * wrote (sync_file_range without waiting): the data reaches the disk while
+ * the run goes on, instead of piling up in the page cache until the close
+ * or a later fsync must write it all.
+ */
+#define KICK_BYTES ((size_t)8 << 20)
+
+static void kick_writeback(hs_store *st, size_t n)
+{
+    st->unkicked += n;
+    if (st->unkicked < KICK_BYTES || st->lock_fd < 0)
+        return;
+    st->unkicked = 0;
+    sync_file_range(st->lock_fd, 0, 0, SYNC_FILE_RANGE_WRITE); /* advice: errors ignored */
+}
+
 /* Traces longer than this go to the file from the caller's buffer, without a copy. */
 #define TRACE_COPY_MAX ((size_t)64 << 10)
 
@@ -984,6 +1003,7 @@ static int trace_write(hs_store *st, layout *l, size_t t, uint64_t id, const dou
     for (; l->scratch_nan < w; l->scratch_nan++)
         l->scratch[l->scratch_nan] = NAN;
     haddr_t at = l->trace_addr[t];
+    kick_writeback(st, w * sizeof(double));
     if (at != HADDR_UNDEF) {
         at += (haddr_t)id * w * sizeof(double);
         if (len == w)
