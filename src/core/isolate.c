@@ -43,7 +43,7 @@ typedef struct slot_hdr {
     double timeout_s;     /* > 0: the kernel's deadline is this long after it starts */
     double deadline;      /* otherwise this one */
     int64_t sweep_seed;
-    uint64_t off_values, off_tlen, off_metrics, off_traces; /* from the mapping's start */
+    uint64_t off_values, off_tlen, off_metrics, off_traces, off_end; /* from the mapping's start */
     /* the result, from the task process */
     double t_start, t_end; /* CLOCK_MONOTONIC; t_start is written before `started` counts it */
     double start_unix;
@@ -74,6 +74,9 @@ struct hs_isolate {
 /* Room a process keeps for small tasks, so that their string parameters'
  * lengths do not force a new mapping (and process) each time. */
 #define MIN_REGION (64u << 10)
+/* Output pages of a task (page-aligned) from which the task process drops its
+ * own mapping of them after the task. */
+#define DROP_MIN (64u << 10)
 /* Kept anonymous memory (after malloc_trim) that makes a task process be
  * replaced: a kernel that leaks must not grow one process without bound. */
 #define MAX_KEPT_KB (256L << 10)
@@ -244,8 +247,8 @@ static void run_one(char *base, slot_hdr *h)
  * is 0 in a forked process until one of its threads exits.  So getrusage's
  * figure is VmHWM's, at a tenth of the cost, unless a thread that exited
  * left a larger value there: seen right after the reset as a getrusage
- * peak above the RSS (/proc/self/statm), and then VmHWM is read and the
- * process replaced.  Where the reset is not possible the process serves one
+ * peak above the RSS (/proc/self/statm) by more than the counters' own
+ * imprecision, and then VmHWM is read and the process replaced.  Where the reset is not possible the process serves one
  * task only, as a fresh fork per task did.
  *
  * Memory a task leaves behind is given back (malloc_trim), and output pages
@@ -276,6 +279,12 @@ static _Noreturn void task_process(int in, int out, char *base, size_t size, lon
         struct rlimit rl = {(rlim_t)mem_mb << 20, (rlim_t)mem_mb << 20};
         setrlimit(RLIMIT_AS, &rl);
     }
+    /* The kernel counts resident pages per CPU and folds them in batches: a
+     * reading may be off by up to a batch per CPU (percpu_counter_batch,
+     * max(32, 2 x CPUs) pages), and getrusage and statm read them differently. */
+    long cpus = sysconf(_SC_NPROCESSORS_CONF), page_kb = sysconf(_SC_PAGESIZE) / 1024;
+    cpus = cpus > 0 ? cpus : 1;
+    long slack_kb = cpus * (2 * cpus > 32 ? 2 * cpus : 32) * page_kb;
     int clear = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
     int statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
     proc_mem start, m;
@@ -299,7 +308,7 @@ static _Noreturn void task_process(int in, int out, char *base, size_t size, lon
             int reset = clear >= 0 && write(clear, "5", 1) == 1;
             struct rusage r0, r1, c1;
             getrusage(RUSAGE_SELF, &r0);
-            int stale = !known || read_statm(statm, &m) != 0 || r0.ru_maxrss > m.rss_kb;
+            int stale = !known || read_statm(statm, &m) != 0 || r0.ru_maxrss > m.rss_kb + slack_kb;
             h->t_start = hs_now_mono();
             h->start_unix = hs_now_unix();
             __atomic_store_n(&b->started, i + 1, __ATOMIC_RELEASE);
@@ -336,6 +345,12 @@ static _Noreturn void task_process(int in, int out, char *base, size_t size, lon
             h->total = r1;
             ru_add(&h->total, &c1);
             children = c1;
+            /* The task's output pages leave this process (their data stays in
+             * the mapping for the worker): the next task of the batch must
+             * not count them in its peak. */
+            size_t lo = page_round(h->off_traces), hi = page_round(h->off_end + 1) - page_round(1);
+            if (hi > lo + DROP_MIN)
+                madvise(base + lo, hi - lo, MADV_DONTNEED);
             fflush(NULL); /* what the kernel printed, before the worker reports on it */
             __atomic_store_n(&b->finished, i + 1, __ATOMIC_RELEASE);
             if (h->retire)
@@ -458,7 +473,8 @@ static size_t task_layout(const hs_iso_task *t, size_t off, slot_hdr *h)
     h->off_tlen = h->off_values + align64(k->n_params * sizeof(hs_value)) + align64(str);
     h->off_metrics = h->off_tlen + align64(k->n_traces * sizeof(uint64_t));
     h->off_traces = h->off_metrics + align64(k->n_metrics * sizeof(double));
-    return align64(h->off_traces + hs_out_area_len(t->out) * sizeof(double));
+    h->off_end = align64(h->off_traces + hs_out_area_len(t->out) * sizeof(double));
+    return (size_t)h->off_end;
 }
 
 /* Write task t into its slot at offset off (laid out as lay). */

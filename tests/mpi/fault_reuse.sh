@@ -24,6 +24,8 @@ sweeps = (
               { mode = "none"; x = 3.0; }, { mode = "none"; x = 4.0; } ); },
   { name = "trace_rss"; kernel = "noop";
     cases = ( { trace_len = 4000000; x = 1.0; }, { trace_len = 0; x = 2.0; }, { trace_len = 0; x = 3.0; } ); },
+  { name = "trace_rss_mixed"; kernel = "noop";
+    matrix = { x = { from = 1; to = 12; num = 12; scale = "lin"; }; trace_len = [0, 3000000]; }; },
   { name = "lim512"; kernel = "crash"; mem_limit_mb = 512;
     cases = ( { mode = "oom"; oom_mb = 1024; x = 1.0; }, { mode = "none"; x = 2.0; } ); },
   { name = "lim2048"; kernel = "crash"; mem_limit_mb = 2048;
@@ -90,6 +92,12 @@ rss = {float(r["x"]): int(r["peak_rss_kb"]) for r in t}
 print("noop, a 32 MB trace at x = 1:", rss)
 assert rss[1.0] >= 30 * 1024, rss
 assert rss[2.0] < rss[1.0] - 24 * 1024 and rss[3.0] < rss[1.0] - 24 * 1024, rss
+# the same where short tasks share a round trip with a big one (the 32 MB task
+# before left room for one of 24 MB and more), before and after it
+t = f["trace_rss_mixed/tasks"][:]
+big, small = t[t["trace_len"] > 0]["peak_rss_kb"], t[t["trace_len"] == 0]["peak_rss_kb"]
+print("noop, 24 MB traces amid short tasks: big", big.min(), "to", big.max(), "small", small.min(), "to", small.max())
+assert len(big) == 12 and big.min() >= 22 * 1024 and small.max() < big.min() - 16 * 1024
 PY
 check "each task under its own sweep's memory limit" "$PYTHON3" - <<'PY'
 import h5py
