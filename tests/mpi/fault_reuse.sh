@@ -78,7 +78,7 @@ assert np.array_equal(ta.view(np.uint64), tb.view(np.uint64))
 assert ta.shape == (len(a), 300)
 PY
 check "peak RSS is per task" "$PYTHON3" - <<'PY'
-import h5py
+import h5py, numpy as np
 f = h5py.File("r.h5", "r")
 t = f["rss/tasks"][:]
 assert (t["status"] == 1).all(), t["status"]
@@ -98,6 +98,11 @@ t = f["trace_rss_mixed/tasks"][:]
 big, small = t[t["trace_len"] > 0]["peak_rss_kb"], t[t["trace_len"] == 0]["peak_rss_kb"]
 print("noop, 24 MB traces amid short tasks: big", big.min(), "to", big.max(), "small", small.min(), "to", small.max())
 assert len(big) == 12 and big.min() >= 22 * 1024 and small.max() < big.min() - 16 * 1024
+# and the traces the task process let go of are in the file: ramp[i] = x + i
+tr = f["trace_rss_mixed/traces/ramp"]
+for i in np.flatnonzero(t["trace_len"] > 0):
+    row = tr[i, :]
+    assert np.array_equal(row, t["x"][i] + np.arange(3000000.0)), i
 PY
 check "each task under its own sweep's memory limit" "$PYTHON3" - <<'PY'
 import h5py
