@@ -248,11 +248,12 @@ static void run_one(char *base, slot_hdr *h)
  * figure is VmHWM's, at a tenth of the cost, unless a thread that exited
  * left a larger value there: seen right after the reset as a getrusage
  * peak above the RSS (/proc/self/statm) by more than the counters' own
- * imprecision, and then VmHWM is read and the process replaced.  Where the reset is not possible the process serves one
- * task only, as a fresh fork per task did.
+ * imprecision, and then VmHWM is read and the process replaced.  Where the
+ * reset is not possible the process serves one task only, as a fresh fork
+ * per task did.
  *
- * Memory a task leaves behind is given back (malloc_trim), and output pages
- * of a larger earlier task are unmapped here (the data stays in the shared
+ * Memory a task leaves behind is given back (malloc_trim), and each task's
+ * output pages are unmapped here after it (the data stays in the shared
  * mapping), so that neither counts in the next task's peak.
  */
 static _Noreturn void task_process(int in, int out, char *base, size_t size, long mem_mb, pid_t parent)
