@@ -85,6 +85,7 @@ typedef struct hs_sweepset {
     char *path;
     char *text;              /* the file's full text (provenance) */
     char sha256[65];
+    int reduced;             /* loaded with the sweeps' `reduced` groups applied */
     char *output;
     size_t n_sweeps;
     hs_sweep *sweeps;
@@ -94,6 +95,7 @@ typedef struct hs_sweepset {
 typedef struct hs_load_opts {
     uint64_t max_tasks;      /* 0: HS_DEFAULT_MAX_TASKS */
     int skip_checks;         /* skip the kernels' per-task cross checks */
+    int reduced;             /* apply each sweep's `reduced` group (hsweep run --reduced) */
 } hs_load_opts;
 
 /* Read and validate the sweep file at path. */

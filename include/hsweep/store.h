@@ -76,4 +76,8 @@ int hs_store_close(hs_store **st, hs_err *e);
 /* Read a string attribute of the file's root (serial helper); malloc'd. */
 int hs_store_read_root_attr(const char *path, const char *name, char **value, hs_err *e);
 
+/* 1 if the file records a reduced run (root attribute reduced = "true",
+ * written by hsweep run --reduced), 0 otherwise or if it cannot be read. */
+int hs_store_is_reduced(const char *path);
+
 #endif

@@ -33,6 +33,8 @@ int hs_cmd_plan(int argc, char **argv)
             rows = atol(argv[++i]);
         else if (strcmp(argv[i], "--cores-per-node") == 0 && i + 1 < argc)
             cores = atol(argv[++i]);
+        else if (strcmp(argv[i], "--reduced") == 0)
+            lo.reduced = 1;
         else if (strcmp(argv[i], "--max-tasks") == 0 && i + 1 < argc)
             lo.max_tasks = strtoull(argv[++i], NULL, 10);
         else if (argv[i][0] == '-')
@@ -52,7 +54,8 @@ int hs_cmd_plan(int argc, char **argv)
         return hs_cli_fail(&e);
     uint64_t total = 0;
     double total_cost = 0;
-    printf("%s: valid; output %s\n", path, set->output);
+    printf("%s: valid; output %s%s\n", path, set->output,
+           set->reduced ? " (reduced run: each sweep's `reduced` settings applied)" : "");
     for (size_t i = 0; i < set->n_sweeps; i++) {
         const hs_sweep *s = &set->sweeps[i];
         const hs_kernel *k = s->kernel;

@@ -21,6 +21,8 @@ int hs_cmd_run(int argc, char **argv)
             o.output = argv[i];
         } else if (strcmp(a, "--resume") == 0) {
             o.resume = 1;
+        } else if (strcmp(a, "--reduced") == 0) {
+            o.reduced = 1;
         } else if (strcmp(a, "--force") == 0) {
             o.force = 1;
         } else if (strcmp(a, "--overwrite") == 0) {

@@ -100,7 +100,7 @@ static int from_file(const char *file, const char *sweep, const char *idtext)
         return hs_cli_fail(&e);
     }
     hs_sweepset *set;
-    hs_load_opts lo = {.max_tasks = UINT64_MAX, .skip_checks = 1};
+    hs_load_opts lo = {.max_tasks = UINT64_MAX, .skip_checks = 1, .reduced = hs_store_is_reduced(file)};
     int rc = hs_sweepset_parse(cpath, text, &lo, &set, &e);
     free(text);
     free(cpath);

@@ -393,7 +393,8 @@ static void load_sweepset(hs_rowset *rs)
 {
     char *text = NULL, *path = NULL;
     hs_err e;
-    hs_load_opts lo = {.max_tasks = UINT64_MAX, .skip_checks = 1};
+    hs_load_opts lo = {.max_tasks = UINT64_MAX, .skip_checks = 1,
+                       .reduced = hs_store_is_reduced(rs->file[0])};
     if (hs_store_read_root_attr(rs->file[0], "config_text", &text, &e) != 0 ||
         hs_store_read_root_attr(rs->file[0], "config_path", &path, &e) != 0 ||
         hs_sweepset_parse(path, text, &lo, &rs->set, &e) != 0) {

@@ -684,10 +684,80 @@ static int parse_expect(pctx *c, hs_sweep *s, config_setting_t *l)
     return 0;
 }
 
+/*
+ * A sweep's `reduced = { key = value; axis = [values]; seeds = [...]; }`: the
+ * same sweep made cheap (hsweep run --reduced).  A parameter set in fixed,
+ * in cases or by default takes the scalar in every task; a matrix axis takes
+ * a list (or a range) instead of its own; seeds replace the seeds.  Checked
+ * like `fixed` whether or not `apply` is set, so a file's reduced run is
+ * valid whenever its full run is; with apply, the sweep is changed in place
+ * (before finish_sweep counts its tasks).
+ */
+static int parse_reduced(pctx *c, sweep_build *b, config_setting_t *g, int apply)
+{
+    hs_sweep *s = b->s;
+    const hs_kernel *k = s->kernel;
+    if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+        return perr(c, config_setting_source_line(g), "reduced",
+                    "expected a group { key = value; axis = [values]; seeds = [...]; }");
+    for (int i = 0; i < config_setting_length(g); i++) {
+        config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+        const char *key = config_setting_name(m);
+        int line = config_setting_source_line(m);
+        if (strcmp(key, "seeds") == 0) {
+            hs_sweep tmp = {0};
+            int rc = parse_seeds(c, &tmp, m);
+            if (rc == 0 && apply) {
+                free(s->seeds);
+                s->seeds = tmp.seeds;
+                s->n_seeds = tmp.n_seeds;
+            } else {
+                free(tmp.seeds);
+            }
+            HS_CALL(rc);
+            continue;
+        }
+        int idx;
+        HS_CALL(param_of(c, k, m, &idx));
+        if (b->src[idx] == SRC_ZIP)
+            return perr(c, line, key, "a member of a zip group cannot be reduced on its own");
+        if (b->src[idx] == SRC_MATRIX) {
+            hs_axis *ax = s->axes;
+            while (ax->param[0] != idx)
+                ax++;
+            hs_value *vals;
+            size_t n;
+            HS_CALL(axis_values(c, &k->params[idx], m, &vals, &n));
+            if (apply) {
+                free(ax->values);
+                ax->values = vals;
+                ax->n = n;
+                ax->line = line;
+            } else {
+                free(vals);
+            }
+            continue;
+        }
+        if (!is_scalar_type(config_setting_type(m)))
+            return perr(c, line, key, "expected %s (only a matrix axis takes a list here)",
+                        type_word(k->params[idx].type));
+        hs_value v;
+        HS_CALL(scalar_value(c, &k->params[idx], m, &v));
+        if (!apply)
+            continue;
+        s->base[idx] = v;
+        s->set_line[idx] = line;
+        for (size_t ci = 0; s->case_set && ci < s->n_cases; ci++)
+            if (s->case_set[ci * k->n_params + idx])
+                s->cases[ci * k->n_params + idx] = v;
+    }
+    return 0;
+}
+
 static const char *const sweep_keys[] = {"name",      "kernel",  "fixed",        "matrix",
                                          "zip",       "cases",   "seeds",        "expect",
                                          "ranks_per_task", "isolation", "timeout_s", "retries",
-                                         "mem_limit_mb", "description", "command", "parse",
+                                         "mem_limit_mb", "description", "reduced", "command", "parse",
                                          "workdir", "env", "metrics", "traces"};
 /* Keys of kernel = "exec" sweeps only: "command" and those after it. */
 #define FIRST_EXEC_KEY "command"
@@ -1238,6 +1308,9 @@ static int parse_sweep(pctx *c, hs_sweepset *set, config_setting_t *g, hs_sweep 
         } else if (strcmp(key, "description") == 0 && config_setting_type(m) != CONFIG_TYPE_STRING)
             rc = perr(c, line, key, "expected a string");
     }
+    config_setting_t *red = config_setting_get_member(g, "reduced");
+    if (rc == 0 && red)
+        rc = parse_reduced(c, &b, red, o && o->reduced);
     if (rc == 0)
         rc = finish_sweep(c, &b, o, total);
     free(src);
@@ -1380,6 +1453,7 @@ int hs_sweepset_parse(const char *path, const char *text, const hs_load_opts *o,
         return rc;
     }
     pctx c = {path, NULL, e};
+    set->reduced = o && o->reduced;
     int rc = parse_top(&c, set, o);
     if (rc) {
         hs_sweepset_free(&set);

@@ -802,7 +802,7 @@ int hs_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
     char *text = NULL;
     HS_CALL(share_text(o->sweep_path, comm, &text, e));
     hs_sweepset *set = NULL;
-    hs_load_opts lo = {.max_tasks = o->max_tasks, .skip_checks = rank != 0};
+    hs_load_opts lo = {.max_tasks = o->max_tasks, .skip_checks = rank != 0, .reduced = o->reduced};
     int rc = all_ok(hs_sweepset_parse(o->sweep_path, text, &lo, &set, e), comm, e);
     free(text);
     if (rc) {
@@ -925,8 +925,9 @@ int hs_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
     if (rc == 0 && remaining > 0)
         rc = HS_FAIL(e, HS_EINTR,
                      "stopped on request with %lld task(s) not run; the results file %s is intact. "
-                     "Resume with: hsweep run --resume %s%s%s",
-                     remaining, path, o->sweep_path, o->output ? " -o " : "", o->output ? o->output : "");
+                     "Resume with: hsweep run --resume%s %s%s%s",
+                     remaining, path, o->reduced ? " --reduced" : "", o->sweep_path, o->output ? " -o " : "",
+                     o->output ? o->output : "");
     if (gang != MPI_COMM_NULL)
         MPI_Comm_free(&gang);
     free(q.ref);

@@ -318,6 +318,7 @@ static int write_root_attrs(hid_t f, const hs_sweepset *set, const hs_prov *prov
     rc |= attr_str(f, "config_path", set->path);
     rc |= attr_str(f, "config_text", set->text);
     rc |= attr_str(f, "config_sha256", set->sha256);
+    rc |= attr_str(f, "reduced", set->reduced ? "true" : "false");
     rc |= attr_str(f, "created_utc", created);
     rc |= attr_str(f, "mpi_library", prov->mpi_library);
     rc |= attr_str(f, "hdf5_version", h5v);
@@ -759,6 +760,15 @@ int hs_store_read_root_attr(const char *path, const char *name, char **value, hs
     return rc;
 }
 
+int hs_store_is_reduced(const char *path)
+{
+    char *v = NULL;
+    hs_err e;
+    int reduced = hs_store_read_root_attr(path, "reduced", &v, &e) == 0 && strcmp(v, "true") == 0;
+    free(v);
+    return reduced;
+}
+
 /*
  * One run at a time per results file: every rank of a run holds a shared
  * flock on it; rank 0 first makes sure (exclusive, non-blocking) that no
@@ -927,6 +937,9 @@ int hs_store_open(const char *path, const hs_sweepset *set, MPI_Comm comm, const
                          "%s: was written for a different sweep file (sha256 %.12s..., this one is "
                          "%.12s...); use --force to resume it anyway",
                          path, sha, set->sha256);
+        if (rc == 0 && hs_store_is_reduced(path) != set->reduced)
+            rc = HS_FAIL(e, HS_ESTATE, "%s: is a %s run; resume it %s --reduced", path,
+                         set->reduced ? "full" : "reduced", set->reduced ? "without" : "with");
         free(sha);
     }
     HS_CALL(agree(rc, comm, e));
