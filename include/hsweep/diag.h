@@ -7,7 +7,11 @@
  * "Rank-normalization, folding, and localization: an improved R-hat for
  * assessing convergence of MCMC", Bayesian Analysis 16(2), as implemented
  * in the R package `posterior` 1.4.0 (rhat, ess_bulk, ess_tail, ess_mean,
- * mcse_mean); tests/unit/test_diag.c checks agreement to 1e-9 relative.
+ * mcse_mean; its convergence code is unchanged up to 1.7.1);
+ * tests/unit/test_diag.c checks agreement with posterior's printed values
+ * to 1e-9 relative, and the bulk and tail R-hat on inputs with ties (even
+ * draw counts, heavy tails, chains of different scale, one chain) to 1e-12
+ * against a long-double evaluation of the paper's definitions.
  * Chains are split in halves (the middle draw of an odd-length chain is
  * dropped, as posterior does), so n draws per chain give 2m chains of n/2.
  *
@@ -58,7 +62,8 @@ double hs_diag_qnorm(double p);
 /*
  * Read a CSV file of draws (one column per chain, one row per draw; an
  * optional header row of non-numeric names is skipped; blank lines are
- * ignored) and print "rhat", "ess_bulk", "ess_tail" lines to `out`.
+ * ignored) and print "rhat", "ess_bulk", "ess_tail", "rhat_bulk" and
+ * "rhat_tail" lines to `out`, each value with 17 significant digits.
  * Returns 0, or -1 with a message naming the file and line (missing file,
  * unparsable field, ragged row, fewer than 4 rows) written to msg[cap].
  */

@@ -244,8 +244,14 @@ static double *sorted_copy(const double *x, size_t len)
 /*
  * Split the draws into a fresh buffer after transformation `xf`: X_Z
  * rank-normalises the split draws (bulk); X_FOLD_Z folds about the median of
- * all draws, then splits and rank-normalises (tail R-hat; posterior folds
- * before splitting).  Returns NULL on non-finite input or allocation failure.
+ * all n*m draws pooled, |x - median| in double as posterior's fold_draws
+ * computes it (the median of an even count being the mean of the two middle
+ * values, R's stats::median), then splits and rank-normalises (tail R-hat;
+ * posterior folds before splitting, so an odd chain's dropped middle draw
+ * still counts in the median).  Ties among the folded draws (the middle pair
+ * of an even count folds to one value when their mean is exact; discrete
+ * draws) get their average rank in z_scale.  Returns NULL on non-finite
+ * input or allocation failure.
  */
 static double *prepare(const double *draws, size_t n, size_t m, enum xform xf)
 {
@@ -572,9 +578,12 @@ int hs_diag_csv(const char *path, FILE *out, char *msg, size_t cap)
     for (size_t r = 0; r < t.rows; r++)
         for (size_t c = 0; c < t.cols; c++)
             d[c * t.rows + r] = t.v[r * t.cols + c];
-    fprintf(out, "rhat: %.10g\ness_bulk: %.10g\ness_tail: %.10g\n",
+    /* %.17g: every digit of the double, so results compare to the last bit. */
+    fprintf(out, "rhat: %.17g\ness_bulk: %.17g\ness_tail: %.17g\n",
             hs_diag_rhat(d, t.rows, t.cols), hs_diag_ess_bulk(d, t.rows, t.cols),
             hs_diag_ess_tail(d, t.rows, t.cols));
+    fprintf(out, "rhat_bulk: %.17g\nrhat_tail: %.17g\n", hs_diag_rhat_bulk(d, t.rows, t.cols),
+            hs_diag_rhat_tail(d, t.rows, t.cols));
     fprintf(out, "draws: %zu\nchains: %zu\n", t.rows, t.cols);
     free(d);
     rc = 0;
