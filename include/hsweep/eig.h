@@ -80,11 +80,17 @@ typedef enum hs_eig_bw_mode {
     HS_EIG_BW_CLAMPED = 3     /* F = sign(gap)/max(|gap|, min_gap) */
 } hs_eig_bw_mode;
 
-/* How F is formed; min_gap and broaden are absolute (eigenvalue units). */
+/*
+ * How F is formed; min_gap and broaden are absolute (eigenvalue units).
+ * prec is the working precision of the backward: f64 (default), or f32 as a
+ * float32 framework would run it (w, V and the gradients rounded to float,
+ * gaps, F and the products by cgemm in float; results promoted back).
+ */
 typedef struct hs_eig_bw {
     hs_eig_bw_mode mode;
     double min_gap;
     double broaden;
+    hs_eig_prec prec;
 } hs_eig_bw;
 
 /* F_ij for gap = lambda_j - lambda_i (i != j) under bw; IEEE semantics (1/0 = inf). */

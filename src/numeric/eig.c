@@ -428,6 +428,67 @@ double hs_eig_bw_f(const hs_eig_bw *bw, double gap)
     }
 }
 
+/* z rounded to the backward's working precision (f32: float complex). */
+static double complex bw_round(hs_eig_prec prec, double complex z)
+{
+    return prec == HS_EIG_F32 ? (double complex)(float complex)z : z;
+}
+
+/* Float complex copy of the rows x cols matrix a (leading dimension ld), or NULL. */
+static float complex *to_f32(int rows, int cols, const double complex *a, int ld)
+{
+    float complex *f = malloc(sizeof *f * (size_t)rows * (size_t)(cols > 0 ? cols : 1));
+    for (int j = 0; f && j < cols; j++)
+        for (int i = 0; i < rows; i++)
+            f[(size_t)j * rows + i] = (float complex)a[(size_t)j * ld + i];
+    return f;
+}
+
+/*
+ * C (m x n, leading dimension m) = op(A) op(B) in the working precision:
+ * zgemm, or cgemm on float copies with the result promoted back (f32); a
+ * single column of plain B (n = 1) goes through zgemv / cgemv.  A has lda
+ * rows, B ldb rows.  Returns 0 or HS_ENOMEM.
+ */
+static int gemm_prec(hs_eig_prec prec, CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n,
+                     int k, const double complex *a, int lda, const double complex *b, int ldb,
+                     double complex *c)
+{
+    const int gemv = n == 1 && tb == CblasNoTrans;
+    const int arows = ta == CblasNoTrans ? m : k, acols = ta == CblasNoTrans ? k : m;
+    if (prec != HS_EIG_F32) {
+        const double complex one = 1.0, zero = 0.0;
+        if (gemv)
+            cblas_zgemv(CblasColMajor, ta, arows, acols, &one, a, lda, b, 1, &zero, c, 1);
+        else
+            cblas_zgemm(CblasColMajor, ta, tb, m, n, k, &one, a, lda, b, ldb, &zero, c, m);
+        return 0;
+    }
+    float complex *af = to_f32(lda, acols, a, lda);
+    float complex *bf = to_f32(ldb, tb == CblasNoTrans ? n : k, b, ldb);
+    float complex *cf = malloc(sizeof *cf * (size_t)m * (size_t)(n > 0 ? n : 1));
+    if (af && bf && cf) {
+        const float complex one = 1.0f, zero = 0.0f;
+        if (gemv)
+            cblas_cgemv(CblasColMajor, ta, arows, acols, &one, af, lda, bf, 1, &zero, cf, 1);
+        else
+            cblas_cgemm(CblasColMajor, ta, tb, m, n, k, &one, af, lda, bf, ldb, &zero, cf, m);
+        for (size_t i = 0; i < (size_t)m * (size_t)n; i++)
+            c[i] = cf[i];
+    }
+    int rc = af && bf && cf ? 0 : HS_ENOMEM;
+    free(af), free(bf), free(cf);
+    return rc;
+}
+
+/* F_ij for lambda_j - lambda_i in the backward's working precision. */
+static double bw_f_at(const hs_eig_bw *bw, const double *w, int i, int j)
+{
+    if (bw->prec != HS_EIG_F32)
+        return hs_eig_bw_f(bw, w[j] - w[i]);
+    return (float)hs_eig_bw_f(bw, (double)((float)w[j] - (float)w[i]));
+}
+
 int hs_eig_backward(int n, const double *w, const double complex *v, const double *wbar, int m,
                     const int *cols, const double complex *vbar, const hs_eig_bw *bw,
                     double complex *abar, double *f_max)
@@ -452,7 +513,7 @@ int hs_eig_backward(int n, const double *w, const double complex *v, const doubl
     for (int j = 0; j < n; j++)
         for (int i = 0; i < n; i++)
             if (i != j) {
-                double f = fabs(hs_eig_bw_f(bw, w[j] - w[i]));
+                double f = fabs(bw_f_at(bw, w, i, j));
                 fmx = f > fmx || isnan(f) ? f : fmx;
                 full |= slot[j] < 0 && !isfinite(f);
             }
@@ -466,32 +527,34 @@ int hs_eig_backward(int n, const double *w, const double complex *v, const doubl
         free(slot), free(act), free(x), free(vm), free(va);
         return HS_ENOMEM;
     }
-    const double complex one = 1.0, zero = 0.0;
+    const hs_eig_prec prec = bw->prec;
+    int rc = 0;
     /* X(:, c) = V^H vbar(:, c) for the listed columns; zero elsewhere. */
-    for (int c = 0; c < m; c++) {
+    for (int c = 0; c < m && rc == 0; c++) {
         int jc = full ? cols[c] : slot[cols[c]];
-        cblas_zgemv(CblasColMajor, CblasConjTrans, n, n, &one, v, n, vbar + (size_t)c * n, 1,
-                    &zero, x + (size_t)jc * n, 1);
+        rc = gemm_prec(prec, CblasConjTrans, CblasNoTrans, n, 1, n, v, n, vbar + (size_t)c * n,
+                       n, x + (size_t)jc * n);
     }
     /* M = diag(wbar) + F o X, formed in place of X, column by column. */
-    for (int c = 0; c < nc; c++) {
+    for (int c = 0; c < nc && rc == 0; c++) {
         int j = full ? c : act[c];
         double complex *col = x + (size_t)c * n;
         for (int i = 0; i < n; i++)
-            col[i] = i == j ? wbar[j] : hs_eig_bw_f(bw, w[j] - w[i]) * col[i];
+            col[i] = bw_round(prec, i == j ? wbar[j] : bw_f_at(bw, w, i, j) * col[i]);
         memcpy(va + (size_t)c * n, v + (size_t)j * n, sizeof *va * (size_t)n);
     }
     /* Abar = (V M) V_act^H, then Hermitian part. */
-    cblas_zgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, nc, n, &one, v, n, x, n, &zero, vm,
-                n);
-    cblas_zgemm(CblasColMajor, CblasNoTrans, CblasConjTrans, n, n, nc, &one, vm, n, va, n, &zero,
-                abar, n);
-    for (int j = 0; j < n; j++)
+    if (rc == 0)
+        rc = gemm_prec(prec, CblasNoTrans, CblasNoTrans, n, nc, n, v, n, x, n, vm);
+    if (rc == 0)
+        rc = gemm_prec(prec, CblasNoTrans, CblasConjTrans, n, n, nc, vm, n, va, n, abar);
+    for (int j = 0; j < n && rc == 0; j++)
         for (int i = j; i < n; i++) {
-            double complex h = 0.5 * (abar[(size_t)j * n + i] + conj(abar[(size_t)i * n + j]));
+            double complex h =
+                bw_round(prec, 0.5 * (abar[(size_t)j * n + i] + conj(abar[(size_t)i * n + j])));
             abar[(size_t)j * n + i] = h;
             abar[(size_t)i * n + j] = conj(h);
         }
     free(slot), free(act), free(x), free(vm), free(va);
-    return 0;
+    return rc;
 }
