@@ -17,8 +17,12 @@
  *                outputs are partly zero), so the zero eigenvalues are
  *                exactly tied.
  * Then R_hat <- R_hat / tr(R_hat) + ridge I, and
- *     R_blend = normtr(herm((1 - beta) R_hat + beta R_samp / tr(R_samp))),
- * herm(X) = (X + X^H)/2, normtr(X) = X / tr(X) (seed 004, train.py fix 1).
+ *     R_blend = normtr(herm((1 - beta) R_hat + beta R_ref / tr(R_ref))),
+ * herm(X) = (X + X^H)/2, normtr(X) = X / tr(X) (seed 004, train.py fix 1),
+ * with R_ref = R_samp (blend_with sample, the inference pipeline's blend) or
+ * R_true (blend_with true: what seed 004's training loop actually blended,
+ * `R_samp = labels_fp32['R_true']`, its "fallback"); tr(R_true) = n (k +
+ * sigma^2) since every steering entry has modulus 1.
  */
 #ifndef HSWEEP_SPECTRAL_H
 #define HSWEEP_SPECTRAL_H
@@ -27,6 +31,7 @@
 #include <stdint.h>
 
 typedef enum hs_doa_hat { HS_DOA_HAT_GENERIC = 0, HS_DOA_HAT_STRUCTURAL = 1 } hs_doa_hat;
+typedef enum hs_doa_ref { HS_DOA_REF_SAMPLE = 0, HS_DOA_REF_TRUE = 1 } hs_doa_ref;
 
 typedef struct hs_doa_spec {
     int n;              /* sensors */
@@ -38,7 +43,8 @@ typedef struct hs_doa_spec {
     hs_doa_hat hat;
     double hat_noise;   /* relative perturbation of F */
     double ridge;       /* added to the diagonal of the trace-normalised R_hat */
-    double beta;        /* blend weight of R_samp, 0..1 */
+    double beta;        /* blend weight of R_ref, 0..1 */
+    hs_doa_ref blend_with; /* R_ref: R_samp (default) or R_true */
 } hs_doa_spec;
 
 typedef struct hs_doa hs_doa;

@@ -30,12 +30,19 @@ static const hs_param_spec params[] = {
     {"hat_noise", HS_T_REAL, "0.05", 0, 10, NULL, "", "relative Frobenius size of F's perturbation"},
     {"ridge", HS_T_REAL, "0", 0, 1, NULL, "", "added to the diagonal of the trace-1 R_hat"},
     {"beta", HS_T_REAL, "0.3", 0, 1, NULL, "",
-     "R_blend = (1-beta) R_hat + beta R_samp, hermitised, trace 1 (seed 004: 0.3)"},
+     "R_blend = (1-beta) R_hat + beta R_ref, hermitised, trace 1 (seed 004: 0.3)"},
+    {"blend_with", HS_T_STRING, "sample", 0, 0, "sample|true", "",
+     "R_ref: sample = R_samp from the snapshots (the inference pipeline's blend); true = "
+     "R_true = A A^H + sigma^2 I, what seed 004's training loop blended (its R_samp fell back "
+     "to the label R_true); each normalised to trace 1 before blending"},
     {"precision", HS_T_STRING, "f64", 0, 0, "f32|f64", "",
      "eigensolver precision (cheevd/pcheevd or zheevd/pzheevd); loss and backward in f64"},
     {"backward", HS_T_STRING, "naive", 0, 0, "naive|masked|lorentzian|clamped", "",
      "F_ij of the eigh backward: 1/gap; 0 if |gap| <= min_gap; gap/(gap^2+broaden); "
      "sign(gap)/max(|gap|, min_gap)"},
+    {"backward_precision", HS_T_STRING, "f64", 0, 0, "f64|f32", "",
+     "working precision of the eigh backward: f64, or f32 as seed 004's float32 loss ran it "
+     "(eigenpairs and gradients rounded to float, F and the products by cgemm in float)"},
     {"broaden", HS_T_REAL, "1e-12", 0, 1, NULL, "lambda_max^2", "Lorentzian epsilon"},
     {"min_gap", HS_T_REAL, "1e-6", 0, 1, NULL, "lambda_max",
      "degeneracy threshold of masked, gap floor of clamped"},
@@ -231,7 +238,9 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
         .hat = strcmp(hs_param_str(p, "hat"), "structural") == 0 ? HS_DOA_HAT_STRUCTURAL
                                                                   : HS_DOA_HAT_GENERIC,
         .hat_noise = hs_param_real(p, "hat_noise"), .ridge = hs_param_real(p, "ridge"),
-        .beta = hs_param_real(p, "beta")};
+        .beta = hs_param_real(p, "beta"),
+        .blend_with = strcmp(hs_param_str(p, "blend_with"), "true") == 0 ? HS_DOA_REF_TRUE
+                                                                         : HS_DOA_REF_SAMPLE};
     size_t nn = (size_t)n * (size_t)n;
     hs_doa *doa = NULL;
     int rc = hs_doa_create(&sp, data_seed(p, ctx), &doa);
@@ -262,7 +271,10 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
                                 : strcmp(bws, "clamped") == 0    ? HS_EIG_BW_CLAMPED
                                                                  : HS_EIG_BW_NAIVE,
                         .min_gap = hs_param_real(p, "min_gap") * scale,
-                        .broaden = hs_param_real(p, "broaden") * scale * scale};
+                        .broaden = hs_param_real(p, "broaden") * scale * scale,
+                        .prec = strcmp(hs_param_str(p, "backward_precision"), "f32") == 0
+                                    ? HS_EIG_F32
+                                    : HS_EIG_F64};
         double lv = hs_doa_loss_eval(&loss, n, w, v, wbar, vbar), fmax = NAN;
         hs_doa_loss_cols(&loss, n, cols);
         rc = hs_eig_backward(n, w, v, wbar, k, cols, vbar, &bw, gr, &fmax);
@@ -315,13 +327,15 @@ const hs_kernel hs_kernel_spectral = {
     .name = "spectral",
     .summary = "eigendecomposition gradients of rank-deficient vs blended DOA covariances, MUSIC",
     .doc = "Seed 004 / issue 6. ULA of `sensors` elements, `sources` far-field sources, "
-           "R_blend = normtr(herm((1-beta) R_hat + beta R_samp)) with R_hat = F F^H of rank "
+           "R_blend = normtr(herm((1-beta) R_hat + beta R_ref)), R_ref = R_samp or R_true "
+           "(`blend_with`), with R_hat = F F^H of rank "
            "`rank_hat` (generic: distinct rounding-size zeros; structural: exactly tied zeros). "
            "Eigendecomposition by zheevd/cheevd, or pzheevd/pcheevd on a BLACS grid over the gang "
            "when ranks_per_task > 1 (grid as square as the gang allows, block size "
            "min(64, ceil(N/npcol))). Loss: eigengap hinge + subspace alignment (seed 004); "
            "gradient dL/dR_blend through Abar = herm(V(diag(Lbar) + F o V^H Vbar)V^H) with the "
-           "`backward` choice of F (Giles 2008). min_gap and broaden are relative to "
+           "`backward` choice of F (Giles 2008), in f64 or f32 (`backward_precision`). "
+           "min_gap and broaden are relative to "
            "max|lambda|. MUSIC (Schmidt 1986) from the top-K eigenvectors, DOA RMSE against the "
            "true angles, and from R_true / R_samp for reference. Status nonfinite when the "
            "gradient has non-finite entries.",

@@ -104,9 +104,13 @@ static double trace_re(int n, const double complex *a)
     return t;
 }
 
-/* R_blend from the snapshots x (n x L) and the factor f (n x r); see spectral.h. */
-static void build_blend(const hs_doa_spec *sp, const double complex *x, const double complex *f,
-                        double complex *b)
+/*
+ * R_blend from the snapshots x (n x L) or the steering matrix a (n x k) and
+ * noise power sigma2 (blend_with true), and the factor f (n x r); see
+ * spectral.h.
+ */
+static void build_blend(const hs_doa_spec *sp, const double complex *x, const double complex *a,
+                        double sigma2, const double complex *f, double complex *b)
 {
     int n = sp->n, r = sp->rank_hat, L = sp->snapshots;
     size_t nn = (size_t)n * (size_t)n;
@@ -120,8 +124,20 @@ static void build_blend(const hs_doa_spec *sp, const double complex *x, const do
     cblas_zgemm(CblasColMajor, CblasNoTrans, CblasConjTrans, n, n, r, &al, f, n, f, n, &be, b, n);
     for (int i = 0; i < n; i++)
         b[(size_t)i * n + i] += (1.0 - sp->beta) * sp->ridge;
-    al = xx > 0 ? sp->beta / xx : 0.0, be = 1.0;
-    cblas_zgemm(CblasColMajor, CblasNoTrans, CblasConjTrans, n, n, L, &al, x, n, x, n, &be, b, n);
+    be = 1.0;
+    if (sp->blend_with == HS_DOA_REF_TRUE) {
+        /* R_true = A A^H + sigma^2 I, tr(R_true) = n (k + sigma^2) */
+        double tr = (double)n * (sp->k + sigma2);
+        al = sp->beta / tr;
+        cblas_zgemm(CblasColMajor, CblasNoTrans, CblasConjTrans, n, n, sp->k, &al, a, n, a, n, &be,
+                    b, n);
+        for (int i = 0; i < n; i++)
+            b[(size_t)i * n + i] += sp->beta * sigma2 / tr;
+    } else {
+        al = xx > 0 ? sp->beta / xx : 0.0;
+        cblas_zgemm(CblasColMajor, CblasNoTrans, CblasConjTrans, n, n, L, &al, x, n, x, n, &be, b,
+                    n);
+    }
     for (int j = 0; j < n; j++)
         for (int i = j; i < n; i++) {
             double complex h = 0.5 * (b[(size_t)j * n + i] + conj(b[(size_t)i * n + j]));
@@ -139,7 +155,8 @@ int hs_doa_create(const hs_doa_spec *sp, uint64_t seed, hs_doa **out)
     int n = sp->n, k = sp->k, L = sp->snapshots, r = sp->rank_hat;
     int rr = r > k ? r : k; /* singular pairs needed from the snapshots */
     if (n < 2 || k < 1 || k >= n || r < 1 || r > n || L < rr || sp->min_sep_deg < 0 ||
-        (k - 1) * sp->min_sep_deg > 120.0 || sp->beta < 0 || sp->beta > 1)
+        (k - 1) * sp->min_sep_deg > 120.0 || sp->beta < 0 || sp->beta > 1 ||
+        (sp->blend_with != HS_DOA_REF_SAMPLE && sp->blend_with != HS_DOA_REF_TRUE))
         return HS_EINPUT;
     hs_doa *d = calloc(1, sizeof *d);
     double complex *a = malloc(sizeof *a * (size_t)n * (size_t)k);
@@ -158,6 +175,7 @@ int hs_doa_create(const hs_doa_spec *sp, uint64_t seed, hs_doa **out)
             rc = 0;
     }
     hs_rng rng;
+    const double sigma = pow(10.0, -sp->snr_db / 20.0);
     if (rc == 0) {
         hs_rng_seed_stream(&rng, seed, STREAM_ANGLES);
         draw_angles(&rng, k, sp->min_sep_deg, d->theta);
@@ -167,7 +185,6 @@ int hs_doa_create(const hs_doa_spec *sp, uint64_t seed, hs_doa **out)
         for (size_t i = 0; i < (size_t)k * (size_t)L; i++)
             s[i] = cnormal(&rng);
         /* X = A S + sigma N */
-        double sigma = pow(10.0, -sp->snr_db / 20.0);
         hs_rng_seed_stream(&rng, seed, STREAM_NOISE);
         for (size_t i = 0; i < (size_t)n * (size_t)L; i++)
             x[i] = sigma * cnormal(&rng);
@@ -200,7 +217,7 @@ int hs_doa_create(const hs_doa_spec *sp, uint64_t seed, hs_doa **out)
                     f[(size_t)j * n + i] = (sp->hat == HS_DOA_HAT_STRUCTURAL && i >= r)
                                                ? 0.0
                                                : f[(size_t)j * n + i] + c * pert[(size_t)j * n + i];
-            build_blend(sp, x, f, d->blend);
+            build_blend(sp, x, a, sigma * sigma, f, d->blend);
             free(pert);
         }
     }
