@@ -260,6 +260,90 @@ static int check_int_literals(const char *path, const char *t, hs_err *e)
     return 0;
 }
 
+/* Decimal exponent of x != 0 (of its 17-digit form: 0.001 -> -3). */
+static int decimal_exponent(double x)
+{
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.16e", x);
+    return atoi(strchr(buf, 'e') + 1);
+}
+
+/*
+ * x rounded to the nearest multiple of 10^q; when that decimal is also a
+ * multiple of 10^(q+3) (its last three digits are zeros), the double strtod
+ * reads from it, else x itself.  printf and strtod round correctly (glibc,
+ * musl), so the answer depends on x alone.
+ */
+static double snap_decimal(double x, int q)
+{
+    char buf[48];
+    if (x == 0)
+        return 0.0;
+    int ex = decimal_exponent(x);
+    if (ex < q) { /* |x| < 10^q: 0 below half the quantum, else 10^q: not a multiple */
+        snprintf(buf, sizeof buf, "%.16e", fabs(x));
+        return ex < q - 1 || buf[0] < '5' ? 0.0 : x;
+    }
+    snprintf(buf, sizeof buf, "%.*e", ex - q, x);
+    char *e = strchr(buf, 'e');
+    int digits = 0, zeros = 0, trailing = 1;
+    for (const char *p = e - 1; p >= buf && *p != '-'; p--) {
+        if (*p == '.')
+            continue;
+        digits++;
+        trailing = trailing && *p == '0';
+        zeros += trailing;
+    }
+    /* the last digit printed is at 10^(exponent - digits + 1): q, or q + 1 when 9.99.. rounded up */
+    int last = atoi(e + 1) - (digits - 1);
+    return last + zeros >= q + 3 ? strtod(buf, NULL) : x;
+}
+
+/*
+ * Point i of n (n >= 2) of a range from -> to.  Linear points are
+ * (from (n-1-i) + to i) / (n-1), snapped (snap_decimal) to 15 significant
+ * digits of the larger end; so a point within rounding error of a decimal of
+ * at most 12 such digits is that decimal (0.3, not 0.30000000000000004; 0 where
+ * the range crosses it).  Log points are 10^(a + (b-a) i/(n-1)) computed in
+ * decimal-exponent space: from = m 10^k and to = m' 10^k' (1 <= m, m' < 10),
+ * the exponent's integer part kept exact, then snapped to 15 digits of the
+ * point itself; so the powers of ten of a decade range are exact (1e-2, not
+ * 0.010000000000000002) and the points between are within a few ulps of the
+ * true value (10^-3.5 = 3.1622776601683794e-4, the nearest double).
+ */
+static double range_point(double from, double to, long long i, long long n, int lg)
+{
+    if (!lg) {
+        double x = (from * (double)(n - 1 - i) + to * (double)i) / (double)(n - 1);
+        double big = fabs(from) > fabs(to) ? fabs(from) : fabs(to);
+        return snap_decimal(x, decimal_exponent(big) - 14);
+    }
+    char mf[40], mt[40], buf[48];
+    snprintf(mf, sizeof mf, "%.16e", from);
+    snprintf(mt, sizeof mt, "%.16e", to);
+    char *ef = strchr(mf, 'e'), *et = strchr(mt, 'e');
+    long long kf = atoi(ef + 1), kt = atoi(et + 1);
+    *ef = *et = 0;
+    double lf = log10(strtod(mf, NULL)), lt = log10(strtod(mt, NULL));
+    /* (kt - kf) i / (n-1) = whole + rest / (n-1), 0 <= rest < n-1 */
+    long long d = (kt - kf) * i, whole = d / (n - 1), rest = d % (n - 1);
+    if (rest < 0) {
+        rest += n - 1;
+        whole--;
+    }
+    double frac = lf + (lt - lf) * ((double)i / (double)(n - 1)) + (double)rest / (double)(n - 1);
+    double k = (double)(kf + whole), ex = k + frac, x;
+    if (k == 0 || (fabs(k) >= frac && ex - k == frac)) {
+        x = pow(10.0, ex); /* the exponent is exact (Fast2Sum): libm's pow rounds once */
+    } else {               /* scale 10^frac by 10^k in decimal, exactly */
+        snprintf(buf, sizeof buf, "%.16e", pow(10.0, frac));
+        char *e = strchr(buf, 'e');
+        snprintf(e, sizeof buf - (size_t)(e - buf), "e%lld", atoi(e + 1) + kf + whole);
+        x = strtod(buf, NULL);
+    }
+    return snap_decimal(x, decimal_exponent(x) - 14);
+}
+
 /* A range group { from; to; num; scale } for a numeric parameter. */
 static int range_values(pctx *c, const hs_param_spec *spec, config_setting_t *g, hs_value **vals,
                         size_t *n)
@@ -316,12 +400,7 @@ static int range_values(pctx *c, const hs_param_spec *spec, config_setting_t *g,
     if (!v)
         return HS_FAIL(c->e, HS_ENOMEM, "out of memory");
     for (long long i = 0; i < num; i++) {
-        double f = num == 1 ? 0.0 : (double)i / (double)(num - 1);
-        double x = lg ? exp(log(from) + f * (log(to) - log(from))) : from + f * (to - from);
-        if (i == num - 1 && num > 1)
-            x = to;
-        if (i == 0)
-            x = from;
+        double x = i == 0 ? from : i == num - 1 ? to : range_point(from, to, i, num, lg);
         if (spec->type == HS_T_INT)
             v[i].i = llround(x);
         else

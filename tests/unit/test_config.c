@@ -251,6 +251,74 @@ static void filters(void)
     hs_params_free(&p);
 }
 
+/* The values of the one axis of a one-sweep file whose matrix is `axis`. */
+static hs_sweepset *range_axis(const char *axis, const hs_axis **a)
+{
+    char text[512];
+    snprintf(text, sizeof text, "sweeps = ({ name = \"r\"; kernel = \"noop\"; matrix = { %s }; });",
+             axis);
+    hs_sweepset *s = parse_ok(text);
+    *a = &s->sweeps[0].axes[0];
+    return s;
+}
+
+/* Ranges give the decimals the user would write, as strtod reads them (the C
+ * literals below), not 0.30000000000000004 or 0.010000000000000002. */
+static void range_grids(void)
+{
+    static const struct {
+        const char *axis;
+        size_t n;
+        double want[13];
+    } cases[] = {
+        {"x = { from = 0; to = 1; num = 11; };", 11,
+         {0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1}},
+        {"x = { from = 1e-3; to = 10; num = 5; scale = \"log\"; };", 5, {1e-3, 1e-2, 0.1, 1, 10}},
+        /* between the powers of ten: the double nearest 10^-3.5 (not its 15-digit rounding) */
+        {"x = { from = 1e-4; to = 1; num = 9; scale = \"log\"; };", 9,
+         {1e-4, 3.1622776601683794e-4, 1e-3, 3.1622776601683794e-3, 1e-2, 3.162277660168379e-2, 0.1,
+          0.31622776601683794, 1}},
+        {"x = { from = 10; to = 0.001; num = 5; scale = \"log\"; };", 5, {10, 1, 0.1, 0.01, 0.001}},
+        {"x = { from = 2e-7; to = 2e5; num = 13; scale = \"log\"; };", 13,
+         {2e-7, 2e-6, 2e-5, 2e-4, 2e-3, 2e-2, 0.2, 2, 20, 200, 2e3, 2e4, 2e5}},
+        {"x = { from = 1; to = 16; num = 5; scale = \"log\"; };", 5, {1, 2, 4, 8, 16}},
+        {"x = { from = 1e-300; to = 1e300; num = 7; scale = \"log\"; };", 7,
+         {1e-300, 1e-200, 1e-100, 1, 1e100, 1e200, 1e300}},
+        /* crossing zero: exactly 0, not 2.8e-17 */
+        {"x = { from = -0.3; to = 0.4; num = 8; };", 8, {-0.3, -0.2, -0.1, 0, 0.1, 0.2, 0.3, 0.4}},
+        {"x = { from = 2.5e-6; to = 5e-6; num = 6; };", 6, {2.5e-6, 3e-6, 3.5e-6, 4e-6, 4.5e-6, 5e-6}},
+        /* no short decimal: the computed double stays (not 0.333333333333333) */
+        {"x = { from = 0; to = 1; num = 4; };", 4, {0, 1.0 / 3, 2.0 / 3, 1}},
+        {"k = { from = 1; to = 100; num = 5; scale = \"log\"; };", 5, {1, 3, 10, 32, 100}},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        const hs_axis *a;
+        hs_sweepset *s = range_axis(cases[c].axis, &a);
+        int is_int = cases[c].axis[0] == 'k';
+        CHECK_EQ_INT(a->n, cases[c].n);
+        for (size_t i = 0; i < a->n && i < cases[c].n; i++) {
+            double got = is_int ? (double)a->values[i].i : a->values[i].r;
+            int ok = got == cases[c].want[i] && (got != 0 || !signbit(got)); /* +0, not -0 */
+            if (!ok)
+                fprintf(stderr, "%s [%zu]: %.17g, want %.17g\n", cases[c].axis, i, got,
+                        cases[c].want[i]);
+            CHECK(ok);
+        }
+        hs_sweepset_free(&s);
+    }
+    /* every k/1024 of a 1025-point range is exact in binary and comes out exact */
+    const hs_axis *a;
+    hs_sweepset *s = range_axis("x = { from = 0; to = 1; num = 1025; };", &a);
+    int exact = 1;
+    for (size_t i = 0; i < a->n; i++)
+        exact &= a->values[i].r == (double)i / 1024;
+    CHECK(exact);
+    hs_sweepset_free(&s);
+    expect_error("sweeps = ({ name = \"r\"; kernel = \"noop\";\n"
+                 " matrix = { k = { from = 1; to = 3; num = 4; }; }; });",
+                 HS_EINPUT, "bad.cfg:2:", "key 'k'", "twice after rounding to integers");
+}
+
 static void sha256(void)
 {
     /* FIPS 180-2 appendix B test vectors. */
@@ -293,6 +361,7 @@ int main(void)
     task_limit();
     expansion();
     filters();
+    range_grids();
     sha256();
     registry();
     return CHECK_DONE();
