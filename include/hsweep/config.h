@@ -122,6 +122,24 @@ size_t hs_sweep_axes(const hs_sweep *s, const char **names, size_t cap);
 int hs_filter_parse(const hs_kernel *k, const char *text, hs_filter *f, hs_err *e);
 /* Nonzero if parameter values v (and sweep seed) satisfy every condition. */
 int hs_filter_match(const hs_kernel *k, const hs_filter *f, const hs_value *v, int64_t seed);
+/* Nonzero if v (and seed) satisfy condition c alone (to name a condition that matches nothing). */
+int hs_cond_match(const hs_kernel *k, const hs_cond *c, const hs_value *v, int64_t seed);
+/* Condition c as "KEY OP VALUE" with the value as typed, e.g. "gamma <= 0.01". */
+void hs_cond_text(const hs_kernel *k, const hs_cond *c, char *buf, size_t cap);
+
+/* Significant digits of real parameter values in tables (hs_num_format). */
+#define HS_TABLE_DIGITS 6
+/* x as tables print a real parameter value: "%.6g" (0.1, 0.000316228, 1e+06). */
+void hs_num_format(double x, char *buf, size_t cap);
+/*
+ * A stored real x against a typed number (value `typed`, text as typed, or
+ * NULL to compare the doubles only): 0 when they match — the same double, or x
+ * rounded to D = max(digits typed, HS_TABLE_DIGITS) significant digits is the
+ * typed decimal, so a value typed as a table or an exec template prints it
+ * matches — else -1 or 1 as x < or > typed (2 if x is NaN).  Conditions
+ * read `=` as 0, `<=` as -1 or 0, `<` as -1, and so on.
+ */
+int hs_num_cmp(double x, double typed, const char *text);
 void hs_filter_free(hs_filter *f);
 /* Parse an operator token ("<", "<=", ...); -1 if not one. */
 int hs_op_parse(const char *s);

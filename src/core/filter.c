@@ -1,5 +1,7 @@
 /* Condition lists ("T <= 80 and use_mixture = true") for expect rules and --where. */
 #include <ctype.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,23 +28,80 @@ int hs_op_parse(const char *s)
 
 const char *hs_op_name(int op) { return op >= 0 && op <= HS_OP_NE ? op_names[op] : "?"; }
 
-int hs_op_eval(int op, double a, double b)
+/* Whether op holds given cmp: -1 (less), 0 (matches), 1 (greater), 2 (unordered: only != holds). */
+static int op_holds(int op, int cmp)
 {
     switch (op) {
     case HS_OP_LT:
-        return a < b;
+        return cmp == -1;
     case HS_OP_LE:
-        return a <= b;
+        return cmp == -1 || cmp == 0;
     case HS_OP_GT:
-        return a > b;
+        return cmp == 1;
     case HS_OP_GE:
-        return a >= b;
+        return cmp == 0 || cmp == 1;
     case HS_OP_EQ:
-        return a == b;
+        return cmp == 0;
     case HS_OP_NE:
-        return a != b;
+        return cmp != 0;
     }
     return 0;
+}
+
+int hs_op_eval(int op, double a, double b)
+{
+    return op_holds(op, isnan(a) || isnan(b) ? 2 : (a > b) - (a < b));
+}
+
+void hs_num_format(double x, char *buf, size_t cap) { snprintf(buf, cap, "%.*g", HS_TABLE_DIGITS, x); }
+
+/*
+ * Significant digits written in a plain decimal "[+-]ddd.ddd[e[+-]dd]":
+ * leading zeros do not count, trailing ones do ("0.0100" has 3); -1 for
+ * anything else (inf, nan, hexadecimal).
+ */
+static int typed_digits(const char *s)
+{
+    int n = 0, any = 0, seen = 0;
+    if (*s == '+' || *s == '-')
+        s++;
+    for (; isdigit((unsigned char)*s) || *s == '.'; s++) {
+        if (*s == '.')
+            continue;
+        any = 1;
+        seen = seen || *s != '0';
+        n += seen;
+    }
+    if (!any)
+        return -1;
+    if (*s == 'e' || *s == 'E') {
+        s++;
+        if (*s == '+' || *s == '-')
+            s++;
+        if (!isdigit((unsigned char)*s))
+            return -1;
+        while (isdigit((unsigned char)*s))
+            s++;
+    }
+    return *s ? -1 : n;
+}
+
+int hs_num_cmp(double x, double typed, const char *text)
+{
+    if (isnan(x) || isnan(typed))
+        return 2;
+    if (x == typed)
+        return 0;
+    int d = text ? typed_digits(text) : -1;
+    if (d >= 0 && isfinite(x) && isfinite(typed)) {
+        int digits = d < HS_TABLE_DIGITS ? HS_TABLE_DIGITS : d > 17 ? 17 : d;
+        char a[40], b[40];
+        snprintf(a, sizeof a, "%.*e", digits - 1, x);
+        snprintf(b, sizeof b, "%.*e", digits - 1, typed);
+        if (strcmp(a, b) == 0)
+            return 0;
+    }
+    return x < typed ? -1 : 1;
 }
 
 static char *trim(char *s)
@@ -150,39 +209,41 @@ int hs_filter_parse(const hs_kernel *k, const char *text, hs_filter *f, hs_err *
     return rc;
 }
 
+static int int_cmp(int64_t a, int64_t b) { return (a > b) - (a < b); }
+
+int hs_cond_match(const hs_kernel *k, const hs_cond *c, const hs_value *v, int64_t seed)
+{
+    if (c->param < 0)
+        return op_holds(c->op, int_cmp(seed, c->v.i));
+    const hs_value *x = &v[c->param];
+    switch (k->params[c->param].type) {
+    case HS_T_INT:
+        return op_holds(c->op, int_cmp(x->i, c->v.i));
+    case HS_T_REAL:
+        return op_holds(c->op, hs_num_cmp(x->r, c->v.r, c->text));
+    case HS_T_BOOL:
+        return op_holds(c->op, int_cmp(x->b, c->v.b));
+    case HS_T_STRING:
+        return op_holds(c->op, strcmp(x->s ? x->s : "", c->v.s) == 0 ? 0 : 2);
+    }
+    return 0;
+}
+
 int hs_filter_match(const hs_kernel *k, const hs_filter *f, const hs_value *v, int64_t seed)
 {
-    for (size_t i = 0; i < f->n; i++) {
-        const hs_cond *c = &f->c[i];
-        double a, b;
-        if (c->param < 0) {
-            a = (double)seed;
-            b = (double)c->v.i;
-        } else {
-            const hs_value *x = &v[c->param];
-            switch (k->params[c->param].type) {
-            case HS_T_INT:
-                a = (double)x->i;
-                b = (double)c->v.i;
-                break;
-            case HS_T_REAL:
-                a = x->r;
-                b = c->v.r;
-                break;
-            case HS_T_BOOL:
-                a = x->b;
-                b = c->v.b;
-                break;
-            default:
-                a = strcmp(x->s ? x->s : "", c->v.s) == 0 ? 0 : 1;
-                b = 0;
-                break;
-            }
-        }
-        if (!hs_op_eval(c->op, a, b))
+    for (size_t i = 0; i < f->n; i++)
+        if (!hs_cond_match(k, &f->c[i], v, seed))
             return 0;
-    }
     return 1;
+}
+
+void hs_cond_text(const hs_kernel *k, const hs_cond *c, char *buf, size_t cap)
+{
+    const char *key = c->param < 0 ? "seed" : k->params[c->param].name;
+    int quote = c->param >= 0 && k->params[c->param].type == HS_T_STRING &&
+                (!*c->text || strpbrk(c->text, " \t,&<>=!") != NULL);
+    snprintf(buf, cap, "%s %s %s%s%s", key, hs_op_name(c->op), quote ? "\"" : "", c->text,
+             quote ? "\"" : "");
 }
 
 void hs_filter_free(hs_filter *f)
