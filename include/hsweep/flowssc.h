@@ -84,6 +84,20 @@ int hs_flowssc_data_csv(hs_flowssc_data *d, const char *path, const char *x_cols
 /* Free a table's arrays and zero it; safe on a zeroed table. */
 void hs_flowssc_data_free(hs_flowssc_data *d);
 
+/*
+ * Initialisation of each flow conditioner's output layer, Linear(H, 2)
+ * giving (raw_s, raw_b): DEFAULT is nn.Linear's U(-1/sqrt(H), 1/sqrt(H)),
+ * what nflows' ResidualNet leaves its final_layer with (only the residual
+ * blocks' last layers are zero-initialised) and so what the seed's flow_ssc
+ * trained from; NEAR_ZERO is U(-1e-3, 1e-3), so raw outputs start ~0 and
+ * every layer starts as u <- u (sigmoid(2) + 1e-3), near the identity, a
+ * common choice for flows (Glow's zero-initialised last layers).
+ */
+typedef enum hs_flowssc_out_init {
+    HS_FLOWSSC_OUT_DEFAULT = 0,
+    HS_FLOWSSC_OUT_NEAR_ZERO = 1
+} hs_flowssc_out_init;
+
 typedef struct hs_flowssc_config {
     int f32;                /* 1: float32 end to end; 0: float64 */
     double lr;              /* Adam step size */
@@ -92,6 +106,7 @@ typedef struct hs_flowssc_config {
     int stats_full;         /* 1: training-set statistics; 0: EMA of batches */
     double stat_momentum;   /* EMA momentum m */
     size_t flow_layers, flow_hidden, clf_hidden;
+    hs_flowssc_out_init out_init; /* flow conditioners' output layer */
     double label_ratio;     /* fraction of training rows whose t is seen */
     double ulb_weight;      /* weight of the unlabelled loss */
     size_t pred_samples;    /* flow inversions averaged per prediction */
@@ -103,7 +118,8 @@ typedef struct hs_flowssc_config {
 } hs_flowssc_config;
 
 /* The seed's defaults: f32, lr 5e-4, batch 10, 10 epochs, clip 1, EMA
- * momentum 0.05, 3 flow layers of width 128, classifier width 128, all
+ * momentum 0.05, 3 flow layers of width 128 (output layers as nflows
+ * initialises them), classifier width 128, all
  * labels, unlabelled weight 1, 100 prediction samples, n_train 783. */
 void hs_flowssc_config_default(hs_flowssc_config *c);
 
@@ -148,12 +164,14 @@ int hs_flowssc_train(const hs_flowssc_config *c, const hs_flowssc_data *d,
 /*
  * The model alone (tests, benchmarks): parameters initialised as PyTorch's
  * nn.Linear (U(-1/sqrt(fan_in), 1/sqrt(fan_in))), the last Linear of each
- * residual block U(-1e-3, 1e-3) (nflows' zero_initialization).
+ * residual block U(-1e-3, 1e-3) (nflows' zero_initialization), the flow
+ * conditioners' output layers as out_init says.
  * max_rows bounds n in hs_flowssc_loss_grad.  Returns 0 or -1 (no memory).
  */
 typedef struct hs_flowssc hs_flowssc;
 int hs_flowssc_create(hs_flowssc **m, int f32, size_t d_x, size_t flow_layers,
-                      size_t flow_hidden, size_t clf_hidden, size_t max_rows, uint64_t seed);
+                      size_t flow_hidden, size_t clf_hidden, size_t max_rows, uint64_t seed,
+                      hs_flowssc_out_init out_init);
 /* Free the model and set *m to NULL; safe on NULL. */
 void hs_flowssc_destroy(hs_flowssc **m);
 size_t hs_flowssc_n_params(const hs_flowssc *m);

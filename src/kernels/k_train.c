@@ -26,6 +26,10 @@ static const hs_param_spec params[] = {
     {"flow_layers", HS_T_INT, "3", 1, 64, NULL, "",
      "affine layers of the 1-D conditional flow (flow_ssc's 6 couplings = 3 affine, see doc)"},
     {"flow_hidden", HS_T_INT, "128", 1, 4096, NULL, "units", "width of the flow conditioners"},
+    {"out_init", HS_T_STRING, "default", 0, 0, "default|near_zero", "",
+     "flow conditioners' output layer: default = nn.Linear's U(+-1/sqrt(H)), what nflows' ResidualNet "
+     "leaves its final layer with and so what the seed trained from; near_zero = U(+-1e-3): each "
+     "flow layer starts near u <- 0.88 u (the zero-init choice of Glow-style flows)"},
     {"clf_hidden", HS_T_INT, "128", 1, 4096, NULL, "units",
      "width of both hidden layers of the treatment classifier"},
     {"label_ratio", HS_T_REAL, "1.0", 0, 1, NULL, "",
@@ -158,6 +162,8 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
     c.flow_layers = (size_t)hs_param_int(p, "flow_layers");
     c.flow_hidden = (size_t)hs_param_int(p, "flow_hidden");
     c.clf_hidden = (size_t)hs_param_int(p, "clf_hidden");
+    c.out_init = strcmp(hs_param_str(p, "out_init"), "near_zero") == 0 ? HS_FLOWSSC_OUT_NEAR_ZERO
+                                                                       : HS_FLOWSSC_OUT_DEFAULT;
     c.label_ratio = hs_param_real(p, "label_ratio");
     c.ulb_weight = hs_param_real(p, "ulb_weight");
     c.pred_samples = (size_t)hs_param_int(p, "pred_samples");

@@ -80,7 +80,8 @@ struct hs_flowssc {
 };
 
 int hs_flowssc_create(hs_flowssc **out, int f32, size_t d_x, size_t flow_layers,
-                      size_t flow_hidden, size_t clf_hidden, size_t max_rows, uint64_t seed)
+                      size_t flow_hidden, size_t clf_hidden, size_t max_rows, uint64_t seed,
+                      hs_flowssc_out_init out_init)
 {
     *out = NULL;
     hs_flowssc *h = calloc(1, sizeof *h);
@@ -88,7 +89,7 @@ int hs_flowssc_create(hs_flowssc **out, int f32, size_t d_x, size_t flow_layers,
         return -1;
     h->ops = ops_for(f32);
     fs_layout_init(&h->ly, d_x, flow_layers, flow_hidden, clf_hidden);
-    h->m = h->ops->create(&h->ly, max_rows ? max_rows : 1, seed);
+    h->m = h->ops->create(&h->ly, max_rows ? max_rows : 1, seed, out_init);
     if (!h->m) {
         free(h);
         return -1;

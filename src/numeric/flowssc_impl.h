@@ -27,7 +27,8 @@ void fs_layout_init(fs_layout *ly, size_t d, size_t L, size_t H, size_t Hc);
 
 /* One precision's model; `void *` is its private struct. */
 typedef struct fs_ops {
-    void *(*create)(const fs_layout *ly, size_t max_rows, uint64_t seed);
+    void *(*create)(const fs_layout *ly, size_t max_rows, uint64_t seed,
+                    hs_flowssc_out_init out_init);
     void (*destroy)(void *m);
     void (*get)(const void *m, double *w);
     void (*set)(void *m, const double *w);

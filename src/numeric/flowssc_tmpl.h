@@ -91,7 +91,9 @@ static void init_uniform(hs_rng *rng, R *w, size_t n, double a)
 /* nn.Linear's default init (kaiming_uniform with a = sqrt 5 gives bound
  * 1/sqrt(fan_in) for W; the bias uses the same bound), or U(-1e-3, 1e-3)
  * for the last Linear of each residual block (nflows `zero_initialization`,
- * nflows/nn/nets/resnet.py). */
+ * nflows/nn/nets/resnet.py) and, with out_init near_zero, for each flow
+ * conditioner's output layer.  Both draw the same number of uniforms, so
+ * the other layers start the same either way. */
 static void init_linear(hs_rng *rng, R *W, size_t out, size_t in, int near_zero)
 {
     double a = near_zero ? 1e-3 : 1.0 / sqrt((double)in);
@@ -102,7 +104,7 @@ static void init_linear(hs_rng *rng, R *W, size_t out, size_t in, int near_zero)
 /* malloc of n >= 0 elements (at least one, so NULL always means failure). */
 static void *alloc_n(size_t n, size_t size) { return malloc((n > 0 ? n : 1) * size); }
 
-static void *create(const fs_layout *ly, size_t cap, uint64_t seed)
+static void *create(const fs_layout *ly, size_t cap, uint64_t seed, hs_flowssc_out_init out_init)
 {
     model *M = calloc(1, sizeof *M);
     if (!M)
@@ -162,7 +164,7 @@ static void *create(const fs_layout *ly, size_t cap, uint64_t seed)
             init_linear(&rng, blk + H * H + H, H, H, 1);
             init_linear(&rng, blk + 2 * (H * H + H), H, ly->dc, 0);
         }
-        init_linear(&rng, P + ly->o_wout, 2, H, 0);
+        init_linear(&rng, P + ly->o_wout, 2, H, out_init == HS_FLOWSSC_OUT_NEAR_ZERO);
     }
     return M;
 }
@@ -639,7 +641,7 @@ static int train(const hs_flowssc_config *c, const hs_flowssc_data *D, const hs_
     fs_layout_init(&ly, d, c->flow_layers, c->flow_hidden, c->clf_hidden);
     work W;
     memset(&W, 0, sizeof W);
-    W.M = create(&ly, B > EVAL_CHUNK ? B : EVAL_CHUNK, c->seed);
+    W.M = create(&ly, B > EVAL_CHUNK ? B : EVAL_CHUNK, c->seed, c->out_init);
     W.X = malloc(n * d * sizeof *W.X);
     W.Y = malloc(n * sizeof *W.Y);
     W.tmp = malloc(2 * d * sizeof *W.tmp);
