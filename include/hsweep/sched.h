@@ -1,15 +1,20 @@
 /*
  * Running a sweep file under MPI.  Rank 0 coordinates: it owns the queue of
- * pending tasks (longest expected first) and answers workers; every other
- * rank (or gang of ranks) runs tasks and writes its own results.  A single
- * process does both.
+ * pending tasks (longest expected first: the kernels' cost hints, corrected
+ * on --resume by the times of the file's finished tasks, hsweep/cost.h) and
+ * answers workers; every other rank (or gang of ranks) runs tasks and writes
+ * its own results.  A single process does both.
  *
  * Message protocol (MPI point-to-point on the run's communicator; all
  * payloads are fixed-width integers):
- *   worker -> 0, tag HS_TAG_REQ  : int64[HS_ST_COUNT + r]: cumulative counts
- *                                  of the tasks it finished, by status, then
- *                                  r task refs to run again (retries).  Asks
- *                                  for the next batch.
+ *   worker -> 0, tag HS_TAG_REQ  : int64[HS_ST_COUNT + 1 + 2f + r]:
+ *                                  cumulative counts of the tasks it
+ *                                  finished, by status; f; f pairs (task ref,
+ *                                  wall time in ns, -1 for a task that did not
+ *                                  run to the end) of the tasks finished since
+ *                                  its last message, for the cost models of
+ *                                  the ETA; then r task refs to run again
+ *                                  (retries).  Asks for the next batch.
  *   0 -> worker, tag HS_TAG_WORK : uint64[1 + n]: word 0 is flags (bit 0:
  *                                  the worker may ask for the next batch
  *                                  before running this one; bit 1: stop);
@@ -20,8 +25,9 @@
  *                                  the running task within the grace period
  *                                  (or abandon it: it stays pending), then
  *                                  leave.
- *   worker -> 0, tag HS_TAG_DONE : int64[HS_ST_COUNT], final counts; the
- *                                  worker then leaves the loop.
+ *   worker -> 0, tag HS_TAG_DONE : int64[HS_ST_COUNT + 1 + 2f]: final
+ *                                  counts and the last finished tasks, as in
+ *                                  a request; the worker then leaves the loop.
  * Gang members receive each task ref from their leader by MPI_Bcast on the
  * gang communicator (UINT64_MAX ends).  A later node-level sub-coordinator
  * speaks the same three messages upward.

@@ -3,6 +3,7 @@
  * workers' loops.  Protocol in include/hsweep/sched.h.
  */
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "hsweep/config.h"
+#include "hsweep/cost.h"
 #include "hsweep/isolate.h"
 #include "hsweep/sched.h"
 #include "hsweep/store.h"
@@ -79,6 +81,8 @@ typedef struct worker {
     int64_t counts[HS_ST_COUNT];
     uint64_t *retry;         /* refs to run again, sent with the next request */
     size_t n_retry, cap_retry;
+    int64_t *fin;            /* tasks finished since the last request: (ref, wall ns or -1) pairs */
+    size_t n_fin, cap_fin;
     double stop_at;          /* CLOCK_MONOTONIC time running tasks are abandoned; 0: no stop */
     double last_probe;       /* when check_stop last looked for a stop message */
     hs_value *v;             /* scratch parameter values, max n_params */
@@ -96,6 +100,7 @@ static void worker_free(worker *w)
         free(w->fk->v);
     free(w->fk);
     free(w->retry);
+    free(w->fin);
 }
 
 static uint64_t make_ref(size_t si, uint64_t id, unsigned attempt)
@@ -164,6 +169,26 @@ static void push_retry(worker *w, uint64_t ref)
     w->retry[w->n_retry++] = ref;
 }
 
+/*
+ * Note a finished attempt for the coordinator's ETA: its wall time in
+ * nanoseconds when it is a timing sample (the kernel ran to the end), else
+ * -1.  Without memory the note is dropped: the ETA only counts it later.
+ */
+static void push_finished(worker *w, uint64_t ref, int status, double wall)
+{
+    if (w->n_fin + 2 > w->cap_fin) {
+        size_t cap = w->cap_fin ? 2 * w->cap_fin : 64;
+        int64_t *f = realloc(w->fin, cap * sizeof *f);
+        if (!f)
+            return;
+        w->fin = f;
+        w->cap_fin = cap;
+    }
+    int sample = status == HS_ST_OK || status == HS_ST_NONFINITE || status == HS_ST_DIVERGED;
+    w->fin[w->n_fin++] = (int64_t)ref;
+    w->fin[w->n_fin++] = sample && wall >= 0 && wall < 9e9 ? (int64_t)(wall * 1e9) : -1;
+}
+
 /* Write a finished task's row and count it, or queue its retry (the gang leader). */
 static void record(worker *w, uint64_t ref, const hs_value *v, int64_t seed, uint64_t rng_seed,
                    hs_out *out, double wall, double started, long peak_kb)
@@ -177,6 +202,7 @@ static void record(worker *w, uint64_t ref, const hs_value *v, int64_t seed, uin
                    .started_unix = started, .peak_rss_kb = (int64_t)peak_kb};
     if (w->io_rc == 0)
         w->io_rc = hs_store_write_result(w->store, ref_sweep(ref), ref_id(ref), &r, &w->io_err);
+    push_finished(w, ref, out->status, wall);
     if (failed && (int)attempt <= eff_retries(w, s) && attempt < 255)
         push_retry(w, make_ref(ref_sweep(ref), ref_id(ref), attempt + 1));
     else if (out->status >= 0 && out->status < HS_ST_COUNT)
@@ -347,23 +373,39 @@ static size_t run_tasks(worker *w, const uint64_t *refs, size_t n)
     return i;
 }
 
-/* Ask the coordinator for work, handing over the retries collected so far. */
-static void post_request(worker *w, uint64_t *reply, MPI_Request *req)
+/*
+ * Send the coordinator (tag HS_TAG_REQ or HS_TAG_DONE) the counts, the
+ * tasks finished since the last message and, with a request, the retries
+ * collected so far.
+ */
+static void send_counts(worker *w, int tag)
 {
-    size_t n = HS_ST_COUNT + w->n_retry;
+    size_t n_retry = tag == HS_TAG_REQ ? w->n_retry : 0;
+    size_t n = HS_ST_COUNT + 1 + w->n_fin + n_retry;
+    int64_t fallback[HS_ST_COUNT + 1];
     int64_t *msg = malloc(n * sizeof *msg);
     if (!msg) {
-        msg = w->counts; /* no memory: drop the retries, the rows say failed */
-        n = HS_ST_COUNT;
-    } else {
-        memcpy(msg, w->counts, sizeof w->counts);
-        if (w->n_retry)
-            memcpy(msg + HS_ST_COUNT, w->retry, w->n_retry * sizeof *w->retry);
+        msg = fallback; /* no memory: drop the notes and retries, the rows say failed */
+        n = HS_ST_COUNT + 1;
     }
-    w->n_retry = 0;
-    MPI_Send(msg, (int)n, MPI_INT64_T, 0, HS_TAG_REQ, w->comm);
-    if (msg != w->counts)
+    memcpy(msg, w->counts, sizeof w->counts);
+    msg[HS_ST_COUNT] = msg == fallback ? 0 : (int64_t)(w->n_fin / 2);
+    if (msg != fallback && w->n_fin)
+        memcpy(msg + HS_ST_COUNT + 1, w->fin, w->n_fin * sizeof *w->fin);
+    if (msg != fallback && n_retry)
+        memcpy(msg + HS_ST_COUNT + 1 + w->n_fin, w->retry, n_retry * sizeof *w->retry);
+    w->n_fin = 0;
+    if (tag == HS_TAG_REQ)
+        w->n_retry = 0;
+    MPI_Send(msg, (int)n, MPI_INT64_T, 0, tag, w->comm);
+    if (msg != fallback)
         free(msg);
+}
+
+/* Ask the coordinator for work (see send_counts); the reply arrives in reply. */
+static void post_request(worker *w, uint64_t *reply, MPI_Request *req)
+{
+    send_counts(w, HS_TAG_REQ);
     MPI_Irecv(reply, 1 + HS_MAX_BATCH, MPI_UINT64_T, 0, HS_TAG_WORK, w->comm, req);
 }
 
@@ -408,7 +450,7 @@ static void worker_loop(worker *w)
         /* A reply is still due: take it (its tasks stay pending in the file). */
         lazy_wait(&req, NULL);
     }
-    MPI_Send(w->counts, HS_ST_COUNT, MPI_INT64_T, 0, HS_TAG_DONE, w->comm);
+    send_counts(w, HS_TAG_DONE);
     if (w->gang != MPI_COMM_NULL) {
         uint64_t end = UINT64_MAX;
         gang_bcast(w, &end);
@@ -438,10 +480,45 @@ typedef struct queue {
 
 static int is_failure(int s) { return s == HS_ST_FAILED || s == HS_ST_TIMEOUT || s == HS_ST_CRASHED; }
 
-/* Pending tasks of every sweep (and failed ones with retry_failed), longest expected first. */
-static int queue_build(queue *q, const hs_sweepset *set, hs_store *st, const hs_run_opts *o,
+/* What the coordinator knows of the run's progress. */
+typedef struct progress {
+    uint64_t total, before;
+    int64_t counts[HS_ST_COUNT];
+    double t0, last;
+    int tty, quiet;
+    double every;
+    int workers;            /* tasks that run at once */
+    const hs_sweepset *set;
+    hs_cost_left *left;     /* the work not yet finished and the cost models */
+    hs_value *v;            /* scratch: one task's parameters */
+} progress;
+
+/* The kernel's cost hint of task ref. */
+static double task_hint(progress *pg, uint64_t ref)
+{
+    const hs_sweep *s = &pg->set->sweeps[ref_sweep(ref)];
+    int64_t seed;
+    uint64_t rs;
+    hs_sweep_task(s, ref_id(ref), pg->v, &seed, &rs);
+    return hs_cost_hint(s->kernel, pg->v);
+}
+
+/* Expected core-seconds of a task of sweep si with hint h, by the sweep's current model. */
+static double task_cost(progress *pg, size_t si, double h)
+{
+    return hs_cost_predict(hs_cost_left_model(pg->left, si), h) *
+           (double)pg->set->sweeps[si].ranks_per_task;
+}
+
+/*
+ * Pending tasks of every sweep (and failed ones with retry_failed), longest
+ * expected first by the cost models in pg->left (the kernels' hints unless
+ * the file's finished tasks were timed), each counted as work left.
+ */
+static int queue_build(queue *q, progress *pg, hs_store *st, const hs_run_opts *o,
                        uint64_t *done_before, hs_err *e)
 {
+    const hs_sweepset *set = pg->set;
     memset(q, 0, sizeof *q);
     uint64_t total = 0;
     for (size_t i = 0; i < set->n_sweeps; i++)
@@ -468,14 +545,14 @@ static int queue_build(queue *q, const hs_sweepset *set, hs_store *st, const hs_
         }
         if (!v && rc == 0)
             rc = HS_FAIL(e, HS_ENOMEM, "out of memory");
-        double c = 1e-3;
+        double h = 1e-3, c = 1e-3;
         for (uint64_t id = 0; id < s->n_tasks && rc == 0; id++) {
             if (k->cost && id % s->n_seeds == 0) { /* cost depends on parameters, not seed */
                 int64_t seed;
                 uint64_t rs;
                 hs_sweep_task(s, id, v, &seed, &rs);
-                hs_params p = {k, v};
-                c = k->cost(&p) * (double)s->ranks_per_task;
+                h = hs_cost_hint(k, v);
+                c = task_cost(pg, si, h);
             }
             unsigned attempt = 1;
             if (status && status[id] != HS_ST_PENDING) {
@@ -488,6 +565,7 @@ static int queue_build(queue *q, const hs_sweepset *set, hs_store *st, const hs_
             it[n].cost = c;
             it[n].ref = make_ref(si, id, attempt);
             n++;
+            hs_cost_left_count(pg->left, si, h, +1);
         }
         free(v);
         free(status);
@@ -517,8 +595,10 @@ static int queue_build(queue *q, const hs_sweepset *set, hs_store *st, const hs_
 }
 
 /* Append a retry at the end of the queue. */
-static void queue_push(queue *q, uint64_t ref, double cost)
+static void queue_push(queue *q, progress *pg, uint64_t ref)
 {
+    double h = task_hint(pg, ref), cost = task_cost(pg, ref_sweep(ref), h);
+    hs_cost_left_count(pg->left, ref_sweep(ref), h, +1);
     if (q->n == q->cap) {
         size_t cap = 2 * q->cap + 16;
         uint64_t *r = realloc(q->ref, cap * sizeof *r);
@@ -563,13 +643,27 @@ static int queue_take(queue *q, int workers, uint64_t *out, int *prefetch)
     return (int)k;
 }
 
-typedef struct progress {
-    uint64_t total, before;
-    int64_t counts[HS_ST_COUNT];
-    double t0, last;
-    int tty, quiet;
-    double every;
-} progress;
+/*
+ * Take n notes of finished tasks, (ref, wall ns or -1) pairs: their work is
+ * no longer left, and those that ran to the end are timing samples.
+ */
+static void progress_finished(progress *pg, const int64_t *pairs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t ref = (uint64_t)pairs[2 * i];
+        size_t si = ref_sweep(ref);
+        if (si >= pg->set->n_sweeps || ref_id(ref) >= pg->set->sweeps[si].n_tasks)
+            continue;
+        double h = task_hint(pg, ref);
+        hs_cost_left_count(pg->left, si, h, -1);
+        hs_err e; /* out of memory: one sample fewer */
+        if (pairs[2 * i + 1] >= 0)
+            hs_cost_left_observe(pg->left, si, h, (double)pairs[2 * i + 1] * 1e-9, &e);
+    }
+}
+
+/* Tasks timed before the ETA is shown: one task says too little. */
+#define ETA_MIN_SAMPLES 3
 
 static void progress_print(progress *p, int final)
 {
@@ -584,20 +678,25 @@ static void progress_print(progress *p, int final)
             bad += p->counts[i];
     }
     double el = now - p->t0, rate = el > 0 ? (double)done / el : 0;
-    uint64_t todo = p->total - p->before;
-    double eta = rate > 0 ? (double)((int64_t)todo - done) / rate : 0;
-    if (eta < 0)
-        eta = 0;
+    /* The work left by the fitted models, spread over the workers. */
+    double eta = hs_cost_left_seconds(p->left, ETA_MIN_SAMPLES) / p->workers;
+    char etab[32];
+    if (isnan(eta))
+        snprintf(etab, sizeof etab, p->tty ? "--:--:--" : "--");
+    else if (p->tty)
+        snprintf(etab, sizeof etab, "%02d:%02d:%02d", (int)(eta / 3600), (int)(eta / 60) % 60,
+                 (int)eta % 60);
+    else
+        snprintf(etab, sizeof etab, eta < 10 ? "%.1f s" : "%.0f s", eta);
     if (p->tty)
-        fprintf(stderr, "\r[%llu/%llu] %5.1f%%  failed %lld  %.1f tasks/s  ETA %02d:%02d:%02d%s",
+        fprintf(stderr, "\r[%llu/%llu] %5.1f%%  failed %lld  %.1f tasks/s  ETA %s%s",
                 (unsigned long long)(done + (int64_t)p->before), (unsigned long long)p->total,
                 p->total ? 100.0 * (double)(done + (int64_t)p->before) / (double)p->total : 100.0,
-                (long long)bad, rate, (int)(eta / 3600), (int)(eta / 60) % 60, (int)eta % 60,
-                final ? "\n" : "  ");
+                (long long)bad, rate, etab, final ? "\n" : "  ");
     else
-        fprintf(stderr, "hsweep: %llu/%llu tasks done (%lld not ok), %.1f tasks/s, ETA %.0f s\n",
+        fprintf(stderr, "hsweep: %llu/%llu tasks done (%lld not ok), %.1f tasks/s, ETA %s\n",
                 (unsigned long long)(done + (int64_t)p->before), (unsigned long long)p->total,
-                (long long)bad, rate, eta);
+                (long long)bad, rate, etab);
     fflush(stderr);
 }
 
@@ -653,14 +752,17 @@ static void coordinator_loop(queue *q, MPI_Comm comm, int nworkers, progress *pg
                 pg->counts[i] += in[i] - wc[w][i];
                 wc[w][i] = in[i];
             }
+        int n_fin = cnt > HS_ST_COUNT ? (int)in[HS_ST_COUNT] : 0;
+        n_fin = n_fin < 0 || HS_ST_COUNT + 1 + 2 * n_fin > cnt ? 0 : n_fin;
+        progress_finished(pg, in + HS_ST_COUNT + 1, (size_t)n_fin);
         if (st.MPI_TAG == HS_TAG_DONE) {
             if (done)
                 done[w] = 1;
             active--;
             continue;
         }
-        for (int i = HS_ST_COUNT; i < cnt; i++)
-            queue_push(q, (uint64_t)in[i], 1e-3);
+        for (int i = HS_ST_COUNT + 1 + 2 * n_fin; i < cnt; i++)
+            queue_push(q, pg, (uint64_t)in[i]);
         int async = out && sent && w <= nworkers;
         uint64_t *msg = async ? out[w] : one_msg;
         if (async)
@@ -692,8 +794,10 @@ static void solo_loop(queue *q, worker *w, progress *pg)
             break;
         size_t n = q->n - q->next < HS_ISO_MAX_BATCH ? q->n - q->next : HS_ISO_MAX_BATCH;
         q->next += run_tasks(w, q->ref + q->next, n);
+        progress_finished(pg, w->fin, w->n_fin / 2);
+        w->n_fin = 0;
         for (size_t i = 0; i < w->n_retry; i++)
-            queue_push(q, w->retry[i], 1e-3);
+            queue_push(q, pg, w->retry[i]);
         w->n_retry = 0;
         memcpy(pg->counts, w->counts, sizeof pg->counts);
         progress_print(pg, 0);
@@ -794,6 +898,23 @@ static void provenance(MPI_Comm comm, char *host, char **hosts, char *mpilib)
             *c = ' ';
 }
 
+/*
+ * The times of the finished tasks of results file path, for a resume's
+ * order and ETA (rank 0, before the run opens the file); NULL where the file
+ * cannot tell them: hs_store_open then judges the file, or the kernels'
+ * hints stand.
+ */
+static hs_cost_calib *resume_calibration(const hs_sweepset *set, const char *path)
+{
+    hs_cost_calib *c = calloc(set->n_sweeps + 1, sizeof *c);
+    hs_err e;
+    if (c && hs_cost_calibrate(set, path, c, &e) != 0) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
 int hs_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
 {
     int rank, size;
@@ -847,6 +968,8 @@ int hs_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
     if (!w.v || !w.fk || !w.fk->v)
         rc = HS_FAIL(e, HS_ENOMEM, "out of memory");
     rc = all_ok(rc, comm, e);
+    /* On resume, rank 0 times the file's finished tasks before the run opens it. */
+    hs_cost_calib *calib = rc == 0 && rank == 0 && o->resume ? resume_calibration(set, path) : NULL;
     hs_store *st = NULL;
     if (rc == 0) {
         char *hosts = NULL, mpilib[MPI_MAX_LIBRARY_VERSION_STRING + 1] = "";
@@ -861,6 +984,9 @@ int hs_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
     if (rc) {
         if (gang != MPI_COMM_NULL)
             MPI_Comm_free(&gang);
+        if (calib)
+            hs_cost_calib_free(calib, set->n_sweeps);
+        free(calib);
         worker_free(&w);
         hs_sweepset_free(&set);
         return rc;
@@ -868,12 +994,18 @@ int hs_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
     w.store = st;
 
     progress pg = {.t0 = hs_now_mono(), .tty = isatty(2), .quiet = o->quiet,
-                   .every = o->log_every > 0 ? o->log_every : 10.0};
+                   .every = o->log_every > 0 ? o->log_every : 10.0, .workers = nworkers, .set = set};
     pg.last = pg.t0;
     queue q = {0};
     if (rank == 0) {
-        uint64_t before = 0;
-        rc = queue_build(&q, set, st, o, &before, e);
+        uint64_t before = 0, timed = 0;
+        for (size_t i = 0; calib && i < set->n_sweeps; i++)
+            timed += calib[i].obs.n;
+        rc = hs_cost_left_create(set->n_sweeps, calib, &pg.left, e);
+        if (rc == 0 && !(pg.v = calloc(maxp, sizeof *pg.v)))
+            rc = HS_FAIL(e, HS_ENOMEM, "out of memory");
+        if (rc == 0)
+            rc = queue_build(&q, &pg, st, o, &before, e);
         for (size_t i = 0; i < set->n_sweeps; i++)
             pg.total += set->sweeps[i].n_tasks;
         pg.before = before;
@@ -881,7 +1013,14 @@ int hs_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
             fprintf(stderr, "hsweep: %s: %llu tasks in %zu sweep(s), %llu to run, on %d rank(s)%s -> %s\n",
                     o->sweep_path, (unsigned long long)pg.total, set->n_sweeps,
                     (unsigned long long)q.n, size, G > 1 ? " in gangs" : "", path);
+        if (rc == 0 && !o->quiet && timed)
+            fprintf(stderr, "hsweep: longest-first order and ETA from the times of %llu finished "
+                    "task(s) in %s (hsweep plan --calibrate shows the fit)\n",
+                    (unsigned long long)timed, path);
     }
+    if (calib)
+        hs_cost_calib_free(calib, set->n_sweeps);
+    free(calib);
     rc = all_ok(rc, comm, e);
     if (rc == 0) {
         if (size == 1)
@@ -932,6 +1071,8 @@ int hs_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
         MPI_Comm_free(&gang);
     free(q.ref);
     free(q.cost);
+    free(pg.v);
+    hs_cost_left_destroy(&pg.left);
     worker_free(&w);
     hs_sweepset_free(&set);
     return rc;
