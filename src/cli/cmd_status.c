@@ -1,10 +1,78 @@
 /* hsweep status FILE: counts by status per sweep, and what did not end ok. */
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "hsweep/config.h"
 #include "hsweep/kernel.h"
+#include "hsweep/store.h"
 #include "hsweep/table.h"
+
+/* Print s as one POSIX shell word: as is when every character is safe, else single-quoted. */
+static void put_shell_word(const char *s)
+{
+    static const char safe[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                               "0123456789_./+-=:,@%";
+    if (*s && strspn(s, safe) == strlen(s)) {
+        fputs(s, stdout);
+        return;
+    }
+    putchar('\'');
+    for (; *s; s++)
+        if (*s == '\'')
+            fputs("'\\''", stdout); /* close the quotes, an escaped quote, reopen */
+        else
+            putchar(*s);
+    putchar('\'');
+}
+
+/* Nonzero if paths a and b name the same file (the same text, or the same real path). */
+static int same_file(const char *a, const char *b)
+{
+    char ra[PATH_MAX], rb[PATH_MAX];
+    return strcmp(a, b) == 0 || (realpath(a, ra) && realpath(b, rb) && strcmp(ra, rb) == 0);
+}
+
+/*
+ * The command that continues `file`: hsweep run --resume with the sweep
+ * file path recorded in it (relative to where that run started), and -o
+ * unless `file` is where that sweep file writes by default.
+ */
+static void print_resume(const char *file, size_t remaining)
+{
+    char *path = NULL, *text = NULL;
+    hs_sweepset *set = NULL;
+    hs_err e;
+    hs_load_opts lo = {.max_tasks = UINT64_MAX, .skip_checks = 1};
+    printf("%zu task(s) remain: ", remaining);
+    if (hs_store_read_root_attr(file, "config_path", &path, &e) != 0 || !*path) {
+        printf("hsweep run --resume SWEEP.cfg -o ");
+        put_shell_word(file);
+        printf("\n  (%s does not record the path of its sweep file)\n", file);
+        free(path);
+        return;
+    }
+    int parsed = hs_store_read_root_attr(file, "config_text", &text, &e) == 0 &&
+                 hs_sweepset_parse(path, text, &lo, &set, &e) == 0;
+    printf("hsweep run --resume ");
+    put_shell_word(path);
+    if (!parsed || !same_file(file, set->output)) {
+        printf(" -o ");
+        put_shell_word(file);
+    }
+    printf("\n");
+    if (access(path, R_OK) != 0)
+        printf("  (the sweep file %s is not readable from this directory: run it where the sweep "
+               "ran)\n",
+               path);
+    hs_sweepset_free(&set);
+    free(path);
+    free(text);
+}
 
 int hs_cmd_status(int argc, char **argv)
 {
@@ -72,7 +140,7 @@ int hs_cmd_status(int argc, char **argv)
         hs_table_free(&t);
     }
     if (rc == 0 && remaining_all)
-        printf("%zu task(s) remain: hsweep run --resume SWEEP.cfg -o %s\n", remaining_all, file);
+        print_resume(file, remaining_all);
     hs_table_list_free(names, n);
     return rc;
 }
