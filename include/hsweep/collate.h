@@ -20,25 +20,35 @@
 typedef struct hs_collate_opts {
     const char *const *files; /* results files, merged */
     size_t n_files;
-    const char *sweep;          /* NULL: the files' only sweep */
-    const char *rows;           /* axes "a,b"; NULL: every axis but seed and cols */
-    const char *cols;           /* optional: one axis across the columns */
+    const char *sweep;          /* "a" or "a,b" (side by side); NULL: the files' only sweep */
+    const char *rows;           /* axes "a,b"; NULL: every axis but seed, cols and contrast
+                                 * (with several sweeps: those every sweep has) */
+    const char *cols;           /* optional: axes "a,b" across the columns (their combinations) */
     const char *const *metrics; /* each "m" or "m1,m2"; "status" gives counts per status */
     size_t n_metrics;
     const char *const *where; /* conditions "T>=200 and use_mixture=true", all must hold */
     size_t n_where;
-    const char *agg;    /* mean|median|std|min|max|count|frac_ok|mean±std|meanstd; NULL: mean */
-    const char *format; /* md|csv|tsv|json; NULL: md */
-    FILE *notes;        /* csv/tsv: where the footnotes go (NULL: dropped) */
+    const char *contrast; /* "A=a-b" (difference) or "A=a/b" (ratio) of the aggregates at A=a, A=b */
+    const char *agg;    /* mean|median|std|min|max|sum|count|frac_ok|mean±std|meanstd; NULL: mean */
+    const char *format; /* md|csv|tsv|json|long-csv|long-tsv; NULL: md */
+    FILE *notes;        /* csv/tsv/long: where the footnotes go (NULL: dropped) */
+    FILE *warnings;     /* why a sweep's table is empty (a --where condition no task meets) */
 } hs_collate_opts;
 
-/* Print the pivot table(s) to out.  HS_EINPUT for bad options or files that do not merge. */
-int hs_collate(const hs_collate_opts *o, FILE *out, hs_err *e);
+/*
+ * Print the pivot table to out: one table, with several sweeps side by side
+ * (their row keys merged; a sweep lacking an axis or metric is an error).
+ * *n_cells (may be NULL) is set to the number of cells with at least one
+ * task; 0 means the table is empty and o->warnings says why.  HS_EINPUT for
+ * bad options, files that do not merge, or a --contrast value the axis
+ * does not have.
+ */
+int hs_collate(const hs_collate_opts *o, FILE *out, size_t *n_cells, hs_err *e);
 
 /*
- * Aggregate n values with agg (mean, median, std, min, max, count); v is
- * sorted in place for median.  std is the sample standard deviation (n - 1
- * in the denominator, NaN for n < 2).  NaN when n = 0 (count gives 0).
+ * Aggregate n values with agg (mean, median, std, min, max, sum, count); v
+ * is sorted in place for median.  std is the sample standard deviation
+ * (n - 1 in the denominator, NaN for n < 2).  NaN when n = 0 (count gives 0).
  */
 double hs_aggregate(const char *agg, double *v, size_t n);
 

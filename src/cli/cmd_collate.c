@@ -1,4 +1,8 @@
-/* hsweep collate: pivot tables of one or more results files of the same sweep. */
+/*
+ * hsweep collate: pivot tables of one or more results files of the same
+ * sweep(s).  Exit 0 with a table, 3 when the table is empty (the warnings
+ * on stderr say which --where condition matched nothing), 2 bad input.
+ */
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,7 +11,7 @@
 
 int hs_cmd_collate(int argc, char **argv)
 {
-    hs_collate_opts o = {.notes = stderr};
+    hs_collate_opts o = {.notes = stderr, .warnings = stderr};
     /* argv outlives the call: the lists point into it. */
     const char **files = calloc((size_t)argc + 1, sizeof *files);
     const char **metrics = calloc((size_t)argc + 1, sizeof *metrics);
@@ -28,6 +32,7 @@ int hs_cmd_collate(int argc, char **argv)
                             : strcmp(a, "--rows") == 0   ? &o.rows
                             : strcmp(a, "--cols") == 0   ? &o.cols
                             : strcmp(a, "--agg") == 0    ? &o.agg
+                            : strcmp(a, "--contrast") == 0 ? &o.contrast
                             : strcmp(a, "--format") == 0 ? &o.format
                             : strcmp(a, "--metric") == 0 ? &metrics[o.n_metrics]
                             : strcmp(a, "--where") == 0  ? &where[o.n_where]
@@ -49,8 +54,11 @@ int hs_cmd_collate(int argc, char **argv)
     if (rc == 0 && o.n_files == 0)
         rc = hs_cli_usage("collate", "needs a results file");
     hs_err e;
-    if (rc == 0 && hs_collate(&o, stdout, &e) != 0)
+    size_t n_cells = 0;
+    if (rc == 0 && hs_collate(&o, stdout, &n_cells, &e) != 0)
         rc = hs_cli_fail(&e);
+    else if (rc == 0 && n_cells == 0)
+        rc = 3;
     free(files);
     free(metrics);
     free(where);

@@ -23,7 +23,7 @@ typedef struct hs_rowset {
     char **file;
     hs_table *t;       /* one per file; identical columns (checked) */
     size_t n;          /* distinct finished tasks */
-    size_t *tab, *row; /* task i is row row[i] of table tab[i] */
+    size_t *tab, *row; /* task i is row row[i] of table tab[i]; i in [n, n + pending): pending rows */
     size_t pending;    /* distinct tasks finished in no file */
     size_t duplicates; /* finished rows of a task already finished in an earlier file */
     char **axes;       /* union of the files' axes, "seed" last */

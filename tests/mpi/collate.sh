@@ -2,7 +2,10 @@
 # collate and report on sweeps of the test kernels, where every cell is known:
 # grid: xk = x*k for x in {1,2,4,8}, k in {1,2,3}, 3 seeds; nan: final_loss
 # 1/steps unless NaN; failing: failed tasks give no value.  Merges, filters,
-# every aggregation, NaN and failed rows, pending rows, expect verdicts.
+# every aggregation, NaN and failed rows, pending rows, expect verdicts;
+# several column axes, sweeps side by side, contrasts, RFC 4180 CSV and the
+# long format read back by Python's csv and pandas, the --where warning and
+# the resume command of `status`.
 . "$(dirname "$0")/lib.bash"
 cd "$WORK" || exit 1
 d=$HS_SRC/tests/data
@@ -11,7 +14,7 @@ check "run part 2" "$HSWEEP" run "$d/collate_part2.cfg" -o p2.h5 --quiet
 # js NAME ARGS...: collate --format json into NAME.json
 js() { local n=$1; shift; "$HSWEEP" collate "$@" --format json > "$n.json" || fail "collate $*"; }
 js grid_xk k.h5 --sweep grid --rows x --cols k --metric xk
-for a in mean median std min max count frac_ok meanstd; do js "agg_$a" k.h5 --sweep grid --rows x --metric xk --agg "$a"; done
+for a in mean median std min max sum count frac_ok meanstd; do js "agg_$a" k.h5 --sweep grid --rows x --metric xk --agg "$a"; done
 js where2 k.h5 --sweep grid --rows x --metric xk --where "k>=2" --where "x<=2"
 js where1 k.h5 --sweep grid --rows x --metric xk --where "k >= 2 and x <= 2"
 js nan k.h5 --sweep nan --rows at_step --metric final_loss,first_nonfinite --metric status
@@ -30,7 +33,7 @@ for c in g["cells"]:
     assert close(c["value"], c["x"] * c["k"]) and c["n_values"] == 3 and c["n_na"] == 0, c
 # over k in {1,2,3} and 3 seeds: values x*{1,1,1,2,2,2,3,3,3}
 want = {"mean": lambda x: 2 * x, "median": lambda x: 2 * x, "min": lambda x: x,
-        "max": lambda x: 3 * x, "count": lambda x: 9, "frac_ok": lambda x: 1,
+        "max": lambda x: 3 * x, "sum": lambda x: 18 * x, "count": lambda x: 9, "frac_ok": lambda x: 1,
         "std": lambda x: x * math.sqrt(6 / 8),  # sample std: sum (k-2)^2 * 3 = 6, n - 1 = 8
         "meanstd": lambda x: 2 * x}
 for a, f in want.items():
@@ -124,4 +127,152 @@ assert grp[True, 1]["verdicts"] == {"2": "no data"} and grp[False, 2]["verdicts"
 assert grp[False, 2]["metrics"]["x_echo"] == {"mean": 2, "n_na": 0}
 assert s["nan"]["rules"] == [] and s["nan"]["status"] == {"ok": 6, "nonfinite": 2}
 PY
+# several column axes: one column per (k, seed), each cell the one task's x*k
+js cols2 k.h5 --sweep grid --rows x --cols k,seed --metric xk
+out=$("$HSWEEP" collate k.h5 --sweep grid --rows x --cols k,seed --metric xk --format csv)
+case "$out" in "x,k=1 seed=1,k=1 seed=2,k=1 seed=3,k=2 seed=1,"*"8,8,8,8,16,16,16,24,24,24") pass ;; *) fail "cols k,seed csv: $out" ;; esac
+# two sweeps side by side by their shared axis x: grid's x_echo summed over
+# 9 tasks, failing's over its 2 tasks with fail = false (the 2 failed give no value)
+js side k.h5 --sweep grid,failing --rows x --metric x_echo --agg sum
+out=$("$HSWEEP" collate k.h5 --sweep grid,failing --rows x --metric x_echo --agg sum)
+case "$out" in *"| x | grid x_echo | failing x_echo |"*"| 2 | 18 | 4 (2/4 n/a) |"*"| 8 | 72 |  |"*) pass ;; *) fail "side by side md: $out" ;; esac
+expect_fail 2 "sweep 'nan' has no axis or parameter 'x'" "$HSWEEP" collate k.h5 --sweep grid,nan --rows x --metric status
+expect_fail 2 "sweep 'failing' has no numeric column 'xk'" "$HSWEEP" collate k.h5 --sweep grid,failing --rows x --metric xk
+# contrasts, checked below against the plain table's cells
+js plain_kx k.h5 --sweep grid --rows k --cols x --metric xk,frac_ok
+js con_diff k.h5 --sweep grid --rows k --metric xk,frac_ok --contrast x=8-2
+js con_ratio k.h5 --sweep grid --rows k --metric xk --contrast x=8/2
+js plain_nan k.h5 --sweep nan --rows steps --cols at_step --metric final_loss
+js con_neg k.h5 --sweep nan --rows steps --metric final_loss --contrast at_step=-1-4
+out=$("$HSWEEP" collate k.h5 --sweep grid --rows k --metric xk --contrast x=8-2)
+case "$out" in *"xk (mean at x=8 − mean at x=2)"*"| 3 | 18 |"*) pass ;; *) fail "contrast md: $out" ;; esac
+expect_fail 2 "sweep 'grid' has no task with x = 3 (x has 1, 2, 4, 8)" "$HSWEEP" collate k.h5 --sweep grid --metric xk --contrast x=8-3
+expect_fail 2 "has no axis or parameter 'y'" "$HSWEEP" collate k.h5 --sweep grid --metric xk --contrast y=1-2
+expect_fail 2 "'x' cannot also be a --rows or --cols axis" "$HSWEEP" collate k.h5 --sweep grid --rows x --metric xk --contrast x=8-2
+expect_fail 2 "expected AXIS=A-B" "$HSWEEP" collate k.h5 --sweep grid --metric xk --contrast x=8
+check "side, cols, contrasts" "$PYTHON3" - <<'PY'
+import json, math
+J = lambda n: json.load(open(n + ".json"))
+d = J("cols2")
+assert d["cols"] == ["k", "seed"] and len(d["cells"]) == 4 * 3 * 3, d["cols"]
+assert sorted((c["x"], c["k"], c["seed"]) for c in d["cells"]) == sorted(
+    (x, k, s) for x in (1, 2, 4, 8) for k in (1, 2, 3) for s in (1, 2, 3))
+for c in d["cells"]:
+    assert c["value"] == c["x"] * c["k"] and c["n_values"] == 1, c
+side = {(c["sweep"], c["x"]): c for c in J("side")["cells"]}
+assert sorted(side) == [("failing", 1), ("failing", 2)] + [("grid", x) for x in (1, 2, 4, 8)], sorted(side)
+for x in (1, 2, 4, 8):
+    assert side["grid", x]["value"] == 9 * x and side["grid", x]["n_values"] == 9
+for x in (1, 2):
+    c = side["failing", x]
+    assert c["value"] == 2 * x and (c["n_values"], c["n_na"], c["n_tasks"]) == (2, 2, 4), c
+# contrast = plain cell at the first value op plain cell at the second, per remaining key
+plain = {(c["k"], c["x"], c["metric"]): c for c in J("plain_kx")["cells"]}
+diff, ratio = J("con_diff"), J("con_ratio")
+assert diff["contrast"] == {"axis": "x", "first": "8", "second": "2", "op": "difference"}, diff["contrast"]
+assert len(diff["cells"]) == 6 and len(ratio["cells"]) == 3
+for c in diff["cells"]:
+    a, b = plain[c["k"], 8, c["metric"]], plain[c["k"], 2, c["metric"]]
+    assert c["value"] == a["value"] - b["value"] and (c["first"], c["second"]) == (a["value"], b["value"]), c
+    assert c["n_tasks"] == a["n_tasks"] + b["n_tasks"] == 6, c
+assert [c["value"] for c in diff["cells"] if c["metric"] == "xk"] == [6, 12, 18]
+for c in ratio["cells"]:
+    assert c["value"] == plain[c["k"], 8, "xk"]["value"] / plain[c["k"], 2, "xk"]["value"] == 4, c
+# negative axis values split at the right '-': at_step = -1 minus at_step = 4
+plain = {(c["steps"], c["at_step"]): c for c in J("plain_nan")["cells"]}
+con = {c["steps"]: c for c in J("con_neg")["cells"]}
+assert J("con_neg")["contrast"]["first"] == "-1" and J("con_neg")["contrast"]["second"] == "4"
+assert con[3]["value"] == plain[3, -1]["value"] - plain[3, 4]["value"] == 0, con[3]
+# steps 10: at_step 4 is NaN in every task, so the contrast has no value and says so
+assert con[10]["value"] is None and con[10]["n_na"] == 2 and plain[10, 4]["n_na"] == 2, con[10]
+PY
+# strings with a comma, a quote, a tab and a newline round-trip through csv/tsv readers
+cat > strings.cfg <<'CFG'
+sweeps = ( { name = "s"; kernel = "noop";
+             matrix = { label = ["a,b", "say \"hi\"", "tab\there", "two\nlines", "plain"]; x = [0.5, 2.0]; };
+             seeds = [1, 2]; } );
+CFG
+check "run strings" "$HSWEEP" run strings.cfg -o s.h5 --quiet
+"$HSWEEP" collate s.h5 --rows label --cols x --metric label_len,x_echo --format csv > s.csv || fail "strings csv"
+"$HSWEEP" collate s.h5 --rows label --cols x --metric label_len,x_echo --format tsv > s.tsv || fail "strings tsv"
+"$HSWEEP" collate s.h5 --rows label --cols x --metric label_len,x_echo,status --format long-csv > s_long.csv || fail "long csv"
+"$HSWEEP" collate s.h5 --rows label --cols x --metric label_len,x_echo,status --format long-tsv > s_long.tsv || fail "long tsv"
+"$HSWEEP" collate s.h5 --rows label --cols x --metric label_len,x_echo,status --format json > s.json || fail "strings json"
+"$HSWEEP" collate k.h5 --sweep nan --rows steps --cols at_step --metric final_loss --agg meanstd --format long-csv > nan_long.csv 2>/dev/null || fail "nan long"
+"$HSWEEP" collate k.h5 --sweep nan --rows steps --cols at_step --metric final_loss --agg meanstd --format json > nan_ms.json || fail "nan json"
+out=$("$HSWEEP" collate s.h5 --rows label --metric label_len)
+case "$out" in *"| a,b | 3 |"*"| say \"hi\" | 8 |"*"| two lines | 9 |"*) pass ;; *) fail "strings md: $out" ;; esac
+check "csv, tsv and long read back" "$PYTHON3" - <<'PY'
+import csv, json, math
+import pandas as pd
+labels = ["a,b", 'say "hi"', "tab\there", "two\nlines", "plain"]
+for name, delim in (("s.csv", ","), ("s.tsv", "\t")):
+    with open(name, newline="") as f:
+        rows = list(csv.reader(f, delimiter=delim))
+    assert rows[0] == ["label", "0.5 label_len", "2 label_len", "0.5 x_echo", "2 x_echo"], rows[0]
+    assert sorted(r[0] for r in rows[1:]) == sorted(labels), rows
+    for r in rows[1:]:
+        assert [float(v) for v in r[1:]] == [len(r[0]), len(r[0]), 0.5, 2.0], r
+    df = pd.read_csv(name, sep=delim)
+    assert sorted(df["label"]) == sorted(labels) and (df["0.5 label_len"] == df["label"].str.len()).all()
+# the long format, read by pandas as is, holds exactly the JSON's cells
+js = json.load(open("s.json"))
+for name, delim in (("s_long.csv", ","), ("s_long.tsv", "\t")):
+    df = pd.read_csv(name, sep=delim)
+    assert list(df.columns) == ["sweep", "label", "x", "metric", "agg", "value", "n_values", "n_na", "n_tasks"], list(df.columns)
+    num = df[df.metric != "status"]
+    assert len(num) == 2 * len(labels) * 2
+    for c in js["cells"]:
+        m = df[(df.label == c["label"]) & (df.x == c["x"]) & (df.metric == c["metric"])]
+        if c["metric"] == "status":
+            assert list(m["agg"]) == ["ok"] and list(m.value) == [c["status"]["ok"]] and m.n_values.isna().all(), m
+        else:
+            assert len(m) == 1 and m["agg"].iloc[0] == "mean", m
+            r = m.iloc[0]
+            assert (r.value, r.n_values, r.n_na, r.n_tasks) == (c["value"], c["n_values"], c["n_na"], c["n_tasks"]), (r, c)
+    assert (num[num.metric == "label_len"].value == num[num.metric == "label_len"].label.str.len()).all()
+# mean±std: a mean and a std line per cell; a cell with no value is empty (NaN), with its n/a count
+df = pd.read_csv("nan_long.csv")
+ms = {(c["steps"], c["at_step"]): c for c in json.load(open("nan_ms.json"))["cells"]}
+assert len(df) == 2 * len(ms) and set(df["agg"]) == {"mean", "std"}
+for (steps, at), c in ms.items():
+    for agg, want in (("mean", c["value"]), ("std", c["std"])):
+        r = df[(df.steps == steps) & (df.at_step == at) & (df["agg"] == agg)].iloc[0]
+        assert (math.isnan(r.value) if want is None else r.value == want), (r, c)
+        assert (r.n_values, r.n_na, r.n_tasks) == (c["n_values"], c["n_na"], c["n_tasks"]), (r, c)
+PY
+# a --where condition that matches no task: a warning naming it and the values the axis has; exit 3
+out=$("$HSWEEP" collate k.h5 --sweep grid --rows x --metric xk --where "k>=5" 2>&1 >/dev/null); rc=$?
+[ $rc = 3 ] && pass || fail "empty table exit $rc"
+case "$out" in *"--where \"k >= 5\" matches no task of sweep 'grid' (k has 1, 2, 3)"*) pass ;; *) fail "warning: $out" ;; esac
+out=$("$HSWEEP" collate k.h5 --sweep grid --rows x --metric xk --where "x = 1" --where "x = 2" 2>&1 >/dev/null); rc=$?
+case "$rc $out" in "3 "*"the --where conditions together match no task of sweep 'grid'"*) pass ;; *) fail "together: $rc $out" ;; esac
+out=$("$HSWEEP" collate k.h5 --sweep grid --rows x --metric xk --where "x = 3" --format csv 2>err); rc=$?
+[ "$rc:$out" = "3:x,xk" ] && pass || fail "empty csv: $rc $out"
+case "$(cat err)" in *"matches no task of sweep 'grid' (x has 1, 2, 4, 8)"*) pass ;; *) fail "csv warning: $(cat err)" ;; esac
+out=$("$HSWEEP" collate k.h5 --sweep grid --rows x --metric xk --where "x = 2" 2>&1 >/dev/null); rc=$?
+[ "$rc:$out" = "0:" ] && pass || fail "a matching --where warns: $rc $out"
+# status prints the command that resumes the file: the recorded sweep file, -o when needed, quoted
+cp "$d/collate_known.cfg" "my sweep.cfg"
+check "run default output" "$HSWEEP" run "my sweep.cfg" --quiet
+cp k.h5 "it's.h5"
+check "reset statuses" "$PYTHON3" -c "
+import h5py
+for n in ('it\'s.h5', 'results/collate_known.h5'):
+    with h5py.File(n, 'r+') as f:
+        t = f['grid/tasks'][:]
+        t['status'][:5] = 0
+        f['grid/tasks'][:] = t
+"
+for f in "it's.h5" results/collate_known.h5; do
+    line=$("$HSWEEP" status "$f" | tail -n 1)
+    case "$f" in
+    "it's.h5") want="5 task(s) remain: hsweep run --resume $d/collate_known.cfg -o 'it'\''s.h5'" ;;
+    *) want="5 task(s) remain: hsweep run --resume 'my sweep.cfg'" ;;
+    esac
+    [ "$line" = "$want" ] && pass || fail "status resume line: $line (wanted $want)"
+    cmd=${line#*remain: hsweep }
+    eval "\"\$HSWEEP\" $cmd --quiet" || fail "the printed command failed: $cmd"
+    case "$("$HSWEEP" status "$f")" in *"task(s) remain"*) fail "still pending after: $cmd" ;; *"36 tasks, 36 done"*) pass ;; *) fail "status after resume" ;; esac
+done
 finish
