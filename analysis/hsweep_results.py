@@ -15,6 +15,10 @@ when its status is ok, nonfinite or diverged and the value is finite
 (`values(df, metric)`); failed, timed-out and crashed tasks and NaN/inf
 values are counted as missing, never averaged in.
 """
+import math
+import re
+import warnings
+
 import h5py
 import numpy as np
 import pandas as pd
@@ -156,26 +160,84 @@ def axes(df):
 
 
 _OPS = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "=": "eq", "==": "eq", "!=": "ne"}
+# which comparison results (-1 below, 0 matches, 1 above, 2 unordered) each operator accepts
+_HOLDS = {"lt": (-1,), "le": (-1, 0), "gt": (1,), "ge": (0, 1), "eq": (0,), "ne": (-1, 1, 2)}
+# significant digits tables print real parameter values with (HS_TABLE_DIGITS, "%.6g")
+TABLE_DIGITS = 6
+_DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def _typed_digits(text):
+    """Significant digits written in a plain decimal (leading zeros not counted,
+    trailing ones counted: "0.0100" has 3); -1 for anything else (inf, nan)."""
+    if not _DECIMAL.fullmatch(text):
+        return -1
+    return len(re.split("[eE]", text)[0].lstrip("+-").replace(".", "").lstrip("0"))
+
+
+def num_cmp(x, text):
+    """Compare a stored real x with a number typed as `text`, as hsweep's filters do
+    (hs_num_cmp): 0 when they match -- the same double, or x rounded to
+    max(digits typed, 6) significant digits is the typed decimal, so a value typed as
+    a table ("%.6g") or an exec template (shortest round trip) prints it matches --
+    else -1 or 1 as x is below or above it (2 when either is NaN)."""
+    typed = float(text)
+    x = float(x)
+    if math.isnan(x) or math.isnan(typed):
+        return 2
+    if x == typed:
+        return 0
+    d = _typed_digits(text)
+    if d >= 0 and math.isfinite(x) and math.isfinite(typed):
+        p = min(max(d, TABLE_DIGITS), 17) - 1
+        if f"{x:.{p}e}" == f"{typed:.{p}e}":
+            return 0
+    return -1 if x < typed else 1
+
+
+def _values_text(col):
+    u = pd.unique(col.dropna())
+    try:
+        u = sorted(u)
+    except TypeError:
+        pass
+    shown = [f"{v:.6g}" if isinstance(v, float) else str(v) for v in u[:12]]
+    return ", ".join(shown) + (", ..." if len(u) > 12 else "") if shown else "no values"
 
 
 def select(df, where):
     """Rows matching `where`: hsweep's condition syntax ("T>=200 and use_mixture=true",
-    "lengths = free"; conditions joined by and, && or a comma), else a pandas query."""
+    "lengths = free"; conditions joined by and, && or a comma), else a pandas query.
+
+    Numbers compare as in `hsweep collate --where` and a rule's `when`: a real column
+    matches a number typed as the tables print it (num_cmp: "lr=0.1", "x=0.000316228");
+    <= and >= include such matches, < and > exclude them; integers compare exactly.
+    A condition that matches no row (or conditions that together match none) gives a
+    warning naming it and the values its column has."""
     if not where:
         return df
-    import re
     conds = [c for c in re.split(r"\s+and\s+|&&|,", where.strip()) if c.strip()]
     mask = pd.Series(True, index=df.index)
     for c in conds:
         m = re.fullmatch(r"\s*(\w+)\s*(<=|>=|!=|==|=|<|>)\s*(.+?)\s*", c)
         if not m or m.group(1) not in df.columns:
             return df.query(where)
-        col, op, val = df[m.group(1)], _OPS[m.group(2)], m.group(3).strip("\"'")
+        name, op, val = m.group(1), _OPS[m.group(2)], m.group(3).strip("\"'")
+        col = df[name]
         if col.dtype == bool:
             if val not in ("true", "false", "True", "False"):
-                raise ValueError(f"condition \"{c}\": {m.group(1)} is true or false")
-            val = val in ("true", "True")
+                raise ValueError(f"condition \"{c}\": {name} is true or false")
+            hit = getattr(col, op)(val in ("true", "True"))
+        elif pd.api.types.is_float_dtype(col):
+            hit = col.map(lambda x: num_cmp(x, val) in _HOLDS[op]).astype(bool)
         elif pd.api.types.is_numeric_dtype(col):
-            val = float(val)
-        mask &= getattr(col, op)(val)
+            hit = getattr(col, op)(float(val))
+        else:
+            hit = getattr(col, op)(val)
+        if not hit.any():
+            warnings.warn(f"select: condition \"{c.strip()}\" matches no row "
+                          f"({name} has {_values_text(col)})", stacklevel=2)
+        mask &= hit
+    if len(conds) > 1 and not mask.any() and len(df):
+        warnings.warn(f"select: the conditions \"{where}\" together match no row", stacklevel=2)
     return df[mask]
