@@ -1,4 +1,5 @@
 /* hsweep plan: validate and expand without MPI or running anything. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +7,7 @@
 
 #include "cli.h"
 #include "hsweep/config.h"
+#include "hsweep/cost.h"
 #include "hsweep/submit.h"
 
 static void print_value_list(const hs_sweep *s, const hs_axis *a, size_t q)
@@ -23,9 +25,83 @@ static void print_value_list(const hs_sweep *s, const hs_axis *a, size_t q)
     }
 }
 
+/* A sweep's cost: by the kernel's hints and by a fitted model (core-seconds). */
+typedef struct sweep_cost {
+    double hint_s, model_s;
+    double max_hint_s, max_model_s; /* the longest task (wall seconds) */
+} sweep_cost;
+
+static void cost_of(const hs_sweep *s, const hs_cost_model *m, hs_value *v, sweep_cost *c)
+{
+    memset(c, 0, sizeof *c);
+    double per_task = (double)s->n_seeds * s->ranks_per_task;
+    for (uint64_t id = 0; id < s->n_tasks; id += s->n_seeds) { /* seeds share a hint */
+        int64_t seed;
+        uint64_t rs;
+        hs_sweep_task(s, id, v, &seed, &rs);
+        double h = hs_cost_hint(s->kernel, v), p = hs_cost_predict(m, h);
+        c->hint_s += h * per_task;
+        c->model_s += p * per_task;
+        c->max_hint_s = h > c->max_hint_s ? h : c->max_hint_s;
+        c->max_model_s = p > c->max_model_s ? p : c->max_model_s;
+    }
+}
+
+/* What --calibrate FILE did for sweep s. */
+static void print_calibration(const hs_sweep *s, const hs_cost_calib *c, const sweep_cost *sc,
+                              const char *file)
+{
+    if (!c->found) {
+        printf("  calibrated: no: %s has no sweep '%s' (the hint stands)\n", file, s->name);
+    } else if (c->model.n == 0) {
+        printf("  calibrated: no: %s has no finished task of '%s' that ran to the end (the hint "
+               "stands)\n", file, s->name);
+    } else {
+        char model[96];
+        hs_cost_format(&c->model, model, sizeof model);
+        printf("  calibrated cost: %.3g core-seconds, %.3g x the hint; fitted to %zu finished "
+               "task(s) of %s: %s\n",
+               sc->model_s, sc->hint_s > 0 ? sc->model_s / sc->hint_s : 1.0, c->model.n, file, model);
+    }
+    if (c->n_other)
+        printf("    (%llu failed, timed-out or crashed task(s) of %s not used)\n",
+               (unsigned long long)c->n_other, file);
+    if (c->n_pending)
+        printf("    %s still has %llu pending task(s) of '%s': %.3g core-seconds calibrated, %.3g "
+               "by the hint\n",
+               file, (unsigned long long)c->n_pending, s->name, c->pending_model_s, c->pending_hint_s);
+}
+
+/* Rules with their operator, e.g. "when T <= 80: div_frac < 0.01". */
+static void print_rules(const hs_sweep *s)
+{
+    for (size_t r = 0; r < s->n_rules; r++) {
+        const hs_rule *ru = &s->rules[r];
+        printf("  expect (line %d): %s%s%s%s %s %g\n", ru->line, ru->when_text ? "when " : "",
+               ru->when_text ? ru->when_text : "", ru->when_text ? ": " : "", ru->metric,
+               hs_op_name(ru->op), ru->value);
+    }
+}
+
+/* Wall time and a Slurm --time on one node of `cores` ranks for the estimate est. */
+static void print_time_advice(const hs_estimate *est, long cores, const char *by)
+{
+    double wall = hs_estimate_wall_s(est, 1, (int)cores);
+    /* Half again as long as expected, at least 5 minutes: start-up, a slow
+     * node, tasks that run longer than their model; a job that still hits the
+     * limit requeues and resumes (hsweep submit's default template). */
+    long limit = (long)ceil(fmax(1.5 * wall, 300) / 60) * 60;
+    char t[32];
+    hs_slurm_time_format(limit, t, sizeof t);
+    printf("node-hours: about %.3g on %ld-core nodes (rank 0 coordinates; %s); longest task %.3g s\n",
+           wall / 3600.0, cores, by, est->max_task_s);
+    printf("time limit: --time %s for 1 node x %ld ranks (1.5 x %.3g s of wall time, at least 5 min)\n",
+           t, cores, wall);
+}
+
 int hs_cmd_plan(int argc, char **argv)
 {
-    const char *path = NULL;
+    const char *path = NULL, *calib_file = NULL;
     long rows = 10, cores = sysconf(_SC_NPROCESSORS_ONLN);
     hs_load_opts lo = {0};
     for (int i = 1; i < argc; i++) {
@@ -37,6 +113,8 @@ int hs_cmd_plan(int argc, char **argv)
             lo.reduced = 1;
         else if (strcmp(argv[i], "--max-tasks") == 0 && i + 1 < argc)
             lo.max_tasks = strtoull(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--calibrate") == 0 && i + 1 < argc)
+            calib_file = argv[++i];
         else if (argv[i][0] == '-')
             return hs_cli_usage("plan", "unknown option '%s'", argv[i]);
         else if (!path)
@@ -52,8 +130,17 @@ int hs_cmd_plan(int argc, char **argv)
     hs_err e;
     if (hs_sweepset_load(path, &lo, &set, &e) != 0)
         return hs_cli_fail(&e);
+    hs_cost_calib *calib = calloc(set->n_sweeps + 1, sizeof *calib);
+    if (!calib || (calib_file && hs_cost_calibrate(set, calib_file, calib, &e) != 0)) {
+        if (!calib)
+            HS_FAIL(&e, HS_ENOMEM, "out of memory");
+        free(calib);
+        hs_sweepset_free(&set);
+        return hs_cli_fail(&e);
+    }
     uint64_t total = 0;
-    double total_cost = 0;
+    size_t used = 0;
+    hs_estimate by_hint = {0}, by_model = {0};
     printf("%s: valid; output %s%s\n", path, set->output,
            set->reduced ? " (reduced run: each sweep's `reduced` settings applied)" : "");
     for (size_t i = 0; i < set->n_sweeps; i++) {
@@ -81,18 +168,18 @@ int hs_cmd_plan(int argc, char **argv)
         for (size_t j = 0; j < s->n_seeds; j++)
             printf("%s%lld", j ? ", " : "", (long long)s->seeds[j]);
         printf("]\n");
-        /* Cost: the kernel's hint, once per parameter set (seeds share it). */
         hs_value *v = calloc(k->n_params + 1, sizeof *v);
-        double cost = 0;
-        for (uint64_t id = 0; v && id < s->n_tasks; id += s->n_seeds) {
-            int64_t seed;
-            uint64_t rs;
-            hs_sweep_task(s, id, v, &seed, &rs);
-            hs_params p = {k, v};
-            cost += (k->cost ? k->cost(&p) : 1e-3) * (double)s->n_seeds * s->ranks_per_task;
-        }
-        total_cost += cost;
-        printf("  estimated cost: %.3g core-seconds (kernel's hint)\n", cost);
+        sweep_cost sc = {0};
+        if (v)
+            cost_of(s, &calib[i].model, v, &sc);
+        by_hint.core_s += sc.hint_s;
+        by_model.core_s += sc.model_s;
+        by_hint.max_task_s = fmax(by_hint.max_task_s, sc.max_hint_s);
+        by_model.max_task_s = fmax(by_model.max_task_s, sc.max_model_s);
+        used += calib[i].model.n;
+        printf("  estimated cost: %.3g core-seconds (kernel's hint)\n", sc.hint_s);
+        if (calib_file)
+            print_calibration(s, &calib[i], &sc, calib_file);
         const char *axes[HS_MAX_AXES * 4 + 2];
         size_t na = hs_sweep_axes(s, axes, sizeof axes / sizeof axes[0]);
         printf("  first tasks:\n    %8s %6s", "task_id", "seed");
@@ -119,20 +206,22 @@ int hs_cmd_plan(int argc, char **argv)
         }
         if (s->n_tasks > (uint64_t)rows)
             printf("    ... %llu more\n", (unsigned long long)(s->n_tasks - (uint64_t)rows));
-        for (size_t r = 0; r < s->n_rules; r++)
-            printf("  expect: %s%s%s %s %g\n", s->rules[r].when_text ? "when " : "",
-                   s->rules[r].when_text ? s->rules[r].when_text : "", s->rules[r].when_text ? ": " : "",
-                   s->rules[r].metric, s->rules[r].value);
+        print_rules(s);
         free(v);
     }
-    printf("\ntotal: %llu tasks, estimated %.3g core-seconds (%.3g core-hours)\n",
-           (unsigned long long)total, total_cost, total_cost / 3600.0);
+    by_hint.n_tasks = by_model.n_tasks = total;
+    printf("\ntotal: %llu tasks, estimated %.3g core-seconds (%.3g core-hours) by the kernels' hints\n",
+           (unsigned long long)total, by_hint.core_s, by_hint.core_s / 3600.0);
+    if (calib_file)
+        printf("calibrated: %.3g core-seconds (%.3g core-hours), %.3g x the hints, from %zu finished "
+               "task(s) of %s\n",
+               by_model.core_s, by_model.core_s / 3600.0,
+               by_hint.core_s > 0 ? by_model.core_s / by_hint.core_s : 1.0, used, calib_file);
     /* One node, one rank per core: rank 0 coordinates, the others work. */
-    hs_estimate est;
-    hs_estimate_sweepset(set, &est);
-    double wall = hs_estimate_wall_s(&est, 1, (int)cores);
-    printf("node-hours: about %.3g on %ld-core nodes (rank 0 coordinates); longest task %.3g s\n",
-           wall / 3600.0, cores, est.max_task_s);
+    print_time_advice(calib_file ? &by_model : &by_hint, cores,
+                      calib_file ? "calibrated" : "kernels' hints");
+    hs_cost_calib_free(calib, set->n_sweeps);
+    free(calib);
     hs_sweepset_free(&set);
     return 0;
 }
