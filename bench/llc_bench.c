@@ -56,7 +56,8 @@ static double vi_fit_time(const hs_llc_target *t, long steps, int f32)
 {
     hs_llc_vi_config v = {.components = 8, .rank = 2, .ridge = 1e-5, .max_norm = 10,
                           .dsqrt_min = 1e-4, .dsqrt_max = 1e2, .clip = 5, .lr = 0.01,
-                          .steps = steps, .eval_samples = 64, .batch = 32,
+                          .steps = steps, .window = steps, .elbo_tol = 0, /* no plateau stop */
+                          .eval_samples = 64, .batch = 32,
                           .nbeta = hs_llc_nbeta(100, 1.0), .gamma = 1.0, .use_f32 = f32,
                           .trace_every = 1};
     hs_llc_vi *vi;

@@ -125,15 +125,31 @@ double hs_llc_rrr_lambda(int M, int H, int N, int r);
 
 /* ---------------------------------------------------------------- vi -- */
 
+/*
+ * Variational families (derivations in src/numeric/llc_vi.c):
+ *   MFA       the seed's mixture of factor analyzers, Σ_m = S(I + A_mA_mᵀ)S,
+ *             with its clamps (D_sqrt clip, column max-norm, Cholesky ridge);
+ *   GAUSSIAN  one full-covariance Gaussian N(w*, CCᵀ), C = P·N·diag(e^ℓ), N unit
+ *             lower triangular, P fixed: no clamps; exact on Gaussian local
+ *             posteriors at its optimum.
+ */
+typedef enum hs_llc_vi_family { HS_LLC_VI_MFA = 0, HS_LLC_VI_GAUSSIAN = 1 } hs_llc_vi_family;
+
 typedef struct hs_llc_vi_config {
-    size_t components;   /* M: mixture components */
-    size_t rank;         /* r: factor rank per component */
-    double ridge;        /* C_m = (1 + ridge)·I + A_mᵀA_m */
-    double max_norm;     /* column max-norm of every A_m after each step */
-    double dsqrt_min, dsqrt_max; /* clip of D_sqrt = softplus(ρ) */
+    hs_llc_vi_family family;
+    int laplace_precondition; /* GAUSSIAN: 1 = C = P·N·diag(e^ℓ) with P the Laplace factor
+                                 (see llc_vi.c), so the fit starts at the Laplace
+                                 approximation; 0 = P = I, the fit starts at N(w*, I) */
+    size_t components;   /* MFA: M mixture components */
+    size_t rank;         /* MFA: r factor rank per component */
+    double ridge;        /* MFA: C_m = (1 + ridge)·I + A_mᵀA_m */
+    double max_norm;     /* MFA: column max-norm of every A_m after each step */
+    double dsqrt_min, dsqrt_max; /* MFA: clip of D_sqrt = softplus(ρ) */
     double clip;         /* global gradient-norm clip */
     double lr;           /* Adam learning rate */
-    long steps;
+    long steps;          /* most ascent steps (the fit stops earlier at the plateau) */
+    long window;         /* plateau rule: block length in steps (>= 2) */
+    double elbo_tol;     /* plateau rule: tolerated gain in nats per block (>= 0) */
     size_t eval_samples; /* draws of q for λ̂ after the fit */
     size_t batch;        /* minibatch rows (>= n: the full batch every step) */
     double nbeta, gamma;
@@ -156,13 +172,15 @@ typedef struct hs_llc_vi_result {
     double lambda_cv;    /* the same with the control variate ½δᵀHδ (see llc_vi.c) */
     double var_plain;    /* sample variance of the plain per-draw λ values */
     double var_cv;       /* ... of the control-variated per-draw values */
-    double elbo_final;   /* mean single-sample ELBO over the last 10% of steps */
+    double elbo_final;   /* mean single-sample ELBO over the last complete block (all
+                            steps if none completed) */
     long first_nonfinite; /* first step whose ELBO or gradient is non-finite, −1 if none */
     long steps_done;
+    int converged;       /* 1: the plateau rule stopped the fit before `steps` */
     size_t trace_len;    /* entries written to each per-step trace */
     size_t n_draws;      /* draws written to `draws` */
-    double c_min_eig;    /* smallest eigenvalue of any C_m over the run */
-    double ridge_used;   /* largest ridge the Cholesky factorisations needed */
+    double c_min_eig;    /* MFA: smallest eigenvalue of any C_m over the run (GAUSSIAN: NaN) */
+    double ridge_used;   /* MFA: largest ridge the Cholesky factorisations needed (GAUSSIAN: 0) */
 } hs_llc_vi_result;
 
 typedef struct hs_llc_vi hs_llc_vi;
@@ -177,26 +195,38 @@ void hs_llc_vi_destroy(hs_llc_vi **vi);
 /*
  * One fit from a fresh initialisation (RNG stream `stream` of `seed`), then
  * eval_samples draws of λ: draws[eval_samples] receives nβ(L_n(w_s) − L_n(w*)).
- * A non-finite step stops the fit: res->first_nonfinite says where, and the
- * draws are not taken (n_draws = 0).  Returns 0 (any numeric outcome) or
- * HS_ENOMEM.
+ * The fit stops at the ELBO plateau: with m_k the mean single-draw ELBO over
+ * block k of `window` steps and se_k the standard error of m_k − m_{k−1}
+ * (block variances / window), it stops after block k >= 1 once
+ * m_k − m_{k−1} <= elbo_tol + 2·se_k (res->converged = 1), else after `steps`
+ * (converged = 0).  A non-finite step stops the fit: res->first_nonfinite
+ * says where, and the draws are not taken (n_draws = 0).  Returns 0 (any
+ * numeric outcome) or HS_ENOMEM.
  */
 int hs_llc_vi_run(hs_llc_vi *vi, uint64_t seed, uint64_t stream, const hs_llc_vi_trace *tr,
                   double *draws, hs_llc_vi_result *res);
 
-/* Size of the packed variational parameters θ = [ρ (d) | A_1..A_M (d×r each) | α (M)]. */
+/*
+ * Size of the packed variational parameters θ: MFA [ρ (d) | A_1..A_M (d×r
+ * each) | α (M)]; GAUSSIAN [ℓ (d) | N below the diagonal, row by row
+ * (d(d−1)/2)].
+ */
 size_t hs_llc_vi_nparam(const hs_llc_vi *vi);
-/* The default initialisation into theta (ρ = 0, A = 0.05·N(0,1), α = 0). */
+/*
+ * The default initialisation into theta: MFA ρ = 0, A = 0.05·N(0,1), α = 0;
+ * GAUSSIAN ℓ = 0, N = I (q = N(w*, PPᵀ)).
+ */
 void hs_llc_vi_init_theta(const hs_llc_vi *vi, uint64_t seed, double *theta);
 /*
  * The ELBO pieces at θ, exposed for testing (f64):
- *  - hs_llc_vi_sample: w = w* + s⊙(ε + A_m z) for component m, z[r], eps[d].
+ *  - hs_llc_vi_sample: MFA w = w* + s⊙(ε + A_m z) for component m, z[r],
+ *    eps[d]; GAUSSIAN w = w* + P·N(e^ℓ⊙ε) (m and z unused).
  *  - hs_llc_vi_logq: log q_θ(w); grad_w (may be NULL) receives ∇_w log q,
  *    grad_theta (may be NULL) ∂log q/∂θ at fixed w.
  *  - hs_llc_vi_grad: the ascent direction this estimator uses for one draw
- *    (m, z, eps) with baseline b: STL path gradient for ρ and A, the
- *    Rao-Blackwellised score (f − b)(r(w) − π) for α; returns
- *    f = log p̃(w) − log q(w) (log p̃ on the full batch).
+ *    (m, z, eps) with baseline b: STL path gradient for the continuous
+ *    parameters, the Rao-Blackwellised score (f − b)(r(w) − π) for MFA's α;
+ *    returns f = log p̃(w) − log q(w) (log p̃ on the full batch).
  */
 void hs_llc_vi_sample(hs_llc_vi *vi, const double *theta, size_t m, const double *z,
                       const double *eps, double *w);

@@ -14,19 +14,36 @@
 
 static const hs_param_spec params[] = {
     HS_LLC_TARGET_PARAMS
-    {"components", HS_T_INT, "8", 1, 64, NULL, "", "mixture components M"},
+    {"family", HS_T_STRING, "mfa", 0, 0, "mfa|gaussian", "",
+     "mfa: the seeds' mixture of factor analyzers with its clamps (biased on rotated or "
+     "singular targets); gaussian: one full-covariance Gaussian, no clamps, exact on "
+     "quadratic targets"},
+    {"precondition", HS_T_STRING, "laplace", 0, 0, "laplace|none", "",
+     "gaussian: laplace = covariance P·N·diag(e^ℓ)·(…)ᵀ with P the factor of (nβH + γI)⁻¹ "
+     "(the fit starts at the Laplace approximation); none = P = I (starts at N(w*, I))"},
+    {"components", HS_T_INT, "8", 1, 64, NULL, "", "mfa: mixture components M"},
     {"factor_rank", HS_T_INT, "2", 1, 64, NULL, "",
-     "factor rank r of each component (the issue's `rank`: that name is the runner's "
+     "mfa: factor rank r of each component (the issue's `rank`: that name is the runner's "
      "MPI-rank column)"},
     {"ridge", HS_T_REAL, "1e-5", 0, 1, NULL, "",
-     "Cholesky ridge: C_m = (1 + ridge)·I + A_mᵀA_m (the seed's knob: 1e-6 -> 1e-4)"},
+     "mfa: Cholesky ridge: C_m = (1 + ridge)·I + A_mᵀA_m (the seed's knob: 1e-6 -> 1e-4)"},
     {"max_norm", HS_T_REAL, "10", 1e-6, 1e30, NULL, "",
-     "every column of A_m is scaled to norm <= max_norm after each step (seed: 10 -> 3)"},
-    {"dsqrt_min", HS_T_REAL, "1e-4", 1e-30, 1e30, NULL, "", "lower clip of D_sqrt = softplus(ρ)"},
-    {"dsqrt_max", HS_T_REAL, "1e2", 1e-30, 1e30, NULL, "", "upper clip of D_sqrt"},
+     "mfa: every column of A_m is scaled to norm <= max_norm after each step (seed: 10 -> 3)"},
+    {"dsqrt_min", HS_T_REAL, "1e-4", 1e-30, 1e30, NULL, "",
+     "mfa: lower clip of D_sqrt = softplus(ρ)"},
+    {"dsqrt_max", HS_T_REAL, "1e2", 1e-30, 1e30, NULL, "", "mfa: upper clip of D_sqrt"},
     {"clip", HS_T_REAL, "5", 1e-12, 1e30, NULL, "", "global gradient-norm clip"},
-    {"lr", HS_T_REAL, "0.01", 1e-12, 1e30, NULL, "", "Adam learning rate"},
-    {"steps", HS_T_INT, "5000", 1, 1e8, NULL, "steps", "ELBO ascent steps per chain"},
+    {"lr", HS_T_REAL, "0.01", 1e-12, 1e30, NULL, "",
+     "Adam learning rate (seed 001: 0.005 at γ 1e-3 and 0.1, 0.001 at γ 1; gaussian with "
+     "laplace: 1e-3, Adam's jitter around the optimum grows with lr)"},
+    {"steps", HS_T_INT, "20000", 1, 1e8, NULL, "steps",
+     "most ELBO ascent steps per chain (the fit stops earlier at the ELBO plateau)"},
+    {"window", HS_T_INT, "2000", 2, 1e8, NULL, "steps",
+     "plateau rule: after each block of `window` steps (from the second on) the fit stops if "
+     "the block's mean single-draw ELBO exceeds the previous block's by at most elbo_tol + 2 "
+     "standard errors"},
+    {"elbo_tol", HS_T_REAL, "1e-3", 0, 1e30, NULL, "nats",
+     "plateau rule: ELBO gain per block still counted as a plateau"},
     {"eval_samples", HS_T_INT, "64", 2, 1e7, NULL, "draws", "draws of q for λ̂ per chain"},
     {"chains", HS_T_INT, "4", 1, 256, NULL, "", "independent fits (R-hat across them)"},
     {"precision", HS_T_STRING, "f64", 0, 0, "f32|f64", "",
@@ -43,9 +60,14 @@ static const hs_metric_spec metrics[] = {
      "variance of the plain λ draws / variance of the control-variated ones (pooled over "
      "chains; +inf if the latter is exactly 0; ~1e29 on quadratic, where only rounding is "
      "left)"},
-    {"elbo_final", "", "mean single-draw ELBO over the last 10% of steps, mean over chains"},
-    {"c_min_eig", "", "smallest eigenvalue of any C_m over the run (at traced steps)"},
-    {"ridge_used", "", "largest Cholesky ridge the factorisations actually needed"},
+    {"elbo_final", "",
+     "mean single-draw ELBO over each chain's last complete `window` block, mean over chains"},
+    {"converged", "",
+     "1 if every chain stopped at the ELBO plateau, 0 if some chain ran all `steps` (detail "
+     "says which)"},
+    {"steps_done", "steps", "ascent steps run, mean over chains"},
+    {"c_min_eig", "", "mfa: smallest eigenvalue of any C_m over the run (at traced steps)"},
+    {"ridge_used", "", "mfa: largest Cholesky ridge the factorisations actually needed"},
 };
 
 static size_t per_chain(const hs_params *p)
@@ -70,10 +92,12 @@ static const hs_trace_spec traces[] = {
      step_len},
     {"lambda", "", STEP_DOC("single-draw nβ(L_B(w) − L_n(w*)) of the step's draw"), step_len},
     {"grad_norm", "", STEP_DOC("global gradient norm before clipping"), step_len},
-    {"dsqrt_min", "", STEP_DOC("min of D_sqrt"), step_len},
-    {"dsqrt_max", "", STEP_DOC("max of D_sqrt"), step_len},
-    {"acol_min", "", STEP_DOC("min column norm over all A_m"), step_len},
-    {"acol_max", "", STEP_DOC("max column norm over all A_m"), step_len},
+    {"dsqrt_min", "", STEP_DOC("min of D_sqrt (gaussian: of e^ℓ)"), step_len},
+    {"dsqrt_max", "", STEP_DOC("max of D_sqrt (gaussian: of e^ℓ)"), step_len},
+    {"acol_min", "",
+     STEP_DOC("min column norm over all A_m (gaussian: of N·diag(e^ℓ), whitened by P)"),
+     step_len},
+    {"acol_max", "", STEP_DOC("max column norm over all A_m (gaussian: as acol_min)"), step_len},
     {"pi_min", "", STEP_DOC("min mixture weight"), step_len},
     {"pi_max", "", STEP_DOC("max mixture weight"), step_len},
     {"lambda_draws", "",
@@ -88,7 +112,8 @@ static double cost(const hs_params *p)
     const double r = (double)hs_param_int(p, "factor_rank");
     double rows = (double)hs_param_int(p, "batch"), n = (double)hs_param_int(p, "n");
     rows = strcmp(hs_param_str(p, "target"), "quadratic") ? (rows < n ? rows : n) : d;
-    const double per_step = 1e-6 + 4e-9 * (M * d * r * 3.0 + rows * d * 3.0);
+    const double fam = strcmp(hs_param_str(p, "family"), "mfa") ? 3.0 * d * d : M * d * r * 3.0;
+    const double per_step = 1e-6 + 4e-9 * (fam + rows * d * 3.0);
     return hs_llck_target_cost(p) +
            (double)hs_param_int(p, "chains") *
                ((double)hs_param_int(p, "steps") * per_step +
@@ -108,6 +133,10 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
     const size_t chains = (size_t)hs_param_int(p, "chains"), T = per_chain(p);
     const size_t S = (size_t)hs_param_int(p, "eval_samples");
     hs_llc_vi_config cfg = {
+        .family = strcmp(hs_param_str(p, "family"), "mfa") ? HS_LLC_VI_GAUSSIAN : HS_LLC_VI_MFA,
+        .laplace_precondition = !strcmp(hs_param_str(p, "precondition"), "laplace"),
+        .window = (long)hs_param_int(p, "window"),
+        .elbo_tol = hs_param_real(p, "elbo_tol"),
         .components = (size_t)hs_param_int(p, "components"),
         .rank = (size_t)hs_param_int(p, "factor_rank"),
         .ridge = hs_param_real(p, "ridge"),
@@ -140,8 +169,8 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
         goto done;
     }
     long first_nf = -1;
-    size_t bad_chain = 0, written = 0, chains_run = 0;
-    double vplain = 0, vcv = 0, elbo = 0, cmin = INFINITY, ridge = 0;
+    size_t bad_chain = 0, written = 0, chains_run = 0, unconverged = 0, first_unconv = 0;
+    double vplain = 0, vcv = 0, elbo = 0, cmin = INFINITY, ridge = 0, steps_done = 0;
     for (size_t c = 0; c < chains; c++) {
         est[c] = est_cv[c] = NAN;
         if (hs_ctx_expired(ctx))
@@ -159,6 +188,9 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
         }
         chains_run++;
         written += r.n_draws;
+        steps_done += (double)r.steps_done;
+        if (!r.converged && r.first_nonfinite < 0 && unconverged++ == 0)
+            first_unconv = c;
         cmin = fmin(cmin, r.c_min_eig);
         ridge = fmax(ridge, r.ridge_used);
         if (r.first_nonfinite >= 0 && (first_nf < 0 || r.first_nonfinite < first_nf)) {
@@ -183,7 +215,9 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
     hs_out_set(out, "rel_error_cv", ok ? fabs(scv / (double)ok - exact) / exact : NAN);
     hs_out_set(out, "variance_reduction", !ok ? NAN : vcv > 0 ? vplain / vcv : INFINITY);
     hs_out_set(out, "elbo_final", ok ? elbo / (double)ok : NAN);
-    hs_out_set(out, "c_min_eig", cmin);
+    hs_out_set(out, "converged", chains_run && !unconverged && first_nf < 0 ? 1.0 : 0.0);
+    hs_out_set(out, "steps_done", chains_run ? steps_done / (double)chains_run : NAN);
+    hs_out_set(out, "c_min_eig", cfg.family == HS_LLC_VI_MFA ? cmin : NAN);
     hs_out_set(out, "ridge_used", ridge);
     hs_out_set(out, "trace_samples", (double)written);
     if (first_nf >= 0)
@@ -196,6 +230,11 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
                       chains);
     else if (written == 0)
         hs_out_status(out, HS_ST_FAILED, "no λ draws were written (eval_samples = %zu)", S);
+    else if (unconverged)
+        hs_out_status(out, HS_ST_OK,
+                      "not converged: %zu of %zu chains (first: chain %zu) ran all %ld steps "
+                      "without the ELBO plateau (window %ld, elbo_tol %g)",
+                      unconverged, chains, first_unconv, cfg.steps, cfg.window, cfg.elbo_tol);
 done:
     hs_llc_vi_destroy(&vi);
     hs_llc_target_destroy(&t);
@@ -207,9 +246,11 @@ done:
 const hs_kernel hs_kernel_vi = {
     .abi = HS_KERNEL_ABI,
     .name = "vi",
-    .summary = "learning coefficient by a mixture-of-factor-analyzers variational fit",
-    .doc = "λ̂ = nβ(E_q[L_n] − L_n(w*)) with q a mixture of factor analyzers centred at w*, "
-           "fitted by STL + Rao-Blackwellised ELBO ascent (Adam), on a quadratic (exact λ), a "
+    .summary = "learning coefficient by a variational fit (mixture of factor analyzers or a "
+               "full-covariance Gaussian)",
+    .doc = "λ̂ = nβ(E_q[L_n] − L_n(w*)) with q centred at w* (the seeds' mixture of factor "
+           "analyzers, or one full-covariance Gaussian), fitted by STL (+ Rao-Blackwellised "
+           "logits) ELBO ascent with Adam until the ELBO plateaus, on a quadratic (exact λ), a "
            "ReLU MLP or reduced-rank regression (Aoyagi & Watanabe 2005) target.  Seeds 000, 001; "
            "derivation in src/numeric/llc_vi.c.",
     .params = params,

@@ -1,7 +1,8 @@
 /*
- * Variational LLC estimator: a mixture of factor analyzers centred at w*,
- * fitted by stochastic ELBO ascent (the estimator of seed 000, with its sign
- * and entropy-path problems corrected).
+ * Variational LLC estimator: a mixture of factor analyzers centred at w*
+ * (family MFA, the estimator of seed 000, with its sign and entropy-path
+ * problems corrected) or one full-covariance Gaussian centred at w* (family
+ * GAUSSIAN), fitted by stochastic ELBO ascent until the ELBO plateaus.
  *
  * ---------------------------------------------------------------------
  * Family (a mixture of factor analyzers, Ghahramani & Hinton 1996, with
@@ -11,11 +12,55 @@
  *   S = diag(s),  s = D_sqrt = clip(softplus(ρ), dsqrt_min, dsqrt_max),
  *   K_m = S A_m  (A_m: d × r),  π = softmax(α),  θ = (ρ, A_1..A_M, α).
  *
- * Every Σ_m is diagonal plus rank r.  A posterior whose curved and flat
- * directions are not axis-aligned (a rotated or singular H) is then fitted
- * with roughly coordinate-wise precisions nβH_ii + γ; diag(H) is majorised
- * by eig(H) and x ↦ x/(x + γ) is concave (Schur-Horn), so λ̂ is biased
- * upward, towards d/2 as γ → 0 (sweeps/llc_degenerate.cfg measures it).
+ * Every Σ_m is diagonal plus rank r.  Where MFA's bias on rotated and
+ * singular targets comes from (issue 20; bench/llc_vi_bias.log measures it):
+ *  - the family: Σ_m ⪰ S² (diagonal), so Σ_m is narrow along a rotated
+ *    stiff direction q only if every s_i is small, and then each flat
+ *    direction is wide only through a column of A_m: r columns cannot carry
+ *    d − rank(H) flat directions (rank 1 of d = 10 at r = 2: 9 directions).
+ *    With s uniform the ELBO's trade-off −½nβh·s²·c + d·log s puts λ̂ near
+ *    d/2 whatever the flat widths; in the seed's method, not a defect;
+ *  - the clamps: a flat width of 1/√γ needs columns of norm 1/(s√γ) (5·10³
+ *    at γ = 1e-4), far beyond max_norm, and s <= dsqrt_max = 100 = 1/√γ;
+ *  - the optimiser: even with the clamps lifted and r = d, Adam moves every
+ *    entry of A by about lr per step in a sign-like direction, so columns
+ *    that must reach norm 10²–10³ while staying orthogonal to q take
+ *    ~10⁵ steps and leak into q on the way: λ̂ rose with factor_rank (≈ 20
+ *    at r = 10, M = 1, 20 000 steps, ELBO 35 nats below log Z).  The step
+ *    budget was fixed and nothing reported that the fit had not converged:
+ *    that was a defect, fixed by the plateau rule below and the `converged`
+ *    result (the fit is not made to converge: same family, clamps, Adam).
+ *
+ * ---------------------------------------------------------------------
+ * GAUSSIAN family: q = N(w*, CCᵀ), C = P·N·S, S = diag(e^ℓ), N unit lower
+ * triangular (θ = [ℓ | N below the diagonal]), P a fixed d×d factor:
+ * P = U diag(p^{−½}) from nβH + γI = U diag(p) Uᵀ (the Laplace approximation,
+ * `laplace_precondition`), or I.  Every covariance is CCᵀ for one (ℓ, N)
+ * (Cholesky of P⁻¹ΣP⁻ᵀ), so the family holds every Gaussian centred at w*;
+ * no clamps.  On a quadratic target the local posterior
+ * N(w*, (nβH + γI)⁻¹) is in it, and at that optimum G ≡ 0 below: the STL
+ * gradient vanishes and VI is exact.  P makes the problem isotropic (the
+ * posterior's widths span 1/√γ to 1/√(nβh_max + γ), a ratio of 10³ at
+ * γ = 1e-4, which Adam with one lr cannot resolve in the raw coordinates).
+ *
+ *   w = w* + P x,   x = N(s⊙ε),   ε ~ N(0, I_d),
+ *   log q(w) = −½(d log 2π + |u|²) − Σℓ − log|det P|,   u = S⁻¹N⁻¹P⁻¹(w − w*),
+ *   ∇_x log q = −N⁻ᵀ(u/s)   (= −N⁻ᵀ(ε/s) at a draw),
+ *   G = Pᵀ∇_w log p̃(w) − ∇_x log q,   ĝ_ℓj = (NᵀG)_j s_j ε_j,   ĝ_N_ij = G_i s_j ε_j.
+ *
+ * The control variate's mean is ½tr(HCCᵀ) = ½Σ_j c_jᵀHc_j over C's columns.
+ *
+ * ---------------------------------------------------------------------
+ * Stopping rule (both families).  f_t is the single-draw ELBO of step t.
+ * Over consecutive blocks of `window` steps, m_k is the block mean of f and
+ * v_k its sample variance; after block k >= 1 the fit stops (converged) when
+ *   m_k − m_{k−1} <= elbo_tol + 2·√((v_k + v_{k−1})/window),
+ * i.e. the last block did not raise the mean ELBO by more than elbo_tol nats
+ * beyond twice the standard error of the difference (draws of different
+ * steps are independent given θ).  `steps` is the maximum; a fit that
+ * reaches it is not converged.  With a noisy ELBO (MFA far from the
+ * posterior) a short window cannot tell slow progress from a plateau: the
+ * default window is 2000 steps.
  *
  * Reparameterised draw: m ~ π, z ~ N(0, I_r), ε ~ N(0, I_d),
  *
@@ -114,7 +159,10 @@ struct hs_llc_vi {
     double *mem_d;
     float *mem_f;
     size_t *rows;
-    double *theta0, *theta_out, *delta_out, *eigwork;
+    double *theta0, *theta_out, *delta_out, *eigwork, *colwork;
+    /* GAUSSIAN: the fixed factor P (d×d row-major), its inverse, log|det P| */
+    double *P_d, *Pinv, logdetP;
+    float *P_f;
     hs_adam adam;
     double ridge_used, c_min_eig;
 };
@@ -165,6 +213,7 @@ static double sym_min_eig(double *a, size_t r)
 #define F(x) x##_d
 #define M_(fn) fn
 #define SYRK cblas_dsyrk
+#define GEMV cblas_dgemv
 #define TGRAD hs_llc_target_grad
 #define TLOSS hs_llc_target_loss
 #define ADAM hs_adam_step
@@ -173,6 +222,7 @@ static double sym_min_eig(double *a, size_t r)
 #undef F
 #undef M_
 #undef SYRK
+#undef GEMV
 #undef TGRAD
 #undef TLOSS
 #undef ADAM
@@ -180,6 +230,7 @@ static double sym_min_eig(double *a, size_t r)
 #define F(x) x##_f
 #define M_(fn) fn##f
 #define SYRK cblas_ssyrk
+#define GEMV cblas_sgemv
 #define TGRAD hs_llc_target_gradf
 #define TLOSS hs_llc_target_lossf
 #define ADAM hs_adam_stepf
@@ -188,6 +239,7 @@ static double sym_min_eig(double *a, size_t r)
 #undef F
 #undef M_
 #undef SYRK
+#undef GEMV
 #undef TGRAD
 #undef TLOSS
 #undef ADAM
@@ -196,8 +248,65 @@ static double sym_min_eig(double *a, size_t r)
 static size_t vi_mem_len(const hs_llc_vi *vi)
 {
     const size_t d = vi->d, M = vi->M, r = vi->r;
-    return 2 * vi->np + 9 * d + 2 * M * r * r + 2 * M * r + 5 * M + r +
+    return 2 * vi->np + 10 * d + 2 * M * r * r + 2 * M * r + 5 * M + r +
            hs_llc_target_work_size(vi->t);
+}
+
+void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
+            double *w, double *work, const int *lwork, int *info, size_t ljobz, size_t luplo);
+
+/*
+ * The GAUSSIAN family's fixed factor.  Laplace: with nβH + γI = U diag(p) Uᵀ
+ * (H the Hessian at w*; eigenvalues floored at γ, negative curvature counted
+ * as 0 as in hs_llc_lambda_laplace, and at 1e-12·max(p, 1) for γ = 0),
+ * P = U diag(p^{−½}), so that q starts at
+ * the Laplace approximation N(w*, (nβH + γI)⁻¹), exact on a quadratic.
+ * Otherwise P = I.  Returns 0, or −1 if the eigensolver fails or memory runs out.
+ */
+static int gauss_factor(hs_llc_vi *vi)
+{
+    const size_t d = vi->d;
+    double *P = vi->P_d, *Pi = vi->Pinv;
+    vi->logdetP = 0;
+    if (!vi->cfg.laplace_precondition) {
+        for (size_t i = 0; i < d * d; i++)
+            P[i] = Pi[i] = (i % (d + 1)) == 0;
+        return 0;
+    }
+    const double *H = hs_llc_target_hessian(vi->t), nb = vi->cfg.nbeta, g = vi->cfg.gamma;
+    double *U = malloc(d * d * sizeof *U), *p = malloc(d * sizeof *p), q;
+    const int n = (int)d;
+    int lwork = -1, info = 0;
+    if (!U || !p)
+        goto fail;
+    for (size_t i = 0; i < d * d; i++)
+        U[i] = nb * H[i] + ((i % (d + 1)) == 0 ? g : 0);
+    dsyev_("V", "U", &n, U, &n, p, &q, &lwork, &info, 1, 1);
+    lwork = (int)q;
+    double *wk = malloc((size_t)lwork * sizeof *wk);
+    if (!wk)
+        goto fail;
+    dsyev_("V", "U", &n, U, &n, p, wk, &lwork, &info, 1, 1);
+    free(wk);
+    if (info)
+        goto fail;
+    /* U is column-major on return: eigenvector k is U[k·d .. k·d + d) */
+    const double floor = fmax(g, 1e-12 * fmax(p[d - 1], 1.0));
+    for (size_t k = 0; k < d; k++) {
+        const double pk = fmax(p[k], floor);
+        vi->logdetP -= 0.5 * log(pk);
+        for (size_t i = 0; i < d; i++) {
+            P[i * d + k] = U[k * d + i] / sqrt(pk);
+            Pi[k * d + i] = U[k * d + i] * sqrt(pk);
+        }
+    }
+    free(U);
+    free(p);
+    return 0;
+fail:
+    free(U);
+    free(p);
+    return -1;
 }
 
 int hs_llc_vi_create(const hs_llc_target *t, const hs_llc_vi_config *cfg, hs_llc_vi **out,
@@ -205,11 +314,15 @@ int hs_llc_vi_create(const hs_llc_target *t, const hs_llc_vi_config *cfg, hs_llc
 {
     *out = NULL;
     const size_t d = hs_llc_target_dim(t);
-    if (cfg->components < 1 || cfg->rank < 1 || cfg->steps < 0 || cfg->trace_every < 1 ||
-        cfg->batch < 1 || !(cfg->dsqrt_min > 0) || !(cfg->dsqrt_max >= cfg->dsqrt_min) ||
-        !(cfg->max_norm > 0) || !(cfg->clip > 0) || !(cfg->ridge >= 0)) {
-        snprintf(msg, cap, "invalid vi configuration (components, rank, batch, trace_every >= 1; "
-                           "0 < dsqrt_min <= dsqrt_max; max_norm, clip > 0; ridge >= 0)");
+    const int mfa = cfg->family == HS_LLC_VI_MFA;
+    if ((mfa && (cfg->components < 1 || cfg->rank < 1 || !(cfg->dsqrt_min > 0) ||
+                 !(cfg->dsqrt_max >= cfg->dsqrt_min) || !(cfg->max_norm > 0) ||
+                 !(cfg->ridge >= 0))) ||
+        (!mfa && cfg->family != HS_LLC_VI_GAUSSIAN) || cfg->steps < 0 || cfg->trace_every < 1 ||
+        cfg->batch < 1 || !(cfg->clip > 0) || cfg->window < 2 || !(cfg->elbo_tol >= 0)) {
+        snprintf(msg, cap, "invalid vi configuration (family mfa or gaussian; batch, trace_every "
+                           ">= 1; window >= 2; elbo_tol >= 0; clip > 0; mfa: components, rank >= "
+                           "1, 0 < dsqrt_min <= dsqrt_max, max_norm > 0, ridge >= 0)");
         return HS_EINPUT;
     }
     hs_llc_vi *vi = calloc(1, sizeof *vi);
@@ -218,9 +331,9 @@ int hs_llc_vi_create(const hs_llc_target *t, const hs_llc_vi_config *cfg, hs_llc
     vi->t = t;
     vi->cfg = *cfg;
     vi->d = d;
-    vi->M = cfg->components;
-    vi->r = cfg->rank;
-    vi->np = d + vi->M * d * vi->r + vi->M;
+    vi->M = mfa ? cfg->components : 1;
+    vi->r = mfa ? cfg->rank : 0;
+    vi->np = mfa ? d + vi->M * d * vi->r + vi->M : d + d * (d - 1) / 2;
     const size_t len = vi_mem_len(vi);
     vi->mem_d = malloc(len * sizeof(double));
     vi->mem_f = malloc(len * sizeof(float));
@@ -230,11 +343,25 @@ int hs_llc_vi_create(const hs_llc_target *t, const hs_llc_vi_config *cfg, hs_llc
     vi->theta0 = malloc(vi->np * sizeof(double));
     vi->theta_out = malloc(vi->np * sizeof(double));
     vi->delta_out = malloc((cfg->eval_samples ? cfg->eval_samples : 1) * d * sizeof(double));
-    vi->eigwork = malloc(vi->r * vi->r * sizeof(double));
+    vi->eigwork = malloc((vi->r ? vi->r * vi->r : 1) * sizeof(double));
+    vi->colwork = malloc(d * sizeof(double));
+    const size_t dd = mfa ? 1 : d * d;
+    vi->P_d = malloc(dd * sizeof(double));
+    vi->Pinv = malloc(dd * sizeof(double));
+    vi->P_f = malloc(dd * sizeof(float));
     if (!vi->mem_d || !vi->mem_f || !vi->wstar_d || !vi->wstar_f || !vi->rows || !vi->theta0 ||
-        !vi->theta_out || !vi->delta_out || !vi->eigwork ||
-        hs_adam_init(&vi->adam, vi->np, cfg->lr))
+        !vi->theta_out || !vi->delta_out || !vi->eigwork || !vi->colwork || !vi->P_d ||
+        !vi->Pinv || !vi->P_f || hs_adam_init(&vi->adam, vi->np, cfg->lr))
         goto nomem;
+    if (!mfa) {
+        if (gauss_factor(vi)) {
+            hs_llc_vi_destroy(&vi);
+            snprintf(msg, cap, "the Laplace factor of nβH + γI failed (eigensolver)");
+            return HS_EINPUT;
+        }
+        for (size_t i = 0; i < d * d; i++)
+            vi->P_f[i] = (float)vi->P_d[i];
+    }
     memcpy(vi->wstar_d, hs_llc_target_wstar(t), d * sizeof(double));
     for (size_t i = 0; i < d; i++)
         vi->wstar_f[i] = (float)vi->wstar_d[i];
@@ -263,6 +390,10 @@ void hs_llc_vi_destroy(hs_llc_vi **vp)
     free(vi->theta_out);
     free(vi->delta_out);
     free(vi->eigwork);
+    free(vi->colwork);
+    free(vi->P_d);
+    free(vi->Pinv);
+    free(vi->P_f);
     hs_adam_free(&vi->adam);
     free(vi);
     *vp = NULL;
@@ -272,9 +403,13 @@ size_t hs_llc_vi_nparam(const hs_llc_vi *vi) { return vi->np; }
 
 void hs_llc_vi_init_theta(const hs_llc_vi *vi, uint64_t seed, double *theta)
 {
+    const size_t d = vi->d, nA = vi->M * d * vi->r;
+    if (vi->cfg.family == HS_LLC_VI_GAUSSIAN) {
+        memset(theta, 0, vi->np * sizeof *theta);
+        return;
+    }
     hs_rng rng;
     hs_rng_seed(&rng, seed);
-    const size_t d = vi->d, nA = vi->M * d * vi->r;
     for (size_t i = 0; i < d; i++)
         theta[i] = 0.0;
     for (size_t k = 0; k < nA; k++)
@@ -284,13 +419,27 @@ void hs_llc_vi_init_theta(const hs_llc_vi *vi, uint64_t seed, double *theta)
 }
 
 /*
- * E_q[½δᵀHδ] = ½ Σ_m π_m [Σ_i s_i² H_ii + Σ_j k_mjᵀ H k_mj], k_mj = s ⊙ A_m[:, j],
- * at the fitted θ (vi->theta_out) in f64; k and hk are d-vector scratch.
+ * E_q[½δᵀHδ] at the fitted θ (vi->theta_out) in f64: MFA
+ * ½ Σ_m π_m [Σ_i s_i² H_ii + Σ_j k_mjᵀ H k_mj], k_mj = s ⊙ A_m[:, j];
+ * GAUSSIAN ½ tr(HCCᵀ) = ½ Σ_j c_jᵀ H c_j over the columns c_j of C.
+ * k and hk are d-vector scratch.
  */
 static double cv_mean(hs_llc_vi *vi, const double *s, const double *pi, double *k, double *hk)
 {
     const size_t d = vi->d, r = vi->r;
     const double *H = hs_llc_target_hessian(vi->t), *A = vi->theta_out + d;
+    if (vi->cfg.family == HS_LLC_VI_GAUSSIAN) {
+        double acc = 0;
+        for (size_t j = 0; j < d; j++) {
+            for (size_t i = 0; i < d; i++)
+                hk[i] = i < j ? 0 : i == j ? s[j] : gauss_row_d(vi, vi->theta_out, i)[j] * s[j];
+            cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)d, (int)d, 1.0, vi->P_d, (int)d, hk, 1,
+                        0.0, k, 1);
+            cblas_dsymv(CblasRowMajor, CblasUpper, (int)d, 1.0, H, (int)d, k, 1, 0.0, hk, 1);
+            acc += cblas_ddot((int)d, k, 1, hk, 1);
+        }
+        return 0.5 * acc;
+    }
     double diag = 0, lowrank = 0;
     for (size_t i = 0; i < d; i++)
         diag += s[i] * s[i] * H[i * d + i];
@@ -313,8 +462,9 @@ int hs_llc_vi_run(hs_llc_vi *vi, uint64_t seed, uint64_t stream, const hs_llc_vi
     memset(res, 0, sizeof *res);
     res->first_nonfinite = -1;
     res->lambda_hat = res->lambda_cv = res->var_plain = res->var_cv = NAN;
-    vi->ridge_used = vi->cfg.ridge;
-    vi->c_min_eig = INFINITY;
+    const int mfa = vi->cfg.family == HS_LLC_VI_MFA;
+    vi->ridge_used = mfa ? vi->cfg.ridge : 0;
+    vi->c_min_eig = mfa ? INFINITY : NAN;
     hs_rng rng;
     hs_rng_seed_stream(&rng, seed, stream);
     hs_llc_vi_init_theta(vi, hs_rng_u64(&rng), vi->theta0);
@@ -326,7 +476,7 @@ int hs_llc_vi_run(hs_llc_vi *vi, uint64_t seed, uint64_t stream, const hs_llc_vi
     /* Control variate in f64 from the fitted θ: s and π recomputed by prepare_d. */
     vw_d b;
     vw_bind_d(vi, &b);
-    if (prepare_d(vi, &b, vi->theta_out))
+    if (fam_prepare_d(vi, &b, vi->theta_out))
         return 0;
     const size_t S = res->n_draws, d = vi->d;
     const double *H = hs_llc_target_hessian(vi->t), nbeta = vi->cfg.nbeta;
@@ -359,7 +509,7 @@ static void theta_load(hs_llc_vi *vi, vw_d *b, const double *theta)
 {
     vw_bind_d(vi, b);
     memcpy(b->theta, theta, vi->np * sizeof(double));
-    prepare_d(vi, b, b->theta);
+    fam_prepare_d(vi, b, b->theta);
 }
 
 void hs_llc_vi_sample(hs_llc_vi *vi, const double *theta, size_t m, const double *z,
@@ -369,8 +519,46 @@ void hs_llc_vi_sample(hs_llc_vi *vi, const double *theta, size_t m, const double
     theta_load(vi, &b, theta);
     memcpy(b.z, z, vi->r * sizeof(double));
     memcpy(b.eps, eps, vi->d * sizeof(double));
-    sample_d(vi, &b, b.theta, m);
+    fam_sample_d(vi, &b, b.theta, m);
     memcpy(w, b.w, vi->d * sizeof(double));
+}
+
+/*
+ * hs_llc_vi_logq for the GAUSSIAN family: x = P⁻¹δ, u = C⁻¹δ by forward
+ * substitution with the unit lower N (v = N⁻¹x, u = v/s); ∂log q/∂ℓ_j =
+ * u_j² − 1 and ∂log q/∂N_ij = y_i v_j with y = N⁻ᵀ(u/s) = −∇_x log q.
+ */
+static double gauss_logq_at(hs_llc_vi *vi, vw_d *b, const double *w, double *grad_w,
+                            double *grad_theta)
+{
+    const size_t d = vi->d;
+    double *v = b->G, *x = b->x;
+    for (size_t i = 0; i < d; i++)
+        b->delta[i] = w[i] - vi->wstar_d[i];
+    cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)d, (int)d, 1.0, vi->Pinv, (int)d, b->delta, 1,
+                0.0, x, 1);
+    for (size_t i = 0; i < d; i++) {
+        const double *Ni = gauss_row_d(vi, b->theta, i);
+        double xi = x[i];
+        for (size_t j = 0; j < i; j++)
+            xi -= Ni[j] * v[j];
+        v[i] = xi;
+        b->u[i] = xi / b->s[i];
+    }
+    const double lq = gauss_logq_d(vi, b, b->theta, b->u);
+    if (grad_w) /* ∇_w = P⁻ᵀ∇_x */
+        cblas_dgemv(CblasRowMajor, CblasTrans, (int)d, (int)d, -1.0, vi->Pinv, (int)d, b->acc, 1,
+                    0.0, grad_w, 1);
+    if (grad_theta) {
+        for (size_t j = 0; j < d; j++)
+            grad_theta[j] = b->u[j] * b->u[j] - 1;
+        for (size_t i = 1; i < d; i++) {
+            double *gN = grad_theta + (gauss_row_d(vi, b->theta, i) - b->theta);
+            for (size_t j = 0; j < i; j++)
+                gN[j] = b->acc[i] * v[j];
+        }
+    }
+    return lq;
 }
 
 double hs_llc_vi_logq(hs_llc_vi *vi, const double *theta, const double *w, double *grad_w,
@@ -378,6 +566,8 @@ double hs_llc_vi_logq(hs_llc_vi *vi, const double *theta, const double *w, doubl
 {
     vw_d b;
     theta_load(vi, &b, theta);
+    if (vi->cfg.family == HS_LLC_VI_GAUSSIAN)
+        return gauss_logq_at(vi, &b, w, grad_w, grad_theta);
     const size_t d = vi->d, M = vi->M, r = vi->r;
     for (size_t i = 0; i < d; i++)
         b.u[i] = (w[i] - vi->wstar_d[i]) / b.s[i];
@@ -430,7 +620,7 @@ double hs_llc_vi_grad(hs_llc_vi *vi, const double *theta, size_t m, const double
     memcpy(b.z, z, vi->r * sizeof(double));
     memcpy(b.eps, eps, vi->d * sizeof(double));
     double lossb;
-    const double f = draw_grad_d(vi, &b, b.theta, m, NULL, 0, baseline, &lossb);
+    const double f = fam_draw_grad_d(vi, &b, b.theta, m, NULL, 0, baseline, &lossb);
     memcpy(grad_theta, b.grad, vi->np * sizeof(double));
     return f;
 }

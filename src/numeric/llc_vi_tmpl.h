@@ -9,7 +9,7 @@
 /* Working vectors of one precision, carved from vi->F(mem) (see vi_mem_len). */
 typedef struct F(vw) {
     R *theta, *grad, *s, *ds, *C, *L, *logdetC, *u, *delta, *w, *gt, *G, *gk, *yk, *logp, *logpi,
-        *pi, *resp, *z, *eps, *acc, *twork;
+        *pi, *resp, *z, *eps, *acc, *x, *twork;
     R logdetS;
 } F(vw);
 
@@ -43,6 +43,7 @@ static void F(vw_bind)(hs_llc_vi *vi, F(vw) *b)
     TAKE(z, r);
     TAKE(eps, d);
     TAKE(acc, d);
+    TAKE(x, d);
     TAKE(twork, hs_llc_target_work_size(vi->t));
 #undef TAKE
 }
@@ -206,6 +207,115 @@ static void F(sample)(hs_llc_vi *vi, F(vw) *b, const R *theta, size_t m)
 }
 
 /*
+ * GAUSSIAN family (see llc_vi.c): s = e^ℓ, log det S = Σℓ, π = (1).
+ * Returns 0, or −1 if some s is 0 or not finite.
+ */
+static int F(gauss_prepare)(hs_llc_vi *vi, F(vw) *b, const R *theta)
+{
+    R lds = 0;
+    for (size_t i = 0; i < vi->d; i++) {
+        b->s[i] = M_(exp)(theta[i]);
+        b->ds[i] = b->s[i];
+        lds += theta[i];
+        if (!(b->s[i] > 0) || !(b->s[i] < INFINITY))
+            return -1;
+    }
+    b->logdetS = lds;
+    b->pi[0] = 1;
+    b->logpi[0] = 0;
+    return 0;
+}
+
+/* Row i of the unit lower triangular N: its i entries below the diagonal. */
+static const R *F(gauss_row)(const hs_llc_vi *vi, const R *theta, size_t i)
+{
+    return theta + vi->d + i * (i - (i > 0)) / 2;
+}
+
+/* x = N(s⊙ε), δ = Px, u = ε, w = w* + δ (b->s from gauss_prepare). */
+static void F(gauss_sample)(hs_llc_vi *vi, F(vw) *b, const R *theta)
+{
+    const size_t d = vi->d;
+    const R *ws = vi->F(wstar);
+    for (size_t i = 0; i < d; i++) {
+        const R *Ni = F(gauss_row)(vi, theta, i);
+        R v = b->s[i] * b->eps[i];
+        for (size_t j = 0; j < i; j++)
+            v += Ni[j] * b->s[j] * b->eps[j];
+        b->u[i] = b->eps[i];
+        b->x[i] = v;
+    }
+    GEMV(CblasRowMajor, CblasNoTrans, (int)d, (int)d, (R)1, vi->F(P), (int)d, b->x, 1, (R)0,
+         b->delta, 1);
+    for (size_t i = 0; i < d; i++)
+        b->w[i] = ws[i] + b->delta[i];
+}
+
+/*
+ * log q(w) of the GAUSSIAN family at u = C⁻¹(w − w*):
+ * −½(d log 2π + uᵀu) − Σℓ − log|det P|; acc = N⁻ᵀ(u/s), so that the gradient
+ * in the whitened coordinates x = P⁻¹(w − w*) is ∇_x log q = −acc.
+ */
+static R F(gauss_logq)(hs_llc_vi *vi, F(vw) *b, const R *theta, const R *u)
+{
+    const size_t d = vi->d;
+    R uu = 0;
+    for (size_t i = 0; i < d; i++) {
+        uu += u[i] * u[i];
+        b->acc[i] = u[i] / b->s[i];
+    }
+    /* back substitution with the unit upper Nᵀ, row k of N once acc[k] is final */
+    for (size_t k = d; k-- > 1;) {
+        const R *Nk = F(gauss_row)(vi, theta, k);
+        for (size_t i = 0; i < k; i++)
+            b->acc[i] -= Nk[i] * b->acc[k];
+    }
+    return (R)-0.5 * ((R)d * (R)HS_LOG_2PI + uu) - b->logdetS - (R)vi->logdetP;
+}
+
+/*
+ * One draw's STL ascent direction for the GAUSSIAN family into b->grad:
+ * with G = Pᵀ∇_w log p̃(w) − ∇_x log q (the path gradient in x = P⁻¹δ) and
+ * v = s⊙ε,
+ *   ∂/∂ℓ_j = (NᵀG)_j v_j,   ∂/∂N_ij = G_i v_j   (i > j).
+ * Returns f = log p̃(w) − log q(w); *lossb receives L_B(w).
+ */
+static R F(gauss_draw_grad)(hs_llc_vi *vi, F(vw) *b, const R *theta, const size_t *rows,
+                            size_t nr, R *lossb)
+{
+    const size_t d = vi->d;
+    const R nbeta = (R)vi->cfg.nbeta, gamma = (R)vi->cfg.gamma;
+    F(gauss_sample)(vi, b, theta);
+    const R lb = TGRAD(vi->t, b->w, rows, nr, b->gt, b->twork);
+    R dd = 0;
+    for (size_t i = 0; i < d; i++)
+        dd += b->delta[i] * b->delta[i];
+    const R logp = -nbeta * (lb - vi->F(lstar)) - (R)0.5 * gamma * dd;
+    const R f = logp - F(gauss_logq)(vi, b, theta, b->u);
+    R *gl = b->grad;
+    for (size_t i = 0; i < d; i++)
+        b->x[i] = -nbeta * b->gt[i] - gamma * b->delta[i];
+    GEMV(CblasRowMajor, CblasTrans, (int)d, (int)d, (R)1, vi->F(P), (int)d, b->x, 1, (R)0, b->G,
+         1);
+    for (size_t i = 0; i < d; i++) {
+        b->G[i] += b->acc[i];
+        gl[i] = b->G[i];
+    }
+    for (size_t i = 1; i < d; i++) {
+        const R *Ni = F(gauss_row)(vi, theta, i);
+        R *gN = b->grad + (Ni - theta);
+        for (size_t j = 0; j < i; j++) {
+            gN[j] = b->G[i] * b->s[j] * b->eps[j];
+            gl[j] += Ni[j] * b->G[i];
+        }
+    }
+    for (size_t j = 0; j < d; j++)
+        gl[j] *= b->s[j] * b->eps[j];
+    *lossb = lb;
+    return f;
+}
+
+/*
  * One draw's ascent direction into b->grad (see the derivation): with
  * G = ∇_w log p̃(w) − ∇_w log q(w),
  *   ∂/∂ρ_i   = G_i u_i ds_i,     ∂/∂A_m[i,j] = G_i s_i z_j   (STL path terms),
@@ -252,13 +362,15 @@ static R F(draw_grad)(hs_llc_vi *vi, F(vw) *b, const R *theta, size_t m, const s
 /* m ~ π, z ~ N(0, I_r), ε ~ N(0, I_d) into b. */
 static size_t F(draw_noise)(hs_llc_vi *vi, F(vw) *b, hs_rng *rng)
 {
-    double u = hs_rng_uniform(rng), c = 0;
     size_t m = vi->M - 1;
-    for (size_t k = 0; k < vi->M; k++) {
-        c += (double)b->pi[k];
-        if (u < c) {
-            m = k;
-            break;
+    if (vi->cfg.family == HS_LLC_VI_MFA) {
+        double u = hs_rng_uniform(rng), c = 0;
+        for (size_t k = 0; k < vi->M; k++) {
+            c += (double)b->pi[k];
+            if (u < c) {
+                m = k;
+                break;
+            }
         }
     }
     for (size_t j = 0; j < vi->r; j++)
@@ -314,6 +426,21 @@ static void F(record)(hs_llc_vi *vi, F(vw) *b, const hs_llc_vi_trace *tr, size_t
             cmin = fmin(cmin, sqrt(ss));
             cmax = fmax(cmax, sqrt(ss));
         }
+    if (vi->cfg.family == HS_LLC_VI_GAUSSIAN) {
+        /* column j of C = N·diag(s): s_j (e_j + N's entries below row j) */
+        for (size_t i = 0; i < d; i++)
+            vi->colwork[i] = 1;
+        for (size_t i = 1; i < d; i++) {
+            const R *Ni = F(gauss_row)(vi, b->theta, i);
+            for (size_t j = 0; j < i; j++)
+                vi->colwork[j] += (double)Ni[j] * (double)Ni[j];
+        }
+        for (size_t j = 0; j < d; j++) {
+            const double c = (double)b->s[j] * sqrt(vi->colwork[j]);
+            cmin = fmin(cmin, c);
+            cmax = fmax(cmax, c);
+        }
+    }
     double pmin = INFINITY, pmax = -INFINITY;
     for (size_t k = 0; k < M; k++) {
         pmin = fmin(pmin, (double)b->pi[k]);
@@ -332,7 +459,7 @@ static void F(record)(hs_llc_vi *vi, F(vw) *b, const hs_llc_vi_trace *tr, size_t
     if (tr->pi_max)
         tr->pi_max[pos] = pmax;
     /* smallest eigenvalue of the C_m actually factored (ridge included) */
-    for (size_t k = 0; k < M; k++) {
+    for (size_t k = 0; k < M && vi->cfg.family == HS_LLC_VI_MFA; k++) {
         const R *C = b->C + k * r * r;
         for (size_t i = 0; i < r; i++)
             for (size_t j = i; j < r; j++)
@@ -341,6 +468,29 @@ static void F(record)(hs_llc_vi *vi, F(vw) *b, const hs_llc_vi_trace *tr, size_t
         if (e < vi->c_min_eig)
             vi->c_min_eig = e;
     }
+}
+
+/* The family's prepare / sample / draw_grad (MFA's m and baseline unused by GAUSSIAN). */
+static int F(fam_prepare)(hs_llc_vi *vi, F(vw) *b, const R *theta)
+{
+    return vi->cfg.family == HS_LLC_VI_GAUSSIAN ? F(gauss_prepare)(vi, b, theta)
+                                                : F(prepare)(vi, b, theta);
+}
+
+static void F(fam_sample)(hs_llc_vi *vi, F(vw) *b, const R *theta, size_t m)
+{
+    if (vi->cfg.family == HS_LLC_VI_GAUSSIAN)
+        F(gauss_sample)(vi, b, theta);
+    else
+        F(sample)(vi, b, theta, m);
+}
+
+static R F(fam_draw_grad)(hs_llc_vi *vi, F(vw) *b, const R *theta, size_t m, const size_t *rows,
+                          size_t nr, R baseline, R *lossb)
+{
+    return vi->cfg.family == HS_LLC_VI_GAUSSIAN
+               ? F(gauss_draw_grad)(vi, b, theta, rows, nr, lossb)
+               : F(draw_grad)(vi, b, theta, m, rows, nr, baseline, lossb);
 }
 
 /* The fit and the draws; see hs_llc_vi_run. */
@@ -358,12 +508,12 @@ static int F(run)(hs_llc_vi *vi, hs_rng *rng, const hs_llc_vi_trace *tr, double 
         b.theta[k] = (R)vi->theta0[k];
     hs_adam_reset(&vi->adam);
     R baseline = NAN;
-    double elbo_sum = 0;
-    long elbo_cnt = 0;
-    const long tail_from = steps - steps / 10 - 1;
+    /* plateau rule: sums of f over the current block, mean and variance of the last one */
+    const long W = vi->cfg.window;
+    double bsum = 0, bsq = 0, prev_mean = NAN, prev_var = NAN, all_sum = 0;
     size_t pos = 0;
     for (long t = 0; t < steps; t++) {
-        if (F(prepare)(vi, &b, b.theta)) {
+        if (F(fam_prepare)(vi, &b, b.theta)) {
             res->first_nonfinite = t;
             break;
         }
@@ -372,7 +522,7 @@ static int F(run)(hs_llc_vi *vi, hs_rng *rng, const hs_llc_vi_trace *tr, double 
             for (size_t i = 0; i < nr; i++)
                 vi->rows[i] = (size_t)hs_rng_below(rng, n);
         R lossb;
-        R f = F(draw_grad)(vi, &b, b.theta, m, rows, nr, baseline, &lossb);
+        R f = F(fam_draw_grad)(vi, &b, b.theta, m, rows, nr, baseline, &lossb);
         /* Adam minimises: descend −(ascent direction) */
         double gn2 = 0;
         for (size_t k = 0; k < np; k++) {
@@ -393,26 +543,40 @@ static int F(run)(hs_llc_vi *vi, hs_rng *rng, const hs_llc_vi_trace *tr, double 
         }
         if (ADAM(&vi->adam, b.theta, b.grad))
             return HS_ENOMEM;
-        F(max_norm)(vi, b.theta);
+        if (vi->cfg.family == HS_LLC_VI_MFA)
+            F(max_norm)(vi, b.theta);
         baseline = baseline == baseline ? (R)(HS_VI_BASELINE_DECAY * baseline +
                                               (1 - HS_VI_BASELINE_DECAY) * f)
                                         : f;
-        if (t >= tail_from) {
-            elbo_sum += (double)f;
-            elbo_cnt++;
-        }
         res->steps_done = t + 1;
+        bsum += (double)f;
+        bsq += (double)f * (double)f;
+        all_sum += (double)f;
+        if ((t + 1) % W == 0) {
+            const double mean = bsum / (double)W;
+            const double var = fmax(bsq - bsum * mean, 0) / (double)(W - 1);
+            const double se = sqrt((var + prev_var) / (double)W);
+            res->elbo_final = mean;
+            bsum = bsq = 0;
+            if (mean - prev_mean <= vi->cfg.elbo_tol + 2 * se) {
+                res->converged = 1;
+                break;
+            }
+            prev_mean = mean;
+            prev_var = var;
+        }
     }
     res->trace_len = pos;
-    res->elbo_final = elbo_cnt ? elbo_sum / (double)elbo_cnt : NAN;
+    if (res->steps_done < W)
+        res->elbo_final = res->steps_done ? all_sum / (double)res->steps_done : NAN;
     for (size_t k = 0; k < np; k++)
         vi->theta_out[k] = (double)b.theta[k];
-    if (res->first_nonfinite >= 0 || F(prepare)(vi, &b, b.theta))
+    if (res->first_nonfinite >= 0 || F(fam_prepare)(vi, &b, b.theta))
         return 0;
     /* λ draws from the fitted q, full-batch loss in the working precision */
     for (size_t s = 0; s < vi->cfg.eval_samples; s++) {
         size_t m = F(draw_noise)(vi, &b, rng);
-        F(sample)(vi, &b, b.theta, m);
+        F(fam_sample)(vi, &b, b.theta, m);
         const R l = TLOSS(vi->t, b.w, b.twork);
         draws[s] = vi->cfg.nbeta * ((double)l - (double)vi->F(lstar));
         for (size_t i = 0; i < vi->d; i++)

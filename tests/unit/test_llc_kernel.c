@@ -93,6 +93,11 @@ static void test_vi_task(void)
     CHECK(isfinite(metric(&t, "r_hat")));
     CHECK(metric(&t, "c_min_eig") >= 1.0);
     CHECK_NEAR(metric(&t, "ridge_used"), 1e-5, 0);
+    /* 1000 steps are less than two 2000-step windows: not converged, said in
+     * the detail, status still ok */
+    CHECK_EQ_INT(metric(&t, "converged"), 0);
+    CHECK_EQ_INT(metric(&t, "steps_done"), 1000);
+    CHECK_CONTAINS(t.out.detail, "not converged");
     const char *names[] = {"elbo",     "lambda",   "grad_norm", "dsqrt_min", "dsqrt_max",
                            "acol_min", "acol_max", "pi_min",    "pi_max"};
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
@@ -108,6 +113,38 @@ static void test_vi_task(void)
     const double *d = trace(&t, "lambda_draws", &len);
     CHECK_EQ_INT(len, 3 * 64);
     CHECK(isfinite(d[0]) && isfinite(d[len - 1]));
+    task_free(&t);
+}
+
+/*
+ * family = gaussian on the issue's rotated rank-1 quadratic (d = 10, γ = 1e-4,
+ * exact λ = 0.5; the mfa default gives ~10): stops at the plateau, converged,
+ * within 5% (control-variated: no Monte Carlo error on a quadratic).
+ */
+static void test_vi_gaussian_task(void)
+{
+    task t;
+    task_init(&t, "vi");
+    set(&t, "family", "gaussian");
+    set(&t, "h_rank", "1");
+    set(&t, "gamma", "1e-4");
+    set(&t, "lr", "1e-3");
+    set(&t, "window", "500");
+    set(&t, "trace_every", "10");
+    set(&t, "chains", "2");
+    run(&t);
+    CHECK_EQ_INT(t.out.status, HS_ST_OK);
+    CHECK_EQ_STR(t.out.detail, "");
+    CHECK_EQ_INT(metric(&t, "converged"), 1);
+    CHECK(metric(&t, "steps_done") < 20000);
+    CHECK_NEAR(metric(&t, "lambda_exact"), 0.5, 1e-6);
+    CHECK(metric(&t, "rel_error_cv") < 0.05);
+    CHECK(isnan(metric(&t, "c_min_eig")));
+    /* the traces of steps after the stop stay NaN */
+    size_t len;
+    const double *e = trace(&t, "elbo", &len);
+    CHECK_EQ_INT(len, 2 * 2000);
+    CHECK(isfinite(e[0]) && isnan(e[1999]));
     task_free(&t);
 }
 
@@ -184,6 +221,7 @@ static void test_check(void)
 int main(void)
 {
     test_vi_task();
+    test_vi_gaussian_task();
     test_sgld_task();
     test_vi_nonfinite();
     test_check();
