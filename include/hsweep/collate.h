@@ -57,18 +57,30 @@ typedef struct hs_report_opts {
     size_t n_files;
     const char *sweep;  /* NULL: every sweep of the first file */
     const char *format; /* md|json; NULL: md */
+    int full;           /* md: every group (otherwise the first HS_REPORT_ROWS per sweep) */
 } hs_report_opts;
 
+#define HS_REPORT_ROWS 40
+
+/* How many rules ended with each verdict, over every sweep reported. */
+typedef struct hs_report_summary {
+    size_t rules, held, violated, incomplete, no_data;
+} hs_report_summary;
+
 /*
- * Print, per sweep, its groups (each combination of axis values but seed)
- * with the mean over seeds of every metric the rules use, each `expect`
- * rule's verdict (held, violated, no data) and where along a numeric axis
- * the rule's check flips.  A rule is checked on each group it applies to:
- * the group's mean of the metric (as aggregated above) op value.  A rule is
- * violated if any group violates it, held if every group with data holds
- * it, "no data" if none has data.  *n_bad (may be NULL) is set to the number
- * of rules violated or without data.
+ * Print, per sweep, a verdict table of its `expect` rules (config.h's
+ * hs_rule), where along each numeric axis each rule's check flips, and its
+ * groups (each combination of axis values but seed).  A rule is checked on
+ * every group its `when` selects (tasks = "mean": the group's mean over its
+ * tasks; "all": each task's value) against its value or reference group.
+ * Per group: held, violated, or incomplete (a task of the group or of its
+ * reference is pending, failed, timed out or crashed, the mean is ±inf or
+ * absent, or the reference group is missing).  Per rule, over = "all":
+ * violated if a group violates, held if every group holds, else
+ * incomplete; over = "any": held if a group holds, violated if every group
+ * violates, else incomplete; "no data" if no group is selected.  *sum (may
+ * be NULL) counts the verdicts.  Errors: HS_EINPUT for bad options or files.
  */
-int hs_report(const hs_report_opts *o, FILE *out, size_t *n_bad, hs_err *e);
+int hs_report(const hs_report_opts *o, FILE *out, hs_report_summary *sum, hs_err *e);
 
 #endif

@@ -41,14 +41,41 @@ typedef struct hs_filter {
     hs_cond *c;
 } hs_filter;
 
+/*
+ * An `expect` rule: on every group (axis values but seed) that `when`
+ * selects, lhs op rhs, where lhs is the group's mean of `metric` (or, with
+ * tasks_all, each task's own value) and rhs is `value` or factor times the
+ * mean of ref_metric over the reference group: this group with the `ref`
+ * axis values replaced, in sweep ref_sweep (matched on the axes both sweeps
+ * share) or in this sweep.  op HS_RULE_WITHIN: |lhs - rhs| <= tol * |rhs|.
+ * over_any: held if some group holds (else every group must).
+ */
+enum { HS_RULE_WITHIN = HS_OP_NE + 1 };
 typedef struct hs_rule {
+    char *claim;       /* NULL if not given */
     hs_filter when;
-    char *when_text;
+    char *when_text;   /* NULL if not given */
     char *metric;
-    int op;
-    double value;
+    int op;            /* HS_OP_* or HS_RULE_WITHIN */
+    double value;      /* constant rhs; NaN when the rhs is a reference */
+    hs_filter ref;     /* "axis = value" conditions (op HS_OP_EQ) */
+    char *ref_text;    /* NULL if not given */
+    char *ref_sweep;   /* NULL: this sweep */
+    char *ref_metric;  /* NULL: metric */
+    double factor;     /* 1 unless given */
+    double tol;        /* within only; NaN otherwise */
+    int over_any;      /* over = "any" */
+    int tasks_all;     /* tasks = "all" */
     int line;
 } hs_rule;
+
+/* The rule as one line, e.g. "when T <= 80: div_frac < 0.01" or
+ * "val_rmse < val_rmse at n_train = 50"; truncated to cap. */
+void hs_rule_text(const hs_rule *r, char *buf, size_t cap);
+/* "<", ..., "within". */
+const char *hs_rule_op_name(int op);
+/* lhs op rhs (within: |lhs - rhs| <= tol * |rhs|); 0 if either is NaN. */
+int hs_rule_check(const hs_rule *r, double lhs, double rhs);
 
 typedef struct hs_sweep {
     char *name;

@@ -613,6 +613,7 @@ int hs_bucket(size_t n_keys, const size_t *key_of, size_t n_tasks, size_t **star
             (*idx)[s[key_of[i] + 1]++] = i;
     return 0;
 }
+
 /* ---- the pivot table ------------------------------------------------------- */
 
 enum {
@@ -688,8 +689,6 @@ static int parse_agg(const char *s)
 static int parse_format(const char *f)
 {
     static const char *const names[] = {"md", "csv", "tsv", "json", "long-csv", "long-tsv"};
-    if (strcmp(f, "long") == 0)
-        return FMT_LONG_CSV;
     for (int i = 0; i <= FMT_LONG_TSV; i++)
         if (strcmp(f, names[i]) == 0)
             return i;

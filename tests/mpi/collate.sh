@@ -96,34 +96,41 @@ with h5py.File('pend.h5', 'r+') as f:
 out=$("$HSWEEP" collate k.h5 pend.h5 --sweep grid --rows x --metric xk --agg count)
 case "$out" in *"| 8 | 9 |"*"9 of 45 tasks not run yet (pending) are not included."*) pass ;; *) fail "pending: $out" ;; esac
 case "$out" in *"| 16 |"*) fail "pending row shown: $out" ;; *) pass ;; esac
-# report: verdicts, flip points, exit codes
+# report: verdicts, flips, exit codes (tests/mpi/report_golden.sh checks the whole output)
 out=$("$HSWEEP" report k.h5); rc=$?
-[ $rc = 0 ] && pass || fail "report exit $rc"
-case "$out" in *"| 1 | x <= 2 and k = 2 | xk < 5 | held | 2 / 0 / 0 |"*"| 2 | x >= 4 | xk < 10 | violated | 3 / 3 / 0 |"*"| 3 | x > 100 | xk > 0 | no data | 0 / 0 / 0 |"*) pass ;; *) fail "report rules: $out" ;; esac
-case "$out" in *"xk crosses 5 between x=2 (4, held) and x=4 (8, violated)"*) pass ;; *) fail "report flip: $out" ;; esac
-case "$out" in *"| 4 | 3 | 3 ok | 12 | 1 | 2 violated |"*"| true | 1 | 2 failed | 0 | – (2/2 n/a) | 2 no data |"*"2 of 6 rules not held"*) pass ;; *) fail "report groups: $out" ;; esac
-expect_fail 1 "" "$HSWEEP" report k.h5 --strict
-"$HSWEEP" report k.h5 --sweep failing --strict >/dev/null && pass || fail "strict, all held"
-"$HSWEEP" report k.h5 --format json > rep.json || fail "report json"
+[ $rc = 4 ] && pass || fail "report exit $rc (wanted 4: rule 2 of grid is violated)"
+case "$out" in *"| 1 | when x <= 2 and k = 2: xk < 5 | **held** | 2 / 0 / 0 |"*"| 2 | when x >= 4: xk < 10 | **violated** | 3 / 3 / 0 |"*"| 3 | when x > 100: xk > 0 | no data: no group matches \`when = \"x > 100\"\` | 0 / 0 / 0 |"*) pass ;; *) fail "report rules: $out" ;; esac
+# a rule is never "violated" where it does not apply: rule 1 selects x <= 2 only
+case "$out" in *"Rule 1: \`when x <= 2 and k = 2: xk < 5\`"*"- along x (2 values, 2 groups): never flips (held)"*) pass ;; *) fail "report flip: $out" ;; esac
+case "$out" in *"| 4 | 3 | 3 ok | 12 | 1 | 2 violated |"*"| true | 1 | 2 failed | 0 | – (2/2 n/a) | 2 incomplete |"*"6 rules: 3 held, 1 violated, 1 incomplete, 1 no data (see above)."*) pass ;; *) fail "report groups: $out" ;; esac
+expect_fail 4 "" "$HSWEEP" report k.h5 --strict
+expect_fail 0 "" "$HSWEEP" report k.h5 --sweep failing
+expect_fail 5 "" "$HSWEEP" report k.h5 --sweep failing --strict
+"$HSWEEP" report k.h5 --format json > rep.json; [ $? = 4 ] && pass || fail "report json"
 check "report json" "$PYTHON3" - <<'PY'
 import json
 r = json.load(open("rep.json"))
-assert r["rules"] == 6 and r["not_held"] == 2
+assert (r["rules"], r["held"], r["violated"], r["incomplete"], r["no_data"]) == (6, 3, 1, 1, 1), r
 s = {x["name"]: x for x in r["sweeps"]}
 g = s["grid"]["rules"]
 assert [x["verdict"] for x in g] == ["held", "violated", "no data", "held"], g
-assert (g[1]["held"], g[1]["violated"], g[1]["no_data"]) == (3, 3, 0)
-# rule 2 along x: k = 2 flips between 4 and 8, k = 3 between 2 and 4; along k: x = 4 at 2 -> 3, x = 8 at 1 -> 2
-fl = sorted((f["axis"], f["from"], f["to"], tuple(sorted(f["from_group"].items()))) for f in g[1]["flips"])
-assert fl == sorted([("x", 4, 8, (("k", 2), ("x", 4))), ("x", 2, 4, (("k", 3), ("x", 2))),
-                     ("k", 2, 3, (("k", 2), ("x", 4))), ("k", 1, 2, (("k", 1), ("x", 8)))]), fl
-f0 = [f for f in g[0]["flips"] if f["axis"] == "x"]
-assert len(f0) == 1 and (f0[0]["from"], f0[0]["to"], f0[0]["from_value"], f0[0]["to_value"]) == (2, 4, 4, 8), f0
-assert f0[0]["held_before"] is True and f0[0]["changes"] == 1
+assert (g[1]["held"], g[1]["violated"], g[1]["incomplete"]) == (3, 3, 0)
+# rule 2 (x >= 4) along x: k = 1 holds at 4 and 8, k = 2 flips between 4 and 8, k = 3 violated at both
+fx = [f for f in g[1]["flips"] if f["axis"] == "x"][0]
+lines = {l["at"]["k"]: l for l in fx["lines"]}
+assert lines[1]["constant"] == "held" and lines[3]["constant"] == "violated", fx
+assert lines[2]["changes"] == [{"from": 4, "to": 8, "before": "held", "after": "violated"}], fx
+fk = [f for f in g[1]["flips"] if f["axis"] == "k"][0]
+assert sorted((l["at"]["x"], l["changes"][0]["from"], l["changes"][0]["to"]) for l in fk["lines"]) == [(4, 2, 3), (8, 1, 2)], fk
+# rule 1 applies at x <= 2 only: no line along x reaches x = 4
+f0 = [f for f in g[0]["flips"] if f["axis"] == "x"][0]
+assert f0["n_values"] == 2 and f0["lines"][0]["constant"] == "held" and f0["lines"][0]["changes"] == [], f0
 fr = s["failing"]["rules"]
-assert [(x["verdict"], x["held"], x["no_data"]) for x in fr] == [("held", 2, 0), ("held", 2, 2)], fr
+# failed tasks make their groups incomplete, never "held" on the tasks left
+assert [(x["verdict"], x["held"], x["incomplete"]) for x in fr] == [("held", 2, 0), ("incomplete", 2, 2)], fr
 grp = {(x["params"]["fail"], x["params"]["x"]): x for x in s["failing"]["groups"]}
-assert grp[True, 1]["verdicts"] == {"2": "no data"} and grp[False, 2]["verdicts"] == {"1": "held", "2": "held"}
+assert grp[True, 1]["verdicts"]["2"]["verdict"] == "incomplete" and "1" not in grp[True, 1]["verdicts"]
+assert grp[False, 2]["verdicts"]["1"]["verdict"] == "held" and grp[False, 2]["verdicts"]["2"]["lhs"] == 2
 assert grp[False, 2]["metrics"]["x_echo"] == {"mean": 2, "n_na": 0}
 assert s["nan"]["rules"] == [] and s["nan"]["status"] == {"ok": 6, "nonfinite": 2}
 PY

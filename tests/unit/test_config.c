@@ -354,8 +354,84 @@ static void registry(void)
     CHECK_CONTAINS(e.msg, "ABI");
 }
 
+/* expect rules: every key checked at load time, naming file, line and key */
+static void rule_errors(void)
+{
+    /* a sweep "a" with x, k axes; RULE is the body of one rule on line 3 */
+#define RULE_FILE(RULE)                                                                         \
+    "sweeps = ({ name = \"a\"; kernel = \"noop\";\n matrix = { x = [1.0, 2.0]; k = [1, 2]; };\n" \
+    " expect = ( {" RULE "} ); },\n { name = \"b\"; kernel = \"fail\"; matrix = { x = [1.0]; }; });"
+    expect_error(RULE_FILE("metirc = \"xk\"; op = \"<\"; value = 1;"), HS_EINPUT, "bad.cfg:3:",
+                 "key 'expect.metirc'", "did you mean 'metric'");
+    expect_error(RULE_FILE("metric = \"xk\"; op = \"~\"; value = 1;"), HS_EINPUT, "bad.cfg:3:",
+                 "key 'expect.op'", "within");
+    expect_error(RULE_FILE("metric = \"xk\"; op = \"<\";"), HS_EINPUT, "bad.cfg:3:",
+                 "needs value", NULL);
+    expect_error(RULE_FILE("metric = \"xk\"; op = \"<\"; value = 1; ref = \"x = 1\";"), HS_EINPUT,
+                 "bad.cfg:3:", "not both", NULL);
+    expect_error(RULE_FILE("metric = \"xk\"; op = \"<\"; ref = \"label = a\";"), HS_EINPUT,
+                 "bad.cfg:3:", "key 'expect.ref'", "'label' is not an axis of sweep 'a'");
+    expect_error(RULE_FILE("metric = \"xk\"; op = \"<\"; ref = \"x = 3\";"), HS_EINPUT,
+                 "bad.cfg:3:", "key 'expect.ref'", "axis 'x' of sweep 'a' has no value 3");
+    expect_error(RULE_FILE("metric = \"xk\"; op = \"<\"; ref = \"x > 1\";"), HS_EINPUT,
+                 "bad.cfg:3:", "key 'expect.ref'", "AXIS = VALUE");
+    expect_error(RULE_FILE("metric = \"xk\"; op = \"<\"; ref_sweep = \"bb\";"), HS_EINPUT,
+                 "bad.cfg:3:", "key 'expect.ref_sweep'", "no sweep 'bb' (did you mean 'b'?)");
+    /* xk is not a metric of the fail kernel: ref_metric is needed */
+    expect_error(RULE_FILE("metric = \"xk\"; op = \"<\"; ref_sweep = \"b\";"), HS_EINPUT,
+                 "bad.cfg:3:", "key 'expect.metric'", "not a metric of kernel 'fail'");
+    expect_error(RULE_FILE("metric = \"xk\"; op = \"<\"; ref_sweep = \"b\"; ref_metric = \"u\";"),
+                 HS_EINPUT, "bad.cfg:3:", "key 'expect.ref_metric'", "'u' is not a metric");
+    expect_error(RULE_FILE("metric = \"xk\"; op = \"<\"; value = 1; tol = 0.1;"), HS_EINPUT,
+                 "bad.cfg:3:", "key 'expect.tol'", "within");
+    expect_error(RULE_FILE("metric = \"xk\"; op = \"within\"; value = 1;"), HS_EINPUT,
+                 "bad.cfg:3:", "needs tol", NULL);
+    expect_error(RULE_FILE("metric = \"xk\"; op = \"<\"; value = 1; factor = 2.0;"), HS_EINPUT,
+                 "bad.cfg:3:", "key 'expect.factor'", "reference");
+    expect_error(RULE_FILE("metric = \"xk\"; op = \"<\"; value = 1; over = \"some\";"), HS_EINPUT,
+                 "bad.cfg:3:", "key 'expect.over'", "\"any\"");
+    expect_error(RULE_FILE("metric = \"xk\"; op = \"<\"; value = 1; tasks = \"each\";"), HS_EINPUT,
+                 "bad.cfg:3:", "key 'expect.tasks'", "\"mean\"");
+    expect_error(RULE_FILE("metric = \"xk\"; op = \"<\"; value = \"1\";"), HS_EINPUT,
+                 "bad.cfg:3:", "key 'expect.value'", "a number");
+#undef RULE_FILE
+}
+
+static void rule_fields(void)
+{
+    /* ref_sweep names a later sweep: checked once every sweep is known */
+    hs_sweepset *s = parse_ok(
+        "sweeps = ({ name = \"a\"; kernel = \"noop\"; matrix = { x = [1.0, 2.0]; k = [1, 2]; };\n"
+        " expect = ( { claim = \"c\"; when = \"k = 2\"; metric = \"xk\"; op = \"within\"; tol = 0.1;\n"
+        "   ref = \"x = 1\"; ref_sweep = \"b\"; ref_metric = \"x_echo\"; factor = 2.0; over = \"any\"; tasks = \"all\"; },\n"
+        "   { metric = \"xk\"; op = \">=\"; value = 3; } ); },\n"
+        " { name = \"b\"; kernel = \"fail\"; matrix = { x = [1.0]; }; });");
+    const hs_rule *r = &s->sweeps[0].rules[0];
+    CHECK_EQ_INT(s->sweeps[0].n_rules, 2);
+    CHECK_EQ_STR(r->claim, "c");
+    CHECK_EQ_INT(r->op, HS_RULE_WITHIN);
+    CHECK_EQ_STR(r->ref_sweep, "b");
+    CHECK_EQ_STR(r->ref_metric, "x_echo");
+    CHECK_EQ_INT(r->ref.n, 1);
+    CHECK(r->factor == 2.0 && r->tol == 0.1 && isnan(r->value));
+    CHECK(r->over_any && r->tasks_all);
+    char buf[256];
+    hs_rule_text(r, buf, sizeof buf);
+    CHECK_EQ_STR(buf, "when k = 2: some group: every task's xk within 10% of 2 × x_echo of b at x = 1");
+    /* within: |lhs - rhs| <= tol |rhs|, NaN never holds */
+    CHECK(hs_rule_check(r, 10.9, 10.0) && !hs_rule_check(r, 11.1, 10.0) && !hs_rule_check(r, NAN, 1));
+    r = &s->sweeps[0].rules[1];
+    CHECK(r->factor == 1.0 && isnan(r->tol) && r->value == 3.0 && !r->over_any && !r->tasks_all);
+    hs_rule_text(r, buf, sizeof buf);
+    CHECK_EQ_STR(buf, "xk >= 3");
+    CHECK(hs_rule_check(r, 3, r->value) && !hs_rule_check(r, 2.5, r->value));
+    hs_sweepset_free(&s);
+}
+
 int main(void)
 {
+    rule_errors();
+    rule_fields();
     bad_inputs();
     literals_ok();
     task_limit();
