@@ -58,7 +58,7 @@ static void print_resume(const char *file, size_t remaining)
     }
     int parsed = hs_store_read_root_attr(file, "config_text", &text, &e) == 0 &&
                  hs_sweepset_parse(path, text, &lo, &set, &e) == 0;
-    printf("hsweep run --resume ");
+    printf("hsweep run --resume %s", hs_store_is_reduced(file) ? "--reduced " : "");
     put_shell_word(path);
     if (!parsed || !same_file(file, set->output)) {
         printf(" -o ");
