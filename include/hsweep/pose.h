@@ -8,7 +8,9 @@
  * Model (units: world units, pixels for keypoints), K joints on a tree
  * (parents[k] < k, parents[0] = -1), T frames, C pinhole cameras P_c (3x4):
  *   x_root[0] ~ N(xhat0, I3), x_root[t] - x_root[t-1] ~ N(0, eta^2 I3)
- *     (the seed's random walk x_root[t] = x0 + sum eps; parameterised by the
+ *     (xhat0: x0_hat when given, as the seed's data file carried it, else
+ *     the first frame's triangulated root),
+ *     the seed's random walk x_root[t] = x0 + sum eps (parameterised by the
  *     positions, a unit-Jacobian linear change of variables),
  *   eta^2 ~ Gamma(mode eta2_mode, sd eta2_sd),
  *   bones k >= 1: r_k[t] ~ N(0, I3), u = r / sqrt(|r|^2 + 1e-8) (or, with
@@ -19,14 +21,20 @@
  *     directions' posterior scale |r| sigma_u shrinks with it),
  *     l_k[t] ~ N(rho_k, sigma_k^2) (truncated to l > 0 when lengths are
  *     positive), x_k[t] = x_parent[t] + l_k[t] u_k[t],
- *   rho_k ~ Gamma(mode nominal_k, sd rho_sd), sigma_k^2 ~ Gamma(sigma2_mode, sigma2_sd),
+ *   rho_k ~ Gamma(mode nominal_k, sd rho_sd_k), sigma_k^2 ~ Gamma(mode sigma2_mode_k,
+ *     sd sigma2_sd_k) (per bone; the scalars rho_sd, sigma2_mode, sigma2_sd
+ *     for every bone unless per-bone values are given; with prior_relative
+ *     these are multiples of nominal_k (rho_sd) and nominal_k^2 (sigma2),
+ *     for skeletons whose bones differ in length),
  *   yhat = (h0, h1) / max(h2, 1e-6), h = P_c [x; 1],
  *   sigma_obs ~ Gamma(sigma_obs_mode, sigma_obs_sd),
  *   Gaussian: y ~ N(yhat, sigma_obs^2 I2), or mixture:
  *     logaddexp(log p + log N(y; yhat, sigma_obs^2 I2), log(1 - p) - log(W H)),
  *     p = sigmoid(logodds), logodds ~ N(0, 5^2);  missing (NaN) keypoints add 0.
  *     The observation term is counted once (the seed's PyMC model added it
- *     twice: as a Potential and inside the mixture Deterministic).
+ *     twice: as a Potential and inside the mixture Deterministic); obs_twice
+ *     reproduces that bug: the whole keypoint log likelihood (Gaussian or
+ *     mixture) enters with weight 2, i.e. the likelihood squared.
  *   HMM (optional) over states z_t in 1..S: z_0 ~ softmax(a), z_t | z_{t-1} ~
  *     softmax(B[z_{t-1}, :]), a, B ~ N(0, 1); emission
  *     e[t, s] = sum_k kappa_sk mu_sk . u_k[t] + log C3(kappa_sk) (the vMF
@@ -72,6 +80,14 @@ typedef struct hs_pose_config {
     double sigma_obs_mode, sigma_obs_sd;
     double kappa_mode, kappa_sd;
     double rho_sd, sigma2_mode, sigma2_sd;
+    /* Per-bone [K-1] values of the three above, each NULL for the scalar on every
+       bone.  After hs_pose_create, hs_pose_get_config's point at the values used
+       (in world units) and its prior_relative is 0. */
+    const double *rho_sd_b, *sigma2_mode_b, *sigma2_sd_b;
+    int prior_relative;      /* 1: the three above are relative to nominal_k (see above) */
+    const double *x0_hat;    /* [3] prior centre of x_root[0]; NULL: the first frame's
+                                triangulated root */
+    int obs_twice;           /* 1: the keypoint term counted twice (the seed's bug, above) */
 } hs_pose_config;
 
 /*

@@ -8,6 +8,8 @@
  *   parents       int     [K]                parents[0] = -1, parents[k] < k
  *   bone_lengths  float64 [K-1]              nominal length of bone k at [k-1]
  *   image_size    float64 [2] (optional)     width, height (default 1280, 720)
+ *   x0_hat        float64 [3] (optional)     prior centre of the root at frame 0
+ *                                            (default: its triangulation)
  * The task uses the first T frames (T <= T_file).  `cameras`, `joints` and
  * the synthetic-data parameters are ignored then.
  */
@@ -83,6 +85,7 @@ typedef struct pose_data {
     int T, K, C;
     int *parents;
     double *nominal, *P, *y, width, height;
+    double *x0_hat; /* [3] or NULL */
 } pose_data;
 
 static void pose_data_free(pose_data *d)
@@ -91,6 +94,7 @@ static void pose_data_free(pose_data *d)
     free(d->nominal);
     free(d->P);
     free(d->y);
+    free(d->x0_hat);
 }
 
 /* Load `path` (layout above), keeping the first T frames. */
@@ -151,6 +155,18 @@ static int load_file(const char *path, int T, pose_data *d, char *msg, size_t ca
         }
         d->width = size[0], d->height = size[1];
     }
+    if (H5Lexists(f, "x0_hat", H5P_DEFAULT) > 0) {
+        hsize_t dx[1] = {0};
+        if ((rc = h5_read(f, "x0_hat", H5T_NATIVE_DOUBLE, sizeof(double), 1, dx,
+                          (void **)&d->x0_hat, sub, sizeof sub)))
+            goto done;
+        if (dx[0] != 3 || !isfinite(d->x0_hat[0]) || !isfinite(d->x0_hat[1]) ||
+            !isfinite(d->x0_hat[2])) {
+            snprintf(sub, sizeof sub, "x0_hat must hold 3 finite values (x, y, z)");
+            rc = HS_EINPUT;
+            goto done;
+        }
+    }
     size_t K = (size_t)d->K, Tf = (size_t)dy[1];
     d->y = malloc((size_t)d->C * T * K * 2 * sizeof(double));
     if (!d->y) {
@@ -205,6 +221,55 @@ static int make_synthetic(const hs_params *p, hs_nuts_pose *pp, pose_data *d, ch
     return 0;
 }
 
+/*
+ * Parse a per-bone list parameter: comma-separated finite positive numbers
+ * into out[cap].  Returns how many (0 for ""), or -1 (msg says why) when a
+ * field is not such a number or there are more than cap.
+ */
+static int parse_list(const char *s, double *out, int cap, char *msg, size_t mcap)
+{
+    int n = 0;
+    while (s && *s) {
+        char *end;
+        double v = strtod(s, &end);
+        while (*end == ' ')
+            end++;
+        if (end == s || (*end != ',' && *end != '\0') || !(v > 0.0) || !isfinite(v)) {
+            snprintf(msg, mcap, "value %d is not a positive finite number", n + 1);
+            return -1;
+        }
+        if (n == cap) {
+            snprintf(msg, mcap, "more than %d values", cap);
+            return -1;
+        }
+        out[n++] = v;
+        s = *end ? end + 1 : end;
+    }
+    return n;
+}
+
+/* The per-bone prior lists (pose.h's rho_sd_b, sigma2_mode_b, sigma2_sd_b). */
+static const char *const bone_list[3] = {"rho_sd_list", "sigma2_mode_list", "sigma2_sd_list"};
+
+/*
+ * Per-bone values of bone_list[h] for B bones into out[B].  Returns 1 when
+ * the list is given, 0 when it is "" (the scalar applies), or HS_EINPUT
+ * naming the key when it does not hold B positive numbers.
+ */
+static int bone_values(const hs_params *p, int h, int B, double *out, char *msg, size_t cap)
+{
+    char why[128];
+    int n = parse_list(hs_param_str(p, bone_list[h]), out, 64, why, sizeof why);
+    if (n < 0)
+        snprintf(msg, cap, "pose: %s: %s", bone_list[h], why);
+    else if (n != 0 && n != B)
+        snprintf(msg, cap, "pose: %s has %d values but the skeleton has %d bones", bone_list[h],
+                 n, B);
+    else
+        return n > 0;
+    return HS_EINPUT;
+}
+
 /* coords = joints, or auto with positive lengths. */
 static int use_joints(const hs_params *p)
 {
@@ -221,6 +286,21 @@ int hs_nuts_pose_check(const hs_params *p, char *msg, size_t cap, const char **k
                  "mirror modes (l, r) ~ (-l, -r) that joint positions cannot represent (use "
                  "coords = \"raw\" or \"auto\")");
         *key = "coords";
+        return -1;
+    }
+    const char *file = hs_param_str(p, "data_file");
+    for (int h = 0; h < 3; h++) {
+        double v[64];
+        char why[128];
+        int n = parse_list(hs_param_str(p, bone_list[h]), v, 64, why, sizeof why);
+        long long B = hs_param_int(p, "joints") - 1;
+        if (n < 0)
+            snprintf(msg, cap, "%s", why);
+        else if (n > 0 && !(file && file[0]) && n != B)
+            snprintf(msg, cap, "%d values for the %lld bones of joints = %lld", n, B, B + 1);
+        else
+            continue;
+        *key = bone_list[h];
         return -1;
     }
     return 0;
@@ -240,6 +320,11 @@ int hs_nuts_pose_create(const hs_params *p, uint64_t seed, hs_nuts_pose **out, c
     const char *file = hs_param_str(p, "data_file");
     int rc = file && file[0] ? load_file(file, (int)hs_param_int(p, "T"), &d, msg, cap)
                              : make_synthetic(p, pp, &d, msg, cap);
+    double hyp[3][64];
+    int given[3] = {0, 0, 0};
+    for (int h = 0; rc == 0 && h < 3; h++)
+        if ((given[h] = bone_values(p, h, d.K - 1, hyp[h], msg, cap)) < 0)
+            rc = given[h];
     if (rc == 0) {
         const char *init = hs_param_str(p, "init");
         pp->init = strcmp(init, "random") == 0    ? INIT_RANDOM
@@ -263,7 +348,11 @@ int hs_nuts_pose_create(const hs_params *p, uint64_t seed, hs_nuts_pose **out, c
             .kappa_mode = hs_param_real(p, "kappa_mode"),
             .kappa_sd = hs_param_real(p, "kappa_sd"), .rho_sd = hs_param_real(p, "rho_sd"),
             .sigma2_mode = hs_param_real(p, "sigma2_mode"),
-            .sigma2_sd = hs_param_real(p, "sigma2_sd")};
+            .sigma2_sd = hs_param_real(p, "sigma2_sd"), .rho_sd_b = given[0] ? hyp[0] : NULL,
+            .sigma2_mode_b = given[1] ? hyp[1] : NULL, .sigma2_sd_b = given[2] ? hyp[2] : NULL,
+            .prior_relative = strcmp(hs_param_str(p, "prior_scale"), "relative") == 0,
+            .x0_hat = d.x0_hat,
+            .obs_twice = hs_param_bool(p, "obs_twice")};
         rc = hs_pose_create(&cfg, &pp->pose, msg, cap);
     }
     pose_data_free(&d);

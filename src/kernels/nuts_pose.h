@@ -6,7 +6,8 @@
  * file), builds the model, draws initial points, names the parameter
  * subset the kernel reports on and turns draws into the pose metrics.
  * Differences from the seed's PyMC model, all documented in pose.h: the
- * keypoint term is counted once (the seed added it twice), positive
+ * keypoint term is counted once (the seed added it twice; obs_twice = true
+ * reproduces that), positive
  * lengths are the default (lengths = "free" is the seed's), the sampler
  * works on joint positions (coords = "raw" is the seed's parameterisation),
  * and vmf_normalized = false reproduces the seed's improper HMM emission.
@@ -74,6 +75,20 @@
      "pose: mode of the Gamma prior on each bone-length variance sigma_k^2"},                    \
     {"sigma2_sd", HS_T_REAL, "0.5", 1e-6, 1e6, NULL, "units^2",                                  \
      "pose: sd of the Gamma prior on sigma_k^2"},                                                \
+    {"rho_sd_list", HS_T_STRING, "", 0, 0, NULL, "units",                                        \
+     "pose: rho_sd per bone, comma separated, one per bone (K-1) in bone order; \"\" = rho_sd "  \
+     "for every bone"},                                                                          \
+    {"sigma2_mode_list", HS_T_STRING, "", 0, 0, NULL, "units^2",                                 \
+     "pose: sigma2_mode per bone, as rho_sd_list"},                                              \
+    {"sigma2_sd_list", HS_T_STRING, "", 0, 0, NULL, "units^2",                                   \
+     "pose: sigma2_sd per bone, as rho_sd_list"},                                                \
+    {"prior_scale", HS_T_STRING, "absolute", 0, 0, "absolute|relative", "",                      \
+     "pose: rho_sd and sigma2_mode/sigma2_sd (scalars or lists) in world units, or relative "    \
+     "to each bone's nominal length L_k: rho_sd L_k and sigma2 values times L_k^2 (for "         \
+     "skeletons whose bones differ in length)"},                                                 \
+    {"obs_twice", HS_T_BOOL, "false", 0, 0, NULL, "",                                            \
+     "pose: count the keypoint log likelihood twice, as the seed's PyMC model did (its bug: "    \
+     "a Potential on top of the likelihood; the posterior of the likelihood squared)"},          \
     {"noise_px", HS_T_REAL, "2", 0, 1000, NULL, "px",                                            \
      "pose: synthetic data: Gaussian keypoint noise sd"},                                        \
     {"outlier_frac", HS_T_REAL, "0.05", 0, 1, NULL, "",                                          \
@@ -84,7 +99,8 @@
      "pose: seed of the synthetic data (the task seed drives only the sampler)"},                \
     {"data_file", HS_T_STRING, "", 0, 0, NULL, "",                                               \
      "pose: HDF5 file with y[C,T,K,2] (NaN = missing), P[C,3,4], parents[K], "                   \
-     "bone_lengths[K-1], optional image_size[2]; \"\" = synthetic data"},
+     "bone_lengths[K-1], optional image_size[2] and x0_hat[3] (the root's prior centre; "        \
+     "default: the first frame's triangulated root); \"\" = synthetic data"},
 
 /* Metric specs of model `pose` (each initialiser followed by a comma). */
 #define HS_NUTS_POSE_METRICS                                                                     \
@@ -151,8 +167,9 @@ double hs_nuts_pose_cost(const hs_params *p);
 
 /*
  * Reject combinations no task could run (before any task runs): coords =
- * "joints" with lengths = "free".  Returns 0, or -1 with a message in msg
- * and the offending key in *key.
+ * "joints" with lengths = "free"; a per-bone list that is not positive
+ * numbers or, with synthetic data, does not have joints - 1 of them.
+ * Returns 0, or -1 with a message in msg and the offending key in *key.
  */
 int hs_nuts_pose_check(const hs_params *p, char *msg, size_t cap, const char **key);
 

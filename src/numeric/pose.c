@@ -29,12 +29,13 @@ struct hs_pose {
     int *parents;
     double *nominal, *P, *y;
     hs_pose_layout L;
-    double xhat0[3];    /* prior mean of x_root[0]: triangulated root of the first frame */
+    double xhat0[3];    /* prior mean of x_root[0]: x0_hat or frame 0's triangulated root */
+    double *hyp;        /* [3][B] rho_sd, sigma2_mode, sigma2_sd per bone */
     double *tri;        /* [T][K][3] triangulated joints, gaps filled */
     double tri_sigma;   /* robust scale of the triangulation's reprojection residuals */
     double log_wh;      /* log(W H): the outlier density is 1/(W H) */
     /* Gamma (shape a, rate b) of each positive parameter's prior. */
-    double a_eta, b_eta, a_sobs, b_sobs, a_kap, b_kap, a_s2, b_s2, *a_rho, *b_rho;
+    double a_eta, b_eta, a_sobs, b_sobs, a_kap, b_kap, *a_s2, *b_s2, *a_rho, *b_rho;
     /* Workspace, allocated once (hs_pose_logp_grad never allocates).  Per-bone
      * arrays are bone-major, frames innermost (pose_obs.h). */
     double *len;        /* [B][T] lengths l */
@@ -154,6 +155,20 @@ static int check_config(const hs_pose_config *c, char *msg, size_t cap)
                      "positive and finite (item %zu is %g)", i, hyp[i]);
             return HS_EINPUT;
         }
+    const double *per_bone[3] = {c->rho_sd_b, c->sigma2_mode_b, c->sigma2_sd_b};
+    static const char *const per_bone_name[3] = {"rho_sd", "sigma2_mode", "sigma2_sd"};
+    for (int h = 0; h < 3; h++)
+        for (int b = 0; per_bone[h] && b < c->K - 1; b++)
+            if (!(per_bone[h][b] > 0.0) || !isfinite(per_bone[h][b])) {
+                snprintf(msg, cap, "pose: %s of bone %d must be positive and finite, got %g",
+                         per_bone_name[h], b, per_bone[h][b]);
+                return HS_EINPUT;
+            }
+    for (int i = 0; c->x0_hat && i < 3; i++)
+        if (!isfinite(c->x0_hat[i])) {
+            snprintf(msg, cap, "pose: x0_hat[%d] is not finite", i);
+            return HS_EINPUT;
+        }
     for (int i = 0; i < c->C * 12; i++)
         if (!isfinite(c->P[i])) {
             snprintf(msg, cap, "pose: camera matrix entry %d is not finite", i);
@@ -206,7 +221,8 @@ static int triangulate_all(hs_pose *ps)
             ok[(size_t)t * K + k] = 2; /* filled, not a source for other frames */
         }
     free(ok);
-    memcpy(ps->xhat0, ps->tri, sizeof ps->xhat0);
+    memcpy(ps->xhat0, ps->cfg.x0_hat ? ps->cfg.x0_hat : ps->tri, sizeof ps->xhat0);
+    ps->cfg.x0_hat = ps->xhat0;
     return 0;
 }
 
@@ -274,6 +290,9 @@ int hs_pose_create(const hs_pose_config *cfg, hs_pose **out, char *msg, size_t c
     ps->tri = xcalloc(T * K * 3, sizeof(double), &fail);
     ps->a_rho = xcalloc(B, sizeof(double), &fail);
     ps->b_rho = xcalloc(B, sizeof(double), &fail);
+    ps->a_s2 = xcalloc(B, sizeof(double), &fail);
+    ps->b_s2 = xcalloc(B, sizeof(double), &fail);
+    ps->hyp = xcalloc(3 * B, sizeof(double), &fail);
     ps->len = xcalloc(T * B, sizeof(double), &fail);
     ps->u = xcalloc(T * B * 3, sizeof(double), &fail);
     ps->inv_s = xcalloc(T * B, sizeof(double), &fail);
@@ -336,9 +355,17 @@ int hs_pose_create(const hs_pose_config *cfg, hs_pose **out, char *msg, size_t c
     gamma_mode_sd(cfg->eta2_mode, cfg->eta2_sd, &ps->a_eta, &ps->b_eta);
     gamma_mode_sd(cfg->sigma_obs_mode, cfg->sigma_obs_sd, &ps->a_sobs, &ps->b_sobs);
     gamma_mode_sd(cfg->kappa_mode, cfg->kappa_sd, &ps->a_kap, &ps->b_kap);
-    gamma_mode_sd(cfg->sigma2_mode, cfg->sigma2_sd, &ps->a_s2, &ps->b_s2);
-    for (size_t b = 0; b < B; b++)
-        gamma_mode_sd(cfg->nominal[b], cfg->rho_sd, &ps->a_rho[b], &ps->b_rho[b]);
+    double *rho_sd = ps->hyp, *s2_mode = ps->hyp + B, *s2_sd = ps->hyp + 2 * B;
+    for (size_t b = 0; b < B; b++) {
+        const double l = cfg->prior_relative ? cfg->nominal[b] : 1.0;
+        rho_sd[b] = (cfg->rho_sd_b ? cfg->rho_sd_b[b] : cfg->rho_sd) * l;
+        s2_mode[b] = (cfg->sigma2_mode_b ? cfg->sigma2_mode_b[b] : cfg->sigma2_mode) * l * l;
+        s2_sd[b] = (cfg->sigma2_sd_b ? cfg->sigma2_sd_b[b] : cfg->sigma2_sd) * l * l;
+        gamma_mode_sd(s2_mode[b], s2_sd[b], &ps->a_s2[b], &ps->b_s2[b]);
+        gamma_mode_sd(cfg->nominal[b], rho_sd[b], &ps->a_rho[b], &ps->b_rho[b]);
+    }
+    ps->cfg.rho_sd_b = rho_sd, ps->cfg.sigma2_mode_b = s2_mode, ps->cfg.sigma2_sd_b = s2_sd;
+    ps->cfg.prior_relative = 0;
     if (triangulate_all(ps) != 0 || residual_scale(ps) != 0) {
         hs_pose_destroy(&ps);
         snprintf(msg, cap, "pose: out of memory (T = %zu)", T);
@@ -353,7 +380,8 @@ void hs_pose_destroy(hs_pose **pose)
     if (!pose || !*pose)
         return;
     hs_pose *ps = *pose;
-    double *bufs[] = {ps->nominal, ps->P, ps->y, ps->tri, ps->a_rho, ps->b_rho,
+    double *bufs[] = {ps->nominal, ps->P, ps->y, ps->tri, ps->a_rho, ps->b_rho, ps->a_s2,
+                      ps->b_s2, ps->hyp,
                       ps->len, ps->u, ps->inv_s, ps->gu, ps->blp, ps->bdl, ps->emit, ps->gam, ps->est,
                       ps->hmm_work, ps->mu, ps->km, ps->ubar, ps->dlc, ps->kap, ps->cs,
                       ps->gsum, ps->log_init, ps->g_init, ps->log_trans, ps->g_trans,
@@ -580,8 +608,14 @@ double hs_pose_logp_grad(hs_pose *ps, const double *q, double *g)
                         .lp_out = lp_out, .g = {ps->og[0], ps->og[1], ps->og[2]},
                         .lp = ps->olp, .gls = ps->ogls, .w = ps->ow};
     hs_pose_obs_batch(&ob);
-    double obs_lp = hs_pose_lane_sum(ob.n, ps->olp), obs_gls = hs_pose_lane_sum(ob.n, ps->ogls);
-    double obs_w = hs_pose_lane_sum(ob.n, ps->ow);
+    /* obs_twice (the seed's bug): the keypoint term and all its gradients doubled. */
+    const double obs_k = c->obs_twice ? 2.0 : 1.0;
+    double obs_lp = obs_k * hs_pose_lane_sum(ob.n, ps->olp);
+    double obs_gls = obs_k * hs_pose_lane_sum(ob.n, ps->ogls);
+    double obs_w = obs_k * hs_pose_lane_sum(ob.n, ps->ow);
+    for (int j = 0; c->obs_twice && j < 3; j++)
+        for (size_t i = 0; i < ob.n; i++)
+            ps->og[j][i] *= 2.0;
 
     /* Joint coordinates: every bone at once.  Raw: per frame, backward through the tree. */
     pose_bones_args ba = {.T = Tz, .K = K, .parents = c->parents,
@@ -625,7 +659,7 @@ double hs_pose_logp_grad(hs_pose *ps, const double *q, double *g)
     if (c->use_mixture) {
         double lo = q[L->logodds], p = 1.0 / (1.0 + exp(-lo));
         lp -= 0.5 * lo * lo / (LOGODDS_SD * LOGODDS_SD);
-        g[L->logodds] += obs_w - p * (double)ps->n_seen - lo / (LOGODDS_SD * LOGODDS_SD);
+        g[L->logodds] += obs_w - obs_k * p * (double)ps->n_seen - lo / (LOGODDS_SD * LOGODDS_SD);
     }
 
     /* Bone lengths l ~ N(rho, sigma^2) (truncated at 0), rho and sigma^2 ~ Gamma (log scale). */
@@ -643,8 +677,8 @@ double hs_pose_logp_grad(hs_pose *ps, const double *q, double *g)
         }
         lp += ps->a_rho[b] * q[L->log_rho + b] - ps->b_rho[b] * rho[b];
         g[L->log_rho + b] += glr * rho[b] + ps->a_rho[b] - ps->b_rho[b] * rho[b];
-        lp += ps->a_s2 * ls2 - ps->b_s2 / is2b[b];
-        g[L->log_sigma2 + b] += gls + ps->a_s2 - ps->b_s2 / is2b[b];
+        lp += ps->a_s2[b] * ls2 - ps->b_s2[b] / is2b[b];
+        g[L->log_sigma2 + b] += gls + ps->a_s2[b] - ps->b_s2[b] / is2b[b];
     }
 
     if (c->use_hmm)

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "hsweep/error.h"
 #include "hsweep/nuts.h"
 #include "hsweep/pose.h"
 #include "../../src/numeric/pose_obs.h"
@@ -49,10 +50,18 @@ static void data_free(data *d)
     free(d->truth.state);
 }
 
+/* Options of the seed's own configurations (issue 20): NULL / 0 = the defaults. */
+typedef struct opts {
+    const double *rho_sd_b, *sigma2_mode_b, *sigma2_sd_b, *x0_hat;
+    int obs_twice, prior_relative;
+} opts;
+
 /* bones: 0 raw directions (the seed's), 1 shell prior, 2 joint positions. */
-static hs_pose *model_make_bones(const data *d, int positive, int mixture, int hmm, int vmf,
-                                 int bones)
+static hs_pose *model_make_opts(const data *d, int positive, int mixture, int hmm, int vmf,
+                                int bones, const opts *o)
 {
+    static const opts none = {0};
+    o = o ? o : &none;
     hs_pose_config cfg = {
         .T = d->T, .K = d->K, .C = d->C, .S = d->S, .parents = d->parents,
         .nominal = d->nominal, .P = d->P, .y = d->y, .width = HS_POSE_WIDTH,
@@ -60,7 +69,9 @@ static hs_pose *model_make_bones(const data *d, int positive, int mixture, int h
         .use_hmm = hmm, .vmf_normalized = vmf, .dir_shell = bones == 1, .joints = bones == 2, .vmf_natural = bones == 2,
         .eta2_mode = 1.0, .eta2_sd = 1.0,
         .sigma_obs_mode = 1.0, .sigma_obs_sd = 0.5, .kappa_mode = 5.0, .kappa_sd = 5.0,
-        .rho_sd = 2.0, .sigma2_mode = 0.25, .sigma2_sd = 0.5};
+        .rho_sd = 2.0, .sigma2_mode = 0.25, .sigma2_sd = 0.5, .rho_sd_b = o->rho_sd_b,
+        .sigma2_mode_b = o->sigma2_mode_b, .sigma2_sd_b = o->sigma2_sd_b, .x0_hat = o->x0_hat,
+        .obs_twice = o->obs_twice, .prior_relative = o->prior_relative};
     hs_pose *ps = NULL;
     char msg[256];
     int rc = hs_pose_create(&cfg, &ps, msg, sizeof msg);
@@ -68,6 +79,12 @@ static hs_pose *model_make_bones(const data *d, int positive, int mixture, int h
         fprintf(stderr, "create: %s\n", msg);
     REQUIRE(rc == 0 && ps);
     return ps;
+}
+
+static hs_pose *model_make_bones(const data *d, int positive, int mixture, int hmm, int vmf,
+                                 int bones)
+{
+    return model_make_opts(d, positive, mixture, hmm, vmf, bones, NULL);
 }
 
 static hs_pose *model_make(const data *d, int positive, int mixture, int hmm, int vmf)
@@ -566,14 +583,17 @@ static void test_keypoint_term(void)
     memcpy(y_full, d.y, ny * sizeof *y_full);
     hs_rng rng;
     hs_rng_seed(&rng, 4);
+    const opts twice_opts = {.obs_twice = 1};
     for (int mixture = 0; mixture < 2; mixture++) {
         hs_pose *full = model_make(&d, 1, mixture, 0, 1);
+        hs_pose *full2 = model_make_opts(&d, 1, mixture, 0, 1, 0, &twice_opts);
         for (int c = 0; c < 3; c++)
             for (int t = 0; t < 5; t++)
                 for (int k = 0; k < 4; k++)
                     if (t > 0 || k > 0)
                         d.y[((c * 5 + t) * 4 + k) * 2] = d.y[((c * 5 + t) * 4 + k) * 2 + 1] = NAN;
         hs_pose *bare = model_make(&d, 1, mixture, 0, 1);
+        hs_pose *bare2 = model_make_opts(&d, 1, mixture, 0, 1, 0, &twice_opts);
         memcpy(d.y, y_full, ny * sizeof *y_full);
         hs_pose_layout L = hs_pose_get_layout(full);
         double *q = malloc(L.dim * sizeof *q), *g = malloc(L.dim * sizeof *g);
@@ -581,6 +601,7 @@ static void test_keypoint_term(void)
         for (size_t i = 0; i < L.dim; i++) /* off the triangulated point */
             q[i] += 0.05 * hs_rng_normal(&rng);
         double model_term = hs_pose_logp_grad(full, q, g) - hs_pose_logp_grad(bare, q, g);
+        double twice_term = hs_pose_logp_grad(full2, q, g) - hs_pose_logp_grad(bare2, q, g);
         long double sum = 0.0L, sig = expl(q[L.log_sigma_obs]);
         long double p = mixture ? 1.0L / (1.0L + expl(-(long double)q[L.logodds])) : 1.0L;
         for (int t = 0; t < 5; t++) {
@@ -614,10 +635,15 @@ static void test_keypoint_term(void)
         }
         /* ~100 terms of size ~10 summed in double: 1e-11 relative is ample. */
         CHECK_NEAR(model_term, (double)sum, 1e-11 * fabsl(sum));
+        /* obs_twice (the seed's bug): exactly twice the same term */
+        CHECK_NEAR(twice_term, 2.0 * (double)sum, 2e-11 * fabsl(sum));
+        grad_check(full2, q, mixture ? "obs_twice mixture" : "obs_twice gaussian");
         free(q);
         free(g);
         hs_pose_destroy(&full);
         hs_pose_destroy(&bare);
+        hs_pose_destroy(&full2);
+        hs_pose_destroy(&bare2);
     }
     free(y_full);
     data_free(&d);
@@ -737,8 +763,186 @@ static void test_init_metric(void)
     data_free(&d);
 }
 
+/* Gamma(mode m, sd s) shape and rate, written out again (Kruschke 2015, sec. 9.2.2). */
+static void gamma_ab(long double m, long double s, long double *a, long double *b)
+{
+    *b = (m + sqrtl(m * m + 4 * s * s)) / (2 * s * s);
+    *a = 1 + m * *b;
+}
+
+/*
+ * Per-bone prior hyperparameters: against the scalar defaults at the same
+ * point, log p changes by exactly sum_b [(a' - a) log x - (b' - b) x] over
+ * x = rho_b and sigma_b^2 (the Gamma log densities up to their constants),
+ * and the gradients in log rho_b, log sigma_b^2 by (a' - a) - (b' - b) x.
+ * Lists equal to the scalars give the same bits; the model reports them.
+ */
+static void test_bone_priors(void)
+{
+    data d;
+    data_make(&d, 5, 4, 3, 2, 2.0, 0.1, 0.1, 41);
+    const double rho_sd[3] = {1.0, 0.5, 3.0}, s2m[3] = {0.1, 0.2, 0.3}, s2s[3] = {0.4, 0.5, 0.6};
+    const double same_r[3] = {2.0, 2.0, 2.0}, same_m[3] = {0.25, 0.25, 0.25};
+    const double same_s[3] = {0.5, 0.5, 0.5};
+    const opts per = {.rho_sd_b = rho_sd, .sigma2_mode_b = s2m, .sigma2_sd_b = s2s};
+    const opts same = {.rho_sd_b = same_r, .sigma2_mode_b = same_m, .sigma2_sd_b = same_s};
+    for (int bones = 0; bones < 3; bones += 2) {
+        hs_pose *base = model_make_bones(&d, 1, 1, 1, 1, bones);
+        hs_pose *pb = model_make_opts(&d, 1, 1, 1, 1, bones, &per);
+        hs_pose *sb = model_make_opts(&d, 1, 1, 1, 1, bones, &same);
+        const hs_pose_config *pc = hs_pose_get_config(pb), *bc = hs_pose_get_config(base);
+        for (int b = 0; b < 3; b++) {
+            CHECK(pc->rho_sd_b[b] == rho_sd[b] && pc->sigma2_mode_b[b] == s2m[b] &&
+                  pc->sigma2_sd_b[b] == s2s[b]);
+            CHECK(bc->rho_sd_b[b] == 2.0 && bc->sigma2_mode_b[b] == 0.25 &&
+                  bc->sigma2_sd_b[b] == 0.5);
+        }
+        hs_pose_layout L = hs_pose_get_layout(base);
+        double *q = malloc(L.dim * sizeof *q), *g0 = malloc(L.dim * sizeof *g0);
+        double *g1 = malloc(L.dim * sizeof *g1);
+        REQUIRE(q && g0 && g1);
+        hs_rng rng;
+        hs_rng_seed(&rng, 8);
+        hs_pose_init_triangulated(base, &rng, 2.0, q);
+        for (int b = 0; b < 3; b++) /* away from the empirical values */
+            q[L.log_rho + b] += 0.3 * (b - 1), q[L.log_sigma2 + b] -= 0.5 * b;
+        double f0 = hs_pose_logp_grad(base, q, g0);
+        CHECK(hs_pose_logp_grad(sb, q, g1) == f0);
+        double f1 = hs_pose_logp_grad(pb, q, g1);
+        long double want = 0;
+        for (int b = 0; b < 3; b++) {
+            long double a0, b0, a1, b1, x = expl(q[L.log_rho + b]);
+            gamma_ab(d.nominal[b], 2.0L, &a0, &b0);
+            gamma_ab(d.nominal[b], rho_sd[b], &a1, &b1);
+            want += (a1 - a0) * q[L.log_rho + b] - (b1 - b0) * x;
+            CHECK_NEAR(g1[L.log_rho + b] - g0[L.log_rho + b], (double)((a1 - a0) - (b1 - b0) * x),
+                       1e-9 * (fabs(g0[L.log_rho + b]) + 1));
+            x = expl(q[L.log_sigma2 + b]);
+            gamma_ab(0.25L, 0.5L, &a0, &b0);
+            gamma_ab(s2m[b], s2s[b], &a1, &b1);
+            want += (a1 - a0) * q[L.log_sigma2 + b] - (b1 - b0) * x;
+            CHECK_NEAR(g1[L.log_sigma2 + b] - g0[L.log_sigma2 + b],
+                       (double)((a1 - a0) - (b1 - b0) * x), 1e-9 * (fabs(g0[L.log_sigma2 + b]) + 1));
+        }
+        /* differences of O(1e2) between sums of size |f0| ~ 1e3..1e4 */
+        CHECK_NEAR(f1 - f0, (double)want, 1e-10 * (fabs(f0) + 1));
+        grad_check(pb, q, bones ? "per-bone priors, joints" : "per-bone priors, raw");
+        free(q), free(g0), free(g1);
+        hs_pose_destroy(&base), hs_pose_destroy(&pb), hs_pose_destroy(&sb);
+    }
+    /*
+     * prior_relative: the default tree's bones are 10, 8, 8; multiples 0.25 L,
+     * 0.0625 L^2 and 0.125 L^2 are exact in binary, so the relative scalars and
+     * the absolute lists they stand for give the same model to the bit; relative
+     * lists scale bone by bone.
+     */
+    const double abs_r[3] = {2.5, 2.0, 2.0}, abs_m[3] = {6.25, 4.0, 4.0};
+    const double abs_s[3] = {12.5, 8.0, 8.0}, rel_r[3] = {0.25, 0.5, 0.125};
+    /* relative rho_sd list, with the scalar sigma2 0.25 and 0.5 relative too */
+    const double rel_abs_r[3] = {2.5, 4.0, 1.0}, rel_abs_m[3] = {25.0, 16.0, 16.0};
+    const double rel_abs_s[3] = {50.0, 32.0, 32.0};
+    const opts abs_lists = {.rho_sd_b = abs_r, .sigma2_mode_b = abs_m, .sigma2_sd_b = abs_s};
+    const opts rel_lists = {.rho_sd_b = rel_r, .prior_relative = 1};
+    const opts rel_abs = {.rho_sd_b = rel_abs_r, .sigma2_mode_b = rel_abs_m,
+                          .sigma2_sd_b = rel_abs_s};
+    hs_pose_config rc = {.T = d.T, .K = d.K, .C = d.C, .S = d.S, .parents = d.parents,
+                         .nominal = d.nominal, .P = d.P, .y = d.y, .width = HS_POSE_WIDTH,
+                         .height = HS_POSE_HEIGHT, .lengths_positive = 1, .use_mixture = 1,
+                         .eta2_mode = 1, .eta2_sd = 1, .sigma_obs_mode = 1, .sigma_obs_sd = 0.5,
+                         .kappa_mode = 5, .kappa_sd = 5, .rho_sd = 0.25, .sigma2_mode = 0.0625,
+                         .sigma2_sd = 0.125, .prior_relative = 1};
+    hs_pose *rel = NULL, *ab = model_make_opts(&d, 1, 1, 0, 1, 0, &abs_lists);
+    char rmsg[256];
+    REQUIRE(hs_pose_create(&rc, &rel, rmsg, sizeof rmsg) == 0);
+    hs_pose *rl = model_make_opts(&d, 1, 1, 0, 1, 0, &rel_lists);
+    hs_pose *ra = model_make_opts(&d, 1, 1, 0, 1, 0, &rel_abs);
+    const hs_pose_config *relc = hs_pose_get_config(rel);
+    CHECK_EQ_INT(relc->prior_relative, 0);
+    for (int b = 0; b < 3; b++)
+        CHECK(relc->rho_sd_b[b] == abs_r[b] && relc->sigma2_mode_b[b] == abs_m[b] &&
+              relc->sigma2_sd_b[b] == abs_s[b]);
+    {
+        hs_pose_layout L = hs_pose_get_layout(rel);
+        double *q = malloc(L.dim * sizeof *q), *g = malloc(L.dim * sizeof *g);
+        REQUIRE(q && g);
+        hs_rng rng;
+        hs_rng_seed(&rng, 12);
+        hs_pose_init_triangulated(rel, &rng, 2.0, q);
+        CHECK(hs_pose_logp_grad(rel, q, g) == hs_pose_logp_grad(ab, q, g));
+        CHECK(hs_pose_logp_grad(rl, q, g) == hs_pose_logp_grad(ra, q, g));
+        free(q), free(g);
+    }
+    hs_pose_destroy(&rel), hs_pose_destroy(&ab), hs_pose_destroy(&rl), hs_pose_destroy(&ra);
+
+    const double bad[3] = {1.0, -1.0, 1.0};
+    hs_pose_config c2 = {.T = d.T, .K = d.K, .C = d.C, .S = d.S, .parents = d.parents,
+                         .nominal = d.nominal, .P = d.P, .y = d.y, .width = HS_POSE_WIDTH,
+                         .height = HS_POSE_HEIGHT, .lengths_positive = 1, .eta2_mode = 1,
+                         .eta2_sd = 1, .sigma_obs_mode = 1, .sigma_obs_sd = 0.5, .kappa_mode = 5,
+                         .kappa_sd = 5, .rho_sd = 2, .sigma2_mode = 0.25, .sigma2_sd = 0.5,
+                         .sigma2_sd_b = bad};
+    hs_pose *ps = NULL;
+    char msg[256] = "";
+    CHECK_EQ_INT(hs_pose_create(&c2, &ps, msg, sizeof msg), HS_EINPUT);
+    CHECK_CONTAINS(msg, "sigma2_sd of bone 1");
+    data_free(&d);
+}
+
+/*
+ * x0_hat: the root's prior centre.  Against the default (the first frame's
+ * triangulated root, which the model reports), log p changes by
+ * -|x - x0_hat|^2 / 2 + |x - tri|^2 / 2 and the root's frame-0 gradient by
+ * x0_hat - tri; nothing else moves.
+ */
+static void test_x0_hat(void)
+{
+    data d;
+    data_make(&d, 4, 4, 3, 2, 2.0, 0.0, 0.0, 43);
+    const double x0[3] = {1.5, -2.0, 12.0};
+    const opts with = {.x0_hat = x0};
+    hs_pose *base = model_make_bones(&d, 1, 1, 1, 1, 2);
+    hs_pose *xm = model_make_opts(&d, 1, 1, 1, 1, 2, &with);
+    const double *tri = hs_pose_get_config(base)->x0_hat, *got = hs_pose_get_config(xm)->x0_hat;
+    /* the default centre is the triangulated root of frame 0, near the truth */
+    for (int i = 0; i < 3; i++) {
+        CHECK(got[i] == x0[i]);
+        CHECK_NEAR(tri[i], d.truth.x[i], 0.5);
+    }
+    hs_pose_layout L = hs_pose_get_layout(base);
+    double *q = malloc(L.dim * sizeof *q), *g0 = malloc(L.dim * sizeof *g0);
+    double *g1 = malloc(L.dim * sizeof *g1);
+    REQUIRE(q && g0 && g1);
+    hs_rng rng;
+    hs_rng_seed(&rng, 3);
+    hs_pose_init_triangulated(base, &rng, 2.0, q);
+    double f0 = hs_pose_logp_grad(base, q, g0), f1 = hs_pose_logp_grad(xm, q, g1);
+    long double want = 0;
+    for (int i = 0; i < 3; i++) {
+        long double a = q[L.root + i] - (long double)x0[i], b = q[L.root + i] - (long double)tri[i];
+        want += -a * a / 2 + b * b / 2;
+        CHECK_NEAR(g1[L.root + i] - g0[L.root + i], x0[i] - tri[i], 1e-9 * (fabs(g0[L.root + i]) + 1));
+    }
+    CHECK_NEAR(f1 - f0, (double)want, 1e-10 * (fabs(f0) + 1));
+    int others = 0;
+    for (size_t i = L.root + 3; i < L.dim; i++)
+        others += g1[i] != g0[i];
+    CHECK_EQ_INT(others, 0);
+    const double nan3[3] = {0, NAN, 0};
+    hs_pose_config c2 = *hs_pose_get_config(base);
+    c2.x0_hat = nan3;
+    hs_pose *ps = NULL;
+    char msg[256] = "";
+    CHECK_EQ_INT(hs_pose_create(&c2, &ps, msg, sizeof msg), HS_EINPUT);
+    CHECK_CONTAINS(msg, "x0_hat[1]");
+    free(q), free(g0), free(g1);
+    hs_pose_destroy(&base), hs_pose_destroy(&xm);
+    data_free(&d);
+}
+
 int main(void)
 {
+    test_bone_priors();
+    test_x0_hat();
     test_init_metric();
     test_log_c3();
     test_hmm();
