@@ -91,7 +91,9 @@ void hs_cost_calib_free(hs_cost_calib *calib, size_t n);
 /*
  * The work left in a run, for its ETA: per sweep, the hints of the tasks not
  * yet finished (in bins of 1/16 octave, so that a refit costs the number of
- * bins, not of tasks) and the samples of the tasks that finished.
+ * bins, not of tasks) and the samples of the tasks that finished (the latest
+ * 65536 per sweep).  Models are refitted as samples come in, each time their
+ * number has grown by a twentieth.
  */
 typedef struct hs_cost_left hs_cost_left;
 

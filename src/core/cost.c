@@ -13,9 +13,15 @@ double hs_cost_hint(const hs_kernel *k, const hs_value *v)
     return k->cost ? k->cost(&p) : 1e-3;
 }
 
+/* A sample with a logarithm. */
+static int sample_ok(double hint_s, double wall_s)
+{
+    return hint_s > 0 && wall_s > 0 && isfinite(hint_s) && isfinite(wall_s);
+}
+
 int hs_cost_obs_add(hs_cost_obs *o, double hint_s, double wall_s, hs_err *e)
 {
-    if (!(hint_s > 0) || !(wall_s > 0) || !isfinite(hint_s) || !isfinite(wall_s))
+    if (!sample_ok(hint_s, wall_s))
         return 0;
     if (o->n == o->cap) {
         size_t cap = o->cap ? 2 * o->cap : 64;
@@ -282,13 +288,17 @@ void hs_cost_calib_free(hs_cost_calib *calib, size_t n)
 
 /* Bins of 1/16 octave over hints from 2^-40 to 2^40 s (outside: the end bins). */
 enum { BINS_PER_OCTAVE = 16, OCTAVE_LO = -40, N_BINS = 80 * BINS_PER_OCTAVE };
+/* Samples kept per sweep during a run (1 MiB): past that, each new one
+ * replaces the oldest, so rank 0's memory does not grow with the run. */
+enum { LEFT_MAX_SAMPLES = 1 << 16 };
 
 typedef struct left_sweep {
     int64_t count[N_BINS];
     double sum[N_BINS];   /* sum of the hints in each bin */
     hs_cost_obs obs;
+    size_t seen;          /* samples observed, kept or not */
     hs_cost_model model;
-    size_t fitted;        /* obs.n when model was fitted */
+    size_t fitted;        /* seen when model was fitted */
 } left_sweep;
 
 struct hs_cost_left {
@@ -313,8 +323,8 @@ int hs_cost_left_create(size_t n_sweeps, const hs_cost_calib *calib, hs_cost_lef
     int rc = 0;
     for (size_t i = 0; i < n_sweeps; i++) {
         l->s[i].model.b = 1;
-        if (rc == 0 && calib)
-            rc = obs_append(&l->s[i].obs, &calib[i].obs, e);
+        for (size_t j = 0; rc == 0 && calib && j < calib[i].obs.n; j++)
+            rc = hs_cost_left_observe(l, i, exp(calib[i].obs.x[j]), exp(calib[i].obs.y[j]), e);
     }
     if (rc)
         hs_cost_left_destroy(&l);
@@ -353,13 +363,23 @@ void hs_cost_left_count(hs_cost_left *l, size_t si, double hint_s, int sign)
 
 int hs_cost_left_observe(hs_cost_left *l, size_t si, double hint_s, double wall_s, hs_err *e)
 {
-    return hs_cost_obs_add(&l->s[si].obs, hint_s, wall_s, e);
+    left_sweep *s = &l->s[si];
+    if (!sample_ok(hint_s, wall_s))
+        return 0;
+    if (s->obs.n < LEFT_MAX_SAMPLES) {
+        HS_CALL(hs_cost_obs_add(&s->obs, hint_s, wall_s, e));
+    } else {
+        s->obs.x[s->seen % LEFT_MAX_SAMPLES] = log(hint_s);
+        s->obs.y[s->seen % LEFT_MAX_SAMPLES] = log(wall_s);
+    }
+    s->seen++;
+    return 0;
 }
 
 /* Refit a sweep's model once its samples grew by a twentieth (each new one while few). */
 static void refit(left_sweep *s)
 {
-    size_t n = s->obs.n;
+    size_t n = s->seen;
     if (n == s->fitted || (s->fitted >= 20 && n < s->fitted + s->fitted / 20))
         return;
     hs_err e;
@@ -394,7 +414,7 @@ double hs_cost_left_seconds(hs_cost_left *l, size_t min_samples)
     size_t total = 0;
     int64_t left = 0;
     for (size_t i = 0; i < l->n; i++) {
-        total += l->s[i].obs.n;
+        total += l->s[i].seen;
         for (int j = 0; j < N_BINS; j++)
             left += l->s[i].count[j];
     }

@@ -158,6 +158,22 @@ static void test_left_calibrated(void)
     hs_cost_calib_free(c, 1);
 }
 
+/* A long run keeps its latest samples: once they all say factor 4, so does the model. */
+static void test_left_window(void)
+{
+    hs_cost_left *l;
+    hs_err e;
+    REQUIRE(hs_cost_left_create(1, NULL, &l, &e) == 0);
+    hs_cost_left_count(l, 0, 1, +1);
+    for (int i = 0; i < 100000; i++)
+        REQUIRE(hs_cost_left_observe(l, 0, 1, 2, &e) == 0);
+    CHECK_REL(hs_cost_left_seconds(l, 3), 2, TOL);
+    for (int i = 0; i < 100000; i++)
+        REQUIRE(hs_cost_left_observe(l, 0, 1, 4, &e) == 0);
+    CHECK_REL(hs_cost_left_seconds(l, 3), 4, TOL);
+    hs_cost_left_destroy(&l);
+}
+
 int main(void)
 {
     test_identity();
@@ -166,5 +182,6 @@ int main(void)
     test_bad_samples();
     test_left();
     test_left_calibrated();
+    test_left_window();
     return CHECK_DONE();
 }
