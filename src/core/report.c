@@ -67,6 +67,7 @@ typedef struct fline {
 typedef struct flips {
     size_t rule, a;   /* rule, group axis */
     size_t n_values;  /* axis values among groups with a verdict */
+    size_t n_applies; /* axis values among groups the rule applies to */
     size_t n_groups;  /* groups with a verdict */
     size_t n_lines;
     fline *line;
@@ -356,6 +357,12 @@ static int axis_flips(report *r, size_t ri, size_t a, flips *f, hs_err *e)
                  : HS_FAIL(e, HS_ENOMEM, "out of memory");
     size_t first = (size_t)-1;
     for (size_t g = 0; rc == 0 && g < ng; g++) {
+        int seen = 0;
+        for (size_t h = 0; h < g && r->chk[g * nr + ri].ver != G_NA && !seen; h++)
+            seen = r->chk[h * nr + ri].ver != G_NA && strcmp(gtext(v, g, a), gtext(v, h, a)) == 0;
+        f->n_applies += r->chk[g * nr + ri].ver != G_NA && !seen;
+    }
+    for (size_t g = 0; rc == 0 && g < ng; g++) {
         int ver = r->chk[g * nr + ri].ver;
         of[g] = (size_t)-1;
         if (ver != G_HELD && ver != G_VIOLATED)
@@ -544,14 +551,27 @@ static void why_full(const gcheck *c, char *buf, size_t cap)
         snprintf(buf, cap, "reference: %s", why_text[c->why_ref]);
 }
 
+/* Text in a Markdown table cell: `|` escaped, line breaks as spaces. */
+static void md_cell(FILE *out, const char *s)
+{
+    for (; *s; s++)
+        if (*s == '|')
+            fputs("\\|", out);
+        else
+            fputc(*s == '\n' || *s == '\r' ? ' ' : *s, out);
+}
+
 static void print_verdict_cell(const report *r, size_t ri, FILE *out)
 {
     const hs_rule *ru = &r->rules[ri];
     size_t nr = r->n_rules;
     int v = r->verdict[ri];
     if (v == R_NODATA) {
-        if (ru->when_text)
-            fprintf(out, "no data: no group matches `when = \"%s\"`", ru->when_text);
+        if (ru->when_text) {
+            fprintf(out, "no data: no group matches `when = \"");
+            md_cell(out, ru->when_text);
+            fprintf(out, "\"`");
+        }
         else
             fprintf(out, "no data: the sweep has no tasks");
         return;
@@ -581,8 +601,8 @@ static void print_flips_md(const report *r, const flips *f, FILE *out)
                                      used ? ", " : "", axis_name(v, b));
     for (size_t l = 0; l < f->n_lines; l++)
         n_short += f->line[l].cls < 0;
-    if (!f->n_groups)
-        return;
+    if (!f->n_groups || f->n_applies < 2)
+        return; /* the rule (or the data) holds this axis at one value: nothing to say along it */
     if (!f->n_cls && f->n_values == 1) {
         fprintf(out, "- along %s: only %s=%s has a verdict\n", an, an,
                 gtext(v, f->line[0].rep, f->a));
@@ -753,7 +773,9 @@ static void print_md(const report *r, int full, FILE *out)
         for (size_t ri = 0; ri < nr; ri++) {
             const hs_rule *ru = &r->rules[ri];
             hs_rule_text(ru, buf, sizeof buf);
-            fprintf(out, "| %zu | %s | ", ri + 1, ru->claim ? ru->claim : buf);
+            fprintf(out, "| %zu | ", ri + 1);
+            md_cell(out, ru->claim ? ru->claim : buf);
+            fprintf(out, " | ");
             print_verdict_cell(r, ri, out);
             fprintf(out, " | %zu / %zu / %zu |\n", r->count[ri][G_HELD], r->count[ri][G_VIOLATED],
                     r->count[ri][G_INCOMPLETE]);
