@@ -299,46 +299,78 @@ static double snap_decimal(double x, int q)
     return last + zeros >= q + 3 ? strtod(buf, NULL) : x;
 }
 
-/*
- * Point i of n (n >= 2) of a range from -> to.  Linear points are
- * (from (n-1-i) + to i) / (n-1), snapped (snap_decimal) to 15 significant
- * digits of the larger end; so a point within rounding error of a decimal of
- * at most 12 such digits is that decimal (0.3, not 0.30000000000000004; 0 where
- * the range crosses it).  Log points are 10^(a + (b-a) i/(n-1)) computed in
- * decimal-exponent space: from = m 10^k and to = m' 10^k' (1 <= m, m' < 10),
- * the exponent's integer part kept exact, then snapped to 15 digits of the
- * point itself; so the powers of ten of a decade range are exact (1e-2, not
- * 0.010000000000000002) and the points between are within a few ulps of the
- * true value (10^-3.5 = 3.1622776601683794e-4, the nearest double).
- */
-static double range_point(double from, double to, long long i, long long n, int lg)
+/* A range, with what its points need worked out once. */
+typedef struct range_def {
+    double from, to;
+    long long n;
+    int lg;
+    int q;            /* linear: points are snapped to multiples of 10^q */
+    double lf, lt;    /* log: log10 of the ends' decimal mantissas (in [0, 1)) */
+    long long kf, kt; /* log: the ends' decimal exponents */
+} range_def;
+
+/* x = m 10^k, 1 <= m < 10, from the fewest digits that read back as x (1e-310, not 9.99999999999997e-311). */
+static void decimal_split(double x, double *m, long long *k)
 {
-    if (!lg) {
-        double x = (from * (double)(n - 1 - i) + to * (double)i) / (double)(n - 1);
-        double big = fabs(from) > fabs(to) ? fabs(from) : fabs(to);
-        return snap_decimal(x, decimal_exponent(big) - 14);
+    char buf[40];
+    for (int p = 0; p <= 16; p++) {
+        snprintf(buf, sizeof buf, "%.*e", p, x);
+        if (strtod(buf, NULL) == x)
+            break;
     }
-    char mf[40], mt[40], buf[48];
-    snprintf(mf, sizeof mf, "%.16e", from);
-    snprintf(mt, sizeof mt, "%.16e", to);
-    char *ef = strchr(mf, 'e'), *et = strchr(mt, 'e');
-    long long kf = atoi(ef + 1), kt = atoi(et + 1);
-    *ef = *et = 0;
-    double lf = log10(strtod(mf, NULL)), lt = log10(strtod(mt, NULL));
+    char *e = strchr(buf, 'e');
+    *k = atoi(e + 1);
+    *e = 0;
+    *m = strtod(buf, NULL);
+}
+
+static range_def range_def_make(double from, double to, long long n, int lg)
+{
+    range_def r = {.from = from, .to = to, .n = n, .lg = lg};
+    if (lg) {
+        double mf, mt;
+        decimal_split(from, &mf, &r.kf);
+        decimal_split(to, &mt, &r.kt);
+        r.lf = log10(mf);
+        r.lt = log10(mt);
+    } else {
+        r.q = decimal_exponent(fabs(from) > fabs(to) ? fabs(from) : fabs(to)) - 14;
+    }
+    return r;
+}
+
+/*
+ * Point i of a range (0 < i < n-1; the ends are from and to as given).
+ * Linear points are (from (n-1-i) + to i) / (n-1), snapped (snap_decimal) to
+ * 15 significant digits of the larger end; so a point within rounding error
+ * of a decimal of at most 12 such digits is that decimal (0.3, not
+ * 0.30000000000000004; 0 where the range crosses it).  Log points are
+ * 10^(a + (b-a) i/(n-1)) computed in decimal-exponent space: from = m 10^k and
+ * to = m' 10^k', the exponent's integer part kept exact, then snapped to 15
+ * digits of the point itself; so the powers of ten of a decade range are exact
+ * (1e-2, not 0.010000000000000002) and the points between are within a few
+ * ulps of the true value (10^-3.5 = 3.1622776601683794e-4, the nearest double).
+ */
+static double range_point(const range_def *r, long long i)
+{
+    long long n1 = r->n - 1;
+    if (!r->lg)
+        return snap_decimal((r->from * (double)(n1 - i) + r->to * (double)i) / (double)n1, r->q);
     /* (kt - kf) i / (n-1) = whole + rest / (n-1), 0 <= rest < n-1 */
-    long long d = (kt - kf) * i, whole = d / (n - 1), rest = d % (n - 1);
+    long long d = (r->kt - r->kf) * i, whole = d / n1, rest = d % n1;
     if (rest < 0) {
-        rest += n - 1;
+        rest += n1;
         whole--;
     }
-    double frac = lf + (lt - lf) * ((double)i / (double)(n - 1)) + (double)rest / (double)(n - 1);
-    double k = (double)(kf + whole), ex = k + frac, x;
+    double frac = r->lf + (r->lt - r->lf) * ((double)i / (double)n1) + (double)rest / (double)n1;
+    double k = (double)(r->kf + whole), ex = k + frac, x;
     if (k == 0 || (fabs(k) >= frac && ex - k == frac)) {
         x = pow(10.0, ex); /* the exponent is exact (Fast2Sum): libm's pow rounds once */
     } else {               /* scale 10^frac by 10^k in decimal, exactly */
+        char buf[48];
         snprintf(buf, sizeof buf, "%.16e", pow(10.0, frac));
         char *e = strchr(buf, 'e');
-        snprintf(e, sizeof buf - (size_t)(e - buf), "e%lld", atoi(e + 1) + kf + whole);
+        snprintf(e, sizeof buf - (size_t)(e - buf), "e%lld", atoi(e + 1) + r->kf + whole);
         x = strtod(buf, NULL);
     }
     return snap_decimal(x, decimal_exponent(x) - 14);
@@ -399,8 +431,9 @@ static int range_values(pctx *c, const hs_param_spec *spec, config_setting_t *g,
     hs_value *v = calloc((size_t)num, sizeof *v);
     if (!v)
         return HS_FAIL(c->e, HS_ENOMEM, "out of memory");
+    range_def r = range_def_make(from, to, num, lg);
     for (long long i = 0; i < num; i++) {
-        double x = i == 0 ? from : i == num - 1 ? to : range_point(from, to, i, num, lg);
+        double x = i == 0 ? from : i == num - 1 ? to : range_point(&r, i);
         if (spec->type == HS_T_INT)
             v[i].i = llround(x);
         else
