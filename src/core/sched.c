@@ -545,7 +545,7 @@ static int queue_build(queue *q, progress *pg, hs_store *st, const hs_run_opts *
         }
         if (!v && rc == 0)
             rc = HS_FAIL(e, HS_ENOMEM, "out of memory");
-        double h = 1e-3, c = 1e-3;
+        double h = 1e-3, c = task_cost(pg, si, h); /* without a hint: 1 ms */
         for (uint64_t id = 0; id < s->n_tasks && rc == 0; id++) {
             if (k->cost && id % s->n_seeds == 0) { /* cost depends on parameters, not seed */
                 int64_t seed;
