@@ -72,14 +72,18 @@ static void print_calibration(const hs_sweep *s, const hs_cost_calib *c, const s
                file, (unsigned long long)c->n_pending, s->name, c->pending_model_s, c->pending_hint_s);
 }
 
-/* Rules with their operator, e.g. "when T <= 80: div_frac < 0.01". */
+/*
+ * Rules with their operator and right-hand side (a constant or a
+ * reference group), and the claim they state.
+ */
 static void print_rules(const hs_sweep *s)
 {
     for (size_t r = 0; r < s->n_rules; r++) {
-        const hs_rule *ru = &s->rules[r];
-        printf("  expect (line %d): %s%s%s%s %s %g\n", ru->line, ru->when_text ? "when " : "",
-               ru->when_text ? ru->when_text : "", ru->when_text ? ": " : "", ru->metric,
-               hs_op_name(ru->op), ru->value);
+        char buf[1024];
+        hs_rule_text(&s->rules[r], buf, sizeof buf);
+        printf("  expect (line %d): %s\n", s->rules[r].line, buf);
+        if (s->rules[r].claim)
+            printf("    claim: %s\n", s->rules[r].claim);
     }
 }
 
