@@ -50,7 +50,7 @@
      "triangulation of the joints, as the seed initialised"},                                    \
     {"init_metric", HS_T_STRING, "hessian", 0, 0, "hessian|unit", "",                            \
      "pose: NUTS's initial inverse metric: 1/-diag(Hessian) at each chain's initial point "      \
-     "(about 80 gradients), or the unit metric (Stan's default); warmup adapts either"},        \
+     "(about 80 gradients), or the unit metric (Stan's and PyMC's default); warmup adapts either"}, \
     {"use_mixture", HS_T_BOOL, "true", 0, 0, NULL, "",                                           \
      "pose: outlier mixture likelihood (else Gaussian keypoints)"},                              \
     {"use_hmm", HS_T_BOOL, "true", 0, 0, NULL, "",                                               \
