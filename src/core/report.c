@@ -91,6 +91,7 @@ typedef struct report {
     int *verdict;        /* per rule: R_* */
     flips *fl;
     size_t n_fl;
+    unsigned char *keep; /* per group axis: it varies between groups (a column of the table) */
     int *mcol;           /* metrics of the group table */
     const char **mname;
     size_t n_m;
@@ -468,6 +469,7 @@ static void report_free(report *r)
     free(r->chk);
     free(r->count);
     free(r->verdict);
+    free(r->keep);
     free(r->mcol);
     free(r->mname);
     view_free(&r->v);
@@ -488,9 +490,13 @@ static int evaluate(report *r, const hs_report_opts *o, hs_err *e)
     r->mcol = calloc(nr + 1, sizeof *r->mcol);
     r->mname = calloc(nr + 1, sizeof *r->mname);
     r->fl = calloc(nr * r->v.n_g + 1, sizeof *r->fl);
+    r->keep = calloc(r->v.n_g + 1, 1);
     if (!r->other || !r->ref || !r->share || !r->lcol || !r->rcol || !r->chk || !r->count ||
-        !r->verdict || !r->mcol || !r->mname || !r->fl)
+        !r->verdict || !r->mcol || !r->mname || !r->fl || !r->keep)
         return HS_FAIL(e, HS_ENOMEM, "out of memory");
+    for (size_t a = 0; a < r->v.n_g; a++)
+        for (size_t g = 1; g < ng && !r->keep[a]; g++)
+            r->keep[a] = strcmp(gtext(&r->v, g, a), gtext(&r->v, 0, a)) != 0;
     for (size_t i = 0; i < r->v.rs.n; i++) {
         int s = hs_rowset_status(&r->v.rs, i);
         if (s >= 0 && s < HS_ST_COUNT)
@@ -697,15 +703,28 @@ static void print_groups_md(const report *r, int full, FILE *out)
     const view *v = &r->v;
     size_t nr = r->n_rules, ng = v->gk.n, shown = full || ng <= HS_REPORT_ROWS ? ng : HS_REPORT_ROWS;
     char buf[1024];
+    /* an axis with one value in every group (e.g. cut to one in a reduced run) is said once */
+    const unsigned char *keep = r->keep;
+    const char *sep = "Same in every group: ";
+    for (size_t a = 0; a < v->n_g; a++) {
+        if (!keep[a] && ng) {
+            fprintf(out, "%s%s=%s", sep, axis_name(v, a), gtext(v, 0, a));
+            sep = ", ";
+        }
+    }
+    if (*sep == ',')
+        fprintf(out, ".\n\n");
     fprintf(out, "| ");
     for (size_t a = 0; a < v->n_g; a++)
-        fprintf(out, "%s | ", axis_name(v, a));
+        if (keep[a])
+            fprintf(out, "%s | ", axis_name(v, a));
     fprintf(out, "tasks |");
     for (size_t m = 0; m < r->n_m; m++)
         fprintf(out, " %s |", r->mname[m]);
     fprintf(out, "%s\n|", nr ? " rules |" : "");
     for (size_t a = 0; a < v->n_g + 1; a++)
-        fprintf(out, "---|");
+        if (a == v->n_g || keep[a])
+            fprintf(out, "---|");
     for (size_t m = 0; m < r->n_m; m++)
         fprintf(out, "---:|");
     fprintf(out, "%s\n", nr ? "---|" : "");
@@ -718,7 +737,8 @@ static void print_groups_md(const report *r, int full, FILE *out)
         }
         fprintf(out, "| ");
         for (size_t a = 0; a < v->n_g; a++)
-            fprintf(out, "%s | ", applies(r, g, a) ? gtext(v, g, a) : "·");
+            if (keep[a])
+                fprintf(out, "%s | ", applies(r, g, a) ? gtext(v, g, a) : "·");
         status_summary(st, buf, sizeof buf);
         fprintf(out, "%s |", buf);
         for (size_t m = 0; m < r->n_m; m++) {
@@ -728,7 +748,7 @@ static void print_groups_md(const report *r, int full, FILE *out)
             fprintf(out, " %s |", buf);
         }
         if (nr) {
-            const char *sep = " ";
+            sep = " ";
             for (size_t ri = 0; ri < nr; ri++)
                 if (r->chk[g * nr + ri].ver != G_NA) {
                     fprintf(out, "%s%zu %s", sep, ri + 1, gver_names[r->chk[g * nr + ri].ver]);
