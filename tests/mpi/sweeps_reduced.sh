@@ -63,6 +63,19 @@ PY
 done
 
 if [ -z "${HS_SWEEP_FILES:-}" ]; then
+    # The README's verdict table is a copy of a committed report's.
+    check "README table in its report" "$PYTHON3" - "$HS_SRC" <<'PY'
+import re, sys
+src = sys.argv[1]
+readme = open(f"{src}/README.md").read()
+m = re.search(r"<!-- verdict table from (\S+) -->\n((?:\|.*\n)+)", readme)
+assert m, "README has no verdict table marker"
+report = open(f"{src}/{m.group(1)}").read()
+rows = m.group(2).splitlines()
+assert len(rows) >= 3, rows
+missing = [r for r in rows if r not in report.splitlines()]
+assert not missing, f"not in {m.group(1)}: {missing}"
+PY
     # quickstart reduced: 3 gamma x 2 precision x 1 seed + 3 nonfinite tasks
     check "reduced task count" grep -q "^total: 9 tasks" quickstart.plan
     check "full task count" sh -c '"$1" plan "$2" | grep -q "^total: 15 tasks"' _ "$HSWEEP" "$HS_SRC/sweeps/quickstart.cfg"
