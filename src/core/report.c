@@ -27,6 +27,7 @@ static const char *const why_text[] = {"",
 
 #define MAX_CHANGES 8 /* changes kept per line of groups (all are counted) */
 #define MAX_NAMED 4   /* lines named per class of lines that differ from the most common */
+#define MAX_CLASSES 4 /* classes of lines shown per rule and axis in Markdown */
 
 /* One sweep's tasks, finished and pending, by group (axis values but seed). */
 typedef struct view {
@@ -631,7 +632,7 @@ static void print_flips_md(const report *r, const flips *f, FILE *out)
                 settings);
     else
         k0 = 0;
-    for (size_t k = k0; k < f->n_cls; k++) {
+    for (size_t k = k0; k < f->n_cls && k < MAX_CLASSES; k++) {
         fprintf(out, "%sat ", k ? "; " : "");
         size_t named = 0;
         for (size_t l = 0; l < f->n_lines; l++)
@@ -643,6 +644,9 @@ static void print_flips_md(const report *r, const flips *f, FILE *out)
             fprintf(out, " and %zu more", named - MAX_NAMED);
         fprintf(out, ": %s", f->cls_text[k]);
     }
+    if (f->n_cls > MAX_CLASSES)
+        fprintf(out, "; %zu other patterns (--format json lists every line)",
+                f->n_cls - MAX_CLASSES);
     if (n_short)
         fprintf(out, "; %zu setting%s of %s with a verdict at one value of %s only", n_short,
                 n_short > 1 ? "s" : "", settings, an);
