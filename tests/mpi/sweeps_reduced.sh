@@ -19,6 +19,7 @@ for f in $FILES; do
     cfg=$HS_SRC/sweeps/$f.cfg
     [ -f "$cfg" ] || { fail "$f: no $cfg"; continue; }
     grep -q '^ *reduced = {' "$cfg" || fail "$f: has no reduced group"
+    check "$f: plan" sh -c '"$1" plan "$2" > /dev/null' _ "$HSWEEP" "$cfg"
     check "$f: plan --reduced" sh -c '"$1" plan --reduced "$2" > "$3"' _ "$HSWEEP" "$cfg" "$f.plan"
     grep -q "reduced run" "$f.plan" || fail "$f: plan --reduced does not say it is reduced"
     g=$(sed -n 's/^ *ranks_per_task = \([0-9]*\);.*/\1/p' "$cfg" | sort -n | tail -1)
