@@ -83,6 +83,15 @@ PY
     check "root attribute reduced = true" sh -c 'h5dump -a /reduced quickstart.h5 | grep -q "\"true\""'
     expect_fail 1 "resume it with --reduced" "$HSWEEP" run --resume "$HS_SRC/sweeps/quickstart.cfg" -o quickstart.h5
     check "resume with --reduced" "$HSWEEP" run --resume --reduced --quiet "$HS_SRC/sweeps/quickstart.cfg" -o quickstart.h5
+    # task --from re-runs a reduced row with the reduced parameters (steps 500, not 2000).
+    check "task --from a reduced file" sh -c '"$1" task --from quickstart.h5 --sweep vi_quadratic --id 1 > t1.json' _ "$HSWEEP"
+    check "task --from gives the row" "$PYTHON3" - <<'PY'
+import h5py, json
+d = json.loads(open("t1.json").read())
+row = h5py.File("quickstart.h5")["vi_quadratic/tasks"][1]
+assert d["params"]["steps"] == 500 == row["steps"], (d["params"], row["steps"])
+assert d["metrics"]["lambda_hat"] == row["lambda_hat"], (d["metrics"]["lambda_hat"], row["lambda_hat"])
+PY
     check "full run" "$HSWEEP" run --quiet "$HS_SRC/sweeps/quickstart.cfg" -o full.h5
     check "root attribute reduced = false" sh -c 'h5dump -a /reduced full.h5 | grep -q "\"false\""'
     expect_fail 1 "resume it without --reduced" "$HSWEEP" run --resume --reduced "$HS_SRC/sweeps/quickstart.cfg" -o full.h5
