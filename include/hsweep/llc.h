@@ -197,9 +197,9 @@ void hs_llc_vi_destroy(hs_llc_vi **vi);
  * eval_samples draws of λ: draws[eval_samples] receives nβ(L_n(w_s) − L_n(w*)).
  * The fit stops at the ELBO plateau: with m_k the mean single-draw ELBO over
  * block k of `window` steps and se_k the standard error of m_k − m_{k−1}
- * (block variances / window), it stops after block k >= 1 once
- * m_k − m_{k−1} <= elbo_tol + 2·se_k (res->converged = 1), else after `steps`
- * (converged = 0).  A non-finite step stops the fit: res->first_nonfinite
+ * (block variances / window), it stops after the second consecutive block
+ * with m_k − m_{k−1} <= elbo_tol + 2·se_k (res->converged = 1), else after
+ * `steps` (converged = 0).  A non-finite step stops the fit: res->first_nonfinite
  * says where, and the draws are not taken (n_draws = 0).  Returns 0 (any
  * numeric outcome) or HS_ENOMEM.
  */

@@ -39,9 +39,9 @@ static const hs_param_spec params[] = {
     {"steps", HS_T_INT, "20000", 1, 1e8, NULL, "steps",
      "most ELBO ascent steps per chain (the fit stops earlier at the ELBO plateau)"},
     {"window", HS_T_INT, "2000", 2, 1e8, NULL, "steps",
-     "plateau rule: after each block of `window` steps (from the second on) the fit stops if "
-     "the block's mean single-draw ELBO exceeds the previous block's by at most elbo_tol + 2 "
-     "standard errors"},
+     "plateau rule: a block of `window` steps is flat if its mean single-draw ELBO exceeds "
+     "the previous block's by at most elbo_tol + 2 standard errors; the fit stops after two "
+     "consecutive flat blocks (derivation in src/numeric/llc_vi.c)"},
     {"elbo_tol", HS_T_REAL, "1e-3", 0, 1e30, NULL, "nats",
      "plateau rule: ELBO gain per block still counted as a plateau"},
     {"eval_samples", HS_T_INT, "64", 2, 1e7, NULL, "draws", "draws of q for λ̂ per chain"},

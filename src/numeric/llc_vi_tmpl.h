@@ -511,6 +511,7 @@ static int F(run)(hs_llc_vi *vi, hs_rng *rng, const hs_llc_vi_trace *tr, double 
     /* plateau rule: sums of f over the current block, mean and variance of the last one */
     const long W = vi->cfg.window;
     double bsum = 0, bsq = 0, prev_mean = NAN, prev_var = NAN, all_sum = 0;
+    int flat = 0; /* consecutive blocks that met the plateau condition */
     size_t pos = 0;
     for (long t = 0; t < steps; t++) {
         if (F(fam_prepare)(vi, &b, b.theta)) {
@@ -558,7 +559,8 @@ static int F(run)(hs_llc_vi *vi, hs_rng *rng, const hs_llc_vi_trace *tr, double 
             const double se = sqrt((var + prev_var) / (double)W);
             res->elbo_final = mean;
             bsum = bsq = 0;
-            if (mean - prev_mean <= vi->cfg.elbo_tol + 2 * se) {
+            flat = mean - prev_mean <= vi->cfg.elbo_tol + 2 * se ? flat + 1 : 0;
+            if (flat == 2) {
                 res->converged = 1;
                 break;
             }
