@@ -77,6 +77,17 @@ pv = {(x["params"]["x"], x["params"]["k"]): x["verdicts"] for x in pg["groups"]}
 assert pv[4, 1]["1"]["why"] == "reference: a task is pending", pv[4, 1]
 assert pv[1, 1]["3"]["why"] == "a task is pending", pv[1, 1]
 PY
+# a reference sweep missing from the results makes the rule incomplete, not an error
+cp r.h5 nog.h5
+check "drop grid" "$PYTHON3" -c "
+import h5py
+with h5py.File('nog.h5', 'r+') as f:
+    del f['grid']
+"
+out=$("$HSWEEP" report nog.h5 --sweep mirror); rc=$?
+[ "$rc" = 0 ] && pass || fail "missing reference sweep: exit $rc"
+case "$out" in *"**incomplete**: reference: the sweep is not in the results (first at x=1) | 0 / 0 / 3 |"*) pass ;; *) fail "missing reference sweep: $out" ;; esac
+expect_fail 5 "" "$HSWEEP" report nog.h5 --sweep mirror --strict
 # long group tables are cut at 40 rows unless --full
 check "run big" "$HSWEEP" run "$d/big.cfg" -o b.h5 --quiet
 out=$("$HSWEEP" report b.h5)
