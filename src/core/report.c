@@ -625,7 +625,9 @@ static void print_flips_md(const report *r, const flips *f, FILE *out)
     size_t k0 = 1;
     if (f->n_lines == 1)
         fprintf(out, "%s", f->cls_text[0]);
-    else if (f->cls_lines[0] == n_long && n_long > 1)
+    else if (f->cls_lines[0] == n_long && n_long == 2)
+        fprintf(out, "%s in both settings of %s", f->cls_text[0], settings);
+    else if (f->cls_lines[0] == n_long && n_long > 2)
         fprintf(out, "%s in all %zu settings of %s", f->cls_text[0], n_long, settings);
     else if (f->cls_lines[0] > 1)
         fprintf(out, "%s in %zu of %zu settings of %s", f->cls_text[0], f->cls_lines[0], n_long,
