@@ -3,7 +3,8 @@
 #   sweeps/reports/make.sh [BUILD_DIR]        (default: build)
 # Each NAME.md is `hsweep report` of `hsweep run --reduced sweeps/NAME.cfg`
 # on 2 ranks (1 + ranks_per_task for gang sweeps), under a header that says
-# how and when it was made.  About 90 s on 2 cores.
+# how and when it was made.  About 90 s on 2 cores.  As root, Open MPI
+# needs OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
