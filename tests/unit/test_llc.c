@@ -476,7 +476,7 @@ static void vi_fit(const hs_llc_target *t, const hs_llc_vi_config *v, size_t cha
         REQUIRE(hs_llc_vi_run(vi, 21, c, &tr, draws, &res) == 0);
         CHECK_EQ_INT(res.first_nonfinite, -1);
         CHECK_EQ_INT(res.n_draws, v->eval_samples);
-        CHECK(res.c_min_eig >= 1.0); /* C_m = (1 + ridge)I + AᵀA */
+        CHECK(v->family != HS_LLC_VI_MFA || res.c_min_eig >= 1.0); /* C_m = (1 + ridge)I + AᵀA */
         *plain += res.lambda_hat / (double)chains;
         *cv += res.lambda_cv / (double)chains;
     }
@@ -745,6 +745,47 @@ static void test_sgld_rrr(void)
 }
 
 /*
+ * VI on reduced-rank regression at llc_sgld_vs_vi.cfg's sizes (M 5, H 3,
+ * N 5, n 1000, λ = 6.5), family = gaussian (lr 1e-3): the README's
+ * statement.  At γ = 1 the local posterior is singular and no Gaussian
+ * centred at w* follows it: λ̂ is far above Aoyagi-Watanabe's value
+ * (measured 9.8, +51%; asserted > 1.3×, so that a change that removes the
+ * bias is noticed).  At γ = 100 the localizer makes the posterior nearly
+ * Gaussian and VI agrees with SGLD (measured 3.6 and 3.5): within 10%, over
+ * SGLD's Monte Carlo error (4 chains × 900 draws, sd of the mean ≈ 1%).
+ */
+static void test_vi_rrr(void)
+{
+    hs_llc_target_config r = net_config(HS_LLC_RRR);
+    hs_llc_target *t = make(&r);
+    const double nb = hs_llc_nbeta(1000, 1.0);
+    for (int k = 0; k < 2; k++) {
+        const double gamma = k ? 100.0 : 1.0;
+        hs_llc_vi_config v = vi_config(nb, gamma);
+        v.family = HS_LLC_VI_GAUSSIAN;
+        v.laplace_precondition = 1;
+        v.lr = 1e-3;
+        v.steps = 20000;
+        v.window = 500;
+        v.batch = 100;
+        v.eval_samples = 256;
+        double plain, cv;
+        vi_fit(t, &v, 1, &plain, &cv);
+        if (!k) {
+            CHECK(cv > 1.3 * 6.5);
+            continue;
+        }
+        hs_llc_sgld_config c = {.epsilon = 1e-4, .steps = 10000, .warmup = 1000,
+                                .eval_every = 10, .batch = 100, .nbeta = nb, .gamma = gamma};
+        const double sg = sgld_mean(t, &c, 4);
+        if (!(fabs(cv - sg) <= 0.1 * sg))
+            fprintf(stderr, "rrr gamma 100: vi %g, sgld %g\n", cv, sg);
+        CHECK(fabs(cv - sg) <= 0.1 * sg);
+    }
+    hs_llc_target_destroy(&t);
+}
+
+/*
  * Non-finite runs are results with their step.  SGLD with ε(nβh_max + γ) ≈
  * 2000 >> 4 grows by |1 − εp/2| ≈ 1000 per step and overflows within a few
  * hundred steps.  VI with an absurd lr (1e10) in f32 on the MLP, with the
@@ -805,6 +846,7 @@ int main(void)
     test_sgld_quadratic();
     test_sgld_rotated();
     test_sgld_rrr();
+    test_vi_rrr();
     test_nonfinite();
     return CHECK_DONE();
 }
