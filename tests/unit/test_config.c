@@ -426,6 +426,18 @@ static void rule_fields(void)
     CHECK_EQ_STR(buf, "xk >= 3");
     CHECK(hs_rule_check(r, 3, r->value) && !hs_rule_check(r, 2.5, r->value));
     hs_sweepset_free(&s);
+    /* a reduced run may cut the reference value from its axis: the rule is then incomplete, not refused */
+    const char *text = "sweeps = ({ name = \"a\"; kernel = \"noop\"; matrix = { x = [1.0, 2.0]; };\n"
+                       " reduced = { x = [2.0]; };\n"
+                       " expect = ( { when = \"x = 2\"; metric = \"xk\"; op = \">\"; ref = \"x = 1\"; } ); });";
+    hs_load_opts lo = {.reduced = 1};
+    hs_err e = {0};
+    CHECK_EQ_INT(hs_sweepset_parse("red.cfg", text, &lo, &s, &e), 0);
+    CHECK(s && s->sweeps[0].axes[0].n == 1);
+    hs_sweepset_free(&s);
+    s = parse_ok(text);
+    CHECK_EQ_INT(s->sweeps[0].rules[0].ref.n, 1);
+    hs_sweepset_free(&s);
 }
 
 int main(void)
