@@ -137,7 +137,7 @@ void hs_cost_format(const hs_cost_model *m, char *buf, size_t cap)
     double a = exp(m->c - m->b * m->m);
     if (m->n == 0)
         snprintf(buf, cap, "wall_s = hint");
-    else if (m->b == 1)
+    else if (fabs(m->b - 1) < 5e-4) /* prints as 1 */
         snprintf(buf, cap, "wall_s = %.3g x hint", a);
     else
         snprintf(buf, cap, "wall_s = %.3g x hint^%.3g", a, m->b);
