@@ -979,8 +979,14 @@ static int check_rule_ref(pctx *c, const hs_sweepset *set, const hs_sweep *s, hs
     hs_err fe;
     if (hs_filter_parse(rs->kernel, r->ref_text, &r->ref, &fe) != 0)
         return perr(c, line, "expect.ref", "%s", fe.msg);
+    if (r->ref.n == 0)
+        return perr(c, line, "expect.ref", "\"%s\": expected AXIS = VALUE[, AXIS = VALUE ...]",
+                    r->ref_text);
     for (size_t i = 0; i < r->ref.n; i++) {
         const hs_cond *cd = &r->ref.c[i];
+        for (size_t j = 0; j < i; j++)
+            if (r->ref.c[j].param == cd->param)
+                return perr(c, line, "expect.ref", "\"%s\": an axis given twice", r->ref_text);
         const char *an = cd->param < 0 ? "seed" : rs->kernel->params[cd->param].name;
         int has = 0;
         if (cd->op != HS_OP_EQ)

@@ -375,6 +375,10 @@ static void rule_errors(void)
                  "bad.cfg:3:", "key 'expect.ref'", "axis 'x' of sweep 'a' has no value 3");
     expect_error(RULE_FILE("metric = \"xk\"; op = \"<\"; ref = \"x > 1\";"), HS_EINPUT,
                  "bad.cfg:3:", "key 'expect.ref'", "AXIS = VALUE");
+    expect_error(RULE_FILE("metric = \"xk\"; op = \"<\"; ref = \" \";"), HS_EINPUT,
+                 "bad.cfg:3:", "key 'expect.ref'", "AXIS = VALUE");
+    expect_error(RULE_FILE("metric = \"xk\"; op = \"<\"; ref = \"x = 1, x = 2\";"), HS_EINPUT,
+                 "bad.cfg:3:", "key 'expect.ref'", "an axis given twice");
     expect_error(RULE_FILE("metric = \"xk\"; op = \"<\"; ref_sweep = \"bb\";"), HS_EINPUT,
                  "bad.cfg:3:", "key 'expect.ref_sweep'", "no sweep 'bb' (did you mean 'b'?)");
     /* xk is not a metric of the fail kernel: ref_metric is needed */
