@@ -960,7 +960,15 @@ static void print_json(const report *r, FILE *out)
         size_t n = v->start[g + 1] - v->start[g];
         fprintf(out, "%s\n    {\"params\": ", g ? "," : "");
         json_group_key(v, g, out);
-        fprintf(out, ", \"n_tasks\": %zu, \"metrics\": {", n);
+        fprintf(out, ", \"not_set\": [");
+        sep = "";
+        for (size_t a = 0; a < v->n_g; a++)
+            if (!applies(r, g, a)) {
+                fprintf(out, "%s", sep);
+                hs_json_str(out, axis_name(v, a));
+                sep = ", ";
+            }
+        fprintf(out, "], \"n_tasks\": %zu, \"metrics\": {", n);
         for (size_t m = 0; m < r->n_m; m++) {
             agg ag = {0};
             agg_add((view *)v, g, r->mcol[m], NULL, &ag);

@@ -65,6 +65,8 @@ assert [(x["verdict"], x["held"], x["violated"], x["incomplete"]) for x in fr] =
 fg = {(x["params"]["fail"], x["params"]["x"]): x["verdicts"] for x in s["failing"]["groups"]}
 assert fg[True, 1]["1"]["why"] == "a task failed, timed out or crashed", fg
 assert s["nan"]["rules"][0]["verdict"] == "violated"
+# cases: the keys a case does not set are listed per group (shown · in Markdown)
+assert sorted(tuple(x["not_set"]) for x in s["cases"]["groups"]) == [("label", "flag"), ("x", "k")], s["cases"]
 p = json.load(open("pend.json"))
 pg = p["sweeps"][0]
 assert (p["held"], p["violated"], p["incomplete"], p["no_data"]) == (1, 3, 2, 1) and pg["pending"] == 1, p
