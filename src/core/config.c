@@ -915,11 +915,23 @@ static int parse_expect(pctx *c, hs_sweep *s, config_setting_t *l)
     return 0;
 }
 
-/* Whether parameter p varies in sweep s (a case key, matrix axis or zip member); *has: v is one of its values. */
-static int axis_has(const hs_sweep *s, int p, const hs_value *v, int *has)
+/* Value a of parameter p matches the value typed in cd (reals as hs_num_cmp reads them, like `when`). */
+static int axis_value_matches(const hs_kernel *k, int p, const hs_value *a, const hs_cond *cd)
+{
+    if (k->params[p].type == HS_T_REAL)
+        return hs_num_cmp(a->r, cd->v.r, cd->text) == 0;
+    return values_equal(k->params[p].type, a, &cd->v);
+}
+
+/*
+ * Whether parameter cd->param varies in sweep s (a case key, matrix axis or
+ * zip member); *has: one of its values matches the value cd names.
+ */
+static int axis_has(const hs_sweep *s, const hs_cond *cd, int *has)
 {
     const hs_kernel *k = s->kernel;
     size_t np = k->n_params;
+    int p = cd->param;
     int is_axis = 0;
     *has = 0;
     for (size_t a = 0; a < s->n_axes; a++)
@@ -927,14 +939,14 @@ static int axis_has(const hs_sweep *s, int p, const hs_value *v, int *has)
             if (s->axes[a].param[q] == p) {
                 is_axis = 1;
                 for (size_t i = 0; i < s->axes[a].n; i++)
-                    *has |= values_equal(k->params[p].type, &s->axes[a].values[i * s->axes[a].n_params + q], v);
+                    *has |= axis_value_matches(k, p, &s->axes[a].values[i * s->axes[a].n_params + q], cd);
             }
     for (size_t ci = 0; s->n_cases > 1 && s->case_set && ci < s->n_cases; ci++)
         if (s->case_set[ci * np + p])
             is_axis = 1;
     for (size_t ci = 0; is_axis && s->case_set && ci < s->n_cases; ci++)
-        *has |= values_equal(k->params[p].type,
-                             s->case_set[ci * np + p] ? &s->cases[ci * np + p] : &s->base[p], v);
+        *has |= axis_value_matches(k, p, s->case_set[ci * np + p] ? &s->cases[ci * np + p] : &s->base[p],
+                                   cd);
     return is_axis;
 }
 
@@ -992,7 +1004,7 @@ static int check_rule_ref(pctx *c, const hs_sweepset *set, const hs_sweep *s, hs
         if (cd->op != HS_OP_EQ)
             return perr(c, line, "expect.ref", "\"%s\": a reference sets axis values: write AXIS = VALUE",
                         r->ref_text);
-        if (cd->param < 0 || !axis_has(rs, cd->param, &cd->v, &has))
+        if (cd->param < 0 || !axis_has(rs, cd, &has))
             return perr(c, line, "expect.ref", "'%s' is not an axis of sweep '%s'", an, rs->name);
         /* a reduced run may leave the value out: its groups are then incomplete */
         if (!has && !set->reduced)

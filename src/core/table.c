@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hsweep/config.h"
 #include "hsweep/table.h"
 
 static int h5err(hs_err *e, const char *path, const char *what)
@@ -323,7 +324,7 @@ const char *hs_table_text(const hs_table *t, size_t row, int col, char *buf, siz
         break;
     }
     case HS_COL_FLOAT:
-        snprintf(buf, cap, "%.6g", hs_table_num(t, row, col));
+        hs_num_format(hs_table_num(t, row, col), buf, cap);
         break;
     case HS_COL_UINT: {
         uint64_t x = 0;

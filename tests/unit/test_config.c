@@ -442,6 +442,16 @@ static void rule_fields(void)
     s = parse_ok(text);
     CHECK_EQ_INT(s->sweeps[0].rules[0].ref.n, 1);
     hs_sweepset_free(&s);
+    /* a reference typed as the table prints it (0.000316228 for 10^-3.5) names that grid value */
+    s = parse_ok("sweeps = ({ name = \"a\"; kernel = \"noop\";\n"
+                 " matrix = { x = { from = 1e-4; to = 1e-3; num = 3; scale = \"log\"; }; };\n"
+                 " expect = ( { when = \"x = 0.001\"; metric = \"xk\"; op = \">\"; ref = \"x = 0.000316228\"; } ); });");
+    CHECK_EQ_INT(s->sweeps[0].rules[0].ref.n, 1);
+    hs_sweepset_free(&s);
+    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n"
+                 " matrix = { x = { from = 1e-4; to = 1e-3; num = 3; scale = \"log\"; }; };\n"
+                 " expect = ( { metric = \"xk\"; op = \">\"; ref = \"x = 0.00031623\"; } ); });",
+                 HS_EINPUT, "bad.cfg:3:", "key 'expect.ref'", "has no value 0.00031623");
 }
 
 int main(void)
