@@ -749,7 +749,7 @@ static void test_sgld_rrr(void)
  * N 5, n 1000, λ = 6.5), family = gaussian (lr 1e-3): the README's
  * statement.  At γ = 1 the local posterior is singular and no Gaussian
  * centred at w* follows it: λ̂ is far above Aoyagi-Watanabe's value
- * (measured 9.8, +51%; asserted > 1.3×, so that a change that removes the
+ * (measured 9.3 to 9.8, +43 to +51%; asserted > 1.3×, so that a change that removes the
  * bias is noticed).  At γ = 100 the localizer makes the posterior nearly
  * Gaussian and VI agrees with SGLD (measured 3.6 and 3.5): within 10%, over
  * SGLD's Monte Carlo error (4 chains × 900 draws, sd of the mean ≈ 1%).
