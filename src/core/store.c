@@ -920,6 +920,65 @@ static int open_store(const char *path, const hs_sweepset *set, MPI_Comm comm, h
     return 0;
 }
 
+/*
+ * Every row of the file at path carries the RNG seed this sweep set gives its
+ * task id -- a hash of the task's parameter values -- so no resumed task runs
+ * with values other than those of the rows already written (a file from an
+ * hsweep whose ranges gave other doubles, or a sweep file changed under
+ * --force).  HS_ESTATE naming the first task that differs.
+ */
+static int check_task_seeds(const char *path, const hs_sweepset *set, hs_err *e)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0)
+        return h5fail(e, "cannot open as an HDF5 results file", path);
+    hid_t t = H5Tcreate(H5T_COMPOUND, 8);
+    H5Tinsert(t, "rng_seed", 0, H5T_NATIVE_UINT64);
+    int rc = 0;
+    for (size_t i = 0; i < set->n_sweeps && rc == 0; i++) {
+        const hs_sweep *s = &set->sweeps[i];
+        char nm[512];
+        snprintf(nm, sizeof nm, "%s/tasks", s->name);
+        hid_t d = H5Dopen2(f, nm, H5P_DEFAULT);
+        if (d < 0)
+            break; /* open_store names the missing sweep */
+        hid_t fs = H5Dget_space(d);
+        hsize_t n = 0;
+        H5Sget_simple_extent_dims(fs, &n, NULL);
+        H5Sclose(fs);
+        uint64_t *seeds = n == s->n_tasks ? malloc((n ? n : 1) * sizeof *seeds) : NULL;
+        hs_value *v = calloc(s->kernel->n_params + 1, sizeof *v);
+        if (n != s->n_tasks) {
+            /* open_store names the different task table */
+        } else if (!seeds || !v) {
+            rc = HS_FAIL(e, HS_ENOMEM, "out of memory");
+        } else if (H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, seeds) < 0) {
+            rc = h5fail(e, "cannot read task seeds", path);
+        } else {
+            for (uint64_t id = 0; id < n; id++) {
+                int64_t seed;
+                uint64_t rng;
+                hs_sweep_task(s, id, v, &seed, &rng);
+                if (rng != seeds[id]) {
+                    rc = HS_FAIL(e, HS_ESTATE,
+                                 "%s: task %llu of sweep '%s' was written with other parameter "
+                                 "values than this sweep file gives it (e.g. by an hsweep whose "
+                                 "ranges gave other doubles); it cannot be resumed: rerun with "
+                                 "--overwrite",
+                                 path, (unsigned long long)id, s->name);
+                    break;
+                }
+            }
+        }
+        free(seeds);
+        free(v);
+        H5Dclose(d);
+    }
+    H5Tclose(t);
+    H5Fclose(f);
+    return rc;
+}
+
 int hs_store_open(const char *path, const hs_sweepset *set, MPI_Comm comm, const hs_prov *prov,
                   int force, hs_store **out, hs_err *e)
 {
@@ -940,6 +999,8 @@ int hs_store_open(const char *path, const hs_sweepset *set, MPI_Comm comm, const
         if (rc == 0 && hs_store_is_reduced(path) != set->reduced)
             rc = HS_FAIL(e, HS_ESTATE, "%s: is a %s run; resume it %s --reduced", path,
                          set->reduced ? "full" : "reduced", set->reduced ? "without" : "with");
+        if (rc == 0)
+            rc = check_task_seeds(path, set, e);
         free(sha);
     }
     HS_CALL(agree(rc, comm, e));

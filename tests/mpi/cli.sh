@@ -23,6 +23,15 @@ expect_fail 1 "results file exists" "$HSWEEP" run "$cfg" -o r.h5
 { cat "$cfg"; echo "# a comment changes the text, not the tasks"; } > changed.cfg
 expect_fail 1 "different sweep file" "$HSWEEP" run changed.cfg -o r.h5 --resume
 check "--force resumes" "$HSWEEP" run changed.cfg -o r.h5 --resume --force --quiet
+# ... but never with other parameter values in the same task table (as in a file whose range gave
+# 0.010000000000000002 where this hsweep gives 0.01): refused, the file untouched
+printf 'sweeps = ({ name = "a"; kernel = "noop"; matrix = { x = [%s, 1.0]; }; });\n' 0.010000000000000002 > inexact.cfg
+printf 'sweeps = ({ name = "a"; kernel = "noop"; matrix = { x = [%s, 1.0]; }; });\n' 0.01 > exact.cfg
+check "run inexact" "$HSWEEP" run inexact.cfg -o inexact.h5 --quiet
+sum1=$(sha256sum inexact.h5)
+expect_fail 1 "task 0 of sweep 'a' was written with other parameter values" \
+    "$HSWEEP" run exact.cfg -o inexact.h5 --resume --force
+[ "$sum1" = "$(sha256sum inexact.h5)" ] && pass || fail "refused resume modified the file"
 # progress: a live line on a terminal (script gives the run a pty), log lines otherwise
 if command -v script >/dev/null; then
     out=$(script -qec "'$HSWEEP' run '$cfg' -o tty.h5" /dev/null) || fail "run on a tty"
