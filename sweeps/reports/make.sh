@@ -4,8 +4,9 @@
 # Each NAME.md is `hsweep report` of `hsweep run --reduced sweeps/NAME.cfg`
 # on 2 ranks (1 + ranks_per_task for gang sweeps), under a header that says
 # how and when it was made.  The files named in FULL (default: music_blend,
-# vi_gamma_ridge and llc_sgld_vs_vi, whose full runs take minutes, not
-# hours) also run in full, into NAME.full.md.  About 8 min on 2 cores.  As root, Open MPI
+# vi_gamma_ridge, llc_sgld_vs_vi and flow_ssc_scaling, whose full runs take
+# minutes, not hours) also run in full, into NAME.full.md.  About 15 min on
+# 2 cores.  As root, Open MPI
 # needs OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -44,7 +45,7 @@ ranks() { local g; g=$(sed -n 's/^ *ranks_per_task = \([0-9]*\);.*/\1/p' "$1" | 
 for cfg in "$src"/sweeps/*.cfg; do
     report_of "$(basename "$cfg" .cfg)" "$cfg" "$(ranks "$cfg")" "" --reduced
 done
-for name in ${FULL-music_blend vi_gamma_ridge llc_sgld_vs_vi}; do
+for name in ${FULL-music_blend vi_gamma_ridge llc_sgld_vs_vi flow_ssc_scaling}; do
     report_of "$name" "$src/sweeps/$name.cfg" "$(ranks "$src/sweeps/$name.cfg")" .full
 done
 exit $status
