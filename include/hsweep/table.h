@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "hsweep/error.h"
+#include "hsweep/kernel.h"
 
 typedef enum { HS_COL_INT, HS_COL_UINT, HS_COL_FLOAT, HS_COL_STRING, HS_COL_ENUM } hs_col_kind;
 
@@ -36,12 +37,22 @@ typedef struct hs_table {
     size_t n_metrics;
     char **traces;
     size_t n_traces;
+    /* The rest of the stored schema (empty lists in files that lack them). */
+    char **param_types, **param_defaults, **param_units, **metric_units;
+    size_t n_param_types, n_param_defaults, n_param_units, n_metric_units;
 } hs_table;
 
 /* Names of the sweeps in a results file (groups holding a `tasks` table). */
 int hs_table_list(const char *path, char ***names, size_t *n, hs_err *e);
 void hs_table_list_free(char **names, size_t n);
-/* Read sweep `sweep`'s whole task table. */
+/*
+ * Read sweep `sweep`'s whole task table.  Every read is checked: a file
+ * whose metadata or rows do not read back as hsweep writes them (a column
+ * out of the row, a table longer than the file or than the sweep's n_tasks,
+ * a parameter or metric without its column, a bad attribute) gives HS_EINPUT
+ * "PATH: damaged results file: WHAT (try h5dump / h5check)", never a partial
+ * table.
+ */
 int hs_table_read(const char *path, const char *sweep, hs_table *t, hs_err *e);
 void hs_table_free(hs_table *t);
 /* Column index by name, or -1. */
@@ -50,6 +61,17 @@ int hs_table_col(const hs_table *t, const char *name);
 double hs_table_num(const hs_table *t, size_t row, int col);
 /* The cell as text ("true"/"false" for bools, status names for status). */
 const char *hs_table_text(const hs_table *t, size_t row, int col, char *buf, size_t cap);
+/* Status of a row, or -1 when its byte is outside hs_status (a damaged row). */
+int hs_table_status(const hs_table *t, size_t row);
+/*
+ * The kernel table the file describes (parameter names, types, defaults and
+ * units; metric and trace names): enough to parse the sweep text stored in
+ * the file without the kernel's code (a plug-in is never loaded for it).
+ * Its strings belong to t, which must outlive it; no range checks, no cost,
+ * no run.  Free with hs_table_schema_free.
+ */
+int hs_table_schema(const hs_table *t, hs_kernel *k, hs_err *e);
+void hs_table_schema_free(hs_kernel *k);
 /* Read trace `name` of row `row` (first len entries); returns entries read or -1. */
 long hs_table_trace(const char *path, const char *sweep, const char *name, size_t row, double *buf,
                     size_t cap, hs_err *e);

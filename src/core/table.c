@@ -8,10 +8,21 @@
 #include "hsweep/config.h"
 #include "hsweep/table.h"
 
+/* Names read from a file are capped: a damaged length cannot make a reader allocate gigabytes. */
+#define MAX_NAMES ((hssize_t)1 << 20)
+#define MAX_ENUM 256
+
 static int h5err(hs_err *e, const char *path, const char *what)
 {
     H5Eclear2(H5E_DEFAULT);
     return HS_FAIL(e, HS_EINPUT, "%s: %s", path, what);
+}
+
+/* A file whose metadata or table does not read back as hsweep wrote it. */
+static int damaged(hs_err *e, const char *path, const char *what)
+{
+    H5Eclear2(H5E_DEFAULT);
+    return HS_FAIL(e, HS_EINPUT, "%s: damaged results file: %s (try h5dump / h5check)", path, what);
 }
 
 static hid_t open_ro(const char *path, hs_err *e)
@@ -23,16 +34,21 @@ static hid_t open_ro(const char *path, hs_err *e)
         return -1;
     }
     fclose(f);
+    htri_t is = H5Fis_hdf5(path);
+    if (is == 0) {
+        h5err(e, path, "not an HDF5 file");
+        return -1;
+    }
     hid_t id = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (id < 0)
-        h5err(e, path, "not an HDF5 file (or damaged)");
+        damaged(e, path, "its superblock or root group does not open");
     return id;
 }
 
 typedef struct lister {
     char **names;
     size_t n;
-    hid_t file;
+    int bad; /* an entry that could not be read */
 } lister;
 
 static herr_t list_cb(hid_t g, const char *name, const H5L_info_t *info, void *data)
@@ -40,8 +56,20 @@ static herr_t list_cb(hid_t g, const char *name, const H5L_info_t *info, void *d
     (void)info;
     lister *l = data;
     char path[1024];
-    snprintf(path, sizeof path, "%s/tasks", name);
-    if (H5Lexists(g, name, H5P_DEFAULT) > 0 && H5Lexists(g, path, H5P_DEFAULT) > 0) {
+    if (snprintf(path, sizeof path, "%s/tasks", name) >= (int)sizeof path) {
+        l->bad = 1;
+        return -1;
+    }
+    H5O_info_t oi;
+    htri_t has = H5Lexists(g, name, H5P_DEFAULT) > 0 &&
+                         H5Oget_info_by_name(g, name, &oi, H5P_DEFAULT) >= 0
+                     ? (oi.type == H5O_TYPE_GROUP ? H5Lexists(g, path, H5P_DEFAULT) : 0)
+                     : -1;
+    if (has < 0) {
+        l->bad = 1;
+        return -1;
+    }
+    if (has > 0) {
         char **nn = realloc(l->names, (l->n + 1) * sizeof *nn);
         if (!nn)
             return -1;
@@ -61,10 +89,12 @@ int hs_table_list(const char *path, char ***names, size_t *n, hs_err *e)
     hid_t f = open_ro(path, e);
     if (f < 0)
         return e->code;
-    lister l = {NULL, 0, f};
+    lister l = {NULL, 0, 0};
     hsize_t idx = 0;
     herr_t rc = H5Literate(f, H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx, list_cb, &l);
-    if (rc < 0) {
+    if (rc < 0 && !l.bad) {
+        hs_table_list_free(l.names, l.n);
+        l = (lister){NULL, 0, 0};
         idx = 0;
         H5Eclear2(H5E_DEFAULT);
         rc = H5Literate(f, H5_INDEX_NAME, H5_ITER_INC, &idx, list_cb, &l);
@@ -72,7 +102,7 @@ int hs_table_list(const char *path, char ***names, size_t *n, hs_err *e)
     H5Fclose(f);
     if (rc < 0) {
         hs_table_list_free(l.names, l.n);
-        return h5err(e, path, "cannot list its groups");
+        return damaged(e, path, l.bad ? "a sweep group does not open" : "its groups cannot be listed");
     }
     if (l.n == 0)
         return HS_FAIL(e, HS_EINPUT, "%s: not an hsweep results file (no sweep tables)", path);
@@ -88,55 +118,102 @@ void hs_table_list_free(char **names, size_t n)
     free(names);
 }
 
-/* Read a 1-D string-array attribute (variable length); NULL/0 if absent. */
-static char **read_strs(hid_t obj, const char *name, size_t *n)
+/* Variable-length string type in memory, as store.c writes attributes. */
+static hid_t vstr_type(void)
 {
-    *n = 0;
-    if (H5Aexists(obj, name) <= 0)
-        return NULL;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    hid_t sp = H5Aget_space(a);
-    hssize_t cnt = H5Sget_simple_extent_npoints(sp);
-    char **out = NULL;
-    if (H5Sget_simple_extent_type(sp) != H5S_NULL && cnt > 0) {
-        hid_t t = H5Tcopy(H5T_C_S1);
-        H5Tset_size(t, H5T_VARIABLE);
-        H5Tset_cset(t, H5T_CSET_UTF8);
-        char **tmp = calloc((size_t)cnt, sizeof *tmp);
-        out = calloc((size_t)cnt, sizeof *out);
-        if (tmp && out && H5Aread(a, t, tmp) >= 0) {
-            for (hssize_t i = 0; i < cnt; i++)
-                out[i] = strdup(tmp[i] ? tmp[i] : "");
-            H5Dvlen_reclaim(t, sp, H5P_DEFAULT, tmp);
-            *n = (size_t)cnt;
-        } else {
-            free(out);
-            out = NULL;
-        }
-        free(tmp);
-        H5Tclose(t);
-    }
-    H5Sclose(sp);
-    H5Aclose(a);
-    return out;
-}
-
-static char *read_str(hid_t obj, const char *name)
-{
-    if (H5Aexists(obj, name) <= 0)
-        return strdup("");
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
     hid_t t = H5Tcopy(H5T_C_S1);
     H5Tset_size(t, H5T_VARIABLE);
     H5Tset_cset(t, H5T_CSET_UTF8);
-    char *s = NULL, *out = NULL;
-    if (H5Aread(a, t, &s) >= 0 && s) {
-        out = strdup(s);
+    return t;
+}
+
+/*
+ * Open attribute `name` of obj if it holds variable-length strings: *a and
+ * *sp set, returns its count (0 for an empty list).  -1: absent (e says
+ * nothing); -2: present but not such strings (damaged).
+ */
+static hssize_t open_strs(hid_t obj, const char *name, hid_t *a, hid_t *sp)
+{
+    htri_t ex = H5Aexists(obj, name);
+    if (ex == 0)
+        return -1;
+    *a = ex > 0 ? H5Aopen(obj, name, H5P_DEFAULT) : -1;
+    if (*a < 0)
+        return -2;
+    hid_t ft = H5Aget_type(*a);
+    int ok = ft >= 0 && H5Tget_class(ft) == H5T_STRING && H5Tis_variable_str(ft) > 0;
+    if (ft >= 0)
+        H5Tclose(ft);
+    *sp = ok ? H5Aget_space(*a) : -1;
+    H5S_class_t cls = *sp >= 0 ? H5Sget_simple_extent_type(*sp) : H5S_NO_CLASS;
+    hssize_t cnt = cls == H5S_NULL ? 0 : *sp >= 0 ? H5Sget_simple_extent_npoints(*sp) : -1;
+    if (cls == H5S_NO_CLASS || cnt < 0 || cnt > MAX_NAMES) {
+        if (*sp >= 0)
+            H5Sclose(*sp);
+        H5Aclose(*a);
+        return -2;
+    }
+    return cnt;
+}
+
+/* A 1-D string-array attribute: 0 with *out (NULL when absent or empty); -1 if damaged or ENOMEM. */
+static int read_strs(hid_t obj, const char *name, char ***out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    hid_t a, sp;
+    hssize_t cnt = open_strs(obj, name, &a, &sp);
+    if (cnt == -1)
+        return 0;
+    if (cnt < 0)
+        return -1;
+    int rc = 0;
+    if (cnt > 0) {
+        hid_t t = vstr_type();
+        char **tmp = calloc((size_t)cnt, sizeof *tmp);
+        char **o = calloc((size_t)cnt, sizeof *o);
+        rc = tmp && o && H5Aread(a, t, tmp) >= 0 ? 0 : -1;
+        for (hssize_t i = 0; rc == 0 && i < cnt; i++)
+            if (!(o[i] = strdup(tmp[i] ? tmp[i] : "")))
+                rc = -1;
+        if (rc == 0 || (tmp && tmp[0]))
+            H5Dvlen_reclaim(t, sp, H5P_DEFAULT, tmp);
+        free(tmp);
+        H5Tclose(t);
+        if (rc == 0) {
+            *out = o;
+            *n = (size_t)cnt;
+        } else {
+            for (hssize_t i = 0; o && i < cnt; i++)
+                free(o[i]);
+            free(o);
+        }
+    }
+    H5Sclose(sp);
+    H5Aclose(a);
+    return rc;
+}
+
+/* A scalar string attribute into *out ("" when absent); -1 if damaged or ENOMEM. */
+static int read_str(hid_t obj, const char *name, char **out)
+{
+    hid_t a, sp;
+    hssize_t cnt = open_strs(obj, name, &a, &sp);
+    *out = NULL;
+    if (cnt == -1)
+        return (*out = strdup("")) ? 0 : -1;
+    if (cnt < 0)
+        return -1;
+    hid_t t = vstr_type();
+    char *s = NULL;
+    if (cnt == 1 && H5Aread(a, t, &s) >= 0) {
+        *out = strdup(s ? s : "");
         H5free_memory(s);
     }
     H5Tclose(t);
+    H5Sclose(sp);
     H5Aclose(a);
-    return out ? out : strdup("");
+    return *out ? 0 : -1;
 }
 
 static void free_strs(char **s, size_t n)
@@ -146,86 +223,215 @@ static void free_strs(char **s, size_t n)
     free(s);
 }
 
+/* The member types a task table is made of, and their sizes. */
+static int col_kind(hid_t ct, hs_col *c)
+{
+    size_t sz = c->size;
+    int num = sz == 1 || sz == 2 || sz == 4 || sz == 8;
+    switch (H5Tget_class(ct)) {
+    case H5T_INTEGER:
+        c->kind = H5Tget_sign(ct) == H5T_SGN_NONE ? HS_COL_UINT : HS_COL_INT;
+        return num ? 0 : -1;
+    case H5T_FLOAT:
+        c->kind = HS_COL_FLOAT;
+        return sz == 4 || sz == 8 ? 0 : -1;
+    case H5T_STRING:
+        c->kind = HS_COL_STRING;
+        return H5Tis_variable_str(ct) == 0 ? 0 : -1;
+    case H5T_ENUM: {
+        c->kind = HS_COL_ENUM;
+        int ne = H5Tget_nmembers(ct);
+        if (!num || ne < 0 || ne > MAX_ENUM)
+            return -1;
+        c->n_enum = (size_t)ne;
+        c->enum_names = calloc(c->n_enum + 1, sizeof *c->enum_names);
+        if (!c->enum_names)
+            return -1;
+        hid_t base = H5Tget_super(ct);
+        int rc = base >= 0 && H5Tget_size(base) == sz ? 0 : -1;
+        for (size_t j = 0; rc == 0 && j < c->n_enum; j++) {
+            int64_t val = 0;
+            /* the value comes in the enum's base type: read it as a native integer */
+            if (H5Tget_member_value(ct, (unsigned)j, &val) < 0 ||
+                H5Tconvert(base, H5T_NATIVE_INT64, 1, &val, NULL, H5P_DEFAULT) < 0) {
+                rc = -1;
+                break;
+            }
+            char *en = H5Tget_member_name(ct, (unsigned)j);
+            if (!en)
+                rc = -1;
+            else if (val >= 0 && (uint64_t)val < c->n_enum && !c->enum_names[val] &&
+                     !(c->enum_names[val] = strdup(en)))
+                rc = -1;
+            H5free_memory(en);
+        }
+        if (base >= 0)
+            H5Tclose(base);
+        return rc;
+    }
+    default:
+        return -1;
+    }
+}
+
+/* Every name of list[0..n) a column of t: a table never silently lacks one. */
+static const char *missing_col(const hs_table *t, char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (hs_table_col(t, list[i]) < 0)
+            return list[i];
+    return NULL;
+}
+
+/* The columns of the task table's memory type mt; a what-is-damaged text or NULL. */
+static const char *read_cols(hs_table *t, hid_t mt)
+{
+    for (size_t i = 0; i < t->n_cols; i++) {
+        hs_col *c = &t->col[i];
+        char *nmn = H5Tget_member_name(mt, (unsigned)i);
+        c->name = nmn ? strdup(nmn) : NULL;
+        H5free_memory(nmn);
+        if (!c->name)
+            return "a column has no name";
+        c->off = H5Tget_member_offset(mt, (unsigned)i);
+        hid_t ct = H5Tget_member_type(mt, (unsigned)i);
+        if (ct < 0)
+            return "a column's type does not read";
+        c->size = H5Tget_size(ct);
+        int bad = c->size == 0 || c->off > t->row_size || c->size > t->row_size - c->off ||
+                  col_kind(ct, c) != 0;
+        H5Tclose(ct);
+        if (bad)
+            return "a column's type, size or offset is out of range";
+    }
+    for (size_t i = 0; i < t->n_cols; i++)
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(t->col[i].name, t->col[j].name) == 0)
+                return "two columns have the same name";
+    int sc = hs_table_col(t, "status");
+    if (sc < 0 || hs_table_col(t, "task_id") < 0)
+        return "the task table has no task_id or status column";
+    if (t->col[sc].kind != HS_COL_ENUM && t->col[sc].kind != HS_COL_INT)
+        return "the status column is not an integer";
+    if (missing_col(t, t->params, t->n_params) || missing_col(t, t->metrics, t->n_metrics))
+        return "a parameter or metric named in the sweep's attributes has no column";
+    return NULL;
+}
+
+/* The sweep's attributes; a what-is-damaged text or NULL. */
+static const char *read_attrs(hs_table *t, hid_t g)
+{
+    if (read_str(g, "kernel", &t->kernel) != 0 || read_strs(g, "axes", &t->axes, &t->n_axes) != 0)
+        return "the sweep's kernel or axes attribute";
+    if (read_strs(g, "param_names", &t->params, &t->n_params) != 0 ||
+        read_strs(g, "param_types", &t->param_types, &t->n_param_types) != 0 ||
+        read_strs(g, "param_defaults", &t->param_defaults, &t->n_param_defaults) != 0 ||
+        read_strs(g, "param_units", &t->param_units, &t->n_param_units) != 0)
+        return "the sweep's parameter attributes";
+    if (read_strs(g, "metric_names", &t->metrics, &t->n_metrics) != 0 ||
+        read_strs(g, "metric_units", &t->metric_units, &t->n_metric_units) != 0 ||
+        read_strs(g, "trace_names", &t->traces, &t->n_traces) != 0)
+        return "the sweep's metric or trace attributes";
+    if ((t->n_param_types && t->n_param_types != t->n_params) ||
+        (t->n_param_defaults && t->n_param_defaults != t->n_params) ||
+        (t->n_param_units && t->n_param_units != t->n_params) ||
+        (t->n_metric_units && t->n_metric_units != t->n_metrics))
+        return "the sweep's attribute lists differ in length";
+    return NULL;
+}
+
+/* Number of tasks the sweep says it has (its n_tasks attribute); -1 if absent, -2 if damaged. */
+static int64_t read_n_tasks(hid_t g)
+{
+    htri_t ex = H5Aexists(g, "n_tasks");
+    if (ex == 0)
+        return -1;
+    hid_t a = ex > 0 ? H5Aopen(g, "n_tasks", H5P_DEFAULT) : -1;
+    if (a < 0)
+        return -2;
+    hid_t sp = H5Aget_space(a), ft = H5Aget_type(a);
+    uint64_t n = 0;
+    int ok = sp >= 0 && ft >= 0 && H5Sget_simple_extent_npoints(sp) == 1 &&
+             H5Tget_class(ft) == H5T_INTEGER && H5Aread(a, H5T_NATIVE_UINT64, &n) >= 0 &&
+             n <= (uint64_t)INT64_MAX;
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (ft >= 0)
+        H5Tclose(ft);
+    H5Aclose(a);
+    return ok ? (int64_t)n : -2;
+}
+
 int hs_table_read(const char *path, const char *sweep, hs_table *t, hs_err *e)
 {
     memset(t, 0, sizeof *t);
     hid_t f = open_ro(path, e);
     if (f < 0)
         return e->code;
-    int rc = 0;
     char dn[1024];
     snprintf(dn, sizeof dn, "%s/tasks", sweep);
-    if (H5Lexists(f, sweep, H5P_DEFAULT) <= 0 || H5Lexists(f, dn, H5P_DEFAULT) <= 0) {
-        H5Eclear2(H5E_DEFAULT);
+    htri_t has = H5Lexists(f, sweep, H5P_DEFAULT);
+    if (has > 0)
+        has = H5Lexists(f, dn, H5P_DEFAULT);
+    if (has <= 0) {
         H5Fclose(f);
-        return HS_FAIL(e, HS_EINPUT, "%s: has no sweep '%s'", path, sweep);
+        return has < 0 ? damaged(e, path, "a sweep group does not open")
+                       : HS_FAIL(e, HS_EINPUT, "%s: has no sweep '%s'", path, sweep);
     }
     hid_t g = H5Gopen2(f, sweep, H5P_DEFAULT);
-    hid_t d = H5Dopen2(f, dn, H5P_DEFAULT);
-    hid_t ft = H5Dget_type(d);
-    hid_t mt = H5Tget_native_type(ft, H5T_DIR_ASCEND);
-    hid_t sp = H5Dget_space(d);
-    t->sweep = strdup(sweep);
-    t->kernel = read_str(g, "kernel");
-    t->axes = read_strs(g, "axes", &t->n_axes);
-    t->params = read_strs(g, "param_names", &t->n_params);
-    t->metrics = read_strs(g, "metric_names", &t->n_metrics);
-    t->traces = read_strs(g, "trace_names", &t->n_traces);
-    t->n_rows = (size_t)H5Sget_simple_extent_npoints(sp);
-    t->row_size = H5Tget_size(mt);
-    int nm = H5Tget_nmembers(mt);
-    t->n_cols = nm > 0 ? (size_t)nm : 0;
-    t->col = calloc(t->n_cols + 1, sizeof *t->col);
-    t->rows = malloc(t->n_rows * t->row_size + 1);
-    if (!t->col || !t->rows) {
-        rc = HS_FAIL(e, HS_ENOMEM, "out of memory reading %zu rows", t->n_rows);
-    } else if (H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, t->rows) < 0) {
-        rc = h5err(e, path, "cannot read the task table");
+    hid_t d = g >= 0 ? H5Dopen2(f, dn, H5P_DEFAULT) : -1;
+    hid_t ft = d >= 0 ? H5Dget_type(d) : -1;
+    hid_t mt = ft >= 0 && H5Tget_class(ft) == H5T_COMPOUND ? H5Tget_native_type(ft, H5T_DIR_ASCEND) : -1;
+    hid_t sp = mt >= 0 ? H5Dget_space(d) : -1;
+    const char *bad = NULL;
+    int rc = 0;
+    hsize_t fsize = 0;
+    hssize_t np = sp >= 0 && H5Sget_simple_extent_ndims(sp) == 1 ? H5Sget_simple_extent_npoints(sp) : -1;
+    int nm = mt >= 0 ? H5Tget_nmembers(mt) : -1;
+    if (!(t->sweep = strdup(sweep)))
+        rc = HS_FAIL(e, HS_ENOMEM, "out of memory");
+    else if (g < 0 || d < 0)
+        bad = "the sweep's group or task table does not open";
+    else if (mt < 0 || np < 0 || nm <= 0 || H5Fget_filesize(f, &fsize) < 0)
+        bad = "the task table's type or shape does not read";
+    else
+        bad = read_attrs(t, g);
+    if (rc == 0 && !bad) {
+        int64_t want = read_n_tasks(g);
+        t->n_rows = (size_t)np;
+        t->row_size = H5Tget_size(mt);
+        t->n_cols = (size_t)nm;
+        /* the table's bytes are in the file: a larger size is a damaged header, not an allocation */
+        if (want == -2 || (want >= 0 && (uint64_t)want != (uint64_t)np))
+            bad = "the task table's length differs from the sweep's n_tasks";
+        else if (t->row_size == 0 || (t->n_rows && t->row_size > fsize / t->n_rows))
+            bad = "the task table is larger than the file";
     }
-    for (size_t i = 0; rc == 0 && i < t->n_cols; i++) {
-        hs_col *c = &t->col[i];
-        char *nmn = H5Tget_member_name(mt, (unsigned)i);
-        c->name = strdup(nmn);
-        H5free_memory(nmn);
-        c->off = H5Tget_member_offset(mt, (unsigned)i);
-        hid_t ct = H5Tget_member_type(mt, (unsigned)i);
-        c->size = H5Tget_size(ct);
-        switch (H5Tget_class(ct)) {
-        case H5T_INTEGER:
-            c->kind = H5Tget_sign(ct) == H5T_SGN_NONE ? HS_COL_UINT : HS_COL_INT;
-            break;
-        case H5T_FLOAT:
-            c->kind = HS_COL_FLOAT;
-            break;
-        case H5T_STRING:
-            c->kind = HS_COL_STRING;
-            break;
-        case H5T_ENUM: {
-            c->kind = HS_COL_ENUM;
-            int ne = H5Tget_nmembers(ct);
-            c->n_enum = ne > 0 ? (size_t)ne : 0;
-            c->enum_names = calloc(c->n_enum + 1, sizeof *c->enum_names);
-            for (size_t j = 0; c->enum_names && j < c->n_enum; j++) {
-                int8_t val = 0;
-                H5Tget_member_value(ct, (unsigned)j, &val);
-                char *en = H5Tget_member_name(ct, (unsigned)j);
-                if (val >= 0 && (size_t)val < c->n_enum)
-                    c->enum_names[val] = strdup(en);
-                H5free_memory(en);
-            }
-            break;
-        }
-        default:
-            c->kind = HS_COL_STRING;
-            break;
-        }
-        H5Tclose(ct);
+    if (rc == 0 && !bad) {
+        t->col = calloc(t->n_cols + 1, sizeof *t->col);
+        t->rows = malloc(t->n_rows * t->row_size + 1);
+        if (!t->col || !t->rows)
+            rc = HS_FAIL(e, HS_ENOMEM, "out of memory reading %zu rows", t->n_rows);
+        else if (!(bad = read_cols(t, mt)) &&
+                 H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, t->rows) < 0)
+            bad = "the task table's rows do not read";
     }
-    H5Sclose(sp);
-    H5Tclose(mt);
-    H5Tclose(ft);
-    H5Dclose(d);
-    H5Gclose(g);
+    if (rc == 0 && bad) {
+        char what[256];
+        snprintf(what, sizeof what, "sweep '%.100s': %s", sweep, bad);
+        rc = damaged(e, path, what);
+    }
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (mt >= 0)
+        H5Tclose(mt);
+    if (ft >= 0)
+        H5Tclose(ft);
+    if (d >= 0)
+        H5Dclose(d);
+    if (g >= 0)
+        H5Gclose(g);
+    H5Eclear2(H5E_DEFAULT);
     H5Fclose(f);
     if (rc)
         hs_table_free(t);
@@ -246,6 +452,10 @@ void hs_table_free(hs_table *t)
     free_strs(t->params, t->n_params);
     free_strs(t->metrics, t->n_metrics);
     free_strs(t->traces, t->n_traces);
+    free_strs(t->param_types, t->n_param_types);
+    free_strs(t->param_defaults, t->n_param_defaults);
+    free_strs(t->param_units, t->n_param_units);
+    free_strs(t->metric_units, t->n_metric_units);
     memset(t, 0, sizeof *t);
 }
 
@@ -277,7 +487,11 @@ double hs_table_num(const hs_table *t, size_t row, int col)
         int64_t x = 0;
         if (c->size == 1)
             x = *(const int8_t *)p;
-        else if (c->size == 4) {
+        else if (c->size == 2) {
+            int16_t y;
+            memcpy(&y, p, 2);
+            x = y;
+        } else if (c->size == 4) {
             int32_t y;
             memcpy(&y, p, 4);
             x = y;
@@ -292,6 +506,10 @@ double hs_table_num(const hs_table *t, size_t row, int col)
         else if (c->size == 4) {
             uint32_t y;
             memcpy(&y, p, 4);
+            x = y;
+        } else if (c->size == 2) {
+            uint16_t y;
+            memcpy(&y, p, 2);
             x = y;
         } else
             x = *p;
@@ -348,26 +566,102 @@ long hs_table_trace(const char *path, const char *sweep, const char *name, size_
     char dn[1024];
     snprintf(dn, sizeof dn, "%s/traces/%s", sweep, name);
     long got = -1;
-    if (H5Lexists(f, dn, H5P_DEFAULT) > 0) {
+    htri_t has = H5Lexists(f, sweep, H5P_DEFAULT);
+    if (has > 0 && (has = H5Lexists(f, dn, H5P_DEFAULT)) > 0) {
         hid_t d = H5Dopen2(f, dn, H5P_DEFAULT);
-        hid_t sp = H5Dget_space(d);
+        hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
         hsize_t dims[2] = {0, 0};
-        H5Sget_simple_extent_dims(sp, dims, NULL);
-        if (row < dims[0]) {
+        if (sp < 0 || H5Sget_simple_extent_ndims(sp) != 2 || H5Sget_simple_extent_dims(sp, dims, NULL) < 0) {
+            damaged(e, path, "a trace dataset does not open");
+        } else if (row >= dims[0]) {
+            damaged(e, path, "a trace dataset has fewer rows than the task table");
+        } else {
             hsize_t n = dims[1] < cap ? dims[1] : cap;
             hsize_t start[2] = {row, 0}, count[2] = {1, n};
-            H5Sselect_hyperslab(sp, H5S_SELECT_SET, start, NULL, count, NULL);
             hid_t ms = H5Screate_simple(1, &n, NULL);
-            if (n == 0 || H5Dread(d, H5T_NATIVE_DOUBLE, ms, sp, H5P_DEFAULT, buf) >= 0)
+            if (n == 0 || (H5Sselect_hyperslab(sp, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
+                           H5Dread(d, H5T_NATIVE_DOUBLE, ms, sp, H5P_DEFAULT, buf) >= 0))
                 got = (long)n;
+            else
+                damaged(e, path, "a trace's values do not read");
             H5Sclose(ms);
         }
-        H5Sclose(sp);
-        H5Dclose(d);
+        if (sp >= 0)
+            H5Sclose(sp);
+        if (d >= 0)
+            H5Dclose(d);
+    } else if (has < 0) {
+        damaged(e, path, "a trace dataset does not open");
     } else {
         HS_FAIL(e, HS_EINPUT, "%s: sweep '%s' has no trace '%s'", path, sweep, name);
     }
     H5Eclear2(H5E_DEFAULT);
     H5Fclose(f);
     return got;
+}
+
+int hs_table_status(const hs_table *t, size_t row)
+{
+    int c = hs_table_col(t, "status");
+    double v = hs_table_num(t, row, c);
+    return v >= 0 && v < HS_ST_COUNT ? (int)v : -1;
+}
+
+/* Stands in for a plug-in trace's length function: a reader never sizes a trace. */
+static size_t no_len(const hs_params *p)
+{
+    (void)p;
+    return 0;
+}
+
+static hs_type type_of(const char *name)
+{
+    return strcmp(name, "int") == 0    ? HS_T_INT
+           : strcmp(name, "bool") == 0 ? HS_T_BOOL
+           : strcmp(name, "real") == 0 ? HS_T_REAL
+                                       : HS_T_STRING;
+}
+
+int hs_table_schema(const hs_table *t, hs_kernel *k, hs_err *e)
+{
+    memset(k, 0, sizeof *k);
+    hs_param_spec *p = calloc(t->n_params + 1, sizeof *p);
+    hs_metric_spec *m = calloc(t->n_metrics + 1, sizeof *m);
+    hs_trace_spec *tr = calloc(t->n_traces + 1, sizeof *tr);
+    if (!p || !m || !tr) {
+        free(p);
+        free(m);
+        free(tr);
+        return HS_FAIL(e, HS_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < t->n_params; i++) {
+        p[i].name = t->params[i];
+        p[i].type = t->n_param_types ? type_of(t->param_types[i]) : HS_T_STRING;
+        p[i].def = t->n_param_defaults && (*t->param_defaults[i] || p[i].type == HS_T_STRING)
+                       ? t->param_defaults[i]
+                       : NULL;
+        p[i].min = -INFINITY;
+        p[i].max = INFINITY;
+        p[i].unit = t->n_param_units ? t->param_units[i] : NULL;
+    }
+    for (size_t i = 0; i < t->n_metrics; i++) {
+        m[i].name = t->metrics[i];
+        m[i].unit = t->n_metric_units ? t->metric_units[i] : NULL;
+    }
+    for (size_t i = 0; i < t->n_traces; i++) {
+        tr[i].name = t->traces[i];
+        tr[i].len = no_len;
+    }
+    *k = (hs_kernel){.abi = HS_KERNEL_ABI, .name = t->kernel, .summary = "", .params = p,
+                     .n_params = t->n_params, .metrics = m, .n_metrics = t->n_metrics,
+                     .traces = tr, .n_traces = t->n_traces};
+    return 0;
+}
+
+void hs_table_schema_free(hs_kernel *k)
+{
+    free((void *)k->params);
+    free((void *)k->metrics);
+    free((void *)k->traces);
+    memset(k, 0, sizeof *k);
 }
