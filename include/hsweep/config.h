@@ -123,6 +123,14 @@ typedef struct hs_load_opts {
     uint64_t max_tasks;      /* 0: HS_DEFAULT_MAX_TASKS */
     int skip_checks;         /* skip the kernels' per-task cross checks */
     int reduced;             /* apply each sweep's `reduced` group (hsweep run --reduced) */
+    /* Readers of a results file: a `plugin:` sweep's library is never loaded;
+     * plugin_schema(arg, sweep) gives its kernel table (the schema stored in
+     * the file), NULL or no function: an error naming the library.  Only
+     * the library at allow_plugin (the same file) is still loaded. */
+    int no_plugins;
+    const hs_kernel *(*plugin_schema)(void *arg, const char *sweep);
+    void *plugin_schema_arg;
+    const char *allow_plugin;
 } hs_load_opts;
 
 /* Read and validate the sweep file at path. */

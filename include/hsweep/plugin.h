@@ -13,13 +13,22 @@
 typedef struct hs_plugin hs_plugin;
 
 /*
- * dlopen() the library at `path`, call its entry point and check the table
+ * Loading a plug-in runs its code (its constructors and entry point): plan,
+ * run and `task` load the libraries their sweep files name; readers of
+ * results files (status, collate, report, `task --from`) do not, unless the
+ * user names the library (task --allow-plugin).
+ *
+ * dlopen() the library at `path` in a child process first (one that
+ * crashes while loading gives HS_EINPUT, not a crash of hsweep), then here,
+ * call its entry point and check the table
  * it returns (ABI first, then hs_kernel_validate).  On failure *out is NULL,
  * the library is closed and e says why (HS_EINPUT: unloadable, no entry
  * point, another ABI, an invalid table).
  */
 int hs_plugin_open(const char *path, hs_plugin **out, hs_err *e);
 const hs_kernel *hs_plugin_kernel(const hs_plugin *pl);
+/* Nonzero if `path` and `allowed` (may be NULL) name the same existing file. */
+int hs_plugin_same(const char *path, const char *allowed);
 /* Close the library; sets *pl to NULL.  NULL is allowed. */
 void hs_plugin_close(hs_plugin **pl);
 

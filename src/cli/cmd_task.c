@@ -1,4 +1,6 @@
 /* hsweep task: one task in this process, result as one JSON line. */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,7 +87,8 @@ static int run_one(const hs_kernel *k, hs_value *v, int64_t seed, const char *sw
     return 0;
 }
 
-static int from_file(const char *file, const char *sweep, const char *idtext)
+/* Task `idtext` of a results file's stored sweep text; a plug-in is loaded only if it is `allow`. */
+static int from_file(const char *file, const char *sweep, const char *idtext, const char *allow)
 {
     char *end;
     long long id = strtoll(idtext, &end, 10);
@@ -100,7 +103,8 @@ static int from_file(const char *file, const char *sweep, const char *idtext)
         return hs_cli_fail(&e);
     }
     hs_sweepset *set;
-    hs_load_opts lo = {.max_tasks = UINT64_MAX, .skip_checks = 1, .reduced = hs_store_is_reduced(file)};
+    hs_load_opts lo = {.max_tasks = UINT64_MAX, .skip_checks = 1, .reduced = hs_store_is_reduced(file),
+                       .no_plugins = 1, .allow_plugin = allow};
     int rc = hs_sweepset_parse(cpath, text, &lo, &set, &e);
     free(text);
     free(cpath);
@@ -139,7 +143,7 @@ static int from_file(const char *file, const char *sweep, const char *idtext)
 int hs_cmd_task(int argc, char **argv)
 {
     openblas_set_num_threads(1);
-    const char *from = NULL, *id = NULL, *sweep = NULL, *kname = NULL;
+    const char *from = NULL, *id = NULL, *sweep = NULL, *kname = NULL, *allow = NULL;
     long long seed = 0;
     int first_kv = argc;
     for (int i = 1; i < argc; i++) {
@@ -149,8 +153,18 @@ int hs_cmd_task(int argc, char **argv)
             id = argv[++i];
         else if (strcmp(argv[i], "--sweep") == 0 && i + 1 < argc)
             sweep = argv[++i];
-        else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
-            seed = strtoll(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--allow-plugin") == 0 && i + 1 < argc)
+            allow = argv[++i];
+        else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
+            /* a whole decimal number, no more: "nan", "1e3", "" and 1e23 are refused */
+            const char *t = argv[++i];
+            char *end;
+            errno = 0;
+            seed = strtoll(t, &end, 10);
+            if (!*t || *end || errno == ERANGE)
+                return hs_cli_usage("task", "--seed needs an integer in [%lld, %lld], got '%s'",
+                                    LLONG_MIN, LLONG_MAX, t);
+        }
         else if (argv[i][0] == '-' && argv[i][1] == '-')
             return hs_cli_usage("task", "unknown option or missing value: '%s'", argv[i]);
         else if (!kname && !strchr(argv[i], '='))
@@ -161,7 +175,7 @@ int hs_cmd_task(int argc, char **argv)
     if (from) {
         if (!id || kname)
             return hs_cli_usage("task", "--from FILE needs --id N and no kernel name");
-        return from_file(from, sweep, id);
+        return from_file(from, sweep, id, allow);
     }
     if (!kname)
         return hs_cli_usage("task", "needs a kernel name (hsweep kernels lists them) or --from FILE");
@@ -190,6 +204,10 @@ int hs_cmd_task(int argc, char **argv)
         int pi = hs_kernel_param_index(k, argv[i]);
         if (pi < 0) {
             rc = hs_cli_usage("task", "kernel %s has no parameter '%s'", k->name, argv[i]);
+            break;
+        }
+        if (given[pi]) {
+            rc = hs_cli_usage("task", "parameter '%s' is given twice", argv[i]);
             break;
         }
         if (hs_value_parse(&k->params[pi], eq + 1, &p.v[pi], &e) != 0 ||

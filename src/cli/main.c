@@ -22,7 +22,7 @@ static const char usage[] =
     "  kernels [NAME]\n"
     "      The registered kernels; with NAME its parameter and output schema.\n"
     "  task KERNEL [key=value ...] [--seed N]\n"
-    "  task --from FILE --id N [--sweep NAME]\n"
+    "  task --from FILE --id N [--sweep NAME] [--allow-plugin LIB]\n"
     "      Run one task in this process (no MPI) and print its result as JSON.\n"
     "  collate FILE [FILE...] [--sweep S] [--rows AXIS[,AXIS...]] [--cols AXIS]\n"
     "          --metric M[,M...] [--where COND]... [--format md|csv|tsv|json]\n"

@@ -147,6 +147,13 @@ double hs_aggregate(const char *agg, double *v, size_t n)
 
 /* ---- the rowset ------------------------------------------------------------ */
 
+/* A plug-in sweep's kernel table, as the first results file describes it. */
+struct hs_rowset_schema {
+    hs_table t;
+    hs_kernel k;
+    struct hs_rowset_schema *next;
+};
+
 void hs_rowset_free(hs_rowset *rs)
 {
     for (size_t i = 0; i < rs->n_files; i++) {
@@ -163,6 +170,13 @@ void hs_rowset_free(hs_rowset *rs)
         free(rs->axes[i]);
     free(rs->axes);
     hs_sweepset_free(&rs->set);
+    while (rs->schemas) {
+        struct hs_rowset_schema *n = rs->schemas->next;
+        hs_table_schema_free(&rs->schemas->k);
+        hs_table_free(&rs->schemas->t);
+        free(rs->schemas);
+        rs->schemas = n;
+    }
     free(rs->param_col);
     free(rs->scratch);
     free(rs->scratch_text);
@@ -391,13 +405,39 @@ static int index_tasks(hs_rowset *rs, hs_err *e)
     return rc ? HS_FAIL(e, HS_ENOMEM, "out of memory indexing %zu tasks", total) : 0;
 }
 
-/* The sweep file stored in the first results file, re-parsed for its rules. */
+static const hs_kernel *file_schema(void *arg, const char *sweep)
+{
+    hs_rowset *rs = arg;
+    hs_err e;
+    struct hs_rowset_schema *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    if (hs_table_read(rs->file[0], sweep, &s->t, &e) != 0) {
+        free(s);
+        return NULL;
+    }
+    if (hs_table_schema(&s->t, &s->k, &e) != 0) {
+        hs_table_free(&s->t);
+        free(s);
+        return NULL;
+    }
+    s->next = rs->schemas;
+    rs->schemas = s;
+    return &s->k;
+}
+
+/*
+ * The sweep file stored in the first results file, re-parsed for its rules
+ * without running anything from the file: a plug-in sweep takes the schema
+ * the file stores instead of its library.
+ */
 static void load_sweepset(hs_rowset *rs)
 {
     char *text = NULL, *path = NULL;
     hs_err e;
     hs_load_opts lo = {.max_tasks = UINT64_MAX, .skip_checks = 1,
-                       .reduced = hs_store_is_reduced(rs->file[0])};
+                       .reduced = hs_store_is_reduced(rs->file[0]), .no_plugins = 1,
+                       .plugin_schema = file_schema, .plugin_schema_arg = rs};
     if (hs_store_read_root_attr(rs->file[0], "config_text", &text, &e) != 0 ||
         hs_store_read_root_attr(rs->file[0], "config_path", &path, &e) != 0 ||
         hs_sweepset_parse(path, text, &lo, &rs->set, &e) != 0) {
@@ -697,7 +737,8 @@ static int parse_format(const char *f)
 
 /*
  * Split a copy of `text` at commas and spaces into names[0..*n); *buf owns
- * the copy.  HS_EINPUT naming `what` if there are more than max names.
+ * the copy.  HS_EINPUT naming `what` if there are more than max names or
+ * one is named twice.
  */
 static int split_list(const char *text, const char *what, char **buf, char **names, size_t max,
                       size_t *n, hs_err *e)
@@ -709,6 +750,8 @@ static int split_list(const char *text, const char *what, char **buf, char **nam
     for (char *s = strtok_r(*buf, ", ", &save); s; s = strtok_r(NULL, ", ", &save)) {
         if (*n == max)
             return HS_FAIL(e, HS_EINPUT, "%s: at most %zu names", what, max);
+        if (in_list(names, *n, s))
+            return HS_FAIL(e, HS_EINPUT, "%s: '%s' is named twice", what, s);
         names[(*n)++] = s;
     }
     return 0;

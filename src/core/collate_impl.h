@@ -31,6 +31,7 @@ typedef struct hs_rowset {
     hs_sweepset *set;   /* the first file's sweep file, re-parsed; NULL if that failed */
     const hs_sweep *sw; /* this sweep in set, or NULL */
     char set_err[1024]; /* why set is NULL */
+    struct hs_rowset_schema *schemas; /* kernel tables of set's plug-in sweeps, from the file */
     int status_col, seed_col;
     int *param_col;    /* per kernel parameter: its column (kernel != NULL) */
     hs_value *scratch; /* per kernel parameter, for hs_filter_match */

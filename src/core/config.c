@@ -1264,6 +1264,7 @@ static int implied_type(config_setting_t *m)
 typedef struct exec_schema {
     const char **names;
     hs_type *types;
+    int *lines; /* where each name first appears */
     size_t n, cap;
 } exec_schema;
 
@@ -1295,9 +1296,13 @@ static int schema_add_group(pctx *c, exec_schema *sc, config_setting_t *g)
             hs_type *nt = realloc(sc->types, sc->cap * sizeof *nt);
             if (nt)
                 sc->types = nt;
-            if (!nn || !nt)
+            int *nl = realloc(sc->lines, sc->cap * sizeof *nl);
+            if (nl)
+                sc->lines = nl;
+            if (!nn || !nt || !nl)
                 return HS_FAIL(c->e, HS_ENOMEM, "out of memory");
         }
+        sc->lines[sc->n] = (int)config_setting_source_line(m);
         sc->names[sc->n] = nm;
         sc->types[sc->n++] = (hs_type)ty;
     }
@@ -1461,8 +1466,16 @@ static int exec_kernel(pctx *c, hs_sweepset *set, config_setting_t *g, hs_sweep 
             const char *key = strstr(xe.msg, ": metric '") ? "metrics"
                               : strstr(xe.msg, ": trace '") ? "traces" : NULL;
             config_setting_t *m = key ? config_setting_get_member(g, key) : NULL;
-            rc = perr(c, m ? (int)config_setting_source_line(m) : s->line, key ? key : "kernel", "%s",
-                      xe.msg);
+            int line = m ? (int)config_setting_source_line(m) : s->line;
+            const char *pq = strstr(xe.msg, ": parameter '");
+            for (size_t i = 0; pq && !key && i < sc.n; i++) {
+                size_t n = strlen(sc.names[i]);
+                if (strncmp(pq + 13, sc.names[i], n) == 0 && pq[13 + n] == '\'') {
+                    key = sc.names[i];
+                    line = sc.lines[i];
+                }
+            }
+            rc = perr(c, line, key ? key : "kernel", "%s", xe.msg);
         } else {
             s->kernel = hs_exec_kernel(s->exec);
         }
@@ -1475,11 +1488,13 @@ static int exec_kernel(pctx *c, hs_sweepset *set, config_setting_t *g, hs_sweep 
     free((void *)d.env_values);
     free(sc.names);
     free(sc.types);
+    free(sc.lines);
     return rc;
 }
 
 /* kernel = "plugin:PATH", PATH relative to the sweep file's directory or absolute. */
-static int plugin_kernel(pctx *c, hs_sweepset *set, config_setting_t *km, hs_sweep *s)
+static int plugin_kernel(pctx *c, hs_sweepset *set, config_setting_t *km, hs_sweep *s,
+                         const hs_load_opts *o)
 {
     const char *lib = config_setting_get_string(km) + strlen("plugin:");
     int line = config_setting_source_line(km);
@@ -1497,7 +1512,15 @@ static int plugin_kernel(pctx *c, hs_sweepset *set, config_setting_t *km, hs_swe
     free(dir);
     hs_err pe;
     int rc = 0;
-    if (hs_plugin_open(path, &s->plugin, &pe) != 0)
+    const hs_kernel *schema = o && o->no_plugins && o->plugin_schema
+                                  ? o->plugin_schema(o->plugin_schema_arg, s->name)
+                                  : NULL;
+    if (schema)
+        s->kernel = schema;
+    else if (o && o->no_plugins && !hs_plugin_same(path, o->allow_plugin))
+        rc = perr(c, line, "kernel", "runs plug-in %s, which is not loaded for a results file "
+                  "(hsweep task --from ... --allow-plugin %s loads it)", path, path);
+    else if (hs_plugin_open(path, &s->plugin, &pe) != 0)
         rc = perr(c, line, "kernel", "%s", pe.msg);
     else if (hs_kernel_find(hs_plugin_kernel(s->plugin)->name) ||
              strcmp(hs_plugin_kernel(s->plugin)->name, "exec") == 0)
@@ -1558,7 +1581,7 @@ static int parse_sweep(pctx *c, hs_sweepset *set, config_setting_t *g, hs_sweep 
     if (strcmp(kn, "exec") == 0)
         HS_CALL(exec_kernel(c, set, g, s));
     else if (strncmp(kn, "plugin:", strlen("plugin:")) == 0)
-        HS_CALL(plugin_kernel(c, set, km, s));
+        HS_CALL(plugin_kernel(c, set, km, s, o));
     else
         s->kernel = hs_kernel_find(kn);
     size_t first_exec = 0;

@@ -1,7 +1,11 @@
 /* Plug-in kernels (include/hsweep/plugin.h). */
 #include <dlfcn.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "hsweep/plugin.h"
 #include "hsweep/task.h"
@@ -11,9 +15,46 @@ struct hs_plugin {
     const hs_kernel *k;
 };
 
+int hs_plugin_same(const char *path, const char *allowed)
+{
+    char a[PATH_MAX], b[PATH_MAX];
+    return allowed && realpath(path, a) && realpath(allowed, b) && strcmp(a, b) == 0;
+}
+
+/*
+ * Load the library and call its entry point in a child first: a library
+ * that crashes or hangs while loading costs the child, and the caller gets
+ * an error instead of a signal.  A library that only misbehaves in the
+ * parent (it loaded fine in the child) is not caught.
+ */
+static int probe(const char *path, hs_err *e)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return HS_FAIL(e, HS_EIO, "cannot fork to try plug-in %s", path);
+    if (pid == 0) {
+        alarm(60);
+        void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+        void *sym = h ? dlsym(h, HS_PLUGIN_ENTRY) : NULL;
+        hs_plugin_entry_fn entry;
+        memcpy(&entry, &sym, sizeof entry);
+        if (sym)
+            entry();
+        _exit(0);
+    }
+    int ws = 0;
+    while (waitpid(pid, &ws, 0) < 0)
+        ;
+    if (WIFSIGNALED(ws))
+        return HS_FAIL(e, HS_EINPUT, "plug-in %s crashed while loading (signal %d: %s); it is not used",
+                       path, WTERMSIG(ws), strsignal(WTERMSIG(ws)));
+    return 0;
+}
+
 int hs_plugin_open(const char *path, hs_plugin **out, hs_err *e)
 {
     *out = NULL;
+    HS_CALL(probe(path, e));
     hs_plugin *pl = calloc(1, sizeof *pl);
     if (!pl)
         return HS_FAIL(e, HS_ENOMEM, "out of memory");
