@@ -58,6 +58,7 @@ typedef struct hs_run_opts {
     double log_every;        /* seconds between log lines when stderr is no tty */
     int quiet;
     int retry_failed;        /* with resume: run failed/timeout/crashed rows again */
+    int repair;              /* with resume: run damaged rows (store.h) again */
     int reduced;             /* apply the sweeps' `reduced` groups (recorded in the file) */
     /* Defaults for sweeps that do not set their own (-1 in hs_sweep). */
     int isolation;           /* HS_ISO_FORK (0) or HS_ISO_NONE */

@@ -18,7 +18,8 @@
 #include "hsweep/error.h"
 #include "hsweep/task.h"
 
-#define HS_FORMAT_VERSION 1
+/* 2: task tables have a crc32c column (1: none; still read, not resumed). */
+#define HS_FORMAT_VERSION 2
 #define HS_HOST_LEN 64
 #define HS_DETAIL_LEN 256
 
@@ -54,13 +55,20 @@ typedef struct hs_result {
 int hs_store_create(const char *path, const hs_sweepset *set, MPI_Comm comm, const hs_prov *prov,
                     int overwrite, hs_store **out, hs_err *e);
 
+/* hs_store_open's flags. */
+enum { HS_OPEN_FORCE = 1, HS_OPEN_REPAIR = 2, HS_OPEN_RETRY = 4 };
+
 /*
  * Open an existing results file of `set` for resuming (collective).  Refuses
  * with HS_ESTATE if it was written for a different sweep file (by SHA-256 of
- * its text) unless force, or if its table layout differs in any case.
+ * its text) unless HS_OPEN_FORCE, or if its table layout differs in any
+ * case, or if rows are damaged (table.h: bytes against their crc32c, a
+ * status byte out of range), naming them, unless HS_OPEN_REPAIR (they are
+ * marked pending and run again) or, for status bytes only, HS_OPEN_RETRY
+ * (--retry-failed reruns them).
  */
 int hs_store_open(const char *path, const hs_sweepset *set, MPI_Comm comm, const hs_prov *prov,
-                  int force, hs_store **out, hs_err *e);
+                  int flags, hs_store **out, hs_err *e);
 
 /* Read the status of every task of sweep si into status[n_tasks] (independent),
  * and, if attempts is not NULL, their attempt counts. */

@@ -40,7 +40,13 @@ typedef struct hs_table {
     /* The rest of the stored schema (empty lists in files that lack them). */
     char **param_types, **param_defaults, **param_units, **metric_units;
     size_t n_param_types, n_param_defaults, n_param_units, n_metric_units;
+    /* Per row: HS_ROW_OK, or why it is damaged (its status byte, or its
+     * bytes or traces against its crc32c; files without the column: status only). */
+    unsigned char *damage;
+    size_t n_damaged;
 } hs_table;
+
+enum { HS_ROW_OK = 0, HS_ROW_BAD_STATUS = 1, HS_ROW_BAD_CRC = 2 };
 
 /* Names of the sweeps in a results file (groups holding a `tasks` table). */
 int hs_table_list(const char *path, char ***names, size_t *n, hs_err *e);
@@ -61,6 +67,8 @@ int hs_table_col(const hs_table *t, const char *name);
 double hs_table_num(const hs_table *t, size_t row, int col);
 /* The cell as text ("true"/"false" for bools, status names for status). */
 const char *hs_table_text(const hs_table *t, size_t row, int col, char *buf, size_t cap);
+/* The damaged rows' task ids, "5, 9, 12" (the first ten, then "..."), into buf; returns their count. */
+size_t hs_table_damaged_ids(const hs_table *t, char *buf, size_t cap);
 /* Status of a row, or -1 when its byte is outside hs_status (a damaged row). */
 int hs_table_status(const hs_table *t, size_t row);
 /*

@@ -31,6 +31,8 @@ int hs_cmd_run(int argc, char **argv)
             o.quiet = 1;
         } else if (strcmp(a, "--retry-failed") == 0) {
             o.retry_failed = 1;
+        } else if (strcmp(a, "--repair") == 0) {
+            o.repair = 1;
         } else if (strcmp(a, "--isolation") == 0) {
             if (++i >= argc || (strcmp(argv[i], "fork") != 0 && strcmp(argv[i], "none") != 0))
                 return hs_cli_usage("run", "--isolation needs fork or none");
@@ -72,8 +74,8 @@ int hs_cmd_run(int argc, char **argv)
     }
     if (!o.sweep_path)
         return hs_cli_usage("run", "needs a sweep file");
-    if ((o.force || o.retry_failed) && !o.resume)
-        return hs_cli_usage("run", "--force and --retry-failed go with --resume");
+    if ((o.force || o.retry_failed || o.repair) && !o.resume)
+        return hs_cli_usage("run", "--force, --retry-failed and --repair go with --resume");
     if (o.resume && o.overwrite)
         return hs_cli_usage("run", "--resume and --overwrite exclude each other");
     /* ROMIO rather than ompio for MPI-IO: ompio is known slow/buggy under

@@ -94,29 +94,35 @@ int hs_cmd_status(int argc, char **argv)
     if (hs_table_list(file, &names, &n, &e) != 0)
         return hs_cli_fail(&e);
     int rc = 0;
-    size_t remaining_all = 0;
+    size_t remaining_all = 0, damaged_all = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         hs_table t;
         if (hs_table_read(file, names[i], &t, &e) != 0) {
             rc = hs_cli_fail(&e);
             break;
         }
-        int sc = hs_table_col(&t, "status"), dc = hs_table_col(&t, "detail");
+        int dc = hs_table_col(&t, "detail");
         size_t count[HS_ST_COUNT + 1] = {0};
-        for (size_t r = 0; r < t.n_rows; r++) {
-            int s = (int)hs_table_num(&t, r, sc);
-            count[s >= 0 && s < HS_ST_COUNT ? s : HS_ST_COUNT]++;
-        }
+        for (size_t r = 0; r < t.n_rows; r++)
+            count[t.damage[r] ? HS_ST_COUNT : hs_table_status(&t, r)]++;
         printf("sweep %s (kernel %s): %zu tasks, %zu done, %zu remaining\n", t.sweep, t.kernel,
-               t.n_rows, t.n_rows - count[0], count[0]);
+               t.n_rows, t.n_rows - count[0] - count[HS_ST_COUNT], count[0]);
         remaining_all += count[0];
         for (int s = 0; s < HS_ST_COUNT; s++)
             if (count[s])
                 printf("  %-10s %zu\n", hs_status_name(s), count[s]);
+        if (t.n_damaged) {
+            char ids[256];
+            hs_table_damaged_ids(&t, ids, sizeof ids);
+            printf("  %zu damaged row%s: %s (bytes that do not match the row's checksum or a status "
+                   "byte out of range; hsweep run --resume --repair reruns them)\n",
+                   t.n_damaged, t.n_damaged > 1 ? "s" : "", ids);
+            damaged_all += t.n_damaged;
+        }
         size_t shown = 0, bad = 0;
         for (size_t r = 0; r < t.n_rows; r++) {
-            int s = (int)hs_table_num(&t, r, sc);
-            if (s == HS_ST_PENDING || s == HS_ST_OK)
+            int s = hs_table_status(&t, r);
+            if (s == HS_ST_PENDING || s == HS_ST_OK || t.damage[r])
                 continue;
             bad++;
             if (!all && shown >= 20)
@@ -142,5 +148,5 @@ int hs_cmd_status(int argc, char **argv)
     if (rc == 0 && remaining_all)
         print_resume(file, remaining_all);
     hs_table_list_free(names, n);
-    return rc;
+    return rc ? rc : damaged_all ? 1 : 0;
 }

@@ -9,7 +9,7 @@
 static const char usage[] =
     "usage: hsweep COMMAND [ARGS]\n"
     "\n"
-    "  run SWEEP.cfg [-o FILE] [--resume [--force]] [--overwrite] [--max-tasks N]\n"
+    "  run SWEEP.cfg [-o FILE] [--resume [--force] [--repair]] [--overwrite] [--max-tasks N]\n"
     "                [--log-every SECONDS] [--quiet] [--reduced]\n"
     "      Run the sweep file's tasks; under `mpiexec -n N` rank 0 coordinates.\n"
     "      --reduced applies each sweep's `reduced = { ... };` (a quick rerun).\n"

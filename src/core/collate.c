@@ -202,7 +202,8 @@ const char *hs_rowset_text(const hs_rowset *rs, size_t i, int col, char *buf, si
 
 int hs_rowset_status(const hs_rowset *rs, size_t i)
 {
-    return (int)hs_rowset_num(rs, i, rs->status_col);
+    const hs_table *t = &rs->t[rs->tab[i]];
+    return t->damage[rs->row[i]] ? HS_ST_PENDING : hs_table_status(t, rs->row[i]);
 }
 
 int hs_rowset_numeric(const hs_rowset *rs, int col)
@@ -382,7 +383,8 @@ static int index_tasks(hs_rowset *rs, hs_err *e)
     for (int pass = 0; rc == 0 && pass < 2; pass++)
         for (size_t i = 0; rc == 0 && i < rs->n_files; i++)
             for (size_t r = 0; rc == 0 && r < rs->t[i].n_rows; r++) {
-                int pending = hs_table_num(&rs->t[i], r, rs->status_col) == HS_ST_PENDING;
+                /* a damaged row is as good as not run */
+                int pending = rs->t[i].damage[r] || hs_table_status(&rs->t[i], r) == HS_ST_PENDING;
                 if (pending != pass)
                     continue;
                 row_identity(&rs->t[i], r, idc, nid, key, keycap);
@@ -402,6 +404,16 @@ static int index_tasks(hs_rowset *rs, hs_err *e)
     strmap_free(&m);
     free(key);
     free(idc);
+    for (size_t i = 0; i < rs->n_files; i++) {
+        size_t used = strlen(rs->damaged_ids);
+        if (rs->t[i].n_damaged && used < sizeof rs->damaged_ids) {
+            char ids[128];
+            hs_table_damaged_ids(&rs->t[i], ids, sizeof ids);
+            snprintf(rs->damaged_ids + used, sizeof rs->damaged_ids - used, "%s%s: task%s %s",
+                     used ? "; " : "", rs->file[i], rs->t[i].n_damaged > 1 ? "s" : "", ids);
+        }
+        rs->damaged += rs->t[i].n_damaged;
+    }
     return rc ? HS_FAIL(e, HS_ENOMEM, "out of memory indexing %zu tasks", total) : 0;
 }
 
@@ -1378,6 +1390,11 @@ static void print_footnotes(const pivot *p, const part *q, FILE *out)
     if (rs->pending)
         fprintf(out, "\n%s%zu of %zu tasks not run yet (pending) are not included.\n", who,
                 rs->pending, rs->pending + rs->n);
+    if (rs->damaged)
+        fprintf(out,
+                "\n%s%zu damaged row(s) are not included, counted as pending (%s; hsweep run "
+                "--resume --repair reruns them).\n",
+                who, rs->damaged, rs->damaged_ids);
 }
 
 /* "mean" or, with --contrast, "mean at T=80 - mean at T=200" (/ for a ratio). */

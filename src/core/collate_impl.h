@@ -26,6 +26,8 @@ typedef struct hs_rowset {
     size_t *tab, *row; /* task i is row row[i] of table tab[i]; i in [n, n + pending): pending rows */
     size_t pending;    /* distinct tasks finished in no file */
     size_t duplicates; /* finished rows of a task already finished in an earlier file */
+    size_t damaged;    /* rows damaged in their file (table.h), counted as pending */
+    char damaged_ids[512]; /* "FILE: tasks 5, 9" per file with damaged rows */
     char **axes;       /* union of the files' axes, "seed" last */
     size_t n_axes;
     hs_sweepset *set;   /* the first file's sweep file, re-parsed; NULL if that failed */

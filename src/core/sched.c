@@ -478,7 +478,11 @@ typedef struct queue {
     size_t n, next, cap;
 } queue;
 
-static int is_failure(int s) { return s == HS_ST_FAILED || s == HS_ST_TIMEOUT || s == HS_ST_CRASHED; }
+/* A status byte out of range (a damaged row) runs again like a failure. */
+static int is_failure(int s)
+{
+    return s == HS_ST_FAILED || s == HS_ST_TIMEOUT || s == HS_ST_CRASHED || s < 0 || s >= HS_ST_COUNT;
+}
 
 /* What the coordinator knows of the run's progress. */
 typedef struct progress {
@@ -976,7 +980,10 @@ int hs_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
         provenance(comm, w.host, &hosts, mpilib);
         hs_prov prov = {.ranks = size, .hosts = hosts ? hosts : "", .mpi_library = mpilib};
         if (o->resume)
-            rc = hs_store_open(path, set, comm, &prov, o->force, &st, e);
+            rc = hs_store_open(path, set, comm, &prov,
+                               (o->force ? HS_OPEN_FORCE : 0) | (o->repair ? HS_OPEN_REPAIR : 0) |
+                                   (o->retry_failed ? HS_OPEN_RETRY : 0),
+                               &st, e);
         else
             rc = hs_store_create(path, set, comm, &prov, o->overwrite, &st, e);
         free(hosts);

@@ -3,7 +3,8 @@
  * the layout is DESIGN.md's.  Only raw data is written after creation, with
  * independent I/O, so no metadata is ever dirty while tasks run.
  */
-#define _GNU_SOURCE /* sync_file_range */
+#define _GNU_SOURCE /* sync_file_range, renameat2 */
+#include <dirent.h>
 #include <errno.h>
 #include <hdf5.h>
 #include <limits.h>
@@ -13,18 +14,21 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "hs_version.h"
+#include "hsweep/crc32c.h"
 #include "hsweep/store.h"
+#include "hsweep/table.h"
 
 typedef struct layout {
     size_t row_size;
     size_t off_task_id, off_seed, off_rng_seed, off_status, off_attempts, off_rank, off_host;
-    size_t off_wall, off_started, off_rss, off_detail;
+    size_t off_wall, off_started, off_rss, off_detail, off_crc;
     size_t *off_param, *off_metric, *off_tlen;
     hid_t row_type;     /* memory = file type */
     hid_t status_type;  /* compound of the status member alone */
@@ -147,7 +151,7 @@ static int layout_build(layout *l, const hs_sweep *s, hs_err *e)
         return HS_FAIL(e, HS_ENOMEM, "out of memory");
     /* First pass: total size. */
     size_t size = 8 + 8 + 8 + 1 + 4 + 4 + HS_HOST_LEN + 8 + 8 + 8 + HS_DETAIL_LEN;
-    size += 8 * k->n_metrics + 4 * k->n_traces;
+    size += 8 * k->n_metrics + 4 * k->n_traces + 4;
     for (size_t p = 0; p < k->n_params; p++)
         switch (k->params[p].type) {
         case HS_T_INT:
@@ -192,6 +196,7 @@ static int layout_build(layout *l, const hs_sweep *s, hs_err *e)
         l->off_tlen[t] = add_member(ct, &off, nm, H5T_NATIVE_INT32);
     }
     l->off_detail = add_member(ct, &off, "detail", dt);
+    l->off_crc = add_member(ct, &off, "crc32c", H5T_NATIVE_UINT32);
     l->row_type = ct;
     l->row_size = size;
     l->status_type = H5Tcreate(H5T_COMPOUND, 1);
@@ -615,8 +620,8 @@ static int agree(int rc, MPI_Comm comm, hs_err *e)
     return worst;
 }
 
-static int open_store(const char *path, const hs_sweepset *set, MPI_Comm comm, hs_store **out,
-                      hs_err *e);
+static int open_store(const char *file, const char *path, const hs_sweepset *set, MPI_Comm comm,
+                      hs_store **out, hs_err *e);
 
 /*
  * The file is allocated up front but written sparsely: its blocks fill in
@@ -647,33 +652,112 @@ static int check_space(const hs_store *st, const char *tmp, const char *path, hs
     return 0;
 }
 
-int hs_store_create(const char *path, const hs_sweepset *set, MPI_Comm comm, const hs_prov *prov,
-                    int overwrite, hs_store **out, hs_err *e)
+/* The message for a results file that a run holds (lock_results' flock). */
+static int in_use(hs_err *e, const char *path)
 {
-    *out = NULL;
-    int rank;
-    MPI_Comm_rank(comm, &rank);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    int rc = 0;
-    if (rank == 0) {
-        struct stat sb;
-        if (stat(path, &sb) == 0 && !overwrite)
-            rc = HS_FAIL(e, HS_ESTATE,
-                         "%s: results file exists; use --resume to continue it or --overwrite to "
-                         "replace it",
-                         path);
-        else if (mkdir_parents(path) != 0)
-            rc = HS_FAIL(e, HS_EIO, "%s: cannot create its directory: %s", path, strerror(errno));
+    return HS_FAIL(e, HS_ESTATE,
+                   "%s: is in use by another hsweep run (if that run was killed, some of its ranks "
+                   "are still alive: end them first)",
+                   path);
+}
+
+/*
+ * A new results file is built under path + ".creating." + 16 hex digits.
+ * Paths are refused (HS_EINPUT, "path too long") before anything is created
+ * when that name would pass HS_PATH_LIMIT characters -- Open MPI's file open
+ * crashes on names near PATH_MAX (4 087 characters) -- or when a component
+ * would pass NAME_MAX.
+ */
+#define TMP_SUFFIX_LEN 26
+#define HS_PATH_LIMIT 4000
+
+static int check_path(const char *path, hs_err *e)
+{
+    size_t n = strlen(path);
+    if (n + TMP_SUFFIX_LEN > HS_PATH_LIMIT)
+        return HS_FAIL(e, HS_EINPUT, "%.40s...: path too long (%zu characters; at most %d)", path,
+                       n, HS_PATH_LIMIT - TMP_SUFFIX_LEN);
+    const char *last = strrchr(path, '/');
+    last = last ? last + 1 : path;
+    for (const char *c = path; *c;) {
+        size_t len = strcspn(c, "/");
+        size_t cap = c == last ? NAME_MAX - TMP_SUFFIX_LEN : NAME_MAX;
+        if (len > cap)
+            return HS_FAIL(e, HS_EINPUT,
+                           "%.40s...: path too long (a name of %zu characters; at most %zu)", path,
+                           len, cap);
+        c += len + (c[len] == '/');
     }
-    HS_CALL(agree(rc, comm, e));
-    /* Build the whole file under a temporary name and rename it into place
-     * only once complete: a run killed during creation leaves no half-made
-     * results file, and --overwrite replaces the old one only on success. */
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.creating", path);
-    hs_store *st;
-    rc = alloc_store(&st, set, e);
-    HS_CALL(agree(rc, comm, e));
+    return 0;
+}
+
+/*
+ * Create an empty file beside path under a new unique name, written to
+ * tmp[cap]: exclusively and never through a link (O_EXCL | O_NOFOLLOW), so a
+ * planted symlink or another run's file is never opened.  HS_EIO on failure.
+ */
+static int create_tmp(const char *path, char *tmp, size_t cap, hs_err *e)
+{
+    for (int attempt = 0; attempt < 64; attempt++) {
+        uint64_t r;
+        if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+            r = ((uint64_t)getpid() << 32 | (uint64_t)attempt) ^ (uint64_t)time(NULL) << 40;
+        snprintf(tmp, cap, "%s.creating.%016llx", path, (unsigned long long)r);
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (fd >= 0)
+            return close(fd) == 0 ? 0 : HS_FAIL(e, HS_EIO, "%s: cannot create the results file: %s", path, strerror(errno));
+        if (errno != EEXIST)
+            return HS_FAIL(e, HS_EIO, "%s: cannot create the results file: %s", path,
+                           strerror(errno));
+    }
+    return HS_FAIL(e, HS_EIO, "%s: cannot create the results file: no free temporary name", path);
+}
+
+/*
+ * --overwrite: take an exclusive flock on the file now at path (if it is a
+ * regular file, not through a link) into *fd, to hold until the new file has
+ * replaced it; HS_ESTATE if a run holds it.  *fd is -1 when nothing is locked.
+ */
+static int lock_replaced(const char *path, int *fd, hs_err *e)
+{
+    *fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (*fd >= 0 && flock(*fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+        close(*fd);
+        *fd = -1;
+        return in_use(e, path);
+    }
+    return 0;
+}
+
+/*
+ * Move the complete new file tmp to path: replacing what is there if
+ * overwrite, else only if nothing is (renameat2 RENAME_NOREPLACE, or link and
+ * unlink where the file system lacks it).  HS_ESTATE if another run put a
+ * file at path first, HS_EIO on other failures; tmp stays then.
+ */
+static int install(const char *tmp, const char *path, int overwrite, hs_err *e)
+{
+    if (overwrite ? rename(tmp, path) == 0
+                  : renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (!overwrite && (errno == EINVAL || errno == ENOSYS) && link(tmp, path) == 0)
+        return unlink(tmp) == 0 ? 0 : HS_FAIL(e, HS_EIO, "%s: cannot remove %s: %s", path, tmp, strerror(errno));
+    if (errno == EEXIST)
+        return HS_FAIL(e, HS_ESTATE,
+                       "%s: another run created this results file while this one was creating "
+                       "it; that file is left as it is (--resume continues it, --overwrite "
+                       "replaces it)",
+                       path);
+    return HS_FAIL(e, HS_EIO, "%s: cannot move the new results file into place: %s", path,
+                   strerror(errno));
+}
+
+/* Build the whole results file of `set` in the existing empty file tmp (collective); st is closed. */
+static int build_file(hs_store *st, const char *tmp, const char *path, const hs_sweepset *set,
+                      MPI_Comm comm, const hs_prov *prov, hs_err *e)
+{
+    int rank, rc = 0;
+    MPI_Comm_rank(comm, &rank);
     hid_t fapl = fapl_for(comm);
     hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
     H5Pset_attr_phase_change(fcpl, 0, 0); /* dense root attributes: config_text may be large */
@@ -717,16 +801,60 @@ int hs_store_create(const char *path, const hs_sweepset *set, MPI_Comm comm, con
     int crc = hs_store_close(&st, &ce);
     if (rc == 0 && crc)
         rc = HS_FAIL(e, crc, "%s", ce.msg);
-    rc = agree(rc, comm, e);
+    return agree(rc, comm, e);
+}
+
+int hs_store_create(const char *path, const hs_sweepset *set, MPI_Comm comm, const hs_prov *prov,
+                    int overwrite, hs_store **out, hs_err *e)
+{
+    *out = NULL;
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    HS_CALL(check_path(path, e)); /* the same answer on every rank */
+    /* Build the whole file under a name of its own and move it into place
+     * only once complete and open: a run killed during creation leaves no
+     * half-made results file, two runs creating the same file never share
+     * one, and --overwrite replaces the old file only on success. */
+    int rc = 0, old_fd = -1;
+    char tmp[4096] = "";
     if (rank == 0) {
-        if (rc == 0 && rename(tmp, path) != 0)
-            rc = HS_FAIL(e, HS_EIO, "%s: cannot move the new results file into place: %s", path,
-                         strerror(errno));
-        if (rc)
-            unlink(tmp);
+        struct stat sb;
+        if (lstat(path, &sb) == 0 && !overwrite)
+            rc = HS_FAIL(e, HS_ESTATE,
+                         "%s: results file exists; use --resume to continue it or --overwrite to "
+                         "replace it",
+                         path);
+        else if (overwrite)
+            rc = lock_replaced(path, &old_fd, e);
+        if (rc == 0 && mkdir_parents(path) != 0)
+            rc = HS_FAIL(e, HS_EIO, "%s: cannot create its directory: %s", path, strerror(errno));
+        if (rc == 0)
+            rc = create_tmp(path, tmp, sizeof tmp, e);
     }
-    HS_CALL(agree(rc, comm, e));
-    return open_store(path, set, comm, out, e);
+    rc = agree(rc, comm, e);
+    MPI_Bcast(tmp, sizeof tmp, MPI_CHAR, 0, comm);
+    hs_store *st = NULL;
+    if (rc == 0)
+        rc = agree(alloc_store(&st, set, e), comm, e);
+    if (rc == 0)
+        rc = build_file(st, tmp, path, set, comm, prov, e);
+    if (rc == 0)
+        rc = open_store(tmp, path, set, comm, out, e);
+    if (rc == 0 && rank == 0)
+        rc = install(tmp, path, overwrite, e);
+    rc = agree(rc, comm, e);
+    if (rc && *out) {
+        hs_err ce;
+        hs_store_close(out, &ce);
+    }
+    if (rank == 0) {
+        if (rc && tmp[0])
+            unlink(tmp);
+        if (old_fd >= 0)
+            close(old_fd);
+    }
+    return rc;
 }
 
 int hs_store_read_root_attr(const char *path, const char *name, char **value, hs_err *e)
@@ -776,23 +904,20 @@ int hs_store_is_reduced(const char *path)
  * still writing rows.  Where flock is not supported (some network file
  * systems) the check is skipped.
  */
-static int lock_results(hs_store *st, const char *path, MPI_Comm comm, hs_err *e)
+static int lock_results(hs_store *st, const char *file, const char *path, MPI_Comm comm, hs_err *e)
 {
     int rank, rc = 0;
     MPI_Comm_rank(comm, &rank);
     if (rank == 0) {
-        st->lock_fd = open(path, O_RDONLY | O_CLOEXEC);
+        st->lock_fd = open(file, O_RDONLY | O_CLOEXEC);
         if (st->lock_fd >= 0 && flock(st->lock_fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK)
-            rc = HS_FAIL(e, HS_ESTATE,
-                         "%s: is in use by another hsweep run (if that run was killed, some of its "
-                         "ranks are still alive: end them first)",
-                         path);
+            rc = in_use(e, path);
         else if (st->lock_fd >= 0)
             flock(st->lock_fd, LOCK_SH | LOCK_NB);
     }
     HS_CALL(agree(rc, comm, e));
     if (rank != 0) {
-        st->lock_fd = open(path, O_RDONLY | O_CLOEXEC);
+        st->lock_fd = open(file, O_RDONLY | O_CLOEXEC);
         if (st->lock_fd >= 0)
             flock(st->lock_fd, LOCK_SH | LOCK_NB);
     }
@@ -849,20 +974,21 @@ static int raw_write(hs_store *st, haddr_t at, const void *buf, size_t n)
     return 0;
 }
 
-/* Open an existing results file of `set` for writing (collective); checks its layout. */
-static int open_store(const char *path, const hs_sweepset *set, MPI_Comm comm, hs_store **out,
-                      hs_err *e)
+/* Open the existing results file `file` of `set` for writing (collective) and
+ * check its layout; `path` names it in messages and in the handle. */
+static int open_store(const char *file, const char *path, const hs_sweepset *set, MPI_Comm comm,
+                      hs_store **out, hs_err *e)
 {
     int rc = 0;
     hs_store *st;
     HS_CALL(agree(alloc_store(&st, set, e), comm, e));
-    rc = agree(lock_results(st, path, comm, e), comm, e);
+    rc = agree(lock_results(st, file, path, comm, e), comm, e);
     if (rc) {
         store_free(st);
         return rc;
     }
     hid_t fapl = fapl_for(comm);
-    st->file = H5Fopen(path, H5F_ACC_RDWR, fapl);
+    st->file = H5Fopen(file, H5F_ACC_RDWR, fapl);
     H5Pclose(fapl);
     snprintf(st->path, sizeof st->path, "%s", path);
     if (st->file < 0)
@@ -979,18 +1105,125 @@ static int check_task_seeds(const char *path, const hs_sweepset *set, hs_err *e)
     return rc;
 }
 
-int hs_store_open(const char *path, const hs_sweepset *set, MPI_Comm comm, const hs_prov *prov,
-                  int force, hs_store **out, hs_err *e)
+/* The first name in path's directory that a creation of path left (path +
+ * ".creating" + anything) into left[cap]; "" if none. */
+static void find_leftover(const char *path, char *left, size_t cap)
 {
+    left[0] = 0;
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) + 1 : 1, slash ? path : ".");
+    const char *base = slash ? slash + 1 : path;
+    size_t n = strlen(base);
+    DIR *d = opendir(dir);
+    for (struct dirent *de; d && (de = readdir(d)) != NULL;)
+        if (strncmp(de->d_name, base, n) == 0 && strncmp(de->d_name + n, ".creating", 9) == 0) {
+            snprintf(left, cap, "%s%s", slash ? dir : "", de->d_name);
+            break;
+        }
+    if (d)
+        closedir(d);
+}
+
+/*
+ * Why the file at path cannot be resumed, in words HDF5 would not give: it
+ * is missing (naming what a creation stopped half-way left), or it cannot be
+ * written (read-only file system, permissions).  0 if it may be tried.
+ */
+static int check_resumable(const char *path, hs_err *e)
+{
+    if (access(path, F_OK) != 0 && errno == ENOENT) {
+        char left[4096 + 256];
+        find_leftover(path, left, sizeof left);
+        if (left[0])
+            return HS_FAIL(e, HS_ESTATE,
+                           "%s: no results file to resume: its creation stopped before the file "
+                           "was complete (%.200s is what it left; delete it); start the run again "
+                           "without --resume",
+                           path, left);
+        return HS_FAIL(e, HS_ESTATE, "%s: no results file to resume; start the run without --resume",
+                       path);
+    }
+    int fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0 && (errno == EROFS || errno == EACCES || errno == EPERM))
+        return HS_FAIL(e, HS_EIO, "%s: cannot resume: the file cannot be written: %s", path,
+                       strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    return 0;
+}
+
+/*
+ * The damaged rows of the file's sweeps (table.h: bytes against their
+ * crc32c, or a status byte out of range).  Refused (HS_ESTATE naming them)
+ * unless flags let each run again: HS_OPEN_REPAIR any, HS_OPEN_RETRY a bad
+ * status byte (sched reruns it as failed).  With HS_OPEN_REPAIR, ids[si]
+ * lists them (n[si] of them) for mark_pending.
+ */
+static int find_damaged(const char *path, const hs_sweepset *set, int flags, uint64_t **ids,
+                        size_t *n, hs_err *e)
+{
+    int rc = 0;
+    for (size_t si = 0; si < set->n_sweeps && rc == 0; si++) {
+        hs_table t;
+        rc = hs_table_read(path, set->sweeps[si].name, &t, e);
+        if (rc) /* a missing sweep: open_store names it */
+            return strstr(e->msg, "damaged results file") ? rc : 0;
+        size_t refused = 0;
+        for (size_t r = 0; r < t.n_rows; r++)
+            refused += t.damage[r] && !(flags & HS_OPEN_REPAIR) &&
+                       !((flags & HS_OPEN_RETRY) && t.damage[r] == HS_ROW_BAD_STATUS);
+        if (refused) {
+            char list[256];
+            hs_table_damaged_ids(&t, list, sizeof list);
+            rc = HS_FAIL(e, HS_ESTATE,
+                         "%s: sweep '%s': %zu damaged row%s: %s (bytes that do not match the row's "
+                         "checksum, or a status byte out of range); hsweep run --resume --repair "
+                         "reruns them",
+                         path, t.sweep, t.n_damaged, t.n_damaged > 1 ? "s" : "", list);
+        } else if ((flags & HS_OPEN_REPAIR) && t.n_damaged) {
+            ids[si] = malloc(t.n_damaged * sizeof **ids);
+            if (!ids[si])
+                rc = HS_FAIL(e, HS_ENOMEM, "out of memory");
+            for (size_t r = 0; rc == 0 && r < t.n_rows; r++)
+                if (t.damage[r])
+                    ids[si][n[si]++] = r;
+        }
+        hs_table_free(&t);
+    }
+    return rc;
+}
+
+/* Set the status byte of row id to pending: the task runs again. */
+static int mark_pending(hs_store *st, layout *l, uint64_t id)
+{
+    int8_t zero = HS_ST_PENDING;
+    if (l->row_addr != HADDR_UNDEF)
+        return raw_write(st, l->row_addr + (haddr_t)id * l->row_size + l->off_status, &zero, 1);
+    hid_t fsp = H5Dget_space(l->dset);
+    hsize_t start = id, count = 1;
+    H5Sselect_hyperslab(fsp, H5S_SELECT_SET, &start, NULL, &count, NULL);
+    herr_t hr = H5Dwrite(l->dset, l->status_type, st->mem1, fsp, H5P_DEFAULT, &zero);
+    H5Sclose(fsp);
+    return hr < 0 ? -1 : 0;
+}
+
+int hs_store_open(const char *path, const hs_sweepset *set, MPI_Comm comm, const hs_prov *prov,
+                  int flags, hs_store **out, hs_err *e)
+{
+    int force = flags & HS_OPEN_FORCE;
     (void)prov;
     *out = NULL;
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     int rank;
     MPI_Comm_rank(comm, &rank);
+    HS_CALL(check_path(path, e)); /* the same answer on every rank */
     int rc = 0;
     if (rank == 0) {
         char *sha = NULL;
-        rc = hs_store_read_root_attr(path, "config_sha256", &sha, e);
+        rc = check_resumable(path, e);
+        if (rc == 0)
+            rc = hs_store_read_root_attr(path, "config_sha256", &sha, e);
         if (rc == 0 && strcmp(sha, set->sha256) != 0 && !force)
             rc = HS_FAIL(e, HS_ESTATE,
                          "%s: was written for a different sweep file (sha256 %.12s..., this one is "
@@ -1003,8 +1236,27 @@ int hs_store_open(const char *path, const hs_sweepset *set, MPI_Comm comm, const
             rc = check_task_seeds(path, set, e);
         free(sha);
     }
-    HS_CALL(agree(rc, comm, e));
-    return open_store(path, set, comm, out, e);
+    uint64_t **ids = calloc(set->n_sweeps + 1, sizeof *ids);
+    size_t *n = calloc(set->n_sweeps + 1, sizeof *n);
+    if (!ids || !n)
+        rc = HS_FAIL(e, HS_ENOMEM, "out of memory");
+    else if (rank == 0 && rc == 0)
+        rc = find_damaged(path, set, flags, ids, n, e);
+    rc = agree(rc, comm, e);
+    if (rc == 0)
+        rc = open_store(path, path, set, comm, out, e);
+    for (size_t si = 0; rc == 0 && si < set->n_sweeps; si++)
+        for (size_t i = 0; rc == 0 && i < n[si]; i++)
+            if (mark_pending(*out, &(*out)->lay[si], ids[si][i]) != 0)
+                rc = h5fail(e, "cannot mark a damaged row pending (disk full?)", path);
+    for (size_t si = 0; ids && si < set->n_sweeps; si++)
+        free(ids[si]);
+    free(ids);
+    free(n);
+    rc = agree(rc, comm, e);
+    if (rc && *out)
+        hs_store_close(out, &(hs_err){0});
+    return rc;
 }
 
 int hs_store_read_status(hs_store *st, size_t si, int8_t *status, int32_t *attempts, hs_err *e)
@@ -1109,6 +1361,32 @@ static int trace_write(hs_store *st, layout *l, size_t t, uint64_t id, const dou
     return rc;
 }
 
+/*
+ * The row's crc32c field: CRC-32C of the row's bytes as they stand once its
+ * status byte is written (crc32c field zero), then of each trace's row as
+ * trace_write stores it (len values, NaN up to the width), in schema order.
+ * It covers every byte of the task's data, the per-run fields (rank, host,
+ * times) included, so it is computed per written row.
+ */
+static void row_checksum(const layout *l, const hs_kernel *k, unsigned char *row, int8_t status,
+                         const hs_out *o)
+{
+    uint32_t zero = 0, c;
+    memcpy(row + l->off_crc, &zero, 4);
+    memcpy(row + l->off_status, &status, 1);
+    c = hs_crc32c(0, row, l->row_size);
+    const double nan = NAN;
+    for (size_t t = 0; t < k->n_traces; t++) {
+        size_t w = l->trace_width[t], len = o->trace && o->trace[t] ? o->trace_len[t] : 0;
+        len = len < w ? len : w;
+        c = hs_crc32c(c, o->trace && o->trace[t] ? o->trace[t] : &nan, len * sizeof(double));
+        for (size_t j = len; j < w; j++)
+            c = hs_crc32c(c, &nan, sizeof nan);
+    }
+    memcpy(row + l->off_crc, &c, 4);
+    memset(row + l->off_status, 0, 1);
+}
+
 int hs_store_write_result(hs_store *st, size_t si, uint64_t id, const hs_result *r, hs_err *e)
 {
     const hs_sweep *s = &st->set->sweeps[si];
@@ -1134,6 +1412,8 @@ int hs_store_write_result(hs_store *st, size_t si, uint64_t id, const hs_result 
         memcpy(row + l->off_tlen[t], &n, 4);
     }
     put_str(row + l->off_detail, o->detail, HS_DETAIL_LEN);
+    int8_t status = (int8_t)o->status;
+    row_checksum(l, k, row, status, o);
     /* 0. a retry rewrites a row that looks complete: mark it pending first */
     if (r->attempts > 1 && row_write(st, l, id, row) != 0)
         return h5fail(e, "cannot write a task row (disk full?)", st->path);
@@ -1145,7 +1425,6 @@ int hs_store_write_result(hs_store *st, size_t si, uint64_t id, const hs_result 
     }
     /* 2. the row, status still pending; 3. its status byte: from then on
      * the row counts as complete */
-    int8_t status = (int8_t)o->status;
     if (row_write(st, l, id, row) != 0)
         return h5fail(e, "cannot write a task row (disk full?)", st->path);
     memcpy(row + l->off_status, &status, 1);

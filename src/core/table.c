@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hsweep/config.h"
+#include "hsweep/crc32c.h"
 #include "hsweep/table.h"
 
 /* Names read from a file are capped: a damaged length cannot make a reader allocate gigabytes. */
@@ -362,6 +363,88 @@ static int64_t read_n_tasks(hid_t g)
     return ok ? (int64_t)n : -2;
 }
 
+/* Trace rows read at a time while checking checksums: a few MB whatever the width. */
+#define TRACE_BLOCK_BYTES ((size_t)4 << 20)
+
+/*
+ * Mark each finished row whose checksum does not match (store.c's
+ * row_checksum: the row's file bytes with crc32c zero, then each trace's row)
+ * and each row whose status is outside hs_status.  Returns a
+ * what-is-damaged text for a trace that does not read, else NULL.
+ */
+static const char *check_rows(hs_table *t, hid_t f, hid_t d, hid_t ft)
+{
+    t->damage = calloc(t->n_rows + 1, 1);
+    if (!t->damage)
+        return "out of memory";
+    int cc = hs_table_col(t, "crc32c");
+    int crc_ok = cc >= 0 && t->col[cc].kind == HS_COL_UINT && t->col[cc].size == 4;
+    size_t fsize = H5Tget_size(ft);
+    int fi = crc_ok ? H5Tget_member_index(ft, "crc32c") : -1;
+    size_t foff = fi >= 0 ? H5Tget_member_offset(ft, (unsigned)fi) : 0;
+    if (crc_ok && (fi < 0 || fsize < 4 || foff > fsize - 4))
+        return "the crc32c column is out of the row";
+    uint32_t *crc = crc_ok ? calloc(t->n_rows + 1, sizeof *crc) : NULL;
+    unsigned char *raw = crc_ok ? malloc(t->n_rows * fsize + 1) : NULL;
+    const char *bad = NULL;
+    if (crc_ok && (!crc || !raw))
+        bad = "out of memory";
+    else if (crc_ok && H5Dread(d, ft, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0)
+        bad = "the task table's rows do not read";
+    for (size_t r = 0; !bad && r < t->n_rows; r++) {
+        int st = hs_table_status(t, r);
+        if (st < 0)
+            t->damage[r] = HS_ROW_BAD_STATUS;
+        else if (crc_ok && st != HS_ST_PENDING) {
+            unsigned char *row = raw + r * fsize;
+            memset(row + foff, 0, 4);
+            crc[r] = hs_crc32c(0, row, fsize);
+        }
+    }
+    for (size_t i = 0; crc_ok && !bad && i < t->n_traces; i++) {
+        char dn[1024];
+        snprintf(dn, sizeof dn, "%s/traces/%s", t->sweep, t->traces[i]);
+        hid_t td = H5Lexists(f, dn, H5P_DEFAULT) > 0 ? H5Dopen2(f, dn, H5P_DEFAULT) : -1;
+        hid_t sp = td >= 0 ? H5Dget_space(td) : -1;
+        hsize_t dims[2] = {0, 0};
+        if (sp < 0 || H5Sget_simple_extent_ndims(sp) != 2 || H5Sget_simple_extent_dims(sp, dims, NULL) < 0 ||
+            dims[0] != t->n_rows)
+            bad = "a trace dataset is missing or has another number of rows";
+        size_t w = (size_t)dims[1], per = w ? TRACE_BLOCK_BYTES / (w * sizeof(double)) : 0;
+        per = per ? per : 1;
+        double *buf = !bad && w ? malloc(per * w * sizeof *buf) : NULL;
+        if (!bad && w && !buf)
+            bad = "out of memory";
+        for (size_t r0 = 0; !bad && w && r0 < t->n_rows; r0 += per) {
+            hsize_t n = t->n_rows - r0 < per ? t->n_rows - r0 : per;
+            hsize_t start[2] = {r0, 0}, count[2] = {n, w}, mn = n * w;
+            hid_t ms = H5Screate_simple(1, &mn, NULL);
+            if (H5Sselect_hyperslab(sp, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+                H5Dread(td, H5T_NATIVE_DOUBLE, ms, sp, H5P_DEFAULT, buf) < 0)
+                bad = "a trace's values do not read";
+            H5Sclose(ms);
+            for (size_t r = r0; !bad && r < r0 + n; r++)
+                if (hs_table_status(t, r) > HS_ST_PENDING)
+                    crc[r] = hs_crc32c(crc[r], buf + (r - r0) * w, w * sizeof *buf);
+        }
+        free(buf);
+        if (sp >= 0)
+            H5Sclose(sp);
+        if (td >= 0)
+            H5Dclose(td);
+    }
+    for (size_t r = 0; crc_ok && !bad && r < t->n_rows; r++) {
+        uint32_t stored = (uint32_t)hs_table_num(t, r, cc);
+        if (!t->damage[r] && hs_table_status(t, r) > HS_ST_PENDING && stored != crc[r])
+            t->damage[r] = HS_ROW_BAD_CRC;
+    }
+    for (size_t r = 0; !bad && r < t->n_rows; r++)
+        t->n_damaged += t->damage[r] != 0;
+    free(crc);
+    free(raw);
+    return bad;
+}
+
 int hs_table_read(const char *path, const char *sweep, hs_table *t, hs_err *e)
 {
     memset(t, 0, sizeof *t);
@@ -415,6 +498,8 @@ int hs_table_read(const char *path, const char *sweep, hs_table *t, hs_err *e)
         else if (!(bad = read_cols(t, mt)) &&
                  H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, t->rows) < 0)
             bad = "the task table's rows do not read";
+        else
+            bad = check_rows(t, f, d, ft);
     }
     if (rc == 0 && bad) {
         char what[256];
@@ -456,6 +541,7 @@ void hs_table_free(hs_table *t)
     free_strs(t->param_defaults, t->n_param_defaults);
     free_strs(t->param_units, t->n_param_units);
     free_strs(t->metric_units, t->n_metric_units);
+    free(t->damage);
     memset(t, 0, sizeof *t);
 }
 
@@ -664,4 +750,22 @@ void hs_table_schema_free(hs_kernel *k)
     free((void *)k->metrics);
     free((void *)k->traces);
     memset(k, 0, sizeof *k);
+}
+
+size_t hs_table_damaged_ids(const hs_table *t, char *buf, size_t cap)
+{
+    size_t used = 0, shown = 0;
+    int id = hs_table_col(t, "task_id");
+    buf[0] = 0;
+    for (size_t r = 0; r < t->n_rows && used < cap; r++) {
+        if (!t->damage[r])
+            continue;
+        if (shown++ == 10) {
+            snprintf(buf + used, cap - used, ", ...");
+            break;
+        }
+        used += (size_t)snprintf(buf + used, cap - used, "%s%.0f", shown > 1 ? ", " : "",
+                                 hs_table_num(t, r, id));
+    }
+    return t->n_damaged;
 }

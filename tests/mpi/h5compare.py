@@ -1,13 +1,14 @@
 """Compare two hsweep results files: every deterministic field of every task
 row and every trace must be bit-identical (NaN == NaN).  Fields that depend
 on where and when a task ran (rank, host, wall_s, started_unix,
-peak_rss_kb) are skipped.  Exit 1 with the first difference."""
+peak_rss_kb, and crc32c, which covers them) are skipped.  Exit 1 with the
+first difference."""
 import sys
 
 import h5py
 import numpy as np
 
-RUN_FIELDS = {"rank", "host", "wall_s", "started_unix", "peak_rss_kb"}
+RUN_FIELDS = {"rank", "host", "wall_s", "started_unix", "peak_rss_kb", "crc32c"}
 
 
 def same(a, b):
