@@ -3,7 +3,9 @@
  * in slurm/ and hand it to sbatch.  sbatch is executed directly (execvp, no
  * shell) and every user string reaches the script quoted (hsweep/submit.h).
  */
+#define _GNU_SOURCE /* mkostemp */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -215,15 +217,36 @@ static int make_parents(const char *path, hs_err *e)
     return rc;
 }
 
+/*
+ * Write text to path through a new file of its own beside it (created
+ * exclusively, so never through a link) that is then renamed onto path:
+ * whatever is at path -- an older script, or a symlink planted there -- is
+ * replaced, never written through.  HS_EIO on failure, path untouched.
+ */
 static int write_file(const char *path, const char *text, hs_err *e)
 {
     HS_CALL(make_parents(path, e));
-    FILE *f = fopen(path, "w");
-    if (!f)
+    size_t n = strlen(path) + 8;
+    char *tmp = malloc(n);
+    if (!tmp)
+        return HS_FAIL(e, HS_ENOMEM, "out of memory");
+    snprintf(tmp, n, "%s.XXXXXX", path);
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0) {
+        free(tmp);
         return HS_FAIL(e, HS_EIO, "cannot write %s: %s", path, strerror(errno));
-    int bad = fputs(text, f) < 0;
-    bad |= fclose(f) != 0;
-    return bad ? HS_FAIL(e, HS_EIO, "cannot write %s: %s", path, strerror(errno)) : 0;
+    }
+    mode_t um = umask(0);
+    umask(um);
+    FILE *f = fdopen(fd, "w");
+    int bad = !f || fchmod(fd, 0666 & ~um) != 0 || fputs(text, f) < 0;
+    bad |= f ? fclose(f) != 0 : close(fd) != 0;
+    bad = bad || rename(tmp, path) != 0;
+    int err = errno;
+    if (bad)
+        unlink(tmp);
+    free(tmp);
+    return bad ? HS_FAIL(e, HS_EIO, "cannot write %s: %s", path, strerror(err)) : 0;
 }
 
 /*
