@@ -21,12 +21,14 @@
 #include <unistd.h>
 
 #include "hs_version.h"
+#include "hsweep/crc32c.h"
 #include "hsweep/store.h"
+#include "hsweep/table.h"
 
 typedef struct layout {
     size_t row_size;
     size_t off_task_id, off_seed, off_rng_seed, off_status, off_attempts, off_rank, off_host;
-    size_t off_wall, off_started, off_rss, off_detail;
+    size_t off_wall, off_started, off_rss, off_detail, off_crc;
     size_t *off_param, *off_metric, *off_tlen;
     hid_t row_type;     /* memory = file type */
     hid_t status_type;  /* compound of the status member alone */
@@ -149,7 +151,7 @@ static int layout_build(layout *l, const hs_sweep *s, hs_err *e)
         return HS_FAIL(e, HS_ENOMEM, "out of memory");
     /* First pass: total size. */
     size_t size = 8 + 8 + 8 + 1 + 4 + 4 + HS_HOST_LEN + 8 + 8 + 8 + HS_DETAIL_LEN;
-    size += 8 * k->n_metrics + 4 * k->n_traces;
+    size += 8 * k->n_metrics + 4 * k->n_traces + 4;
     for (size_t p = 0; p < k->n_params; p++)
         switch (k->params[p].type) {
         case HS_T_INT:
@@ -194,6 +196,7 @@ static int layout_build(layout *l, const hs_sweep *s, hs_err *e)
         l->off_tlen[t] = add_member(ct, &off, nm, H5T_NATIVE_INT32);
     }
     l->off_detail = add_member(ct, &off, "detail", dt);
+    l->off_crc = add_member(ct, &off, "crc32c", H5T_NATIVE_UINT32);
     l->row_type = ct;
     l->row_size = size;
     l->status_type = H5Tcreate(H5T_COMPOUND, 1);
@@ -1150,9 +1153,65 @@ static int check_resumable(const char *path, hs_err *e)
     return 0;
 }
 
-int hs_store_open(const char *path, const hs_sweepset *set, MPI_Comm comm, const hs_prov *prov,
-                  int force, hs_store **out, hs_err *e)
+/*
+ * The damaged rows of the file's sweeps (table.h: bytes against their
+ * crc32c, or a status byte out of range).  Refused (HS_ESTATE naming them)
+ * unless flags let each run again: HS_OPEN_REPAIR any, HS_OPEN_RETRY a bad
+ * status byte (sched reruns it as failed).  With HS_OPEN_REPAIR, ids[si]
+ * lists them (n[si] of them) for mark_pending.
+ */
+static int find_damaged(const char *path, const hs_sweepset *set, int flags, uint64_t **ids,
+                        size_t *n, hs_err *e)
 {
+    int rc = 0;
+    for (size_t si = 0; si < set->n_sweeps && rc == 0; si++) {
+        hs_table t;
+        rc = hs_table_read(path, set->sweeps[si].name, &t, e);
+        if (rc) /* a missing sweep: open_store names it */
+            return strstr(e->msg, "damaged results file") ? rc : 0;
+        size_t refused = 0;
+        for (size_t r = 0; r < t.n_rows; r++)
+            refused += t.damage[r] && !(flags & HS_OPEN_REPAIR) &&
+                       !((flags & HS_OPEN_RETRY) && t.damage[r] == HS_ROW_BAD_STATUS);
+        if (refused) {
+            char list[256];
+            hs_table_damaged_ids(&t, list, sizeof list);
+            rc = HS_FAIL(e, HS_ESTATE,
+                         "%s: sweep '%s': %zu damaged row%s: %s (bytes that do not match the row's "
+                         "checksum, or a status byte out of range); hsweep run --resume --repair "
+                         "reruns them",
+                         path, t.sweep, t.n_damaged, t.n_damaged > 1 ? "s" : "", list);
+        } else if ((flags & HS_OPEN_REPAIR) && t.n_damaged) {
+            ids[si] = malloc(t.n_damaged * sizeof **ids);
+            if (!ids[si])
+                rc = HS_FAIL(e, HS_ENOMEM, "out of memory");
+            for (size_t r = 0; rc == 0 && r < t.n_rows; r++)
+                if (t.damage[r])
+                    ids[si][n[si]++] = r;
+        }
+        hs_table_free(&t);
+    }
+    return rc;
+}
+
+/* Set the status byte of row id to pending: the task runs again. */
+static int mark_pending(hs_store *st, layout *l, uint64_t id)
+{
+    int8_t zero = HS_ST_PENDING;
+    if (l->row_addr != HADDR_UNDEF)
+        return raw_write(st, l->row_addr + (haddr_t)id * l->row_size + l->off_status, &zero, 1);
+    hid_t fsp = H5Dget_space(l->dset);
+    hsize_t start = id, count = 1;
+    H5Sselect_hyperslab(fsp, H5S_SELECT_SET, &start, NULL, &count, NULL);
+    herr_t hr = H5Dwrite(l->dset, l->status_type, st->mem1, fsp, H5P_DEFAULT, &zero);
+    H5Sclose(fsp);
+    return hr < 0 ? -1 : 0;
+}
+
+int hs_store_open(const char *path, const hs_sweepset *set, MPI_Comm comm, const hs_prov *prov,
+                  int flags, hs_store **out, hs_err *e)
+{
+    int force = flags & HS_OPEN_FORCE;
     (void)prov;
     *out = NULL;
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
@@ -1177,8 +1236,27 @@ int hs_store_open(const char *path, const hs_sweepset *set, MPI_Comm comm, const
             rc = check_task_seeds(path, set, e);
         free(sha);
     }
-    HS_CALL(agree(rc, comm, e));
-    return open_store(path, path, set, comm, out, e);
+    uint64_t **ids = calloc(set->n_sweeps + 1, sizeof *ids);
+    size_t *n = calloc(set->n_sweeps + 1, sizeof *n);
+    if (!ids || !n)
+        rc = HS_FAIL(e, HS_ENOMEM, "out of memory");
+    else if (rank == 0 && rc == 0)
+        rc = find_damaged(path, set, flags, ids, n, e);
+    rc = agree(rc, comm, e);
+    if (rc == 0)
+        rc = open_store(path, path, set, comm, out, e);
+    for (size_t si = 0; rc == 0 && si < set->n_sweeps; si++)
+        for (size_t i = 0; rc == 0 && i < n[si]; i++)
+            if (mark_pending(*out, &(*out)->lay[si], ids[si][i]) != 0)
+                rc = h5fail(e, "cannot mark a damaged row pending (disk full?)", path);
+    for (size_t si = 0; ids && si < set->n_sweeps; si++)
+        free(ids[si]);
+    free(ids);
+    free(n);
+    rc = agree(rc, comm, e);
+    if (rc && *out)
+        hs_store_close(out, &(hs_err){0});
+    return rc;
 }
 
 int hs_store_read_status(hs_store *st, size_t si, int8_t *status, int32_t *attempts, hs_err *e)
@@ -1283,6 +1361,32 @@ static int trace_write(hs_store *st, layout *l, size_t t, uint64_t id, const dou
     return rc;
 }
 
+/*
+ * The row's crc32c field: CRC-32C of the row's bytes as they stand once its
+ * status byte is written (crc32c field zero), then of each trace's row as
+ * trace_write stores it (len values, NaN up to the width), in schema order.
+ * It covers every byte of the task's data, the per-run fields (rank, host,
+ * times) included, so it is computed per written row.
+ */
+static void row_checksum(const layout *l, const hs_kernel *k, unsigned char *row, int8_t status,
+                         const hs_out *o)
+{
+    uint32_t zero = 0, c;
+    memcpy(row + l->off_crc, &zero, 4);
+    memcpy(row + l->off_status, &status, 1);
+    c = hs_crc32c(0, row, l->row_size);
+    const double nan = NAN;
+    for (size_t t = 0; t < k->n_traces; t++) {
+        size_t w = l->trace_width[t], len = o->trace && o->trace[t] ? o->trace_len[t] : 0;
+        len = len < w ? len : w;
+        c = hs_crc32c(c, o->trace && o->trace[t] ? o->trace[t] : &nan, len * sizeof(double));
+        for (size_t j = len; j < w; j++)
+            c = hs_crc32c(c, &nan, sizeof nan);
+    }
+    memcpy(row + l->off_crc, &c, 4);
+    memset(row + l->off_status, 0, 1);
+}
+
 int hs_store_write_result(hs_store *st, size_t si, uint64_t id, const hs_result *r, hs_err *e)
 {
     const hs_sweep *s = &st->set->sweeps[si];
@@ -1308,6 +1412,8 @@ int hs_store_write_result(hs_store *st, size_t si, uint64_t id, const hs_result 
         memcpy(row + l->off_tlen[t], &n, 4);
     }
     put_str(row + l->off_detail, o->detail, HS_DETAIL_LEN);
+    int8_t status = (int8_t)o->status;
+    row_checksum(l, k, row, status, o);
     /* 0. a retry rewrites a row that looks complete: mark it pending first */
     if (r->attempts > 1 && row_write(st, l, id, row) != 0)
         return h5fail(e, "cannot write a task row (disk full?)", st->path);
@@ -1319,7 +1425,6 @@ int hs_store_write_result(hs_store *st, size_t si, uint64_t id, const hs_result 
     }
     /* 2. the row, status still pending; 3. its status byte: from then on
      * the row counts as complete */
-    int8_t status = (int8_t)o->status;
     if (row_write(st, l, id, row) != 0)
         return h5fail(e, "cannot write a task row (disk full?)", st->path);
     memcpy(row + l->off_status, &status, 1);
