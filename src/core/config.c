@@ -1796,50 +1796,11 @@ static int parse_top(pctx *c, hs_sweepset *set, const hs_load_opts *o)
     return set->output ? 0 : HS_FAIL(c->e, HS_ENOMEM, "out of memory");
 }
 
-int hs_sweepset_parse(const char *path, const char *text, const hs_load_opts *o, hs_sweepset **out,
-                      hs_err *e)
+/* The whole text of the sweep file at path (at most 64 MiB, no NUL bytes) into
+ * *text (malloc'd); HS_EINPUT / HS_EIO naming the file otherwise. */
+static int read_text(const char *path, char **text, hs_err *e)
 {
-    *out = NULL;
-    hs_sweepset *set = calloc(1, sizeof *set);
-    if (!set)
-        return HS_FAIL(e, HS_ENOMEM, "out of memory");
-    set->path = strdup(path);
-    set->text = strdup(text);
-    set->cfg = calloc(1, sizeof(config_t));
-    if (!set->path || !set->text || !set->cfg) {
-        hs_sweepset_free(&set);
-        return HS_FAIL(e, HS_ENOMEM, "out of memory");
-    }
-    if (strlen(text) == 0 || strspn(text, " \t\r\n") == strlen(text)) {
-        hs_sweepset_free(&set);
-        return HS_FAIL(e, HS_EINPUT, "%s:1: the file is empty: it defines no sweeps", path);
-    }
-    hs_sha256_hex(text, strlen(text), set->sha256);
-    if (check_int_literals(path, text, e) != 0) {
-        hs_sweepset_free(&set);
-        return e->code;
-    }
-    config_init(set->cfg);
-    if (config_read_string(set->cfg, text) != CONFIG_TRUE) {
-        int rc = HS_FAIL(e, HS_EINPUT, "%s:%d: syntax error: %s", path, config_error_line((config_t *)set->cfg),
-                         config_error_text((config_t *)set->cfg));
-        hs_sweepset_free(&set);
-        return rc;
-    }
-    pctx c = {path, NULL, e};
-    set->reduced = o && o->reduced;
-    int rc = parse_top(&c, set, o);
-    if (rc) {
-        hs_sweepset_free(&set);
-        return rc;
-    }
-    *out = set;
-    return 0;
-}
-
-int hs_sweepset_load(const char *path, const hs_load_opts *o, hs_sweepset **out, hs_err *e)
-{
-    *out = NULL;
+    *text = NULL;
     FILE *f = fopen(path, "rb");
     if (!f)
         return HS_FAIL(e, HS_EINPUT, "%s: cannot open sweep file: %s", path, strerror(errno));
@@ -1877,6 +1838,172 @@ int hs_sweepset_load(const char *path, const hs_load_opts *o, hs_sweepset **out,
         free(buf);
         return HS_FAIL(e, HS_EINPUT, "%s:1: not a text file (contains NUL bytes)", path);
     }
+    *text = buf;
+    return 0;
+}
+
+/* A growing text buffer; at most 64 MiB, as a sweep file. */
+typedef struct textbuf {
+    char *p;
+    size_t len, cap;
+} textbuf;
+
+static int textbuf_add(textbuf *b, const char *s, size_t n, const char *path, hs_err *e)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 8192;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        if (b->len + n > (size_t)64 << 20)
+            return HS_FAIL(e, HS_EINPUT, "%s: sweep file larger than 64 MiB with its @include files",
+                           path);
+        char *nb = realloc(b->p, cap);
+        if (!nb)
+            return HS_FAIL(e, HS_ENOMEM, "out of memory");
+        b->p = nb;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = 0;
+    return 0;
+}
+
+/*
+ * Append text (of the file `name`) to b with each of its libconfig
+ * `@include "file"` lines (blanks, @include, blanks, a quoted name with \\
+ * and \" escapes at the start of a line) replaced by that file's expanded
+ * text, the rest of the line following it, as libconfig reads it.  Relative
+ * names are taken from dir, libconfig's include directory.
+ */
+static int expand_text(const char *dir, const char *name, const char *text, int depth, textbuf *b,
+                       hs_err *e)
+{
+    int line = 1;
+    for (const char *l = text; *l; line++) {
+        size_t n = strcspn(l, "\n");
+        n += l[n] == '\n';
+        const char *q = l + strspn(l, " \t");
+        if (strncmp(q, "@include", 8) != 0 || (q[8] != ' ' && q[8] != '\t')) {
+            HS_CALL(textbuf_add(b, l, n, name, e));
+            l += n;
+            continue;
+        }
+        q += 8 + strspn(q + 8, " \t");
+        char file[4096];
+        size_t fl = 0;
+        int closed = 0;
+        if (*q == '"')
+            for (q++; *q && *q != '\n' && fl + 1 < sizeof file; q++) {
+                if (*q == '"') {
+                    closed = 1;
+                    q++;
+                    break;
+                }
+                if (*q == '\\' && (q[1] == '"' || q[1] == '\\'))
+                    q++;
+                file[fl++] = *q;
+            }
+        file[fl] = 0;
+        if (!closed || !fl)
+            return HS_FAIL(e, HS_EINPUT, "%s:%d: @include needs a quoted file name", name, line);
+        if (depth >= 10)
+            return HS_FAIL(e, HS_EINPUT,
+                           "%s:%d: @include \"%s\": nested more than 10 deep (does it include "
+                           "itself?)",
+                           name, line, file);
+        char inc[8192];
+        snprintf(inc, sizeof inc, "%s%s", file[0] == '/' ? "" : dir, file);
+        char *sub, why[sizeof e->msg];
+        int rc = read_text(inc, &sub, e);
+        if (rc) {
+            memcpy(why, e->msg, sizeof why);
+            return HS_FAIL(e, rc, "%s:%d: @include: %s", name, line, why);
+        }
+        rc = expand_text(dir, inc, sub, depth + 1, b, e);
+        free(sub);
+        HS_CALL(rc);
+        HS_CALL(textbuf_add(b, q, (size_t)(l + n - q), name, e));
+        l += n;
+    }
+    return 0;
+}
+
+/*
+ * The sweep file's text with every @include resolved (expand_text), into
+ * *full (malloc'd): the text a results file stores and hashes, so that an
+ * edited included file is a changed sweep file and `task --from` rebuilds
+ * from the stored text alone.  Relative names are taken from the directory
+ * of path.
+ */
+static int expand_includes(const char *path, const char *text, char **full, hs_err *e)
+{
+    *full = NULL;
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) + 1 : 0, path);
+    textbuf b = {0};
+    int rc = textbuf_add(&b, "", 0, path, e);
+    rc = rc ? rc : expand_text(dir, path, text, 0, &b, e);
+    if (rc) {
+        free(b.p);
+        return rc;
+    }
+    *full = b.p;
+    return 0;
+}
+
+int hs_sweepset_parse(const char *path, const char *text, const hs_load_opts *o, hs_sweepset **out,
+                      hs_err *e)
+{
+    *out = NULL;
+    char *full = NULL;
+    HS_CALL(expand_includes(path, text, &full, e));
+    text = full;
+    hs_sweepset *set = calloc(1, sizeof *set);
+    if (!set) {
+        free(full);
+        return HS_FAIL(e, HS_ENOMEM, "out of memory");
+    }
+    set->path = strdup(path);
+    set->text = full;
+    set->cfg = calloc(1, sizeof(config_t));
+    if (!set->path || !set->text || !set->cfg) {
+        hs_sweepset_free(&set);
+        return HS_FAIL(e, HS_ENOMEM, "out of memory");
+    }
+    if (strlen(text) == 0 || strspn(text, " \t\r\n") == strlen(text)) {
+        hs_sweepset_free(&set);
+        return HS_FAIL(e, HS_EINPUT, "%s:1: the file is empty: it defines no sweeps", path);
+    }
+    hs_sha256_hex(text, strlen(text), set->sha256);
+    if (check_int_literals(path, text, e) != 0) {
+        hs_sweepset_free(&set);
+        return e->code;
+    }
+    config_init(set->cfg);
+    if (config_read_string(set->cfg, text) != CONFIG_TRUE) {
+        int rc = HS_FAIL(e, HS_EINPUT, "%s:%d: syntax error: %s", path, config_error_line((config_t *)set->cfg),
+                         config_error_text((config_t *)set->cfg));
+        hs_sweepset_free(&set);
+        return rc;
+    }
+    pctx c = {path, NULL, e};
+    set->reduced = o && o->reduced;
+    int rc = parse_top(&c, set, o);
+    if (rc) {
+        hs_sweepset_free(&set);
+        return rc;
+    }
+    *out = set;
+    return 0;
+}
+
+int hs_sweepset_load(const char *path, const hs_load_opts *o, hs_sweepset **out, hs_err *e)
+{
+    *out = NULL;
+    char *buf;
+    HS_CALL(read_text(path, &buf, e));
     int rc = hs_sweepset_parse(path, buf, o, out, e);
     free(buf);
     return rc;
