@@ -105,6 +105,54 @@ assert all((f[s]['tasks']['status'] == 1).all() for s in ('f', 't'))"
 else
     echo "no tmpfs mount possible here: disk-full cases skipped"
 fi
+# Planted symlinks are never followed: not at the old temporary name, not at
+# the output (refused), not at the job script that submit writes
+printf 'precious data\n' > victim
+sum=$(sha256sum victim)
+ln -s victim planted.h5.creating
+check "a link at <output>.creating" "$HSWEEP" run ok.cfg -o planted.h5 --quiet
+[ -L planted.h5.creating ] && [ ! -L planted.h5 ] && pass || fail "the planted link was moved into place"
+ln -s victim linked.h5
+case_ "a link at the output" 1 "linked.h5: results file exists" "$HSWEEP" run ok.cfg -o linked.h5
+mkdir -p sub && ln -s ../victim sub/x.sbatch && ln -s ../victim sub/x.collate.sbatch
+printf '#!/bin/sh\necho 4242\n' > fake_sbatch && chmod +x fake_sbatch
+check "submit over a link at the job script" env HSWEEP_TEMPLATES="$HS_SRC/slurm" \
+    HSWEEP_SBATCH="$WORK/fake_sbatch" "$HSWEEP" submit ok.cfg -o sub/x.h5 --collate "--metric x_echo"
+[ -f sub/x.sbatch ] && [ ! -L sub/x.sbatch ] && [ ! -L sub/x.collate.sbatch ] && pass ||
+    fail "submit left a link at its job script"
+[ "$sum" = "$(sha256sum victim)" ] && pass || fail "victim was written through a link"
+# An output path too long for the file system: refused before anything is made
+d200=$(printf 'd%.0s' $(seq 1 200)); long="$d200/$d200/$d200/$d200/$d200/$d200/$d200/$d200/$d200/$d200"
+long="$long/$long/$d200/x.h5"
+case_ "output path of ${#long} characters" 2 "path too long" "$HSWEEP" run ok.cfg -o "$long"
+[ ! -e "${long%%/*}" ] && pass || fail "a too long path left directories behind"
+# Resume when only a stopped creation's temporary file exists
+: > gone.h5.creating.0123456789abcdef
+case_ "resume with only a .creating" 1 "gone.h5.creating.0123456789abcdef is what it left" \
+    "$HSWEEP" run ok.cfg -o gone.h5 --resume
+case_ "resume of no file" 1 "no results file to resume" "$HSWEEP" run ok.cfg -o none.h5 --resume
+# Resume on a file system that became read-only
+mkdir rofs
+if mount -t tmpfs -o size=1m tmpfs rofs 2>/dev/null; then
+    "$HSWEEP" run ok.cfg -o rofs/x.h5 --quiet && mount -o remount,ro rofs &&
+        case_ "resume on a read-only file system" 1 "rofs/x.h5: cannot resume: the file cannot be written: Read-only file system" \
+            "$HSWEEP" run ok.cfg -o rofs/x.h5 --resume
+    umount rofs
+else
+    echo "no tmpfs mount possible here: read-only resume skipped"
+fi
+# @include: the stored text is the expanded one, so an edited included file
+# is a changed sweep file, and task --from rebuilds the values that ran
+printf 'x = [1.0, 2.0];\n' > values.inc
+printf 'sweeps = ({ name = "a"; kernel = "noop";\n matrix = {\n@include "values.inc"\n }; });\n' > inc.cfg
+check "a sweep file with @include" "$HSWEEP" run inc.cfg -o inc.h5 --quiet
+printf 'x = [1.0, 5.0];\n' > values.inc
+case_ "an edited @include file" 1 "inc.h5: was written for a different sweep file" \
+    "$HSWEEP" run inc.cfg -o inc.h5 --resume
+check "task --from rebuilds the included values" sh -c \
+    "'$HSWEEP' task --from inc.h5 --id 1 | grep -q '\"x\":2,'"
+printf '@include "self.cfg"\n' > self.cfg
+case_ "an @include of itself" 2 "self.cfg:1: @include \"self.cfg\": nested more than 10 deep" "$HSWEEP" plan self.cfg
 # Bad command lines
 case_ "unknown option" 2 "unknown option '--frob'" "$HSWEEP" run ok.cfg --frob
 case_ "bad number" 2 "--timeout needs a number" "$HSWEEP" run ok.cfg --timeout abc
