@@ -48,9 +48,13 @@ typedef struct hs_result {
 
 /*
  * Create the results file at path for the sweeps of `set` (collective over
- * comm).  Fails with HS_ESTATE if the file exists and overwrite is 0.
- * Parent directories are created.  On return every task row exists with
- * status pending.
+ * comm).  Fails with HS_ESTATE if anything (a link too) is at path and
+ * overwrite is 0, if another run holds the file overwrite would replace, or
+ * if another run created path meanwhile; with HS_EINPUT ("path too long")
+ * before anything is made if path is too long for the file system.  The file
+ * is built under a new name of its own beside path, created exclusively, and
+ * moved into place once complete and open.  Parent directories are created.
+ * On return every task row exists with status pending.
  */
 int hs_store_create(const char *path, const hs_sweepset *set, MPI_Comm comm, const hs_prov *prov,
                     int overwrite, hs_store **out, hs_err *e);
