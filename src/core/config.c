@@ -1842,11 +1842,49 @@ static int read_text(const char *path, char **text, hs_err *e)
     return 0;
 }
 
-/* A growing text buffer; at most 64 MiB, as a sweep file. */
+/* A growing text buffer; at most 64 MiB, as a sweep file.  `lines` counts
+ * its newlines; `seg` maps its lines back to the files they came from: lines
+ * from seg[i].out on are lines seg[i].line, seg[i].line + 1, ... of seg[i].name. */
 typedef struct textbuf {
     char *p;
     size_t len, cap;
+    int lines;
+    size_t n_seg, cap_seg;
+    struct srcseg {
+        int out, line;
+        const char *name;
+    } *seg;
+    char **names; /* owned copies of the names, one per expanded file (n_seg at most) */
+    size_t n_names;
 } textbuf;
+
+static void textbuf_free(textbuf *b)
+{
+    for (size_t i = 0; i < b->n_names; i++)
+        free(b->names[i]);
+    free(b->names);
+    free(b->seg);
+    free(b->p);
+}
+
+/* Record that the next line of b is line `line` of file name (kept if it
+ * continues the current segment). */
+static int textbuf_from(textbuf *b, const char *name, int line, hs_err *e)
+{
+    const struct srcseg *l = b->n_seg ? &b->seg[b->n_seg - 1] : NULL;
+    if (l && l->name == name && l->line + (b->lines + 1 - l->out) == line)
+        return 0;
+    if (b->n_seg == b->cap_seg) {
+        size_t cap = b->cap_seg ? 2 * b->cap_seg : 16;
+        void *ns = realloc(b->seg, cap * sizeof *b->seg);
+        if (!ns)
+            return HS_FAIL(e, HS_ENOMEM, "out of memory");
+        b->seg = ns;
+        b->cap_seg = cap;
+    }
+    b->seg[b->n_seg++] = (struct srcseg){b->lines + 1, line, name};
+    return 0;
+}
 
 static int textbuf_add(textbuf *b, const char *s, size_t n, const char *path, hs_err *e)
 {
@@ -1866,6 +1904,8 @@ static int textbuf_add(textbuf *b, const char *s, size_t n, const char *path, hs
     memcpy(b->p + b->len, s, n);
     b->len += n;
     b->p[b->len] = 0;
+    for (const char *c = s; (c = memchr(c, '\n', n - (size_t)(c - s))) != NULL; c++)
+        b->lines++;
     return 0;
 }
 
@@ -1885,6 +1925,7 @@ static int expand_text(const char *dir, const char *name, const char *text, int 
         n += l[n] == '\n';
         const char *q = l + strspn(l, " \t");
         if (strncmp(q, "@include", 8) != 0 || (q[8] != ' ' && q[8] != '\t')) {
+            HS_CALL(textbuf_from(b, name, line, e));
             HS_CALL(textbuf_add(b, l, n, name, e));
             l += n;
             continue;
@@ -1920,7 +1961,17 @@ static int expand_text(const char *dir, const char *name, const char *text, int 
             memcpy(why, e->msg, sizeof why);
             return HS_FAIL(e, rc, "%s:%d: @include: %s", name, line, why);
         }
-        rc = expand_text(dir, inc, sub, depth + 1, b, e);
+        char **nn = realloc(b->names, (b->n_names + 1) * sizeof *nn);
+        char *copy = strdup(inc);
+        if (nn)
+            b->names = nn;
+        if (!nn || !copy) {
+            free(copy);
+            free(sub);
+            return HS_FAIL(e, HS_ENOMEM, "out of memory");
+        }
+        b->names[b->n_names++] = copy;
+        rc = expand_text(dir, copy, sub, depth + 1, b, e);
         free(sub);
         HS_CALL(rc);
         HS_CALL(textbuf_add(b, q, (size_t)(l + n - q), name, e));
@@ -1936,30 +1987,43 @@ static int expand_text(const char *dir, const char *name, const char *text, int 
  * from the stored text alone.  Relative names are taken from the directory
  * of path.
  */
-static int expand_includes(const char *path, const char *text, char **full, hs_err *e)
+static int expand_includes(const char *path, const char *text, textbuf *b, hs_err *e)
 {
-    *full = NULL;
     const char *slash = strrchr(path, '/');
     char dir[4096];
     snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) + 1 : 0, path);
-    textbuf b = {0};
-    int rc = textbuf_add(&b, "", 0, path, e);
-    rc = rc ? rc : expand_text(dir, path, text, 0, &b, e);
-    if (rc) {
-        free(b.p);
-        return rc;
-    }
-    *full = b.p;
-    return 0;
+    int rc = textbuf_add(b, "", 0, path, e);
+    return rc ? rc : expand_text(dir, path, text, 0, b, e);
 }
 
-int hs_sweepset_parse(const char *path, const char *text, const hs_load_opts *o, hs_sweepset **out,
-                      hs_err *e)
+/*
+ * An error message "path:N: ..." about line N of the expanded text becomes
+ * "file:M: ..." about the line of the included file it came from.
+ */
+static void relocate(const char *path, const textbuf *b, hs_err *e)
 {
-    *out = NULL;
-    char *full = NULL;
-    HS_CALL(expand_includes(path, text, &full, e));
-    text = full;
+    size_t n = strlen(path);
+    char *end;
+    if (strncmp(e->msg, path, n) != 0 || e->msg[n] != ':')
+        return;
+    long line = strtol(e->msg + n + 1, &end, 10);
+    if (end == e->msg + n + 1 || *end != ':')
+        return;
+    const struct srcseg *s = NULL;
+    for (size_t i = 0; i < b->n_seg && b->seg[i].out <= line; i++)
+        s = &b->seg[i];
+    if (!s || (s->name == path && s->line == s->out))
+        return;
+    char rest[sizeof e->msg];
+    snprintf(rest, sizeof rest, "%s", end);
+    snprintf(e->msg, sizeof e->msg, "%s:%ld%.900s", s->name, s->line + (line - s->out), rest);
+}
+
+/* Parse the sweep file text with its includes resolved (expand_includes). */
+static int parse_expanded(const char *path, char *full, const hs_load_opts *o, hs_sweepset **out,
+                          hs_err *e)
+{
+    const char *text = full;
     hs_sweepset *set = calloc(1, sizeof *set);
     if (!set) {
         free(full);
@@ -1997,6 +2061,22 @@ int hs_sweepset_parse(const char *path, const char *text, const hs_load_opts *o,
     }
     *out = set;
     return 0;
+}
+
+int hs_sweepset_parse(const char *path, const char *text, const hs_load_opts *o, hs_sweepset **out,
+                      hs_err *e)
+{
+    *out = NULL;
+    textbuf b = {0};
+    int rc = expand_includes(path, text, &b, e);
+    if (rc == 0) {
+        rc = parse_expanded(path, b.p, o, out, e);
+        b.p = NULL; /* the sweep set owns it now */
+    }
+    if (rc)
+        relocate(path, &b, e);
+    textbuf_free(&b);
+    return rc;
 }
 
 int hs_sweepset_load(const char *path, const hs_load_opts *o, hs_sweepset **out, hs_err *e)
