@@ -692,25 +692,17 @@ static int check_path(const char *path, hs_err *e)
 }
 
 /*
- * Create an empty file beside path under a new unique name, written to
- * tmp[cap]: exclusively and never through a link (O_EXCL | O_NOFOLLOW), so a
- * planted symlink or another run's file is never opened.  HS_EIO on failure.
+ * A new name beside path, written to tmp[cap], for the file this run builds:
+ * path + ".creating." + 64 random bits, so no other run and no one planting
+ * a link can know it in advance; build_file creates it with H5F_ACC_EXCL
+ * (O_CREAT | O_EXCL: never through a link, never a file that exists).
  */
-static int create_tmp(const char *path, char *tmp, size_t cap, hs_err *e)
+static void tmp_name(const char *path, char *tmp, size_t cap)
 {
-    for (int attempt = 0; attempt < 64; attempt++) {
-        uint64_t r;
-        if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
-            r = ((uint64_t)getpid() << 32 | (uint64_t)attempt) ^ (uint64_t)time(NULL) << 40;
-        snprintf(tmp, cap, "%s.creating.%016llx", path, (unsigned long long)r);
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-        if (fd >= 0)
-            return close(fd) == 0 ? 0 : HS_FAIL(e, HS_EIO, "%s: cannot create the results file: %s", path, strerror(errno));
-        if (errno != EEXIST)
-            return HS_FAIL(e, HS_EIO, "%s: cannot create the results file: %s", path,
-                           strerror(errno));
-    }
-    return HS_FAIL(e, HS_EIO, "%s: cannot create the results file: no free temporary name", path);
+    uint64_t r;
+    if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+        r = ((uint64_t)getpid() << 32 ^ (uint64_t)time(NULL)) * 0x9e3779b97f4a7c15ULL;
+    snprintf(tmp, cap, "%s.creating.%016llx", path, (unsigned long long)r);
 }
 
 /*
@@ -752,7 +744,7 @@ static int install(const char *tmp, const char *path, int overwrite, hs_err *e)
                    strerror(errno));
 }
 
-/* Build the whole results file of `set` in the existing empty file tmp (collective); st is closed. */
+/* Build the whole results file of `set` as the new file tmp (collective); st is closed. */
 static int build_file(hs_store *st, const char *tmp, const char *path, const hs_sweepset *set,
                       MPI_Comm comm, const hs_prov *prov, hs_err *e)
 {
@@ -763,7 +755,7 @@ static int build_file(hs_store *st, const char *tmp, const char *path, const hs_
     H5Pset_attr_phase_change(fcpl, 0, 0); /* dense root attributes: config_text may be large */
     H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
     errno = 0;
-    st->file = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, fapl);
+    st->file = H5Fcreate(tmp, H5F_ACC_EXCL, fcpl, fapl);
     int err = errno;
     H5Pclose(fapl);
     H5Pclose(fcpl);
@@ -830,7 +822,7 @@ int hs_store_create(const char *path, const hs_sweepset *set, MPI_Comm comm, con
         if (rc == 0 && mkdir_parents(path) != 0)
             rc = HS_FAIL(e, HS_EIO, "%s: cannot create its directory: %s", path, strerror(errno));
         if (rc == 0)
-            rc = create_tmp(path, tmp, sizeof tmp, e);
+            tmp_name(path, tmp, sizeof tmp);
     }
     rc = agree(rc, comm, e);
     MPI_Bcast(tmp, sizeof tmp, MPI_CHAR, 0, comm);
