@@ -744,9 +744,11 @@ static int install(const char *tmp, const char *path, int overwrite, hs_err *e)
                    strerror(errno));
 }
 
-/* Build the whole results file of `set` as the new file tmp (collective); st is closed. */
+/* Build the whole results file of `set` as the new file tmp (collective); st is
+ * closed.  *made: whether tmp may have been created by this run (it is not
+ * one that existed before). */
 static int build_file(hs_store *st, const char *tmp, const char *path, const hs_sweepset *set,
-                      MPI_Comm comm, const hs_prov *prov, hs_err *e)
+                      MPI_Comm comm, const hs_prov *prov, int *made, hs_err *e)
 {
     int rank, rc = 0;
     MPI_Comm_rank(comm, &rank);
@@ -757,6 +759,7 @@ static int build_file(hs_store *st, const char *tmp, const char *path, const hs_
     errno = 0;
     st->file = H5Fcreate(tmp, H5F_ACC_EXCL, fcpl, fapl);
     int err = errno;
+    *made = st->file >= 0 || err != EEXIST; /* a failed create may still have made it */
     H5Pclose(fapl);
     H5Pclose(fcpl);
     if (st->file < 0) {
@@ -808,7 +811,7 @@ int hs_store_create(const char *path, const hs_sweepset *set, MPI_Comm comm, con
      * only once complete and open: a run killed during creation leaves no
      * half-made results file, two runs creating the same file never share
      * one, and --overwrite replaces the old file only on success. */
-    int rc = 0, old_fd = -1;
+    int rc = 0, old_fd = -1, made = 0;
     char tmp[4096] = "";
     if (rank == 0) {
         struct stat sb;
@@ -830,7 +833,7 @@ int hs_store_create(const char *path, const hs_sweepset *set, MPI_Comm comm, con
     if (rc == 0)
         rc = agree(alloc_store(&st, set, e), comm, e);
     if (rc == 0)
-        rc = build_file(st, tmp, path, set, comm, prov, e);
+        rc = build_file(st, tmp, path, set, comm, prov, &made, e);
     if (rc == 0)
         rc = open_store(tmp, path, set, comm, out, e);
     if (rc == 0 && rank == 0)
@@ -841,7 +844,7 @@ int hs_store_create(const char *path, const hs_sweepset *set, MPI_Comm comm, con
         hs_store_close(out, &ce);
     }
     if (rank == 0) {
-        if (rc && tmp[0])
+        if (rc && made)
             unlink(tmp);
         if (old_fd >= 0)
             close(old_fd);

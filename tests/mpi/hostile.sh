@@ -151,6 +151,9 @@ case_ "an edited @include file" 1 "inc.h5: was written for a different sweep fil
     "$HSWEEP" run inc.cfg -o inc.h5 --resume
 check "task --from rebuilds the included values" sh -c \
     "'$HSWEEP' task --from inc.h5 --id 1 | grep -q '\"x\":2,'"
+printf 'x = [1.0, 2.0];\nbogus = 3;\n' > bad.inc
+printf 'sweeps = ({ name = "a"; kernel = "noop";\n matrix = {\n@include "bad.inc"\n }; });\n' > badinc.cfg
+case_ "an error in an @include file" 2 "bad.inc:2: sweep 'a': key 'bogus'" "$HSWEEP" plan badinc.cfg
 printf '@include "self.cfg"\n' > self.cfg
 case_ "an @include of itself" 2 "self.cfg:1: @include \"self.cfg\": nested more than 10 deep" "$HSWEEP" plan self.cfg
 # Bad command lines
