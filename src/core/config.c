@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "hsweep/config.h"
 #include "hsweep/rng.h"
@@ -1955,6 +1956,10 @@ static int expand_text(const char *dir, const char *name, const char *text, int 
                            name, line, file);
         char inc[8192];
         snprintf(inc, sizeof inc, "%s%s", file[0] == '/' ? "" : dir, file);
+        struct stat sb;
+        if (stat(inc, &sb) == 0 && !S_ISREG(sb.st_mode))
+            return HS_FAIL(e, HS_EINPUT, "%s:%d: @include \"%s\": not a regular file", name, line,
+                           file);
         char *sub, why[sizeof e->msg];
         int rc = read_text(inc, &sub, e);
         if (rc) {
