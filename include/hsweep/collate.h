@@ -57,10 +57,13 @@ typedef struct hs_report_opts {
     size_t n_files;
     const char *sweep;  /* NULL: every sweep of the first file */
     const char *format; /* md|json; NULL: md */
-    int full;           /* md: every group (otherwise the first HS_REPORT_ROWS per sweep) */
+    int full;           /* md: every group (otherwise as many as fit HS_REPORT_LINES per sweep) */
 } hs_report_opts;
 
-#define HS_REPORT_ROWS 40
+/* Markdown: a sweep's section aims at HS_REPORT_LINES lines (a screen); its group
+ * table is cut to fit, but shows at least HS_REPORT_MIN_ROWS groups. */
+#define HS_REPORT_LINES 60
+#define HS_REPORT_MIN_ROWS 10
 
 /* How many rules ended with each verdict, over every sweep reported. */
 typedef struct hs_report_summary {

@@ -1,5 +1,6 @@
 /* `hsweep report`: per sweep, the verdicts of its `expect` rules first, then its groups. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -704,10 +705,14 @@ static int applies(const report *r, size_t g, size_t a)
     return 1;
 }
 
-static void print_groups_md(const report *r, int full, FILE *out)
+/*
+ * The group table.  `rows`: how many groups it may show before it is cut
+ * (with a note pointing to --full and --format json); SIZE_MAX: all.
+ */
+static void print_groups_md(const report *r, size_t rows, FILE *out)
 {
     const view *v = &r->v;
-    size_t nr = r->n_rules, ng = v->gk.n, shown = full || ng <= HS_REPORT_ROWS ? ng : HS_REPORT_ROWS;
+    size_t nr = r->n_rules, ng = v->gk.n, shown = ng <= rows ? ng : rows;
     char buf[1024];
     /* an axis with one value in every group (e.g. cut to one in a reduced run) is said once */
     const unsigned char *keep = r->keep;
@@ -775,7 +780,39 @@ static void print_groups_md(const report *r, int full, FILE *out)
     fprintf(out, "\n");
 }
 
+static void print_verdicts_md(const report *r, FILE *out);
+
+/* Lines of a sweep's section besides its verdicts and group rows: table header, notes, blanks. */
+#define GROUP_TABLE_EXTRA 11
+
+/*
+ * A sweep's section: its verdicts first (rule table, rule texts, flip
+ * lines), then as many group rows as keep the whole section within
+ * HS_REPORT_LINES lines (at least HS_REPORT_MIN_ROWS; every row with full).
+ */
 static void print_md(const report *r, int full, FILE *out)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (!mem) { /* no memory for the count: cut at the floor */
+        print_verdicts_md(r, out);
+        print_groups_md(r, full ? SIZE_MAX : HS_REPORT_MIN_ROWS, out);
+        return;
+    }
+    print_verdicts_md(r, mem);
+    fclose(mem);
+    size_t lines = 0;
+    for (size_t i = 0; i < len; i++)
+        lines += text[i] == '\n';
+    fwrite(text, 1, len, out);
+    free(text);
+    size_t room = lines + GROUP_TABLE_EXTRA < HS_REPORT_LINES ? HS_REPORT_LINES - lines - GROUP_TABLE_EXTRA : 0;
+    print_groups_md(r, full ? SIZE_MAX : room > HS_REPORT_MIN_ROWS ? room : HS_REPORT_MIN_ROWS, out);
+}
+
+/* A sweep's heading, task counts and verdicts (rule table, rule texts with their flip lines). */
+static void print_verdicts_md(const report *r, FILE *out)
 {
     const hs_rowset *rs = &r->v.rs;
     size_t nr = r->n_rules;
@@ -818,7 +855,6 @@ static void print_md(const report *r, int full, FILE *out)
         fprintf(out, "\n");
     }
     fprintf(out, "Groups (%zu):\n\n", r->v.gk.n);
-    print_groups_md(r, full, out);
 }
 
 /* ---- JSON -------------------------------------------------------------------- */
