@@ -154,6 +154,8 @@ check "task --from rebuilds the included values" sh -c \
 printf 'x = [1.0, 2.0];\nbogus = 3;\n' > bad.inc
 printf 'sweeps = ({ name = "a"; kernel = "noop";\n matrix = {\n@include "bad.inc"\n }; });\n' > badinc.cfg
 case_ "an error in an @include file" 2 "bad.inc:2: sweep 'a': key 'bogus'" "$HSWEEP" plan badinc.cfg
+printf '@include "/dev/stdin"\n' > stdin.cfg
+case_ "an @include of /dev/stdin" 2 "stdin.cfg:1: @include \"/dev/stdin\": not a regular file" "$HSWEEP" plan stdin.cfg
 printf '@include "self.cfg"\n' > self.cfg
 case_ "an @include of itself" 2 "self.cfg:1: @include \"self.cfg\": nested more than 10 deep" "$HSWEEP" plan self.cfg
 # Bad command lines
