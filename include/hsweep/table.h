@@ -48,7 +48,11 @@ typedef struct hs_table {
 
 enum { HS_ROW_OK = 0, HS_ROW_BAD_STATUS = 1, HS_ROW_BAD_CRC = 2 };
 
-/* Names of the sweeps in a results file (groups holding a `tasks` table). */
+/*
+ * Names of the sweeps in a results file (groups holding a `tasks` table).
+ * Readers call it first: it reads the whole file once in a child process,
+ * so a file that crashes the HDF5 library gives "damaged results file".
+ */
 int hs_table_list(const char *path, char ***names, size_t *n, hs_err *e);
 void hs_table_list_free(char **names, size_t n);
 /*

@@ -1,9 +1,13 @@
 /* Serial reader of results files (see include/hsweep/table.h). */
+#include <errno.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "hsweep/config.h"
 #include "hsweep/crc32c.h"
@@ -83,7 +87,7 @@ static herr_t list_cb(hid_t g, const char *name, const H5L_info_t *info, void *d
     return 0;
 }
 
-int hs_table_list(const char *path, char ***names, size_t *n, hs_err *e)
+static int list_sweeps(const char *path, char ***names, size_t *n, hs_err *e)
 {
     *names = NULL;
     *n = 0;
@@ -495,11 +499,10 @@ int hs_table_read(const char *path, const char *sweep, hs_table *t, hs_err *e)
         t->rows = malloc(t->n_rows * t->row_size + 1);
         if (!t->col || !t->rows)
             rc = HS_FAIL(e, HS_ENOMEM, "out of memory reading %zu rows", t->n_rows);
-        else if (!(bad = read_cols(t, mt)) &&
-                 H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, t->rows) < 0)
-            bad = "the task table's rows do not read";
-        else
-            bad = check_rows(t, f, d, ft);
+        else if (!(bad = read_cols(t, mt)))
+            bad = H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, t->rows) < 0
+                      ? "the task table's rows do not read"
+                      : check_rows(t, f, d, ft);
     }
     if (rc == 0 && bad) {
         char what[256];
@@ -521,6 +524,80 @@ int hs_table_read(const char *path, const char *sweep, hs_table *t, hs_err *e)
     if (rc)
         hs_table_free(t);
     return rc;
+}
+
+/* Read every string attribute of the root group (the provenance readers print). */
+static herr_t root_attr_cb(hid_t loc, const char *name, const H5A_info_t *info, void *data)
+{
+    (void)info;
+    (void)data;
+    char *v = NULL;
+    read_str(loc, name, &v);
+    free(v);
+    return 0;
+}
+
+/*
+ * HDF5 trusts some lengths in a file's metadata (a variable-length string
+ * is copied with the length its heap entry gives): a damaged file can crash
+ * the library itself, where no check of ours can come first.  So the file
+ * is read once in a child process, everything a reader reads (the sweep
+ * list, every table with its checksums, the root's string attributes); a
+ * child that dies (a signal, or 60 s without an answer) means damaged.
+ */
+static int probe(const char *path, hs_err *e)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        return HS_FAIL(e, HS_EIO, "%s: cannot fork to check the file", path);
+    if (pid == 0) {
+        static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+        for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+            signal(sigs[i], SIG_DFL);
+        alarm(60);
+        char **names;
+        size_t n;
+        hs_err ce;
+        if (list_sweeps(path, &names, &n, &ce) == 0) {
+            for (size_t i = 0; i < n; i++) {
+                hs_table t;
+                if (hs_table_read(path, names[i], &t, &ce) == 0)
+                    hs_table_free(&t);
+            }
+            hs_table_list_free(names, n);
+            hid_t f = open_ro(path, &ce);
+            if (f >= 0) {
+                hsize_t idx = 0;
+                H5Aiterate2(f, H5_INDEX_NAME, H5_ITER_INC, &idx, root_attr_cb, NULL);
+                H5Fclose(f);
+            }
+        }
+        _exit(0);
+    }
+    int ws = 0;
+    while (waitpid(pid, &ws, 0) < 0)
+        if (errno != EINTR)
+            return HS_FAIL(e, HS_EIO, "%s: cannot wait for the check of the file", path);
+    if (WIFSIGNALED(ws) || WEXITSTATUS(ws) != 0) {
+        char what[128];
+        snprintf(what, sizeof what, "reading its metadata crashes the HDF5 library (%s)",
+                 WIFSIGNALED(ws) ? strsignal(WTERMSIG(ws)) : "exit status");
+        return damaged(e, path, what);
+    }
+    return 0;
+}
+
+int hs_table_list(const char *path, char ***names, size_t *n, hs_err *e)
+{
+    *names = NULL;
+    *n = 0;
+    hid_t f = open_ro(path, e);
+    if (f < 0)
+        return e->code;
+    H5Fclose(f);
+    HS_CALL(probe(path, e));
+    return list_sweeps(path, names, n, e);
 }
 
 void hs_table_free(hs_table *t)
