@@ -810,17 +810,19 @@ int hs_store_create(const char *path, const hs_sweepset *set, MPI_Comm comm, con
     /* Build the whole file under a name of its own and move it into place
      * only once complete and open: a run killed during creation leaves no
      * half-made results file, two runs creating the same file never share
-     * one, and --overwrite replaces the old file only on success. */
-    int rc = 0, old_fd = -1, made = 0;
+     * one, and --overwrite replaces the old file only on success (where
+     * there was none, it creates one as a run without it does). */
+    int rc = 0, old_fd = -1, made = 0, replace = 0;
     char tmp[4096] = "";
     if (rank == 0) {
         struct stat sb;
-        if (lstat(path, &sb) == 0 && !overwrite)
+        replace = lstat(path, &sb) == 0;
+        if (replace && !overwrite)
             rc = HS_FAIL(e, HS_ESTATE,
                          "%s: results file exists; use --resume to continue it or --overwrite to "
                          "replace it",
                          path);
-        else if (overwrite)
+        else if (replace)
             rc = lock_replaced(path, &old_fd, e);
         if (rc == 0 && mkdir_parents(path) != 0)
             rc = HS_FAIL(e, HS_EIO, "%s: cannot create its directory: %s", path, strerror(errno));
@@ -837,7 +839,7 @@ int hs_store_create(const char *path, const hs_sweepset *set, MPI_Comm comm, con
     if (rc == 0)
         rc = open_store(tmp, path, set, comm, out, e);
     if (rc == 0 && rank == 0)
-        rc = install(tmp, path, overwrite, e);
+        rc = install(tmp, path, replace, e);
     rc = agree(rc, comm, e);
     if (rc && *out) {
         hs_err ce;
