@@ -437,6 +437,50 @@ static void child_exec(const char *prog, char *const *argv, char *const *envp, c
     _exit(127);
 }
 
+/*
+ * A guard for the command's process group (pgid): a /bin/sh reading a pipe
+ * whose only write end is this process's.  When this process dies (kill -9
+ * of the job) the read ends and the guard kills the whole group, so nothing
+ * the command started outlives the task (PR_SET_PDEATHSIG reaches only the
+ * command itself).  The guard joins the group, so the group kill at the end
+ * of the task ends it too.  It is a shell, not a fork of hsweep, so that a
+ * kill of the job by name does not take it along.  Returns the guard's pid
+ * and the write end in *keep_fd, or -1 (the task then runs unguarded).
+ */
+static pid_t guard_start(pid_t pgid, int *keep_fd)
+{
+    static char *const envp[] = {"PATH=/usr/bin:/bin", NULL};
+    char pg[32];
+    snprintf(pg, sizeof pg, "%lld", (long long)pgid);
+    char *argv[] = {"sh", "-c", "read _ || kill -9 -$1", "hsweep-exec-guard", pg, NULL};
+    int p[2];
+    *keep_fd = -1;
+    if (pipe2(p, O_CLOEXEC) != 0)
+        return -1;
+    pid_t parent = getpid(), g = fork();
+    if (g == 0) { /* async-signal-safe calls only, as in child_exec */
+        setpgid(0, pgid);
+        if (getppid() != parent) {
+            kill(-pgid, SIGKILL);
+            _exit(0);
+        }
+        if (dup2(p[0], 0) < 0)
+            _exit(127);
+        if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
+            for (int fd = 3; fd < 65536; fd++)
+                fcntl(fd, F_SETFD, FD_CLOEXEC);
+        execve("/bin/sh", argv, envp);
+        _exit(127);
+    }
+    close(p[0]);
+    if (g < 0) {
+        close(p[1]);
+        return -1;
+    }
+    *keep_fd = p[1];
+    return g;
+}
+
 typedef struct proc {
     pid_t pid;
     int status;
@@ -555,6 +599,12 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
         pr.pid = fork();
         if (pr.pid == 0)
             child_exec(prog, argv, envp, wd, fds[1], fds[3], fds[5], parent);
+        int keep_fd = -1;
+        pid_t guard = -1;
+        if (pr.pid > 0) {
+            setpgid(pr.pid, pr.pid); /* as the child does: the group exists before the guard joins it */
+            guard = guard_start(pr.pid, &keep_fd);
+        }
         close(fds[1]);
         close(fds[3]);
         close(fds[5]);
@@ -597,6 +647,13 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
             fail_with_tail(out, HS_ST_FAILED, why, &pr.out_tail, "stdout: ");
         }
         hs_exec_reader_free(&rd);
+        if (guard > 0) {
+            kill(guard, SIGKILL); /* already gone when pump killed the group */
+            while (waitpid(guard, NULL, 0) < 0 && errno == EINTR)
+                ;
+        }
+        if (keep_fd >= 0)
+            close(keep_fd);
     }
     for (int i = 0; i < 6; i++)
         if (fds[i] >= 0)
