@@ -206,9 +206,10 @@ void hs_value_format(const hs_param_spec *spec, const hs_value *v, char *buf, si
     }
 }
 
+/* The columns every results table has besides parameters, metrics and <trace>_len. */
 static const char *const reserved_columns[] = {
     "task_id", "seed", "rng_seed", "status", "attempts", "rank", "host", "wall_s",
-    "started_unix", "peak_rss_kb", "detail", NULL};
+    "started_unix", "peak_rss_kb", "detail", "crc32c", NULL};
 
 static int name_ok(const char *name)
 {
@@ -218,10 +219,22 @@ static int name_ok(const char *name)
         if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
               *c == '_'))
             return 0;
+    return 1;
+}
+
+/* What column `name` would clash with in the tasks table: "the results table's
+ * own column", "a parameter", "a metric", "a trace's length column"; NULL if none. */
+static const char *column_clash(const hs_kernel *k, const char *name)
+{
     for (size_t i = 0; reserved_columns[i]; i++)
         if (strcmp(name, reserved_columns[i]) == 0)
-            return 0;
-    return 1;
+            return "the results table's own column";
+    for (size_t i = 0; i < k->n_traces; i++) {
+        size_t n = strlen(k->traces[i].name);
+        if (strncmp(name, k->traces[i].name, n) == 0 && strcmp(name + n, "_len") == 0)
+            return "a trace's length column";
+    }
+    return NULL;
 }
 
 int hs_kernel_validate(const hs_kernel *k, hs_err *e)
@@ -232,11 +245,20 @@ int hs_kernel_validate(const hs_kernel *k, hs_err *e)
                        k->name ? k->name : "?", k->abi, HS_KERNEL_ABI);
     if (!k->name || !name_ok(k->name) || !k->run)
         return HS_FAIL(e, HS_ESTATE, "kernel table without a valid name or run function");
+    for (size_t i = 0; i < k->n_traces; i++)
+        if (!name_ok(k->traces[i].name) || hs_kernel_trace_index(k, k->traces[i].name) != (int)i ||
+            !k->traces[i].len)
+            return HS_FAIL(e, HS_ESTATE, "kernel %s: trace '%s' has a bad name or no length function",
+                           k->name, k->traces[i].name ? k->traces[i].name : "");
     for (size_t i = 0; i < k->n_params; i++) {
         const hs_param_spec *s = &k->params[i];
         if (!name_ok(s->name) || hs_kernel_param_index(k, s->name) != (int)i)
             return HS_FAIL(e, HS_ESTATE, "kernel %s: parameter %zu has a bad or duplicate name '%s'",
                            k->name, i, s->name ? s->name : "");
+        const char *clash = column_clash(k, s->name);
+        if (clash)
+            return HS_FAIL(e, HS_ESTATE, "kernel %s: parameter '%s' clashes with %s of that name",
+                           k->name, s->name, clash);
         if ((s->type == HS_T_INT || s->type == HS_T_REAL) && !(s->min <= s->max))
             return HS_FAIL(e, HS_ESTATE, "kernel %s: parameter %s has range [%g, %g]", k->name,
                            s->name, s->min, s->max);
@@ -246,16 +268,16 @@ int hs_kernel_validate(const hs_kernel *k, hs_err *e)
             HS_CALL(hs_value_check(s, &v, e));
         }
     }
-    for (size_t i = 0; i < k->n_metrics; i++)
-        if (!name_ok(k->metrics[i].name) || hs_kernel_metric_index(k, k->metrics[i].name) != (int)i ||
-            hs_kernel_param_index(k, k->metrics[i].name) >= 0)
-            return HS_FAIL(e, HS_ESTATE, "kernel %s: metric '%s' has a bad, duplicate or clashing name",
-                           k->name, k->metrics[i].name ? k->metrics[i].name : "");
-    for (size_t i = 0; i < k->n_traces; i++)
-        if (!name_ok(k->traces[i].name) || hs_kernel_trace_index(k, k->traces[i].name) != (int)i ||
-            !k->traces[i].len)
-            return HS_FAIL(e, HS_ESTATE, "kernel %s: trace '%s' has a bad name or no length function",
-                           k->name, k->traces[i].name ? k->traces[i].name : "");
+    for (size_t i = 0; i < k->n_metrics; i++) {
+        const char *name = k->metrics[i].name;
+        if (!name_ok(name) || hs_kernel_metric_index(k, name) != (int)i)
+            return HS_FAIL(e, HS_ESTATE, "kernel %s: metric '%s' has a bad or duplicate name",
+                           k->name, name ? name : "");
+        const char *clash = hs_kernel_param_index(k, name) >= 0 ? "a parameter" : column_clash(k, name);
+        if (clash)
+            return HS_FAIL(e, HS_ESTATE, "kernel %s: metric '%s' clashes with %s of that name",
+                           k->name, name, clash);
+    }
     return 0;
 }
 

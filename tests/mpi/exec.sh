@@ -136,5 +136,5 @@ bad "json-last-line" 'kernel = "exec"; command = ["echo"]; parse = "xml";'
 bad "bad.cfg:1: sweep 'b': key 'command': only sweeps with kernel" 'kernel = "noop"; command = ["echo"];'
 bad "expected an integer" 'kernel = "exec"; command = ["echo"]; matrix = { n = (1, "x"); };'
 bad "lone '}'" 'kernel = "exec"; command = ["echo", "}"];'
-bad "clashing name" 'kernel = "exec"; command = ["echo"]; metrics = ["lr"]; fixed = { lr = 1; };'
+bad "clashes with a parameter" 'kernel = "exec"; command = ["echo"]; metrics = ["lr"]; fixed = { lr = 1; };'
 finish
