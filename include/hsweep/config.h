@@ -16,6 +16,8 @@
 #include "hsweep/task.h"
 
 #define HS_DEFAULT_MAX_TASKS 10000000ULL
+/* The longest string parameter value, in bytes: every row of the results table holds the longest. */
+#define HS_MAX_STRING 4096
 #define HS_MAX_AXES 64
 
 /* One varying dimension: a matrix axis (one parameter) or a zip group. */

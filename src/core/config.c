@@ -21,6 +21,7 @@ typedef struct pctx {
     const char *path;
     const char *sweep;  /* current sweep name, or NULL */
     hs_err *e;
+    uint64_t max_tasks; /* the task limit, known before any sweep is parsed; 0 before */
 } pctx;
 
 static int perr(pctx *c, int line, const char *key, const char *fmt, ...)
@@ -136,6 +137,9 @@ static int scalar_value(pctx *c, const hs_param_spec *spec, config_setting_t *s,
         if (t != CONFIG_TYPE_STRING)
             return perr(c, line, spec->name, "expected a string");
         out->s = config_setting_get_string(s);
+        if (strlen(out->s) > HS_MAX_STRING) /* every task's row holds the longest one */
+            return perr(c, line, spec->name, "a string of %zu bytes is longer than the maximum of %d",
+                        strlen(out->s), HS_MAX_STRING);
         break;
     }
     hs_err ve;
@@ -172,10 +176,9 @@ static int values_equal(hs_type t, const hs_value *a, const hs_value *b)
 static hs_type sort_type;
 static const hs_value *sort_vals;
 
-static int cmp_index(const void *pa, const void *pb)
+static int cmp_value(hs_type t, const hs_value *a, const hs_value *b)
 {
-    const hs_value *a = &sort_vals[*(const size_t *)pa], *b = &sort_vals[*(const size_t *)pb];
-    switch (sort_type) {
+    switch (t) {
     case HS_T_INT:
         return a->i < b->i ? -1 : a->i > b->i;
     case HS_T_REAL:
@@ -183,9 +186,38 @@ static int cmp_index(const void *pa, const void *pb)
     case HS_T_BOOL:
         return a->b - b->b;
     case HS_T_STRING:
-        return strcmp(a->s, b->s);
+        return strcmp(a->s ? a->s : "", b->s ? b->s : "");
     }
     return 0;
+}
+
+static int cmp_index(const void *pa, const void *pb)
+{
+    return cmp_value(sort_type, &sort_vals[*(const size_t *)pa], &sort_vals[*(const size_t *)pb]);
+}
+
+/* Cases a and b compared on every parameter (an unset one has the sweep's base value). */
+static int cmp_cases(const hs_sweep *s, size_t a, size_t b)
+{
+    size_t np = s->kernel->n_params;
+    for (size_t p = 0; p < np; p++) {
+        const hs_value *va = s->case_set[a * np + p] ? &s->cases[a * np + p] : &s->base[p];
+        const hs_value *vb = s->case_set[b * np + p] ? &s->cases[b * np + p] : &s->base[p];
+        int d = cmp_value(s->kernel->params[p].type, va, vb);
+        if (d)
+            return d;
+    }
+    return 0;
+}
+
+/* Sorting the cases of sort_sweep by index; equal ones in file order. */
+static const hs_sweep *sort_sweep;
+
+static int cmp_case_index(const void *pa, const void *pb)
+{
+    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+    int d = cmp_cases(sort_sweep, a, b);
+    return d ? d : (a > b) - (a < b);
 }
 
 /*
@@ -203,6 +235,30 @@ static int digits_exceed(const char *d, size_t n, const char *limit)
     return n != ln ? n > ln : strncmp(d, limit, n) > 0;
 }
 
+/* The key of "key = ..." or "key: ..." before q on q's line into buf ("" if none). */
+static void key_before(const char *t, const char *q, char *buf, size_t cap)
+{
+    const char *s = q, *eq = NULL;
+    while (s > t && s[-1] != '\n')
+        s--;
+    for (const char *r = s; r < q; r++)
+        if (*r == '=' || *r == ':')
+            eq = r;
+    const char *end = eq ? eq : s;
+    while (end > s && isspace((unsigned char)end[-1]))
+        end--;
+    const char *b = end;
+    while (b > s && (isalnum((unsigned char)b[-1]) || b[-1] == '_' || b[-1] == '-' || b[-1] == '*'))
+        b--;
+    snprintf(buf, cap, "%.*s", (int)(end - b), b);
+}
+
+/*
+ * Literals libconfig would read other than written: integers that do not fit
+ * their width (libconfig wraps them) and a "\x00" escape in a string (libconfig
+ * ends the string there, silently dropping the rest).  HS_EINPUT naming the
+ * file, line and key.
+ */
 static int check_int_literals(const char *path, const char *t, hs_err *e)
 {
     int line = 1;
@@ -218,7 +274,16 @@ static int check_int_literals(const char *path, const char *t, hs_err *e)
                 line += *p == '\n';
             p += *p ? 2 : 0;
         } else if (*p == '"') {
+            const char *q = p;
             for (p++; *p && *p != '"'; p++) {
+                if (p[0] == '\\' && (p[1] == 'x' || p[1] == 'X') && p[2] == '0' && p[3] == '0') {
+                    char key[64];
+                    key_before(t, q, key, sizeof key);
+                    return HS_FAIL(e, HS_EINPUT,
+                                   "%s:%d: %s%s%sa string contains a NUL byte (\\x00), which "
+                                   "strings cannot hold",
+                                   path, line, *key ? "key '" : "", key, *key ? "': " : "");
+                }
                 if (*p == '\\' && p[1])
                     p++;
                 line += *p == '\n';
@@ -420,6 +485,11 @@ static int range_values(pctx *c, const hs_param_spec *spec, config_setting_t *g,
         return perr(c, line, spec->name, "a range needs from, to and num");
     if (num < 1 || num > 100000000)
         return perr(c, line, spec->name, "range num must be in [1, 1e8], got %lld", num);
+    if (c->max_tasks && (uint64_t)num > c->max_tasks) /* before its values are allocated */
+        return perr(c, line, spec->name,
+                    "range num = %lld is more than the limit of %llu tasks; raise it with max_tasks = N; "
+                    "at the top of the file or --max-tasks N",
+                    num, (unsigned long long)c->max_tasks);
     int lg;
     if (strcmp(scale, "lin") == 0)
         lg = 0;
@@ -1120,6 +1190,26 @@ static int name_valid(const char *n)
     return n[0] != '.';
 }
 
+/*
+ * An upper bound of the bytes HDF5 needs to describe the tasks table's row
+ * type: one object-header message, at most 64 KiB, holds it (HDF5 file format
+ * 3.0, IV.A.2.d, datatype version 3: per member its name, NUL, offset and
+ * type, up to 24 bytes for ours), plus a margin for the fixed columns.  A
+ * table over it could only fail when the file is created.
+ */
+#define ROW_TYPE_MAX 65535.0
+static double row_type_bytes(const hs_kernel *k)
+{
+    double n = 1024; /* task_id, seed, status (an enum with its names), ..., detail */
+    for (size_t p = 0; p < k->n_params; p++)
+        n += (double)strlen(k->params[p].name) + 29;
+    for (size_t m = 0; m < k->n_metrics; m++)
+        n += (double)strlen(k->metrics[m].name) + 29;
+    for (size_t t = 0; t < k->n_traces; t++)
+        n += (double)strlen(k->traces[t].name) + 4 + 29;
+    return n;
+}
+
 static int finish_sweep(pctx *c, sweep_build *b, const hs_load_opts *o, uint64_t *total)
 {
     hs_sweep *s = b->s;
@@ -1141,6 +1231,30 @@ static int finish_sweep(pctx *c, sweep_build *b, const hs_load_opts *o, uint64_t
         if (!s->seeds)
             return HS_FAIL(c->e, HS_ENOMEM, "out of memory");
         s->n_seeds = 1;
+    }
+    if (row_type_bytes(k) > ROW_TYPE_MAX)
+        return perr(c, s->line, NULL,
+                    "its results table would have %zu columns whose description takes about %.0f "
+                    "bytes, more than HDF5's %.0f: use fewer or shorter metric and parameter names",
+                    k->n_params + k->n_metrics + k->n_traces + 11, row_type_bytes(k), ROW_TYPE_MAX);
+    /* Two cases that are the same task would run it twice under two task ids. */
+    if (s->case_set && s->n_cases > 1) {
+        size_t *order = malloc(s->n_cases * sizeof *order);
+        if (!order)
+            return HS_FAIL(c->e, HS_ENOMEM, "out of memory");
+        for (size_t i = 0; i < s->n_cases; i++)
+            order[i] = i;
+        sort_sweep = s;
+        qsort(order, s->n_cases, sizeof *order, cmp_case_index);
+        for (size_t i = 1; i < s->n_cases; i++) {
+            size_t a = order[i - 1], b = order[i];
+            if (cmp_cases(s, a, b) == 0) {
+                free(order);
+                return perr(c, s->line, "cases", "case %zu is the same task as case %zu (identical "
+                            "parameter values): remove one", b + 1, a + 1);
+            }
+        }
+        free(order);
     }
     uint64_t max = o && o->max_tasks ? o->max_tasks : HS_DEFAULT_MAX_TASKS;
     /* Count with overflow checks: refuse before anything is allocated per task. */
@@ -1772,6 +1886,7 @@ static int parse_top(pctx *c, hs_sweepset *set, const hs_load_opts *o)
     if (config_setting_type(sweeps) != CONFIG_TYPE_LIST || config_setting_length(sweeps) < 1)
         return perr(c, config_setting_source_line(sweeps), "sweeps",
                     "expected a non-empty list of groups ( { ... }, { ... } )");
+    c->max_tasks = opts.max_tasks ? opts.max_tasks : HS_DEFAULT_MAX_TASKS;
     int n = config_setting_length(sweeps);
     set->sweeps = calloc((size_t)n, sizeof *set->sweeps);
     if (!set->sweeps)
@@ -2057,7 +2172,7 @@ static int parse_expanded(const char *path, char *full, const hs_load_opts *o, h
         hs_sweepset_free(&set);
         return rc;
     }
-    pctx c = {path, NULL, e};
+    pctx c = {path, NULL, e, 0};
     set->reduced = o && o->reduced;
     int rc = parse_top(&c, set, o);
     if (rc) {
