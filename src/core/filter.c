@@ -170,6 +170,10 @@ static int add_cond(const hs_kernel *k, char *piece, hs_filter *f, const char *t
         free(c.text);
         return HS_FAIL(e, HS_EINPUT, "condition \"%s\": %s", text, pe.msg);
     }
+    if (spec->type == HS_T_REAL && isnan(c.v.r)) { /* nothing compares with nan: it would match nothing */
+        free(c.text);
+        return HS_FAIL(e, HS_EINPUT, "condition \"%s\": '%s' is not a number to compare with", text, val);
+    }
     hs_cond *nc = realloc(f->c, (f->n + 1) * sizeof *nc);
     if (!nc) {
         free(c.text);
