@@ -63,9 +63,11 @@ double hs_diag_qnorm(double p);
  * Read a CSV file of draws (one column per chain, one row per draw; an
  * optional header row of non-numeric names is skipped; blank lines are
  * ignored) and print "rhat", "ess_bulk", "ess_tail", "rhat_bulk" and
- * "rhat_tail" lines to `out`, each value with 17 significant digits.
+ * "rhat_tail" lines to `out`, each value with 17 significant digits, and a
+ * "note:" line when every draw is the same (the values are then nan).
  * Returns 0, or -1 with a message naming the file and line (missing file,
- * unparsable field, ragged row, fewer than 4 rows) written to msg[cap].
+ * unparsable field, ragged row, fewer than 4 rows) or the draw and chain of
+ * a nan/inf draw written to msg[cap].
  */
 int hs_diag_csv(const char *path, FILE *out, char *msg, size_t cap);
 

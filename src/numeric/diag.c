@@ -575,9 +575,19 @@ int hs_diag_csv(const char *path, FILE *out, char *msg, size_t cap)
         snprintf(msg, cap, "%s: out of memory", path);
         goto done;
     }
+    int constant = 1;
     for (size_t r = 0; r < t.rows; r++)
-        for (size_t c = 0; c < t.cols; c++)
-            d[c * t.rows + r] = t.v[r * t.cols + c];
+        for (size_t c = 0; c < t.cols; c++) {
+            double x = t.v[r * t.cols + c];
+            if (!isfinite(x)) {
+                snprintf(msg, cap, "%s: draw %zu of chain %zu is %g: R-hat and ESS need finite draws",
+                         path, r + 1, c + 1, x);
+                free(d);
+                goto done;
+            }
+            constant &= x == t.v[0];
+            d[c * t.rows + r] = x;
+        }
     /* %.17g: every digit of the double, so results compare to the last bit. */
     fprintf(out, "rhat: %.17g\ness_bulk: %.17g\ness_tail: %.17g\n",
             hs_diag_rhat(d, t.rows, t.cols), hs_diag_ess_bulk(d, t.rows, t.cols),
@@ -585,6 +595,9 @@ int hs_diag_csv(const char *path, FILE *out, char *msg, size_t cap)
     fprintf(out, "rhat_bulk: %.17g\nrhat_tail: %.17g\n", hs_diag_rhat_bulk(d, t.rows, t.cols),
             hs_diag_rhat_tail(d, t.rows, t.cols));
     fprintf(out, "draws: %zu\nchains: %zu\n", t.rows, t.cols);
+    if (constant)
+        fprintf(out, "note: every draw is %.17g: R-hat and ESS are undefined (nan) for constant "
+                     "chains\n", t.v[0]);
     free(d);
     rc = 0;
 done:
