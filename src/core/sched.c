@@ -20,10 +20,53 @@
 
 static volatile sig_atomic_t stop_requested = 0;
 
+/*
+ * A task that runs inside this process (--isolation none, gang tasks) cannot
+ * be interrupted by a signal.  When a stop request finds one running, the
+ * process says so and arms an alarm for the grace period; if the task has not
+ * returned by then, the process exits with code 3 (HS_EINTR's): the task stays
+ * pending and the rows written are intact, as after kill -9.  The messages are
+ * made by inproc_arm, the handlers only write them.
+ */
+static volatile sig_atomic_t inproc_running = 0;
+static char inproc_note[320], inproc_exit[320];
+static unsigned inproc_grace_s = 60;
+
 static void on_signal(int sig)
 {
     (void)sig;
+    if (!stop_requested && inproc_running) {
+        ssize_t w = write(2, inproc_note, strlen(inproc_note));
+        (void)w;
+        alarm(inproc_grace_s);
+    }
     stop_requested = 1;
+}
+
+static void on_alarm(int sig)
+{
+    if (!inproc_running) { /* someone else's alarm (a forked check's time limit): as by default */
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    ssize_t w = write(2, inproc_exit, strlen(inproc_exit));
+    (void)w;
+    _exit(3);
+}
+
+/* The grace period (s) and the messages of an uninterruptible task. */
+static void inproc_arm(double grace_s)
+{
+    inproc_grace_s = (unsigned)ceil(grace_s > 0 ? grace_s : 60.0);
+    snprintf(inproc_note, sizeof inproc_note,
+             "\nhsweep: stop requested while a task runs inside this process (--isolation none or a "
+             "gang task), which a signal cannot interrupt: waiting up to the grace period (%u s)\n",
+             inproc_grace_s);
+    snprintf(inproc_exit, sizeof inproc_exit,
+             "hsweep: the task running inside this process did not return within the grace period "
+             "(%u s): exiting (code 3) with it left pending; resume with hsweep run --resume\n",
+             inproc_grace_s);
 }
 
 void hs_sched_install_signals(void)
@@ -35,6 +78,8 @@ void hs_sched_install_signals(void)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGUSR1, &sa, NULL);
+    sa.sa_handler = on_alarm;
+    sigaction(SIGALRM, &sa, NULL);
 }
 
 static void sleep_ns(long ns)
@@ -359,7 +404,10 @@ static size_t run_tasks(worker *w, const uint64_t *refs, size_t n)
             break;
         const hs_sweep *s = &w->set->sweeps[ref_sweep(refs[i])];
         if (eff_isolation(w, s) != HS_ISO_FORK) {
+            inproc_running = 1;
             lead_task(w, refs[i++]);
+            inproc_running = 0;
+            alarm(0);
             continue;
         }
         size_t m = 1;
@@ -935,6 +983,7 @@ int hs_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
         return rc;
     }
     const char *path = o->output ? o->output : set->output;
+    inproc_arm(o->grace_s);
 
     /* Gangs: workers 1..size-1 in consecutive groups of G ranks. */
     int G = 1;
