@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "hsweep/config.h"
 #include "hsweep/cost.h"
+#include "hsweep/store.h"
 #include "hsweep/submit.h"
 
 static void print_value_list(const hs_sweep *s, const hs_axis *a, size_t q)
@@ -45,6 +46,47 @@ static void cost_of(const hs_sweep *s, const hs_cost_model *m, hs_value *v, swee
         c->max_hint_s = h > c->max_hint_s ? h : c->max_hint_s;
         c->max_model_s = p > c->max_model_s ? p : c->max_model_s;
     }
+}
+
+/*
+ * About how many bytes sweep s adds to the results file (it is allocated
+ * whole when the run starts): per task its row of the tasks table (the fixed
+ * columns of DESIGN.md's results file, the parameters, metrics and trace
+ * lengths) and its NaN-padded trace rows, as wide as the longest task's.
+ */
+static double file_bytes(const hs_sweep *s, hs_value *v)
+{
+    const hs_kernel *k = s->kernel;
+    double row = 3 * 8 + 1 + 2 * 4 + HS_HOST_LEN + 3 * 8 + HS_DETAIL_LEN + 4 /* crc32c */;
+    for (size_t p = 0; p < k->n_params; p++)
+        row += k->params[p].type == HS_T_STRING ? (double)s->str_width[p]
+               : k->params[p].type == HS_T_BOOL ? 1 : 8;
+    row += 8.0 * (double)k->n_metrics + 4.0 * (double)k->n_traces;
+    double width = 0;
+    for (size_t t = 0; t < k->n_traces; t++) {
+        size_t w = 0;
+        for (uint64_t id = 0; id < s->n_tasks; id += s->n_seeds) {
+            int64_t seed;
+            uint64_t rs;
+            hs_sweep_task(s, id, v, &seed, &rs);
+            hs_params pr = {k, v};
+            size_t n = k->traces[t].len(&pr);
+            w = n > w ? n : w;
+        }
+        width += (double)w;
+    }
+    return (double)s->n_tasks * (row + 8.0 * width);
+}
+
+static void print_bytes(const char *what, double b)
+{
+    static const char *const unit[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB"};
+    int u = 0;
+    while (b >= 1024 && u < 5) {
+        b /= 1024;
+        u++;
+    }
+    printf("%s%.*f %s", what, u ? 1 : 0, b, unit[u]);
 }
 
 /* What --calibrate FILE did for sweep s. */
@@ -144,6 +186,7 @@ int hs_cmd_plan(int argc, char **argv)
     }
     uint64_t total = 0;
     size_t used = 0;
+    double file_total = 0;
     hs_estimate by_hint = {0}, by_model = {0};
     printf("%s: valid; output %s%s\n", path, set->output,
            set->reduced ? " (reduced run: each sweep's `reduced` settings applied)" : "");
@@ -182,6 +225,10 @@ int hs_cmd_plan(int argc, char **argv)
         by_model.max_task_s = fmax(by_model.max_task_s, sc.max_model_s);
         used += calib[i].model.n;
         printf("  estimated cost: %.3g core-seconds (kernel's hint)\n", sc.hint_s);
+        double bytes = v ? file_bytes(s, v) : 0;
+        file_total += bytes;
+        print_bytes("  results file: about ", bytes);
+        printf("\n");
         if (calib_file)
             print_calibration(s, &calib[i], &sc, calib_file);
         const char *axes[HS_MAX_AXES * 4 + 2];
@@ -215,7 +262,8 @@ int hs_cmd_plan(int argc, char **argv)
     }
     by_hint.n_tasks = by_model.n_tasks = total;
     printf("\ntotal: %llu tasks, estimated %.3g core-seconds (%.3g core-hours) by the kernels' hints\n",
-           (unsigned long long)total, by_hint.core_s, by_hint.core_s / 3600.0);
+           (unsigned long long)total, by_hint.core_s, by_hint.core_s / 3600.0);    print_bytes("results file: about ", file_total);
+    printf(" (allocated when the run starts)\n");
     if (calib_file)
         printf("calibrated: %.3g core-seconds (%.3g core-hours), %.3g x the hints, from %zu finished "
                "task(s) of %s\n",
