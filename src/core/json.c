@@ -11,9 +11,13 @@ static size_t utf8_len(const unsigned char *p)
 {
     if (p[0] < 0x80)
         return 1;
-    size_t n = p[0] >= 0xC2 && p[0] <= 0xDF ? 2 : p[0] >= 0xE0 && p[0] <= 0xEF ? 3
-               : p[0] >= 0xF0 && p[0] <= 0xF4                                 ? 4
-                                                                               : 0;
+    size_t n = 0; /* from the lead byte; 0x80-0xC1 and 0xF5-0xFF lead nothing */
+    if (p[0] >= 0xC2 && p[0] <= 0xDF)
+        n = 2;
+    else if (p[0] >= 0xE0 && p[0] <= 0xEF)
+        n = 3;
+    else if (p[0] >= 0xF0 && p[0] <= 0xF4)
+        n = 4;
     unsigned char lo = 0x80, hi = 0xBF; /* the range of the second byte */
     if (p[0] == 0xE0)
         lo = 0xA0;
