@@ -259,7 +259,7 @@ static void key_before(const char *t, const char *q, char *buf, size_t cap)
  * ends the string there, silently dropping the rest).  HS_EINPUT naming the
  * file, line and key.
  */
-static int check_int_literals(const char *path, const char *t, hs_err *e)
+static int check_literals(const char *path, const char *t, hs_err *e)
 {
     int line = 1;
     for (const char *p = t; *p;) {
@@ -2161,7 +2161,7 @@ static int parse_expanded(const char *path, char *full, const hs_load_opts *o, h
         return HS_FAIL(e, HS_EINPUT, "%s:1: the file is empty: it defines no sweeps", path);
     }
     hs_sha256_hex(text, strlen(text), set->sha256);
-    if (check_int_literals(path, text, e) != 0) {
+    if (check_literals(path, text, e) != 0) {
         hs_sweepset_free(&set);
         return e->code;
     }
