@@ -111,6 +111,7 @@ with h5py.File("order.h5", "r+") as f:
         t["status"][t["x"] >= 3] = 0
         f[sw + "/tasks"][:] = t
 PY
+"$PYTHON3" "$HS_SRC/tests/mpi/h5crc.py" order.h5 || fail "checksums of the edited rows"
 "$HSWEEP" run cal.cfg -o order.h5 --resume --isolation none > resume.txt 2>&1 || fail "resume: $(cat resume.txt)"
 check "resume says what it fitted" grep -q "from the times of 6 finished task(s) in order.h5" resume.txt
 check "longest first by the fitted model" "$PYTHON3" - <<'PY'
