@@ -1160,12 +1160,18 @@ static int check_resumable(const char *path, hs_err *e)
 static int find_damaged(const char *path, const hs_sweepset *set, int flags, uint64_t **ids,
                         size_t *n, hs_err *e)
 {
-    int rc = 0;
+    char **names;
+    size_t nn;
+    int rc = hs_table_list(path, &names, &nn, e);
     for (size_t si = 0; si < set->n_sweeps && rc == 0; si++) {
+        int found = 0;
+        for (size_t i = 0; i < nn; i++)
+            found |= strcmp(names[i], set->sweeps[si].name) == 0;
+        if (!found)
+            continue; /* open_store names the missing sweep */
         hs_table t;
-        rc = hs_table_read(path, set->sweeps[si].name, &t, e);
-        if (rc) /* a missing sweep: open_store names it */
-            return strstr(e->msg, "damaged results file") ? rc : 0;
+        if ((rc = hs_table_read(path, set->sweeps[si].name, &t, e)) != 0)
+            break;
         size_t refused = 0;
         for (size_t r = 0; r < t.n_rows; r++)
             refused += t.damage[r] && !(flags & HS_OPEN_REPAIR) &&
@@ -1188,6 +1194,8 @@ static int find_damaged(const char *path, const hs_sweepset *set, int flags, uin
         }
         hs_table_free(&t);
     }
+    if (names)
+        hs_table_list_free(names, nn);
     return rc;
 }
 
