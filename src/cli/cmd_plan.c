@@ -262,7 +262,8 @@ int hs_cmd_plan(int argc, char **argv)
     }
     by_hint.n_tasks = by_model.n_tasks = total;
     printf("\ntotal: %llu tasks, estimated %.3g core-seconds (%.3g core-hours) by the kernels' hints\n",
-           (unsigned long long)total, by_hint.core_s, by_hint.core_s / 3600.0);    print_bytes("results file: about ", file_total);
+           (unsigned long long)total, by_hint.core_s, by_hint.core_s / 3600.0);
+    print_bytes("results file: about ", file_total);
     printf(" (allocated when the run starts)\n");
     if (calib_file)
         printf("calibrated: %.3g core-seconds (%.3g core-hours), %.3g x the hints, from %zu finished "
