@@ -133,6 +133,9 @@ typedef struct hs_load_opts {
     const hs_kernel *(*plugin_schema)(void *arg, const char *sweep);
     void *plugin_schema_arg;
     const char *allow_plugin;
+    /* The text is a results file's stored sweep text (includes already
+     * resolved): an @include line in it is refused, never read. */
+    int stored;
 } hs_load_opts;
 
 /* Read and validate the sweep file at path. */

@@ -47,7 +47,7 @@ static void print_resume(const char *file, size_t remaining)
     char *path = NULL, *text = NULL;
     hs_sweepset *set = NULL;
     hs_err e;
-    hs_load_opts lo = {.max_tasks = UINT64_MAX, .skip_checks = 1, .no_plugins = 1};
+    hs_load_opts lo = {.max_tasks = UINT64_MAX, .skip_checks = 1, .no_plugins = 1, .stored = 1};
     printf("%zu task(s) remain: ", remaining);
     if (hs_store_read_root_attr(file, "config_path", &path, &e) != 0 || !*path) {
         printf("hsweep run --resume SWEEP.cfg -o ");

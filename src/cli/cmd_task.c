@@ -104,7 +104,7 @@ static int from_file(const char *file, const char *sweep, const char *idtext, co
     }
     hs_sweepset *set;
     hs_load_opts lo = {.max_tasks = UINT64_MAX, .skip_checks = 1, .reduced = hs_store_is_reduced(file),
-                       .no_plugins = 1, .allow_plugin = allow};
+                       .no_plugins = 1, .allow_plugin = allow, .stored = 1};
     int rc = hs_sweepset_parse(cpath, text, &lo, &set, &e);
     free(text);
     free(cpath);

@@ -449,7 +449,7 @@ static void load_sweepset(hs_rowset *rs)
     hs_err e;
     hs_load_opts lo = {.max_tasks = UINT64_MAX, .skip_checks = 1,
                        .reduced = hs_store_is_reduced(rs->file[0]), .no_plugins = 1,
-                       .plugin_schema = file_schema, .plugin_schema_arg = rs};
+                       .plugin_schema = file_schema, .plugin_schema_arg = rs, .stored = 1};
     if (hs_store_read_root_attr(rs->file[0], "config_text", &text, &e) != 0 ||
         hs_store_read_root_attr(rs->file[0], "config_path", &path, &e) != 0 ||
         hs_sweepset_parse(path, text, &lo, &rs->set, &e) != 0) {

@@ -2183,10 +2183,33 @@ static int parse_expanded(const char *path, char *full, const hs_load_opts *o, h
     return 0;
 }
 
+/* Line number of the first `@include` line of text (as expand_text finds them), or 0. */
+static int include_line(const char *text)
+{
+    int line = 1;
+    for (const char *l = text; *l; line++) {
+        const char *q = l + strspn(l, " \t");
+        if (strncmp(q, "@include", 8) == 0 && (q[8] == ' ' || q[8] == '\t'))
+            return line;
+        l += strcspn(l, "\n");
+        l += *l == '\n';
+    }
+    return 0;
+}
+
 int hs_sweepset_parse(const char *path, const char *text, const hs_load_opts *o, hs_sweepset **out,
                       hs_err *e)
 {
     *out = NULL;
+    /* a results file stores the text with its includes resolved: one left in it names a
+     * file of the reader's machine, which is never read for it */
+    int inc = o && o->stored ? include_line(text) : 0;
+    if (inc)
+        return HS_FAIL(e, HS_EINPUT,
+                       "%s:%d: the sweep text stored in the results file has an @include line; "
+                       "hsweep stores it with every include resolved, so this file was altered "
+                       "and its text is not read",
+                       path, inc);
     textbuf b = {0};
     int rc = expand_includes(path, text, &b, e);
     if (rc == 0) {

@@ -79,6 +79,22 @@ printf 'sweeps = ({ name = "b"; kernel = "sleep"; });\n' > other.cfg
 case_ "results file of another sweep" 1 "different sweep file" "$HSWEEP" run other.cfg -o mine.h5 --resume
 case_ "  ... even with --force" 1 "has no sweep 'b'" "$HSWEEP" run other.cfg -o mine.h5 --resume --force
 [ "$sum" = "$(sha256sum mine.h5)" ] && pass || fail "mine.h5 was modified"
+# A results file whose stored sweep text was given an @include (hsweep stores it resolved):
+# no reader opens the file it names; the tables still come from the file itself
+cp mine.h5 incl.h5
+"$PYTHON3" -c "
+import h5py
+with h5py.File('incl.h5', 'r+') as f:
+    t = f.attrs['config_text']
+    t = t.decode() if isinstance(t, bytes) else t
+    f.attrs['config_text'] = '@include \"$WORK/secret.cfg\"\n' + t
+"
+mkfifo secret.cfg  # reading it would block the reader
+case_ "stored text with @include" 2 ":1: the sweep text stored in the results file has an @include line" \
+    "$HSWEEP" task --from incl.h5 --id 0
+check "  ... status reads it" sh -c '"$1" status incl.h5 > /dev/null' _ "$HSWEEP"
+out=$("$HSWEEP" collate incl.h5 --rows x --metric xk 2>&1) && case "$out" in *"| 2 |"*) pass ;; *) fail "collate of incl.h5: $out" ;; esac || fail "collate of incl.h5: $out"
+rm -f secret.cfg
 # Disk full: a small tmpfs, too small for the file -> clear error, nothing left;
 # and a file that fills the disk while tasks run -> error, rows so far intact.
 mkdir full
