@@ -6,17 +6,6 @@
 . "$(dirname "$0")/lib.bash"
 cd "$WORK" || exit 1
 ok_cfg='sweeps = ({ name = "a"; kernel = "noop"; matrix = { x = [1.0, 2.0]; }; });'
-# case NAME CODE NEEDLE COMMAND...: exit code, needle, exactly one line, no core dump
-case_() {
-    local name=$1 code=$2 needle=$3; shift 3
-    local err rc
-    err=$("$@" 2>&1 >/dev/null); rc=$?
-    if [ "$rc" != "$code" ]; then fail "$name: exit $rc (wanted $code): $err"; return; fi
-    case "$err" in *"$needle"*) ;; *) fail "$name: message lacks '$needle': $err"; return ;; esac
-    [ "$(printf '%s\n' "$err" | wc -l)" = 1 ] || { fail "$name: more than one line: $err"; return; }
-    pass
-    printf '%-28s exit %s  %s\n' "$name" "$rc" "$err"
-}
 : > empty.cfg
 case_ "empty file" 2 "empty.cfg:1: the file is empty" "$HSWEEP" plan empty.cfg
 head -c 4096 /dev/urandom > garbage.cfg

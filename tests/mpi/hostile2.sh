@@ -6,17 +6,6 @@
 # The catalogue with the messages is in tests/HOSTILE_INPUTS.md.
 . "$(dirname "$0")/lib.bash"
 cd "$WORK" || exit 1
-# case NAME CODE NEEDLE COMMAND...: exit code, needle, exactly one line of stderr
-case_() {
-    local name=$1 code=$2 needle=$3; shift 3
-    local err rc
-    err=$("$@" 2>&1 >/dev/null); rc=$?
-    if [ "$rc" != "$code" ]; then fail "$name: exit $rc (wanted $code): $err"; return; fi
-    case "$err" in *"$needle"*) ;; *) fail "$name: message lacks '$needle': $err"; return ;; esac
-    [ "$(printf '%s\n' "$err" | wc -l)" = 1 ] || { fail "$name: more than one line: $err"; return; }
-    pass
-    printf '%-28s exit %s  %s\n' "$name" "$rc" "$err"
-}
 # exec sweep with parameter x (or $1), metrics $2 and a trace y
 exec_cfg() {
     printf 'sweeps = ({ name = "a"; kernel = "exec";\n command = ["echo", "{%s}"];\n matrix = { %s = [1, 2]; };\n metrics = [%s];\n traces = { y = 10; };\n});\n' "$1" "$1" "$2"

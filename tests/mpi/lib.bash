@@ -41,6 +41,18 @@ rank_pid() {
     done
     return 1
 }
+# case NAME CODE NEEDLE COMMAND...: exit code, needle, exactly one line of stderr
+# (hostile inputs: one clear line, never a crash)
+case_() {
+    local name=$1 code=$2 needle=$3; shift 3
+    local err rc
+    err=$("$@" 2>&1 >/dev/null); rc=$?
+    if [ "$rc" != "$code" ]; then fail "$name: exit $rc (wanted $code): $err"; return; fi
+    case "$err" in *"$needle"*) ;; *) fail "$name: message lacks '$needle': $err"; return ;; esac
+    [ "$(printf '%s\n' "$err" | wc -l)" = 1 ] || { fail "$name: more than one line: $err"; return; }
+    pass
+    printf '%-28s exit %s  %s\n' "$name" "$rc" "$err"
+}
 # h5same A B: deterministic fields and traces of every sweep are bit-identical.
 h5same() { "$PYTHON3" "$HS_SRC/tests/mpi/h5compare.py" "$1" "$2"; }
 finish() {
