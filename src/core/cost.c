@@ -19,22 +19,29 @@ static int sample_ok(double hint_s, double wall_s)
     return hint_s > 0 && wall_s > 0 && isfinite(hint_s) && isfinite(wall_s);
 }
 
+/* Room for cap samples in o (no change if it has it); HS_ENOMEM leaves o as it was. */
+static int obs_reserve(hs_cost_obs *o, size_t cap, hs_err *e)
+{
+    if (cap <= o->cap)
+        return 0;
+    double *x = realloc(o->x, cap * sizeof *x);
+    if (!x)
+        return HS_FAIL(e, HS_ENOMEM, "out of memory for %zu timing samples", cap);
+    o->x = x;
+    double *y = realloc(o->y, cap * sizeof *y);
+    if (!y)
+        return HS_FAIL(e, HS_ENOMEM, "out of memory for %zu timing samples", cap);
+    o->y = y;
+    o->cap = cap;
+    return 0;
+}
+
 int hs_cost_obs_add(hs_cost_obs *o, double hint_s, double wall_s, hs_err *e)
 {
     if (!sample_ok(hint_s, wall_s))
         return 0;
-    if (o->n == o->cap) {
-        size_t cap = o->cap ? 2 * o->cap : 64;
-        double *x = realloc(o->x, cap * sizeof *x);
-        if (!x)
-            return HS_FAIL(e, HS_ENOMEM, "out of memory for %zu timing samples", cap);
-        o->x = x;
-        double *y = realloc(o->y, cap * sizeof *y);
-        if (!y)
-            return HS_FAIL(e, HS_ENOMEM, "out of memory for %zu timing samples", cap);
-        o->y = y;
-        o->cap = cap;
-    }
+    if (o->n == o->cap)
+        HS_CALL(obs_reserve(o, o->cap ? 2 * o->cap : 64, e));
     o->x[o->n] = log(hint_s);
     o->y[o->n] = log(wall_s);
     o->n++;
@@ -103,18 +110,7 @@ int hs_cost_fit(const hs_cost_obs *o, hs_cost_model *m, hs_err *e) { return fit(
 /* Append src's samples to dst. */
 static int obs_append(hs_cost_obs *dst, const hs_cost_obs *src, hs_err *e)
 {
-    if (dst->n + src->n > dst->cap) {
-        size_t cap = dst->n + src->n;
-        double *x = realloc(dst->x, cap * sizeof *x);
-        if (!x)
-            return HS_FAIL(e, HS_ENOMEM, "out of memory for %zu timing samples", cap);
-        dst->x = x;
-        double *y = realloc(dst->y, cap * sizeof *y);
-        if (!y)
-            return HS_FAIL(e, HS_ENOMEM, "out of memory for %zu timing samples", cap);
-        dst->y = y;
-        dst->cap = cap;
-    }
+    HS_CALL(obs_reserve(dst, dst->n + src->n, e));
     if (src->n) {
         memcpy(dst->x + dst->n, src->x, src->n * sizeof *src->x);
         memcpy(dst->y + dst->n, src->y, src->n * sizeof *src->y);
