@@ -1078,20 +1078,26 @@ static int check_task_seeds(const char *path, const hs_sweepset *set, hs_err *e)
         } else if (H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, seeds) < 0) {
             rc = h5fail(e, "cannot read task seeds", path);
         } else {
+            char ids[128] = "";
+            size_t len = 0;
+            uint64_t bad = 0;
             for (uint64_t id = 0; id < n; id++) {
                 int64_t seed;
                 uint64_t rng;
                 hs_sweep_task(s, id, v, &seed, &rng);
-                if (rng != seeds[id]) {
-                    rc = HS_FAIL(e, HS_ESTATE,
-                                 "%s: task %llu of sweep '%s' was written with other parameter "
-                                 "values than this sweep file gives it (e.g. by an hsweep whose "
-                                 "ranges gave other doubles); it cannot be resumed: rerun with "
-                                 "--overwrite",
-                                 path, (unsigned long long)id, s->name);
-                    break;
-                }
+                if (rng == seeds[id])
+                    continue;
+                if (bad++ < 5 && len < sizeof ids)
+                    len += (size_t)snprintf(ids + len, sizeof ids - len, "%s%llu", bad > 1 ? ", " : "",
+                                            (unsigned long long)id);
             }
+            if (bad)
+                rc = HS_FAIL(e, HS_ESTATE,
+                             "%s: %llu task(s) of sweep '%s' (%s%s) were written with other "
+                             "parameter values than this sweep file gives them (e.g. by an hsweep "
+                             "whose ranges gave other doubles); it cannot be resumed: rerun with "
+                             "--overwrite",
+                             path, (unsigned long long)bad, s->name, ids, bad > 5 ? ", ..." : "");
         }
         free(seeds);
         free(v);
