@@ -29,6 +29,7 @@ struct hs_out {
     size_t *trace_len;
     int status;          /* hs_status; HS_ST_PENDING until decided */
     char detail[256];
+    int stop_signal;     /* nonzero: the task died of this stop signal (hs_task_stop_signal) */
     /*
      * NULL, or room for every trace, in trace order, max(trace_cap[i], 1)
      * entries each, that hs_out_trace hands out instead of allocating (crash
@@ -37,6 +38,13 @@ struct hs_out {
      */
     double *trace_area;
 };
+
+/*
+ * Whether sig is one that only a stop of the run sends (SIGTERM, SIGUSR1,
+ * SIGINT: scancel, Slurm's time-limit warning, Ctrl-C).  A task that dies of
+ * one is not written: it stays pending and a resume reruns it.
+ */
+int hs_task_stop_signal(int sig);
 
 /* Index of parameter `name` in k's schema, or -1. */
 int hs_kernel_param_index(const hs_kernel *k, const char *name);

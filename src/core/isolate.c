@@ -49,6 +49,7 @@ typedef struct slot_hdr {
     double start_unix;
     int32_t status;
     int32_t retire;       /* the process must be replaced before the next task */
+    int32_t stop_signal;  /* hs_out's */
     int64_t peak_rss_kb;
     struct rusage used;   /* this task's usage */
     struct rusage total;  /* the process's usage so far */
@@ -233,6 +234,7 @@ static void run_one(char *base, slot_hdr *h)
         tlen[i] = out.trace[i] ? out.trace_len[i] : 0;
     memcpy(base + h->off_metrics, out.metrics, k->n_metrics * sizeof(double));
     h->status = out.status;
+    h->stop_signal = out.stop_signal;
     memcpy(h->detail, out.detail, sizeof h->detail);
     hs_out_free(&out);
 }
@@ -492,6 +494,7 @@ static void task_put(hs_isolate *iso, size_t off, const slot_hdr *lay, const hs_
     h->deadline = t->ctx->deadline;
     h->sweep_seed = t->ctx->sweep_seed;
     h->status = HS_ST_PENDING;
+    h->stop_signal = 0;
     h->detail[0] = 0;
     hs_value *v = (hs_value *)(base + h->off_values);
     char *str = (char *)(v + k->n_params);
@@ -523,6 +526,7 @@ static void collect(hs_isolate *iso, const slot_hdr *h, hs_iso_task *t)
     }
     memcpy(out->metrics, base + h->off_metrics, k->n_metrics * sizeof(double));
     out->status = h->status;
+    out->stop_signal = h->stop_signal;
     memcpy(out->detail, h->detail, sizeof out->detail);
     out->detail[sizeof out->detail - 1] = 0;
     t->ru = h->used;
@@ -541,6 +545,7 @@ static void death_status(hs_out *out, int st, int killed_timeout, double elapsed
     } else if (WIFSIGNALED(st)) {
         int sig = WTERMSIG(st);
         out->status = HS_ST_CRASHED;
+        out->stop_signal = hs_task_stop_signal(sig) ? sig : 0;
         snprintf(out->detail, sizeof out->detail, "killed by signal %d (%s)%s", sig, strsignal(sig),
                  sig == SIGKILL ? ": out of memory, or killed from outside" : "");
     } else if (WIFEXITED(st)) {

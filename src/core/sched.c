@@ -234,10 +234,21 @@ static void push_finished(worker *w, uint64_t ref, int status, double wall)
     w->fin[w->n_fin++] = sample && wall >= 0 && wall < 9e9 ? (int64_t)(wall * 1e9) : -1;
 }
 
-/* Write a finished task's row and count it, or queue its retry (the gang leader). */
+/*
+ * Write a finished task's row and count it, or queue its retry (the gang
+ * leader).  A task that died of a stop signal, or crashed while the run
+ * stops, is not written: it stays pending and a resume reruns it.  A stop
+ * signal that reached only the task stops this worker too, so that the run
+ * ends with exit 3 and says how to resume.
+ */
 static void record(worker *w, uint64_t ref, const hs_value *v, int64_t seed, uint64_t rng_seed,
                    hs_out *out, double wall, double started, long peak_kb)
 {
+    check_stop(w);
+    if (out->stop_signal && w->stop_at == 0)
+        w->stop_at = hs_now_mono() + (w->opts->grace_s > 0 ? w->opts->grace_s : 60.0);
+    if (out->stop_signal || (out->status == HS_ST_CRASHED && w->stop_at > 0))
+        return;
     const hs_sweep *s = &w->set->sweeps[ref_sweep(ref)];
     unsigned attempt = ref_attempt(ref);
     int failed = out->status == HS_ST_FAILED || out->status == HS_ST_TIMEOUT ||

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -384,6 +385,11 @@ void hs_out_status(hs_out *out, hs_status st, const char *fmt, ...)
         vsnprintf(out->detail, sizeof out->detail, fmt, ap);
         va_end(ap);
     }
+}
+
+int hs_task_stop_signal(int sig)
+{
+    return sig == SIGTERM || sig == SIGUSR1 || sig == SIGINT;
 }
 
 void hs_task_run(const hs_kernel *k, const hs_params *p, const hs_ctx *ctx, hs_out *out)

@@ -413,6 +413,10 @@ static void child_exec(const char *prog, char *const *argv, char *const *envp, c
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
+    /* Slurm's time-limit warning reaches every process of the job: the
+     * command runs on through the grace period, as a built-in task does
+     * (an ignored signal stays ignored across execve). */
+    signal(SIGUSR1, SIG_IGN);
     int null_fd = open("/dev/null", O_RDONLY);
     if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0) {
         stage = 1;
@@ -635,6 +639,7 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
             int sig = WTERMSIG(pr.status);
             snprintf(pre, sizeof pre, "command killed by signal %d (%s)", sig, strsignal(sig));
             fail_with_tail(out, HS_ST_CRASHED, pre, &pr.err_tail, "stderr: ");
+            out->stop_signal = hs_task_stop_signal(sig) ? sig : 0;
         } else if (WIFEXITED(pr.status) && WEXITSTATUS(pr.status) != 0) {
             char pre[64];
             snprintf(pre, sizeof pre, "command exited with code %d", WEXITSTATUS(pr.status));
