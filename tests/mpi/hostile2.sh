@@ -110,11 +110,11 @@ group_alive() { ps -eo pgid=,stat=,pid=,args= | awk -v g="$1" '$1 == g && $2 !~ 
 printf 'sweeps = ({ name = "o"; kernel = "exec";\n command = ["sh", "-c", "echo $$ > {sweep_dir}/pgid.{task_id}; sleep 300 & sleep 300"];\n matrix = { x = [1, 2]; };\n metrics = ["m"];\n});\n' > orph.cfg
 for iso in fork none; do
     rm -f pgid.* orph.h5
-    setsid "$MPIEXEC" -n 2 --oversubscribe "$HSWEEP" run orph.cfg -o orph.h5 --quiet --isolation "$iso" & job=$!
+    setsid "$MPIEXEC" -n 2 --oversubscribe "$HSWEEP" run orph.cfg -o "$WORK/orph.h5" --quiet --isolation "$iso" & job=$!
     for _ in $(seq 1 600); do [ -s pgid.0 ] && [ -n "$(group_alive "$(cat pgid.0)" | grep 'sleep 300$')" ] && break; sleep 0.05; done
     pg=$(cat pgid.0 2>/dev/null)
-    if [ -z "$pg" ]; then fail "orphans ($iso): the command never started"; kill_job "$job" "orph.cfg -o orph.h5"; continue; fi
-    kill_job "$job" "orph.cfg -o orph.h5"
+    if [ -z "$pg" ]; then fail "orphans ($iso): the command never started"; kill_job "$job" "orph.cfg -o $WORK/orph.h5"; continue; fi
+    kill_job "$job" "orph.cfg -o $WORK/orph.h5"
     for _ in $(seq 1 1200); do [ -z "$(group_alive "$pg")" ] && break; sleep 0.05; done
     left=$(group_alive "$pg")
     [ -z "$left" ] && pass || fail "orphans ($iso): the task's group survived kill -9 of the job: $left"
