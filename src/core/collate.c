@@ -104,6 +104,15 @@ void hs_collate_md_value(char *buf, size_t cap, double v, double sd, size_t n_na
         snprintf(buf + used, cap - used, " (%zu/%zu n/a)", n_na, n_tasks);
 }
 
+void hs_collate_md_text(FILE *out, const char *s)
+{
+    for (; *s; s++)
+        if (*s == '|')
+            fputs("\\|", out);
+        else
+            fputc(*s == '\n' || *s == '\r' ? ' ' : *s, out);
+}
+
 /* ---- aggregation ----------------------------------------------------------- */
 
 static int dcmp(const void *a, const void *b)
@@ -1239,11 +1248,7 @@ static int merge_rows(pivot *p, hs_err *e)
 static void put_field(FILE *out, int fmt, const char *s)
 {
     if (fmt == FMT_MD) {
-        for (; *s; s++)
-            if (*s == '|')
-                fputs("\\|", out);
-            else
-                fputc(*s == '\n' || *s == '\r' ? ' ' : *s, out);
+        hs_collate_md_text(out, s);
         return;
     }
     const char *special = fmt == FMT_CSV || fmt == FMT_LONG_CSV ? ",\"\r\n" : "\t\"\r\n";

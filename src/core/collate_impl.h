@@ -95,7 +95,9 @@ int hs_bucket(size_t n_keys, const size_t *key_of, size_t n_tasks, size_t **star
 /* A Markdown cell: value (or "–"), "± sd" unless sd is NaN, "(n_na/n_tasks n/a)" if n_na. */
 void hs_collate_md_value(char *buf, size_t cap, double v, double sd, size_t n_na, size_t n_tasks);
 
-/* JSON string (quoted, escaped) and number (null for NaN/inf). */
+/* Text in a Markdown table cell: '|' escaped, line breaks as spaces. */
+void hs_collate_md_text(FILE *out, const char *s);
+
 /* A key component (column col, text, num) as a JSON number, true/false or string. */
 void hs_collate_json_key(FILE *out, const hs_rowset *rs, int col, const char *text, double num);
 

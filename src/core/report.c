@@ -559,16 +559,6 @@ static void why_full(const gcheck *c, char *buf, size_t cap)
         snprintf(buf, cap, "reference: %s", why_text[c->why_ref]);
 }
 
-/* Text in a Markdown table cell: `|` escaped, line breaks as spaces. */
-static void md_cell(FILE *out, const char *s)
-{
-    for (; *s; s++)
-        if (*s == '|')
-            fputs("\\|", out);
-        else
-            fputc(*s == '\n' || *s == '\r' ? ' ' : *s, out);
-}
-
 static void print_verdict_cell(const report *r, size_t ri, FILE *out)
 {
     const hs_rule *ru = &r->rules[ri];
@@ -577,7 +567,7 @@ static void print_verdict_cell(const report *r, size_t ri, FILE *out)
     if (v == R_NODATA) {
         if (ru->when_text) {
             fprintf(out, "no data: no group matches `when = \"");
-            md_cell(out, ru->when_text);
+            hs_collate_md_text(out, ru->when_text);
             fprintf(out, "\"`");
         }
         else
@@ -837,7 +827,7 @@ static void print_verdicts_md(const report *r, FILE *out)
             const hs_rule *ru = &r->rules[ri];
             hs_rule_text(ru, buf, sizeof buf);
             fprintf(out, "| %zu | ", ri + 1);
-            md_cell(out, ru->claim ? ru->claim : buf);
+            hs_collate_md_text(out, ru->claim ? ru->claim : buf);
             fprintf(out, " | ");
             print_verdict_cell(r, ri, out);
             fprintf(out, " | %zu / %zu / %zu |\n", r->count[ri][G_HELD], r->count[ri][G_VIOLATED],
