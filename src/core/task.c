@@ -223,8 +223,8 @@ static int name_ok(const char *name)
     return 1;
 }
 
-/* What column `name` would clash with in the tasks table: "the results table's
- * own column", "a parameter", "a metric", "a trace's length column"; NULL if none. */
+/* What column of the tasks table `name` would clash with besides the parameters:
+ * "the results table's own column" or "a trace's length column"; NULL if none. */
 static const char *column_clash(const hs_kernel *k, const char *name)
 {
     for (size_t i = 0; reserved_columns[i]; i++)
