@@ -2004,13 +2004,14 @@ static int textbuf_from(textbuf *b, const char *name, int line, hs_err *e)
 
 static int textbuf_add(textbuf *b, const char *s, size_t n, const char *path, hs_err *e)
 {
+    /* checked on every append: the buffer's capacity may already run past the limit */
+    if (b->len + n > (size_t)64 << 20)
+        return HS_FAIL(e, HS_EINPUT, "%s: sweep file larger than 64 MiB with its @include files",
+                       path);
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 8192;
         while (cap < b->len + n + 1)
             cap *= 2;
-        if (b->len + n > (size_t)64 << 20)
-            return HS_FAIL(e, HS_EINPUT, "%s: sweep file larger than 64 MiB with its @include files",
-                           path);
         char *nb = realloc(b->p, cap);
         if (!nb)
             return HS_FAIL(e, HS_ENOMEM, "out of memory");
