@@ -1034,15 +1034,16 @@ static int check_rule_ref(pctx *c, const hs_sweepset *set, const hs_sweep *s, hs
     config_setting_t *m = config_setting_get_member(g, "ref_sweep");
     if (r->ref_sweep) {
         int si = hs_sweepset_find(set, r->ref_sweep);
-        const char *names[256];
-        size_t n = 0;
-        for (size_t i = 0; i < set->n_sweeps && n < 256; i++)
-            names[n++] = set->sweeps[i].name;
-        char sg[128];
-        suggest(r->ref_sweep, names, n, sg, sizeof sg);
-        if (si < 0)
+        if (si < 0) {
+            const char *names[256];
+            size_t n = 0;
+            for (size_t i = 0; i < set->n_sweeps && n < 256; i++)
+                names[n++] = set->sweeps[i].name;
+            char sg[128];
+            suggest(r->ref_sweep, names, n, sg, sizeof sg);
             return perr(c, config_setting_source_line(m), "expect.ref_sweep",
                         "this file has no sweep '%s'%s", r->ref_sweep, sg);
+        }
         rs = &set->sweeps[si];
         if (rs == s)
             return perr(c, config_setting_source_line(m), "expect.ref_sweep",
