@@ -2064,6 +2064,9 @@ static int expand_text(const char *dir, const char *name, const char *text, int 
                 file[fl++] = *q;
             }
         file[fl] = 0;
+        if (!closed && fl + 1 >= sizeof file)
+            return HS_FAIL(e, HS_EINPUT, "%s:%d: @include: a file name longer than %zu bytes", name,
+                           line, sizeof file - 1);
         if (!closed || !fl)
             return HS_FAIL(e, HS_EINPUT, "%s:%d: @include needs a quoted file name", name, line);
         if (depth >= 10)
