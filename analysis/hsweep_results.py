@@ -224,6 +224,11 @@ def select(df, where):
             return df.query(where)
         name, op, val = m.group(1), _OPS[m.group(2)], m.group(3).strip("\"'")
         col = df[name]
+        if col.dtype != bool and pd.api.types.is_numeric_dtype(col):
+            try:
+                float(val)
+            except ValueError:
+                raise ValueError(f"condition \"{c.strip()}\": {name} is a number, got \"{val}\"") from None
         if col.dtype == bool:
             if val not in ("true", "false", "True", "False"):
                 raise ValueError(f"condition \"{c}\": {name} is true or false")
