@@ -1,5 +1,6 @@
 /* Plug-in kernels (include/hsweep/plugin.h). */
 #include <dlfcn.h>
+#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -44,10 +45,14 @@ static int probe(const char *path, hs_err *e)
     }
     int ws = 0;
     while (waitpid(pid, &ws, 0) < 0)
-        ;
+        if (errno != EINTR)
+            return HS_FAIL(e, HS_EIO, "cannot wait for the try of plug-in %s: %s", path, strerror(errno));
     if (WIFSIGNALED(ws))
         return HS_FAIL(e, HS_EINPUT, "plug-in %s crashed while loading (signal %d: %s); it is not used",
                        path, WTERMSIG(ws), strsignal(WTERMSIG(ws)));
+    if (WIFEXITED(ws) && WEXITSTATUS(ws) != 0)
+        return HS_FAIL(e, HS_EINPUT, "plug-in %s exited (code %d) while loading; it is not used", path,
+                       WEXITSTATUS(ws));
     return 0;
 }
 
