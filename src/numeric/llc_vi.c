@@ -266,9 +266,10 @@ void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const i
  * as 0 as in hs_llc_lambda_laplace, and at 1e-12·max(p, 1) for γ = 0),
  * P = U diag(p^{−½}), so that q starts at
  * the Laplace approximation N(w*, (nβH + γI)⁻¹), exact on a quadratic.
- * Otherwise P = I.  Returns 0, or −1 if the eigensolver fails or memory runs out.
+ * Otherwise P = I.  Returns 0, HS_ENOMEM, or HS_EINPUT with dsyev's info in
+ * *info when the eigensolver fails.
  */
-static int gauss_factor(hs_llc_vi *vi)
+static int gauss_factor(hs_llc_vi *vi, int *info)
 {
     const size_t d = vi->d;
     double *P = vi->P_d, *Pi = vi->Pinv;
@@ -281,19 +282,20 @@ static int gauss_factor(hs_llc_vi *vi)
     const double *H = hs_llc_target_hessian(vi->t), nb = vi->cfg.nbeta, g = vi->cfg.gamma;
     double *U = malloc(d * d * sizeof *U), *p = malloc(d * sizeof *p), q;
     const int n = (int)d;
-    int lwork = -1, info = 0;
+    int lwork = -1, rc = HS_ENOMEM;
+    *info = 0;
     if (!U || !p)
         goto fail;
     for (size_t i = 0; i < d * d; i++)
         U[i] = nb * H[i] + ((i % (d + 1)) == 0 ? g : 0);
-    dsyev_("V", "U", &n, U, &n, p, &q, &lwork, &info, 1, 1);
-    lwork = (int)q;
-    double *wk = malloc((size_t)lwork * sizeof *wk);
+    dsyev_("V", "U", &n, U, &n, p, &q, &lwork, info, 1, 1);
+    double *wk = *info ? NULL : malloc((size_t)q * sizeof *wk);
     if (!wk)
         goto fail;
-    dsyev_("V", "U", &n, U, &n, p, wk, &lwork, &info, 1, 1);
+    lwork = (int)q;
+    dsyev_("V", "U", &n, U, &n, p, wk, &lwork, info, 1, 1);
     free(wk);
-    if (info)
+    if (*info)
         goto fail;
     /* U is column-major on return: eigenvector k is U[k·d .. k·d + d) */
     const double floor = fmax(g, 1e-12 * fmax(p[d - 1], 1.0));
@@ -311,7 +313,7 @@ static int gauss_factor(hs_llc_vi *vi)
 fail:
     free(U);
     free(p);
-    return -1;
+    return *info ? HS_EINPUT : rc;
 }
 
 int hs_llc_vi_create(const hs_llc_target *t, const hs_llc_vi_config *cfg, hs_llc_vi **out,
@@ -359,9 +361,13 @@ int hs_llc_vi_create(const hs_llc_target *t, const hs_llc_vi_config *cfg, hs_llc
         !vi->Pinv || !vi->P_f || hs_adam_init(&vi->adam, vi->np, cfg->lr))
         goto nomem;
     if (!mfa) {
-        if (gauss_factor(vi)) {
+        int info = 0;
+        const int frc = gauss_factor(vi, &info);
+        if (frc == HS_ENOMEM)
+            goto nomem;
+        if (frc) {
             hs_llc_vi_destroy(&vi);
-            snprintf(msg, cap, "the Laplace factor of nβH + γI failed (eigensolver)");
+            snprintf(msg, cap, "the Laplace factor of nβH + γI failed (dsyev info %d)", info);
             return HS_EINPUT;
         }
         for (size_t i = 0; i < d * d; i++)
