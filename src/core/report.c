@@ -569,9 +569,9 @@ static void print_verdict_cell(const report *r, size_t ri, FILE *out)
             fprintf(out, "no data: no group matches `when = \"");
             hs_collate_md_text(out, ru->when_text);
             fprintf(out, "\"`");
-        }
-        else
+        } else {
             fprintf(out, "no data: the sweep has no tasks");
+        }
         return;
     }
     fprintf(out, "**%s**", rver_names[v]);
@@ -849,18 +849,6 @@ static void print_verdicts_md(const report *r, FILE *out)
 
 /* ---- JSON -------------------------------------------------------------------- */
 
-static void json_group_key(const view *v, size_t g, FILE *out)
-{
-    fprintf(out, "{");
-    for (size_t a = 0; a < v->n_g; a++) {
-        fprintf(out, "%s", a ? ", " : "");
-        hs_json_str(out, axis_name(v, a));
-        fprintf(out, ": ");
-        hs_collate_json_key(out, &v->rs, v->gcol[a], gtext(v, g, a), v->gk.num[g * v->n_g + a]);
-    }
-    fprintf(out, "}");
-}
-
 static void json_opt_str(FILE *out, const char *key, const char *s)
 {
     fprintf(out, ", \"%s\": ", key);
@@ -873,6 +861,18 @@ static void json_opt_str(FILE *out, const char *key, const char *s)
 static void json_axis_value(const view *v, size_t g, size_t a, FILE *out)
 {
     hs_collate_json_key(out, &v->rs, v->gcol[a], gtext(v, g, a), v->gk.num[g * v->n_g + a]);
+}
+
+static void json_group_key(const view *v, size_t g, FILE *out)
+{
+    fprintf(out, "{");
+    for (size_t a = 0; a < v->n_g; a++) {
+        fprintf(out, "%s", a ? ", " : "");
+        hs_json_str(out, axis_name(v, a));
+        fprintf(out, ": ");
+        json_axis_value(v, g, a, out);
+    }
+    fprintf(out, "}");
 }
 
 static void print_flips_json(const report *r, const flips *f, FILE *out)
