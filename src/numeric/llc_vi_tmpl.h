@@ -510,7 +510,7 @@ static int F(run)(hs_llc_vi *vi, hs_rng *rng, const hs_llc_vi_trace *tr, double 
     R baseline = NAN;
     /* plateau rule: sums of f over the current block, mean and variance of the last one */
     const long W = vi->cfg.window;
-    double bsum = 0, bsq = 0, prev_mean = NAN, prev_var = NAN, all_sum = 0;
+    double bsum = 0, bsq = 0, prev_mean = NAN, prev_var = NAN;
     int flat = 0; /* consecutive blocks that met the plateau condition */
     size_t pos = 0;
     for (long t = 0; t < steps; t++) {
@@ -552,7 +552,6 @@ static int F(run)(hs_llc_vi *vi, hs_rng *rng, const hs_llc_vi_trace *tr, double 
         res->steps_done = t + 1;
         bsum += (double)f;
         bsq += (double)f * (double)f;
-        all_sum += (double)f;
         if ((t + 1) % W == 0) {
             const double mean = bsum / (double)W;
             const double var = fmax(bsq - bsum * mean, 0) / (double)(W - 1);
@@ -569,8 +568,8 @@ static int F(run)(hs_llc_vi *vi, hs_rng *rng, const hs_llc_vi_trace *tr, double 
         }
     }
     res->trace_len = pos;
-    if (res->steps_done < W)
-        res->elbo_final = res->steps_done ? all_sum / (double)res->steps_done : NAN;
+    if (res->steps_done < W) /* no block completed: bsum holds every step's f */
+        res->elbo_final = res->steps_done ? bsum / (double)res->steps_done : NAN;
     for (size_t k = 0; k < np; k++)
         vi->theta_out[k] = (double)b.theta[k];
     if (res->first_nonfinite >= 0 || F(fam_prepare)(vi, &b, b.theta))
