@@ -729,6 +729,7 @@ typedef struct pivot {
     char *mbuf, *rbuf, *cbuf, *sbuf, *conbuf;
     char *con_axis, *con_text; /* --contrast AXIS=TEXT, TEXT "a-b" or "a/b" */
     char con_op;               /* '-' or '/'; 0 without --contrast */
+    const part *con_part;      /* the first sweep split by --contrast: names the two values */
     part *p;
     size_t n_rows;       /* rows printed: the union of the sweeps' row keys, sorted */
     size_t *row_key;     /* [n_rows][n_p]: that sweep's row key, or NO_KEY */
@@ -1012,8 +1013,10 @@ static int part_contrast(pivot *p, part *q, hs_err *e)
                        "--contrast %s=%s: no split of '%s' at '-' or '/' gives two values of %s "
                        "held by tasks%s of sweep '%s' (%s has %s)",
                        p->con_axis, t, t, p->con_axis, after, rs->sweep, p->con_axis, values);
-    if (!p->con_op)
+    if (!p->con_op) {
         p->con_op = t[chosen];
+        p->con_part = q;
+    }
     else if (p->con_op != t[chosen])
         return HS_FAIL(e, HS_EINPUT, "--contrast %s=%s: splits differently in sweep '%s'",
                        p->con_axis, t, rs->sweep);
@@ -1407,8 +1410,8 @@ static void agg_label(const pivot *p, char *buf, size_t cap)
 {
     const char *a = agg_names[p->agg];
     if (p->con_op)
-        snprintf(buf, cap, "%s at %s=%s %s %s at %s=%s", a, p->con_axis, p->p[0].con_val[0],
-                 p->con_op == '-' ? "−" : "/", a, p->con_axis, p->p[0].con_val[1]);
+        snprintf(buf, cap, "%s at %s=%s %s %s at %s=%s", a, p->con_axis, p->con_part->con_val[0],
+                 p->con_op == '-' ? "−" : "/", a, p->con_axis, p->con_part->con_val[1]);
     else
         snprintf(buf, cap, "%s", a);
 }
@@ -1645,9 +1648,9 @@ static void print_json(const pivot *p, FILE *out)
         fprintf(out, "{\"axis\": ");
         hs_json_str(out, p->con_axis);
         fprintf(out, ", \"first\": ");
-        hs_json_str(out, p->p[0].con_val[0]);
+        hs_json_str(out, p->con_part->con_val[0]);
         fprintf(out, ", \"second\": ");
-        hs_json_str(out, p->p[0].con_val[1]);
+        hs_json_str(out, p->con_part->con_val[1]);
         fprintf(out, ", \"op\": \"%s\"}", p->con_op == '-' ? "difference" : "ratio");
     } else {
         fprintf(out, "null");
