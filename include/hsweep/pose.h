@@ -86,7 +86,8 @@ typedef struct hs_pose_config {
     const double *rho_sd_b, *sigma2_mode_b, *sigma2_sd_b;
     int prior_relative;      /* 1: the three above are relative to nominal_k (see above) */
     const double *x0_hat;    /* [3] prior centre of x_root[0]; NULL: the first frame's
-                                triangulated root */
+                                triangulated root (hs_pose_get_config's points at the
+                                centre used, never NULL) */
     int obs_twice;           /* 1: the keypoint term counted twice (the seed's bug, above) */
 } hs_pose_config;
 
