@@ -69,7 +69,11 @@ enum { HS_OPEN_FORCE = 1, HS_OPEN_REPAIR = 2, HS_OPEN_RETRY = 4 };
  * case, or if rows are damaged (table.h: bytes against their crc32c, a
  * status byte out of range), naming them, unless HS_OPEN_REPAIR (they are
  * marked pending and run again) or, for status bytes only, HS_OPEN_RETRY
- * (--retry-failed reruns them).
+ * (--retry-failed reruns them).  Also HS_ESTATE when there is no file at
+ * path (naming what a stopped creation left), when it is a reduced run and
+ * set is not (or the reverse), or when a row was written with other
+ * parameter values than set gives its task; HS_EIO when it cannot be
+ * written; HS_EINPUT ("path too long") as hs_store_create.
  */
 int hs_store_open(const char *path, const hs_sweepset *set, MPI_Comm comm, const hs_prov *prov,
                   int flags, hs_store **out, hs_err *e);
