@@ -1,4 +1,7 @@
-/* hsweep status FILE: counts by status per sweep, and what did not end ok. */
+/*
+ * hsweep status FILE: counts by status per sweep, what did not end ok, and
+ * the command that resumes the file.  Exit 0, 1 if a row is damaged, 2 bad usage.
+ */
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
