@@ -1,6 +1,7 @@
 /*
  * hsweep status FILE: counts by status per sweep, what did not end ok, and
- * the command that resumes the file.  Exit 0, 1 if a row is damaged, 2 bad usage.
+ * the command that resumes the file.  Exit 0; 1 if a row is damaged or the
+ * file cannot be read; 2 for bad usage or input.
  */
 #include <limits.h>
 #include <stdint.h>
