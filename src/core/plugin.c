@@ -47,6 +47,8 @@ static int probe(const char *path, hs_err *e)
     while (waitpid(pid, &ws, 0) < 0)
         if (errno != EINTR)
             return HS_FAIL(e, HS_EIO, "cannot wait for the try of plug-in %s: %s", path, strerror(errno));
+    if (WIFSIGNALED(ws) && WTERMSIG(ws) == SIGALRM)
+        return HS_FAIL(e, HS_EINPUT, "plug-in %s did not finish loading within 60 s; it is not used", path);
     if (WIFSIGNALED(ws))
         return HS_FAIL(e, HS_EINPUT, "plug-in %s crashed while loading (signal %d: %s); it is not used",
                        path, WTERMSIG(ws), strsignal(WTERMSIG(ws)));
