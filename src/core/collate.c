@@ -1416,14 +1416,14 @@ static void agg_label(const pivot *p, char *buf, size_t cap)
         snprintf(buf, cap, "%s", a);
 }
 
-static void print_table(const pivot *p, FILE *out)
+static int print_table(const pivot *p, FILE *out, hs_err *e)
 {
     size_t max = 1;
     for (size_t s = 0; s < p->n_p; s++)
         max += p->n_m * p->p[s].ck.n * HS_ST_COUNT;
     outcol *oc = malloc(max * sizeof *oc);
     if (!oc)
-        return;
+        return HS_FAIL(e, HS_ENOMEM, "out of memory");
     size_t noc = out_columns(p, oc);
     int md = p->fmt == FMT_MD;
     const char *sep = field_sep(p->fmt);
@@ -1481,6 +1481,7 @@ static void print_table(const pivot *p, FILE *out)
     for (size_t s = 0; s < p->n_p && (md ? out : p->o->notes); s++)
         print_footnotes(p, &p->p[s], md ? out : p->o->notes);
     free(oc);
+    return 0;
 }
 
 /*
@@ -1770,7 +1771,7 @@ int hs_collate(const hs_collate_opts *o, FILE *out, size_t *n_cells, hs_err *e)
         else if (p->fmt == FMT_LONG_CSV || p->fmt == FMT_LONG_TSV)
             print_long(p, out);
         else
-            print_table(p, out);
+            rc = print_table(p, out, e);
         if (n_cells)
             *n_cells = count_cells(p);
     }
