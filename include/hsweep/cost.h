@@ -70,7 +70,7 @@ void hs_cost_format(const hs_cost_model *m, char *buf, size_t cap);
 /* What a results file says about one sweep of a sweep file. */
 typedef struct hs_cost_calib {
     int found;           /* the file has a sweep of this name (same kernel) */
-    hs_cost_obs obs;     /* samples: the file's finished tasks, in row order */
+    hs_cost_obs obs;     /* samples: the file's finished tasks, in row order (damaged rows left out) */
     hs_cost_model model; /* fitted to obs */
     uint64_t n_other;    /* finished rows not used: failed, timeout, crashed */
     uint64_t n_pending;  /* the file's pending rows ... */

@@ -196,6 +196,8 @@ static int calibrate_table(const hs_sweepset *set, const hs_sweep *s, const char
     double ranks = (double)s->ranks_per_task;
     for (size_t r = 0; rc == 0 && r < t->n_rows; r++) {
         int st = (int)hs_table_num(t, r, status);
+        if (t->damage[r]) /* its wall_s may be any bytes: not a sample */
+            continue;
         if (is_sample_status(st)) {
             row_values(t, r, k, col, v, text);
             rc = hs_cost_obs_add(&c->obs, hs_cost_hint(k, v), hs_table_num(t, r, wall), e);

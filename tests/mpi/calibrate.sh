@@ -53,6 +53,16 @@ with h5py.File("known.h5", "r+") as f:
             t["status"][2:] = 0
         f[sw + "/tasks"][:] = t
 PY
+"$PYTHON3" "$HS_SRC/tests/mpi/h5crc.py" known.h5 || fail "checksums of the edited rows"
+# a damaged row (its checksum does not match) is no timing sample: its wall_s may be any bytes
+cp known.h5 damaged.h5
+"$PYTHON3" - <<'PY'
+import h5py
+with h5py.File("damaged.h5", "r+") as f:
+    t = f["a/tasks"][:]
+    t["wall_s"][1] = 1e9
+    f["a/tasks"][:] = t
+PY
 "$HSWEEP" plan cal.cfg --calibrate known.h5 > known.txt 2>&1 || fail "plan --calibrate known.h5: $(cat known.txt)"
 check "estimates corrected to the recorded times" "$PYTHON3" - <<'PY'
 import h5py, re
@@ -83,6 +93,9 @@ tot, = num(r"calibrated: ([0-9.e+-]+) core-seconds .* from 9 finished task\(s\) 
 assert close(tot, 3 * hint_a + 0.5 * hint_b), tot
 print("calibrated", cal_a, cal_b, "from", n_a, n_b, "tasks")
 PY
+"$HSWEEP" plan cal.cfg --calibrate damaged.h5 > damaged.txt 2>&1 || fail "plan --calibrate damaged.h5: $(cat damaged.txt)"
+grep -Eq "sweep a .*x the hint; fitted to 6 finished" <(tr '\n' ' ' < damaged.txt) && pass ||
+    fail "a damaged row was taken as a timing sample: $(cat damaged.txt)"
 
 # Refusals: the same sweep name with another kernel; a file of other sweeps; no file.
 cat > other_kernel.cfg <<'CFG'
