@@ -464,6 +464,8 @@ static int range_values(pctx *c, const hs_param_spec *spec, config_setting_t *g,
                 return perr(c, ml, spec->name, "range '%s' must be a number", nm);
             double x = t == CONFIG_TYPE_FLOAT ? config_setting_get_float(m)
                                               : (double)config_setting_get_int64(m);
+            if (!isfinite(x))
+                return perr(c, ml, spec->name, "range '%s' is not a finite number", nm);
             *(nm[0] == 'f' ? &from : &to) = x;
         } else if (strcmp(nm, "num") == 0) {
             if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)

@@ -317,6 +317,10 @@ static void range_grids(void)
     expect_error("sweeps = ({ name = \"r\"; kernel = \"noop\";\n"
                  " matrix = { k = { from = 1; to = 3; num = 4; }; }; });",
                  HS_EINPUT, "bad.cfg:2:", "key 'k'", "twice after rounding to integers");
+    /* an end that libconfig reads as inf (found by the parser fuzz test) */
+    expect_error("sweeps = ({ name = \"r\"; kernel = \"noop\";\n"
+                 " matrix = { x = { from = 2e443; to = 2.0; num = 4; scale = \"log\"; }; }; });",
+                 HS_EINPUT, "bad.cfg:2:", "key 'x'", "range 'from' is not a finite number");
 }
 
 static void sha256(void)
