@@ -343,8 +343,8 @@ static int decimal_exponent(double x)
 static double snap_decimal(double x, int q)
 {
     char buf[48];
-    if (x == 0)
-        return 0.0;
+    if (x == 0 || !isfinite(x))
+        return x == 0 ? 0.0 : x;
     int ex = decimal_exponent(x);
     if (ex < q) { /* |x| < 10^q: 0 below half the quantum, else 10^q: not a multiple */
         snprintf(buf, sizeof buf, "%.16e", fabs(x));
@@ -420,8 +420,14 @@ static range_def range_def_make(double from, double to, long long n, int lg)
 static double range_point(const range_def *r, long long i)
 {
     long long n1 = r->n - 1;
-    if (!r->lg)
-        return snap_decimal((r->from * (double)(n1 - i) + r->to * (double)i) / (double)n1, r->q);
+    if (!r->lg) {
+        double sum = r->from * (double)(n1 - i) + r->to * (double)i;
+        /* ends near DBL_MAX: the weighted sum overflows, the weights applied first do not */
+        return snap_decimal(isfinite(sum) ? sum / (double)n1
+                                          : r->from / (double)n1 * (double)(n1 - i) +
+                                                r->to / (double)n1 * (double)i,
+                            r->q);
+    }
     /* (kt - kf) i / (n-1) = whole + rest / (n-1), 0 <= rest < n-1 */
     long long d = (r->kt - r->kf) * i, whole = d / n1, rest = d % n1;
     if (rest < 0) {

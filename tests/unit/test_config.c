@@ -317,6 +317,11 @@ static void range_grids(void)
     expect_error("sweeps = ({ name = \"r\"; kernel = \"noop\";\n"
                  " matrix = { k = { from = 1; to = 3; num = 4; }; }; });",
                  HS_EINPUT, "bad.cfg:2:", "key 'k'", "twice after rounding to integers");
+    /* ends near DBL_MAX: the points do not overflow (exec parameters have no range) */
+    s = parse_ok("sweeps = ({ name = \"r\"; kernel = \"exec\"; command = [\"true\"]; metrics = [\"m\"];\n"
+                 " matrix = { x = { from = 1e308; to = 1.7e308; num = 3; }; }; });");
+    CHECK(s->sweeps[0].axes[0].values[1].r == 1.35e308);
+    hs_sweepset_free(&s);
     /* an end that libconfig reads as inf (found by the parser fuzz test) */
     expect_error("sweeps = ({ name = \"r\"; kernel = \"noop\";\n"
                  " matrix = { x = { from = 2e443; to = 2.0; num = 4; scale = \"log\"; }; }; });",
