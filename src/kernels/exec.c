@@ -229,6 +229,7 @@ int hs_exec_create(const hs_exec_def *d, hs_exec **out, hs_err *e)
         x->summary = b.s;
     }
     x->parse = d->parse;
+    x->warm = d->warm;
     x->task_id = d->task_id;
     x->task_id_arg = d->task_id_arg;
     x->k = (hs_kernel){.abi = HS_KERNEL_ABI,
@@ -283,10 +284,7 @@ void hs_exec_destroy(hs_exec **xp)
 /* ---- one task ------------------------------------------------------------------------ */
 
 /* The last HS_EXEC_TAIL bytes of a stream. */
-typedef struct tail {
-    char b[2 * HS_EXEC_TAIL];
-    size_t len;
-} tail;
+typedef hs_exec_tail tail;
 
 static void tail_add(tail *t, const char *s, size_t n)
 {
@@ -398,7 +396,7 @@ static char **make_env(char **add, size_t n_add)
 
 /* In the child, between fork and exec: async-signal-safe calls only. */
 static void child_exec(const char *prog, char *const *argv, char *const *envp, const char *wd,
-                       int out_fd, int err_fd, int report_fd, pid_t parent)
+                       int in_fd, int out_fd, int err_fd, int report_fd, pid_t parent)
 {
     setpgid(0, 0); /* its own group: killed whole at the deadline */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -417,7 +415,7 @@ static void child_exec(const char *prog, char *const *argv, char *const *envp, c
      * command runs on through the grace period, as a built-in task does
      * (an ignored signal stays ignored across execve). */
     signal(SIGUSR1, SIG_IGN);
-    int null_fd = open("/dev/null", O_RDONLY);
+    int null_fd = in_fd >= 0 ? in_fd : open("/dev/null", O_RDONLY);
     if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0) {
         stage = 1;
         err = errno;
@@ -554,7 +552,11 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
 {
     const hs_exec *x = exec_of(p);
     uint64_t id = x->task_id ? x->task_id(x->task_id_arg, p->v, ctx->sweep_seed) : 0;
-    size_t n_add = x->n_env + 3;
+    if (x->warm) {
+        hs_exec_warm_run(x, p, ctx, out, id);
+        return 0;
+    }
+    size_t n_add = x->n_env + 4;
     char **argv = calloc(x->argc + 1, sizeof *argv), **add = calloc(n_add, sizeof *add);
     char *wd = NULL, *prog = NULL, **envp = NULL;
     int oom = !argv || !add, fds[6] = {-1, -1, -1, -1, -1, -1};
@@ -577,6 +579,7 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
             snprintf(add[x->n_env], 48, "HSWEEP_SEED=%llu", (unsigned long long)ctx->seed);
             snprintf(add[x->n_env + 1], 48, "HSWEEP_TASK_ID=%llu", (unsigned long long)id);
             snprintf(add[x->n_env + 2], strlen(x->sweep) + 16, "HSWEEP_SWEEP=%s", x->sweep);
+            oom = !(add[x->n_env + 3] = hs_exec_task_json(x, p, ctx, id, "HSWEEP_TASK="));
         }
     }
     if (!oom && x->workdir)
@@ -602,7 +605,7 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
         pid_t parent = getpid();
         pr.pid = fork();
         if (pr.pid == 0)
-            child_exec(prog, argv, envp, wd, fds[1], fds[3], fds[5], parent);
+            child_exec(prog, argv, envp, wd, -1, fds[1], fds[3], fds[5], parent);
         int keep_fd = -1;
         pid_t guard = -1;
         if (pr.pid > 0) {
@@ -670,3 +673,34 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
     free_list(add, n_add);
     return 0;
 }
+
+/* ---- shared with exec_warm.c ------------------------------------------------------------ */
+
+void hs_exec_tail_add(hs_exec_tail *t, const char *s, size_t n) { tail_add(t, s, n); }
+
+void hs_exec_fail_tail(hs_out *out, hs_status st, const char *prefix, const hs_exec_tail *t,
+                       const char *what)
+{
+    fail_with_tail(out, st, prefix, t, what);
+}
+
+char *hs_exec_expand(const hs_exec *x, const char *tpl, const hs_params *p, const hs_ctx *ctx,
+                     uint64_t task_id)
+{
+    return expand(x, tpl, p, ctx, task_id);
+}
+
+char *hs_exec_resolve(const char *prog, const char *path) { return resolve(prog, path); }
+
+int hs_exec_mkdir_p(char *dir) { return mkdir_p(dir); }
+
+char **hs_exec_make_env(char **add, size_t n_add) { return make_env(add, n_add); }
+
+_Noreturn void hs_exec_child(const char *prog, char *const *argv, char *const *envp, const char *wd,
+                             int in_fd, int out_fd, int err_fd, int report_fd, pid_t parent)
+{
+    child_exec(prog, argv, envp, wd, in_fd, out_fd, err_fd, report_fd, parent);
+    _exit(127);
+}
+
+pid_t hs_exec_guard_start(pid_t pgid, int *keep_fd) { return guard_start(pgid, keep_fd); }

@@ -2,6 +2,8 @@
 #ifndef HSWEEP_EXEC_IMPL_H
 #define HSWEEP_EXEC_IMPL_H
 
+#include <sys/types.h>
+
 #include "hsweep/exec.h"
 
 struct hs_exec {
@@ -17,6 +19,7 @@ struct hs_exec {
     char **env_values;
     size_t n_env;
     int parse;
+    int warm;
     char *sweep;
     char *sweep_dir;
     char *summary;
@@ -51,5 +54,39 @@ int hs_exec_reader_feed(hs_exec_reader *r, const char *buf, size_t n);
  */
 int hs_exec_reader_finish(hs_exec_reader *r, char *why, size_t cap);
 void hs_exec_reader_free(hs_exec_reader *r);
+
+/* ---- exec.c's pieces that protocol = "jsonl" (exec_warm.c) shares ---- */
+
+/* The last HS_EXEC_TAIL bytes of a stream. */
+typedef struct hs_exec_tail {
+    char b[2 * HS_EXEC_TAIL];
+    size_t len;
+} hs_exec_tail;
+
+void hs_exec_tail_add(hs_exec_tail *t, const char *s, size_t n);
+/* out's status st, detail = prefix + the end of t on one line (see exec.c). */
+void hs_exec_fail_tail(hs_out *out, hs_status st, const char *prefix, const hs_exec_tail *t,
+                       const char *what);
+/* A checked template expanded for one task; NULL when out of memory. */
+char *hs_exec_expand(const hs_exec *x, const char *tpl, const hs_params *p, const hs_ctx *ctx,
+                     uint64_t task_id);
+/* argv[0] resolved on PATH as execvp would (malloc'd), or NULL. */
+char *hs_exec_resolve(const char *prog, const char *path);
+/* mkdir -p; 0 or -1 (errno). */
+int hs_exec_mkdir_p(char *dir);
+/* This process's environment with add[0..n_add) replacing same-named entries. */
+char **hs_exec_make_env(char **add, size_t n_add);
+/* In a fresh fork: become the command (stdin from in_fd, /dev/null if < 0). */
+_Noreturn void hs_exec_child(const char *prog, char *const *argv, char *const *envp, const char *wd,
+                             int in_fd, int out_fd, int err_fd, int report_fd, pid_t parent);
+/* A guard that kills process group pgid when this process dies (see exec.c); its pid or -1. */
+pid_t hs_exec_guard_start(pid_t pgid, int *keep_fd);
+
+/* One task of a protocol = "jsonl" sweep (exec_warm.c); the task id is id. */
+void hs_exec_warm_run(const hs_exec *x, const hs_params *p, const hs_ctx *ctx, hs_out *out,
+                      uint64_t id);
+/* "HSWEEP_TASK=" and the task's JSON line (without newline), malloc'd; NULL when out of memory. */
+char *hs_exec_task_json(const hs_exec *x, const hs_params *p, const hs_ctx *ctx, uint64_t id,
+                        const char *prefix);
 
 #endif
