@@ -64,18 +64,39 @@ typedef struct hs_exec_tail {
 } hs_exec_tail;
 
 void hs_exec_tail_add(hs_exec_tail *t, const char *s, size_t n);
-/* out's status st, detail = prefix + the end of t on one line (see exec.c). */
-void hs_exec_fail_tail(hs_out *out, hs_status st, const char *prefix, const hs_exec_tail *t,
-                       const char *what);
-/* A checked template expanded for one task; NULL when out of memory. */
-char *hs_exec_expand(const hs_exec *x, const char *tpl, const hs_params *p, const hs_ctx *ctx,
-                     uint64_t task_id);
 /* argv[0] resolved on PATH as execvp would (malloc'd), or NULL. */
 char *hs_exec_resolve(const char *prog, const char *path);
-/* mkdir -p; 0 or -1 (errno). */
-int hs_exec_mkdir_p(char *dir);
-/* This process's environment with add[0..n_add) replacing same-named entries. */
-char **hs_exec_make_env(char **add, size_t n_add);
+
+/* A task's command, ready for fork(). */
+typedef struct hs_exec_cmd {
+    char **argv;  /* argc entries and NULL */
+    size_t argc;
+    char **add;   /* the environment's additions: env, then the extra ones */
+    size_t n_add;
+    char **envp;  /* the whole environment (its strings are the process's and add's) */
+    char *wd;     /* NULL: the runner's working directory */
+    char *prog;   /* argv[0] resolved on the task's PATH */
+} hs_exec_cmd;
+
+/*
+ * Expand x's command, env and workdir for a task (id is its {task_id}),
+ * add the n_extra "NAME=value" strings of extra to its environment (taken
+ * over, freed with c; a NULL one counts as out of memory), create the
+ * workdir and find the program.  0, or -1 with out's status saying why.
+ * Either way hs_exec_cmd_free(c) releases it.
+ */
+int hs_exec_cmd_prepare(const hs_exec *x, const hs_params *p, const hs_ctx *ctx, uint64_t id,
+                        char **extra, size_t n_extra, hs_exec_cmd *c, hs_out *out);
+void hs_exec_cmd_free(hs_exec_cmd *c);
+/*
+ * A command's end as the task's status: killed at the deadline (timed_out;
+ * t0 its start, CLOCK_MONOTONIC), by a signal (crashed; a stop signal sets
+ * out->stop_signal), a non-zero exit (failed), else its stdout as rd read
+ * it; the detail ends with the stderr or stdout tail.
+ */
+void hs_exec_judge_end(const hs_exec *x, hs_out *out, int timed_out, double t0, int status,
+                       const hs_exec_tail *out_tail, const hs_exec_tail *err_tail,
+                       hs_exec_reader *rd);
 /* In a fresh fork: become the command (stdin from in_fd, /dev/null if < 0). */
 _Noreturn void hs_exec_child(const char *prog, char *const *argv, char *const *envp, const char *wd,
                              int in_fd, int out_fd, int err_fd, int report_fd, pid_t parent);

@@ -34,52 +34,20 @@
 
 /* ---- the task line ------------------------------------------------------------ */
 
-typedef struct jbuf {
-    char *s;
-    size_t len, cap;
-    int oom;
-} jbuf;
-
-static void jb_add(jbuf *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t nc = (b->len + n + 1) * 2;
-        char *ns = realloc(b->s, nc);
-        if (!ns) {
-            b->oom = 1;
-            return;
-        }
-        b->s = ns;
-        b->cap = nc;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = 0;
-}
-
-static void jb_str(jbuf *b, const char *s) { jb_add(b, s, strlen(s)); }
-
 /* s as a JSON string (RFC 8259, section 7). */
-static void jb_quoted(jbuf *b, const char *s)
+static void put_quoted(FILE *f, const char *s)
 {
-    jb_add(b, "\"", 1);
+    fputc('"', f);
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
-        char esc[8];
-        if (c == '"' || c == '\\') {
-            esc[0] = '\\';
-            esc[1] = (char)c;
-            jb_add(b, esc, 2);
-        } else if (c < 0x20) {
-            snprintf(esc, sizeof esc, "\\u%04x", c);
-            jb_add(b, esc, 6);
-        } else {
-            jb_add(b, s, 1);
-        }
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
     }
-    jb_add(b, "\"", 1);
+    fputc('"', f);
 }
 
 /*
@@ -92,40 +60,40 @@ static void jb_quoted(jbuf *b, const char *s)
 char *hs_exec_task_json(const hs_exec *x, const hs_params *p, const hs_ctx *ctx, uint64_t id,
                         const char *prefix)
 {
-    jbuf b = {0};
-    char num[96];
-    jb_str(&b, prefix);
-    snprintf(num, sizeof num, "{\"task_id\":%llu,\"seed\":%llu,\"sweep_seed\":%lld,\"deadline\":",
-             (unsigned long long)id, (unsigned long long)ctx->seed, (long long)ctx->sweep_seed);
-    jb_str(&b, num);
+    char *buf = NULL, num[64];
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return NULL;
+    fprintf(f, "%s{\"task_id\":%llu,\"seed\":%llu,\"sweep_seed\":%lld,\"deadline\":", prefix,
+            (unsigned long long)id, (unsigned long long)ctx->seed, (long long)ctx->sweep_seed);
     if (ctx->deadline > 0)
-        snprintf(num, sizeof num, "%.3f", hs_now_unix() + (ctx->deadline - hs_now_mono()));
+        fprintf(f, "%.3f", hs_now_unix() + (ctx->deadline - hs_now_mono()));
     else
-        snprintf(num, sizeof num, "null");
-    jb_str(&b, num);
-    jb_str(&b, ",\"params\":{");
+        fputs("null", f);
+    fputs(",\"params\":{", f);
     for (size_t i = 0; i < x->k.n_params; i++) {
         const hs_param_spec *ps = &x->k.params[i];
-        if (i)
-            jb_add(&b, ",", 1);
-        jb_quoted(&b, ps->name);
-        jb_add(&b, ":", 1);
+        fputs(i ? "," : "", f);
+        put_quoted(f, ps->name);
+        fputc(':', f);
         if (ps->type == HS_T_STRING) {
-            jb_quoted(&b, p->v[i].s ? p->v[i].s : "");
+            put_quoted(f, p->v[i].s ? p->v[i].s : "");
             continue;
         }
         hs_value_format(ps, &p->v[i], num, sizeof num);
         if (ps->type == HS_T_REAL && !isfinite(p->v[i].r)) /* JSON has no words for these; */
             snprintf(num, sizeof num, "%s", /* Python's json reads these */
                      isnan(p->v[i].r) ? "NaN" : p->v[i].r > 0 ? "Infinity" : "-Infinity");
-        jb_str(&b, num);
+        fputs(num, f);
     }
-    jb_str(&b, "}}");
-    if (b.oom) {
-        free(b.s);
+    fputs("}}", f);
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad) {
+        free(buf);
         return NULL;
     }
-    return b.s;
+    return buf;
 }
 
 int hs_exec_warm_template_check(const char *tpl, hs_err *e)
@@ -235,50 +203,20 @@ static int idle_disturbed(int *reaped)
 static int warm_start(const hs_exec *x, const hs_params *p, const hs_ctx *ctx, hs_out *out,
                       uint64_t id)
 {
-    size_t n_add = x->n_env + 2;
-    char **argv = calloc(x->argc + 1, sizeof *argv), **add = calloc(n_add + 1, sizeof *add);
-    char *wd = NULL, *prog = NULL, **envp = NULL;
-    int oom = !argv || !add, rc = -1, fds[8] = {-1, -1, -1, -1, -1, -1, -1, -1};
-    for (size_t i = 0; !oom && i < x->argc; i++)
-        oom |= !(argv[i] = hs_exec_expand(x, x->argv[i], p, ctx, id));
-    for (size_t i = 0; !oom && i < x->n_env; i++) {
-        char *v = hs_exec_expand(x, x->env_values[i], p, ctx, id);
-        size_t need = strlen(x->env_names[i]) + (v ? strlen(v) : 0) + 2;
-        if (v && (add[i] = malloc(need)))
-            snprintf(add[i], need, "%s=%s", x->env_names[i], v);
-        oom |= !add[i];
-        free(v);
-    }
-    if (!oom) {
-        size_t need = strlen(x->sweep) + 16;
-        add[x->n_env] = strdup("HSWEEP_PROTOCOL=jsonl");
-        add[x->n_env + 1] = malloc(need);
-        oom = !add[x->n_env] || !add[x->n_env + 1];
-        if (!oom)
-            snprintf(add[x->n_env + 1], need, "HSWEEP_SWEEP=%s", x->sweep);
-    }
-    if (!oom && x->workdir)
-        oom = !(wd = hs_exec_expand(x, x->workdir, p, ctx, id));
-    if (!oom)
-        oom = !(envp = hs_exec_make_env(add, n_add));
-    const char *path = NULL;
-    for (size_t i = 0; envp && envp[i]; i++)
-        if (strncmp(envp[i], "PATH=", 5) == 0)
-            path = envp[i] + 5;
-    if (oom) {
-        hs_out_status(out, HS_ST_FAILED, "out of memory preparing the command");
-    } else if (wd && hs_exec_mkdir_p(wd) != 0) {
-        hs_out_status(out, HS_ST_FAILED, "cannot create workdir %.180s: %s", wd, strerror(errno));
-    } else if (!(prog = hs_exec_resolve(argv[0], path))) {
-        hs_out_status(out, HS_ST_FAILED, "command not found: %.100s (PATH=%.100s)", argv[0],
-                      path ? path : "");
+    char *extra[] = {strdup("HSWEEP_PROTOCOL=jsonl"), NULL};
+    if (asprintf(&extra[1], "HSWEEP_SWEEP=%s", x->sweep) < 0)
+        extra[1] = NULL;
+    hs_exec_cmd c;
+    int rc = -1, fds[8] = {-1, -1, -1, -1, -1, -1, -1, -1};
+    if (hs_exec_cmd_prepare(x, p, ctx, id, extra, 2, &c, out) != 0) {
+        /* its status says why */
     } else if (pipe2(fds, O_CLOEXEC) != 0 || pipe2(fds + 2, O_CLOEXEC) != 0 ||
                pipe2(fds + 4, O_CLOEXEC) != 0 || pipe2(fds + 6, O_CLOEXEC) != 0) {
         hs_out_status(out, HS_ST_FAILED, "cannot create pipes: %s", strerror(errno));
     } else {
         pid_t parent = getpid(), pid = fork();
         if (pid == 0)
-            hs_exec_child(prog, argv, envp, wd, fds[0], fds[3], fds[5], fds[7], parent);
+            hs_exec_child(c.prog, c.argv, c.envp, c.wd, fds[0], fds[3], fds[5], fds[7], parent);
         if (pid < 0) {
             hs_out_status(out, HS_ST_FAILED, "cannot fork: %s", strerror(errno));
         } else {
@@ -304,7 +242,7 @@ static int warm_start(const hs_exec *x, const hs_params *p, const hs_ctx *ctx, h
                               msg[0] == 2   ? "enter workdir for"
                               : msg[0] == 1 ? "set up stdio for"
                                             : "execute",
-                              prog, strerror(msg[1]));
+                              c.prog, strerror(msg[1]));
                 warm_end(0);
             } else {
                 int fl[] = {W.in, W.out, W.err};
@@ -319,15 +257,7 @@ static int warm_start(const hs_exec *x, const hs_params *p, const hs_ctx *ctx, h
     }
     for (size_t i = 0; i < 8; i++)
         close_fd(&fds[i]);
-    free(envp);
-    free(prog);
-    free(wd);
-    for (size_t i = 0; argv && i < x->argc; i++)
-        free(argv[i]);
-    for (size_t i = 0; add && i < n_add; i++)
-        free(add[i]);
-    free(argv);
-    free(add);
+    hs_exec_cmd_free(&c);
     return rc;
 }
 
@@ -539,7 +469,6 @@ void hs_exec_warm_run(const hs_exec *x, const hs_params *p, const hs_ctx *ctx, h
         hs_exec_reader_free(&rd);
         warm_end(0);
     }
-    char why[200];
     long long said = outcome == T_ANSWERED ? answer_task_id(rd.last) : -1;
     if (outcome == T_OOM) {
         hs_out_status(out, HS_ST_FAILED, "out of memory reading the command's output");
@@ -547,27 +476,12 @@ void hs_exec_warm_run(const hs_exec *x, const hs_params *p, const hs_ctx *ctx, h
         hs_out_status(out, HS_ST_FAILED, "a fresh program answered for task_id %lld, not %llu", said,
                       (unsigned long long)id);
         warm_end(0);
-    } else if (outcome == T_TIMEOUT) {
-        char pre[96];
-        snprintf(pre, sizeof pre, "command killed at the deadline after %.3g s", hs_now_mono() - t0);
-        hs_exec_fail_tail(out, HS_ST_TIMEOUT, pre, &t.err_tail, "stderr: ");
-    } else if (outcome == T_ENDED && WIFSIGNALED(status)) {
-        char pre[96];
-        int sig = WTERMSIG(status);
-        snprintf(pre, sizeof pre, "command killed by signal %d (%s)", sig, strsignal(sig));
-        hs_exec_fail_tail(out, HS_ST_CRASHED, pre, &t.err_tail, "stderr: ");
-        out->stop_signal = hs_task_stop_signal(sig) ? sig : 0;
-    } else if (outcome == T_ENDED && WIFEXITED(status) && WEXITSTATUS(status) != 0) {
-        char pre[64];
-        snprintf(pre, sizeof pre, "command exited with code %d", WEXITSTATUS(status));
-        int use_err = t.err_tail.len > 0;
-        hs_exec_fail_tail(out, HS_ST_FAILED, pre, use_err ? &t.err_tail : &t.out_tail,
-                          use_err ? "stderr: " : "stdout: ");
-    } else if (hs_exec_reader_finish(&rd, why, sizeof why) != 0) {
-        for (size_t i = 0; i < x->k.n_metrics; i++)
-            out->metrics[i] = NAN;
-        hs_exec_fail_tail(out, HS_ST_FAILED, why, &t.out_tail, "stdout: ");
-        W.dirty = 1; /* an answer that cannot be read: the next task gets a fresh program */
+    } else {
+        /* An answer is judged as the output of a command that exited 0. */
+        hs_exec_judge_end(x, out, outcome == T_TIMEOUT, t0, outcome == T_ANSWERED ? 0 : status,
+                          &t.out_tail, &t.err_tail, &rd);
+        /* An answer that cannot be read: the next task gets a fresh program. */
+        W.dirty |= outcome == T_ANSWERED && out->status == HS_ST_FAILED;
     }
     hs_exec_reader_free(&rd);
 }
