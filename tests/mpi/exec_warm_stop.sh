@@ -32,22 +32,6 @@ sweeps = ( { name = "e"; kernel = "exec"; protocol = "$proto"; command = ["/usr/
              seeds = [11, 12]; } );
 CFG
 done
-descendants() {
-    local c
-    for c in $(pgrep -P "$1"); do echo "$c"; descendants "$c"; done
-}
-wait_started() {
-    for _ in $(seq 1 300); do
-        [ "$(ls started.* 2>/dev/null | wc -l)" -ge "$1" ] && return 0
-        sleep 0.1
-    done
-    return 1
-}
-counts() {
-    "$PYTHON3" -c "
-import h5py, sys; s = h5py.File(sys.argv[1], 'r')['e/tasks']['status']
-print((s == 1).sum(), (s == 0).sum(), (s == 6).sum())" "$1"
-}
 
 touch go
 check "reference, one process per task" mpirun_n 3 "$HSWEEP" run per-task.cfg -o ref.h5 --quiet
