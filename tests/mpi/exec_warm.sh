@@ -11,7 +11,9 @@
 # that answered the one before (count + 1; after a replacement the task
 # process, which reaped a program, is itself replaced, and with it the new
 # program).  The Python and shell clients in examples/ answer the
-# same under both protocols.  Sweep-file errors name file, line and key.
+# same under both protocols.  The Python client under os._exit, SIGSEGV
+# (ctypes), an exception and a print: each task as alone, and after a
+# failure a fresh program.  Sweep-file errors name file, line and key.
 . "$(dirname "$0")/lib.bash"
 cd "$WORK" || exit 1
 "$PYTHON3" -c "import h5py" 2>/dev/null || { echo "python3-h5py missing"; exit 77; }
@@ -45,6 +47,27 @@ else
     task "$HSWEEP_TASK"
 fi
 SH
+cat > pyprog.py <<PY
+import ctypes, os, sys
+sys.path.insert(0, "$HS_SRC/analysis")
+import hsweep_worker
+served = 0
+
+@hsweep_worker.task
+def run(mode, x):
+    global served
+    served += 1
+    if mode == "exit":
+        os._exit(3)
+    if mode == "segv":
+        ctypes.string_at(0)
+    if mode == "raise":
+        raise ValueError("bad x %g" % x)
+    if mode == "print":
+        print('{"v": -1}')  # the helper sends prints to stderr
+    return {"v": x, "n": served}
+PY
+pymodes="ok ok exit ok segv ok raise ok print ok"
 modes="ok ok noise ok garbage ok twice ok exit ok segv ok hang ok mem ok late ok ok silent ok"
 i=0
 cases=""
@@ -52,18 +75,44 @@ for m in $modes; do
     i=$((i + 1))
     cases="$cases { mode = \"$m\"; x = $i.5; },"
 done
+i=0
+pycases=""
+for m in $pymodes; do
+    i=$((i + 1))
+    pycases="$pycases { mode = \"$m\"; x = $i.5; },"
+done
 for proto in per-task jsonl; do
     cat > $proto.cfg <<CFG
 sweeps = ( { name = "w"; kernel = "exec"; protocol = "$proto"; command = ["/bin/sh", "{sweep_dir}/prog.sh"];
              metrics = ["v", "n"]; timeout_s = 2.0; mem_limit_mb = 300; retries = 0;
-             cases = ( ${cases%,} ); } );
+             cases = ( ${cases%,} ); },
+           { name = "p"; kernel = "exec"; protocol = "$proto"; command = ["/usr/bin/python3", "{sweep_dir}/pyprog.py"];
+             metrics = ["v", "n"]; timeout_s = 20.0; retries = 0; cases = ( ${pycases%,} ); } );
 CFG
 done
 # One worker: the tasks run in task-id order, one program after another.
 check "per-task run" mpirun_n 2 "$HSWEEP" run per-task.cfg -o a.h5 --quiet
 check "jsonl run" mpirun_n 2 "$HSWEEP" run jsonl.cfg -o b.h5 --quiet
-check "each task as alone, programs replaced after failures" "$PYTHON3" - a.h5 b.h5 "$modes" <<'PY'
+check "each task as alone, programs replaced after failures" "$PYTHON3" - a.h5 b.h5 "$modes" "$pymodes" <<'PY'
 import h5py, math, re, sys
+pa = h5py.File(sys.argv[1], "r")["p/tasks"][:]
+pb = h5py.File(sys.argv[2], "r")["p/tasks"][:]
+pa.sort(order="task_id")
+pb.sort(order="task_id")
+# the Python client: os._exit(3), SIGSEGV through ctypes, an exception, a print
+pymodes = sys.argv[4].split()
+pwant = {"exit": (4, "command exited with code 3"), "segv": (6, "command killed by signal 11"),
+         "raise": (4, "command exited with code 1")}
+for i, m in enumerate(pymodes):
+    st, det = pwant.get(m, (1, ""))
+    for t in (pa, pb):
+        assert int(t["status"][i]) == st and t["detail"][i].decode().startswith(det), (m, t[i])
+    assert pa["v"][i] == pb["v"][i] or (math.isnan(pa["v"][i]) and math.isnan(pb["v"][i])), (m, pa[i], pb[i])
+    if st == 1:
+        assert pb["v"][i] == i + 1.5, (m, pb[i])
+        assert pb["n"][i] == 1 if i and pwant.get(pymodes[i - 1]) else pb["n"][i] >= 1, (m, pb["n"])
+assert b"ValueError: bad x 7.5" in pb["detail"][pymodes.index("raise")], pb["detail"]
+assert pb["n"][1] == 2, pb["n"]
 a = h5py.File(sys.argv[1], "r")["w/tasks"][:]
 b = h5py.File(sys.argv[2], "r")["w/tasks"][:]
 modes = sys.argv[3].split()
