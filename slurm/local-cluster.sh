@@ -188,12 +188,11 @@ make_net() {
 
 # ns_pids NS: the processes in network namespace NS (one of ours).
 ns_pids() {
-    local want p
+    local want
     want=$(stat -L -c %i "/run/netns/$1" 2>/dev/null) || return 0
-    for p in /proc/[0-9]*; do
-        [ "$(readlink "$p/ns/net" 2>/dev/null)" = "net:[$want]" ] && echo "${p#/proc/}"
-    done
-    return 0
+    # find fails on processes that end while it reads /proc: not an error here.
+    { find /proc -mindepth 3 -maxdepth 3 -path '/proc/[0-9]*/ns/net' -lname "net:\[$want\]" 2>/dev/null || true; } |
+        cut -d/ -f3
 }
 
 # kill_ns NS: SIGKILL every process in NS until none is left (they may fork).
