@@ -45,24 +45,7 @@ for l in $launchers; do
     check "$l: the log says why" test "$(grep -c "time limit near, requeueing" "$l/m-$job.out")" -ge 2
     check "$l: equal to the uninterrupted run" h5same ref.h5 "$l/m.h5"
     check "$l: rows on the workers' nodes" test "$(row_hosts "$l/m.h5" m)" = "hsn2 hsn3"
-    check "$l: every task exactly once" "$PYTHON3" - "$l/m.h5" "$l/m-$job.out" <<'PY'
-import calendar, re, sys, time, h5py
-t = h5py.File(sys.argv[1], "r")["m/tasks"][:]
-assert sorted(t["task_id"]) == list(range(200)), t["task_id"]
-assert (t["status"] == 1).all(), t["status"]
-assert (t["attempts"] == 1).all(), t["attempts"]
-log = open(sys.argv[2]).read()
-starts = [calendar.timegm(time.strptime(s, "%Y-%m-%dT%H:%M:%SZ"))
-          for s in re.findall(r"hsweep job \d+ run \d+ on \S+ at (\S+)", log)]
-to_run = [int(n) for n in re.findall(r"(\d+) to run", log)]
-assert len(starts) == len(to_run) >= 3, (starts, to_run)
-print("runs:", len(starts), "pending at each start:", to_run)
-bounds = starts[1:] + [float("inf")]
-for k, (a, b) in enumerate(zip(starts, bounds)):
-    ran = int(((t["started_unix"] >= a) & (t["started_unix"] < b)).sum())
-    expect = to_run[k] - (to_run[k + 1] if k + 1 < len(to_run) else 0)
-    assert ran == expect, (k, ran, expect)
-PY
+    check "$l: every task exactly once" resume_check runs "$l/m.h5" m 200 "$l/m-$job.out" 3
 done
 if [ -n "$srun_why" ] && [ "$FAILS" = 0 ]; then
     finish

@@ -50,5 +50,17 @@ wait_running() {
     done
     return 1
 }
+# wait_done FILE N: wait (up to 60 s) until N tasks of FILE are done; prints how many are.
+wait_done() {
+    local n=0
+    for _ in $(seq 600); do
+        n=$("$HSWEEP" status "$1" 2>/dev/null | sed -n 's/.* \([0-9]*\) done.*/\1/p')
+        [ "${n:-0}" -ge "$2" ] && break
+        sleep 0.1
+    done
+    echo "${n:-0}"
+}
+# resume_check ARGS...: tests/mpi/resume_check.py (before / after / runs).
+resume_check() { "$PYTHON3" "$HS_SRC/tests/mpi/resume_check.py" "$@"; }
 # job_field ID NAME: a field of `scontrol show job` (kept MinJobAge=600 s after the end).
 job_field() { scontrol show job "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n1; }
