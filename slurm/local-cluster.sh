@@ -220,6 +220,9 @@ kill_node() {
 up() {
     local n=$NODES
     if all_alive; then
+        local have=1
+        [ -f "$DIR/nodes" ] && have=$(wc -l <"$DIR/nodes")
+        [ "$have" = "$n" ] || die "a cluster of $have node(s) runs in $DIR; '$0 down' it first"
         say "already running in $DIR"
         print_env
         return 0
