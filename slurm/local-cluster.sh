@@ -77,12 +77,18 @@ stop() {
     rm -f "$DIR/$1.pid"
 }
 
-# free_port: a TCP port no socket on this machine is bound to.
+# free_port: a TCP port no socket on this machine uses, below the range the
+# kernel hands out to outgoing connections (ip_local_port_range), so that no
+# client takes it between this check and the daemon's bind.
 free_port() {
-    local used p
-    used=$(awk 'NR > 1 { split($2, a, ":"); print strtonum("0x" a[2]) }' /proc/net/tcp /proc/net/tcp6 2>/dev/null || true)
+    local used p lo=32768
+    read -r lo _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+    [ "$lo" -ge 12000 ] || lo=32768
+    # shellcheck disable=SC2046 # one hex port a word
+    used=$(printf '%d\n' $(awk 'FNR > 1 { split($2, a, ":"); print "0x" a[2] }' \
+        /proc/net/tcp /proc/net/tcp6 2>/dev/null) 2>/dev/null || true)
     while :; do
-        p=$((20000 + RANDOM % 30000))
+        p=$((10000 + RANDOM % (lo - 10000)))
         grep -qx "$p" <<<"$used" || { echo "$p"; return; }
     done
 }
@@ -217,6 +223,39 @@ kill_node() {
     say "killed every process of node $1"
 }
 
+# start_daemons N: slurmctld, and slurmd on each of the N nodes.
+start_daemons() {
+    SLURM_CONF="$DIR/slurm.conf" slurmctld -D -i -f "$DIR/slurm.conf" </dev/null >>"$DIR/slurmctld.out" 2>&1 &
+    echo $! >"$DIR/slurmctld.pid"
+    if [ "$1" -gt 1 ]; then
+        local name ns
+        while read -r name _ ns _; do
+            # nsenter and unshare exec, so the recorded PID ends as slurmd's.
+            SLURM_CONF="$DIR/slurm.conf" nsenter --net="/run/netns/$ns" unshare --uts \
+                sh -c "hostname $name && exec slurmd -D -N $name -f '$DIR/slurm.conf'" \
+                </dev/null >>"$DIR/slurmd-$name.out" 2>&1 &
+            echo $! >"$DIR/slurmd-$name.pid"
+        done <"$DIR/nodes"
+    else
+        SLURM_CONF="$DIR/slurm.conf" slurmd -D -f "$DIR/slurm.conf" </dev/null >>"$DIR/slurmd.out" 2>&1 &
+        echo $! >"$DIR/slurmd.pid"
+    fi
+}
+
+# wait_idle N: wait (up to 30 s) until N nodes are idle or a daemon died; prints the idle count.
+wait_idle() {
+    local idle=0 d dead
+    for _ in $(seq 300); do
+        idle=$(idle_nodes)
+        [ "$idle" -ge "$1" ] && break
+        dead=""
+        for d in $(daemons); do alive "$d" || dead=$d; done
+        [ -z "$dead" ] || break
+        sleep 0.1
+    done
+    echo "$idle"
+}
+
 up() {
     local n=$NODES
     if all_alive; then
@@ -345,30 +384,21 @@ EOF
     for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
     [ -S "$sock" ] || { down_quiet; die "munged did not start; see $DIR/munged.log"; }
 
-    SLURM_CONF="$DIR/slurm.conf" slurmctld -D -i -f "$DIR/slurm.conf" </dev/null >>"$DIR/slurmctld.out" 2>&1 &
-    echo $! >"$DIR/slurmctld.pid"
-    if [ "$n" -gt 1 ]; then
-        local name ns
-        while read -r name _ ns _; do
-            # nsenter and unshare exec, so the recorded PID ends as slurmd's.
-            SLURM_CONF="$DIR/slurm.conf" nsenter --net="/run/netns/$ns" unshare --uts \
-                sh -c "hostname $name && exec slurmd -D -N $name -f '$DIR/slurm.conf'" \
-                </dev/null >>"$DIR/slurmd-$name.out" 2>&1 &
-            echo $! >"$DIR/slurmd-$name.pid"
-        done <"$DIR/nodes"
-    else
-        SLURM_CONF="$DIR/slurm.conf" slurmd -D -f "$DIR/slurm.conf" </dev/null >>"$DIR/slurmd.out" 2>&1 &
-        echo $! >"$DIR/slurmd.pid"
-    fi
-
-    local idle=0 d dead
-    for _ in $(seq 300); do
-        idle=$(idle_nodes)
+    # A port that was free when picked may be taken before the daemon binds
+    # it (by a program that binds fixed ports): then new ports, up to 3 tries.
+    local try idle=0 d f
+    for try in 1 2 3; do
+        start_daemons "$n"
+        idle=$(wait_idle "$n")
         [ "$idle" -ge "$n" ] && break
-        dead=""
-        for d in $(daemons); do alive "$d" || dead=$d; done
-        [ -z "$dead" ] || break
-        sleep 0.1
+        grep -qs "Address already in use" "$DIR"/slurm*.log "$DIR"/slurm*.out || break
+        [ "$try" = 3 ] && break
+        say "a port was taken; trying new ones"
+        for d in $(daemons); do
+            case "$d" in slurm*) stop "$d" ;; esac
+        done
+        sed -i -e "s/^SlurmctldPort=.*/SlurmctldPort=$(free_port)/" -e "s/^SlurmdPort=.*/SlurmdPort=$(free_port)/" "$DIR/slurm.conf"
+        for f in "$DIR"/slurm*.log "$DIR"/slurm*.out; do [ ! -f "$f" ] || mv "$f" "$f.try$try"; done
     done
     if [ "$idle" -lt "$n" ]; then
         say "$idle of $n node(s) came up; last log lines:"
@@ -426,7 +456,7 @@ down_quiet() {
     # Remove what `up` wrote, then the directory if that leaves it empty.
     rm -rf "$DIR/munge" "$DIR/ctld" "$DIR/spool" "$DIR/tmp"
     rm -f "$DIR"/{slurm,cgroup}.conf "$DIR"/{munged,slurmctld,slurmd}.{log,out,pidfile}
-    rm -f "$DIR"/{nodes,bridge,subnet,rsh-agent,net.err}
+    rm -f "$DIR"/{nodes,bridge,subnet,rsh-agent,net.err} "$DIR"/slurm*.try[0-9]
     rmdir "$DIR" 2>/dev/null || true
 }
 
