@@ -141,10 +141,10 @@ static char *slurp(const char *path, hs_err *e)
 }
 
 /*
- * The template file: NAME (srun, mpirun, requeue, collate) is slurm/NAME.sbatch,
- * looked for in $HSWEEP_TEMPLATES, then beside the executable (../slurm, as in
- * a build directory of the source tree, and ../share/hsweep/slurm); anything
- * with a '/' or ending in .sbatch is a file name.
+ * The template file: NAME (srun, mpirun, requeue, collate) is NAME.sbatch,
+ * looked for beside the executable in ../share/hsweep/slurm (an installed
+ * hsweep), then in $HSWEEP_TEMPLATES, then in ../slurm (a build directory in
+ * the source tree); anything with a '/' or ending in .sbatch is a file name.
  */
 static int find_template(const char *name, char *path, size_t cap, hs_err *e)
 {
@@ -160,7 +160,7 @@ static int find_template(const char *name, char *path, size_t cap, hs_err *e)
     if (slash)
         *slash = '\0';
     const char *env = getenv("HSWEEP_TEMPLATES");
-    const char *dirs[3][2] = {{env, ""}, {exe, "/../slurm"}, {exe, "/../share/hsweep/slurm"}};
+    const char *dirs[3][2] = {{exe, "/../share/hsweep/slurm"}, {env, ""}, {exe, "/../slurm"}};
     for (int i = 0; i < 3; i++) {
         if (!dirs[i][0] || !dirs[i][0][0])
             continue;
@@ -169,8 +169,8 @@ static int find_template(const char *name, char *path, size_t cap, hs_err *e)
             return 0;
     }
     return HS_FAIL(e, HS_EINPUT,
-                   "no template '%s' (looked for %s.sbatch in $HSWEEP_TEMPLATES, %s/../slurm and "
-                   "%s/../share/hsweep/slurm); give --template FILE",
+                   "no template '%s' (looked for %s.sbatch in %s/../share/hsweep/slurm, $HSWEEP_TEMPLATES "
+                   "and %s/../slurm); give --template FILE",
                    name, name, exe, exe);
 }
 
