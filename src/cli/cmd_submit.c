@@ -87,7 +87,8 @@ static void print_help(void)
     for (size_t i = 0; i < N_OPTS; i++) {
         char head[64];
         int k = submit_opts[i].key;
-        snprintf(head, sizeof head, "%s--%s%s%s", k == 'o' ? "-o, " : k == 'h' ? "-h, " : "", submit_opts[i].name,
+        snprintf(head, sizeof head, "%s--%s%s%s", k == 'o' ? "-o, " : k == 'h' ? "-h, " : "",
+                 submit_opts[i].name,
                  submit_opts[i].arg ? " " : "", submit_opts[i].arg ? submit_opts[i].arg : "");
         printf("  %-30s", head);
         if (strlen(head) > 30)
@@ -230,7 +231,8 @@ static int check_args(submit_args *a)
         return 2;
     if (a->launcher && strcmp(a->launcher, "srun") != 0 && strcmp(a->launcher, "mpirun") != 0)
         return hs_cli_usage("submit", "--launcher is srun or mpirun, not '%s'", a->launcher);
-    if (a->mpi && ((a->launcher && strcmp(a->launcher, "mpirun") == 0) || strcmp(a->template_name, "mpirun") == 0))
+    if (a->mpi &&
+        ((a->launcher && strcmp(a->launcher, "mpirun") == 0) || strcmp(a->template_name, "mpirun") == 0))
         return hs_cli_usage("submit", "--mpi chooses srun's MPI plugin; it does not go with mpirun");
     if (a->mem && a->mem_per_cpu)
         return hs_cli_usage("submit", "--mem and --mem-per-cpu exclude each other (as in sbatch)");

@@ -289,7 +289,8 @@ int hs_submit_check_mail_type(const char *s, hs_err *e)
     const char *p = s;
     do {
         size_t n = strcspn(p, ","), i = 0;
-        while (i < sizeof types / sizeof types[0] && (strlen(types[i]) != n || strncasecmp(p, types[i], n) != 0))
+        while (i < sizeof types / sizeof types[0] &&
+               (strlen(types[i]) != n || strncasecmp(p, types[i], n) != 0))
             i++;
         if (i == sizeof types / sizeof types[0])
             return HS_FAIL(e, HS_EINPUT, "--mail-type: '%.*s' is not one of NONE, BEGIN, END, FAIL, REQUEUE, "
