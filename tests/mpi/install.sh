@@ -81,6 +81,10 @@ for r in (2.5, 2.8):
         assert abs(v - math.log(abs(2 - r))) < 1e-9, (r, v)
 PY
 st closed_forms $?
+# The installed templates come before $HSWEEP_TEMPLATES.
+mkdir -p ../tpl && echo 'exit 1' >../tpl/requeue.sbatch
+HSWEEP_TEMPLATES="$WORK/tpl" hsweep submit sweeps/logistic.cfg --time 10 --dry-run 2>/dev/null | cmp -s - dry.sbatch
+st installed_templates_first $?
 # A moved prefix: the binary finds its templates relative to itself.
 cd "$WORK" && cp -a "$P" moved && cd elsewhere || exit 1
 "$WORK/moved/bin/hsweep" submit sweeps/logistic.cfg --template srun --dry-run >moved.sbatch 2>/dev/null &&
@@ -93,7 +97,7 @@ rc=$?
 check "the hidden run completed (exit $rc: 90 = mount failed, 91 = tree still visible)" test "$rc" = 0
 [ "$rc" = 0 ] || cat steps.err >&2
 for s in find_package_build find_package_found find_package_include pkgconfig_build pkgconfig_templatesdir \
-    pkgconfig_cflags submit_dry_run submit_script plugin_sweep closed_forms moved_prefix; do
+    pkgconfig_cflags submit_dry_run submit_script plugin_sweep closed_forms installed_templates_first moved_prefix; do
     check "$s (source tree hidden)" test "$(printf '%s\n' "$out" | sed -n "s/^$s //p")" = 0
 done
 if [ "$FAILS" -gt 0 ]; then cat steps.err cmake.log make.log elsewhere/dry.err 2>/dev/null | tail -40 >&2; fi

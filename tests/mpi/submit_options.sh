@@ -120,6 +120,13 @@ check "mpirun: bash -n" bash -n mp.sbatch
 grep -v '^HS_SETUP=' "$HS_SRC/slurm/srun.sbatch" >own.sbatch
 expect_fail 2 "does not set HS_SETUP" "$HSWEEP" submit s.cfg --template ./own.sbatch --setup true --dry-run
 
+# Template lookup of a build-tree binary: $HSWEEP_TEMPLATES before the source tree's slurm/.
+mkdir -p tpl && { echo '# marker: from HSWEEP_TEMPLATES'; cat "$HS_SRC/slurm/srun.sbatch"; } >tpl/srun.sbatch
+HSWEEP_TEMPLATES="$WORK/tpl" "$HSWEEP" submit --dry-run s.cfg --template srun >tpl.out 2>/dev/null
+check "HSWEEP_TEMPLATES is used" grep -qx '# marker: from HSWEEP_TEMPLATES' tpl.out
+HSWEEP_TEMPLATES="$WORK/tpl" "$HSWEEP" submit --dry-run s.cfg --template mpirun >tpl2.out 2>/dev/null
+check "then the source tree's slurm/" grep -qxF '#SBATCH --ntasks-per-node=4' tpl2.out
+
 # Bad values: exit 2, one line naming the option, nothing written.
 nl=$'\n'
 case_ newline-partition 2 "--partition: the value holds a control character (byte 0x0a at 1, a newline)" "$HSWEEP" submit s.cfg --partition "p${nl}q"
