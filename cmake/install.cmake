@@ -19,6 +19,9 @@ set_target_properties(hs_kernel_api PROPERTIES EXPORT_NAME kernel)
 target_include_directories(hs_kernel_api INTERFACE
   $<BUILD_INTERFACE:${CMAKE_SOURCE_DIR}/include> $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
 
+# The installed binary keeps the library directories it was linked with that
+# are not the system's (an MPI or HDF5 under /opt), as the build's did.
+set_target_properties(hsweep PROPERTIES INSTALL_RPATH_USE_LINK_PATH TRUE)
 install(TARGETS hsweep hs_kernel_api EXPORT hsweepTargets RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES ${CMAKE_SOURCE_DIR}/include/hsweep/kernel.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/hsweep)
 # The binary looks for its templates in ../share/hsweep/slurm (src/cli/cmd_submit.c).
