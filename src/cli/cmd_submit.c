@@ -125,36 +125,51 @@ static int check_name(const char *opt, const char *s)
     return 0;
 }
 
+/* malloc'd text of the file (what it is, for messages), its length in *len; NULL with e filled. */
+static char *slurp(const char *path, const char *what, size_t *len, hs_err *e)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        HS_FAIL(e, HS_EINPUT, "cannot read %s %s: %s", what, path, strerror(errno));
+        return NULL;
+    }
+    char *s = NULL;
+    size_t n = 0, cap = 0, r;
+    do {
+        if (n + 4096 + 1 > cap) {
+            char *t = realloc(s, cap = cap ? 2 * cap : 8192);
+            if (!t) {
+                free(s);
+                fclose(f);
+                HS_FAIL(e, HS_ENOMEM, "out of memory reading %s", path);
+                return NULL;
+            }
+            s = t;
+        }
+        r = fread(s + n, 1, 4096, f);
+        n += r;
+    } while (r > 0);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(s);
+        HS_FAIL(e, HS_EIO, "cannot read %s %s", what, path);
+        return NULL;
+    }
+    s[n] = '\0';
+    *len = n;
+    return s;
+}
+
 /* Append the lines of a --setup-file to a->setup. */
 static int read_setup_file(submit_args *a, const char *path)
 {
     hs_err e;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return hs_cli_usage("submit", "--setup-file: cannot read %s: %s", path, strerror(errno));
-    char *text = NULL;
-    size_t n = 0, cap = 0, r;
-    int rc = 0;
-    do {
-        if (n + 4096 > cap) {
-            char *t = realloc(text, cap = cap ? 2 * cap : 8192);
-            if (!t || cap > (1u << 20)) {
-                free(t ? t : text);
-                fclose(f);
-                return hs_cli_usage("submit", "--setup-file %s: larger than 1 MiB", path);
-            }
-            text = t;
-        }
-        r = fread(text + n, 1, 4096, f);
-        n += r;
-    } while (r > 0);
-    if (ferror(f))
-        rc = hs_cli_usage("submit", "--setup-file: cannot read %s: %s", path, strerror(errno));
-    fclose(f);
-    if (rc == 0 && hs_submit_setup_add(&a->setup, text, n, 0, path, &e) != 0)
-        rc = e.code == HS_EINPUT ? hs_cli_usage("submit", "--setup-file %s", e.msg) : hs_cli_fail(&e);
+    size_t n;
+    char *text = slurp(path, "--setup-file", &n, &e);
+    int rc = text ? hs_submit_setup_add(&a->setup, text, n, 0, path, &e) : e.code;
     free(text);
-    return rc;
+    return rc == 0 ? 0 : rc == HS_EINPUT ? hs_cli_usage("submit", "%s", e.msg) : hs_cli_fail(&e);
 }
 
 /* One option (getopt_long's key k, value v) into a. */
@@ -318,35 +333,6 @@ static char *absolute(const char *path)
     char *s = malloc(n);
     if (s)
         snprintf(s, n, "%s/%s", cwd, path);
-    return s;
-}
-
-/* malloc'd text of a template file, or NULL with e filled. */
-static char *slurp(const char *path, hs_err *e)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        HS_FAIL(e, HS_EINPUT, "cannot read template %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *s = NULL;
-    size_t n = 0, cap = 0, r;
-    do {
-        if (n + 4096 + 1 > cap) {
-            char *t = realloc(s, cap = cap ? 2 * cap : 8192);
-            if (!t) {
-                free(s);
-                fclose(f);
-                HS_FAIL(e, HS_ENOMEM, "out of memory reading %s", path);
-                return NULL;
-            }
-            s = t;
-        }
-        r = fread(s + n, 1, 4096, f);
-        n += r;
-    } while (r > 0);
-    s[n] = '\0';
-    fclose(f);
     return s;
 }
 
@@ -530,7 +516,8 @@ static int render(job *j, const char *name, const hs_kv *sb, size_t nsb, const h
                   hs_err *e)
 {
     HS_CALL(find_template(name, j->tmpl_path, sizeof j->tmpl_path, e));
-    char *t = slurp(j->tmpl_path, e);
+    size_t n;
+    char *t = slurp(j->tmpl_path, "template", &n, e);
     if (!t)
         return e->code;
     int rc = hs_submit_render(t, j->tmpl_path, sb, nsb, set, nset, &j->text, e);

@@ -157,7 +157,7 @@ printf 'module load x\r\nsource y\r\n' >dos.txt
 case_ setup-file-dos 2 "dos.txt:1: a carriage return" "$HSWEEP" submit s.cfg --setup-file dos.txt
 printf 'ok\nbad\001\n' >ctl.txt
 case_ setup-file-control 2 "ctl.txt:2: a control character" "$HSWEEP" submit s.cfg --setup-file ctl.txt
-case_ setup-file-missing 2 "--setup-file: cannot read nope.txt" "$HSWEEP" submit s.cfg --setup-file nope.txt
+case_ setup-file-missing 2 "cannot read --setup-file nope.txt: No such file" "$HSWEEP" submit s.cfg --setup-file nope.txt
 check "nothing written for refused options" test ! -e results
 
 # sbatch --test-only, only where a Slurm cluster already answers (never started here).
