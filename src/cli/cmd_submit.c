@@ -293,11 +293,16 @@ static int parse_args(int argc, char **argv, submit_args *a)
         const char *word = argv[optind - 1];
         if (optarg && optarg == argv[optind - 1] && optind >= 2)
             word = argv[optind - 2];
-        if (k == '?')
-            return hs_cli_usage("submit", "unknown option '%s'", optopt ? (char[]){'-', (char)optopt, 0}
-                                                                        : argv[optind - 1]);
+        if (k == '?' && optopt > 0 && optopt < 256 && optopt != 'o' && optopt != 'h')
+            return hs_cli_usage("submit", "unknown option '-%c'", optopt);
+        if (k == '?' && !optopt)
+            return hs_cli_usage("submit", "unknown option '%.*s'", (int)strcspn(argv[optind - 1], "="),
+                                argv[optind - 1]);
         if (k == ':')
             return hs_cli_usage("submit", "%s needs a value", word);
+        int no_value = k == '?'; /* a long option given a value it does not take */
+        if (no_value)
+            k = optopt;
         if (word[0] == '-' && word[1] == '-') {
             size_t n = strcspn(word + 2, "=");
             const char *full = NULL;
@@ -307,6 +312,8 @@ static int parse_args(int argc, char **argv, submit_args *a)
                 return hs_cli_usage("submit", "unknown option '%.*s' (options are not abbreviated: --%s)",
                                     (int)n + 2, word, full ? full : "?");
         }
+        if (no_value)
+            return hs_cli_usage("submit", "%.*s takes no value", (int)strcspn(word, "="), word);
         if (k == 'h') {
             print_help();
             return -1;

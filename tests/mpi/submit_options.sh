@@ -42,6 +42,10 @@ expect_fail 2 "not abbreviated: --dry-run" "$HSWEEP" submit s.cfg --dry
 expect_fail 2 "unknown option '--bogus'" "$HSWEEP" submit s.cfg --bogus --dry-run
 expect_fail 2 "unknown option '-x'" "$HSWEEP" submit s.cfg -x --dry-run
 expect_fail 2 "--nodes needs a value" "$HSWEEP" submit s.cfg --nodes
+expect_fail 2 "--dry-run takes no value" "$HSWEEP" submit s.cfg --dry-run=yes
+expect_fail 2 "unknown option '--dry' (options are not abbreviated: --dry-run)" "$HSWEEP" submit s.cfg --dry=yes
+expect_fail 2 "unknown option '--mail'" "$HSWEEP" submit s.cfg --mail=END --dry-run
+expect_fail 2 "unknown option '--bogus'" "$HSWEEP" submit s.cfg --bogus=1 --dry-run
 expect_fail 2 "one sweep file only" "$HSWEEP" submit s.cfg s.cfg --dry-run
 
 # Every site option, rendered.
