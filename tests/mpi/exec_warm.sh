@@ -69,25 +69,24 @@ def run(mode, x):
 PY
 pymodes="ok ok exit ok segv ok raise ok print ok"
 modes="ok ok noise ok garbage ok twice ok exit ok segv ok hang ok mem ok late ok ok silent ok"
-i=0
-cases=""
-for m in $modes; do
-    i=$((i + 1))
-    cases="$cases { mode = \"$m\"; x = $i.5; },"
-done
-i=0
-pycases=""
-for m in $pymodes; do
-    i=$((i + 1))
-    pycases="$pycases { mode = \"$m\"; x = $i.5; },"
-done
+# cases MODE...: one case per mode, x = 1.5, 2.5, ...
+cases() {
+    local i=0 m out=""
+    for m in "$@"; do
+        i=$((i + 1))
+        out="$out { mode = \"$m\"; x = $i.5; },"
+    done
+    echo "${out%,}"
+}
+# shellcheck disable=SC2086
+cases=$(cases $modes) pycases=$(cases $pymodes)
 for proto in per-task jsonl; do
     cat > $proto.cfg <<CFG
 sweeps = ( { name = "w"; kernel = "exec"; protocol = "$proto"; command = ["/bin/sh", "{sweep_dir}/prog.sh"];
              metrics = ["v", "n"]; timeout_s = 2.0; mem_limit_mb = 300; retries = 0;
-             cases = ( ${cases%,} ); },
+             cases = ( $cases ); },
            { name = "p"; kernel = "exec"; protocol = "$proto"; command = ["/usr/bin/python3", "{sweep_dir}/pyprog.py"];
-             metrics = ["v", "n"]; timeout_s = 20.0; retries = 0; cases = ( ${pycases%,} ); } );
+             metrics = ["v", "n"]; timeout_s = 20.0; retries = 0; cases = ( $pycases ); } );
 CFG
 done
 # One worker: the tasks run in task-id order, one program after another.
