@@ -1,7 +1,9 @@
 /*
  * Local learning coefficient (LLC) estimation: targets with known answers
- * and two estimators, a mixture-of-factor-analyzers variational fit (`vi`)
- * and stochastic-gradient Langevin dynamics (`sgld`).
+ * and two estimators, a variational fit (`vi`: a mixture of factor analyzers
+ * or one full-covariance Gaussian, optionally followed by a Metropolis-adjusted
+ * Langevin chain preconditioned by the fitted Gaussian) and stochastic-gradient
+ * Langevin dynamics (`sgld`).
  *
  * The local posterior around a minimum w* of the empirical loss L_n is
  *     p(w) ∝ exp(−nβ·L_n(w) − ½γ‖w − w*‖²),   β = beta0 / ln(max(3, n)),
