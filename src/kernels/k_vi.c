@@ -223,6 +223,7 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
     }
     long first_nf = -1;
     size_t bad_chain = 0, written = 0, chains_run = 0, unconverged = 0, first_unconv = 0;
+    int bad_in_mala = 0;
     double vplain = 0, vcv = 0, elbo = 0, cmin = INFINITY, ridge = 0, steps_done = 0;
     for (size_t c = 0; c < chains; c++) {
         est[c] = est_cv[c] = NAN;
@@ -240,7 +241,6 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
             goto done;
         }
         chains_run++;
-        written += r.n_draws;
         steps_done += (double)r.steps_done;
         if (!r.converged && r.first_nonfinite < 0 && unconverged++ == 0)
             first_unconv = c;
@@ -249,6 +249,7 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
         if (r.first_nonfinite >= 0 && (first_nf < 0 || r.first_nonfinite < first_nf)) {
             first_nf = r.first_nonfinite;
             bad_chain = c;
+            bad_in_mala = 0;
         }
         if (mala && r.n_draws == S) {
             /* the chain's own stream: fits use streams 0..chains−1 */
@@ -259,20 +260,24 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
                 goto done;
             }
             if (mr.first_nonfinite >= 0) {
+                /* no draws of p: the chain's slots hold NaN, not q's draws */
+                for (size_t i = 0; i < S; i++)
+                    draws[c * S + i] = NAN;
                 r.first_nonfinite = r.steps_done + mr.first_nonfinite;
                 r.n_draws = 0;
                 if (first_nf < 0 || r.first_nonfinite < first_nf) {
                     first_nf = r.first_nonfinite;
                     bad_chain = c;
+                    bad_in_mala = 1;
                 }
-            }
-            else {
+            } else {
                 macc += mr.accept;
                 mstep += mr.step;
             }
             r.lambda_hat = mr.lambda_mean;
             r.lambda_cv = r.var_plain = r.var_cv = NAN;
         }
+        written += r.n_draws;
         if (r.n_draws == S) {
             est[c] = r.lambda_hat;
             est_cv[c] = r.lambda_cv;
@@ -298,7 +303,13 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
     hs_out_set(out, "c_min_eig", cfg.family == HS_LLC_VI_MFA ? cmin : NAN);
     hs_out_set(out, "ridge_used", ridge);
     hs_out_set(out, "trace_samples", (double)written);
-    if (first_nf >= 0)
+    if (first_nf >= 0 && bad_in_mala)
+        hs_out_status(out, HS_ST_NONFINITE,
+                      "chain %zu: mala: non-finite log density or gradient at the chain's start "
+                      "(a draw of the fitted q; first_nonfinite = fit steps + 0) (%zu of %zu "
+                      "chains finished)",
+                      bad_chain, ok, chains);
+    else if (first_nf >= 0)
         hs_out_status(out, HS_ST_NONFINITE,
                       "chain %zu: non-finite ELBO, gradient or Cholesky at step %ld (%zu of %zu "
                       "chains finished)",
