@@ -111,6 +111,23 @@ static double fit_and_mala(const hs_llc_target *t, const hs_llc_vi_config *v,
     return sum / (double)chains;
 }
 
+/* One gaussian fit (chain 0, seed 1) on t; C[d×d] receives its factor. */
+static void fit_factor(const hs_llc_target *t, double nbeta, double gamma, double *C)
+{
+    hs_llc_vi_config v = gauss_config(nbeta, gamma, 32);
+    hs_llc_vi *vi = NULL;
+    char msg[256];
+    REQUIRE(hs_llc_vi_create(t, &v, &vi, msg, sizeof msg) == 0);
+    double draws[64];
+    hs_llc_vi_trace tr;
+    memset(&tr, 0, sizeof tr);
+    hs_llc_vi_result r;
+    REQUIRE(hs_llc_vi_run(vi, 1, 0, &tr, draws, &r) == 0);
+    CHECK_EQ_INT(r.first_nonfinite, -1);
+    REQUIRE(hs_llc_vi_factor(vi, C) == 0);
+    hs_llc_vi_destroy(&vi);
+}
+
 /*
  * The factor: after a Laplace-preconditioned fit on a rotated quadratic,
  * q = N(w*, CCᵀ) is the posterior N(w*, (nβH + γI)⁻¹), so ½nβ·tr(HCCᵀ) is
@@ -124,16 +141,8 @@ static void test_factor(void)
     const size_t d = 10;
     const double nb = hs_llc_nbeta(100, 1.0), gamma = 1e-2;
     const double exact = hs_llc_lambda_exact(t, nb, gamma);
-    hs_llc_vi_config v = gauss_config(nb, gamma, 32);
-    hs_llc_vi *vi = NULL;
-    char msg[256];
-    REQUIRE(hs_llc_vi_create(t, &v, &vi, msg, sizeof msg) == 0);
-    double draws[64], C[100], HC[100];
-    hs_llc_vi_trace tr;
-    memset(&tr, 0, sizeof tr);
-    hs_llc_vi_result r;
-    REQUIRE(hs_llc_vi_run(vi, 1, 0, &tr, draws, &r) == 0);
-    REQUIRE(hs_llc_vi_factor(vi, C) == 0);
+    double C[100], HC[100];
+    fit_factor(t, nb, gamma, C);
     const double *H = hs_llc_target_hessian(t);
     double tr_hcc = 0;
     for (size_t i = 0; i < d; i++)
@@ -146,8 +155,9 @@ static void test_factor(void)
         for (size_t j = 0; j < d; j++)
             tr_hcc += C[i * d + j] * HC[i * d + j]; /* tr(CᵀHC) */
     CHECK_REL(0.5 * nb * tr_hcc, exact, 0.02);
-    hs_llc_vi_destroy(&vi);
-    hs_llc_vi_config m = v;
+    hs_llc_vi *vi = NULL;
+    char msg[256];
+    hs_llc_vi_config m = gauss_config(nb, gamma, 32);
     m.family = HS_LLC_VI_MFA;
     m.components = 2;
     m.rank = 2;
@@ -177,17 +187,8 @@ static void test_wrong_factor(void)
     const size_t d = 10;
     const double nb = hs_llc_nbeta(100, 1.0), gamma = 1e-2;
     const double exact = hs_llc_lambda_exact(t, nb, gamma);
-    hs_llc_vi_config v = gauss_config(nb, gamma, 32);
-    hs_llc_vi *vi = NULL;
-    char msg[256];
-    REQUIRE(hs_llc_vi_create(t, &v, &vi, msg, sizeof msg) == 0);
-    double draws[64], C[100];
-    hs_llc_vi_trace tr;
-    memset(&tr, 0, sizeof tr);
-    hs_llc_vi_result r;
-    REQUIRE(hs_llc_vi_run(vi, 1, 0, &tr, draws, &r) == 0);
-    REQUIRE(hs_llc_vi_factor(vi, C) == 0);
-    hs_llc_vi_destroy(&vi);
+    double C[100];
+    fit_factor(t, nb, gamma, C);
     for (size_t i = 0; i < d; i++)
         for (size_t j = 0; j < d; j++)
             C[i * d + j] *= j % 2 ? 2.5 : 0.4;
