@@ -120,7 +120,8 @@ static const hs_trace_spec traces[] = {
     {"pi_min", "", STEP_DOC("min mixture weight"), step_len},
     {"pi_max", "", STEP_DOC("max mixture weight"), step_len},
     {"lambda_draws", "",
-     "nβ(L_n(w_s) − L_n(w*)) for the eval_samples draws of each fitted q, chain-major",
+     "nβ(L_n(w_s) − L_n(w*)) for the eval_samples draws of each fitted q, chain-major "
+     "(estimator mala: eval_samples states of each chain, evenly spaced over its kept steps)",
      draws_len},
 };
 #define N_STEP_TRACES 9
