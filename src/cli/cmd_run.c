@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "hsweep/config.h"
@@ -128,6 +129,19 @@ static int parse_run(int argc, char **argv, hs_run_opts *o)
     return 0;
 }
 
+/* This process's rank as its launcher set it, before MPI_Init (0 when there is none). */
+static int launch_rank(void)
+{
+    static const char *const vars[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK",
+                                       "SLURM_PROCID"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && *v)
+            return atoi(v);
+    }
+    return 0;
+}
+
 int hs_cmd_run(int argc, char **argv)
 {
     hs_run_opts o = {.isolation = HS_ISO_FORK, .grace_s = 60};
@@ -140,6 +154,25 @@ int hs_cmd_run(int argc, char **argv)
         return hs_cli_usage("run", "--force, --retry-failed and --repair go with --resume");
     if (o.resume && o.overwrite)
         return hs_cli_usage("run", "--resume and --overwrite exclude each other");
+    /* What one process can judge is judged before MPI starts: the sweep file
+     * (syntax, keys, values, the kernels' checks).  Every rank reads the same
+     * file with the same options and reaches the same verdict, so on bad input
+     * every rank exits 2 and MPI is never started: no MPI_Finalize after an
+     * error, where Open MPI sometimes crashed (exit 139).  Rank 0 says why; the
+     * others exit a little later, so that rank 0 is the first to exit (a
+     * launcher ends the job at the first process that exits non-zero, and
+     * would cut rank 0 off before it writes the message). */
+    hs_load_opts lo = {.max_tasks = o.max_tasks, .reduced = o.reduced};
+    hs_sweepset *set = NULL;
+    hs_err e = {0};
+    if (hs_sweepset_load(o.sweep_path, &lo, &set, &e) != 0) {
+        hs_sweepset_free(&set);
+        if (launch_rank() == 0)
+            return hs_cli_fail(&e);
+        sleep(2);
+        return hs_err_exit_code(e.code);
+    }
+    hs_sweepset_free(&set);
     /* ROMIO rather than ompio for MPI-IO: ompio is known slow/buggy under
      * HDF5 (REFERENCES.md).  A user's own setting wins. */
     setenv("OMPI_MCA_io", "^ompio", 0);
@@ -157,7 +190,6 @@ int hs_cmd_run(int argc, char **argv)
     hs_sched_install_signals();
     int rank;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    hs_err e = {0};
     int rc = hs_run(&o, MPI_COMM_WORLD, &e);
     int code = 0;
     if (rc) {

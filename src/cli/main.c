@@ -23,9 +23,11 @@ static const hs_cli_spec *const specs[] = {&hs_cli_run,   &hs_cli_plan,    &hs_c
 
 static void print_usage(FILE *f)
 {
-    fputs("usage: hsweep COMMAND [ARGS]\n"
-          "       hsweep COMMAND --help    (every option of COMMAND)\n"
-          "       hsweep --version\n\n",
+    fputs("Usage: hsweep COMMAND [ARGS]\n"
+          "  or:  hsweep COMMAND --help    (every option of COMMAND)\n"
+          "  or:  hsweep --version\n"
+          "A distributed MPI parameter-sweep runner.\n\n"
+          "Commands:\n",
           f);
     for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++)
         hs_cli_print_synopsis(specs[i], f);
