@@ -1,4 +1,5 @@
 /* hsweep run: MPI setup around hs_run. */
+#include <math.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +13,7 @@
 #include <cblas.h>
 
 enum { O_RESUME = 256, O_FORCE, O_REPAIR, O_OVERWRITE, O_RETRY_FAILED, O_MAX_TASKS, O_LOG_EVERY,
-       O_REDUCED, O_ISOLATION, O_TIMEOUT, O_RETRIES, O_MEM_LIMIT, O_GRACE };
+       O_REDUCED, O_ISOLATION, O_TIMEOUT, O_RETRIES, O_MEM_LIMIT, O_GRACE, O_HALT, O_PROGRESS };
 
 static const hs_cli_opt run_opts[] = {
     {"output", 'o', "FILE", "results file (default: the sweep file's `output`,\n"
@@ -25,9 +26,12 @@ static const hs_cli_opt run_opts[] = {
     {"overwrite", O_OVERWRITE, NULL, "replace an existing results file"},
     {"reduced", O_REDUCED, NULL, "apply each sweep's `reduced = { ... };` (a quick rerun)"},
     {"max-tasks", O_MAX_TASKS, "N", "raise the expansion limit (default 10 million tasks)"},
-    {"log-every", O_LOG_EVERY, "SECONDS", "seconds between progress lines when stderr is no\n"
-                                          "terminal (default 10)"},
-    {"quiet", 'q', NULL, "no progress output"},
+    {"log-every", O_LOG_EVERY, "SECONDS", "seconds between progress log lines (default 10)"},
+    {"progress", O_PROGRESS, "auto|bar|log|none",
+     "bar: one line rewritten in place; log: a line every\n"
+     "--log-every seconds; auto (default): bar when hsweep (or\n"
+     "mpiexec) was started on a terminal, else log"},
+    {"quiet", 'q', NULL, "no output but errors (no progress)"},
     {"isolation", O_ISOLATION, "fork|none", "run single-rank tasks in a forked task process\n"
                                             "(fork, the default) or in the worker"},
     {"timeout", O_TIMEOUT, "SECONDS", "time limit per task for sweeps without timeout_s\n"
@@ -37,15 +41,53 @@ static const hs_cli_opt run_opts[] = {
                                      "mem_limit_mb (0: none)"},
     {"grace", O_GRACE, "SECONDS", "on a stop request, how long running tasks may finish\n"
                                   "(default 60)"},
+    {"halt", O_HALT, "WHEN,fail=N|P%", "stop once N tasks (P% of those to run) failed, timed out\n"
+                                       "or crashed: WHEN soon lets running tasks finish, now\n"
+                                       "abandons them (they stay pending); never (default)"},
     {0},
 };
 
 const hs_cli_spec hs_cli_run = {
     "run", "SWEEP.cfg",
     "Run the sweep file's tasks; under `mpiexec -n N` rank 0 coordinates.\n"
-    "Exit 0 when every task has a result, 1 runtime error, 2 bad input or usage,\n"
-    "3 stopped by SIGINT/SIGTERM/SIGUSR1 (the file is intact: --resume continues it).",
+    "Exit 0 when every task has a result and none failed, 1 runtime error, 2 bad\n"
+    "input or usage, 3 stopped by SIGINT/SIGTERM/SIGUSR1 (the file is intact:\n"
+    "--resume continues it), 4 some task ended failed, timeout or crashed, or\n"
+    "--halt stopped the run.",
     run_opts};
+
+/*
+ * --halt's value as GNU parallel has it: never, soon,fail=N, now,fail=N,
+ * soon,fail=P%, now,fail=P% (and its short forms 0, 1, 2, P%).  0 or a
+ * usage error's 2.
+ */
+static int parse_halt(const char *v, hs_run_opts *o)
+{
+    const char *spec = strcmp(v, "0") == 0   ? "never"
+                       : strcmp(v, "1") == 0 ? "soon,fail=1"
+                       : strcmp(v, "2") == 0 ? "now,fail=1"
+                                             : v;
+    if (strcmp(spec, "never") == 0) {
+        o->halt = HS_HALT_NEVER;
+        return 0;
+    }
+    const char *n = spec;
+    if (strncmp(spec, "soon,fail=", 10) == 0 || strncmp(spec, "now,fail=", 9) == 0) {
+        o->halt = spec[1] == 'o' && spec[2] == 'o' ? HS_HALT_SOON : HS_HALT_NOW;
+        n = strchr(spec, '=') + 1;
+    } else {
+        o->halt = HS_HALT_SOON; /* P% alone */
+    }
+    char *end;
+    double x = strtod(n, &end);
+    o->halt_pct = *end == '%';
+    if (n == end || end[o->halt_pct] || !(x > 0) || (o->halt_pct ? x > 100 : x != floor(x) || x > 1e15) ||
+        (n == spec && !o->halt_pct))
+        return hs_cli_usage("run", "--halt needs never, soon,fail=N, now,fail=N, soon,fail=P%% or "
+                            "now,fail=P%% (N a count >= 1, P a percentage in (0, 100]), got '%s'", v);
+    o->halt_fail = x;
+    return 0;
+}
 
 /* Options into o: 0, or the exit code (2 a usage error, -1 help printed). */
 static int parse_run(int argc, char **argv, hs_run_opts *o)
@@ -89,6 +131,20 @@ static int parse_run(int argc, char **argv, hs_run_opts *o)
         case O_REPAIR:
             o->repair = 1;
             break;
+        case O_HALT:
+            if (parse_halt(v, o) != 0)
+                return 2;
+            break;
+        case O_PROGRESS: {
+            static const char *const modes[] = {"auto", "bar", "log", "none"};
+            int m = 0;
+            while (m < 4 && strcmp(v, modes[m]) != 0)
+                m++;
+            if (m == 4)
+                return hs_cli_usage("run", "--progress needs auto, bar, log or none, got '%s'", v);
+            o->progress = m; /* HS_PROGRESS_* in this order */
+            break;
+        }
         case O_ISOLATION:
             if (strcmp(v, "fork") != 0 && strcmp(v, "none") != 0)
                 return hs_cli_usage("run", "--isolation needs fork or none");
@@ -127,6 +183,27 @@ static int parse_run(int argc, char **argv, hs_run_opts *o)
         }
     }
     return 0;
+}
+
+/*
+ * --progress auto: a bar when the terminal hsweep was started from shows it,
+ * else log lines.  Under Open MPI's mpiexec rank 0's stderr is a pipe to
+ * mpiexec (and its stdout a pseudo-terminal whatever mpiexec writes to), so
+ * rank 0 looks at the stderr of its parent, mpiexec on the same node.
+ */
+static int progress_auto(void)
+{
+    if (isatty(2))
+        return HS_PROGRESS_BAR;
+    if (getenv("OMPI_COMM_WORLD_RANK")) {
+        char fd[64], target[256];
+        snprintf(fd, sizeof fd, "/proc/%ld/fd/2", (long)getppid());
+        ssize_t n = readlink(fd, target, sizeof target - 1);
+        target[n > 0 ? n : 0] = 0;
+        if (strncmp(target, "/dev/pts/", 9) == 0 || strncmp(target, "/dev/tty", 8) == 0)
+            return HS_PROGRESS_BAR;
+    }
+    return HS_PROGRESS_LOG;
 }
 
 /* This process's rank as its launcher set it, before MPI_Init (0 when there is none). */
@@ -173,6 +250,8 @@ int hs_cmd_run(int argc, char **argv)
         return hs_err_exit_code(e.code);
     }
     hs_sweepset_free(&set);
+    if (o.progress == HS_PROGRESS_AUTO)
+        o.progress = progress_auto();
     /* ROMIO rather than ompio for MPI-IO: ompio is known slow/buggy under
      * HDF5 (REFERENCES.md).  A user's own setting wins. */
     setenv("OMPI_MCA_io", "^ompio", 0);
