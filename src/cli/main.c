@@ -37,8 +37,9 @@ static void print_usage(FILE *f)
           "-- ends the options.\n"
           "\n"
           "Exit codes: 0 done, 1 runtime error, 2 bad input or usage, 3 stopped by a\n"
-          "signal (the results file is intact and resumable); report: 4 a rule is\n"
-          "violated, 5 (--strict) a rule is incomplete; collate: 3 an empty table.\n",
+          "signal (the results file is intact and resumable); run: 4 tasks ended failed,\n"
+          "timeout or crashed (or --halt stopped it); report: 4 a rule is violated,\n"
+          "5 (--strict) a rule is incomplete; collate: 3 an empty table.\n",
           f);
 }
 
