@@ -88,6 +88,15 @@ if command -v help2man >/dev/null; then
 else
     echo "help2man is not installed: the man page is not made (not checked)" >&2
 fi
+# cmake --install puts the completion (and the man page) where bash-completion and man look
+if command -v cmake >/dev/null; then
+    cmake --install "$HS_BUILD" --prefix "$WORK/prefix" >/dev/null || fail "cmake --install"
+    cmp -s "$WORK/prefix/share/bash-completion/completions/hsweep" "$HS_SRC/completion/hsweep.bash" &&
+        pass || fail "completion not installed"
+    if command -v help2man >/dev/null; then
+        [ -s "$WORK/prefix/share/man/man1/hsweep.1" ] && pass || fail "man page not installed"
+    fi
+fi
 
 # bash completion: the words offered for a few command lines
 expect_fail 4 "2 task(s) ended failed" "$HSWEEP" run "$HS_SRC/tests/data/runner.cfg" -o comp.h5 --quiet
