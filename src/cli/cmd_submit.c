@@ -464,9 +464,10 @@ static int run_sbatch(const char *script, const char *after, char *id, size_t ca
     const char *argv[6] = {prog, "--parsable"};
     int n = 2;
     if (after) {
-        snprintf(dep, sizeof dep, "--dependency=afterok:%s", after);
+        /* afterany, not afterok: a sweep with failed tasks exits 4 and is
+         * still tabulated; collate.sbatch refuses a file with tasks left. */
+        snprintf(dep, sizeof dep, "--dependency=afterany:%s", after);
         argv[n++] = dep;
-        argv[n++] = "--kill-on-invalid-dep=yes";
     }
     argv[n++] = script;
     argv[n] = NULL;
@@ -705,7 +706,8 @@ int hs_cmd_submit(int argc, char **argv)
     if (a.dry_run) {
         printf("%s", sj.text);
         if (cj.text)
-            printf("\n# ---- then, with --dependency=afterok:<the job above> --kill-on-invalid-dep=yes:\n%s",
+            printf("\n# ---- then, with --dependency=afterany:<the job above> (it tabulates the file "
+                   "only when no task is left):\n%s",
                    cj.text);
         goto done;
     }

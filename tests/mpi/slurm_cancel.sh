@@ -3,7 +3,8 @@
 # remains, and `hsweep run --resume` completes without recomputing the tasks
 # done before the cancel.  Under srun every rank gets SIGTERM and hsweep stops
 # cleanly (exit 3); under mpirun, mpirun kills the ranks, so this is also a
-# kill from outside.  A collate job waiting on the cancelled job is removed.
+# kill from outside.  The collate job waiting on the cancelled job (afterany)
+# then runs, finds tasks left and exits 3 with no table.
 . "$(dirname "$0")/slurm_lib.bash"
 
 cat > c.cfg <<'CFG'
@@ -20,8 +21,11 @@ for launcher in srun mpirun; do
     check "$launcher: scancel" scancel "$job"
     check "$launcher: job gone" wait_job "$job" 60
     check "$launcher: cancelled" test "$(job_field "$job" JobState)" = CANCELLED
-    check "$launcher: collate job removed" wait_job "$cjob" 30
-    check "$launcher: collate job never ran" test "$(job_field "$cjob" JobState)" = CANCELLED
+    check "$launcher: collate job ends" wait_job "$cjob" 60
+    check "$launcher: collate job failed (exit 3)" test "$(job_field "$cjob" ExitCode)" = 3:0
+    clog="$launcher/c-collate-$cjob.out"
+    check "$launcher: collate job says the file is not complete" grep -q "is not complete (.* task(s) remain" "$clog"
+    check "$launcher: collate job wrote no table" test -z "$(grep -F "| " "$clog")"
     [ "$launcher" = srun ] && check "srun: hsweep stopped cleanly" grep -q "exit code 3 after a signal (cancel)" "$launcher/c-$job.out"
     "$HSWEEP" status "$launcher/c.h5" >status.txt || fail "$launcher: status of the cancelled file"
     check "$launcher: tasks remain" grep -q "task(s) remain" status.txt

@@ -3,7 +3,7 @@
 # (--signal=B:USR1@15 with --time 1) reaches hsweep, which stops cleanly;
 # the job requeues itself and resumes the file until every task is done, each
 # exactly once: the tasks that start in each run are exactly the ones that run
-# found pending.  A collate job with afterok waits through the requeues.
+# found pending.  A collate job with afterany waits through the requeues.
 # About 2 min (Slurm's smallest time limit is 1 minute).
 . "$(dirname "$0")/slurm_lib.bash"
 

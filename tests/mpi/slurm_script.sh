@@ -46,8 +46,8 @@ ids=$(HOME="$WORK/home" HSWEEP_SBATCH="$WORK/bin/sbatch" "$HSWEEP" submit "$bad/
     --time 10 --launcher mpirun --collate "--metric slept_s" 2>/dev/null) || fail "submit with fake sbatch"
 check "job ids printed" test "$ids" = "$(printf '4242\n4242')"
 stem="$WORK/$bad/o'; touch PWNED3; echo '\"#%j"
-expected=$(printf '%s\n' 2 --parsable "$stem.sbatch" 4 --parsable --dependency=afterok:4242 \
-    --kill-on-invalid-dep=yes "$stem.collate.sbatch")
+expected=$(printf '%s\n' 2 --parsable "$stem.sbatch" 3 --parsable --dependency=afterany:4242 \
+    "$stem.collate.sbatch")
 check "sbatch argv" test "$(cat "$FAKE_LOG")" = "$expected"
 : >"$FAKE_LOG"
 
@@ -65,6 +65,11 @@ wait "$pid"
 check "run 1 stopped by the signal (exit 3)" test $? = 3
 check "run 1 asked for a requeue" test "$(cat "$FAKE_LOG")" = "requeue 4242"
 check "run 1 log" grep -q "time limit near, requeueing" run1.log
+# The collate script refuses the unfinished file: no table, exit 3, says why.
+HOME="$WORK/home" bash "$stem.collate.sbatch" >collate1.log 2>&1
+check "collate of an unfinished file exits 3" test $? = 3
+check "collate of an unfinished file says why" grep -q "is not complete (.* task(s) remain" collate1.log
+check "collate of an unfinished file prints no table" test -z "$(grep -F "| " collate1.log)"
 SLURM_RESTART_COUNT=1 HOME="$WORK/home" bash "$stem.sbatch" >run2.log 2>&1
 check "run 2 finished (exit 0)" test $? = 0
 check "run 2 resumed" grep -q "to run" run2.log

@@ -49,6 +49,27 @@ check "collate job started after the sweep ended" \
     test ! "$(job_field "$(sed -n 2p ids)" StartTime)" \< "$(job_field "$(sed -n 1p ids)" EndTime)"
 check "collate job completed" test "$(job_field "$(sed -n 2p ids)" JobState)" = COMPLETED
 check "collate table in its log" grep -q "| x" req/small-collate-"$(sed -n 2p ids)".out
+
+# A sweep whose tasks all ran but two failed: the sweep job exits 4 (Slurm
+# marks it FAILED) and its collate job still runs and tabulates the failures.
+cat > fails.cfg <<'CFG'
+sweeps = ( { name = "f"; kernel = "fail"; fixed = { message = "on purpose"; };
+             matrix = { fail = [true, false]; x = [1.0, 2.0]; }; } );
+CFG
+"$HSWEEP" submit fails.cfg -o fails/f.h5 --ntasks-per-node 2 --time 5 --launcher mpirun \
+    --collate "--metric x_echo --rows fail" >ids 2>submit.err || fail "submit --collate of fails.cfg: $(cat submit.err)"
+job=$(sed -n 1p ids) cjob=$(sed -n 2p ids)
+check "failing sweep: collate job finishes" wait_job "$cjob" 120
+check "failing sweep: sweep job exited 4" test "$(job_field "$job" ExitCode)" = 4:0
+check "failing sweep: collate job started after the sweep ended" \
+    test ! "$(job_field "$cjob" StartTime)" \< "$(job_field "$job" EndTime)"
+check "failing sweep: collate job completed" test "$(job_field "$cjob" JobState)" = COMPLETED
+clog=fails/f-collate-$cjob.out
+check "failing sweep: status in the collate log" grep -q "sweep f (kernel fail): 4 tasks, 4 done, 0 remaining" "$clog"
+check "failing sweep: failed rows in the table" grep -qF "| true | – (2/2 n/a) |" "$clog"
+check "failing sweep: ok rows in the table" grep -qF "| false | 1.5 |" "$clog"
+check "failing sweep: the failures counted" grep -q "x_echo: 2 failed" "$clog"
+
 "$PYTHON3" - <<'PY' || fail "results of the submitted jobs"
 import h5py
 for d in ("srun", "mpirun", "req"):
