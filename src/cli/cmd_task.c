@@ -107,9 +107,36 @@ static int from_file(const char *file, const char *sweep, const char *idtext, co
                        .no_plugins = 1, .allow_plugin = allow, .stored = 1};
     int rc = hs_sweepset_parse(cpath, text, &lo, &set, &e);
     free(text);
-    free(cpath);
-    if (rc)
+    if (rc) {
+        free(cpath);
         return hs_cli_fail(&e);
+    }
+    /* a resume with a changed file (--force) records its text: rerun the row with the text
+     * whose run wrote it (the newest one parsed above names the sweep and checks the id) */
+    int si0 = sweep ? hs_sweepset_find(set, sweep) : 0;
+    if (si0 >= 0 && (uint64_t)id < set->sweeps[si0].n_tasks) {
+        char *when = NULL, *rpath = NULL;
+        int idx = 0, count = 1;
+        rc = hs_store_read_row_text(file, set->sweeps[si0].name, (uint64_t)id, &text, &rpath, &when,
+                                    &idx, &count, &e);
+        if (rc == 0 && idx + 1 < count) {
+            fprintf(stderr,
+                    "hsweep: %s: task %lld was written by the run of sweep text %d of %d (%s, "
+                    "accepted %s): rerun with that text\n",
+                    file, id, idx + 1, count, rpath, when);
+            hs_sweepset_free(&set);
+            rc = hs_sweepset_parse(rpath, text, &lo, &set, &e);
+        }
+        free(text);
+        free(rpath);
+        free(when);
+        if (rc) {
+            hs_sweepset_free(&set);
+            free(cpath);
+            return hs_cli_fail(&e);
+        }
+    }
+    free(cpath);
     int si = 0;
     if (sweep) {
         si = hs_sweepset_find(set, sweep);
