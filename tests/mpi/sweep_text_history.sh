@@ -71,4 +71,58 @@ with h5py.File('r.h5', 'r+') as f:
     f['s/config_index'][1] = 7
 "
 expect_fail 1 "names sweep text 7, but the file records 3" "$HSWEEP" task --from r.h5 --id 1
+
+# kill -9 of runs that each bring a new text (v = k + 100 i for the i-th), each
+# once a few of its tasks ran: every finished row names the text that computed it
+text_i() {
+    printf 'sweeps = ( { name = "s"; kernel = "exec"; parse = "key=value"; metrics = ["v"];\n  command = ["sh", "-c", "sleep 0.05; echo . >> %s/ran; echo v=$(( {k} + %d ))"];\n  matrix = { k = { from = 1; to = 120; num = 120; }; }; } );\n' "$WORK" $((100 * $1)) > k.cfg
+}
+ran() { [ -e ran ] && wc -l < ran || echo 0; }
+RANDOM=11
+kills=0
+i=0
+while [ "$i" -lt 6 ]; do
+    text_i "$i"
+    if [ -e kk.h5 ]; then resume="--resume --force"; else resume=; fi
+    n0=$(ran)
+    setsid "$MPIEXEC" -n 3 --oversubscribe "$HSWEEP" run k.cfg -o kk.h5 $resume --quiet &
+    pid=$!
+    for _ in $(seq 1 1200); do
+        [ "$(ran)" -ge $((n0 + 6)) ] && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    sleep "0.$((RANDOM % 10))"
+    if ! kill -0 "$pid" 2>/dev/null; then
+        wait "$pid"
+        break # it finished
+    fi
+    kill_job "$pid" "hsweep run k.cfg -o kk.h5"
+    kills=$((kills + 1))
+    wait "$pid" 2>/dev/null
+    i=$((i + 1))
+done
+text_i "$i"
+check "final resume after $kills kills" "$HSWEEP" run k.cfg -o kk.h5 --resume --force --quiet
+check "each row names the text that computed it" "$PYTHON3" - "$kills" "$i" <<'PY'
+import re, sys, h5py
+f = h5py.File("kk.h5", "r")
+t = f["s/tasks"][:]
+idx = f["s/config_index"][:]
+texts = [x.decode() if isinstance(x, bytes) else x for x in f.attrs["config_texts"]]
+assert (t["status"] == 1).all(), t["status"]
+# a run killed before it opened the file recorded nothing: read each entry's own offset
+add = [int(re.search(r"\+ (\d+) \)\)", x).group(1)) for x in texts]
+assert add == sorted(set(add)) and add[-1] == 100 * int(sys.argv[2]), add
+bad = [(int(r["task_id"]), int(r["k"]), float(r["v"]), int(i)) for r, i in zip(t, idx) if r["v"] != r["k"] + add[i]]
+assert not bad, bad[:5]
+used = sorted(set(int(i) for i in idx))
+print(f"{len(texts)} texts (offsets {add}), rows written by {len(used)} of them after {sys.argv[1]} kills")
+assert len(used) >= 2, used
+PY
+for id in 0 60 119; do
+    want=$("$PYTHON3" -c "import h5py; print(int(h5py.File('kk.h5','r')['s/tasks']['v'][$id]))")
+    out=$("$HSWEEP" task --from kk.h5 --id "$id" 2>/dev/null)
+    case "$out" in *'"v":'"$want"[,}]*) pass ;; *) fail "task --from kk.h5 --id $id: want v=$want: $out" ;; esac
+done
 finish
