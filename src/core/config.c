@@ -253,6 +253,28 @@ static void key_before(const char *t, const char *q, char *buf, size_t cap)
     snprintf(buf, cap, "%.*s", (int)(end - b), b);
 }
 
+/* Past blanks and comments from p, counting newlines into *line. */
+static const char *skip_blank(const char *p, int *line)
+{
+    for (;;) {
+        if (*p == '\n') {
+            (*line)++;
+            p++;
+        } else if (isspace((unsigned char)*p)) {
+            p++;
+        } else if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
+            while (*p && *p != '\n')
+                p++;
+        } else if (p[0] == '/' && p[1] == '*') {
+            for (p += 2; *p && !(p[0] == '*' && p[1] == '/'); p++)
+                *line += *p == '\n';
+            p += *p ? 2 : 0;
+        } else {
+            return p;
+        }
+    }
+}
+
 /*
  * Literals libconfig would read other than written: integers that do not fit
  * their width (libconfig wraps them) and a "\x00" escape in a string (libconfig
@@ -263,16 +285,9 @@ static int check_literals(const char *path, const char *t, hs_err *e)
 {
     int line = 1;
     for (const char *p = t; *p;) {
-        if (*p == '\n') {
-            line++;
-            p++;
-        } else if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
-            while (*p && *p != '\n')
-                p++;
-        } else if (p[0] == '/' && p[1] == '*') {
-            for (p += 2; *p && !(p[0] == '*' && p[1] == '/'); p++)
-                line += *p == '\n';
-            p += *p ? 2 : 0;
+        const char *b = skip_blank(p, &line);
+        if (b != p) {
+            p = b;
         } else if (*p == '"') {
             const char *q = p;
             for (p++; *p && *p != '"'; p++) {
@@ -2150,28 +2165,6 @@ static void relocate(const char *path, const textbuf *b, hs_err *e)
     char rest[sizeof e->msg];
     snprintf(rest, sizeof rest, "%s", end);
     snprintf(e->msg, sizeof e->msg, "%s:%ld%.900s", s->name, s->line + (line - s->out), rest);
-}
-
-/* Past blanks and comments from p, counting newlines into *line. */
-static const char *skip_blank(const char *p, int *line)
-{
-    for (;;) {
-        if (*p == '\n') {
-            (*line)++;
-            p++;
-        } else if (isspace((unsigned char)*p)) {
-            p++;
-        } else if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
-            while (*p && *p != '\n')
-                p++;
-        } else if (p[0] == '/' && p[1] == '*') {
-            for (p += 2; *p && !(p[0] == '*' && p[1] == '/'); p++)
-                *line += *p == '\n';
-            p += *p ? 2 : 0;
-        } else {
-            return p;
-        }
-    }
 }
 
 /* Past the string literal that starts at p (a '"'), counting newlines into *line. */
