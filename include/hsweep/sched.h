@@ -66,6 +66,8 @@ typedef struct hs_run_opts {
     int retries;
     long mem_limit_mb;       /* 0: none */
     double grace_s;          /* on a stop request: how long running tasks may finish (0: 60) */
+    const char *logs;        /* exec task logs under this directory (NULL: include/hsweep/exec_run.h) */
+    int no_logs;             /* keep no exec task logs */
 } hs_run_opts;
 
 /*

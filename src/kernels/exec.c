@@ -41,18 +41,25 @@ static size_t (*const trace_len_fn[HS_EXEC_MAX_TRACES])(const hs_params *) = {
     trace_len_6,  trace_len_7,  trace_len_8,  trace_len_9, trace_len_10, trace_len_11,
     trace_len_12, trace_len_13, trace_len_14, trace_len_15};
 
-/* An external process costs milliseconds at least: dispatch exec tasks one by one. */
+/*
+ * The sweep's cost_s; without one, 1 s: an external process costs
+ * milliseconds at least, so exec tasks are dispatched one by one.
+ */
 static double cost(const hs_params *p)
 {
-    (void)p;
-    return 1.0;
+    const hs_exec *x = exec_of(p);
+    double c = x->n_cost_ops ? hs_exec_cost_eval(x, p->v) : 1.0;
+    return isnan(c) ? 1.0 : fmin(fmax(c, 1e-6), 1e9);
 }
 
 static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out);
 
 /* ---- templates ------------------------------------------------------------------ */
 
-static const char *const builtin_names[] = {"seed", "sweep_seed", "task_id", "sweep", "sweep_dir"};
+static const char *const builtin_names[] = {"seed", "seed32", "sweep_seed", "task_id", "sweep",
+                                           "sweep_dir"};
+
+uint32_t hs_exec_seed32(uint64_t seed) { return (uint32_t)(seed ^ (seed >> 32)); }
 #define N_BUILTIN (sizeof builtin_names / sizeof builtin_names[0])
 
 int hs_exec_template_check(const char *tpl, const char *const *param_names, size_t n_params,
@@ -79,7 +86,7 @@ int hs_exec_template_check(const char *tpl, const char *const *param_names, size
         if (!known)
             return HS_FAIL(e, HS_EINPUT,
                            "\"%s\": unknown placeholder {%.*s}: not a parameter of the sweep (fixed, "
-                           "matrix, zip, cases) nor seed, sweep_seed, task_id, sweep, sweep_dir",
+                           "matrix, zip, cases) nor seed, seed32, sweep_seed, task_id, sweep, sweep_dir",
                            tpl, (int)(len > 64 ? 64 : len), c + 1);
         c = end;
     }
@@ -138,6 +145,8 @@ static char *expand(const hs_exec *x, const char *tpl, const hs_params *p, const
             hs_value_format(&x->k.params[pi], &p->v[pi], val, sizeof val);
         else if (strcmp(name, "seed") == 0)
             snprintf(val, sizeof val, "%llu", (unsigned long long)ctx->seed);
+        else if (strcmp(name, "seed32") == 0)
+            snprintf(val, sizeof val, "%lu", (unsigned long)hs_exec_seed32(ctx->seed));
         else if (strcmp(name, "sweep_seed") == 0)
             snprintf(val, sizeof val, "%lld", (long long)ctx->sweep_seed);
         else if (strcmp(name, "task_id") == 0)
@@ -151,6 +160,31 @@ static char *expand(const hs_exec *x, const char *tpl, const hs_params *p, const
         return NULL;
     }
     return b.s;
+}
+
+char *hs_exec_expand_fixed(const hs_exec *x, const char *tpl)
+{
+    for (const char *c = tpl; *c; c++) {
+        if ((c[0] == '{' && c[1] == '{') || (c[0] == '}' && c[1] == '}')) {
+            c++;
+            continue;
+        }
+        if (*c != '{')
+            continue;
+        const char *end = strchr(c, '}');
+        size_t len = end ? (size_t)(end - c - 1) : 0;
+        if (!end || !((len == 5 && strncmp(c + 1, "sweep", 5) == 0) ||
+                      (len == 9 && strncmp(c + 1, "sweep_dir", 9) == 0)))
+            return NULL;
+        char name[16];
+        snprintf(name, sizeof name, "%.*s", (int)len, c + 1);
+        if (hs_kernel_param_index(&x->k, name) >= 0) /* a parameter of that name: per task */
+            return NULL;
+        c = end;
+    }
+    hs_params p = {&x->k, NULL};
+    hs_ctx ctx = {0};
+    return expand(x, tpl, &p, &ctx, 0);
 }
 
 /* ---- create / destroy -------------------------------------------------------------- */
@@ -244,6 +278,8 @@ int hs_exec_create(const hs_exec_def *d, hs_exec **out, hs_err *e)
                        .cost = cost,
                        .run = run};
     int rc = oom ? HS_FAIL(e, HS_ENOMEM, "out of memory") : hs_kernel_validate(&x->k, e);
+    if (rc == 0 && d->cost_s)
+        rc = hs_exec_cost_compile(x, d->cost_s, e);
     if (rc) {
         hs_exec_destroy(&x);
         return rc;
@@ -276,6 +312,10 @@ void hs_exec_destroy(hs_exec **xp)
     free(x->sweep);
     free(x->sweep_dir);
     free(x->summary);
+    free(x->cost_ops);
+    free(x->log_base);
+    free(x->prov_blob);
+    free(x->prov_fields);
     free(x);
     *xp = NULL;
 }
@@ -334,8 +374,7 @@ static void fail_with_tail(hs_out *out, hs_status st, const char *prefix, const 
         hs_out_status(out, st, "%s; %s%s%s", prefix, what, s == flat ? "" : "...", s);
 }
 
-/* Resolve argv[0] on PATH as execvp would, but with the task's PATH. */
-static char *resolve(const char *prog, const char *path)
+char *hs_exec_resolve(const char *prog, const char *path)
 {
     if (strchr(prog, '/'))
         return strdup(prog);
@@ -494,19 +533,48 @@ typedef struct proc {
 } proc;
 
 /*
+ * Read what is ready on the two pipes pf[0..2) into the tails, the reader
+ * (stdout) and the log; a pipe at its end gets fd -1.  Returns the pipes
+ * still open; *rc becomes HS_ENOMEM if the reader ran out of memory.
+ */
+static int read_ready(proc *pr, struct pollfd *pf, int n_ready, hs_exec_reader *rd,
+                      hs_exec_log *lg, int *rc)
+{
+    char buf[65536];
+    for (int i = 0; i < 2 && n_ready > 0; i++) {
+        if (pf[i].fd < 0 || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+            continue;
+        ssize_t r = read(pf[i].fd, buf, sizeof buf);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            pf[i].fd = -1;
+            continue;
+        }
+        tail_add(i ? &pr->err_tail : &pr->out_tail, buf, (size_t)r);
+        hs_exec_log_write(lg, i, buf, (size_t)r);
+        if (i == 0 && *rc == 0)
+            *rc = hs_exec_reader_feed(rd, buf, (size_t)r);
+    }
+    return (pf[0].fd >= 0) + (pf[1].fd >= 0);
+}
+
+/*
  * Read both pipes until they close and the child has exited, or until the
  * deadline (then the child's group is killed).  A command that exits while
  * a process it left behind holds the pipes open is read for one more second.
  * The child's exit wakes poll() through a pidfd (Linux 5.3); without one,
- * the exit is polled every millisecond once the pipes are closed.
+ * the exit is polled every millisecond once the pipes are closed.  After the
+ * group is killed, what the pipes still hold is read too (for up to a
+ * second), so that the log of a task killed at its deadline is complete.
  */
-static int pump(proc *pr, int out_fd, int err_fd, double deadline, hs_exec_reader *rd)
+static int pump(proc *pr, int out_fd, int err_fd, double deadline, hs_exec_reader *rd,
+                hs_exec_log *lg)
 {
     int pidfd = (int)syscall(SYS_pidfd_open, pr->pid, 0);
     struct pollfd pf[3] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}, {pidfd, POLLIN, 0}};
     int open_n = 2, reaped = 0, rc = 0;
     double reaped_at = 0;
-    char buf[65536];
     while (open_n > 0 || !reaped) {
         double now = hs_now_mono();
         if (deadline > 0 && now >= deadline && !reaped) {
@@ -519,21 +587,7 @@ static int pump(proc *pr, int out_fd, int err_fd, double deadline, hs_exec_reade
         if (deadline > 0 && (deadline - now) * 1e3 < ms)
             ms = (int)((deadline - now) * 1e3) + 1;
         int n = poll(pf, 3, ms);
-        for (int i = 0; i < 2 && n > 0; i++) {
-            if (pf[i].fd < 0 || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
-            ssize_t r = read(pf[i].fd, buf, sizeof buf);
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r <= 0) {
-                pf[i].fd = -1;
-                open_n--;
-                continue;
-            }
-            tail_add(i ? &pr->err_tail : &pr->out_tail, buf, (size_t)r);
-            if (i == 0 && rc == 0)
-                rc = hs_exec_reader_feed(rd, buf, (size_t)r);
-        }
+        open_n = read_ready(pr, pf, n, rd, lg, &rc);
         if (!reaped && waitpid(pr->pid, &pr->status, WNOHANG) == pr->pid) {
             reaped = 1;
             reaped_at = hs_now_mono();
@@ -545,6 +599,11 @@ static int pump(proc *pr, int out_fd, int err_fd, double deadline, hs_exec_reade
     kill(-pr->pid, SIGKILL); /* its group: whatever the command left running */
     while (!reaped && waitpid(pr->pid, &pr->status, 0) < 0 && errno == EINTR)
         ;
+    for (double until = hs_now_mono() + 1.0; open_n > 0 && hs_now_mono() < until;) {
+        pf[2].fd = -1;
+        int n = poll(pf, 2, 100);
+        open_n = read_ready(pr, pf, n, rd, lg, &rc);
+    }
     if (pidfd >= 0)
         close(pidfd);
     return rc;
@@ -554,10 +613,12 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
 {
     const hs_exec *x = exec_of(p);
     uint64_t id = x->task_id ? x->task_id(x->task_id_arg, p->v, ctx->sweep_seed) : 0;
-    size_t n_add = x->n_env + 3;
+    size_t n_add = x->n_env + 4;
     char **argv = calloc(x->argc + 1, sizeof *argv), **add = calloc(n_add, sizeof *add);
     char *wd = NULL, *prog = NULL, **envp = NULL;
     int oom = !argv || !add, fds[6] = {-1, -1, -1, -1, -1, -1};
+    hs_exec_log lg = {{-1, -1}, 0, ""};
+    char lwhy[256];
     for (size_t i = 0; !oom && i < x->argc; i++)
         oom |= !(argv[i] = expand(x, x->argv[i], p, ctx, id));
     for (size_t i = 0; !oom && i < x->n_env; i++) {
@@ -572,9 +633,12 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
         add[x->n_env] = malloc(48);
         add[x->n_env + 1] = malloc(48);
         add[x->n_env + 2] = malloc(strlen(x->sweep) + 16);
-        oom = !add[x->n_env] || !add[x->n_env + 1] || !add[x->n_env + 2];
+        add[x->n_env + 3] = malloc(48);
+        oom = !add[x->n_env] || !add[x->n_env + 1] || !add[x->n_env + 2] || !add[x->n_env + 3];
         if (!oom) {
             snprintf(add[x->n_env], 48, "HSWEEP_SEED=%llu", (unsigned long long)ctx->seed);
+            snprintf(add[x->n_env + 3], 48, "HSWEEP_SEED32=%lu",
+                     (unsigned long)hs_exec_seed32(ctx->seed));
             snprintf(add[x->n_env + 1], 48, "HSWEEP_TASK_ID=%llu", (unsigned long long)id);
             snprintf(add[x->n_env + 2], strlen(x->sweep) + 16, "HSWEEP_SWEEP=%s", x->sweep);
         }
@@ -591,9 +655,11 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
         hs_out_status(out, HS_ST_FAILED, "out of memory preparing the command");
     } else if (wd && mkdir_p(wd) != 0) {
         hs_out_status(out, HS_ST_FAILED, "cannot create workdir %.180s: %s", wd, strerror(errno));
-    } else if (!(prog = resolve(argv[0], path))) {
+    } else if (!(prog = hs_exec_resolve(argv[0], path))) {
         hs_out_status(out, HS_ST_FAILED, "command not found: %.100s (PATH=%.100s)", argv[0],
                       path ? path : "");
+    } else if (hs_exec_log_open(x, id, &lg, lwhy, sizeof lwhy) != 0) {
+        hs_out_status(out, HS_ST_FAILED, "%s", lwhy);
     } else if (pipe2(fds, O_CLOEXEC) != 0 || pipe2(fds + 2, O_CLOEXEC) != 0 ||
                pipe2(fds + 4, O_CLOEXEC) != 0) {
         hs_out_status(out, HS_ST_FAILED, "cannot create pipes: %s", strerror(errno));
@@ -620,6 +686,7 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
                 ;
         hs_exec_reader rd = {.x = x, .out = out};
         char why[200];
+        int fin;
         if (pr.pid < 0) {
             hs_out_status(out, HS_ST_FAILED, "cannot fork: %s", strerror(errno));
         } else if (got == (ssize_t)sizeof msg) {
@@ -627,7 +694,7 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
             hs_out_status(out, HS_ST_FAILED, "cannot %s %.150s: %s",
                           msg[0] == 2 ? "enter workdir for" : msg[0] == 1 ? "set up stdio for" : "execute",
                           prog, strerror(msg[1]));
-        } else if (pump(&pr, fds[0], fds[2], ctx->deadline, &rd) != 0) {
+        } else if (pump(&pr, fds[0], fds[2], ctx->deadline, &rd, &lg) != 0) {
             hs_out_status(out, HS_ST_FAILED, "out of memory reading the command's output");
         } else if (pr.timed_out) {
             char pre[96];
@@ -646,8 +713,8 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
             int use_err = pr.err_tail.len > 0;
             fail_with_tail(out, HS_ST_FAILED, pre, use_err ? &pr.err_tail : &pr.out_tail,
                            use_err ? "stderr: " : "stdout: ");
-        } else if (hs_exec_reader_finish(&rd, why, sizeof why) != 0) {
-            for (size_t i = 0; i < x->k.n_metrics; i++)
+        } else if ((fin = hs_exec_reader_finish(&rd, why, sizeof why)) != 0) {
+            for (size_t i = 0; fin < 0 && i < x->k.n_metrics; i++)
                 out->metrics[i] = NAN;
             fail_with_tail(out, HS_ST_FAILED, why, &pr.out_tail, "stdout: ");
         }
@@ -660,6 +727,10 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
         if (keep_fd >= 0)
             close(keep_fd);
     }
+    /* A log that could not be written whole fails a task that was ok. */
+    if (hs_exec_log_close(&lg, lwhy, sizeof lwhy) != 0 &&
+        (out->status == HS_ST_PENDING || out->status == HS_ST_OK))
+        hs_out_status(out, HS_ST_FAILED, "%s", lwhy);
     for (int i = 0; i < 6; i++)
         if (fds[i] >= 0)
             close(fds[i]);
