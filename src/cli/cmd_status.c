@@ -78,17 +78,34 @@ static void print_resume(const char *file, size_t remaining)
     free(text);
 }
 
+static const hs_cli_opt status_opts[] = {
+    {"all", 256, NULL, "list every task that did not end ok (default: the first 20)"},
+    {0},
+};
+
+const hs_cli_spec hs_cli_status = {
+    "status", "FILE.h5",
+    "Counts by status per sweep, and the tasks that did not end ok.\n"
+    "Then the command that resumes the file.  Exit 0; 1 if a row is damaged or the\n"
+    "file cannot be read.",
+    status_opts};
+
 int hs_cmd_status(int argc, char **argv)
 {
     const char *file = NULL;
     int all = 0;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--all") == 0)
+    hs_cli_parser p;
+    hs_cli_begin(&p, &hs_cli_status, argc, argv);
+    char *v;
+    for (int k; (k = hs_cli_next(&p, &v)) != HS_CLI_END;) {
+        if (k == HS_CLI_HELP || k == HS_CLI_ERROR)
+            return k == HS_CLI_HELP ? 0 : 2;
+        if (k == 256)
             all = 1;
-        else if (argv[i][0] == '-')
-            return hs_cli_usage("status", "unknown option '%s'", argv[i]);
+        else if (file)
+            return hs_cli_usage("status", "one results file only ('%s' and '%s')", file, v);
         else
-            file = argv[i];
+            file = v;
     }
     if (!file)
         return hs_cli_usage("status", "needs a results file");
