@@ -55,6 +55,13 @@ typedef struct hs_exec_def {
 
 typedef struct hs_exec hs_exec;
 
+/* The keys of an exec sweep, for `hsweep kernels exec` ({NULL}-terminated), and the rest of its doc. */
+typedef struct hs_exec_key_doc {
+    const char *key, *example, *doc;
+} hs_exec_key_doc;
+extern const hs_exec_key_doc hs_exec_key_docs[];
+extern const char hs_exec_doc_text[];
+
 /*
  * {seed32}: the task's 64-bit RNG seed folded to 32 bits, seed XOR (seed >>
  * 32) mod 2^32, for libraries that take no more (numpy's np.random.seed and
@@ -93,6 +100,22 @@ const hs_kernel *hs_exec_kernel(const hs_exec *x);
  * default).  0 or HS_ENOMEM.
  */
 int hs_exec_set_logs(hs_exec *x, const char *base);
+/* One task's command as it would run: argv, the env additions (NAME=value), the workdir (or NULL). */
+typedef struct hs_exec_cmd {
+    char **argv;
+    size_t argc;
+    char **env;
+    size_t n_env;
+    char *workdir;
+} hs_exec_cmd;
+/*
+ * Expand x's templates for the task with parameter values v, RNG seed
+ * rng_seed and sweep seed sweep_seed (as hs_sweep_task gives them), exactly
+ * as the task will run them.  0 or HS_ENOMEM; free with hs_exec_cmd_free.
+ */
+int hs_exec_command(const hs_exec *x, const hs_value *v, uint64_t rng_seed, int64_t sweep_seed,
+                    hs_exec_cmd *c);
+void hs_exec_cmd_free(hs_exec_cmd *c);
 /* The base set by hs_exec_set_logs, or NULL. */
 const char *hs_exec_logs(const hs_exec *x);
 /* Provenance of an exec sweep (src/kernels/exec_prov.c says what and how). */

@@ -11,7 +11,7 @@
 #include <cblas.h>
 
 enum { O_RESUME = 256, O_FORCE, O_REPAIR, O_OVERWRITE, O_RETRY_FAILED, O_MAX_TASKS, O_LOG_EVERY,
-       O_REDUCED, O_ISOLATION, O_TIMEOUT, O_RETRIES, O_MEM_LIMIT, O_GRACE };
+       O_REDUCED, O_ISOLATION, O_TIMEOUT, O_RETRIES, O_MEM_LIMIT, O_GRACE, O_LOGS, O_NO_LOGS };
 
 static const hs_cli_opt run_opts[] = {
     {"output", 'o', "FILE", "results file (default: the sweep file's `output`,\n"
@@ -36,6 +36,9 @@ static const hs_cli_opt run_opts[] = {
                                      "mem_limit_mb (0: none)"},
     {"grace", O_GRACE, "SECONDS", "on a stop request, how long running tasks may finish\n"
                                   "(default 60)"},
+    {"logs", O_LOGS, "DIR", "exec tasks' whole stdout and stderr in DIR/<sweep>/<task_id>.out\n"
+                            "and .err (default: the results file's name, .h5 -> .logs)"},
+    {"no-logs", O_NO_LOGS, NULL, "keep no exec task logs"},
     {0},
 };
 
@@ -87,6 +90,14 @@ static int parse_run(int argc, char **argv, hs_run_opts *o)
             break;
         case O_REPAIR:
             o->repair = 1;
+            break;
+        case O_LOGS:
+            if (!*v)
+                return hs_cli_usage("run", "--logs needs a directory");
+            o->logs = v;
+            break;
+        case O_NO_LOGS:
+            o->no_logs = 1;
             break;
         case O_ISOLATION:
             if (strcmp(v, "fork") != 0 && strcmp(v, "none") != 0)
@@ -140,6 +151,8 @@ int hs_cmd_run(int argc, char **argv)
         return hs_cli_usage("run", "--force, --retry-failed and --repair go with --resume");
     if (o.resume && o.overwrite)
         return hs_cli_usage("run", "--resume and --overwrite exclude each other");
+    if (o.logs && o.no_logs)
+        return hs_cli_usage("run", "--logs and --no-logs exclude each other");
     /* ROMIO rather than ompio for MPI-IO: ompio is known slow/buggy under
      * HDF5 (REFERENCES.md).  A user's own setting wins. */
     setenv("OMPI_MCA_io", "^ompio", 0);

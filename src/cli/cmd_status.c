@@ -16,8 +16,7 @@
 #include "hsweep/store.h"
 #include "hsweep/table.h"
 
-/* Print s as one POSIX shell word: as is when every character is safe, else single-quoted. */
-static void put_shell_word(const char *s)
+void hs_cli_put_shell_word(const char *s)
 {
     static const char safe[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
                                "0123456789_./+-=:,@%";
@@ -55,7 +54,7 @@ static void print_resume(const char *file, size_t remaining)
     printf("%zu task(s) remain: ", remaining);
     if (hs_store_read_root_attr(file, "config_path", &path, &e) != 0 || !*path) {
         printf("hsweep run --resume SWEEP.cfg -o ");
-        put_shell_word(file);
+        hs_cli_put_shell_word(file);
         printf("\n  (%s does not record the path of its sweep file)\n", file);
         free(path);
         return;
@@ -63,10 +62,10 @@ static void print_resume(const char *file, size_t remaining)
     int parsed = hs_store_read_root_attr(file, "config_text", &text, &e) == 0 &&
                  hs_sweepset_parse(path, text, &lo, &set, &e) == 0;
     printf("hsweep run --resume %s", hs_store_is_reduced(file) ? "--reduced " : "");
-    put_shell_word(path);
+    hs_cli_put_shell_word(path);
     if (!parsed || !same_file(file, set->output)) {
         printf(" -o ");
-        put_shell_word(file);
+        hs_cli_put_shell_word(file);
     }
     printf("\n");
     if (access(path, R_OK) != 0)
@@ -140,6 +139,11 @@ int hs_cmd_status(int argc, char **argv)
                    t.n_damaged, t.n_damaged > 1 ? "s" : "", ids);
             damaged_all += t.n_damaged;
         }
+        char *logs = strcmp(t.kernel, "exec") == 0 ? hs_cli_exec_log_dir(file, &t) : NULL;
+        if (strcmp(t.kernel, "exec") == 0) {
+            hs_cli_exec_provenance(&t);
+            printf("  logs: %s\n", logs ? logs : "(none kept)");
+        }
         size_t shown = 0, bad = 0;
         for (size_t r = 0; r < t.n_rows; r++) {
             int s = hs_table_status(&t, r);
@@ -161,7 +165,13 @@ int hs_cmd_status(int argc, char **argv)
             if (dc >= 0 && *hs_table_text(&t, r, dc, buf, sizeof buf))
                 printf("  (%s)", buf);
             printf("\n");
+            if (logs)
+                hs_cli_exec_task_logs(stdout, logs,
+                                      strtoull(hs_table_text(&t, r, hs_table_col(&t, "task_id"), buf,
+                                                             sizeof buf), NULL, 10),
+                                      "      ");
         }
+        free(logs);
         if (bad > shown)
             printf("    ... %zu more (--all lists every one)\n", bad - shown);
         hs_table_free(&t);

@@ -187,6 +187,46 @@ char *hs_exec_expand_fixed(const hs_exec *x, const char *tpl)
     return expand(x, tpl, &p, &ctx, 0);
 }
 
+static void free_list(char **v, size_t n);
+
+int hs_exec_command(const hs_exec *x, const hs_value *v, uint64_t rng_seed, int64_t sweep_seed,
+                    hs_exec_cmd *c)
+{
+    hs_params p = {&x->k, (hs_value *)v};
+    hs_ctx ctx = {.seed = rng_seed, .sweep_seed = sweep_seed};
+    uint64_t id = x->task_id ? x->task_id(x->task_id_arg, v, sweep_seed) : 0;
+    memset(c, 0, sizeof *c);
+    c->argv = calloc(x->argc + 1, sizeof *c->argv);
+    c->env = calloc(x->n_env + 1, sizeof *c->env);
+    int oom = !c->argv || !c->env;
+    for (size_t i = 0; !oom && i < x->argc; i++)
+        oom = !(c->argv[c->argc++] = expand(x, x->argv[i], &p, &ctx, id));
+    for (size_t i = 0; !oom && i < x->n_env; i++) {
+        char *val = expand(x, x->env_values[i], &p, &ctx, id);
+        size_t need = strlen(x->env_names[i]) + (val ? strlen(val) : 0) + 2;
+        char *kv = val ? malloc(need) : NULL;
+        if (kv)
+            snprintf(c->env[c->n_env++] = kv, need, "%s=%s", x->env_names[i], val);
+        oom = !kv;
+        free(val);
+    }
+    if (!oom && x->workdir)
+        oom = !(c->workdir = expand(x, x->workdir, &p, &ctx, id));
+    if (oom) {
+        hs_exec_cmd_free(c);
+        return HS_ENOMEM;
+    }
+    return 0;
+}
+
+void hs_exec_cmd_free(hs_exec_cmd *c)
+{
+    free_list(c->argv, c->argc);
+    free_list(c->env, c->n_env);
+    free(c->workdir);
+    memset(c, 0, sizeof *c);
+}
+
 /* ---- create / destroy -------------------------------------------------------------- */
 
 static char *dup_or(const char *s, int *oom)
