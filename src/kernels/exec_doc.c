@@ -17,6 +17,8 @@ const hs_exec_key_doc hs_exec_key_docs[] = {
     {NULL, NULL, NULL}};
 
 const char hs_exec_doc_text[] =
+    "And every sweep's keys: name, fixed, matrix, zip, cases, seeds, expect, timeout_s,\n"
+    "retries, mem_limit_mb, isolation, description, reduced.\n"
     "Parameters: the keys of fixed, matrix, zip and cases (type from the first value).\n"
     "Templates: {name} a parameter, {seed} the task's 64-bit RNG seed, {seed32} the same\n"
     "folded to 32 bits (seed ^ seed >> 32, for numpy/sklearn/R), {sweep_seed}, {task_id},\n"

@@ -79,6 +79,9 @@ mkdir -p work
 # cost_s: (0.5 + 30) + (0.5 + 2) + 4 x (0.5 + 0.001) = 35.004 core-seconds; sweep r: 1 s
 out=$("$HSWEEP" plan logs.cfg --show-commands 6 2>&1)
 check "plan: cost_s estimate" grep -q "estimated cost: 35 core-seconds" <<<"$out"
+# submit's estimate too: 35.004 + 1 core-seconds, one worker beside the coordinator
+sub=$("$HSWEEP" submit logs.cfg --dry-run --nodes 1 --ntasks-per-node 2 2>&1 >/dev/null)
+check "submit: cost_s estimate" grep -qF "estimated 0.01 core-hours (kernels' cost hints); on 1 node(s) x 2 rank(s): about 36 s of wall time" <<<"$sub"
 check "kernels lists exec" sh -c '"$HSWEEP" kernels | grep -q "^  exec "'
 kd=$("$HSWEEP" kernels exec)
 for key in command parse metrics traces workdir env cost_s "{seed32}" HSWEEP_SEED32 ".out.1"; do
