@@ -93,13 +93,7 @@ int hs_exec_template_check(const char *tpl, const char *const *param_names, size
     return 0;
 }
 
-typedef struct sbuf {
-    char *s;
-    size_t len, cap;
-    int oom;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *s, size_t n)
+void hs_exec_buf_add(hs_exec_buf *b, const char *s, size_t n)
 {
     if (b->oom)
         return;
@@ -122,15 +116,15 @@ static void sb_add(sbuf *b, const char *s, size_t n)
 static char *expand(const hs_exec *x, const char *tpl, const hs_params *p, const hs_ctx *ctx,
                     uint64_t task_id)
 {
-    sbuf b = {0};
-    sb_add(&b, "", 0);
+    hs_exec_buf b = {0};
+    hs_exec_buf_add(&b, "", 0);
     for (const char *c = tpl; *c; c++) {
         if ((c[0] == '{' && c[1] == '{') || (c[0] == '}' && c[1] == '}')) {
-            sb_add(&b, c++, 1);
+            hs_exec_buf_add(&b, c++, 1);
             continue;
         }
         if (*c != '{') {
-            sb_add(&b, c, 1);
+            hs_exec_buf_add(&b, c, 1);
             continue;
         }
         const char *end = strchr(c, '}');
@@ -153,7 +147,7 @@ static char *expand(const hs_exec *x, const char *tpl, const hs_params *p, const
             snprintf(val, sizeof val, "%llu", (unsigned long long)task_id);
         else
             v = strcmp(name, "sweep") == 0 ? x->sweep : x->sweep_dir;
-        sb_add(&b, v, strlen(v));
+        hs_exec_buf_add(&b, v, strlen(v));
     }
     if (b.oom) {
         free(b.s);
@@ -293,11 +287,11 @@ int hs_exec_create(const hs_exec_def *d, hs_exec **out, hs_err *e)
         x->sweep_dir = dup_or(d->sweep_dir, &oom);
     }
     if (!oom) {
-        sbuf b = {0};
-        sb_add(&b, "external command:", 17);
+        hs_exec_buf b = {0};
+        hs_exec_buf_add(&b, "external command:", 17);
         for (size_t i = 0; i < d->argc; i++) {
-            sb_add(&b, " ", 1);
-            sb_add(&b, d->argv[i], strlen(d->argv[i]));
+            hs_exec_buf_add(&b, " ", 1);
+            hs_exec_buf_add(&b, d->argv[i], strlen(d->argv[i]));
         }
         oom |= b.oom;
         x->summary = b.s;

@@ -72,19 +72,25 @@ static int emit(cparse *c, int op, double num, size_t arg)
 static int expr(cparse *c);
 static int unary(cparse *c);
 
+/* An expression followed by the character `end` (consumed); else the error fmt, arg. */
+static int operand(cparse *c, char end, const char *fmt, const char *arg)
+{
+    if (expr(c) != 0)
+        return -1;
+    cws(c);
+    if (c->s[c->i] != end)
+        return cfail(c, fmt, arg);
+    c->i++;
+    return 0;
+}
+
 static int atom(cparse *c)
 {
     cws(c);
     char ch = c->s[c->i];
     if (ch == '(') {
         c->i++;
-        if (expr(c) != 0)
-            return -1;
-        cws(c);
-        if (c->s[c->i] != ')')
-            return cfail(c, "%s", "expected ')'");
-        c->i++;
-        return 0;
+        return operand(c, ')', "%s", "expected ')'");
     }
     if (isdigit((unsigned char)ch) || ch == '.') {
         char *end;
@@ -111,20 +117,10 @@ static int atom(cparse *c)
         if (f1 == N_FN1 && f2 == N_FN2)
             return cfail(c, "unknown function %s (sqrt, log, log2, exp, abs, min, max)", name);
         c->i++;
-        if (expr(c) != 0)
+        if (f2 < N_FN2 && operand(c, ',', "%s takes two arguments: expected ','", name) != 0)
             return -1;
-        cws(c);
-        if (f2 < N_FN2) {
-            if (c->s[c->i] != ',')
-                return cfail(c, "%s takes two arguments: expected ','", name);
-            c->i++;
-            if (expr(c) != 0)
-                return -1;
-            cws(c);
-        }
-        if (c->s[c->i] != ')')
-            return cfail(c, "%s", "expected ')'");
-        c->i++;
+        if (operand(c, ')', "%s", "expected ')'") != 0)
+            return -1;
         return f2 < N_FN2 ? emit(c, OP_FN2, 0, f2) : emit(c, OP_FN1, 0, f1);
     }
     for (size_t k = 0; k < c->n_names; k++)

@@ -57,6 +57,15 @@ void hs_exec_log_write(hs_exec_log *lg, int stream, const char *buf, size_t n);
 /* Close both; -1 with why (if not NULL) when a write or the close failed. */
 int hs_exec_log_close(hs_exec_log *lg, char *why, size_t cap);
 
+/* A growing string, NUL-terminated (exec.c); oom is set, and nothing more added, when memory runs out. */
+typedef struct hs_exec_buf {
+    char *s;
+    size_t len, cap;
+    int oom;
+} hs_exec_buf;
+/* Append n bytes of s to b. */
+void hs_exec_buf_add(hs_exec_buf *b, const char *s, size_t n);
+
 /* argv[0] resolved on PATH (NULL: the default) as execvp would; malloc'd, NULL if not found. */
 char *hs_exec_resolve(const char *prog, const char *path);
 /* A template that uses no placeholder but {sweep} and {sweep_dir}, expanded; else NULL. */

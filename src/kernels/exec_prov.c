@@ -125,31 +125,8 @@ static int is_interpreter(const char *path)
     return 0;
 }
 
-/* A growing blob of NUL-terminated fields. */
-typedef struct blob {
-    char *s;
-    size_t len, cap;
-    int oom;
-} blob;
-
-static void put(blob *b, const char *field)
-{
-    size_t n = strlen(field) + 1;
-    if (b->oom)
-        return;
-    if (b->len + n > b->cap) {
-        size_t nc = (b->len + n) * 2;
-        char *ns = realloc(b->s, nc);
-        if (!ns) {
-            b->oom = 1;
-            return;
-        }
-        b->s = ns;
-        b->cap = nc;
-    }
-    memcpy(b->s + b->len, field, n);
-    b->len += n;
-}
+/* One NUL-terminated field of the blob. */
+static void put(hs_exec_buf *b, const char *field) { hs_exec_buf_add(b, field, strlen(field) + 1); }
 
 /* SHA-256 of file `path` in hex, or a note why it was not hashed. */
 static void hash_file(const char *path, char *hex, size_t cap)
@@ -187,7 +164,7 @@ static void hash_file(const char *path, char *hex, size_t cap)
 
 int hs_exec_prov_compute(const hs_exec *x, char **out, size_t *out_len)
 {
-    blob b = {0};
+    hs_exec_buf b = {0};
     char *dir = realpath(x->sweep_dir, NULL);
     char text[4096];
     /* git */
