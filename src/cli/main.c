@@ -13,7 +13,8 @@ static const char submit_usage[] =
     "  submit SWEEP.cfg [-o FILE] [--nodes N] [--ntasks-per-node M] [--time T]\n"
     "                   [--partition P] [--account A] [--template requeue|srun|mpirun|FILE]\n"
     "                   [--launcher srun|mpirun] [--signal-offset S] [--collate \"ARGS\"]\n"
-    "                   [--script FILE] [--dry-run]\n"
+    "                   [--script FILE] [--dry-run] [--setup LINE] [--mpi PLUGIN] ...\n"
+    "                   (hsweep submit --help lists every option)\n"
     "      Write a Slurm job script from slurm/ (by default one that requeues itself\n"
     "      at the time limit and resumes) and sbatch it; --dry-run prints it.\n";
 
