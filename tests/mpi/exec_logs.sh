@@ -82,6 +82,11 @@ check "plan: cost_s estimate" grep -q "estimated cost: 35 core-seconds" <<<"$out
 # submit's estimate too: 35.004 + 1 core-seconds, one worker beside the coordinator
 sub=$("$HSWEEP" submit logs.cfg --dry-run --nodes 1 --ntasks-per-node 2 2>&1 >/dev/null)
 check "submit: cost_s estimate" grep -qF "estimated 0.01 core-hours (kernels' cost hints); on 1 node(s) x 2 rank(s): about 36 s of wall time" <<<"$sub"
+# a bad cost_s names file, line and key
+printf 'sweeps = ( { name = "t"; kernel = "exec"; command = ["x"];\n  metrics = ["a"]; cost_s = "2 * epochs"; matrix = { n = [1, 2]; }; } );\n' > badcost.cfg
+expect_fail 2 "badcost.cfg:2: sweep 't': key 'cost_s': \"2 * epochs\": unknown name epochs" "$HSWEEP" plan badcost.cfg
+printf 'sweeps = ( { name = "t"; kernel = "exec"; command = ["x"];\n  metrics = ["a"]; cost_s = 0; matrix = { n = [1, 2]; }; } );\n' > badcost.cfg
+expect_fail 2 "badcost.cfg:2: sweep 't': key 'cost_s': expected seconds in (0, 1e9], got 0" "$HSWEEP" plan badcost.cfg
 check "kernels lists exec" sh -c '"$HSWEEP" kernels | grep -q "^  exec "'
 kd=$("$HSWEEP" kernels exec)
 for key in command parse metrics traces workdir env cost_s "{seed32}" HSWEEP_SEED32 ".out.1"; do
