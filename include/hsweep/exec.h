@@ -37,6 +37,8 @@ typedef struct hs_exec_def {
     const char *const *env_values;   /* templates */
     size_t n_env;
     int parse;                       /* HS_EXEC_JSON or HS_EXEC_KV */
+    int warm;                        /* protocol = "jsonl": one program per worker, tasks on its
+                                        stdin, one JSON answer line each (exec_warm.c) */
     const char *const *param_names;  /* the sweep's parameters */
     const hs_type *param_types;
     size_t n_params;
@@ -101,21 +103,21 @@ const hs_kernel *hs_exec_kernel(const hs_exec *x);
  */
 int hs_exec_set_logs(hs_exec *x, const char *base);
 /* One task's command as it would run: argv, the env additions (NAME=value), the workdir (or NULL). */
-typedef struct hs_exec_cmd {
+typedef struct hs_exec_cmdline {
     char **argv;
     size_t argc;
     char **env;
     size_t n_env;
     char *workdir;
-} hs_exec_cmd;
+} hs_exec_cmdline;
 /*
  * Expand x's templates for the task with parameter values v, RNG seed
  * rng_seed and sweep seed sweep_seed (as hs_sweep_task gives them), exactly
- * as the task will run them.  0 or HS_ENOMEM; free with hs_exec_cmd_free.
+ * as the task will run them.  0 or HS_ENOMEM; free with hs_exec_cmdline_free.
  */
 int hs_exec_command(const hs_exec *x, const hs_value *v, uint64_t rng_seed, int64_t sweep_seed,
-                    hs_exec_cmd *c);
-void hs_exec_cmd_free(hs_exec_cmd *c);
+                    hs_exec_cmdline *c);
+void hs_exec_cmdline_free(hs_exec_cmdline *c);
 /* The base set by hs_exec_set_logs, or NULL. */
 const char *hs_exec_logs(const hs_exec *x);
 /* Provenance of an exec sweep (src/kernels/exec_prov.c says what and how). */
@@ -140,6 +142,12 @@ int hs_exec_prov_set(hs_exec *x, const char *blob, size_t len);
 /* The installed provenance, or NULL. */
 const hs_exec_prov *hs_exec_prov_of(const hs_exec *x);
 
+/*
+ * protocol = "jsonl": a template of the command, workdir or env is the same
+ * for every task, so it may name only {sweep} and {sweep_dir}.  HS_EINPUT
+ * naming the first other placeholder.
+ */
+int hs_exec_warm_template_check(const char *tpl, hs_err *e);
 /* Free x and its table; sets *x to NULL.  NULL is allowed. */
 void hs_exec_destroy(hs_exec **x);
 

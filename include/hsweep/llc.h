@@ -1,7 +1,9 @@
 /*
  * Local learning coefficient (LLC) estimation: targets with known answers
- * and two estimators, a mixture-of-factor-analyzers variational fit (`vi`)
- * and stochastic-gradient Langevin dynamics (`sgld`).
+ * and two estimators, a variational fit (`vi`: a mixture of factor analyzers
+ * or one full-covariance Gaussian, optionally followed by a Metropolis-adjusted
+ * Langevin chain preconditioned by the fitted Gaussian) and stochastic-gradient
+ * Langevin dynamics (`sgld`).
  *
  * The local posterior around a minimum w* of the empirical loss L_n is
  *     p(w) ∝ exp(−nβ·L_n(w) − ½γ‖w − w*‖²),   β = beta0 / ln(max(3, n)),
@@ -234,6 +236,55 @@ double hs_llc_vi_logq(hs_llc_vi *vi, const double *theta, const double *w, doubl
                       double *grad_theta);
 double hs_llc_vi_grad(hs_llc_vi *vi, const double *theta, size_t m, const double *z,
                       const double *eps, double baseline, double *grad_theta);
+
+/*
+ * The fitted covariance factor of the last hs_llc_vi_run (GAUSSIAN family):
+ * C = P·N·diag(e^ℓ) into C[d×d] (row-major), so that q = N(w*, CCᵀ).
+ * Returns 0, or HS_EINPUT for the MFA family (a mixture has no one factor).
+ */
+int hs_llc_vi_factor(const hs_llc_vi *vi, double *C);
+
+/* ------------------------------------------------------- vi + mala -- */
+
+/*
+ * Metropolis-adjusted Langevin (MALA; Roberts & Tweedie 1996) on the local
+ * posterior p, preconditioned by a fitted variational factor C (q = N(w*,
+ * CCᵀ)) and started at a draw of q: the chain runs in x, w = w* + Cx, where
+ * the target is log π(x) = log p̃(w* + Cx) (full-batch L_n):
+ *   x' = x + ½h∇_x log π(x) + √h ξ,  ξ ~ N(0, I),
+ * accepted with probability min(1, π(x')k(x | x') / (π(x)k(x' | x))).  The
+ * chain leaves p invariant whatever C is: q only sets the geometry (where q
+ * equals p the whitened target is N(0, I) and the chain mixes at once), so
+ * the estimate nβ·E_p[L_n − L_n(w*)] carries no variational bias, only
+ * Monte-Carlo error; on targets whose p no Gaussian fits (rrr) this removes
+ * the bias of nβ·E_q.  The step h is adapted during warmup (Robbins-Monro on
+ * log h towards acceptance `accept_target`), then fixed.
+ */
+typedef struct hs_llc_mala_config {
+    long steps, warmup;   /* total steps; the first `warmup` adapt h and are discarded */
+    size_t n_draws;       /* draws to record, evenly spaced over the kept steps */
+    double accept_target; /* warmup's target acceptance rate (0.574: Roberts & Rosenthal 1998) */
+    double nbeta, gamma;
+} hs_llc_mala_config;
+
+typedef struct hs_llc_mala_result {
+    double lambda_mean;   /* nβ·mean(L_n(w_t) − L_n(w*)) over every kept step */
+    double accept;        /* acceptance rate over the kept steps */
+    double step;          /* the adapted h (in the whitened coordinates) */
+    long first_nonfinite; /* first step whose log π or gradient is non-finite, −1 if none */
+    size_t n_draws;       /* draws written */
+} hs_llc_mala_result;
+
+/*
+ * One MALA chain on t with factor C (d×d row-major; NULL: C = I), RNG
+ * stream `stream` of `seed`; draws[n_draws] receives nβ(L_n(w_t) − L_n(w*))
+ * at the recorded steps.  A non-finite log π or gradient at the start stops
+ * the chain (res->first_nonfinite; a non-finite proposal is rejected).
+ * Returns 0 (any numeric outcome), HS_EINPUT (steps <= warmup, n_draws >
+ * steps − warmup, accept_target outside (0, 1)) or HS_ENOMEM.
+ */
+int hs_llc_mala_run(const hs_llc_target *t, const hs_llc_mala_config *cfg, const double *C,
+                    uint64_t seed, uint64_t stream, double *draws, hs_llc_mala_result *res);
 
 /* -------------------------------------------------------------- sgld -- */
 

@@ -19,9 +19,9 @@ static const hs_cli_opt collate_opts[] = {
                                      "frac_ok, status"},
     {"where", O_WHERE, "COND", "e.g. \"T>=200\"; repeatable, all must hold"},
     {"contrast", O_CONTRAST, "A=a-b", "each cell: the aggregate at A=a minus (A=a/b: over) A=b"},
-    {"agg", O_AGG, "AGG", "mean (default), median, std, min, max, sum, count, frac_ok,\n"
-                          "meanstd"},
-    {"format", O_FORMAT, "FMT", "md (default), csv, tsv, json, long-csv, long-tsv"},
+    {"agg", O_AGG, "mean|median|std|min|max|sum|count|frac_ok|meanstd",
+     "the aggregate of a cell (default mean; meanstd: mean±std)"},
+    {"format", O_FORMAT, "md|csv|tsv|json|long-csv|long-tsv", "output format (default md)"},
     {0},
 };
 

@@ -125,7 +125,7 @@ static void print_commands(const hs_sweep *s, hs_value *v, uint64_t n)
     for (uint64_t id = 0; id < s->n_tasks && id < n; id++) {
         int64_t seed;
         uint64_t rs;
-        hs_exec_cmd c;
+        hs_exec_cmdline c;
         hs_sweep_task(s, id, v, &seed, &rs);
         if (hs_exec_command(s->exec, v, rs, seed, &c) != 0) {
             printf("    (out of memory)\n");
@@ -149,7 +149,7 @@ static void print_commands(const hs_sweep *s, hs_value *v, uint64_t n)
             hs_cli_put_shell_word(c.argv[i]);
         }
         putchar('\n');
-        hs_exec_cmd_free(&c);
+        hs_exec_cmdline_free(&c);
     }
     if (s->n_tasks > n)
         printf("    ... %llu more\n", (unsigned long long)(s->n_tasks - n));

@@ -24,9 +24,11 @@ static const hs_cli_spec *const specs[] = {&hs_cli_run,   &hs_cli_plan,    &hs_c
 
 static void print_usage(FILE *f)
 {
-    fputs("usage: hsweep COMMAND [ARGS]\n"
-          "       hsweep COMMAND --help    (every option of COMMAND)\n"
-          "       hsweep --version\n\n",
+    fputs("Usage: hsweep COMMAND [ARGS]\n"
+          "  or:  hsweep COMMAND --help    (every option of COMMAND)\n"
+          "  or:  hsweep --version\n"
+          "A distributed MPI parameter-sweep runner.\n\n"
+          "Commands:\n",
           f);
     for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++)
         hs_cli_print_synopsis(specs[i], f);
@@ -36,8 +38,9 @@ static void print_usage(FILE *f)
           "-- ends the options.\n"
           "\n"
           "Exit codes: 0 done, 1 runtime error, 2 bad input or usage, 3 stopped by a\n"
-          "signal (the results file is intact and resumable); report: 4 a rule is\n"
-          "violated, 5 (--strict) a rule is incomplete; collate: 3 an empty table.\n",
+          "signal (the results file is intact and resumable); run: 4 tasks ended failed,\n"
+          "timeout or crashed (or --halt stopped it); report: 4 a rule is violated,\n"
+          "5 (--strict) a rule is incomplete; collate: 3 an empty table.\n",
           f);
 }
 

@@ -1183,7 +1183,8 @@ static const char *const sweep_keys[] = {"name",      "kernel",  "fixed",       
                                          "zip",       "cases",   "seeds",        "expect",
                                          "ranks_per_task", "isolation", "timeout_s", "retries",
                                          "mem_limit_mb", "description", "reduced", "command", "parse",
-                                         "workdir", "env", "metrics", "traces", "cost_s"};
+                                         "workdir", "env", "metrics", "traces", "cost_s",
+                                         "protocol"};
 /* Keys of kernel = "exec" sweeps only: "command" and those after it. */
 #define FIRST_EXEC_KEY "command"
 #define N_SWEEP_KEYS (sizeof sweep_keys / sizeof sweep_keys[0])
@@ -1467,7 +1468,27 @@ static int env_name_ok(const char *n)
     return *n != 0;
 }
 
-/* The keys of an exec sweep (command, parse, workdir, env, metrics, traces) into d. */
+/* protocol = "jsonl": one program for every task, so its templates may not depend on the task. */
+static int warm_keys(pctx *c, config_setting_t *g, const hs_exec_def *d)
+{
+    static const char *const keys[] = {"command", "workdir", "env", "parse"};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        config_setting_t *m = config_setting_get_member(g, keys[k]);
+        int n = m && config_setting_is_aggregate(m) ? config_setting_length(m) : m ? 1 : 0;
+        for (int i = 0; i < n; i++) {
+            config_setting_t *el = config_setting_is_aggregate(m) ? config_setting_get_elem(m, (unsigned)i) : m;
+            hs_err te;
+            if (k == 3 && d->parse != HS_EXEC_JSON)
+                return perr(c, config_setting_source_line(m), keys[k],
+                            "protocol = \"jsonl\" reads JSON answers: parse must be \"json-last-line\"");
+            if (k < 3 && hs_exec_warm_template_check(config_setting_get_string(el), &te) != 0)
+                return perr(c, config_setting_source_line(el), keys[k], "%s", te.msg);
+        }
+    }
+    return 0;
+}
+
+/* The keys of an exec sweep (command, parse, workdir, env, metrics, traces, protocol) into d. */
 static int exec_keys(pctx *c, config_setting_t *g, const exec_schema *sc, hs_exec_def *d,
                      size_t *trace_lens, char *cost_buf, size_t cost_cap)
 {
@@ -1501,6 +1522,11 @@ static int exec_keys(pctx *c, config_setting_t *g, const exec_schema *sc, hs_exe
                 d->parse = v[0] == 'j' ? HS_EXEC_JSON : HS_EXEC_KV;
             else
                 return perr(c, line, key, "expected \"json-last-line\" or \"key=value\"");
+        } else if (strcmp(key, "protocol") == 0) {
+            const char *v = t == CONFIG_TYPE_STRING ? config_setting_get_string(m) : "";
+            if (strcmp(v, "per-task") != 0 && strcmp(v, "jsonl") != 0)
+                return perr(c, line, key, "expected \"per-task\" or \"jsonl\"");
+            d->warm = v[0] == 'j';
         } else if (strcmp(key, "workdir") == 0) {
             hs_err te;
             if (t != CONFIG_TYPE_STRING || !*config_setting_get_string(m))
@@ -1555,7 +1581,7 @@ static int exec_keys(pctx *c, config_setting_t *g, const exec_schema *sc, hs_exe
     if (!d->argc)
         return perr(c, config_setting_source_line(g), "command",
                     "kernel = \"exec\" needs command = [\"program\", \"arg\", ...]");
-    return 0;
+    return d->warm ? warm_keys(c, g, d) : 0;
 }
 
 /* The directory of the sweep file, absolute if it exists ({sweep_dir}, plug-in paths). */

@@ -5,6 +5,7 @@
  * src/numeric/llc_vi.c), over `chains` independent fits.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,17 @@ static const hs_param_spec params[] = {
      "mfa: the seeds' mixture of factor analyzers with its clamps (biased on rotated or "
      "singular targets); gaussian: one full-covariance Gaussian, no clamps, exact on "
      "quadratic targets"},
+    {"estimator", HS_T_STRING, "mean", 0, 0, "mean|mala", "",
+     "mean: λ̂ = nβ·E_q[L_n − L_n(w*)] over eval_samples draws of the fitted q (biased where "
+     "q cannot match the local posterior: rrr, mlp at small γ); mala (family gaussian): a "
+     "Metropolis-adjusted Langevin chain per fit on the local posterior itself, started at a "
+     "draw of q and preconditioned by q's covariance factor, λ̂ = nβ·mean(L_n − L_n(w*)) over "
+     "its kept steps (exact up to Monte-Carlo error; see hsweep/llc.h)"},
+    {"mala_steps", HS_T_INT, "20000", 2, 1e8, NULL, "steps",
+     "estimator mala: steps per chain, full-batch L_n (warmup included)"},
+    {"mala_warmup", HS_T_INT, "5000", 1, 1e8, NULL, "steps",
+     "estimator mala: first steps that adapt the step size towards acceptance 0.574 and are "
+     "discarded"},
     {"precondition", HS_T_STRING, "laplace", 0, 0, "laplace|none", "",
      "gaussian: laplace = covariance P·N·diag(e^ℓ)·(…)ᵀ with P the factor of (nβH + γI)⁻¹ "
      "(the fit starts at the Laplace approximation); none = P = I (starts at N(w*, I))"},
@@ -54,7 +66,9 @@ static const hs_param_spec params[] = {
 
 static const hs_metric_spec metrics[] = {
     HS_LLC_COMMON_METRICS
-    {"lambda_hat_cv", "", "λ̂ with the control variate ½δᵀHδ and its exact mean under q"},
+    {"lambda_hat_cv", "",
+     "λ̂ with the control variate ½δᵀHδ and its exact mean under q (NaN for estimator mala, "
+     "whose draws are not from q)"},
     {"rel_error_cv", "", "|lambda_hat_cv − lambda_exact| / lambda_exact"},
     {"variance_reduction", "",
      "variance of the plain λ draws / variance of the control-variated ones (pooled over "
@@ -66,6 +80,11 @@ static const hs_metric_spec metrics[] = {
      "1 if every chain stopped at the ELBO plateau, 0 if some chain ran all `steps` (detail "
      "says which)"},
     {"steps_done", "steps", "ascent steps run, mean over chains"},
+    {"mala_accept", "",
+     "estimator mala: mean Metropolis acceptance probability over the kept steps, mean over "
+     "chains (NaN for mean)"},
+    {"mala_step", "", "estimator mala: adapted step h in q's whitened coordinates, mean over "
+     "chains (NaN for mean)"},
     {"c_min_eig", "", "mfa: smallest eigenvalue of any C_m over the run (at traced steps)"},
     {"ridge_used", "", "mfa: largest Cholesky ridge the factorisations actually needed"},
 };
@@ -101,7 +120,8 @@ static const hs_trace_spec traces[] = {
     {"pi_min", "", STEP_DOC("min mixture weight"), step_len},
     {"pi_max", "", STEP_DOC("max mixture weight"), step_len},
     {"lambda_draws", "",
-     "nβ(L_n(w_s) − L_n(w*)) for the eval_samples draws of each fitted q, chain-major",
+     "nβ(L_n(w_s) − L_n(w*)) for the eval_samples draws of each fitted q, chain-major "
+     "(estimator mala: eval_samples states of each chain, evenly spaced over its kept steps)",
      draws_len},
 };
 #define N_STEP_TRACES 9
@@ -114,14 +134,37 @@ static double cost(const hs_params *p)
     rows = strcmp(hs_param_str(p, "target"), "quadratic") ? (rows < n ? rows : n) : d;
     const double fam = strcmp(hs_param_str(p, "family"), "mfa") ? 3.0 * d * d : M * d * r * 3.0;
     const double per_step = 1e-6 + 4e-9 * (fam + rows * d * 3.0);
+    const double mala = strcmp(hs_param_str(p, "estimator"), "mala")
+                            ? 0.0
+                            : (double)hs_param_int(p, "mala_steps") *
+                                  (8e-9 * d * (strcmp(hs_param_str(p, "target"), "quadratic")
+                                                   ? n
+                                                   : d) +
+                                   4e-9 * d * d);
     return hs_llck_target_cost(p) +
            (double)hs_param_int(p, "chains") *
-               ((double)hs_param_int(p, "steps") * per_step +
+               ((double)hs_param_int(p, "steps") * per_step + mala +
                 (double)hs_param_int(p, "eval_samples") * (rows * d * 4e-9 + d * d * 2e-9));
 }
 
 static int check(const hs_params *p, char *msg, size_t cap, const char **key)
 {
+    if (strcmp(hs_param_str(p, "estimator"), "mala"))
+        return hs_llck_check(p, msg, cap, key);
+    if (strcmp(hs_param_str(p, "family"), "gaussian")) {
+        snprintf(msg, cap, "estimator = \"mala\" needs family = \"gaussian\" (its covariance "
+                           "factor preconditions the chain)");
+        *key = "estimator";
+        return -1;
+    }
+    const int64_t kept = hs_param_int(p, "mala_steps") - hs_param_int(p, "mala_warmup");
+    if (kept < hs_param_int(p, "eval_samples")) {
+        snprintf(msg, cap, "mala_steps − mala_warmup = %lld kept steps, fewer than "
+                           "eval_samples = %lld draws to record",
+                 (long long)kept, (long long)hs_param_int(p, "eval_samples"));
+        *key = "mala_warmup";
+        return -1;
+    }
     return hs_llck_check(p, msg, cap, key);
 }
 
@@ -153,14 +196,25 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
         .use_f32 = !strcmp(hs_param_str(p, "precision"), "f32"),
         .trace_every = (long)hs_param_int(p, "trace_every"),
     };
+    const int mala = !strcmp(hs_param_str(p, "estimator"), "mala");
+    const hs_llc_mala_config mcfg = {
+        .steps = (long)hs_param_int(p, "mala_steps"),
+        .warmup = (long)hs_param_int(p, "mala_warmup"),
+        .n_draws = S,
+        .accept_target = 0.574,
+        .nbeta = cfg.nbeta,
+        .gamma = cfg.gamma,
+    };
+    const size_t d = hs_llc_target_dim(t);
     hs_llc_vi *vi = NULL;
     char msg[256];
     double *est = calloc(chains, sizeof *est), *est_cv = calloc(chains, sizeof *est_cv);
+    double *C = mala ? malloc(d * d * sizeof *C) : NULL, macc = 0, mstep = 0;
     double *step[N_STEP_TRACES];
     for (size_t k = 0; k < N_STEP_TRACES; k++)
         step[k] = hs_out_trace(out, traces[k].name, chains * T);
     double *draws = hs_out_trace(out, "lambda_draws", chains * S);
-    if (!est || !est_cv || !draws) {
+    if (!est || !est_cv || !draws || (mala && !C)) {
         hs_out_status(out, HS_ST_FAILED, "out of memory");
         goto done;
     }
@@ -170,6 +224,7 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
     }
     long first_nf = -1;
     size_t bad_chain = 0, written = 0, chains_run = 0, unconverged = 0, first_unconv = 0;
+    int bad_in_mala = 0;
     double vplain = 0, vcv = 0, elbo = 0, cmin = INFINITY, ridge = 0, steps_done = 0;
     for (size_t c = 0; c < chains; c++) {
         est[c] = est_cv[c] = NAN;
@@ -187,7 +242,6 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
             goto done;
         }
         chains_run++;
-        written += r.n_draws;
         steps_done += (double)r.steps_done;
         if (!r.converged && r.first_nonfinite < 0 && unconverged++ == 0)
             first_unconv = c;
@@ -196,7 +250,35 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
         if (r.first_nonfinite >= 0 && (first_nf < 0 || r.first_nonfinite < first_nf)) {
             first_nf = r.first_nonfinite;
             bad_chain = c;
+            bad_in_mala = 0;
         }
+        if (mala && r.n_draws == S) {
+            /* the chain's own stream: fits use streams 0..chains−1 */
+            hs_llc_mala_result mr;
+            hs_llc_vi_factor(vi, C);
+            if (hs_llc_mala_run(t, &mcfg, C, ctx->seed, (1ull << 32) + c, draws + c * S, &mr)) {
+                hs_out_status(out, HS_ST_FAILED, "vi: mala: out of memory in chain %zu", c);
+                goto done;
+            }
+            if (mr.first_nonfinite >= 0) {
+                /* no draws of p: the chain's slots hold NaN, not q's draws */
+                for (size_t i = 0; i < S; i++)
+                    draws[c * S + i] = NAN;
+                r.first_nonfinite = r.steps_done + mr.first_nonfinite;
+                r.n_draws = 0;
+                if (first_nf < 0 || r.first_nonfinite < first_nf) {
+                    first_nf = r.first_nonfinite;
+                    bad_chain = c;
+                    bad_in_mala = 1;
+                }
+            } else {
+                macc += mr.accept;
+                mstep += mr.step;
+            }
+            r.lambda_hat = mr.lambda_mean;
+            r.lambda_cv = r.var_plain = r.var_cv = NAN;
+        }
+        written += r.n_draws;
         if (r.n_draws == S) {
             est[c] = r.lambda_hat;
             est_cv[c] = r.lambda_cv;
@@ -213,14 +295,22 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
     const double exact = hs_llc_lambda_exact(t, cfg.nbeta, cfg.gamma);
     hs_out_set(out, "lambda_hat_cv", ok ? scv / (double)ok : NAN);
     hs_out_set(out, "rel_error_cv", ok ? fabs(scv / (double)ok - exact) / exact : NAN);
-    hs_out_set(out, "variance_reduction", !ok ? NAN : vcv > 0 ? vplain / vcv : INFINITY);
+    hs_out_set(out, "variance_reduction", !ok || mala ? NAN : vcv > 0 ? vplain / vcv : INFINITY);
     hs_out_set(out, "elbo_final", ok ? elbo / (double)ok : NAN);
     hs_out_set(out, "converged", chains_run && !unconverged && first_nf < 0 ? 1.0 : 0.0);
     hs_out_set(out, "steps_done", chains_run ? steps_done / (double)chains_run : NAN);
+    hs_out_set(out, "mala_accept", mala && ok ? macc / (double)ok : NAN);
+    hs_out_set(out, "mala_step", mala && ok ? mstep / (double)ok : NAN);
     hs_out_set(out, "c_min_eig", cfg.family == HS_LLC_VI_MFA ? cmin : NAN);
     hs_out_set(out, "ridge_used", ridge);
     hs_out_set(out, "trace_samples", (double)written);
-    if (first_nf >= 0)
+    if (first_nf >= 0 && bad_in_mala)
+        hs_out_status(out, HS_ST_NONFINITE,
+                      "chain %zu: mala: non-finite log density or gradient at the chain's start "
+                      "(a draw of the fitted q; first_nonfinite = fit steps + 0) (%zu of %zu "
+                      "chains finished)",
+                      bad_chain, ok, chains);
+    else if (first_nf >= 0)
         hs_out_status(out, HS_ST_NONFINITE,
                       "chain %zu: non-finite ELBO, gradient or Cholesky at step %ld (%zu of %zu "
                       "chains finished)",
@@ -240,6 +330,7 @@ done:
     hs_llc_target_destroy(&t);
     free(est);
     free(est_cv);
+    free(C);
     return 0;
 }
 
@@ -250,7 +341,9 @@ const hs_kernel hs_kernel_vi = {
                "full-covariance Gaussian)",
     .doc = "λ̂ = nβ(E_q[L_n] − L_n(w*)) with q centred at w* (the seeds' mixture of factor "
            "analyzers, or one full-covariance Gaussian), fitted by STL (+ Rao-Blackwellised "
-           "logits) ELBO ascent with Adam until the ELBO plateaus, on a quadratic (exact λ), a "
+           "logits) ELBO ascent with Adam until the ELBO plateaus (estimator = mala: then a "
+           "Metropolis-adjusted Langevin chain on the local posterior preconditioned by the "
+           "fitted Gaussian), on a quadratic (exact λ), a "
            "ReLU MLP or reduced-rank regression (Aoyagi & Watanabe 2005) target.  Seeds 000, 001; "
            "derivation in src/numeric/llc_vi.c.",
     .params = params,

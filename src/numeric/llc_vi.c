@@ -635,3 +635,22 @@ double hs_llc_vi_grad(hs_llc_vi *vi, const double *theta, size_t m, const double
     memcpy(grad_theta, b.grad, vi->np * sizeof(double));
     return f;
 }
+
+int hs_llc_vi_factor(const hs_llc_vi *vi, double *C)
+{
+    if (vi->cfg.family != HS_LLC_VI_GAUSSIAN)
+        return HS_EINPUT;
+    const size_t d = vi->d;
+    const double *th = vi->theta_out;
+    /* C = P·(N·S): (N·S)[k][j] = N_kj·s_j below the diagonal, s_k on it */
+    memset(C, 0, d * d * sizeof *C);
+    for (size_t k = 0; k < d; k++) {
+        const double *Nk = gauss_row_d(vi, th, k);
+        for (size_t j = 0; j <= k; j++) {
+            const double nsj = (j == k ? 1.0 : Nk[j]) * exp(th[j]);
+            for (size_t i = 0; i < d; i++)
+                C[i * d + j] += vi->P_d[i * d + k] * nsj;
+        }
+    }
+    return 0;
+}

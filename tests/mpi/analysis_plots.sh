@@ -6,7 +6,8 @@
 cd "$WORK" || exit 1
 "$PYTHON3" -c "import h5py, pandas, matplotlib" 2>/dev/null || { echo "skip: python3-h5py/pandas/matplotlib missing"; exit 77; }
 d=$HS_SRC/tests/data
-check "run known" "$HSWEEP" run "$d/collate_known.cfg" -o k.h5 --quiet
+# (its failing sweep: 4 failed tasks, exit 4)
+expect_fail 4 "4 task(s) ended failed" "$HSWEEP" run "$d/collate_known.cfg" -o k.h5 --quiet
 check "run part 2" "$HSWEEP" run "$d/collate_part2.cfg" -o p2.h5 --quiet
 export PYTHONPATH=$HS_SRC/analysis MPLBACKEND=Agg PYTHONDONTWRITEBYTECODE=1
 check "loader" "$PYTHON3" - <<'PY'

@@ -13,7 +13,7 @@ has_opts() {
     done
 }
 run_opts=(--output --resume --force --retry-failed --repair --overwrite --reduced --max-tasks
-          --log-every --quiet --isolation --timeout --retries --mem-limit --grace)
+          --log-every --quiet --isolation --timeout --retries --mem-limit --grace --halt --progress)
 declare -A opts=(
     [run]="${run_opts[*]}"
     [plan]="--rows --max-tasks --cores-per-node --reduced --calibrate"
@@ -41,7 +41,7 @@ out=$("$HSWEEP" --help) || fail "--help"
 check "overview lists run's options" has_opts "$out" "${run_opts[@]}"
 check "overview lists the subcommands" has_opts "$out" "  run " "  plan " "  status " "  kernels " \
     "  task " "  collate " "  report " "  diag " "  submit "
-expect_fail 2 "usage: hsweep COMMAND" "$HSWEEP"
+expect_fail 2 "Usage: hsweep COMMAND" "$HSWEEP"
 # diag --help is the help, not a file; after -- it is a file name
 out=$("$HSWEEP" diag --help) && case "$out" in "usage: hsweep diag"*) pass ;; *) fail "diag --help: $out" ;; esac
 expect_fail 2 "--help: cannot open" "$HSWEEP" diag -- --help
@@ -57,8 +57,9 @@ expect_fail 2 "--timeout needs a number >= 0, got 'abc'" "$HSWEEP" run "$cfg" --
 [ ! -e x.h5 ] && [ ! -e results ] && pass || fail "a refused command line wrote a file"
 
 # --opt=value and --opt value are the same; options and arguments in any order
-check "run --output=FILE" "$HSWEEP" run --output=eq.h5 --quiet "$cfg"
-check "run -o FILE" "$HSWEEP" run "$cfg" -qo sep.h5
+# (runner.cfg's sweep "failing" fails 2 tasks by design: exit 4)
+expect_fail 4 "2 task(s) ended failed" "$HSWEEP" run --output=eq.h5 --quiet "$cfg"
+expect_fail 4 "2 task(s) ended failed" "$HSWEEP" run "$cfg" -qo sep.h5
 [ -s eq.h5 ] && [ -s sep.h5 ] && pass || fail "--output=FILE / -qo FILE wrote no file"
 a=$("$HSWEEP" collate eq.h5 --sweep=echo --rows=x --cols k --metric=xk --format=csv) || fail "collate ="
 b=$("$HSWEEP" collate --sweep echo sep.h5 --rows x --cols=k --metric xk --format csv) || fail "collate"
@@ -74,4 +75,54 @@ out=$("$HSWEEP" --version) || fail "--version"
 [ "$out" = "$("$HSWEEP" -V)" ] && pass || fail "-V differs"
 case "$out" in "hsweep "[0-9]*.*$'\n'"commit "*$'\n'"MPI: "*"Open MPI"*$'\n'"HDF5: "[0-9]*.[0-9]*) pass ;;
 *) fail "--version: $out" ;; esac
+
+# the man page, made by the build when help2man is there
+if command -v help2man >/dev/null; then
+    man1=$HS_BUILD/hsweep.1
+    [ -s "$man1" ] && pass || fail "no man page $man1 (help2man is installed)"
+    check "man page: NAME and SYNOPSIS" grep -q '^\.SH SYNOPSIS' "$man1"
+    for c in run plan status kernels task collate report diag; do
+        grep -q "^\.SS $c\$" "$man1" && pass || fail "man page lacks command $c"
+    done
+    check "man page has run's options" grep -q -- 'retry\\-failed' "$man1"
+else
+    echo "help2man is not installed: the man page is not made (not checked)" >&2
+fi
+# cmake --install puts the completion (and the man page) where bash-completion and man look
+if command -v cmake >/dev/null; then
+    cmake --install "$HS_BUILD" --prefix "$WORK/prefix" >/dev/null || fail "cmake --install"
+    cmp -s "$WORK/prefix/share/bash-completion/completions/hsweep" "$HS_SRC/completion/hsweep.bash" &&
+        pass || fail "completion not installed"
+    if command -v help2man >/dev/null; then
+        [ -s "$WORK/prefix/share/man/man1/hsweep.1" ] && pass || fail "man page not installed"
+    fi
+fi
+
+# bash completion: the words offered for a few command lines
+expect_fail 4 "2 task(s) ended failed" "$HSWEEP" run "$HS_SRC/tests/data/runner.cfg" -o comp.h5 --quiet
+complete_words() {
+    bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _hsweep; echo "${COMPREPLY[*]}"' \
+        _ "$HS_SRC/completion/hsweep.bash" "$HSWEEP" "$@"
+}
+comp() { # comp "EXPECTED" WORD...
+    local want=$1 got; shift
+    got=$(complete_words "$@")
+    [ "$got" = "$want" ] && pass || fail "completion of '$*': got '$got', wanted '$want'"
+}
+comp "collate" co
+comp "run plan status kernels task collate report diag submit help --help --version" ""
+comp "--reduced --repair --resume --retries --retry-failed" run x.cfg --re
+comp "fork none" run x.cfg --isolation ""
+comp "md json" report comp.h5 --format ""
+comp "mean median meanstd" collate comp.h5 --agg me
+comp "echo nan failing" collate comp.h5 --sweep ""
+comp "echo nan failing" task --from comp.h5 --sweep ""
+comp "echo nan failing" collate "$HS_SRC/tests/data/runner.cfg" --sweep ""
+comp "nonfinite noop" task no
+comp "x= k= label= flag= trace_len=" task --seed 3 noop ""
+comp "trace_len=" task noop x=1 t
+comp "--all --help" status comp.h5 -
+cp "$HS_SRC/tests/data/runner.cfg" comp_a.cfg && cp comp_a.cfg comp_b.cfg && touch comp_c.h5 && mkdir comp_d
+comp "comp_a.cfg comp_b.cfg comp_d" plan comp_
+comp "comp.h5 comp_c.h5 comp_d" status comp
 finish

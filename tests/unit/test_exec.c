@@ -103,7 +103,7 @@ int main(void)
     hs_exec *x = make(NULL);
     REQUIRE(x != NULL);
     hs_value v[4] = {{.i = 3}, {.r = 0.1}, {.b = 0}, {.s = "a b'c"}};
-    hs_exec_cmd c;
+    hs_exec_cmdline c;
     REQUIRE(hs_exec_command(x, v, 0xDEADBEEF12345678ull, 2, &c) == 0);
     CHECK_EQ_INT(c.argc, 7);
     CHECK_EQ_STR(c.argv[0], "prog");
@@ -116,7 +116,7 @@ int main(void)
     CHECK_EQ_INT(c.n_env, 1);
     CHECK_EQ_STR(c.env[0], "TAG=lr=0.1");
     CHECK_EQ_STR(c.workdir, "runs/32");
-    hs_exec_cmd_free(&c);
+    hs_exec_cmdline_free(&c);
     hs_exec_destroy(&x);
     return CHECK_DONE();
 }
