@@ -93,8 +93,9 @@ for key in command parse metrics traces workdir env cost_s "{seed32}" HSWEEP_SEE
     check "kernels exec documents $key" grep -qF -- "$key" <<<"$kd"
 done
 
-check "run on 3 ranks" mpirun_n 3 "$HSWEEP" run logs.cfg --quiet
-check "run a task past its deadline" "$HSWEEP" run hang.cfg --quiet
+# (tasks fail by design: exit 4)
+expect_fail 4 "task(s) ended failed, timeout or crashed" mpirun_n 3 "$HSWEEP" run logs.cfg --quiet
+expect_fail 4 "task(s) ended failed, timeout or crashed" "$HSWEEP" run hang.cfg --quiet
 L=res/logs.logs
 check "log directory beside the results file" test -d $L/t -a -d $L/r -a -d res/hang.logs/h
 check "the hanging task wrote all its lines before its deadline" test -e work_h/written.0
@@ -150,7 +151,7 @@ pass
 check "retry logs kept" test -f $L/r/0.out -a -f $L/r/0.out.1 -a -f $L/r/0.out.2 -a ! -e $L/r/0.out.3
 check "attempt order" sh -c "grep -q 'attempt 0' $L/r/0.out.1 && grep -q 'attempt 1' $L/r/0.out.2 && grep -q 'attempt 2' $L/r/0.out"
 check "stderr of attempts paired" test -f $L/r/0.err.1 -a -f $L/r/0.err.2
-check "resume --retry-failed" mpirun_n 2 "$HSWEEP" run logs.cfg --resume --retry-failed --quiet
+expect_fail 4 "task(s) ended failed, timeout or crashed" mpirun_n 2 "$HSWEEP" run logs.cfg --resume --retry-failed --quiet
 # (a --retry-failed row has used its retries: it runs once more)
 check "a rerun keeps the earlier attempts" sh -c "grep -q 'attempt 0' $L/r/0.out.1 && grep -q 'attempt 2' $L/r/0.out.3 && grep -q 'attempt 3' $L/r/0.out"
 # status shows the log directory and each not-ok task's files; task --from the end of stderr.
@@ -164,12 +165,12 @@ check "task --from: the end of stderr" grep -qx "err 1 1999" <<<"$tf"
 check "task --from writes no log" test -e $L/t/1.out.1 -a ! -e $L/t/1.out.2
 
 # --logs DIR: recorded, used by a resume, shown by status; --no-logs: none.
-check "run --logs" mpirun_n 2 "$HSWEEP" run logs.cfg -o b.h5 --logs other --quiet
+expect_fail 4 "task(s) ended failed, timeout or crashed" mpirun_n 2 "$HSWEEP" run logs.cfg -o b.h5 --logs other --quiet
 check "logs in --logs DIR" test -f other/t/0.out -a ! -e b.logs
 check "status finds --logs DIR" sh -c '"$HSWEEP" status b.h5 | grep -qF "logs: '"$WORK"'/other/t"'
-check "resume keeps --logs DIR" mpirun_n 2 "$HSWEEP" run logs.cfg -o b.h5 --resume --retry-failed --quiet
+expect_fail 4 "task(s) ended failed, timeout or crashed" mpirun_n 2 "$HSWEEP" run logs.cfg -o b.h5 --resume --retry-failed --quiet
 check "resume wrote there" test -f other/r/0.out.3
-check "run --no-logs" mpirun_n 2 "$HSWEEP" run logs.cfg -o c.h5 --no-logs --quiet
+expect_fail 4 "task(s) ended failed, timeout or crashed" mpirun_n 2 "$HSWEEP" run logs.cfg -o c.h5 --no-logs --quiet
 check "no log directory" test ! -e c.logs
 check "status says none" sh -c '"$HSWEEP" status c.h5 | grep -qF "logs: (none kept)"'
 expect_fail 2 "exclude each other" "$HSWEEP" run logs.cfg --logs x --no-logs
@@ -180,7 +181,7 @@ ln -s elsewhere d.logs
 expect_fail 1 "d.logs: a symbolic link or not a directory: refused" mpirun_n 2 "$HSWEEP" run logs.cfg -o d.h5 --quiet
 check "nothing written through the link" test -z "$(ls elsewhere)"
 mkdir -p e.logs && ln -s ../elsewhere e.logs/t
-check "run with a planted sweep link" mpirun_n 2 "$HSWEEP" run logs.cfg -o e.h5 --quiet
+expect_fail 4 "task(s) ended failed, timeout or crashed" mpirun_n 2 "$HSWEEP" run logs.cfg -o e.h5 --quiet
 "$PYTHON3" - <<'PY' || fail "planted link: tasks not failed with the reason"
 import h5py
 t = h5py.File("e.h5", "r")["t/tasks"][:]
