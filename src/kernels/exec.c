@@ -159,24 +159,11 @@ static char *expand(const hs_exec *x, const char *tpl, const hs_params *p, const
 
 char *hs_exec_expand_fixed(const hs_exec *x, const char *tpl)
 {
-    for (const char *c = tpl; *c; c++) {
-        if ((c[0] == '{' && c[1] == '{') || (c[0] == '}' && c[1] == '}')) {
-            c++;
-            continue;
-        }
-        if (*c != '{')
-            continue;
-        const char *end = strchr(c, '}');
-        size_t len = end ? (size_t)(end - c - 1) : 0;
-        if (!end || !((len == 5 && strncmp(c + 1, "sweep", 5) == 0) ||
-                      (len == 9 && strncmp(c + 1, "sweep_dir", 9) == 0)))
-            return NULL;
-        char name[16];
-        snprintf(name, sizeof name, "%.*s", (int)len, c + 1);
-        if (hs_kernel_param_index(&x->k, name) >= 0) /* a parameter of that name: per task */
-            return NULL;
-        c = end;
-    }
+    hs_err e;
+    /* A parameter named sweep or sweep_dir would make those placeholders per task. */
+    if (hs_exec_warm_template_check(tpl, &e) != 0 || hs_kernel_param_index(&x->k, "sweep") >= 0 ||
+        hs_kernel_param_index(&x->k, "sweep_dir") >= 0)
+        return NULL;
     hs_params p = {&x->k, NULL};
     hs_ctx ctx = {0};
     return expand(x, tpl, &p, &ctx, 0);
