@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "hsweep/config.h"
 #include "hsweep/store.h"
+#include "hsweep/table.h"
 
 /* With traces 0 only each trace's length is printed ("trace_len"): a trace can be
  * hundreds of KB of JSON. */
@@ -100,6 +101,24 @@ static int run_one(const hs_kernel *k, hs_value *v, int64_t seed, const char *sw
     return 0;
 }
 
+/* Where the run kept exec task id's output (stderr: stdout is the JSON line), and the end of its stderr. */
+static void from_file_logs(const char *file, const char *sweep, unsigned long long id)
+{
+    hs_table t;
+    hs_err e;
+    if (hs_table_read(file, sweep, &t, &e) != 0)
+        return;
+    char *dir = hs_cli_exec_log_dir(file, &t);
+    if (dir) {
+        hs_cli_exec_task_logs(stderr, dir, id, "hsweep: the run's ");
+        hs_cli_exec_tail(stderr, dir, id, "err", 20);
+    } else {
+        fprintf(stderr, "hsweep: %s keeps no logs of sweep %s\n", file, sweep);
+    }
+    free(dir);
+    hs_table_free(&t);
+}
+
 /* Task `idtext` of a results file's stored sweep text; a plug-in is loaded only if it is `allow`. */
 static int from_file(const char *file, const char *sweep, const char *idtext, const char *allow,
                      int traces)
@@ -175,6 +194,8 @@ static int from_file(const char *file, const char *sweep, const char *idtext, co
     int64_t seed;
     uint64_t rs;
     hs_sweep_task(s, (uint64_t)id, v, &seed, &rs);
+    if (s->exec)
+        from_file_logs(file, s->name, (unsigned long long)id);
     rc = run_one(s->kernel, v, seed, s->name, id, traces);
     free(v);
     hs_sweepset_free(&set);

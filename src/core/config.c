@@ -1198,7 +1198,8 @@ static const char *const sweep_keys[] = {"name",      "kernel",  "fixed",       
                                          "zip",       "cases",   "seeds",        "expect",
                                          "ranks_per_task", "isolation", "timeout_s", "retries",
                                          "mem_limit_mb", "description", "reduced", "command", "parse",
-                                         "workdir", "env", "metrics", "traces", "protocol"};
+                                         "workdir", "env", "metrics", "traces", "cost_s",
+                                         "protocol"};
 /* Keys of kernel = "exec" sweeps only: "command" and those after it. */
 #define FIRST_EXEC_KEY "command"
 #define N_SWEEP_KEYS (sizeof sweep_keys / sizeof sweep_keys[0])
@@ -1504,7 +1505,7 @@ static int warm_keys(pctx *c, config_setting_t *g, const hs_exec_def *d)
 
 /* The keys of an exec sweep (command, parse, workdir, env, metrics, traces, protocol) into d. */
 static int exec_keys(pctx *c, config_setting_t *g, const exec_schema *sc, hs_exec_def *d,
-                     size_t *trace_lens)
+                     size_t *trace_lens, char *cost_buf, size_t cost_cap)
 {
     for (int i = 0; i < config_setting_length(g); i++) {
         config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
@@ -1514,6 +1515,22 @@ static int exec_keys(pctx *c, config_setting_t *g, const exec_schema *sc, hs_exe
             HS_CALL(string_list(c, m, sc, (const char ***)&d->argv, &d->argc));
         } else if (strcmp(key, "metrics") == 0) {
             HS_CALL(string_list(c, m, NULL, (const char ***)&d->metric_names, &d->n_metrics));
+        } else if (strcmp(key, "cost_s") == 0) {
+            hs_err te;
+            int num = t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64 || t == CONFIG_TYPE_FLOAT;
+            double v = num ? config_setting_get_float(m) : 0;
+            if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)
+                v = (double)config_setting_get_int64(m);
+            if (num && !(v > 0 && v <= 1e9))
+                return perr(c, line, key, "expected seconds in (0, 1e9], got %g", v);
+            if (num)
+                snprintf(cost_buf, cost_cap, "%.17g", v);
+            else if (t != CONFIG_TYPE_STRING)
+                return perr(c, line, key, "expected seconds per task: a number or a formula of the "
+                            "parameters (a string, e.g. \"0.5 + epochs * 0.01\")");
+            d->cost_s = num ? cost_buf : config_setting_get_string(m);
+            if (!num && hs_exec_cost_check(d->cost_s, sc->names, sc->types, sc->n, &te) != 0)
+                return perr(c, line, key, "%s", te.msg);
         } else if (strcmp(key, "parse") == 0) {
             const char *v = t == CONFIG_TYPE_STRING ? config_setting_get_string(m) : "";
             if (strcmp(v, "json-last-line") == 0 || strcmp(v, "key=value") == 0)
@@ -1601,6 +1618,7 @@ static int exec_kernel(pctx *c, hs_sweepset *set, config_setting_t *g, hs_sweep 
     exec_schema sc = {0};
     hs_exec_def d = {.sweep = s->name, .parse = HS_EXEC_JSON, .task_id = sweep_task_id, .task_id_arg = s};
     size_t trace_lens[HS_EXEC_MAX_TRACES];
+    char cost_buf[32];
     d.trace_lens = trace_lens;
     int rc = 0;
     for (int i = 0; i < config_setting_length(g) && rc == 0; i++) {
@@ -1618,7 +1636,7 @@ static int exec_kernel(pctx *c, hs_sweepset *set, config_setting_t *g, hs_sweep 
     if (rc == 0 && !dir)
         rc = HS_FAIL(c->e, HS_ENOMEM, "out of memory");
     if (rc == 0)
-        rc = exec_keys(c, g, &sc, &d, trace_lens);
+        rc = exec_keys(c, g, &sc, &d, trace_lens, cost_buf, sizeof cost_buf);
     if (rc == 0) {
         d.sweep_dir = dir;
         d.param_names = sc.names;

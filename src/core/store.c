@@ -23,6 +23,7 @@
 #include "hs_version.h"
 #include "hsweep/crc32c.h"
 #include "hsweep/store.h"
+#include "hsweep/exec.h"
 #include "hsweep/table.h"
 
 typedef struct layout {
@@ -347,6 +348,31 @@ static const char *type_name(hs_type t)
     return n[t];
 }
 
+/* An exec sweep's log directory and provenance (include/hsweep/exec.h), as the run set them. */
+static int write_exec_attrs(hid_t g, const hs_exec *x)
+{
+    const hs_exec_prov *p = hs_exec_prov_of(x);
+    static const hs_exec_prov none = {"", "", "", "", 0, NULL};
+    if (!p)
+        p = &none;
+    const char **v = calloc(p->n_files + 1, sizeof *v), **h = calloc(p->n_files + 1, sizeof *h);
+    int rc = v && h ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < p->n_files; i++) {
+        v[i] = p->fields[2 * i];
+        h[i] = p->fields[2 * i + 1];
+    }
+    rc |= attr_str(g, "exec_logs", hs_exec_logs(x) ? hs_exec_logs(x) : "");
+    rc |= attr_str(g, "exec_git_describe", p->git_describe);
+    rc |= attr_str(g, "exec_git_dirty", p->git_dirty);
+    rc |= attr_str(g, "exec_interpreter", p->interpreter);
+    rc |= attr_str(g, "exec_interpreter_version", p->interpreter_version);
+    rc |= attr_strs(g, "exec_files", v, p->n_files);
+    rc |= attr_strs(g, "exec_files_sha256", h, p->n_files);
+    free(v);
+    free(h);
+    return rc;
+}
+
 static int write_sweep_attrs(hid_t g, const hs_sweep *s)
 {
     const hs_kernel *k = s->kernel;
@@ -390,7 +416,7 @@ static int write_sweep_attrs(hid_t g, const hs_sweep *s)
     STRS("trace_docs", nt, k->traces[i_].doc);
 #undef STRS
     free(a);
-    return rc;
+    return rc ? rc : s->exec ? write_exec_attrs(g, s->exec) : 0;
 }
 
 /* ---- create / open ------------------------------------------------------- */
