@@ -66,6 +66,8 @@ typedef struct hs_run_opts {
     int retries;
     long mem_limit_mb;       /* 0: none */
     double grace_s;          /* on a stop request: how long running tasks may finish (0: 60) */
+    const char *logs;        /* exec task logs under this directory (NULL: include/hsweep/exec_run.h) */
+    int no_logs;             /* keep no exec task logs */
     /* --halt: once halt_fail tasks ended failed, timeout or crashed (with
      * halt_pct: that percentage of the tasks the run has to run), SOON hands
      * out no more tasks and lets the running ones finish; NOW also abandons

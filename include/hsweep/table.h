@@ -40,6 +40,11 @@ typedef struct hs_table {
     /* The rest of the stored schema (empty lists in files that lack them). */
     char **param_types, **param_defaults, **param_units, **metric_units;
     size_t n_param_types, n_param_defaults, n_param_units, n_metric_units;
+    /* Exec sweeps' per-task log directory and provenance (include/hsweep/exec.h;
+     * "" and empty lists when absent). */
+    char *exec_logs, *exec_git_describe, *exec_git_dirty, *exec_interpreter, *exec_interpreter_version;
+    char **exec_files, **exec_files_sha256;
+    size_t n_exec_files, n_exec_files_sha256;
     /* Per row: HS_ROW_OK, or why it is damaged (its status byte, or its
      * bytes or traces against its crc32c; files without the column: status only). */
     unsigned char *damage;

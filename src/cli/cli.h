@@ -71,6 +71,22 @@ void hs_cli_print_synopsis(const hs_cli_spec *s, FILE *f);
 extern const hs_cli_spec hs_cli_run, hs_cli_plan, hs_cli_status, hs_cli_kernels, hs_cli_task,
     hs_cli_collate, hs_cli_report, hs_cli_diag;
 
+/* Print s to stdout as one POSIX shell word: as is when every character is safe, else single-quoted. */
+void hs_cli_put_shell_word(const char *s);
+/*
+ * Exec sweeps (cli_exec.c).  The directory of table t's per-task logs: the
+ * one the file records if it exists, else the default beside `file` (a
+ * results file moved with its logs); malloc'd, NULL when neither exists.
+ */
+struct hs_table;
+char *hs_cli_exec_log_dir(const char *file, const struct hs_table *t);
+/* t's provenance, two-space indented lines on stdout. */
+void hs_cli_exec_provenance(const struct hs_table *t);
+/* "logs: DIR/ID.out (N bytes), ID.err (N bytes)" and earlier attempts, if any exist. */
+void hs_cli_exec_task_logs(FILE *f, const char *dir, unsigned long long id, const char *indent);
+/* The last `lines` lines of DIR/ID.EXT, if it is not empty. */
+void hs_cli_exec_tail(FILE *f, const char *dir, unsigned long long id, const char *ext, int lines);
+
 /* Print "hsweep: MSG" to stderr and return the exit code for e. */
 int hs_cli_fail(const hs_err *e);
 /* Print a usage error and return 2. */

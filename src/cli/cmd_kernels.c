@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "hsweep/exec.h"
 #include "hsweep/task.h"
 
 static const char *type_name(hs_type t)
@@ -44,6 +45,23 @@ static void print_schema(const hs_kernel *k)
                k->traces[i].doc ? k->traces[i].doc : "");
 }
 
+/* kernel = "exec": its keys, as the sweep file declares its schema. */
+static void print_exec(void)
+{
+    printf("kernel exec: runs the sweep's command once per task and reads its results from "
+           "stdout\n\nkeys of the sweep:\n");
+    for (const hs_exec_key_doc *d = hs_exec_key_docs; d->key; d++) {
+        printf("  %-9s %-28s ", d->key, d->example);
+        for (const char *c = d->doc; *c; c++)
+            if (*c == '\n')
+                printf("\n%41s", "");
+            else
+                putchar(*c);
+        printf("\n");
+    }
+    printf("\n%s", hs_exec_doc_text);
+}
+
 static const hs_cli_opt kernels_opts[] = {{0}};
 
 const hs_cli_spec hs_cli_kernels = {
@@ -64,6 +82,10 @@ int hs_cmd_kernels(int argc, char **argv)
             return hs_cli_usage("kernels", "at most one kernel name");
         name = v;
     }
+    if (name && strcmp(name, "exec") == 0) {
+        print_exec();
+        return 0;
+    }
     if (name) {
         const hs_kernel *k = hs_kernel_find(name);
         if (!k) {
@@ -78,6 +100,9 @@ int hs_cmd_kernels(int argc, char **argv)
         for (size_t i = 0; hs_builtin_kernels[i]; i++)
             if (hs_builtin_kernels[i]->is_test == test)
                 printf("  %-12s %s\n", hs_builtin_kernels[i]->name, hs_builtin_kernels[i]->summary);
+        if (!test)
+            printf("  %-12s %s\n", "exec", "your own program, once per task: its schema is declared "
+                   "in the sweep (hsweep kernels exec)");
     }
     return 0;
 }

@@ -115,6 +115,47 @@ static void print_calibration(const hs_sweep *s, const hs_cost_calib *c, const s
 }
 
 /*
+ * The commands of an exec sweep's first n tasks as they will run: one line
+ * each, `[cd WORKDIR &&] [env NAME=value ...] PROGRAM ARG...`, every word
+ * quoted for a POSIX shell where it needs it (pasting the line runs the task).
+ */
+static void print_commands(const hs_sweep *s, hs_value *v, uint64_t n)
+{
+    printf("  commands:\n");
+    for (uint64_t id = 0; id < s->n_tasks && id < n; id++) {
+        int64_t seed;
+        uint64_t rs;
+        hs_exec_cmdline c;
+        hs_sweep_task(s, id, v, &seed, &rs);
+        if (hs_exec_command(s->exec, v, rs, seed, &c) != 0) {
+            printf("    (out of memory)\n");
+            return;
+        }
+        printf("    %llu: ", (unsigned long long)id);
+        if (c.workdir) {
+            printf("cd ");
+            hs_cli_put_shell_word(c.workdir);
+            printf(" && ");
+        }
+        if (c.n_env)
+            printf("env ");
+        for (size_t i = 0; i < c.n_env; i++) {
+            hs_cli_put_shell_word(c.env[i]);
+            putchar(' ');
+        }
+        for (size_t i = 0; i < c.argc; i++) {
+            if (i)
+                putchar(' ');
+            hs_cli_put_shell_word(c.argv[i]);
+        }
+        putchar('\n');
+        hs_exec_cmdline_free(&c);
+    }
+    if (s->n_tasks > n)
+        printf("    ... %llu more\n", (unsigned long long)(s->n_tasks - n));
+}
+
+/*
  * Rules with their operator and right-hand side (a constant or a
  * reference group), and the claim they state.
  */
@@ -145,7 +186,7 @@ static void print_time_advice(const hs_estimate *est, long cores, const char *by
            t, cores, wall);
 }
 
-enum { O_ROWS = 256, O_MAX_TASKS, O_CORES, O_REDUCED, O_CALIBRATE };
+enum { O_ROWS = 256, O_MAX_TASKS, O_CORES, O_REDUCED, O_CALIBRATE, O_SHOW_COMMANDS };
 
 static const hs_cli_opt plan_opts[] = {
     {"rows", O_ROWS, "N", "print the first N tasks of each sweep (default 10)"},
@@ -154,6 +195,8 @@ static const hs_cli_opt plan_opts[] = {
                                      "machine's)"},
     {"reduced", O_REDUCED, NULL, "apply each sweep's `reduced = { ... };`"},
     {"calibrate", O_CALIBRATE, "FILE.h5", "correct the cost by the times of FILE's finished tasks"},
+    {"show-commands", O_SHOW_COMMANDS, "N", "exec sweeps: the exact command of the first N tasks,\n"
+                                            "each argument one shell word"},
     {0},
 };
 
@@ -166,7 +209,7 @@ const hs_cli_spec hs_cli_plan = {
 int hs_cmd_plan(int argc, char **argv)
 {
     const char *path = NULL, *calib_file = NULL;
-    long rows = 10, cores = sysconf(_SC_NPROCESSORS_ONLN);
+    long rows = 10, cores = sysconf(_SC_NPROCESSORS_ONLN), show_cmds = 0;
     hs_load_opts lo = {0};
     hs_cli_parser p;
     hs_cli_begin(&p, &hs_cli_plan, argc, argv);
@@ -183,8 +226,11 @@ int hs_cmd_plan(int argc, char **argv)
             lo.reduced = 1;
         else if (k == O_CALIBRATE)
             calib_file = v;
-        else if (hs_cli_number("plan", p.opt->name, v, k == O_ROWS ? 0 : 1, 1e18, &x) != 0)
+        else if (hs_cli_number("plan", p.opt->name, v, k == O_ROWS || k == O_SHOW_COMMANDS ? 0 : 1,
+                               1e18, &x) != 0)
             return 2;
+        else if (k == O_SHOW_COMMANDS)
+            show_cmds = (long)x;
         else if (k == O_ROWS)
             rows = (long)x;
         else if (k == O_CORES)
@@ -281,6 +327,8 @@ int hs_cmd_plan(int argc, char **argv)
         }
         if (s->n_tasks > (uint64_t)rows)
             printf("    ... %llu more\n", (unsigned long long)(s->n_tasks - (uint64_t)rows));
+        if (s->exec && show_cmds > 0 && v)
+            print_commands(s, v, (uint64_t)show_cmds);
         print_rules(s);
         free(v);
     }

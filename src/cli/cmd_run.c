@@ -13,7 +13,8 @@
 #include <cblas.h>
 
 enum { O_RESUME = 256, O_FORCE, O_REPAIR, O_OVERWRITE, O_RETRY_FAILED, O_MAX_TASKS, O_LOG_EVERY,
-       O_REDUCED, O_ISOLATION, O_TIMEOUT, O_RETRIES, O_MEM_LIMIT, O_GRACE, O_HALT, O_PROGRESS };
+       O_REDUCED, O_ISOLATION, O_TIMEOUT, O_RETRIES, O_MEM_LIMIT, O_GRACE, O_HALT, O_PROGRESS,
+       O_LOGS, O_NO_LOGS };
 
 static const hs_cli_opt run_opts[] = {
     {"output", 'o', "FILE", "results file (default: the sweep file's `output`,\n"
@@ -41,6 +42,9 @@ static const hs_cli_opt run_opts[] = {
                                      "mem_limit_mb (0: none)"},
     {"grace", O_GRACE, "SECONDS", "on a stop request, how long running tasks may finish\n"
                                   "(default 60)"},
+    {"logs", O_LOGS, "DIR", "exec tasks' whole stdout and stderr in DIR/<sweep>/<task_id>.out\n"
+                            "and .err (default: the results file's name, .h5 -> .logs)"},
+    {"no-logs", O_NO_LOGS, NULL, "keep no exec task logs"},
     {"halt", O_HALT, "WHEN,fail=N|P%", "stop once N tasks (P% of those to run) failed, timed out\n"
                                        "or crashed: WHEN soon lets running tasks finish, now\n"
                                        "abandons them (they stay pending); never (default)"},
@@ -130,6 +134,14 @@ static int parse_run(int argc, char **argv, hs_run_opts *o)
             break;
         case O_REPAIR:
             o->repair = 1;
+            break;
+        case O_LOGS:
+            if (!*v)
+                return hs_cli_usage("run", "--logs needs a directory");
+            o->logs = v;
+            break;
+        case O_NO_LOGS:
+            o->no_logs = 1;
             break;
         case O_HALT:
             if (parse_halt(v, o) != 0)
@@ -231,6 +243,8 @@ int hs_cmd_run(int argc, char **argv)
         return hs_cli_usage("run", "--force, --retry-failed and --repair go with --resume");
     if (o.resume && o.overwrite)
         return hs_cli_usage("run", "--resume and --overwrite exclude each other");
+    if (o.logs && o.no_logs)
+        return hs_cli_usage("run", "--logs and --no-logs exclude each other");
     /* What one process can judge is judged before MPI starts: the sweep file
      * (syntax, keys, values, the kernels' checks).  Every rank reads the same
      * file with the same options and reaches the same verdict, so on bad input

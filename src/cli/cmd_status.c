@@ -16,8 +16,7 @@
 #include "hsweep/store.h"
 #include "hsweep/table.h"
 
-/* Print s as one POSIX shell word: as is when every character is safe, else single-quoted. */
-static void put_shell_word(const char *s)
+void hs_cli_put_shell_word(const char *s)
 {
     static const char safe[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
                                "0123456789_./+-=:,@%";
@@ -55,7 +54,7 @@ static void print_resume(const char *file, size_t remaining)
     printf("%zu task(s) remain: ", remaining);
     if (hs_store_read_root_attr(file, "config_path", &path, &e) != 0 || !*path) {
         printf("hsweep run --resume SWEEP.cfg -o ");
-        put_shell_word(file);
+        hs_cli_put_shell_word(file);
         printf("\n  (%s does not record the path of its sweep file)\n", file);
         free(path);
         return;
@@ -63,10 +62,10 @@ static void print_resume(const char *file, size_t remaining)
     int parsed = hs_store_read_root_attr(file, "config_text", &text, &e) == 0 &&
                  hs_sweepset_parse(path, text, &lo, &set, &e) == 0;
     printf("hsweep run --resume %s", hs_store_is_reduced(file) ? "--reduced " : "");
-    put_shell_word(path);
+    hs_cli_put_shell_word(path);
     if (!parsed || !same_file(file, set->output)) {
         printf(" -o ");
-        put_shell_word(file);
+        hs_cli_put_shell_word(file);
     }
     printf("\n");
     if (access(path, R_OK) != 0)
@@ -91,8 +90,19 @@ const hs_cli_spec hs_cli_status = {
     "file cannot be read.",
     status_opts};
 
-/* Every task of t that did not end ok, one a line, with its parameters and detail. */
-static void print_all(const hs_table *t)
+/* The log files of row r of an exec sweep whose logs are in `logs` (NULL: none). */
+static void print_logs(const hs_table *t, size_t r, const char *logs)
+{
+    char buf[64];
+    if (logs)
+        hs_cli_exec_task_logs(stdout, logs,
+                              strtoull(hs_table_text(t, r, hs_table_col(t, "task_id"), buf, sizeof buf),
+                                       NULL, 10),
+                              "      ");
+}
+
+/* Every task of t that did not end ok, one a line, with its parameters and detail (and logs). */
+static void print_all(const hs_table *t, const char *logs)
 {
     int dc = hs_table_col(t, "detail");
     size_t shown = 0;
@@ -113,6 +123,7 @@ static void print_all(const hs_table *t)
         if (dc >= 0 && *hs_table_text(t, r, dc, buf, sizeof buf))
             printf("  (%s)", buf);
         printf("\n");
+        print_logs(t, r, logs);
     }
 }
 
@@ -143,7 +154,7 @@ typedef struct fail_group {
  * tasks failed: <detail> — e.g. tasks 0 (x=1), 1, 2, 3, 4 ...".  The
  * first GROUPS_MAX groups are kept; tasks of later ones are counted together.
  */
-static void print_groups(const hs_table *t)
+static void print_groups(const hs_table *t, const char *logs)
 {
     fail_group *g = calloc(GROUPS_MAX, sizeof *g);
     if (!g)
@@ -184,6 +195,7 @@ static void print_groups(const hs_table *t)
         for (size_t j = 1; j < g[i].n && j < GROUP_IDS; j++)
             printf(", %s", hs_table_text(t, g[i].rows[j], hs_table_col(t, "task_id"), buf, sizeof buf));
         printf("%s\n", g[i].n > GROUP_IDS ? " ..." : "");
+        print_logs(t, g[i].rows[0], logs);
     }
     if (other)
         printf("    %zu more task(s) with other details (--all lists every one)\n", other);
@@ -239,10 +251,16 @@ int hs_cmd_status(int argc, char **argv)
                    t.n_damaged, t.n_damaged > 1 ? "s" : "", ids);
             damaged_all += t.n_damaged;
         }
+        char *logs = strcmp(t.kernel, "exec") == 0 ? hs_cli_exec_log_dir(file, &t) : NULL;
+        if (strcmp(t.kernel, "exec") == 0) {
+            hs_cli_exec_provenance(&t);
+            printf("  logs: %s\n", logs ? logs : "(none kept)");
+        }
         if (all)
-            print_all(&t);
+            print_all(&t, logs);
         else
-            print_groups(&t);
+            print_groups(&t, logs);
+        free(logs);
         hs_table_free(&t);
     }
     if (rc == 0 && remaining_all)

@@ -10,9 +10,12 @@
 #include "cli.h"
 #include "hsweep/config.h"
 #include "hsweep/store.h"
+#include "hsweep/table.h"
 
+/* With traces 0 only each trace's length is printed ("trace_len"): a trace can be
+ * hundreds of KB of JSON. */
 static void print_result(const hs_kernel *k, const hs_value *v, int64_t seed, uint64_t rng_seed,
-                         const hs_out *out, double wall, const char *sweep, long long id)
+                         const hs_out *out, double wall, const char *sweep, long long id, int traces)
 {
     FILE *o = stdout;
     fprintf(o, "{\"kernel\":");
@@ -56,6 +59,16 @@ static void print_result(const hs_kernel *k, const hs_value *v, int64_t seed, ui
         fputc(':', o);
         hs_json_num(o, out->metrics[i]);
     }
+    fprintf(o, "},\"trace_len\":{");
+    for (size_t i = 0; i < k->n_traces; i++) {
+        fprintf(o, "%s", i ? "," : "");
+        hs_json_str(o, k->traces[i].name);
+        fprintf(o, ":%zu", out->trace[i] ? out->trace_len[i] : (size_t)0);
+    }
+    if (!traces) {
+        fprintf(o, "}}\n");
+        return;
+    }
     fprintf(o, "},\"traces\":{");
     for (size_t i = 0; i < k->n_traces; i++) {
         fprintf(o, "%s", i ? "," : "");
@@ -71,7 +84,8 @@ static void print_result(const hs_kernel *k, const hs_value *v, int64_t seed, ui
     fprintf(o, "}}\n");
 }
 
-static int run_one(const hs_kernel *k, hs_value *v, int64_t seed, const char *sweep, long long id)
+static int run_one(const hs_kernel *k, hs_value *v, int64_t seed, const char *sweep, long long id,
+                   int traces)
 {
     hs_params p = {k, v};
     uint64_t rng_seed = hs_task_rng_seed(k, seed, v);
@@ -82,13 +96,32 @@ static int run_one(const hs_kernel *k, hs_value *v, int64_t seed, const char *sw
         return hs_cli_fail(&e);
     double t0 = hs_now_mono();
     hs_task_run(k, &p, &ctx, &out);
-    print_result(k, v, seed, rng_seed, &out, hs_now_mono() - t0, sweep, id);
+    print_result(k, v, seed, rng_seed, &out, hs_now_mono() - t0, sweep, id, traces);
     hs_out_free(&out);
     return 0;
 }
 
+/* Where the run kept exec task id's output (stderr: stdout is the JSON line), and the end of its stderr. */
+static void from_file_logs(const char *file, const char *sweep, unsigned long long id)
+{
+    hs_table t;
+    hs_err e;
+    if (hs_table_read(file, sweep, &t, &e) != 0)
+        return;
+    char *dir = hs_cli_exec_log_dir(file, &t);
+    if (dir) {
+        hs_cli_exec_task_logs(stderr, dir, id, "hsweep: the run's ");
+        hs_cli_exec_tail(stderr, dir, id, "err", 20);
+    } else {
+        fprintf(stderr, "hsweep: %s keeps no logs of sweep %s\n", file, sweep);
+    }
+    free(dir);
+    hs_table_free(&t);
+}
+
 /* Task `idtext` of a results file's stored sweep text; a plug-in is loaded only if it is `allow`. */
-static int from_file(const char *file, const char *sweep, const char *idtext, const char *allow)
+static int from_file(const char *file, const char *sweep, const char *idtext, const char *allow,
+                     int traces)
 {
     char *end;
     long long id = strtoll(idtext, &end, 10);
@@ -107,9 +140,36 @@ static int from_file(const char *file, const char *sweep, const char *idtext, co
                        .no_plugins = 1, .allow_plugin = allow, .stored = 1};
     int rc = hs_sweepset_parse(cpath, text, &lo, &set, &e);
     free(text);
-    free(cpath);
-    if (rc)
+    if (rc) {
+        free(cpath);
         return hs_cli_fail(&e);
+    }
+    /* a resume with a changed file (--force) records its text: rerun the row with the text
+     * whose run wrote it (the newest one parsed above names the sweep and checks the id) */
+    int si0 = sweep ? hs_sweepset_find(set, sweep) : 0;
+    if (si0 >= 0 && (uint64_t)id < set->sweeps[si0].n_tasks) {
+        char *when = NULL, *rpath = NULL;
+        int idx = 0, count = 1;
+        rc = hs_store_read_row_text(file, set->sweeps[si0].name, (uint64_t)id, &text, &rpath, &when,
+                                    &idx, &count, &e);
+        if (rc == 0 && idx + 1 < count) {
+            fprintf(stderr,
+                    "hsweep: %s: task %lld was written by the run of sweep text %d of %d (%s, "
+                    "accepted %s): rerun with that text\n",
+                    file, id, idx + 1, count, rpath, when);
+            hs_sweepset_free(&set);
+            rc = hs_sweepset_parse(rpath, text, &lo, &set, &e);
+        }
+        free(text);
+        free(rpath);
+        free(when);
+        if (rc) {
+            hs_sweepset_free(&set);
+            free(cpath);
+            return hs_cli_fail(&e);
+        }
+    }
+    free(cpath);
     int si = 0;
     if (sweep) {
         si = hs_sweepset_find(set, sweep);
@@ -134,13 +194,15 @@ static int from_file(const char *file, const char *sweep, const char *idtext, co
     int64_t seed;
     uint64_t rs;
     hs_sweep_task(s, (uint64_t)id, v, &seed, &rs);
-    rc = run_one(s->kernel, v, seed, s->name, id);
+    if (s->exec)
+        from_file_logs(file, s->name, (unsigned long long)id);
+    rc = run_one(s->kernel, v, seed, s->name, id, traces);
     free(v);
     hs_sweepset_free(&set);
     return rc;
 }
 
-enum { O_FROM = 256, O_ID, O_SWEEP, O_ALLOW_PLUGIN, O_SEED };
+enum { O_FROM = 256, O_ID, O_SWEEP, O_ALLOW_PLUGIN, O_SEED, O_TRACES };
 
 static const hs_cli_opt task_opts[] = {
     {"seed", O_SEED, "N", "the task's seed (default 0)"},
@@ -149,6 +211,8 @@ static const hs_cli_opt task_opts[] = {
     {"sweep", O_SWEEP, "NAME", "with --from: the sweep (needed when FILE holds several)"},
     {"allow-plugin", O_ALLOW_PLUGIN, "LIB", "with --from: load this plug-in library if the sweep\n"
                                             "names it"},
+    {"traces", O_TRACES, NULL, "print the traces' values too (default: only their lengths,\n"
+                               "\"trace_len\")"},
     {0},
 };
 
@@ -164,6 +228,7 @@ int hs_cmd_task(int argc, char **argv)
     openblas_set_num_threads(1);
     const char *from = NULL, *id = NULL, *sweep = NULL, *kname = NULL, *allow = NULL;
     long long seed = 0;
+    int traces = 0;
     /* argv outlives the call: the key=value list points into it */
     char **kv = calloc((size_t)argc + 1, sizeof *kv);
     size_t n_kv = 0;
@@ -182,6 +247,8 @@ int hs_cmd_task(int argc, char **argv)
             sweep = v;
         } else if (k == O_ALLOW_PLUGIN) {
             allow = v;
+        } else if (k == O_TRACES) {
+            traces = 1;
         } else if (k == O_SEED) {
             /* a whole decimal number, no more: "nan", "1e3", "" and 1e23 are refused */
             char *end;
@@ -206,7 +273,7 @@ int hs_cmd_task(int argc, char **argv)
         free(kv);
         if (!id || kname || n_kv)
             return hs_cli_usage("task", "--from FILE needs --id N and no kernel name");
-        return from_file(from, sweep, id, allow);
+        return from_file(from, sweep, id, allow, traces);
     }
     const hs_kernel *k = kname ? hs_kernel_find(kname) : NULL;
     if (!k) {
@@ -257,7 +324,7 @@ int hs_cmd_task(int argc, char **argv)
             rc = hs_cli_usage("task", "key '%s': %s", key ? key : "?", msg);
     }
     if (rc == 0)
-        rc = run_one(k, p.v, seed, NULL, -1);
+        rc = run_one(k, p.v, seed, NULL, -1, traces);
     free(given);
     free(kv);
     hs_params_free(&p);

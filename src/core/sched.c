@@ -16,6 +16,7 @@
 #include "hsweep/cost.h"
 #include "hsweep/gpu.h"
 #include "hsweep/isolate.h"
+#include "hsweep/exec_run.h"
 #include "hsweep/sched.h"
 #include "hsweep/store.h"
 
@@ -1073,6 +1074,8 @@ int hs_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
     if (!w.v || !w.fk || !w.fk->v)
         rc = HS_FAIL(e, HS_ENOMEM, "out of memory");
     rc = all_ok(rc, comm, e);
+    if (rc == 0) /* exec sweeps: where task logs go, which script version runs */
+        rc = hs_exec_run_setup(set, path, o->logs, o->no_logs, o->resume, comm, e);
     /* On resume, rank 0 times the file's finished tasks before the run opens it. */
     hs_cost_calib *calib = rc == 0 && rank == 0 && o->resume ? resume_calibration(set, path) : NULL;
     hs_store *st = NULL;

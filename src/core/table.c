@@ -337,6 +337,15 @@ static const char *read_attrs(hs_table *t, hid_t g)
         read_strs(g, "metric_units", &t->metric_units, &t->n_metric_units) != 0 ||
         read_strs(g, "trace_names", &t->traces, &t->n_traces) != 0)
         return "the sweep's metric or trace attributes";
+    if (read_str(g, "exec_logs", &t->exec_logs) != 0 ||
+        read_str(g, "exec_git_describe", &t->exec_git_describe) != 0 ||
+        read_str(g, "exec_git_dirty", &t->exec_git_dirty) != 0 ||
+        read_str(g, "exec_interpreter", &t->exec_interpreter) != 0 ||
+        read_str(g, "exec_interpreter_version", &t->exec_interpreter_version) != 0 ||
+        read_strs(g, "exec_files", &t->exec_files, &t->n_exec_files) != 0 ||
+        read_strs(g, "exec_files_sha256", &t->exec_files_sha256, &t->n_exec_files_sha256) != 0 ||
+        t->n_exec_files != t->n_exec_files_sha256)
+        return "the sweep's exec provenance attributes";
     if ((t->n_param_types && t->n_param_types != t->n_params) ||
         (t->n_param_defaults && t->n_param_defaults != t->n_params) ||
         (t->n_param_units && t->n_param_units != t->n_params) ||
@@ -618,6 +627,13 @@ void hs_table_free(hs_table *t)
     free_strs(t->param_defaults, t->n_param_defaults);
     free_strs(t->param_units, t->n_param_units);
     free_strs(t->metric_units, t->n_metric_units);
+    free(t->exec_logs);
+    free(t->exec_git_describe);
+    free(t->exec_git_dirty);
+    free(t->exec_interpreter);
+    free(t->exec_interpreter_version);
+    free_strs(t->exec_files, t->n_exec_files);
+    free_strs(t->exec_files_sha256, t->n_exec_files_sha256);
     free(t->damage);
     memset(t, 0, sizeof *t);
 }

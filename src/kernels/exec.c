@@ -42,18 +42,25 @@ static size_t (*const trace_len_fn[HS_EXEC_MAX_TRACES])(const hs_params *) = {
     trace_len_6,  trace_len_7,  trace_len_8,  trace_len_9, trace_len_10, trace_len_11,
     trace_len_12, trace_len_13, trace_len_14, trace_len_15};
 
-/* An external process costs milliseconds at least: dispatch exec tasks one by one. */
+/*
+ * The sweep's cost_s; without one, 1 s: an external process costs
+ * milliseconds at least, so exec tasks are dispatched one by one.
+ */
 static double cost(const hs_params *p)
 {
-    (void)p;
-    return 1.0;
+    const hs_exec *x = exec_of(p);
+    double c = x->n_cost_ops ? hs_exec_cost_eval(x, p->v) : 1.0;
+    return isnan(c) ? 1.0 : fmin(fmax(c, 1e-6), 1e9);
 }
 
 static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out);
 
 /* ---- templates ------------------------------------------------------------------ */
 
-static const char *const builtin_names[] = {"seed", "sweep_seed", "task_id", "sweep", "sweep_dir"};
+static const char *const builtin_names[] = {"seed", "seed32", "sweep_seed", "task_id", "sweep",
+                                           "sweep_dir"};
+
+uint32_t hs_exec_seed32(uint64_t seed) { return (uint32_t)(seed ^ (seed >> 32)); }
 #define N_BUILTIN (sizeof builtin_names / sizeof builtin_names[0])
 
 int hs_exec_template_check(const char *tpl, const char *const *param_names, size_t n_params,
@@ -80,20 +87,14 @@ int hs_exec_template_check(const char *tpl, const char *const *param_names, size
         if (!known)
             return HS_FAIL(e, HS_EINPUT,
                            "\"%s\": unknown placeholder {%.*s}: not a parameter of the sweep (fixed, "
-                           "matrix, zip, cases) nor seed, sweep_seed, task_id, sweep, sweep_dir",
+                           "matrix, zip, cases) nor seed, seed32, sweep_seed, task_id, sweep, sweep_dir",
                            tpl, (int)(len > 64 ? 64 : len), c + 1);
         c = end;
     }
     return 0;
 }
 
-typedef struct sbuf {
-    char *s;
-    size_t len, cap;
-    int oom;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *s, size_t n)
+void hs_exec_buf_add(hs_exec_buf *b, const char *s, size_t n)
 {
     if (b->oom)
         return;
@@ -116,15 +117,15 @@ static void sb_add(sbuf *b, const char *s, size_t n)
 static char *expand(const hs_exec *x, const char *tpl, const hs_params *p, const hs_ctx *ctx,
                     uint64_t task_id)
 {
-    sbuf b = {0};
-    sb_add(&b, "", 0);
+    hs_exec_buf b = {0};
+    hs_exec_buf_add(&b, "", 0);
     for (const char *c = tpl; *c; c++) {
         if ((c[0] == '{' && c[1] == '{') || (c[0] == '}' && c[1] == '}')) {
-            sb_add(&b, c++, 1);
+            hs_exec_buf_add(&b, c++, 1);
             continue;
         }
         if (*c != '{') {
-            sb_add(&b, c, 1);
+            hs_exec_buf_add(&b, c, 1);
             continue;
         }
         const char *end = strchr(c, '}');
@@ -139,19 +140,73 @@ static char *expand(const hs_exec *x, const char *tpl, const hs_params *p, const
             hs_value_format(&x->k.params[pi], &p->v[pi], val, sizeof val);
         else if (strcmp(name, "seed") == 0)
             snprintf(val, sizeof val, "%llu", (unsigned long long)ctx->seed);
+        else if (strcmp(name, "seed32") == 0)
+            snprintf(val, sizeof val, "%lu", (unsigned long)hs_exec_seed32(ctx->seed));
         else if (strcmp(name, "sweep_seed") == 0)
             snprintf(val, sizeof val, "%lld", (long long)ctx->sweep_seed);
         else if (strcmp(name, "task_id") == 0)
             snprintf(val, sizeof val, "%llu", (unsigned long long)task_id);
         else
             v = strcmp(name, "sweep") == 0 ? x->sweep : x->sweep_dir;
-        sb_add(&b, v, strlen(v));
+        hs_exec_buf_add(&b, v, strlen(v));
     }
     if (b.oom) {
         free(b.s);
         return NULL;
     }
     return b.s;
+}
+
+char *hs_exec_expand_fixed(const hs_exec *x, const char *tpl)
+{
+    hs_err e;
+    /* A parameter named sweep or sweep_dir would make those placeholders per task. */
+    if (hs_exec_warm_template_check(tpl, &e) != 0 || hs_kernel_param_index(&x->k, "sweep") >= 0 ||
+        hs_kernel_param_index(&x->k, "sweep_dir") >= 0)
+        return NULL;
+    hs_params p = {&x->k, NULL};
+    hs_ctx ctx = {0};
+    return expand(x, tpl, &p, &ctx, 0);
+}
+
+static void free_list(char **v, size_t n);
+
+int hs_exec_command(const hs_exec *x, const hs_value *v, uint64_t rng_seed, int64_t sweep_seed,
+                    hs_exec_cmdline *c)
+{
+    hs_params p = {&x->k, (hs_value *)v};
+    hs_ctx ctx = {.seed = rng_seed, .sweep_seed = sweep_seed};
+    uint64_t id = x->task_id ? x->task_id(x->task_id_arg, v, sweep_seed) : 0;
+    memset(c, 0, sizeof *c);
+    c->argv = calloc(x->argc + 1, sizeof *c->argv);
+    c->env = calloc(x->n_env + 1, sizeof *c->env);
+    int oom = !c->argv || !c->env;
+    for (size_t i = 0; !oom && i < x->argc; i++)
+        oom = !(c->argv[c->argc++] = expand(x, x->argv[i], &p, &ctx, id));
+    for (size_t i = 0; !oom && i < x->n_env; i++) {
+        char *val = expand(x, x->env_values[i], &p, &ctx, id);
+        size_t need = strlen(x->env_names[i]) + (val ? strlen(val) : 0) + 2;
+        char *kv = val ? malloc(need) : NULL;
+        if (kv)
+            snprintf(c->env[c->n_env++] = kv, need, "%s=%s", x->env_names[i], val);
+        oom = !kv;
+        free(val);
+    }
+    if (!oom && x->workdir)
+        oom = !(c->workdir = expand(x, x->workdir, &p, &ctx, id));
+    if (oom) {
+        hs_exec_cmdline_free(c);
+        return HS_ENOMEM;
+    }
+    return 0;
+}
+
+void hs_exec_cmdline_free(hs_exec_cmdline *c)
+{
+    free_list(c->argv, c->argc);
+    free_list(c->env, c->n_env);
+    free(c->workdir);
+    memset(c, 0, sizeof *c);
 }
 
 /* ---- create / destroy -------------------------------------------------------------- */
@@ -220,11 +275,11 @@ int hs_exec_create(const hs_exec_def *d, hs_exec **out, hs_err *e)
         x->sweep_dir = dup_or(d->sweep_dir, &oom);
     }
     if (!oom) {
-        sbuf b = {0};
-        sb_add(&b, "external command:", 17);
+        hs_exec_buf b = {0};
+        hs_exec_buf_add(&b, "external command:", 17);
         for (size_t i = 0; i < d->argc; i++) {
-            sb_add(&b, " ", 1);
-            sb_add(&b, d->argv[i], strlen(d->argv[i]));
+            hs_exec_buf_add(&b, " ", 1);
+            hs_exec_buf_add(&b, d->argv[i], strlen(d->argv[i]));
         }
         oom |= b.oom;
         x->summary = b.s;
@@ -246,6 +301,8 @@ int hs_exec_create(const hs_exec_def *d, hs_exec **out, hs_err *e)
                        .cost = cost,
                        .run = run};
     int rc = oom ? HS_FAIL(e, HS_ENOMEM, "out of memory") : hs_kernel_validate(&x->k, e);
+    if (rc == 0 && d->cost_s)
+        rc = hs_exec_cost_compile(x, d->cost_s, e);
     if (rc) {
         hs_exec_destroy(&x);
         return rc;
@@ -278,6 +335,10 @@ void hs_exec_destroy(hs_exec **xp)
     free(x->sweep);
     free(x->sweep_dir);
     free(x->summary);
+    free(x->cost_ops);
+    free(x->log_base);
+    free(x->prov_blob);
+    free(x->prov_fields);
     free(x);
     *xp = NULL;
 }
@@ -493,19 +554,48 @@ typedef struct proc {
 } proc;
 
 /*
+ * Read what is ready on the two pipes pf[0..2) into the tails, the reader
+ * (stdout) and the log; a pipe at its end gets fd -1.  Returns the pipes
+ * still open; *rc becomes HS_ENOMEM if the reader ran out of memory.
+ */
+static int read_ready(proc *pr, struct pollfd *pf, int n_ready, hs_exec_reader *rd,
+                      hs_exec_log *lg, int *rc)
+{
+    char buf[65536];
+    for (int i = 0; i < 2 && n_ready > 0; i++) {
+        if (pf[i].fd < 0 || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+            continue;
+        ssize_t r = read(pf[i].fd, buf, sizeof buf);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            pf[i].fd = -1;
+            continue;
+        }
+        tail_add(i ? &pr->err_tail : &pr->out_tail, buf, (size_t)r);
+        hs_exec_log_write(lg, i, buf, (size_t)r);
+        if (i == 0 && *rc == 0)
+            *rc = hs_exec_reader_feed(rd, buf, (size_t)r);
+    }
+    return (pf[0].fd >= 0) + (pf[1].fd >= 0);
+}
+
+/*
  * Read both pipes until they close and the child has exited, or until the
  * deadline (then the child's group is killed).  A command that exits while
  * a process it left behind holds the pipes open is read for one more second.
  * The child's exit wakes poll() through a pidfd (Linux 5.3); without one,
- * the exit is polled every millisecond once the pipes are closed.
+ * the exit is polled every millisecond once the pipes are closed.  After the
+ * group is killed, what the pipes still hold is read too (for up to a
+ * second), so that the log of a task killed at its deadline is complete.
  */
-static int pump(proc *pr, int out_fd, int err_fd, double deadline, hs_exec_reader *rd)
+static int pump(proc *pr, int out_fd, int err_fd, double deadline, hs_exec_reader *rd,
+                hs_exec_log *lg)
 {
     int pidfd = (int)syscall(SYS_pidfd_open, pr->pid, 0);
     struct pollfd pf[3] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}, {pidfd, POLLIN, 0}};
     int open_n = 2, reaped = 0, rc = 0;
     double reaped_at = 0;
-    char buf[65536];
     while (open_n > 0 || !reaped) {
         double now = hs_now_mono();
         if (deadline > 0 && now >= deadline && !reaped) {
@@ -518,21 +608,7 @@ static int pump(proc *pr, int out_fd, int err_fd, double deadline, hs_exec_reade
         if (deadline > 0 && (deadline - now) * 1e3 < ms)
             ms = (int)((deadline - now) * 1e3) + 1;
         int n = poll(pf, 3, ms);
-        for (int i = 0; i < 2 && n > 0; i++) {
-            if (pf[i].fd < 0 || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
-            ssize_t r = read(pf[i].fd, buf, sizeof buf);
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r <= 0) {
-                pf[i].fd = -1;
-                open_n--;
-                continue;
-            }
-            tail_add(i ? &pr->err_tail : &pr->out_tail, buf, (size_t)r);
-            if (i == 0 && rc == 0)
-                rc = hs_exec_reader_feed(rd, buf, (size_t)r);
-        }
+        open_n = read_ready(pr, pf, n, rd, lg, &rc);
         if (!reaped && waitpid(pr->pid, &pr->status, WNOHANG) == pr->pid) {
             reaped = 1;
             reaped_at = hs_now_mono();
@@ -544,6 +620,11 @@ static int pump(proc *pr, int out_fd, int err_fd, double deadline, hs_exec_reade
     kill(-pr->pid, SIGKILL); /* its group: whatever the command left running */
     while (!reaped && waitpid(pr->pid, &pr->status, 0) < 0 && errno == EINTR)
         ;
+    for (double until = hs_now_mono() + 1.0; open_n > 0 && hs_now_mono() < until;) {
+        pf[2].fd = -1;
+        int n = poll(pf, 2, 100);
+        open_n = read_ready(pr, pf, n, rd, lg, &rc);
+    }
     if (pidfd >= 0)
         close(pidfd);
     return rc;
@@ -620,6 +701,7 @@ void hs_exec_judge_end(const hs_exec *x, hs_out *out, int timed_out, double t0, 
                        hs_exec_reader *rd)
 {
     char why[200];
+    int fin;
     if (timed_out) {
         char pre[96];
         snprintf(pre, sizeof pre, "command killed at the deadline after %.3g s", hs_now_mono() - t0);
@@ -636,8 +718,8 @@ void hs_exec_judge_end(const hs_exec *x, hs_out *out, int timed_out, double t0, 
         int use_err = err_tail->len > 0;
         fail_with_tail(out, HS_ST_FAILED, pre, use_err ? err_tail : out_tail,
                        use_err ? "stderr: " : "stdout: ");
-    } else if (hs_exec_reader_finish(rd, why, sizeof why) != 0) {
-        for (size_t i = 0; i < x->k.n_metrics; i++)
+    } else if ((fin = hs_exec_reader_finish(rd, why, sizeof why)) != 0) {
+        for (size_t i = 0; fin < 0 && i < x->k.n_metrics; i++)
             out->metrics[i] = NAN;
         fail_with_tail(out, HS_ST_FAILED, why, out_tail, "stdout: ");
     }
@@ -652,13 +734,18 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
         return 0;
     }
     char *extra[] = {fmt("HSWEEP_SEED=%llu", (unsigned long long)ctx->seed),
+                     fmt("HSWEEP_SEED32=%lu", (unsigned long)hs_exec_seed32(ctx->seed)),
                      fmt("HSWEEP_TASK_ID=%llu", (unsigned long long)id),
                      fmt("HSWEEP_SWEEP=%s", x->sweep),
                      hs_exec_task_json(x, p, ctx, id, "HSWEEP_TASK=")};
     hs_exec_cmd c;
     int fds[6] = {-1, -1, -1, -1, -1, -1};
+    hs_exec_log lg = {{-1, -1}, 0, ""};
+    char lwhy[256];
     if (hs_exec_cmd_prepare(x, p, ctx, id, extra, sizeof extra / sizeof extra[0], &c, out) != 0) {
         /* its status says why */
+    } else if (hs_exec_log_open(x, id, &lg, lwhy, sizeof lwhy) != 0) {
+        hs_out_status(out, HS_ST_FAILED, "%s", lwhy);
     } else if (pipe2(fds, O_CLOEXEC) != 0 || pipe2(fds + 2, O_CLOEXEC) != 0 ||
                pipe2(fds + 4, O_CLOEXEC) != 0) {
         hs_out_status(out, HS_ST_FAILED, "cannot create pipes: %s", strerror(errno));
@@ -691,7 +778,7 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
             hs_out_status(out, HS_ST_FAILED, "cannot %s %.150s: %s",
                           msg[0] == 2 ? "enter workdir for" : msg[0] == 1 ? "set up stdio for" : "execute",
                           c.prog, strerror(msg[1]));
-        } else if (pump(&pr, fds[0], fds[2], ctx->deadline, &rd) != 0) {
+        } else if (pump(&pr, fds[0], fds[2], ctx->deadline, &rd, &lg) != 0) {
             hs_out_status(out, HS_ST_FAILED, "out of memory reading the command's output");
         } else {
             hs_exec_judge_end(x, out, pr.timed_out, pr.t0, pr.status, &pr.out_tail, &pr.err_tail,
@@ -706,6 +793,10 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
         if (keep_fd >= 0)
             close(keep_fd);
     }
+    /* A log that could not be written whole fails a task that was ok. */
+    if (hs_exec_log_close(&lg, lwhy, sizeof lwhy) != 0 &&
+        (out->status == HS_ST_PENDING || out->status == HS_ST_OK))
+        hs_out_status(out, HS_ST_FAILED, "%s", lwhy);
     for (int i = 0; i < 6; i++)
         if (fds[i] >= 0)
             close(fds[i]);

@@ -1,7 +1,8 @@
 /*
  * Reading an exec command's standard output into a task's metrics and
  * traces: the last JSON-object line (RFC 8259, plus Python's NaN, Infinity
- * and -Infinity, which json.dumps writes by default), or key=value lines.
+ * and -Infinity, which json.dumps writes by default; \uXXXX escapes decoded
+ * to UTF-8), or key=value lines.
  */
 #include <math.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "exec_impl.h"
+#include "hsweep/json.h"
 
 #define LINE_MAX_BYTES ((size_t)64 << 20)
 
@@ -53,17 +55,28 @@ static int jstring(jp *j, char *buf, size_t cap)
         char c = j->s[j->i];
         if ((unsigned char)c < 0x20)
             return jfail(j, "control character in a string");
+        if (c == '\\' && j->i + 1 < j->n && j->s[j->i + 1] == 'u') {
+            char u[4];
+            size_t ul;
+            const char *why;
+            int used = hs_json_decode_u(j->s + j->i, j->n - j->i, u, &ul, &why);
+            if (used < 0)
+                return jfail(j, why);
+            if (buf && o + ul < cap) {
+                memcpy(buf + o, u, ul);
+                o += ul;
+            } else if (buf) {
+                cap = o + 1; /* cut before a character that does not fit whole */
+            }
+            j->i += (size_t)used - 1;
+            continue;
+        }
         if (c == '\\') {
             if (++j->i >= j->n)
                 break;
             static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
             const char *f = strchr(from, j->s[j->i]);
-            if (j->s[j->i] == 'u') {
-                if (j->n - j->i < 5)
-                    return jfail(j, "bad \\u escape");
-                j->i += 4;
-                c = '?';
-            } else if (f && *f) {
+            if (f && *f) {
                 c = to[f - from];
             } else {
                 return jfail(j, "bad escape in a string");
@@ -218,7 +231,8 @@ static int set_status(hs_out *out, const char *st, const char *detail, char *why
     return -1;
 }
 
-static int parse_json(const hs_exec *x, const char *s, size_t n, hs_out *out, char *why, size_t cap)
+static int parse_json(const hs_exec *x, const char *s, size_t n, hs_out *out, unsigned char *got,
+                      char *why, size_t cap)
 {
     jp j = {s, 0, n, ""};
     char key[256], st[64] = "", detail[256] = "";
@@ -250,6 +264,7 @@ static int parse_json(const hs_exec *x, const char *s, size_t n, hs_out *out, ch
             if (jnumber(&j, &v) != 0)
                 break;
             out->metrics[mi] = v;
+            got[mi] = 1;
             seen++;
         } else if (ti >= 0) {
             if (jtrace(&j, out, key) != 0)
@@ -331,6 +346,7 @@ static void kv_line(hs_exec_reader *r, char *line)
             return;
         }
         r->out->metrics[mi] = v;
+        r->got[mi] = 1;
         r->found++;
     } else if (ti >= 0) {
         size_t n = 1;
@@ -379,6 +395,8 @@ static void end_line(hs_exec_reader *r)
 
 int hs_exec_reader_feed(hs_exec_reader *r, const char *buf, size_t n)
 {
+    if (!r->got && !(r->got = calloc(r->x->k.n_metrics + 1, 1)))
+        return HS_ENOMEM;
     for (size_t i = 0; i < n; i++) {
         if (buf[i] == '\n') {
             if (r->line)
@@ -400,11 +418,37 @@ int hs_exec_reader_feed(hs_exec_reader *r, const char *buf, size_t n)
     return 0;
 }
 
+/*
+ * A result that the command calls ok (or says nothing about) lacks declared
+ * metrics: 1 with their names in why, else 0.  A command that reports its
+ * own failure or divergence may leave metrics out.
+ */
+static int missing_metrics(const hs_exec_reader *r, char *why, size_t cap)
+{
+    const hs_kernel *k = &r->x->k;
+    if (r->out->status != HS_ST_PENDING && r->out->status != HS_ST_OK)
+        return 0;
+    size_t n = 0, o = 0;
+    for (size_t i = 0; i < k->n_metrics; i++)
+        n += !r->got[i];
+    if (!n)
+        return 0;
+    o = (size_t)snprintf(why, cap, "no value for declared metric%s", n > 1 ? "s" : "");
+    for (size_t i = 0, shown = 0; i < k->n_metrics && o < cap; i++)
+        if (!r->got[i])
+            o += (size_t)snprintf(why + o, cap - o, "%s%s", shown++ ? ", " : " ", k->metrics[i].name);
+    return 1;
+}
+
 int hs_exec_reader_finish(hs_exec_reader *r, char *why, size_t cap)
 {
     if (r->len)
         end_line(r);
     const hs_exec *x = r->x;
+    if (!r->got && !(r->got = calloc(x->k.n_metrics + 1, 1))) {
+        snprintf(why, cap, "out of memory reading the command's output");
+        return -1;
+    }
     if (x->parse == HS_EXEC_KV) {
         if (r->error) {
             snprintf(why, cap, "%s", r->why);
@@ -414,7 +458,7 @@ int hs_exec_reader_finish(hs_exec_reader *r, char *why, size_t cap)
             snprintf(why, cap, "stdout has no line name=value for a declared metric or trace");
             return -1;
         }
-        return 0;
+        return missing_metrics(r, why, cap);
     }
     if (!r->last) {
         if (x->k.n_metrics + x->k.n_traces == 0)
@@ -422,12 +466,16 @@ int hs_exec_reader_finish(hs_exec_reader *r, char *why, size_t cap)
         snprintf(why, cap, "stdout has no line with a JSON object");
         return -1;
     }
-    return parse_json(x, r->last, r->last_len, r->out, why, cap);
+    if (parse_json(x, r->last, r->last_len, r->out, r->got, why, cap) != 0)
+        return -1;
+    return missing_metrics(r, why, cap);
 }
 
 void hs_exec_reader_free(hs_exec_reader *r)
 {
     free(r->line);
     free(r->last);
+    free(r->got);
     r->line = r->last = NULL;
+    r->got = NULL;
 }

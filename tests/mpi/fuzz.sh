@@ -7,10 +7,10 @@ command -v clang >/dev/null || { echo "clang not installed: fuzz test skipped"; 
 cd "$WORK" || exit 1
 S=$HS_SRC
 srcs="$S/tests/fuzz/fuzz_config.c $S/src/core/config.c $S/src/core/filter.c $S/src/core/sha256.c
-      $S/src/core/task.c $S/src/core/error.c $S/src/numeric/rng.c
+      $S/src/core/task.c $S/src/core/error.c $S/src/core/json.c $S/src/numeric/rng.c
       $S/src/kernels/k_noop.c $S/src/kernels/k_sleep.c $S/src/kernels/k_nonfinite.c
       $S/src/kernels/k_fail.c $S/src/kernels/k_crash.c
-      $S/src/kernels/exec.c $S/src/kernels/exec_output.c $S/src/kernels/exec_warm.c $S/src/core/plugin.c"
+      $S/src/kernels/exec*.c $S/src/core/plugin.c"
 if ! clang -g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
         -I"$S/include" -I"$S/src" $srcs $(pkg-config --cflags --libs libconfig) -ldl -lm -o fuzz_config 2> build.log; then

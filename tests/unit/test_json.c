@@ -1,4 +1,8 @@
-/* JSON strings: escapes, and bytes that are not well-formed UTF-8 (RFC 3629) become U+FFFD. */
+/*
+ * JSON strings: escapes, and bytes that are not well-formed UTF-8 (RFC 3629)
+ * become U+FFFD; and \uXXXX escapes decoded to UTF-8 (RFC 8259 section 7),
+ * surrogate pairs by U+10000 + (hi - D800) * 400h + (lo - DC00).
+ */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,8 +31,48 @@ static void expect(const char *in, const char *want)
     free(got);
 }
 
+/* Decode the escape at the start of in: consumed bytes and the UTF-8 it gives (or the error). */
+static void decode(const char *in, int want_used, const char *want)
+{
+    char u[5] = "";
+    size_t len = 9;
+    const char *why = NULL;
+    int used = hs_json_decode_u(in, strlen(in), u, &len, &why);
+    CHECK_EQ_INT(used, want_used);
+    if (want_used < 0) {
+        CHECK(why != NULL);
+        CHECK_CONTAINS(why, want);
+        CHECK_EQ_INT(len, 0);
+        return;
+    }
+    REQUIRE(len >= 1 && len <= 4);
+    u[len] = 0;
+    CHECK_EQ_STR(u, want);
+}
+
 int main(void)
 {
+    /* \uXXXX: one byte (U+0041), two (U+00E9), three (U+20AC, U+FFFF), hex digits of either case */
+    decode("\\u0041", 6, "A");
+    decode("\\u00e9rest", 6, "\xc3\xa9");
+    decode("\\u20AC", 6, "\xe2\x82\xac");
+    decode("\\uffff", 6, "\xef\xbf\xbf");
+    decode("\\u07FF", 6, "\xdf\xbf"); /* the last two-byte code point */
+    decode("\\u0800", 6, "\xe0\xa0\x80"); /* the first three-byte one */
+    /* pairs: D83D DE00 = 0x10000 + 0x3D * 0x400 + 0x200 = U+1F600; DBFF DFFF = U+10FFFF; D800 DC00 = U+10000 */
+    decode("\\ud83d\\ude00", 12, "\xf0\x9f\x98\x80");
+    decode("\\uDBFF\\uDFFF", 12, "\xf4\x8f\xbf\xbf");
+    decode("\\uD800\\uDC00", 12, "\xf0\x90\x80\x80");
+    /* refused: short, not hex, lone or reversed surrogates, NUL */
+    decode("\\u12", -1, "four hex digits");
+    decode("\\u12g4", -1, "four hex digits");
+    decode("\\ude00", -1, "low surrogate");
+    decode("\\ud83d", -1, "high surrogate");
+    decode("\\ud83dx\\ude00", -1, "high surrogate");
+    decode("\\ud83d\\u0041", -1, "high surrogate");
+    decode("\\ude00\\ud83d", -1, "low surrogate");
+    decode("\\u0000", -1, "NUL");
+
     expect("plain", "\"plain\"");
     expect("a\"b\\c\nd\te\x7f", "\"a\\\"b\\\\c\\nd\\u0009e\\u007f\"");
     /* well-formed UTF-8 passes: 2, 3 and 4 bytes (é, €, U+1F600), and the ends of the ranges */
