@@ -145,6 +145,25 @@ static double task_value(const view *v, size_t i, int col)
     return col < 0 ? NAN : hs_rowset_num(&v->rs, i, col);
 }
 
+/* Fold one task (status st, value x) into a: see agg_add. */
+static void agg_task(agg *a, int st, double x, int frac_ok)
+{
+    a->n++;
+    if (st == HS_ST_PENDING) {
+        a->n_pending++;
+        return;
+    }
+    if (!frac_ok && st != HS_ST_OK && st != HS_ST_NONFINITE && st != HS_ST_DIVERGED) {
+        a->n_bad++;
+        return;
+    }
+    if (isnan(x))
+        return;
+    a->inf |= isinf(x);
+    a->sum += x;
+    a->n_vals++;
+}
+
 /*
  * Add group g's tasks that match f (NULL or empty: all) to a.  Pending and
  * failed/timed-out/crashed tasks are counted, not summed (frac_ok counts a
@@ -156,23 +175,8 @@ static void agg_add(view *v, size_t g, int col, const hs_filter *f, agg *a)
         size_t i = v->idx[t];
         if (f && f->n && !hs_rowset_match(&v->rs, i, f))
             continue;
-        a->n++;
         int st = hs_rowset_status(&v->rs, i);
-        if (st == HS_ST_PENDING) {
-            a->n_pending++;
-            continue;
-        }
-        if (col != HS_COL_FRAC_OK && st != HS_ST_OK && st != HS_ST_NONFINITE &&
-            st != HS_ST_DIVERGED) {
-            a->n_bad++;
-            continue;
-        }
-        double x = task_value(v, i, col);
-        if (isnan(x))
-            continue;
-        a->inf |= isinf(x);
-        a->sum += x;
-        a->n_vals++;
+        agg_task(a, st, st == HS_ST_PENDING ? NAN : task_value(v, i, col), col == HS_COL_FRAC_OK);
     }
 }
 
@@ -213,6 +217,27 @@ static int ref_agg(report *r, size_t ri, size_t g, agg *a)
     return found ? agg_why(a) : WHY_MISSING;
 }
 
+/*
+ * Verdict of rule ru on a group whose tasks (those its `when` selects) were
+ * folded into l: G_NA without tasks, G_INCOMPLETE when l or the reference
+ * (why_ref) cannot be trusted, else whether lhs op rhs holds -- for tasks =
+ * "all", whether every task's own check held (all_held).  *why: l's WHY_*.
+ */
+static int verdict_of(const hs_rule *ru, const agg *l, int why_ref, double rhs, int all_held,
+                      int *why)
+{
+    *why = WHY_NONE;
+    if (!l->n)
+        return G_NA;
+    *why = agg_why(l);
+    if (ru->tasks_all && *why == WHY_NOVALUE)
+        *why = WHY_NONE; /* every task is checked: a NaN fails the check */
+    if (*why || why_ref)
+        return G_INCOMPLETE;
+    int held = ru->tasks_all ? all_held : hs_rule_check(ru, agg_mean(l), rhs);
+    return held ? G_HELD : G_VIOLATED;
+}
+
 static void check_group(report *r, size_t ri, size_t g, gcheck *c)
 {
     const hs_rule *ru = &r->rules[ri];
@@ -223,27 +248,35 @@ static void check_group(report *r, size_t ri, size_t g, gcheck *c)
     if (!l.n)
         return;
     c->lhs = agg_mean(&l);
-    c->why = agg_why(&l);
-    if (ru->tasks_all && c->why == WHY_NOVALUE)
-        c->why = WHY_NONE; /* every task is checked: a NaN fails the check */
     c->rhs = ru->value;
     if (ru->ref_text || ru->ref_sweep) {
         c->why_ref = ref_agg(r, ri, g, &rf);
         c->rhs = ru->factor * agg_mean(&rf);
     }
-    if (c->why || c->why_ref) {
-        c->ver = G_INCOMPLETE;
-        return;
-    }
-    int held = 1;
-    if (!ru->tasks_all)
-        held = hs_rule_check(ru, c->lhs, c->rhs);
+    int all_held = 1;
     for (size_t t = r->v.start[g]; ru->tasks_all && t < r->v.start[g + 1]; t++) {
         size_t i = r->v.idx[t];
         if (!ru->when.n || hs_rowset_match(&r->v.rs, i, &ru->when))
-            held &= hs_rule_check(ru, task_value(&r->v, i, r->lcol[ri]), c->rhs);
+            all_held &= hs_rule_check(ru, task_value(&r->v, i, r->lcol[ri]), c->rhs);
     }
-    c->ver = held ? G_HELD : G_VIOLATED;
+    c->ver = verdict_of(ru, &l, c->why_ref, c->rhs, all_held, &c->why);
+}
+
+int hs_rule_group_verdict(const hs_rule *ru, size_t n, const int *st, const double *x, int frac_ok,
+                          double *lhs)
+{
+    agg l = {0};
+    int all_held = 1, why;
+    for (size_t i = 0; i < n; i++) {
+        agg_task(&l, st[i], x[i], frac_ok);
+        all_held &= hs_rule_check(ru, x[i], ru->value);
+    }
+    *lhs = agg_mean(&l);
+    int ver = verdict_of(ru, &l, WHY_NONE, ru->value, all_held, &why);
+    return ver == G_HELD       ? HS_GROUP_HELD
+           : ver == G_VIOLATED ? HS_GROUP_VIOLATED
+           : ver == G_NA       ? HS_GROUP_NA
+                               : HS_GROUP_INCOMPLETE;
 }
 
 static int rule_verdict(const hs_rule *ru, const size_t *n)
