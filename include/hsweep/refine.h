@@ -56,6 +56,10 @@ typedef struct hs_refine_spec {
     uint64_t row0;       /* first row of this block's brackets (after the grid) */
 } hs_refine_spec;
 
+/* Whether bracket [a, b] is narrow enough for sp: b - a <= tol (log scale:
+ * b/a - 1 <= tol; a bracket from 0 once b <= min), or adjacent integers. */
+int hs_refine_narrow(const hs_refine_spec *sp, double a, double b);
+
 /* The values of the rows refinement has handed out (every rank keeps its own copy). */
 typedef struct hs_refine_rows {
     double *x;           /* axis value of each refinement row; NaN: not defined here */

@@ -557,8 +557,7 @@ static double grid_x(const hs_sweep *s, const hs_refine_spec *sp, size_t pos)
     return axis_value(s, sp->axis, sp->param, pos);
 }
 
-/* Whether bracket [a, b] is narrow enough. */
-static int narrow(const hs_refine_spec *sp, double a, double b)
+int hs_refine_narrow(const hs_refine_spec *sp, double a, double b)
 {
     if (sp->integer && b - a <= 1)
         return 1;
@@ -675,7 +674,7 @@ static void decide(hs_refine *rf, block *b, uint64_t bi)
     uint32_t first = br->used;
     uint64_t left = b->max_points - br->used;
     for (size_t i = 0; i + 1 < n && left > 0; i++) {
-        if (p[i].ver == p[i + 1].ver || narrow(sp, p[i].x, p[i + 1].x))
+        if (p[i].ver == p[i + 1].ver || hs_refine_narrow(sp, p[i].x, p[i + 1].x))
             continue;
         size_t m = interior(sp, p[i].x, p[i + 1].x, sp->points, xs);
         for (size_t j = 0; j < m && left > 0; j++, left--)

@@ -8,6 +8,7 @@
 #include "hsweep/collate.h"
 #include "hsweep/json.h"
 #include "hsweep/kernel.h"
+#include "hsweep/refine.h"
 
 /* Verdict of a rule on one group; G_NA: its `when` selects no task of the group. */
 enum { G_NA = -1, G_HELD = 0, G_VIOLATED = 1, G_INCOMPLETE = 2 };
@@ -804,6 +805,7 @@ static void print_groups_md(const report *r, size_t rows, FILE *out)
 }
 
 static void print_verdicts_md(const report *r, FILE *out);
+static void print_refine_md(const report *r, FILE *out);
 
 /* Lines of a sweep's section besides its verdicts and group rows: table header, notes, blanks. */
 #define GROUP_TABLE_EXTRA 11
@@ -813,6 +815,77 @@ static void print_verdicts_md(const report *r, FILE *out);
  * lines), then as many group rows as keep the whole section within
  * HS_REPORT_LINES lines (at least HS_REPORT_MIN_ROWS; every row with full).
  */
+/* Whether groups g and h have the same values of every group axis but a. */
+static int same_line(const view *v, size_t g, size_t h, size_t a)
+{
+    for (size_t b = 0; b < v->n_g; b++)
+        if (b != a && strcmp(gtext(v, g, b), gtext(v, h, b)) != 0)
+            return 0;
+    return 1;
+}
+
+/*
+ * Per refine block: along each line of its axis where the rule flips, the
+ * final bracket [a, b] of every change, its width (relative on log scale),
+ * the rule's metric at both ends, the tasks refinement added on the line,
+ * and whether the bracket met tol or refinement stopped short (budget
+ * spent, or still running).
+ */
+static void print_refine_md(const report *r, FILE *out)
+{
+    const hs_sweep *sw = r->v.rs.sw;
+    const view *v = &r->v;
+    int oc = hs_rowset_col(&v->rs, "origin");
+    for (size_t j = 0; sw && oc >= 0 && j < sw->n_refine; j++) {
+        const hs_refine_spec *sp = &sw->refine[j];
+        const char *an = sw->kernel->params[sp->param].name;
+        const flips *f = NULL;
+        for (size_t i = 0; i < r->n_fl && !f; i++)
+            if (r->fl[i].rule == sp->rule && strcmp(axis_name(v, r->fl[i].a), an) == 0)
+                f = &r->fl[i];
+        fprintf(out, "\nRefinement of rule %zu along %s (tol %g%s, at most %llu tasks a bracket):\n\n",
+                sp->rule + 1, an, sp->tol, sp->log ? " relative, log scale" : "",
+                (unsigned long long)sp->max_tasks);
+        size_t shown = 0;
+        for (size_t l = 0; f && l < f->n_lines; l++) {
+            const fline *ln = &f->line[l];
+            if (!ln->n_ch)
+                continue;
+            size_t added = 0, pending = 0;
+            for (size_t g = 0; g < v->gk.n; g++) {
+                if (!same_line(v, g, ln->rep, f->a))
+                    continue;
+                for (size_t t = v->start[g]; t < v->start[g + 1]; t++) {
+                    size_t i = v->idx[t];
+                    added += hs_rowset_num(&v->rs, i, oc) >= 1;
+                    pending += hs_rowset_status(&v->rs, i) == HS_ST_PENDING;
+                }
+            }
+            if (!shown++)
+                fprintf(out, "| line | bracket [a, b] | %s | %s at a | %s at b | tasks added | stop |\n"
+                             "|---|---|---:|---:|---:|---:|---|\n",
+                        sp->log ? "b/a - 1" : "width", r->rules[sp->rule].metric,
+                        r->rules[sp->rule].metric);
+            char name[600];
+            line_name(r, f, ln->rep, name, sizeof name);
+            for (size_t k = 0; k < ln->n_ch && k < MAX_CHANGES; k++) {
+                size_t ga = ln->ch_from[k], gb = ln->ch_to[k];
+                double a = v->gk.num[ga * v->n_g + f->a], b = v->gk.num[gb * v->n_g + f->a];
+                char ea[64], eb[64], w[64];
+                hs_collate_md_value(ea, sizeof ea, r->chk[ga * r->n_rules + sp->rule].lhs, NAN, 0, 1);
+                hs_collate_md_value(eb, sizeof eb, r->chk[gb * r->n_rules + sp->rule].lhs, NAN, 0, 1);
+                hs_num_format(sp->log && a > 0 ? b / a - 1 : b - a, w, sizeof w);
+                fprintf(out, "| %s | [%s, %s] | %s | %s | %s | %zu | %s%s |\n", name[0] ? name : "(all)",
+                        gtext(v, ga, f->a), gtext(v, gb, f->a), w, ea, eb, added,
+                        hs_refine_narrow(sp, a, b) ? "tol met" : pending ? "running" : "budget spent",
+                        ln->n_ch > 1 ? "; not monotone" : "");
+            }
+        }
+        if (!shown)
+            fprintf(out, "no line flips: nothing to refine.\n");
+    }
+}
+
 static void print_md(const report *r, int full, FILE *out)
 {
     char *text = NULL;
@@ -875,6 +948,7 @@ static void print_verdicts_md(const report *r, FILE *out)
                 if (r->fl[i].rule == ri)
                     print_flips_md(r, &r->fl[i], out);
         }
+        print_refine_md(r, out);
         fprintf(out, "\n");
     }
     fprintf(out, "Groups (%zu):\n\n", r->v.gk.n);
