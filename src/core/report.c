@@ -806,6 +806,7 @@ static void print_groups_md(const report *r, size_t rows, FILE *out)
 
 static void print_verdicts_md(const report *r, FILE *out);
 static void print_refine_md(const report *r, FILE *out);
+static void print_refine_json(const report *r, FILE *out);
 
 /* Lines of a sweep's section besides its verdicts and group rows: table header, notes, blanks. */
 #define GROUP_TABLE_EXTRA 11
@@ -824,6 +825,78 @@ static int same_line(const view *v, size_t g, size_t h, size_t a)
     return 1;
 }
 
+/* A final bracket of a refine block: change k of a line where the rule flips. */
+typedef struct rbracket {
+    size_t rep, ga, gb; /* the line (a group of it), the groups at a and b */
+    double a, b;
+    size_t added, pending, n_ch;
+    int narrow;
+} rbracket;
+
+/*
+ * The final brackets of refine block sp, along each line of its axis where
+ * the rule flips, into *out (malloc'd; NULL and 0 when none); *fp: the flips
+ * of the rule along the axis (NULL if the report has none).
+ */
+static size_t refine_brackets(const report *r, const hs_refine_spec *sp, const flips **fp,
+                              rbracket **out)
+{
+    const view *v = &r->v;
+    const char *an = r->v.rs.sw->kernel->params[sp->param].name;
+    int oc = hs_rowset_col(&v->rs, "origin");
+    const flips *f = NULL;
+    for (size_t i = 0; i < r->n_fl && !f; i++)
+        if (r->fl[i].rule == sp->rule && strcmp(axis_name(v, r->fl[i].a), an) == 0)
+            f = &r->fl[i];
+    *fp = f;
+    *out = NULL;
+    size_t n = 0, cap = 0;
+    for (size_t l = 0; f && oc >= 0 && l < f->n_lines; l++) {
+        const fline *ln = &f->line[l];
+        if (!ln->n_ch)
+            continue;
+        size_t added = 0, pending = 0;
+        for (size_t g = 0; g < v->gk.n; g++) {
+            if (!same_line(v, g, ln->rep, f->a))
+                continue;
+            for (size_t t = v->start[g]; t < v->start[g + 1]; t++) {
+                added += hs_rowset_num(&v->rs, v->idx[t], oc) >= 1;
+                pending += hs_rowset_status(&v->rs, v->idx[t]) == HS_ST_PENDING;
+            }
+        }
+        for (size_t k = 0; k < ln->n_ch && k < MAX_CHANGES; k++) {
+            if (n == cap) {
+                cap = cap ? 2 * cap : 16;
+                rbracket *p = realloc(*out, cap * sizeof *p);
+                if (!p)
+                    return n; /* out of memory: the brackets so far */
+                *out = p;
+            }
+            rbracket *br = &(*out)[n++];
+            br->rep = ln->rep;
+            br->ga = ln->ch_from[k];
+            br->gb = ln->ch_to[k];
+            br->a = v->gk.num[br->ga * v->n_g + f->a];
+            br->b = v->gk.num[br->gb * v->n_g + f->a];
+            br->added = added;
+            br->pending = pending;
+            br->n_ch = ln->n_ch;
+            br->narrow = hs_refine_narrow(sp, br->a, br->b);
+        }
+    }
+    return n;
+}
+
+static const char *rb_stop(const rbracket *b)
+{
+    return b->narrow ? "tol met" : b->pending ? "running" : "budget spent";
+}
+
+static double rb_width(const hs_refine_spec *sp, const rbracket *b)
+{
+    return sp->log && b->a > 0 ? b->b / b->a - 1 : b->b - b->a;
+}
+
 /*
  * Per refine block: along each line of its axis where the rule flips, the
  * final bracket [a, b] of every change, its width (relative on log scale),
@@ -835,55 +908,86 @@ static void print_refine_md(const report *r, FILE *out)
 {
     const hs_sweep *sw = r->v.rs.sw;
     const view *v = &r->v;
-    int oc = hs_rowset_col(&v->rs, "origin");
-    for (size_t j = 0; sw && oc >= 0 && j < sw->n_refine; j++) {
+    for (size_t j = 0; sw && r->v.rs.kernel && j < sw->n_refine; j++) {
         const hs_refine_spec *sp = &sw->refine[j];
-        const char *an = sw->kernel->params[sp->param].name;
-        const flips *f = NULL;
-        for (size_t i = 0; i < r->n_fl && !f; i++)
-            if (r->fl[i].rule == sp->rule && strcmp(axis_name(v, r->fl[i].a), an) == 0)
-                f = &r->fl[i];
+        const char *m = r->rules[sp->rule].metric;
+        const flips *f;
+        rbracket *br;
+        size_t n = refine_brackets(r, sp, &f, &br);
         fprintf(out, "\nRefinement of rule %zu along %s (tol %g%s, at most %llu tasks a bracket):\n\n",
-                sp->rule + 1, an, sp->tol, sp->log ? " relative, log scale" : "",
-                (unsigned long long)sp->max_tasks);
-        size_t shown = 0;
-        for (size_t l = 0; f && l < f->n_lines; l++) {
-            const fline *ln = &f->line[l];
-            if (!ln->n_ch)
-                continue;
-            size_t added = 0, pending = 0;
-            for (size_t g = 0; g < v->gk.n; g++) {
-                if (!same_line(v, g, ln->rep, f->a))
-                    continue;
-                for (size_t t = v->start[g]; t < v->start[g + 1]; t++) {
-                    size_t i = v->idx[t];
-                    added += hs_rowset_num(&v->rs, i, oc) >= 1;
-                    pending += hs_rowset_status(&v->rs, i) == HS_ST_PENDING;
-                }
-            }
-            if (!shown++)
-                fprintf(out, "| line | bracket [a, b] | %s | %s at a | %s at b | tasks added | stop |\n"
-                             "|---|---|---:|---:|---:|---:|---|\n",
-                        sp->log ? "b/a - 1" : "width", r->rules[sp->rule].metric,
-                        r->rules[sp->rule].metric);
-            char name[600];
-            line_name(r, f, ln->rep, name, sizeof name);
-            for (size_t k = 0; k < ln->n_ch && k < MAX_CHANGES; k++) {
-                size_t ga = ln->ch_from[k], gb = ln->ch_to[k];
-                double a = v->gk.num[ga * v->n_g + f->a], b = v->gk.num[gb * v->n_g + f->a];
-                char ea[64], eb[64], w[64];
-                hs_collate_md_value(ea, sizeof ea, r->chk[ga * r->n_rules + sp->rule].lhs, NAN, 0, 1);
-                hs_collate_md_value(eb, sizeof eb, r->chk[gb * r->n_rules + sp->rule].lhs, NAN, 0, 1);
-                hs_num_format(sp->log && a > 0 ? b / a - 1 : b - a, w, sizeof w);
-                fprintf(out, "| %s | [%s, %s] | %s | %s | %s | %zu | %s%s |\n", name[0] ? name : "(all)",
-                        gtext(v, ga, f->a), gtext(v, gb, f->a), w, ea, eb, added,
-                        hs_refine_narrow(sp, a, b) ? "tol met" : pending ? "running" : "budget spent",
-                        ln->n_ch > 1 ? "; not monotone" : "");
-            }
-        }
-        if (!shown)
+                sp->rule + 1, sw->kernel->params[sp->param].name, sp->tol,
+                sp->log ? " relative, log scale" : "", (unsigned long long)sp->max_tasks);
+        if (!n)
             fprintf(out, "no line flips: nothing to refine.\n");
+        else
+            fprintf(out, "| line | bracket [a, b] | %s | %s at a | %s at b | tasks added | stop |\n"
+                         "|---|---|---:|---:|---:|---:|---|\n",
+                    sp->log ? "b/a - 1" : "width", m, m);
+        for (size_t i = 0; i < n; i++) {
+            const rbracket *b = &br[i];
+            char name[600], ea[64], eb[64], w[64];
+            line_name(r, f, b->rep, name, sizeof name);
+            hs_collate_md_value(ea, sizeof ea, r->chk[b->ga * r->n_rules + sp->rule].lhs, NAN, 0, 1);
+            hs_collate_md_value(eb, sizeof eb, r->chk[b->gb * r->n_rules + sp->rule].lhs, NAN, 0, 1);
+            hs_num_format(rb_width(sp, b), w, sizeof w);
+            fprintf(out, "| %s | [%s, %s] | %s | %s | %s | %zu | %s%s |\n", name[0] ? name : "(all)",
+                    gtext(v, b->ga, f->a), gtext(v, b->gb, f->a), w, ea, eb, b->added, rb_stop(b),
+                    b->n_ch > 1 ? "; not monotone" : "");
+        }
+        free(br);
     }
+}
+
+static void json_axis_value(const view *v, size_t g, size_t a, FILE *out);
+
+/* The same as JSON, for a sweep with refine blocks only:
+ * "refine": [{rule, axis, scale, tol, max_tasks, brackets: [...]}]. */
+static void print_refine_json(const report *r, FILE *out)
+{
+    const hs_sweep *sw = r->v.rs.sw;
+    if (!sw || !sw->n_refine)
+        return;
+    fprintf(out, ",\n  \"refine\": [");
+    for (size_t j = 0; sw && r->v.rs.kernel && j < sw->n_refine; j++) {
+        const hs_refine_spec *sp = &sw->refine[j];
+        const flips *f;
+        rbracket *br;
+        size_t n = refine_brackets(r, sp, &f, &br);
+        fprintf(out, "%s\n    {\"rule\": %zu, \"axis\": ", j ? "," : "", sp->rule + 1);
+        hs_json_str(out, sw->kernel->params[sp->param].name);
+        fprintf(out, ", \"scale\": \"%s\", \"tol\": ", sp->log ? "log" : "linear");
+        hs_json_num(out, sp->tol);
+        fprintf(out, ", \"max_tasks\": %llu, \"brackets\": [", (unsigned long long)sp->max_tasks);
+        for (size_t i = 0; i < n; i++) {
+            const rbracket *b = &br[i];
+            fprintf(out, "%s\n      {\"line\": {", i ? "," : "");
+            const char *sep = "";
+            for (size_t c = 0; c < r->v.n_g; c++)
+                if (c != f->a) { /* the other axes' values */
+                    fprintf(out, "%s", sep);
+                    hs_json_str(out, axis_name(&r->v, c));
+                    fprintf(out, ": ");
+                    json_axis_value(&r->v, b->rep, c, out);
+                    sep = ", ";
+                }
+            fprintf(out, "}, \"a\": ");
+            hs_json_num(out, b->a);
+            fprintf(out, ", \"b\": ");
+            hs_json_num(out, b->b);
+            fprintf(out, ", \"width\": ");
+            hs_json_num(out, rb_width(sp, b));
+            fprintf(out, ", \"metric_a\": ");
+            hs_json_num(out, r->chk[b->ga * r->n_rules + sp->rule].lhs);
+            fprintf(out, ", \"metric_b\": ");
+            hs_json_num(out, r->chk[b->gb * r->n_rules + sp->rule].lhs);
+            fprintf(out, ", \"tasks_added\": %zu, \"stop\": \"%s\", \"monotone\": %s}", b->added,
+                    b->narrow ? "tol" : b->pending ? "running" : "budget",
+                    b->n_ch > 1 ? "false" : "true");
+        }
+        fprintf(out, "]}");
+        free(br);
+    }
+    fprintf(out, "]");
 }
 
 static void print_md(const report *r, int full, FILE *out)
@@ -1088,7 +1192,9 @@ static void print_json(const report *r, FILE *out)
         fprintf(out, "%s", ri ? "," : "");
         print_rule_json(r, ri, out);
     }
-    fprintf(out, "],\n  \"groups\": [");
+    fprintf(out, "]");
+    print_refine_json(r, out);
+    fprintf(out, ",\n  \"groups\": [");
     for (size_t g = 0; g < v->gk.n; g++) {
         size_t n = v->start[g + 1] - v->start[g];
         fprintf(out, "%s\n    {\"params\": ", g ? "," : "");

@@ -101,6 +101,18 @@ for want in "| loc=0.3137 | [0.313477, 0.314453] | 0.000976562 | 0 | 1 | 24 | to
             "| (all) | [536, 537] | 1 | 0 | 1 |" "not monotone" "budget spent" "b/a - 1"; do
     case "$rep" in *"$want"*) pass ;; *) fail "report lacks '$want'" ;; esac
 done
+check "report --format json: the brackets" "$PYTHON3" -c '
+import json, subprocess, sys
+d = json.loads(subprocess.run([sys.argv[1], "report", "n0.h5", "--format", "json"], capture_output=True, text=True).stdout)
+sw = {s["name"]: s for s in d["sweeps"]}
+(lin,) = sw["lin"]["refine"]
+(b,) = lin["brackets"]
+assert b["line"] == {"loc": 0.3137} and b["a"] < 0.3137 <= b["b"] and b["width"] <= 0.001, b
+assert b["metric_a"] == 0 and b["metric_b"] == 1 and b["tasks_added"] == 24 and b["stop"] == "tol" and b["monotone"]
+bump = sw["bump"]["refine"][0]["brackets"]
+assert len(bump) == 3 and not any(x["monotone"] for x in bump)
+assert sw["budget"]["refine"][0]["brackets"][0]["stop"] == "budget"
+' "$HSWEEP"
 # bad refine blocks: one clear error naming file, line and key
 bad() {
     printf 'sweeps = ( { name = "b"; kernel = "step"; matrix = { x = [0.0, 1.0]; loc = [0.5, 0.7]; };\n  expect = ( { metric = "y"; op = "<"; value = 0.5; }, { metric = "y"; op = "<"; ref = "loc = 0.5"; } );\n  refine = ( { %s } ); } );\n' "$1" > bad.cfg
