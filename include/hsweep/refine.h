@@ -13,8 +13,9 @@
  * scale; adjacent integers on an integer axis) or the bracket's budget of
  * `max_tasks` rows is spent.
  *
- * Rows: each grid bracket (rule, line, pair of neighbouring values) owns a
- * fixed range of max_tasks rows after the grid's, preallocated when the
+ * Rows: each grid bracket (rule, line, pair of neighbouring values) of a
+ * line where the rule's `when` selects a task owns a fixed range of
+ * max_tasks rows after the grid's, preallocated when the
  * results file is created (column `origin` = -1: not used).  A bracket's
  * rounds fill its range in order, one point (n_seeds rows) after another,
  * and a round is decided only from the finished results of the bracket's
@@ -53,6 +54,9 @@ typedef struct hs_refine_spec {
     size_t *order;       /* axis value indices by increasing value */
     size_t n_vals;
     uint64_t n_lines;    /* combinations of the other axes (and cases) */
+    uint64_t n_active;   /* lines where the rule's `when` selects a task: they own rows */
+    uint64_t *line_of;   /* [n_active]: the line of each */
+    uint64_t *active;    /* [n_lines]: its index among them, or UINT64_MAX */
     uint64_t row0;       /* first row of this block's brackets (after the grid) */
 } hs_refine_spec;
 

@@ -51,6 +51,38 @@ static int cmp_axis(const void *x, const void *y)
     return a < b ? -1 : a > b;
 }
 
+static uint64_t grid_id(const hs_sweep *s, const hs_refine_spec *sp, uint64_t line, size_t pos,
+                        size_t sj);
+
+/* The lines where the rule's `when` selects a grid task: only they own rows. */
+static int active_lines(const hs_sweep *s, hs_refine_spec *sp, hs_err *e)
+{
+    const hs_rule *ru = &s->rules[sp->rule];
+    hs_value *v = calloc(s->kernel->n_params + 1, sizeof *v);
+    sp->active = malloc((size_t)sp->n_lines * sizeof *sp->active);
+    sp->line_of = malloc(((size_t)sp->n_lines + 1) * sizeof *sp->line_of);
+    if (!v || !sp->active || !sp->line_of) {
+        free(v);
+        return HS_FAIL(e, HS_ENOMEM, "out of memory");
+    }
+    sp->n_active = 0;
+    for (uint64_t l = 0; l < sp->n_lines; l++) {
+        int any = 0;
+        for (size_t pos = 0; pos < sp->n_vals && !any; pos++)
+            for (size_t j = 0; j < s->n_seeds && !any; j++) {
+                int64_t seed;
+                uint64_t rs;
+                hs_sweep_task(s, grid_id(s, sp, l, pos, j), v, &seed, &rs);
+                any = hs_filter_match(s->kernel, &ru->when, v, seed);
+            }
+        sp->active[l] = any ? sp->n_active : UINT64_MAX;
+        if (any)
+            sp->line_of[sp->n_active++] = l;
+    }
+    free(v);
+    return 0;
+}
+
 /* One refine block's keys into sp. */
 static int parse_block(const char *path, hs_sweep *s, config_setting_t *g, hs_refine_spec *sp,
                        hs_err *e)
@@ -196,7 +228,7 @@ static int parse_block(const char *path, hs_sweep *s, config_setting_t *g, hs_re
         return rerr(e, path, gl, s->name, "refine.scale",
                     "axis '%s' has a negative value (%g): log scale needs values >= 0", axis, lo);
     sp->n_lines = s->n_tasks / (s->n_seeds * sp->n_vals);
-    return 0;
+    return active_lines(s, sp, e);
 }
 
 int hs_refine_parse(const char *path, hs_sweep *s, void *setting, uint64_t max_rows, hs_err *e)
@@ -224,7 +256,7 @@ int hs_refine_parse(const char *path, hs_sweep *s, void *setting, uint64_t max_r
                             "rule %zu along '%s' is refined twice", sp->rule + 1,
                             s->kernel->params[sp->param].name);
         sp->row0 = (uint64_t)rows;
-        rows += (long double)sp->n_lines * (long double)(sp->n_vals - 1) * (long double)sp->max_tasks;
+        rows += (long double)sp->n_active * (long double)(sp->n_vals - 1) * (long double)sp->max_tasks;
     }
     uint64_t max = max_rows ? max_rows : HS_DEFAULT_MAX_TASKS;
     if (rows + (long double)s->n_tasks > (long double)max)
@@ -251,8 +283,11 @@ int hs_refine_parse(const char *path, hs_sweep *s, void *setting, uint64_t max_r
 
 void hs_refine_free(hs_sweep *s)
 {
-    for (size_t i = 0; i < s->n_refine; i++)
+    for (size_t i = 0; i < s->n_refine; i++) {
         free(s->refine[i].order);
+        free(s->refine[i].active);
+        free(s->refine[i].line_of);
+    }
     free(s->refine);
     s->refine = NULL;
     s->n_refine = 0;
@@ -323,7 +358,7 @@ void hs_refine_task(const hs_sweep *s, uint64_t id, hs_value *v, int64_t *seed, 
 {
     uint64_t br, slot;
     const hs_refine_spec *sp = locate(s, id, &br, &slot);
-    uint64_t line = br / (sp->n_vals - 1);
+    uint64_t line = sp->line_of[br / (sp->n_vals - 1)];
     size_t iv = (size_t)(br % (sp->n_vals - 1));
     hs_sweep_task(s, grid_id(s, sp, line, sp->order[iv], (size_t)(slot % s->n_seeds)), v, seed,
                   rng_seed);
@@ -412,7 +447,7 @@ typedef struct block {
     size_t si;
     const hs_refine_spec *sp;
     uint64_t max_points;
-    bracket *b;          /* [n_lines * (n_vals - 1)] */
+    bracket *b;          /* [n_active * (n_vals - 1)] */
     results grid;        /* points: line * n_vals + axis index */
     results ref;         /* points: bracket * max_points + point */
     size_t *rank;        /* axis index -> position in increasing order */
@@ -499,7 +534,7 @@ int hs_refine_create(const hs_sweepset *set, int retries, hs_refine **out, hs_er
             b->si = i;
             b->sp = &s->refine[j];
             b->max_points = b->sp->max_tasks / s->n_seeds;
-            uint64_t nb = b->sp->n_lines * (b->sp->n_vals - 1);
+            uint64_t nb = b->sp->n_active * (b->sp->n_vals - 1);
             b->b = calloc((size_t)nb + 1, sizeof *b->b);
             b->rank = calloc(b->sp->n_vals, sizeof *b->rank);
             bad = !b->b || !b->rank ||
@@ -607,7 +642,7 @@ static size_t bracket_points(const hs_refine *rf, const block *b, uint64_t bi, p
 {
     const hs_sweep *s = blk_sweep(rf, b);
     const hs_refine_spec *sp = b->sp;
-    uint64_t line = bi / (sp->n_vals - 1);
+    uint64_t line = sp->line_of[bi / (sp->n_vals - 1)];
     size_t iv = (size_t)(bi % (sp->n_vals - 1)), n = 0;
     for (size_t e = 0; e < 2; e++) {
         size_t pos = sp->order[iv + e];
@@ -733,11 +768,11 @@ static void finished_one(hs_refine *rf, size_t si, uint64_t id, const int64_t *w
             if (!note_result(&b->grid, line * sp->n_vals + pos, sj, s->n_seeds, st, x, match))
                 continue;
             size_t q = b->rank[pos];
-            for (size_t e = 0; e < 2; e++) {
+            for (size_t e = 0; e < 2 && sp->active[line] != UINT64_MAX; e++) {
                 if ((e == 0 && q == 0) || (e == 1 && q + 1 >= sp->n_vals))
                     continue;
                 size_t iv = e == 0 ? q - 1 : q;
-                uint64_t bi = line * (sp->n_vals - 1) + iv;
+                uint64_t bi = sp->active[line] * (sp->n_vals - 1) + iv;
                 size_t other = sp->order[e == 0 ? iv : iv + 1];
                 if (b->b[bi].state == B_WAIT &&
                     b->grid.fin[line * sp->n_vals + other] == s->n_seeds)
@@ -876,7 +911,7 @@ uint64_t hs_refine_unfinished(const hs_refine *rf)
     uint64_t n = hs_refine_queued(rf);
     for (size_t i = 0; rf && i < rf->n_blk; i++) {
         const block *b = &rf->blk[i];
-        for (uint64_t bi = 0; bi < b->sp->n_lines * (b->sp->n_vals - 1); bi++)
+        for (uint64_t bi = 0; bi < b->sp->n_active * (b->sp->n_vals - 1); bi++)
             n += b->b[bi].state == B_RUN;
     }
     return n;

@@ -35,6 +35,10 @@ sweeps = (
     matrix = { x = [0.0, 1.0]; };
     expect = ( { claim = "no bump"; metric = "bump"; op = "<"; value = 0.5; } );
     refine = ( { rule = "no bump"; axis = "x"; tol = 0.001; points = 3; } ); },
+  { name = "sel"; kernel = "step";
+    matrix = { loc = [0.3137, 0.6]; x = [0.0, 0.5, 1.0]; };
+    expect = ( { when = "loc <= 0.5"; metric = "y"; op = "<"; value = 0.5; } );
+    refine = ( { rule = 1; axis = "x"; tol = 0.01; max_tasks = 10; } ); },
   { name = "budget"; kernel = "step"; fixed = { loc = 0.3137; };
     matrix = { x = [0.0, 1.0]; };
     seeds = [1, 2];
@@ -95,6 +99,11 @@ assert (t["origin"] >= 1).sum() == 6 and t["origin"].max() == 3, t["origin"]
 a, b = brackets(t, "x", "y")[0]
 assert a < 0.3137 <= b and b - a == 0.125, (a, b)
 print("non-monotone: 3 brackets; budget: 6 tasks, width", b - a)
+# rows are preallocated only for the lines the rule's `when` selects: 2 brackets x 10
+raw = f["sel"]["tasks"][:]
+assert len(raw) == 6 + 2 * 10, len(raw)
+t = used("sel")
+assert (t["origin"][t["loc"] == 0.6] == 0).all() and (t["origin"] >= 1).sum() == 9
 PY
 rep=$("$HSWEEP" report n0.h5 --full)
 for want in "| loc=0.3137 | [0.313477, 0.314453] | 0.000976562 | 0 | 1 | 24 | tol met |" \
