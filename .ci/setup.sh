@@ -13,7 +13,8 @@ pkgs=(build-essential cmake pkg-config git
       libscalapack-openmpi-dev libopenblas-dev liblapack-dev liblapacke-dev libconfig-dev
       python3 python3-numpy python3-h5py python3-pandas python3-matplotlib
       clang libclang-rt-14-dev
-      slurmd slurmctld slurm-client munge)   # tests/mpi/slurm_*.sh: a local Slurm cluster
+      slurmd slurmctld slurm-client munge    # tests/mpi/slurm_*.sh: a local Slurm cluster
+      iproute2 util-linux)                   # tests/mpi/multinode_*.sh: nodes as network namespaces
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

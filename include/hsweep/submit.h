@@ -64,4 +64,35 @@ int hs_submit_render(const char *tmpl, const char *tmpl_name, const hs_kv *sbatc
 /* Append s to buf (malloc'd, grown as needed) quoted for a POSIX shell. */
 int hs_shell_quote(const char *s, char **buf, size_t *len, size_t *cap);
 
+/*
+ * Checks of submit's option values (opt names the option in messages); each
+ * returns 0, or HS_EINPUT with e saying what is accepted.
+ *   text:      no control character (a newline would end an #SBATCH line)
+ *   size:      Slurm's --mem: a whole number with an optional K, M, G or T
+ *   mail_type: a comma list of sbatch(1)'s --mail-type values
+ *   chars:     s is non-empty and made of letters, digits and the characters in extra
+ */
+int hs_submit_check_text(const char *opt, const char *s, hs_err *e);
+int hs_submit_check_size(const char *opt, const char *s, hs_err *e);
+int hs_submit_check_mail_type(const char *s, hs_err *e);
+int hs_submit_check_chars(const char *opt, const char *s, const char *extra, const char *what, hs_err *e);
+
+/*
+ * A pass-through sbatch option "--KEY" or "--KEY=VALUE" into kv (pointing
+ * into arg, which is modified: the '=' becomes '\0').  Refused: another form,
+ * a control character, and the keys submit writes itself or has an option
+ * for (the message names that option).
+ */
+int hs_submit_sbatch_arg(char *arg, hs_kv *kv, hs_err *e);
+
+/*
+ * Append setup text (one --setup line, or a --setup-file's lines; origin
+ * names it in messages) to the malloc'd, '\n'-separated *buf.  The lines stay
+ * exactly as written (trusted shell, run by the job script before the
+ * launch); refused: a NUL byte, a carriage return (DOS line ends), other
+ * control characters but tab, and a newline in a single --setup line
+ * (one_line).
+ */
+int hs_submit_setup_add(char **buf, const char *text, size_t n, int one_line, const char *origin, hs_err *e);
+
 #endif

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE /* mkostemp */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -18,12 +19,90 @@
 #include "cli.h"
 #include "hsweep/submit.h"
 
+#define MAX_SBATCH_ARGS 32
+
 typedef struct submit_args {
     const char *sweep, *output, *template_name, *script, *partition, *account, *launcher, *collate;
-    long nodes, ntasks, time_s, signal_s;
+    const char *qos, *constraint, *mem, *mem_per_cpu, *gres, *gpus_per_task, *mail_type, *mail_user, *mpi;
+    long nodes, ntasks, time_s, signal_s, cpus;
     const char *time_text;
+    hs_kv extra[MAX_SBATCH_ARGS]; /* --sbatch-arg, in order */
+    size_t n_extra;
+    char *setup; /* --setup and --setup-file lines, in order; NULL if none */
     int dry_run;
 } submit_args;
+
+enum {
+    O_TEMPLATE = 256, O_SCRIPT, O_NODES, O_NTASKS, O_TIME, O_SIGNAL, O_PARTITION, O_ACCOUNT, O_QOS,
+    O_CONSTRAINT, O_CPUS, O_MEM, O_MEM_PER_CPU, O_GRES, O_GPUS_PER_TASK, O_MAIL_TYPE, O_MAIL_USER,
+    O_SBATCH_ARG, O_LAUNCHER, O_MPI, O_SETUP, O_SETUP_FILE, O_COLLATE, O_DRY_RUN
+};
+
+/* Every option of submit: getopt_long's table and the --help text come from here. */
+static const struct {
+    const char *name;
+    int key;
+    const char *arg, *help;
+} submit_opts[] = {
+    {"output", 'o', "FILE", "results file (default: the sweep file's output); the job\n"
+                            "script goes beside it as STEM.sbatch, the log as STEM-JOBID.out"},
+    {"template", O_TEMPLATE, "NAME|FILE", "requeue (default), srun, mpirun, or a script with the same\n"
+                                          "settings block"},
+    {"script", O_SCRIPT, "FILE", "where to write the job script"},
+    {"nodes", O_NODES, "N", "sbatch --nodes"},
+    {"ntasks-per-node", O_NTASKS, "M", "sbatch --ntasks-per-node: MPI ranks per node"},
+    {"time", O_TIME, "T", "sbatch --time: M, M:S, H:M:S, D-H, D-H:M or D-H:M:S"},
+    {"signal-offset", O_SIGNAL, "S", "seconds from the warning signal to the time limit"},
+    {"partition", O_PARTITION, "P", "sbatch --partition (also for the collate job)"},
+    {"account", O_ACCOUNT, "A", "sbatch --account (also for the collate job)"},
+    {"qos", O_QOS, "Q", "sbatch --qos (also for the collate job)"},
+    {"constraint", O_CONSTRAINT, "EXPR", "sbatch --constraint (also for the collate job)"},
+    {"cpus-per-task", O_CPUS, "N", "sbatch --cpus-per-task: cores per rank and what it starts"},
+    {"mem", O_MEM, "SIZE", "sbatch --mem, memory per node (e.g. 64G)"},
+    {"mem-per-cpu", O_MEM_PER_CPU, "SIZE", "sbatch --mem-per-cpu (not with --mem)"},
+    {"gres", O_GRES, "LIST", "sbatch --gres, generic resources per node (e.g. gpu:4)"},
+    {"gpus-per-task", O_GPUS_PER_TASK, "[TYPE:]N", "sbatch --gpus-per-task"},
+    {"mail-type", O_MAIL_TYPE, "TYPES", "sbatch --mail-type (e.g. END,FAIL)"},
+    {"mail-user", O_MAIL_USER, "ADDR", "sbatch --mail-user"},
+    {"sbatch-arg", O_SBATCH_ARG, "--KEY[=VALUE]", "any other sbatch option, an #SBATCH line of the\n"
+                                                  "sweep job (repeatable; e.g. --sbatch-arg=--exclusive)"},
+    {"launcher", O_LAUNCHER, "srun|mpirun", "how the requeue job starts the ranks (default srun)"},
+    {"mpi", O_MPI, "PLUGIN", "srun --mpi=PLUGIN (default pmix; see srun --mpi=list)"},
+    {"setup", O_SETUP, "LINE", "a shell line the jobs run before starting hsweep, as\n"
+                               "written: trusted shell (repeatable; e.g. \"module load x\")"},
+    {"setup-file", O_SETUP_FILE, "FILE", "the lines of FILE, likewise"},
+    {"collate", O_COLLATE, "\"ARGS\"", "then a job running hsweep collate FILE ARGS (split at blanks)"},
+    {"dry-run", O_DRY_RUN, NULL, "print the job script(s), write and submit nothing"},
+    {"help", 'h', NULL, "this help"},
+};
+#define N_OPTS (sizeof submit_opts / sizeof submit_opts[0])
+
+static void print_help(void)
+{
+    printf("Usage: hsweep submit SWEEP.cfg [OPTION...]\n"
+           "Write a Slurm job script for SWEEP.cfg from a template (by default one that\n"
+           "requeues itself at the time limit and resumes the results file) and sbatch it.\n"
+           "Options not given keep the template's values.  Exit 0 submitted (job ids on\n"
+           "stdout), 1 sbatch failed, 2 bad input or usage (nothing submitted).\n\nOptions:\n");
+    for (size_t i = 0; i < N_OPTS; i++) {
+        char head[64];
+        int k = submit_opts[i].key;
+        snprintf(head, sizeof head, "%s--%s%s%s", k == 'o' ? "-o, " : k == 'h' ? "-h, " : "",
+                 submit_opts[i].name,
+                 submit_opts[i].arg ? " " : "", submit_opts[i].arg ? submit_opts[i].arg : "");
+        printf("  %-30s", head);
+        if (strlen(head) > 30)
+            printf("\n  %-30s", "");
+        for (const char *h = submit_opts[i].help; *h; h++)
+            if (*h == '\n')
+                printf("\n  %-30s", "");
+            else
+                putchar(*h);
+        printf("\n");
+    }
+    printf("\nLong options take their value as --opt VALUE or --opt=VALUE and are never\n"
+           "abbreviated; -- ends the options.  See slurm/README.md.\n");
+}
 
 /* A positive integer option value, at most max. */
 static int parse_count(const char *opt, const char *s, long max, long *out)
@@ -37,86 +116,21 @@ static int parse_count(const char *opt, const char *s, long max, long *out)
     return 0;
 }
 
-/* Slurm partition and account names: letters, digits, _ - . (no quoting games). */
+/* Slurm names (partition, account, QOS): letters, digits, _ - . (no quoting games). */
 static int check_name(const char *opt, const char *s)
 {
-    if (!*s || strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.") != strlen(s))
-        return hs_cli_usage("submit", "%s takes a Slurm name (letters, digits, _ - .), got '%s'", opt, s);
+    hs_err e;
+    if (hs_submit_check_chars(opt, s, "_-.", "a Slurm name (letters, digits, _ - .)", &e) != 0)
+        return hs_cli_usage("submit", "%s", e.msg);
     return 0;
 }
 
-static int parse_args(int argc, char **argv, submit_args *a)
-{
-    for (int i = 1; i < argc; i++) {
-        const char *o = argv[i];
-        const char **str = strcmp(o, "-o") == 0 || strcmp(o, "--output") == 0 ? &a->output
-                           : strcmp(o, "--template") == 0                      ? &a->template_name
-                           : strcmp(o, "--script") == 0                        ? &a->script
-                           : strcmp(o, "--partition") == 0                     ? &a->partition
-                           : strcmp(o, "--account") == 0                       ? &a->account
-                           : strcmp(o, "--launcher") == 0                      ? &a->launcher
-                           : strcmp(o, "--collate") == 0                       ? &a->collate
-                           : strcmp(o, "--time") == 0                          ? &a->time_text
-                                                                               : NULL;
-        long *num = strcmp(o, "--nodes") == 0             ? &a->nodes
-                    : strcmp(o, "--ntasks-per-node") == 0 ? &a->ntasks
-                    : strcmp(o, "--signal-offset") == 0   ? &a->signal_s
-                                                          : NULL;
-        if ((str || num) && i + 1 >= argc)
-            return hs_cli_usage("submit", "%s needs a value", o);
-        int rc = 0;
-        if (str)
-            *str = argv[++i];
-        else if (num)
-            rc = parse_count(o, argv[++i], num == &a->signal_s ? 86400 : 100000, num);
-        else if (strcmp(o, "--dry-run") == 0)
-            a->dry_run = 1;
-        else if (o[0] == '-')
-            return hs_cli_usage("submit", "unknown option '%s'", o);
-        else if (!a->sweep)
-            a->sweep = o;
-        else
-            return hs_cli_usage("submit", "one sweep file only ('%s' and '%s')", a->sweep, o);
-        if (rc)
-            return rc;
-    }
-    if (!a->sweep)
-        return hs_cli_usage("submit", "needs a sweep file");
-    if (a->partition && check_name("--partition", a->partition))
-        return 2;
-    if (a->account && check_name("--account", a->account))
-        return 2;
-    if (a->launcher && strcmp(a->launcher, "srun") != 0 && strcmp(a->launcher, "mpirun") != 0)
-        return hs_cli_usage("submit", "--launcher is srun or mpirun, not '%s'", a->launcher);
-    if (a->time_text) {
-        hs_err e;
-        if (hs_slurm_time_parse(a->time_text, &a->time_s, &e) != 0)
-            return hs_cli_usage("submit", "--time: %s", e.msg);
-    }
-    return 0;
-}
-
-/* malloc'd absolute form of path (relative to the working directory). */
-static char *absolute(const char *path)
-{
-    if (path[0] == '/')
-        return strdup(path);
-    char cwd[PATH_MAX];
-    if (!getcwd(cwd, sizeof cwd))
-        return NULL;
-    size_t n = strlen(cwd) + strlen(path) + 2;
-    char *s = malloc(n);
-    if (s)
-        snprintf(s, n, "%s/%s", cwd, path);
-    return s;
-}
-
-/* malloc'd text of a template file, or NULL with e filled. */
-static char *slurp(const char *path, hs_err *e)
+/* malloc'd text of the file (what it is, for messages), its length in *len; NULL with e filled. */
+static char *slurp(const char *path, const char *what, size_t *len, hs_err *e)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        HS_FAIL(e, HS_EINPUT, "cannot read template %s: %s", path, strerror(errno));
+        HS_FAIL(e, HS_EINPUT, "cannot read %s %s: %s", what, path, strerror(errno));
         return NULL;
     }
     char *s = NULL;
@@ -135,16 +149,205 @@ static char *slurp(const char *path, hs_err *e)
         r = fread(s + n, 1, 4096, f);
         n += r;
     } while (r > 0);
-    s[n] = '\0';
+    int bad = ferror(f);
     fclose(f);
+    if (bad) {
+        free(s);
+        HS_FAIL(e, HS_EIO, "cannot read %s %s", what, path);
+        return NULL;
+    }
+    s[n] = '\0';
+    *len = n;
+    return s;
+}
+
+/* Append the lines of a --setup-file to a->setup. */
+static int read_setup_file(submit_args *a, const char *path)
+{
+    hs_err e;
+    size_t n;
+    char *text = slurp(path, "--setup-file", &n, &e);
+    int rc = text ? hs_submit_setup_add(&a->setup, text, n, 0, path, &e) : e.code;
+    free(text);
+    return rc == 0 ? 0 : rc == HS_EINPUT ? hs_cli_usage("submit", "%s", e.msg) : hs_cli_fail(&e);
+}
+
+/* One option (getopt_long's key k, value v) into a. */
+static int take_option(submit_args *a, int k, char *v)
+{
+    hs_err e;
+    const char *opt = "";
+    for (size_t i = 0; i < N_OPTS; i++)
+        if (submit_opts[i].key == k)
+            opt = submit_opts[i].name;
+    char dashed[40];
+    snprintf(dashed, sizeof dashed, "--%s", opt);
+    if (v && k != O_SETUP && k != O_SETUP_FILE && hs_submit_check_text(dashed, v, &e) != 0)
+        return hs_cli_usage("submit", "%s", e.msg);
+    const char **str = k == 'o'               ? &a->output
+                       : k == O_TEMPLATE      ? &a->template_name
+                       : k == O_SCRIPT        ? &a->script
+                       : k == O_PARTITION     ? &a->partition
+                       : k == O_ACCOUNT       ? &a->account
+                       : k == O_QOS           ? &a->qos
+                       : k == O_CONSTRAINT    ? &a->constraint
+                       : k == O_MEM           ? &a->mem
+                       : k == O_MEM_PER_CPU   ? &a->mem_per_cpu
+                       : k == O_GRES          ? &a->gres
+                       : k == O_GPUS_PER_TASK ? &a->gpus_per_task
+                       : k == O_MAIL_TYPE     ? &a->mail_type
+                       : k == O_MAIL_USER     ? &a->mail_user
+                       : k == O_LAUNCHER      ? &a->launcher
+                       : k == O_MPI           ? &a->mpi
+                       : k == O_COLLATE       ? &a->collate
+                       : k == O_TIME          ? &a->time_text
+                                              : NULL;
+    if (str) {
+        *str = v;
+        return 0;
+    }
+    switch (k) {
+    case O_NODES:
+        return parse_count(dashed, v, 100000, &a->nodes);
+    case O_NTASKS:
+        return parse_count(dashed, v, 100000, &a->ntasks);
+    case O_SIGNAL:
+        return parse_count(dashed, v, 86400, &a->signal_s);
+    case O_CPUS:
+        return parse_count(dashed, v, 100000, &a->cpus);
+    case O_DRY_RUN:
+        a->dry_run = 1;
+        return 0;
+    case O_SETUP:
+        if (hs_submit_setup_add(&a->setup, v, strlen(v), 1, "--setup", &e) != 0)
+            return e.code == HS_EINPUT ? hs_cli_usage("submit", "%s", e.msg) : hs_cli_fail(&e);
+        return 0;
+    case O_SETUP_FILE:
+        return read_setup_file(a, v);
+    case O_SBATCH_ARG:
+        if (a->n_extra == MAX_SBATCH_ARGS)
+            return hs_cli_usage("submit", "at most %d --sbatch-arg", MAX_SBATCH_ARGS);
+        if (hs_submit_sbatch_arg(v, &a->extra[a->n_extra], &e) != 0)
+            return hs_cli_usage("submit", "%s", e.msg);
+        a->n_extra++;
+        return 0;
+    }
+    return hs_cli_usage("submit", "option %s not handled", dashed);
+}
+
+/* Checks across options, after all are read. */
+static int check_args(submit_args *a)
+{
+    hs_err e;
+    if (!a->sweep)
+        return hs_cli_usage("submit", "needs a sweep file");
+    if ((a->partition && check_name("--partition", a->partition)) ||
+        (a->account && check_name("--account", a->account)) || (a->qos && check_name("--qos", a->qos)))
+        return 2;
+    if (a->launcher && strcmp(a->launcher, "srun") != 0 && strcmp(a->launcher, "mpirun") != 0)
+        return hs_cli_usage("submit", "--launcher is srun or mpirun, not '%s'", a->launcher);
+    if (a->mpi &&
+        ((a->launcher && strcmp(a->launcher, "mpirun") == 0) || strcmp(a->template_name, "mpirun") == 0))
+        return hs_cli_usage("submit", "--mpi chooses srun's MPI plugin; it does not go with mpirun");
+    if (a->mem && a->mem_per_cpu)
+        return hs_cli_usage("submit", "--mem and --mem-per-cpu exclude each other (as in sbatch)");
+    int bad = (a->mpi && hs_submit_check_chars("--mpi", a->mpi, "_", "an srun MPI plugin name (e.g. pmix, "
+                                               "pmi2, cray_shasta; see srun --mpi=list)", &e)) ||
+              (a->mem && hs_submit_check_size("--mem", a->mem, &e)) ||
+              (a->mem_per_cpu && hs_submit_check_size("--mem-per-cpu", a->mem_per_cpu, &e)) ||
+              (a->gres && hs_submit_check_chars("--gres", a->gres, "_-.:,/", "a list of NAME[:TYPE][:COUNT] "
+                                                "(e.g. gpu:a100:4)", &e)) ||
+              (a->gpus_per_task && hs_submit_check_chars("--gpus-per-task", a->gpus_per_task, "_-.:,",
+                                                         "[TYPE:]N (e.g. 1 or a100:1)", &e)) ||
+              (a->constraint && hs_submit_check_chars("--constraint", a->constraint, "_-.&|[]*:,()!",
+                                                      "node features joined by & | , [] and *N", &e)) ||
+              (a->mail_type && hs_submit_check_mail_type(a->mail_type, &e)) ||
+              (a->mail_user && hs_submit_check_chars("--mail-user", a->mail_user, "_-.+@%",
+                                                     "a mail address", &e));
+    if (bad)
+        return hs_cli_usage("submit", "%s", e.msg);
+    if (a->time_text && hs_slurm_time_parse(a->time_text, &a->time_s, &e) != 0)
+        return hs_cli_usage("submit", "--time: %s", e.msg);
+    return 0;
+}
+
+/*
+ * Parse argv with getopt_long: long options with "--opt VALUE" or
+ * "--opt=VALUE", -o and -h, "--" ends the options.  getopt_long accepts
+ * unambiguous abbreviations; submit does not (an abbreviation of a new
+ * option could change meaning), so each option's word is checked whole.
+ * Returns 0, 2 on a usage error, or -1 after --help.
+ */
+static int parse_args(int argc, char **argv, submit_args *a)
+{
+    struct option longs[N_OPTS + 1];
+    for (size_t i = 0; i < N_OPTS; i++)
+        longs[i] = (struct option){submit_opts[i].name, submit_opts[i].arg ? required_argument : no_argument,
+                                   NULL, submit_opts[i].key};
+    longs[N_OPTS] = (struct option){0};
+    opterr = 0;
+    optind = 0; /* glibc: start afresh */
+    int k, li, rc = 0;
+    while (rc == 0 && (k = getopt_long(argc, argv, ":o:h", longs, &li)) != -1) {
+        /* The word that named the option: before its value when that came separately. */
+        const char *word = argv[optind - 1];
+        if (optarg && optarg == argv[optind - 1] && optind >= 2)
+            word = argv[optind - 2];
+        if (k == '?' && optopt > 0 && optopt < 256 && optopt != 'o' && optopt != 'h')
+            return hs_cli_usage("submit", "unknown option '-%c'", optopt);
+        if (k == '?' && !optopt)
+            return hs_cli_usage("submit", "unknown option '%.*s'", (int)strcspn(argv[optind - 1], "="),
+                                argv[optind - 1]);
+        if (k == ':')
+            return hs_cli_usage("submit", "%s needs a value", word);
+        int no_value = k == '?'; /* a long option given a value it does not take */
+        if (no_value)
+            k = optopt;
+        if (word[0] == '-' && word[1] == '-') {
+            size_t n = strcspn(word + 2, "=");
+            const char *full = NULL;
+            for (size_t i = 0; i < N_OPTS && !full; i++)
+                full = submit_opts[i].key == k ? submit_opts[i].name : NULL;
+            if (!full || strlen(full) != n || strncmp(word + 2, full, n) != 0)
+                return hs_cli_usage("submit", "unknown option '%.*s' (options are not abbreviated: --%s)",
+                                    (int)n + 2, word, full ? full : "?");
+        }
+        if (no_value)
+            return hs_cli_usage("submit", "%.*s takes no value", (int)strcspn(word, "="), word);
+        if (k == 'h') {
+            print_help();
+            return -1;
+        }
+        rc = take_option(a, k, optarg);
+    }
+    for (int i = optind; rc == 0 && i < argc; i++) {
+        if (a->sweep)
+            return hs_cli_usage("submit", "one sweep file only ('%s' and '%s')", a->sweep, argv[i]);
+        a->sweep = argv[i];
+    }
+    return rc ? rc : check_args(a);
+}
+
+/* malloc'd absolute form of path (relative to the working directory). */
+static char *absolute(const char *path)
+{
+    if (path[0] == '/')
+        return strdup(path);
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd))
+        return NULL;
+    size_t n = strlen(cwd) + strlen(path) + 2;
+    char *s = malloc(n);
+    if (s)
+        snprintf(s, n, "%s/%s", cwd, path);
     return s;
 }
 
 /*
- * The template file: NAME (srun, mpirun, requeue, collate) is slurm/NAME.sbatch,
- * looked for in $HSWEEP_TEMPLATES, then beside the executable (../slurm, as in
- * a build directory of the source tree, and ../share/hsweep/slurm); anything
- * with a '/' or ending in .sbatch is a file name.
+ * The template file: NAME (srun, mpirun, requeue, collate) is NAME.sbatch,
+ * looked for beside the executable in ../share/hsweep/slurm (an installed
+ * hsweep), then in $HSWEEP_TEMPLATES, then in ../slurm (a build directory in
+ * the source tree); anything with a '/' or ending in .sbatch is a file name.
  */
 static int find_template(const char *name, char *path, size_t cap, hs_err *e)
 {
@@ -160,7 +363,7 @@ static int find_template(const char *name, char *path, size_t cap, hs_err *e)
     if (slash)
         *slash = '\0';
     const char *env = getenv("HSWEEP_TEMPLATES");
-    const char *dirs[3][2] = {{env, ""}, {exe, "/../slurm"}, {exe, "/../share/hsweep/slurm"}};
+    const char *dirs[3][2] = {{exe, "/../share/hsweep/slurm"}, {env, ""}, {exe, "/../slurm"}};
     for (int i = 0; i < 3; i++) {
         if (!dirs[i][0] || !dirs[i][0][0])
             continue;
@@ -169,8 +372,8 @@ static int find_template(const char *name, char *path, size_t cap, hs_err *e)
             return 0;
     }
     return HS_FAIL(e, HS_EINPUT,
-                   "no template '%s' (looked for %s.sbatch in $HSWEEP_TEMPLATES, %s/../slurm and "
-                   "%s/../share/hsweep/slurm); give --template FILE",
+                   "no template '%s' (looked for %s.sbatch in %s/../share/hsweep/slurm, $HSWEEP_TEMPLATES "
+                   "and %s/../slurm); give --template FILE",
                    name, name, exe, exe);
 }
 
@@ -320,7 +523,8 @@ static int render(job *j, const char *name, const hs_kv *sb, size_t nsb, const h
                   hs_err *e)
 {
     HS_CALL(find_template(name, j->tmpl_path, sizeof j->tmpl_path, e));
-    char *t = slurp(j->tmpl_path, e);
+    size_t n;
+    char *t = slurp(j->tmpl_path, "template", &n, e);
     if (!t)
         return e->code;
     int rc = hs_submit_render(t, j->tmpl_path, sb, nsb, set, nset, &j->text, e);
@@ -372,12 +576,12 @@ int hs_cmd_submit(int argc, char **argv)
 {
     submit_args a = {.template_name = "requeue"};
     int rc = parse_args(argc, argv, &a);
-    if (rc)
-        return rc;
     hs_err e = {0};
     hs_sweepset *set = NULL;
-    if (hs_sweepset_load(a.sweep, &(hs_load_opts){0}, &set, &e) != 0)
-        return hs_cli_fail(&e);
+    if (rc || hs_sweepset_load(a.sweep, &(hs_load_opts){0}, &set, &e) != 0) {
+        free(a.setup);
+        return rc < 0 ? 0 : rc ? rc : hs_cli_fail(&e);
+    }
     hs_estimate est;
     hs_estimate_sweepset(set, &est);
 
@@ -412,27 +616,41 @@ int hs_cmd_submit(int argc, char **argv)
     char time_buf[32] = "", sig_buf[32] = "";
     if (a.time_s)
         hs_slurm_time_format(a.time_s, time_buf, sizeof time_buf);
-    char nodes_buf[24], ntasks_buf[24];
+    char nodes_buf[24], ntasks_buf[24], cpus_buf[24];
     snprintf(nodes_buf, sizeof nodes_buf, "%ld", a.nodes);
     snprintf(ntasks_buf, sizeof ntasks_buf, "%ld", a.ntasks);
+    snprintf(cpus_buf, sizeof cpus_buf, "%ld", a.cpus);
 
     /* Render once to learn whether the template asks for a warning signal. */
-    hs_kv sb[8] = {{"job-name", jobname}, {"output", log}};
+    hs_kv sb[24 + MAX_SBATCH_ARGS] = {{"job-name", jobname}, {"output", log}};
     size_t nsb = 2;
-    if (a.nodes)
-        sb[nsb++] = (hs_kv){"nodes", nodes_buf};
-    if (a.ntasks)
-        sb[nsb++] = (hs_kv){"ntasks-per-node", ntasks_buf};
-    if (a.time_s)
-        sb[nsb++] = (hs_kv){"time", time_buf};
-    if (a.partition)
-        sb[nsb++] = (hs_kv){"partition", a.partition};
-    if (a.account)
-        sb[nsb++] = (hs_kv){"account", a.account};
-    hs_kv st[4] = {{"HS_BIN", exe}, {"HS_SWEEP", sweep_abs}, {"HS_OUTPUT", out_abs}};
+    const hs_kv opt_sb[] = {{"nodes", a.nodes ? nodes_buf : NULL},
+                            {"ntasks-per-node", a.ntasks ? ntasks_buf : NULL},
+                            {"time", a.time_s ? time_buf : NULL},
+                            {"partition", a.partition},
+                            {"account", a.account},
+                            {"qos", a.qos},
+                            {"constraint", a.constraint},
+                            {"cpus-per-task", a.cpus ? cpus_buf : NULL},
+                            {"mem", a.mem},
+                            {"mem-per-cpu", a.mem_per_cpu},
+                            {"gres", a.gres},
+                            {"gpus-per-task", a.gpus_per_task},
+                            {"mail-type", a.mail_type},
+                            {"mail-user", a.mail_user}};
+    for (size_t i = 0; i < sizeof opt_sb / sizeof opt_sb[0]; i++)
+        if (opt_sb[i].value)
+            sb[nsb++] = opt_sb[i];
+    for (size_t i = 0; i < a.n_extra; i++)
+        sb[nsb++] = a.extra[i];
+    hs_kv st[6] = {{"HS_BIN", exe}, {"HS_SWEEP", sweep_abs}, {"HS_OUTPUT", out_abs}};
     size_t nst = 3;
     if (a.launcher)
         st[nst++] = (hs_kv){"HS_LAUNCHER", a.launcher};
+    if (a.mpi)
+        st[nst++] = (hs_kv){"HS_MPI", a.mpi};
+    if (a.setup)
+        st[nst++] = (hs_kv){"HS_SETUP", a.setup};
     if ((rc = render(&sj, a.template_name, sb, nsb, st, nst, &e)) != 0)
         goto done;
     int warns = strstr(sj.text, "\n#SBATCH --signal=") != NULL;
@@ -461,14 +679,16 @@ int hs_cmd_submit(int argc, char **argv)
             goto done;
     }
     if (a.collate) {
-        hs_kv csb[4] = {{"job-name", jobname}, {"output", clog}};
+        hs_kv csb[6] = {{"job-name", jobname}, {"output", clog}};
         size_t ncsb = 2;
-        if (a.partition)
-            csb[ncsb++] = (hs_kv){"partition", a.partition};
-        if (a.account)
-            csb[ncsb++] = (hs_kv){"account", a.account};
-        hs_kv cst[3] = {{"HS_BIN", exe}, {"HS_OUTPUT", out_abs}, {"HS_COLLATE_ARGS", a.collate}};
-        if ((rc = render(&cj, "collate", csb, ncsb, cst, 3, &e)) != 0)
+        for (size_t i = 3; i < 7; i++) /* partition, account, qos, constraint */
+            if (opt_sb[i].value)
+                csb[ncsb++] = opt_sb[i];
+        hs_kv cst[4] = {{"HS_BIN", exe}, {"HS_OUTPUT", out_abs}, {"HS_COLLATE_ARGS", a.collate}};
+        size_t ncst = 3;
+        if (a.setup)
+            cst[ncst++] = (hs_kv){"HS_SETUP", a.setup};
+        if ((rc = render(&cj, "collate", csb, ncsb, cst, ncst, &e)) != 0)
             goto done;
     }
     {
@@ -516,6 +736,7 @@ done:
     free(stem);
     free(out_abs);
     free(sweep_abs);
+    free(a.setup);
     hs_sweepset_free(&set);
     return rc;
 }

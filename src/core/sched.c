@@ -14,6 +14,7 @@
 
 #include "hsweep/config.h"
 #include "hsweep/cost.h"
+#include "hsweep/gpu.h"
 #include "hsweep/isolate.h"
 #include "hsweep/refine.h"
 #include "hsweep/sched.h"
@@ -1147,6 +1148,11 @@ int hs_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
     }
     const char *path = o->output ? o->output : set->output;
     inproc_arm(o->grace_s);
+    /* Each worker's share of the node's GPUs, for the programs its tasks start. */
+    if ((rc = all_ok(hs_gpu_bind(comm, e), comm, e)) != 0) {
+        hs_sweepset_free(&set);
+        return rc;
+    }
 
     /* Gangs: workers 1..size-1 in consecutive groups of G ranks. */
     int G = 1;

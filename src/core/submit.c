@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "hsweep/submit.h"
 
@@ -248,4 +249,106 @@ int hs_submit_render(const char *tmpl, const char *tmpl_name, const hs_kv *sbatc
     }
     *out = buf;
     return 0;
+}
+
+int hs_submit_check_text(const char *opt, const char *s, hs_err *e)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return HS_FAIL(e, HS_EINPUT, "%s: the value holds a control character (byte 0x%02x at %zu%s)", opt,
+                           *p, (size_t)(p - (const unsigned char *)s), *p == '\n' ? ", a newline" : "");
+    return 0;
+}
+
+int hs_submit_check_chars(const char *opt, const char *s, const char *extra, const char *what, hs_err *e)
+{
+    for (const char *p = s; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr(extra, *p))
+            return HS_FAIL(e, HS_EINPUT, "%s takes %s, got '%s'", opt, what, s);
+    return *s ? 0 : HS_FAIL(e, HS_EINPUT, "%s takes %s, got an empty value", opt, what);
+}
+
+int hs_submit_check_size(const char *opt, const char *s, hs_err *e)
+{
+    /* sbatch(1), --mem: "Default units are megabytes. Different units can be
+     * specified using the suffix [K|M|G|T]." */
+    size_t n = strspn(s, "0123456789");
+    if (n == 0 || n > 15 || (s[n] && (!strchr("KMGTkmgt", s[n]) || s[n + 1])))
+        return HS_FAIL(e, HS_EINPUT, "%s takes a size: a whole number of megabytes, or with K, M, G or T "
+                       "(e.g. 4G), got '%s'", opt, s);
+    return 0;
+}
+
+int hs_submit_check_mail_type(const char *s, hs_err *e)
+{
+    /* sbatch(1), --mail-type. */
+    static const char *const types[] = {"NONE",          "BEGIN",         "END",           "FAIL",
+                                        "REQUEUE",       "ALL",           "INVALID_DEPEND", "STAGE_OUT",
+                                        "TIME_LIMIT",    "TIME_LIMIT_90", "TIME_LIMIT_80", "TIME_LIMIT_50",
+                                        "ARRAY_TASKS"};
+    const char *p = s;
+    do {
+        size_t n = strcspn(p, ","), i = 0;
+        while (i < sizeof types / sizeof types[0] &&
+               (strlen(types[i]) != n || strncasecmp(p, types[i], n) != 0))
+            i++;
+        if (i == sizeof types / sizeof types[0])
+            return HS_FAIL(e, HS_EINPUT, "--mail-type: '%.*s' is not one of NONE, BEGIN, END, FAIL, REQUEUE, "
+                           "ALL, INVALID_DEPEND, STAGE_OUT, TIME_LIMIT, TIME_LIMIT_90, TIME_LIMIT_80, "
+                           "TIME_LIMIT_50, ARRAY_TASKS (comma-separated)", (int)n, p);
+        p += n;
+    } while (*p++ == ',');
+    return 0;
+}
+
+int hs_submit_sbatch_arg(char *arg, hs_kv *kv, hs_err *e)
+{
+    /* Keys submit writes (or checks) itself, and the option that sets each. */
+    static const char *const own[][2] = {
+        {"job-name", "(named after the sweep file)"}, {"output", "-o (the log goes beside the results)"},
+        {"nodes", "--nodes"}, {"ntasks-per-node", "--ntasks-per-node"}, {"time", "--time"},
+        {"signal", "--signal-offset"}, {"partition", "--partition"}, {"account", "--account"},
+        {"qos", "--qos"}, {"constraint", "--constraint"}, {"cpus-per-task", "--cpus-per-task"},
+        {"mem", "--mem"}, {"mem-per-cpu", "--mem-per-cpu"}, {"gres", "--gres"},
+        {"gpus-per-task", "--gpus-per-task"}, {"mail-type", "--mail-type"}, {"mail-user", "--mail-user"},
+        {"dependency", "(submit sets it for the collate job)"}, {"parsable", "(submit passes it)"}};
+    HS_CALL(hs_submit_check_text("--sbatch-arg", arg, e));
+    char *eq = strchr(arg, '=');
+    size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
+    size_t k = n > 2 ? strspn(arg + 2, "abcdefghijklmnopqrstuvwxyz0123456789-") : 0;
+    if (strncmp(arg, "--", 2) != 0 || n < 3 || k != n - 2 || arg[2] == '-')
+        return HS_FAIL(e, HS_EINPUT, "--sbatch-arg takes one sbatch option in its long form, --KEY or "
+                       "--KEY=VALUE (e.g. --sbatch-arg=--exclusive), got '%s'", arg);
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        if (strlen(own[i][0]) == n - 2 && strncmp(arg + 2, own[i][0], n - 2) == 0)
+            return HS_FAIL(e, HS_EINPUT, "--sbatch-arg %s: hsweep submit sets --%s itself; use %s", arg,
+                           own[i][0], own[i][1]);
+    if (eq)
+        *eq = '\0';
+    kv->key = arg + 2;
+    kv->value = eq ? eq + 1 : NULL;
+    return 0;
+}
+
+int hs_submit_setup_add(char **buf, const char *text, size_t n, int one_line, const char *origin, hs_err *e)
+{
+    size_t line = 1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c == '\n' && one_line)
+            return HS_FAIL(e, HS_EINPUT, "%s: one line per --setup (give several, or --setup-file)", origin);
+        if (c == '\n')
+            line++;
+        else if (c == '\0' || c == '\r' || c == 0x7f || (c < 0x20 && c != '\t'))
+            return HS_FAIL(e, HS_EINPUT, "%s:%zu: %s", origin, line,
+                           c == '\r'   ? "a carriage return (DOS line ends: convert with dos2unix)"
+                           : c == '\0' ? "a NUL byte (not a text file)"
+                                       : "a control character");
+    }
+    while (n > 0 && text[n - 1] == '\n')
+        n--;
+    size_t len = *buf ? strlen(*buf) : 0, cap = *buf ? len + 1 : 0;
+    int rc = len ? put(buf, &len, &cap, "\n", 1) : 0;
+    rc = rc ? rc : put(buf, &len, &cap, text, n);
+    return rc ? HS_FAIL(e, HS_ENOMEM, "out of memory") : 0;
 }

@@ -53,8 +53,8 @@ case_() {
     pass
     printf '%-28s exit %s  %s\n' "$name" "$rc" "$err"
 }
-# h5same A B: deterministic fields and traces of every sweep are bit-identical.
-h5same() { "$PYTHON3" "$HS_SRC/tests/mpi/h5compare.py" "$1" "$2"; }
+# h5same A B [--skip FIELDS]: deterministic fields and traces of every sweep are bit-identical.
+h5same() { "$PYTHON3" "$HS_SRC/tests/mpi/h5compare.py" "$@"; }
 finish() {
     echo "$CHECKS passed, $FAILS failed"
     [ "$FAILS" -eq 0 ]

@@ -15,11 +15,8 @@ for launcher in srun mpirun; do
         --collate "--metric slept_s" >ids 2>submit.err || fail "submit: $(cat submit.err)"
     job=$(sed -n 1p ids) cjob=$(sed -n 2p ids)
     check "$launcher: job runs" wait_running "$job" 60
-    for _ in $(seq 200); do
-        n=$("$HSWEEP" status "$launcher/c.h5" 2>/dev/null | sed -n 's/.* \([0-9]*\) done.*/\1/p')
-        [ "${n:-0}" -ge 4 ] && break
-        sleep 0.1
-    done
+    n=$(wait_done "$launcher/c.h5" 4)
+    check "$launcher: 4 tasks done before the cancel ($n)" test "$n" -ge 4
     check "$launcher: scancel" scancel "$job"
     check "$launcher: job gone" wait_job "$job" 60
     check "$launcher: cancelled" test "$(job_field "$job" JobState)" = CANCELLED
@@ -28,23 +25,8 @@ for launcher in srun mpirun; do
     [ "$launcher" = srun ] && check "srun: hsweep stopped cleanly" grep -q "exit code 3 after a signal (cancel)" "$launcher/c-$job.out"
     "$HSWEEP" status "$launcher/c.h5" >status.txt || fail "$launcher: status of the cancelled file"
     check "$launcher: tasks remain" grep -q "task(s) remain" status.txt
-    "$PYTHON3" - "$launcher/c.h5" >before.txt <<'PY' || fail "$launcher: cancelled file unreadable"
-import sys, h5py
-t = h5py.File(sys.argv[1], "r")["c/tasks"][:]
-done = t["status"] != 0
-assert 0 < done.sum() < len(t), done.sum()
-for i in t["task_id"][done]:
-    print(int(i), repr(float(t["started_unix"][i])))
-PY
+    resume_check before "$launcher/c.h5" c >before.txt || fail "$launcher: cancelled file unreadable"
     check "$launcher: resume" mpirun_n 3 "$HSWEEP" run c.cfg -o "$launcher/c.h5" --resume --quiet
-    check "$launcher: every task once, done ones kept" "$PYTHON3" - "$launcher/c.h5" <<'PY'
-import sys, h5py
-t = h5py.File(sys.argv[1], "r")["c/tasks"][:]
-assert sorted(t["task_id"]) == list(range(40))
-assert (t["status"] == 1).all(), t["status"]
-for line in open("before.txt"):
-    i, s = line.split()
-    assert repr(float(t["started_unix"][int(i)])) == s, (i, s)
-PY
+    check "$launcher: every task once, done ones kept" resume_check after "$launcher/c.h5" c 40 before.txt
 done
 finish

@@ -1,20 +1,33 @@
 # Shared helpers for the Slurm tests (sourced after lib.bash): a private
-# single-node cluster from slurm/local-cluster.sh, stopped when the test ends.
-# Skips (exit 77) when Slurm's Debian packages are missing, when not root,
-# or when the cluster cannot start here.
+# cluster from slurm/local-cluster.sh, stopped when the test ends; one node,
+# or HS_TEST_NODES nodes emulated with network namespaces (multinode_lib.bash).
+# Skips (exit 77) when Slurm's Debian packages are missing or when not root,
+# and for several nodes when iproute2/util-linux are missing or this kernel
+# does not allow network namespaces with bridges and veth pairs; once those
+# hold, a cluster that does not come up is a failure of the project's script.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
-skip() { echo "SKIP: $*"; exit 77; }
+skip() { echo "SKIP: $*" >&2; exit 77; }
 for b in munged slurmctld slurmd sbatch squeue scontrol; do
     command -v "$b" >/dev/null ||
         skip "Slurm is not installed ($b missing): apt-get install slurmd slurmctld slurm-client munge"
 done
 [ "$(id -u)" = 0 ] || skip "the local Slurm cluster needs root (slurmd starts jobs as their user)"
+HS_TEST_NODES=${HS_TEST_NODES:-1}
+if [ "$HS_TEST_NODES" -gt 1 ]; then
+    for b in ip nsenter unshare; do
+        command -v "$b" >/dev/null || skip "$b missing: apt-get install iproute2 util-linux"
+    done
+    # The probe makes a bridge and a veth pair inside a throwaway namespace.
+    probe=$(unshare --net sh -c 'ip link add b0 type bridge && ip link add v0 type veth peer name v1' 2>&1) ||
+        skip "no network namespaces with bridges and veth pairs here: $probe"
+fi
 export HS_LOCAL_CLUSTER_DIR="$WORK/cluster"
 CLUSTER="$HS_SRC/slurm/local-cluster.sh"
 trap 'bash "$CLUSTER" down 2>/dev/null; rm -rf "$WORK"' EXIT
-if ! bash "$CLUSTER" up >"$WORK/cluster.env" 2>"$WORK/cluster.err"; then
-    cat "$WORK/cluster.err"
-    skip "the local Slurm cluster did not start (log above)"
+if ! bash "$CLUSTER" up --nodes "$HS_TEST_NODES" >"$WORK/cluster.env" 2>"$WORK/cluster.err"; then
+    cat "$WORK/cluster.err" >&2
+    echo "FAIL: slurm/local-cluster.sh up --nodes $HS_TEST_NODES did not start the cluster (log above)" >&2
+    exit 1
 fi
 . "$WORK/cluster.env"
 cd "$WORK" || exit 1
@@ -37,5 +50,17 @@ wait_running() {
     done
     return 1
 }
+# wait_done FILE N: wait (up to 60 s) until N tasks of FILE are done; prints how many are.
+wait_done() {
+    local n=0
+    for _ in $(seq 600); do
+        n=$("$HSWEEP" status "$1" 2>/dev/null | sed -n 's/.* \([0-9]*\) done.*/\1/p')
+        [ "${n:-0}" -ge "$2" ] && break
+        sleep 0.1
+    done
+    echo "${n:-0}"
+}
+# resume_check ARGS...: tests/mpi/resume_check.py (before / after / runs).
+resume_check() { "$PYTHON3" "$HS_SRC/tests/mpi/resume_check.py" "$@"; }
 # job_field ID NAME: a field of `scontrol show job` (kept MinJobAge=600 s after the end).
 job_field() { scontrol show job "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n1; }

@@ -24,22 +24,5 @@ check "the log says why" grep -q "time limit near, requeueing" long-"$job".out
 check "collate job started after the sweep ended" \
     test ! "$(job_field "$cjob" StartTime)" \< "$(job_field "$job" EndTime)"
 check "collate job completed" test "$(job_field "$cjob" JobState)" = COMPLETED
-check "every task exactly once" "$PYTHON3" - "long-$job.out" <<'PY'
-import calendar, re, sys, time, h5py
-t = h5py.File("long.h5", "r")["long/tasks"][:]
-assert sorted(t["task_id"]) == list(range(50)), t["task_id"]
-assert (t["status"] == 1).all(), t["status"]
-assert (t["attempts"] == 1).all(), t["attempts"]
-log = open(sys.argv[1]).read()
-starts = [calendar.timegm(time.strptime(s, "%Y-%m-%dT%H:%M:%SZ"))
-          for s in re.findall(r"hsweep job \d+ run \d+ on \S+ at (\S+)", log)]
-to_run = [int(n) for n in re.findall(r"(\d+) to run", log)]
-assert len(starts) == len(to_run) >= 2, (starts, to_run)
-print("runs:", len(starts), "pending at each start:", to_run)
-bounds = starts[1:] + [float("inf")]
-for k, (a, b) in enumerate(zip(starts, bounds)):
-    ran = int(((t["started_unix"] >= a) & (t["started_unix"] < b)).sum())
-    expect = to_run[k] - (to_run[k + 1] if k + 1 < len(to_run) else 0)
-    assert ran == expect, (k, ran, expect)
-PY
+check "every task exactly once" resume_check runs long.h5 long 50 "long-$job.out" 2
 finish
