@@ -41,9 +41,11 @@ def _label(metric):
 
 
 def plot_axis(df, x, metric, hue=None, title=None):
-    """Metric against axis x: mean per x (line), each task (dots), min-max over seeds (band).
+    """Metric against axis x: mean per x (line), each task (dots), min-max over seeds (band);
+    tasks that refinement added (origin >= 1) are marked with open diamonds.
 
-    Returns (fig, summary) with one row per (hue, x): mean, min, max, n values, n missing.
+    Returns (fig, summary) with one row per (hue, x): mean, min, max, n values, n missing
+    (and, for a sweep with refine blocks, refined: the tasks refinement added there).
     """
     d = df[df.status != "pending"].assign(_v=hr.values(df, metric))
     groups = [(None, d)] if hue is None else list(d.groupby(hue, sort=True))
@@ -58,6 +60,11 @@ def plot_axis(df, x, metric, hue=None, title=None):
         ax.plot(s.index, s["mean"], "-o", color=color, label=lab)
         ax.fill_between(s.index, s["min"], s["max"], color=color, alpha=0.2, linewidth=0)
         ax.scatter(sub[x], sub["_v"], s=10, color=color, alpha=0.6)
+        if "origin" in sub:  # points added by refinement (origin = round >= 1)
+            r = sub[sub["origin"] >= 1]
+            ax.scatter(r[x], r["_v"], s=36, marker="D", facecolors="none", edgecolors="k",
+                       linewidths=0.8, label="refined" if i == 0 and len(r) else None)
+            s["refined"] = r.groupby(x).size().reindex(s.index, fill_value=0)
         for xv, n_na in s["n_na"].items():
             if n_na:
                 ax.annotate(f"{n_na} n/a", (xv, 0.03 + 0.05 * i), xycoords=("data", "axes fraction"),
@@ -71,7 +78,7 @@ def plot_axis(df, x, metric, hue=None, title=None):
     ax.set_xlabel(x)
     ax.set_ylabel(_label(metric))
     ax.set_title(title or f"{df.attrs.get('sweep', '')}: {_label(metric)} vs {x} (mean, min-max over seeds)")
-    if hue is not None:
+    if hue is not None or ("origin" in d and (d["origin"] >= 1).any()):
         ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()

@@ -61,6 +61,11 @@ def _load_one(path, sweep, traces):
         g = f[sweep]
         ds = g["tasks"]
         arr = ds[:]
+        # a sweep with refine blocks preallocates rows for its refinement
+        # (origin -1 until used): only the rows in use are tasks
+        rows = np.flatnonzero(arr["origin"] >= 0) if "origin" in arr.dtype.names else None
+        if rows is not None:
+            arr = arr[rows]
         df = pd.DataFrame({n: arr[n] for n in arr.dtype.names})
         for n in arr.dtype.names:
             if arr.dtype[n].kind == "S":
@@ -81,6 +86,7 @@ def _load_one(path, sweep, traces):
         if traces:
             for t in meta["traces"]:
                 data = g["traces"][t][:]
+                data = data if rows is None else data[rows]
                 lens = arr[t + "_len"]
                 col = "trace_" + t if t in arr.dtype.names else t
                 df[col] = [data[i, : max(int(lens[i]), 0)].copy() if df.status.iat[i] != "pending"

@@ -86,4 +86,16 @@ typedef struct hs_report_summary {
  */
 int hs_report(const hs_report_opts *o, FILE *out, hs_report_summary *sum, hs_err *e);
 
+/*
+ * The verdict of a rule with a constant value (hs_rule) on one group, from
+ * the n tasks of the group that its `when` selects: status st[i] and value
+ * x[i] of the rule's metric (frac_ok: the metric is the fraction of ok
+ * tasks, x[i] is 1 or 0).  The same evaluator as hs_report's; *lhs is the
+ * group's mean.
+ */
+enum { HS_GROUP_NA = -1, HS_GROUP_HELD = 0, HS_GROUP_VIOLATED = 1, HS_GROUP_INCOMPLETE = 2 };
+struct hs_rule;
+int hs_rule_group_verdict(const struct hs_rule *ru, size_t n, const int *st, const double *x,
+                          int frac_ok, double *lhs);
+
 #endif

@@ -106,6 +106,12 @@ typedef struct hs_sweep {
     /* Where `kernel` comes from when it is not built in (owned by the sweep). */
     hs_exec *exec;           /* kernel = "exec": the table built from the sweep's keys */
     hs_plugin *plugin;       /* kernel = "plugin:PATH": the loaded library */
+    /* `refine` blocks (hsweep/refine.h) and the rows they own after the grid's
+     * n_tasks: the table has n_tasks + n_refine_rows rows. */
+    size_t n_refine;
+    struct hs_refine_spec *refine;
+    uint64_t n_refine_rows;
+    struct hs_refine_rows *rrows; /* the values of the refinement rows known to this rank */
 } hs_sweep;
 
 enum { HS_ISO_FORK = 0, HS_ISO_NONE = 1 };

@@ -14,13 +14,27 @@
  *                                  run to the end) of the tasks finished since
  *                                  its last message, for the cost models of
  *                                  the ETA; then r task refs to run again
- *                                  (retries).  Asks for the next batch.
+ *                                  (retries).  Asks for the next batch.  With
+ *                                  refine blocks (refine.h) each finished
+ *                                  task's note has more words after the pair:
+ *                                  its status and one value per refine block
+ *                                  of its sweep (hs_refine_note).
  *   0 -> worker, tag HS_TAG_WORK : uint64[1 + n]: word 0 is flags (bit 0:
  *                                  the worker may ask for the next batch
  *                                  before running this one; bit 1: stop);
  *                                  words 1..n are task refs (attempt << 56 |
  *                                  sweep index << 40 | task id).  n = 0 and
  *                                  no retries outstanding: no more work.
+ *                                  Bit 2: the batch holds refinement rows:
+ *                                  word 0's upper 32 bits are the number k
+ *                                  of refs, and after them come, for each
+ *                                  refinement row among them, its axis value
+ *                                  (double bits) and round.  Bit 3: no task
+ *                                  now, but refinement may add some once this
+ *                                  worker's own tasks are reported: ask again.
+ *                                  A worker with no task out may get no reply
+ *                                  until refinement hands out its next points
+ *                                  or no task is out anywhere.
  *   0 -> worker, tag HS_TAG_STOP : int, sent once on a stop request: finish
  *                                  the running task within the grace period
  *                                  (or abandon it: it stays pending), then

@@ -75,7 +75,9 @@ static double file_bytes(const hs_sweep *s, hs_value *v)
         }
         width += (double)w;
     }
-    return (double)s->n_tasks * (row + 8.0 * width);
+    if (s->n_refine)
+        row += 4; /* origin */
+    return (double)(s->n_tasks + s->n_refine_rows) * (row + 8.0 * width);
 }
 
 static void print_bytes(const char *what, double b)
@@ -269,6 +271,9 @@ int hs_cmd_plan(int argc, char **argv)
         for (size_t a = 0; a < s->n_axes; a++)
             printf(" x %zu", s->axes[a].n);
         printf(" x %zu seed(s)\n", s->n_seeds);
+        if (s->n_refine)
+            printf("  refinement: at most %llu more task(s) (rows preallocated; refine blocks: %zu)\n",
+                   (unsigned long long)s->n_refine_rows, s->n_refine);
         if (s->ranks_per_task > 1)
             printf("  ranks per task: %d\n", s->ranks_per_task);
         for (size_t a = 0; a < s->n_axes; a++) {

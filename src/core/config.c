@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "hsweep/config.h"
+#include "hsweep/refine.h"
 #include "hsweep/rng.h"
 
 typedef struct pctx {
@@ -1197,7 +1198,7 @@ static int parse_reduced(pctx *c, sweep_build *b, config_setting_t *g, int apply
 static const char *const sweep_keys[] = {"name",      "kernel",  "fixed",        "matrix",
                                          "zip",       "cases",   "seeds",        "expect",
                                          "ranks_per_task", "isolation", "timeout_s", "retries",
-                                         "mem_limit_mb", "description", "reduced", "command", "parse",
+                                         "mem_limit_mb", "description", "reduced", "refine", "command", "parse",
                                          "workdir", "env", "metrics", "traces", "cost_s",
                                          "protocol"};
 /* Keys of kernel = "exec" sweeps only: "command" and those after it. */
@@ -1863,6 +1864,9 @@ static int parse_sweep(pctx *c, hs_sweepset *set, config_setting_t *g, hs_sweep 
         rc = parse_reduced(c, &b, red, o && o->reduced);
     if (rc == 0)
         rc = finish_sweep(c, &b, o, total);
+    config_setting_t *rf = config_setting_get_member(g, "refine");
+    if (rc == 0 && rf)
+        rc = hs_refine_parse(c->path, s, rf, c->max_tasks, c->e);
     free(src);
     return rc;
 }
@@ -1894,6 +1898,7 @@ static void sweep_free(hs_sweep *s)
         free(ru->ref_metric);
     }
     free(s->rules);
+    hs_refine_free(s);
     hs_exec_destroy(&s->exec);
     hs_plugin_close(&s->plugin);
 }
@@ -2619,6 +2624,10 @@ uint64_t hs_task_rng_seed(const hs_kernel *k, int64_t seed, const hs_value *v)
 
 void hs_sweep_task(const hs_sweep *s, uint64_t id, hs_value *v, int64_t *seed, uint64_t *rng_seed)
 {
+    if (id >= s->n_tasks) {
+        hs_refine_task(s, id, v, seed, rng_seed);
+        return;
+    }
     const hs_kernel *k = s->kernel;
     size_t np = k->n_params;
     size_t idx[HS_MAX_AXES];

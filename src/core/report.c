@@ -8,6 +8,7 @@
 #include "hsweep/collate.h"
 #include "hsweep/json.h"
 #include "hsweep/kernel.h"
+#include "hsweep/refine.h"
 
 /* Verdict of a rule on one group; G_NA: its `when` selects no task of the group. */
 enum { G_NA = -1, G_HELD = 0, G_VIOLATED = 1, G_INCOMPLETE = 2 };
@@ -145,6 +146,25 @@ static double task_value(const view *v, size_t i, int col)
     return col < 0 ? NAN : hs_rowset_num(&v->rs, i, col);
 }
 
+/* Fold one task (status st, value x) into a: see agg_add. */
+static void agg_task(agg *a, int st, double x, int frac_ok)
+{
+    a->n++;
+    if (st == HS_ST_PENDING) {
+        a->n_pending++;
+        return;
+    }
+    if (!frac_ok && st != HS_ST_OK && st != HS_ST_NONFINITE && st != HS_ST_DIVERGED) {
+        a->n_bad++;
+        return;
+    }
+    if (isnan(x))
+        return;
+    a->inf |= isinf(x);
+    a->sum += x;
+    a->n_vals++;
+}
+
 /*
  * Add group g's tasks that match f (NULL or empty: all) to a.  Pending and
  * failed/timed-out/crashed tasks are counted, not summed (frac_ok counts a
@@ -156,23 +176,8 @@ static void agg_add(view *v, size_t g, int col, const hs_filter *f, agg *a)
         size_t i = v->idx[t];
         if (f && f->n && !hs_rowset_match(&v->rs, i, f))
             continue;
-        a->n++;
         int st = hs_rowset_status(&v->rs, i);
-        if (st == HS_ST_PENDING) {
-            a->n_pending++;
-            continue;
-        }
-        if (col != HS_COL_FRAC_OK && st != HS_ST_OK && st != HS_ST_NONFINITE &&
-            st != HS_ST_DIVERGED) {
-            a->n_bad++;
-            continue;
-        }
-        double x = task_value(v, i, col);
-        if (isnan(x))
-            continue;
-        a->inf |= isinf(x);
-        a->sum += x;
-        a->n_vals++;
+        agg_task(a, st, st == HS_ST_PENDING ? NAN : task_value(v, i, col), col == HS_COL_FRAC_OK);
     }
 }
 
@@ -213,6 +218,27 @@ static int ref_agg(report *r, size_t ri, size_t g, agg *a)
     return found ? agg_why(a) : WHY_MISSING;
 }
 
+/*
+ * Verdict of rule ru on a group whose tasks (those its `when` selects) were
+ * folded into l: G_NA without tasks, G_INCOMPLETE when l or the reference
+ * (why_ref) cannot be trusted, else whether lhs op rhs holds -- for tasks =
+ * "all", whether every task's own check held (all_held).  *why: l's WHY_*.
+ */
+static int verdict_of(const hs_rule *ru, const agg *l, int why_ref, double rhs, int all_held,
+                      int *why)
+{
+    *why = WHY_NONE;
+    if (!l->n)
+        return G_NA;
+    *why = agg_why(l);
+    if (ru->tasks_all && *why == WHY_NOVALUE)
+        *why = WHY_NONE; /* every task is checked: a NaN fails the check */
+    if (*why || why_ref)
+        return G_INCOMPLETE;
+    int held = ru->tasks_all ? all_held : hs_rule_check(ru, agg_mean(l), rhs);
+    return held ? G_HELD : G_VIOLATED;
+}
+
 static void check_group(report *r, size_t ri, size_t g, gcheck *c)
 {
     const hs_rule *ru = &r->rules[ri];
@@ -223,27 +249,35 @@ static void check_group(report *r, size_t ri, size_t g, gcheck *c)
     if (!l.n)
         return;
     c->lhs = agg_mean(&l);
-    c->why = agg_why(&l);
-    if (ru->tasks_all && c->why == WHY_NOVALUE)
-        c->why = WHY_NONE; /* every task is checked: a NaN fails the check */
     c->rhs = ru->value;
     if (ru->ref_text || ru->ref_sweep) {
         c->why_ref = ref_agg(r, ri, g, &rf);
         c->rhs = ru->factor * agg_mean(&rf);
     }
-    if (c->why || c->why_ref) {
-        c->ver = G_INCOMPLETE;
-        return;
-    }
-    int held = 1;
-    if (!ru->tasks_all)
-        held = hs_rule_check(ru, c->lhs, c->rhs);
+    int all_held = 1;
     for (size_t t = r->v.start[g]; ru->tasks_all && t < r->v.start[g + 1]; t++) {
         size_t i = r->v.idx[t];
         if (!ru->when.n || hs_rowset_match(&r->v.rs, i, &ru->when))
-            held &= hs_rule_check(ru, task_value(&r->v, i, r->lcol[ri]), c->rhs);
+            all_held &= hs_rule_check(ru, task_value(&r->v, i, r->lcol[ri]), c->rhs);
     }
-    c->ver = held ? G_HELD : G_VIOLATED;
+    c->ver = verdict_of(ru, &l, c->why_ref, c->rhs, all_held, &c->why);
+}
+
+int hs_rule_group_verdict(const hs_rule *ru, size_t n, const int *st, const double *x, int frac_ok,
+                          double *lhs)
+{
+    agg l = {0};
+    int all_held = 1, why;
+    for (size_t i = 0; i < n; i++) {
+        agg_task(&l, st[i], x[i], frac_ok);
+        all_held &= hs_rule_check(ru, x[i], ru->value);
+    }
+    *lhs = agg_mean(&l);
+    int ver = verdict_of(ru, &l, WHY_NONE, ru->value, all_held, &why);
+    return ver == G_HELD       ? HS_GROUP_HELD
+           : ver == G_VIOLATED ? HS_GROUP_VIOLATED
+           : ver == G_NA       ? HS_GROUP_NA
+                               : HS_GROUP_INCOMPLETE;
 }
 
 static int rule_verdict(const hs_rule *ru, const size_t *n)
@@ -771,6 +805,8 @@ static void print_groups_md(const report *r, size_t rows, FILE *out)
 }
 
 static void print_verdicts_md(const report *r, FILE *out);
+static void print_refine_md(const report *r, FILE *out);
+static void print_refine_json(const report *r, FILE *out);
 
 /* Lines of a sweep's section besides its verdicts and group rows: table header, notes, blanks. */
 #define GROUP_TABLE_EXTRA 11
@@ -780,6 +816,180 @@ static void print_verdicts_md(const report *r, FILE *out);
  * lines), then as many group rows as keep the whole section within
  * HS_REPORT_LINES lines (at least HS_REPORT_MIN_ROWS; every row with full).
  */
+/* Whether groups g and h have the same values of every group axis but a. */
+static int same_line(const view *v, size_t g, size_t h, size_t a)
+{
+    for (size_t b = 0; b < v->n_g; b++)
+        if (b != a && strcmp(gtext(v, g, b), gtext(v, h, b)) != 0)
+            return 0;
+    return 1;
+}
+
+/* A final bracket of a refine block: change k of a line where the rule flips. */
+typedef struct rbracket {
+    size_t rep, ga, gb; /* the line (a group of it), the groups at a and b */
+    double a, b;
+    size_t added, pending, n_ch;
+    int narrow;
+} rbracket;
+
+/*
+ * The final brackets of refine block sp, along each line of its axis where
+ * the rule flips, into *out (malloc'd; NULL and 0 when none); *fp: the flips
+ * of the rule along the axis (NULL if the report has none).
+ */
+static size_t refine_brackets(const report *r, const hs_refine_spec *sp, const flips **fp,
+                              rbracket **out)
+{
+    const view *v = &r->v;
+    const char *an = r->v.rs.sw->kernel->params[sp->param].name;
+    int oc = hs_rowset_col(&v->rs, "origin");
+    const flips *f = NULL;
+    for (size_t i = 0; i < r->n_fl && !f; i++)
+        if (r->fl[i].rule == sp->rule && strcmp(axis_name(v, r->fl[i].a), an) == 0)
+            f = &r->fl[i];
+    *fp = f;
+    *out = NULL;
+    size_t n = 0, cap = 0;
+    for (size_t l = 0; f && oc >= 0 && l < f->n_lines; l++) {
+        const fline *ln = &f->line[l];
+        if (!ln->n_ch)
+            continue;
+        size_t added = 0, pending = 0;
+        for (size_t g = 0; g < v->gk.n; g++) {
+            if (!same_line(v, g, ln->rep, f->a))
+                continue;
+            for (size_t t = v->start[g]; t < v->start[g + 1]; t++) {
+                added += hs_rowset_num(&v->rs, v->idx[t], oc) >= 1;
+                pending += hs_rowset_status(&v->rs, v->idx[t]) == HS_ST_PENDING;
+            }
+        }
+        for (size_t k = 0; k < ln->n_ch && k < MAX_CHANGES; k++) {
+            if (n == cap) {
+                cap = cap ? 2 * cap : 16;
+                rbracket *p = realloc(*out, cap * sizeof *p);
+                if (!p)
+                    return n; /* out of memory: the brackets so far */
+                *out = p;
+            }
+            rbracket *br = &(*out)[n++];
+            br->rep = ln->rep;
+            br->ga = ln->ch_from[k];
+            br->gb = ln->ch_to[k];
+            br->a = v->gk.num[br->ga * v->n_g + f->a];
+            br->b = v->gk.num[br->gb * v->n_g + f->a];
+            br->added = added;
+            br->pending = pending;
+            br->n_ch = ln->n_ch;
+            br->narrow = hs_refine_narrow(sp, br->a, br->b);
+        }
+    }
+    return n;
+}
+
+static const char *rb_stop(const rbracket *b)
+{
+    return b->narrow ? "tol met" : b->pending ? "running" : "budget spent";
+}
+
+static double rb_width(const hs_refine_spec *sp, const rbracket *b)
+{
+    return sp->log && b->a > 0 ? b->b / b->a - 1 : b->b - b->a;
+}
+
+/*
+ * Per refine block: along each line of its axis where the rule flips, the
+ * final bracket [a, b] of every change, its width (relative on log scale),
+ * the rule's metric at both ends, the tasks refinement added on the line,
+ * and whether the bracket met tol or refinement stopped short (budget
+ * spent, or still running).
+ */
+static void print_refine_md(const report *r, FILE *out)
+{
+    const hs_sweep *sw = r->v.rs.sw;
+    const view *v = &r->v;
+    for (size_t j = 0; sw && r->v.rs.kernel && j < sw->n_refine; j++) {
+        const hs_refine_spec *sp = &sw->refine[j];
+        const char *m = r->rules[sp->rule].metric;
+        const flips *f;
+        rbracket *br;
+        size_t n = refine_brackets(r, sp, &f, &br);
+        fprintf(out, "\nRefinement of rule %zu along %s (tol %g%s, at most %llu tasks a bracket):\n\n",
+                sp->rule + 1, sw->kernel->params[sp->param].name, sp->tol,
+                sp->log ? " relative, log scale" : "", (unsigned long long)sp->max_tasks);
+        if (!n)
+            fprintf(out, "no line flips: nothing to refine.\n");
+        else
+            fprintf(out, "| line | bracket [a, b] | %s | %s at a | %s at b | tasks added | stop |\n"
+                         "|---|---|---:|---:|---:|---:|---|\n",
+                    sp->log ? "b/a - 1" : "width", m, m);
+        for (size_t i = 0; i < n; i++) {
+            const rbracket *b = &br[i];
+            char name[600], ea[64], eb[64], w[64];
+            line_name(r, f, b->rep, name, sizeof name);
+            hs_collate_md_value(ea, sizeof ea, r->chk[b->ga * r->n_rules + sp->rule].lhs, NAN, 0, 1);
+            hs_collate_md_value(eb, sizeof eb, r->chk[b->gb * r->n_rules + sp->rule].lhs, NAN, 0, 1);
+            hs_num_format(rb_width(sp, b), w, sizeof w);
+            fprintf(out, "| %s | [%s, %s] | %s | %s | %s | %zu | %s%s |\n", name[0] ? name : "(all)",
+                    gtext(v, b->ga, f->a), gtext(v, b->gb, f->a), w, ea, eb, b->added, rb_stop(b),
+                    b->n_ch > 1 ? "; not monotone" : "");
+        }
+        free(br);
+    }
+}
+
+static void json_axis_value(const view *v, size_t g, size_t a, FILE *out);
+
+/* The same as JSON, for a sweep with refine blocks only:
+ * "refine": [{rule, axis, scale, tol, max_tasks, brackets: [...]}]. */
+static void print_refine_json(const report *r, FILE *out)
+{
+    const hs_sweep *sw = r->v.rs.sw;
+    if (!sw || !sw->n_refine)
+        return;
+    fprintf(out, ",\n  \"refine\": [");
+    for (size_t j = 0; sw && r->v.rs.kernel && j < sw->n_refine; j++) {
+        const hs_refine_spec *sp = &sw->refine[j];
+        const flips *f;
+        rbracket *br;
+        size_t n = refine_brackets(r, sp, &f, &br);
+        fprintf(out, "%s\n    {\"rule\": %zu, \"axis\": ", j ? "," : "", sp->rule + 1);
+        hs_json_str(out, sw->kernel->params[sp->param].name);
+        fprintf(out, ", \"scale\": \"%s\", \"tol\": ", sp->log ? "log" : "linear");
+        hs_json_num(out, sp->tol);
+        fprintf(out, ", \"max_tasks\": %llu, \"brackets\": [", (unsigned long long)sp->max_tasks);
+        for (size_t i = 0; i < n; i++) {
+            const rbracket *b = &br[i];
+            fprintf(out, "%s\n      {\"line\": {", i ? "," : "");
+            const char *sep = "";
+            for (size_t c = 0; c < r->v.n_g; c++)
+                if (c != f->a) { /* the other axes' values */
+                    fprintf(out, "%s", sep);
+                    hs_json_str(out, axis_name(&r->v, c));
+                    fprintf(out, ": ");
+                    json_axis_value(&r->v, b->rep, c, out);
+                    sep = ", ";
+                }
+            fprintf(out, "}, \"a\": ");
+            hs_json_num(out, b->a);
+            fprintf(out, ", \"b\": ");
+            hs_json_num(out, b->b);
+            fprintf(out, ", \"width\": ");
+            hs_json_num(out, rb_width(sp, b));
+            fprintf(out, ", \"metric_a\": ");
+            hs_json_num(out, r->chk[b->ga * r->n_rules + sp->rule].lhs);
+            fprintf(out, ", \"metric_b\": ");
+            hs_json_num(out, r->chk[b->gb * r->n_rules + sp->rule].lhs);
+            fprintf(out, ", \"tasks_added\": %zu, \"stop\": \"%s\", \"monotone\": %s}", b->added,
+                    b->narrow ? "tol" : b->pending ? "running" : "budget",
+                    b->n_ch > 1 ? "false" : "true");
+        }
+        fprintf(out, "]}");
+        free(br);
+    }
+    fprintf(out, "]");
+}
+
 static void print_md(const report *r, int full, FILE *out)
 {
     char *text = NULL;
@@ -842,6 +1052,7 @@ static void print_verdicts_md(const report *r, FILE *out)
                 if (r->fl[i].rule == ri)
                     print_flips_md(r, &r->fl[i], out);
         }
+        print_refine_md(r, out);
         fprintf(out, "\n");
     }
     fprintf(out, "Groups (%zu):\n\n", r->v.gk.n);
@@ -981,7 +1192,9 @@ static void print_json(const report *r, FILE *out)
         fprintf(out, "%s", ri ? "," : "");
         print_rule_json(r, ri, out);
     }
-    fprintf(out, "],\n  \"groups\": [");
+    fprintf(out, "]");
+    print_refine_json(r, out);
+    fprintf(out, ",\n  \"groups\": [");
     for (size_t g = 0; g < v->gk.n; g++) {
         size_t n = v->start[g + 1] - v->start[g];
         fprintf(out, "%s\n    {\"params\": ", g ? "," : "");

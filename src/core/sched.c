@@ -17,6 +17,7 @@
 #include "hsweep/gpu.h"
 #include "hsweep/isolate.h"
 #include "hsweep/exec_run.h"
+#include "hsweep/refine.h"
 #include "hsweep/sched.h"
 #include "hsweep/store.h"
 
@@ -128,8 +129,9 @@ typedef struct worker {
     int64_t counts[HS_ST_COUNT];
     uint64_t *retry;         /* refs to run again, sent with the next request */
     size_t n_retry, cap_retry;
-    int64_t *fin;            /* tasks finished since the last request: (ref, wall ns or -1) pairs */
+    int64_t *fin;            /* tasks finished since the last request: notes of `note` words */
     size_t n_fin, cap_fin;
+    size_t note;             /* words a note: ref, wall ns or -1, then the refinement's (refine.h) */
     double stop_at;          /* CLOCK_MONOTONIC time running tasks are abandoned; 0: no stop */
     double last_probe;       /* when check_stop last looked for a stop message */
     hs_value *v;             /* scratch parameter values, max n_params */
@@ -227,9 +229,10 @@ static void push_retry(worker *w, uint64_t ref)
  * nanoseconds when it is a timing sample (the kernel ran to the end), else
  * -1.  Without memory the note is dropped: the ETA only counts it later.
  */
-static void push_finished(worker *w, uint64_t ref, int status, double wall)
+static void push_finished(worker *w, uint64_t ref, const hs_out *out, double wall)
 {
-    if (w->n_fin + 2 > w->cap_fin) {
+    int status = out->status;
+    if (w->n_fin + w->note > w->cap_fin) {
         size_t cap = w->cap_fin ? 2 * w->cap_fin : 64;
         int64_t *f = realloc(w->fin, cap * sizeof *f);
         if (!f)
@@ -240,6 +243,10 @@ static void push_finished(worker *w, uint64_t ref, int status, double wall)
     int sample = status == HS_ST_OK || status == HS_ST_NONFINITE || status == HS_ST_DIVERGED;
     w->fin[w->n_fin++] = (int64_t)ref;
     w->fin[w->n_fin++] = sample && wall >= 0 && wall < 9e9 ? (int64_t)(wall * 1e9) : -1;
+    if (w->note > 2) {
+        hs_refine_note(&w->set->sweeps[ref_sweep(ref)], out, w->fin + w->n_fin);
+        w->n_fin += w->note - 2;
+    }
 }
 
 /*
@@ -266,7 +273,7 @@ static void record(worker *w, uint64_t ref, const hs_value *v, int64_t seed, uin
                    .started_unix = started, .peak_rss_kb = (int64_t)peak_kb};
     if (w->io_rc == 0)
         w->io_rc = hs_store_write_result(w->store, ref_sweep(ref), ref_id(ref), &r, &w->io_err);
-    push_finished(w, ref, out->status, wall);
+    push_finished(w, ref, out, wall);
     if (failed && (int)attempt <= eff_retries(w, s) && attempt < 255)
         push_retry(w, make_ref(ref_sweep(ref), ref_id(ref), attempt + 1));
     else if (out->status >= 0 && out->status < HS_ST_COUNT)
@@ -456,7 +463,7 @@ static void send_counts(worker *w, int tag)
         n = HS_ST_COUNT + 1;
     }
     memcpy(msg, w->counts, sizeof w->counts);
-    msg[HS_ST_COUNT] = msg == fallback ? 0 : (int64_t)(w->n_fin / 2);
+    msg[HS_ST_COUNT] = msg == fallback ? 0 : (int64_t)(w->n_fin / w->note);
     if (msg != fallback && w->n_fin)
         memcpy(msg + HS_ST_COUNT + 1, w->fin, w->n_fin * sizeof *w->fin);
     if (msg != fallback && n_retry)
@@ -476,6 +483,27 @@ static void post_request(worker *w, uint64_t *reply, MPI_Request *req)
     MPI_Irecv(reply, 1 + HS_MAX_BATCH, MPI_UINT64_T, 0, HS_TAG_WORK, w->comm, req);
 }
 
+/*
+ * A batch with refinement tasks (flag 4): word 0 holds the number of task
+ * refs k in its upper 32 bits; after the refs come, for each refinement row
+ * among them, its axis value (double bits) and round.  Define them here;
+ * returns k.
+ */
+static int define_refined(worker *w, const uint64_t *msg, int n)
+{
+    int k = (int)(msg[0] >> 32), d = 1 + k;
+    for (int i = 1; i <= k && i < n; i++) {
+        const hs_sweep *s = &w->set->sweeps[ref_sweep(msg[i])];
+        if (ref_id(msg[i]) < s->n_tasks || d + 1 >= n)
+            continue;
+        double x;
+        memcpy(&x, &msg[d], sizeof x);
+        hs_refine_define(s, ref_id(msg[i]), x, (int)msg[d + 1]);
+        d += 2;
+    }
+    return k < n ? k : n - 1;
+}
+
 /* Worker (or gang leader) loop: ask, run, ask again, with one batch prefetched. */
 static void worker_loop(worker *w)
 {
@@ -493,11 +521,13 @@ static void worker_loop(worker *w)
             pending = 0;
         }
         int have = n - 1, coordinator_stops = n > 0 && (cur[0] & 2);
+        if (n > 0 && (cur[0] & 4))
+            have = define_refined(w, cur, n);
         check_stop(w);
         if (coordinator_stops || w->stop_at > 0 || w->io_rc != 0)
             break;
         if (have <= 0) {
-            if (w->n_retry == 0)
+            if (w->n_retry == 0 && !(n > 0 && (cur[0] & 8)))
                 break;
             post_request(w, next, &req); /* retries go back to the queue */
             pending = 1;
@@ -564,6 +594,8 @@ typedef struct progress {
     hs_value *v;            /* scratch: one task's parameters */
     int halt, halted;       /* --halt's HS_HALT_*, and the same once its limit is reached */
     int64_t halt_at;        /* failed, timed-out and crashed tasks that halt the run */
+    hs_refine *rf;          /* the refinement's decisions; NULL without refine blocks */
+    size_t note;            /* words per note of a finished task */
 } progress;
 
 /* The kernel's cost hint of task ref. */
@@ -694,13 +726,13 @@ static void queue_push(queue *q, progress *pg, uint64_t ref)
  * remaining work per worker, shrinking toward the end) capped by expected
  * time, so that short tasks travel in bulk and long ones alone.
  */
-static int queue_take(queue *q, int workers, uint64_t *out, int *prefetch)
+static int queue_take(queue *q, int workers, size_t max, uint64_t *out, int *prefetch)
 {
     size_t left = q->n - q->next;
     if (!left)
         return 0;
     size_t cap = left / (size_t)(4 * workers);
-    cap = cap < 1 ? 1 : cap > HS_MAX_BATCH ? HS_MAX_BATCH : cap;
+    cap = cap < 1 ? 1 : cap > max ? max : cap;
     double sum = 0;
     size_t k = 0;
     while (k < cap && q->next < q->n) {
@@ -717,22 +749,67 @@ static int queue_take(queue *q, int workers, uint64_t *out, int *prefetch)
 }
 
 /*
- * Take n notes of finished tasks, (ref, wall ns or -1) pairs: their work is
- * no longer left, and those that ran to the end are timing samples.
+ * Take n notes of finished tasks, pg->note words each (ref, wall ns or -1,
+ * then the refinement's words): their work is no longer left, those that
+ * ran to the end are timing samples, and the refinement decides from them.
  */
-static void progress_finished(progress *pg, const int64_t *pairs, size_t n)
+static void progress_finished(progress *pg, const int64_t *notes, size_t n)
 {
+    uint64_t added = hs_refine_added(pg->rf);
     for (size_t i = 0; i < n; i++) {
-        uint64_t ref = (uint64_t)pairs[2 * i];
+        const int64_t *nt = notes + i * pg->note;
+        uint64_t ref = (uint64_t)nt[0];
         size_t si = ref_sweep(ref);
-        if (si >= pg->set->n_sweeps || ref_id(ref) >= pg->set->sweeps[si].n_tasks)
+        if (si >= pg->set->n_sweeps)
             continue;
+        if (pg->note > 2)
+            hs_refine_finished(pg->rf, si, ref_id(ref), ref_attempt(ref), nt + 2);
+        if (ref_id(ref) >= pg->set->sweeps[si].n_tasks)
+            continue; /* refinement tasks are not in the cost models' work */
         double h = task_hint(pg, ref);
         hs_cost_left_count(pg->left, si, h, -1);
         hs_err e; /* out of memory: one sample fewer */
-        if (pairs[2 * i + 1] >= 0)
-            hs_cost_left_observe(pg->left, si, h, (double)pairs[2 * i + 1] * 1e-9, &e);
+        if (nt[1] >= 0)
+            hs_cost_left_observe(pg->left, si, h, (double)nt[1] * 1e-9, &e);
     }
+    pg->total += hs_refine_added(pg->rf) - added; /* the tasks refinement added */
+}
+
+/* Refs of a batch that carries refinement rows' values (flag 4: see define_refined). */
+#define REFINE_BATCH (HS_MAX_BATCH / 3)
+
+/*
+ * The next batch into msg[1..]: refinement tasks first (a bracket's new
+ * points go before unrelated grid tasks), then the queue; sets msg[0]'s
+ * flags.  Returns the message's length in words.
+ */
+static int take_work(queue *q, progress *pg, int workers, uint64_t *msg)
+{
+    int prefetch = 0, k = 0;
+    if (pg->rf) {
+        uint64_t want = hs_refine_queued(pg->rf) / (uint64_t)workers;
+        want = want < 1 ? 1 : want > REFINE_BATCH ? REFINE_BATCH : want;
+        k = (int)hs_refine_take(pg->rf, msg + 1, (size_t)want);
+        for (int i = 0; i < k; i++)
+            msg[1 + i] |= 1ULL << HS_REF_ATTEMPT_SHIFT;
+    }
+    if (k == 0)
+        k = queue_take(q, workers, pg->rf ? REFINE_BATCH : HS_MAX_BATCH, msg + 1, &prefetch);
+    msg[0] = (uint64_t)prefetch;
+    if (!pg->rf || k == 0)
+        return 1 + k;
+    int d = 1 + k;
+    for (int i = 1; i <= k; i++) {
+        const hs_sweep *s = &pg->set->sweeps[ref_sweep(msg[i])];
+        uint64_t id = ref_id(msg[i]);
+        if (id < s->n_tasks)
+            continue;
+        memcpy(&msg[d], &s->rrows->x[id - s->n_tasks], sizeof(double));
+        msg[d + 1] = (uint64_t)s->rrows->origin[id - s->n_tasks];
+        d += 2;
+    }
+    msg[0] |= 4u | ((uint64_t)k << 32);
+    return d;
 }
 
 /* --halt: whether the run's failed, timed-out and crashed tasks reached the limit. */
@@ -789,6 +866,48 @@ static void progress_print(progress *p, int final)
     fflush(stderr);
 }
 
+/* Whether a worker other than w has tasks out. */
+static int owed_by_others(const int *owe, int nworkers, int w)
+{
+    for (int i = 1; i <= nworkers; i++)
+        if (i != w && owe[i] > 0)
+            return 1;
+    return 0;
+}
+
+/* Words of a batch message (take_work) that are refinement values, not refs. */
+static int count_defs(const uint64_t *msg, int len)
+{
+    return len - 1 - (int)(msg[0] >> 32);
+}
+
+/*
+ * Answer the workers waiting for refinement: with its next tasks as they
+ * come, or with an empty batch (leave) once no task is out anywhere or the
+ * run stops.
+ */
+static void serve_parked(queue *q, progress *pg, MPI_Comm comm, int nworkers, int *owe,
+                         unsigned char *parked, uint64_t (*out)[1 + HS_MAX_BATCH],
+                         MPI_Request *sent)
+{
+    if (!parked || !owe || !out || !sent)
+        return;
+    for (int w = 1; w <= nworkers; w++) {
+        if (!parked[w])
+            continue;
+        uint64_t *msg = out[w];
+        int stopping = stop_requested || pg->halted;
+        int len = stopping ? 1 : take_work(q, pg, nworkers, msg);
+        if (stopping)
+            msg[0] = 2u;
+        if (len == 1 && !stopping && owed_by_others(owe, nworkers, w))
+            continue; /* still waiting */
+        parked[w] = 0;
+        owe[w] += len - 1 - (int)(msg[0] & 4u ? count_defs(msg, len) : 0);
+        MPI_Isend(msg, len, MPI_UINT64_T, w, HS_TAG_WORK, comm, &sent[w]);
+    }
+}
+
 static void coordinator_loop(queue *q, MPI_Comm comm, int nworkers, progress *pg)
 {
     int active = nworkers, stop_sent = 0;
@@ -805,6 +924,9 @@ static void coordinator_loop(queue *q, MPI_Comm comm, int nworkers, progress *pg
     for (int i = 0; sent && i <= nworkers; i++)
         sent[i] = MPI_REQUEST_NULL;
     uint64_t one_msg[1 + HS_MAX_BATCH];
+    /* Refinement: tasks each worker has out, and workers waiting for its next points. */
+    int *owe = calloc((size_t)nworkers + 1, sizeof *owe);
+    unsigned char *parked = calloc((size_t)nworkers + 1, 1);
     long idle_ns = 0;
     while (active > 0) {
         if ((stop_requested || pg->halted == HS_HALT_NOW) && !stop_sent) {
@@ -843,32 +965,56 @@ static void coordinator_loop(queue *q, MPI_Comm comm, int nworkers, progress *pg
                 wc[w][i] = in[i];
             }
         int n_fin = cnt > HS_ST_COUNT ? (int)in[HS_ST_COUNT] : 0;
-        n_fin = n_fin < 0 || HS_ST_COUNT + 1 + 2 * n_fin > cnt ? 0 : n_fin;
+        int note = (int)pg->note;
+        n_fin = n_fin < 0 || HS_ST_COUNT + 1 + note * n_fin > cnt ? 0 : n_fin;
         progress_finished(pg, in + HS_ST_COUNT + 1, (size_t)n_fin);
         halt_due(pg);
+        if (owe && w <= nworkers)
+            owe[w] = owe[w] > n_fin ? owe[w] - n_fin : 0;
         if (st.MPI_TAG == HS_TAG_DONE) {
             if (done)
                 done[w] = 1;
+            if (owe && w <= nworkers)
+                owe[w] = 0;
             active--;
+            serve_parked(q, pg, comm, nworkers, owe, parked, out, sent);
             continue;
         }
-        for (int i = HS_ST_COUNT + 1 + 2 * n_fin; i < cnt; i++)
+        for (int i = HS_ST_COUNT + 1 + note * n_fin; i < cnt; i++)
             queue_push(q, pg, (uint64_t)in[i]);
         int async = out && sent && w <= nworkers;
         uint64_t *msg = async ? out[w] : one_msg;
         if (async)
             MPI_Wait(&sent[w], MPI_STATUS_IGNORE); /* the last batch: received before this request */
-        int prefetch = 0, stopping = stop_requested || pg->halted;
-        int k = stopping ? 0 : queue_take(q, nworkers, msg + 1, &prefetch);
-        msg[0] = (uint64_t)prefetch | (stopping ? 2u : 0u);
+        int stopping = stop_requested || pg->halted;
+        int len = stopping ? 1 : take_work(q, pg, nworkers, msg);
+        if (stopping)
+            msg[0] = 2u;
+        if (len == 1 && !stopping && pg->rf && owe && parked && w <= nworkers) {
+            /* Nothing to hand out, but refinement may add tasks once the
+             * running ones finish: a worker with tasks out asks again after
+             * them, one without waits here for the others' (parked). */
+            if (owe[w] > 0) { /* its notes come with its next request: never park it */
+                msg[0] |= 8u;
+            } else if (owed_by_others(owe, nworkers, w)) {
+                parked[w] = 1;
+                serve_parked(q, pg, comm, nworkers, owe, parked, out, sent);
+                continue;
+            }
+        }
+        if (owe && w <= nworkers)
+            owe[w] += len - 1 - (int)(msg[0] & 4u ? count_defs(msg, len) : 0);
         if (async)
-            MPI_Isend(msg, 1 + k, MPI_UINT64_T, w, HS_TAG_WORK, comm, &sent[w]);
+            MPI_Isend(msg, len, MPI_UINT64_T, w, HS_TAG_WORK, comm, &sent[w]);
         else
-            MPI_Send(msg, 1 + k, MPI_UINT64_T, w, HS_TAG_WORK, comm);
+            MPI_Send(msg, len, MPI_UINT64_T, w, HS_TAG_WORK, comm);
+        serve_parked(q, pg, comm, nworkers, owe, parked, out, sent);
         progress_print(pg, 0);
     }
     if (sent)
         MPI_Waitall(nworkers + 1, sent, MPI_STATUSES_IGNORE);
+    free(owe);
+    free(parked);
     free(out);
     free(sent);
     free(wc);
@@ -886,13 +1032,21 @@ static void solo_tick(worker *w)
 /* Single process: coordinator and worker in one loop. */
 static void solo_loop(queue *q, worker *w, progress *pg)
 {
-    while (q->next < q->n && w->io_rc == 0) {
+    uint64_t refined[HS_ISO_MAX_BATCH];
+    while ((q->next < q->n || hs_refine_queued(pg->rf)) && w->io_rc == 0) {
         check_stop(w);
         if (w->stop_at > 0)
             break;
-        size_t n = q->n - q->next < HS_ISO_MAX_BATCH ? q->n - q->next : HS_ISO_MAX_BATCH;
-        q->next += run_tasks(w, q->ref + q->next, n);
-        progress_finished(pg, w->fin, w->n_fin / 2);
+        size_t k = hs_refine_take(pg->rf, refined, HS_ISO_MAX_BATCH);
+        for (size_t i = 0; i < k; i++)
+            refined[i] |= 1ULL << HS_REF_ATTEMPT_SHIFT;
+        if (k) { /* refinement first; a stop leaves the rest pending (a resume replays) */
+            run_tasks(w, refined, k);
+        } else {
+            size_t n = q->n - q->next < HS_ISO_MAX_BATCH ? q->n - q->next : HS_ISO_MAX_BATCH;
+            q->next += run_tasks(w, q->ref + q->next, n);
+        }
+        progress_finished(pg, w->fin, w->n_fin / w->note);
         w->n_fin = 0;
         for (size_t i = 0; i < w->n_retry; i++)
             queue_push(q, pg, w->retry[i]);
@@ -1073,11 +1227,21 @@ int hs_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
     }
     if (!w.v || !w.fk || !w.fk->v)
         rc = HS_FAIL(e, HS_ENOMEM, "out of memory");
+    w.note = 2 + hs_refine_note_words(set);
     rc = all_ok(rc, comm, e);
     if (rc == 0) /* exec sweeps: where task logs go, which script version runs */
         rc = hs_exec_run_setup(set, path, o->logs, o->no_logs, o->resume, comm, e);
     /* On resume, rank 0 times the file's finished tasks before the run opens it. */
     hs_cost_calib *calib = rc == 0 && rank == 0 && o->resume ? resume_calibration(set, path) : NULL;
+    /* Rank 0 decides the refinement; on resume it replays the file's first. */
+    hs_refine *rf = NULL;
+    hs_err rfe;
+    int rf_rc = 0;
+    if (rc == 0 && rank == 0) {
+        rf_rc = hs_refine_create(set, o->retries, &rf, &rfe);
+        if (rf_rc == 0 && o->resume)
+            rf_rc = hs_refine_replay(rf, path, o->retry_failed, &rfe);
+    }
     hs_store *st = NULL;
     if (rc == 0) {
         char *hosts = NULL, mpilib[MPI_MAX_LIBRARY_VERSION_STRING + 1] = "";
@@ -1091,8 +1255,13 @@ int hs_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
         else
             rc = hs_store_create(path, set, comm, &prov, o->overwrite, &st, e);
         free(hosts);
+        if (rc == 0 && rf_rc)
+            *e = rfe;
+        if (rc == 0 && (rc = all_ok(rf_rc, comm, e)) != 0)
+            hs_store_close(&st, &rfe);
     }
     if (rc) {
+        hs_refine_destroy(&rf);
         if (gang != MPI_COMM_NULL)
             MPI_Comm_free(&gang);
         if (calib)
@@ -1107,7 +1276,8 @@ int hs_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
     int mode = o->quiet ? HS_PROGRESS_NONE : o->progress;
     progress pg = {.t0 = hs_now_mono(), .tty = mode == HS_PROGRESS_BAR || (mode == HS_PROGRESS_AUTO && isatty(2)),
                    .quiet = mode == HS_PROGRESS_NONE,
-                   .every = o->log_every > 0 ? o->log_every : 10.0, .workers = nworkers, .set = set};
+                   .every = o->log_every > 0 ? o->log_every : 10.0, .workers = nworkers, .set = set,
+                   .rf = rf, .note = w.note};
     pg.last = pg.t0;
     queue q = {0};
     if (rank == 0) {
@@ -1121,6 +1291,7 @@ int hs_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
             rc = queue_build(&q, &pg, st, o, &before, e);
         for (size_t i = 0; i < set->n_sweeps; i++)
             pg.total += set->sweeps[i].n_tasks;
+        pg.total += hs_refine_added(rf); /* a resume's replay */
         pg.before = before;
         pg.halt = o->halt;
         pg.halt_at = o->halt_pct ? (int64_t)ceil(o->halt_fail / 100.0 * (double)q.n)
@@ -1177,6 +1348,7 @@ int hs_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
                 }
             free(status);
         }
+        remaining += rank == 0 ? (long long)hs_refine_unfinished(rf) : 0;
         long long both[2] = {remaining, failures};
         MPI_Bcast(both, 2, MPI_LONG_LONG, 0, comm);
         remaining = both[0];
@@ -1210,6 +1382,7 @@ int hs_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
     free(q.cost);
     free(pg.v);
     hs_cost_left_destroy(&pg.left);
+    hs_refine_destroy(&rf);
     worker_free(&w);
     hs_sweepset_free(&set);
     return rc;

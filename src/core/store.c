@@ -22,6 +22,7 @@
 
 #include "hs_version.h"
 #include "hsweep/crc32c.h"
+#include "hsweep/refine.h"
 #include "hsweep/store.h"
 #include "hsweep/exec.h"
 #include "hsweep/table.h"
@@ -30,6 +31,7 @@ typedef struct layout {
     size_t row_size;
     size_t off_task_id, off_seed, off_rng_seed, off_status, off_attempts, off_rank, off_host;
     size_t off_wall, off_started, off_rss, off_detail, off_crc;
+    size_t off_origin;  /* sweeps with refine blocks: the origin column; 0: none */
     size_t *off_param, *off_metric, *off_tlen;
     hid_t row_type;     /* memory = file type */
     hid_t status_type;  /* compound of the status member alone */
@@ -157,7 +159,7 @@ static int layout_build(layout *l, const hs_sweep *s, hs_err *e)
         return HS_FAIL(e, HS_ENOMEM, "out of memory");
     /* First pass: total size. */
     size_t size = 8 + 8 + 8 + 1 + 4 + 4 + HS_HOST_LEN + 8 + 8 + 8 + HS_DETAIL_LEN;
-    size += 8 * k->n_metrics + 4 * k->n_traces + 4;
+    size += 8 * k->n_metrics + 4 * k->n_traces + 4 + (s->n_refine ? 4 : 0);
     for (size_t p = 0; p < k->n_params; p++)
         switch (k->params[p].type) {
         case HS_T_INT:
@@ -187,6 +189,8 @@ static int layout_build(layout *l, const hs_sweep *s, hs_err *e)
         l->off_param[p] = add_member(ct, &off, ps->name, t);
         H5Tclose(t);
     }
+    if (s->n_refine) /* 0: grid, r >= 1: refinement round r, -1: a refinement row not used */
+        l->off_origin = add_member(ct, &off, "origin", H5T_NATIVE_INT32);
     l->off_status = add_member(ct, &off, "status", stt);
     l->off_attempts = add_member(ct, &off, "attempts", H5T_NATIVE_INT32);
     l->off_rank = add_member(ct, &off, "rank", H5T_NATIVE_INT32);
@@ -263,6 +267,10 @@ static void row_fill_task(const layout *l, const hs_sweep *s, unsigned char *row
     memcpy(row + l->off_rss, &rss, 8);
     for (size_t m = 0; m < k->n_metrics; m++)
         memcpy(row + l->off_metric[m], &nan, 8);
+    if (l->off_origin) {
+        int32_t origin = hs_refine_origin(s, id);
+        memcpy(row + l->off_origin, &origin, 4);
+    }
 }
 
 /* ---- attributes ----------------------------------------------------------- */
@@ -383,7 +391,7 @@ static int write_sweep_attrs(hid_t g, const hs_sweep *s)
     if (!a)
         return -1;
     int rc = 0;
-    uint64_t n = s->n_tasks;
+    uint64_t n = s->n_tasks + s->n_refine_rows;
     rc |= attr_str(g, "kernel", k->name);
     rc |= attr_str(g, "kernel_summary", k->summary ? k->summary : "");
     rc |= attr_num(g, "n_tasks", H5T_NATIVE_UINT64, &n, 1);
@@ -563,7 +571,7 @@ static int create_sweep(hs_store *st, size_t si, MPI_Comm comm, const char *path
     H5Pset_layout(dcpl, H5D_CONTIGUOUS);
     H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY);
     H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER);
-    hsize_t n = s->n_tasks;
+    hsize_t n = s->n_tasks + s->n_refine_rows;
     hid_t sp = H5Screate_simple(1, &n, NULL);
     l->dset = H5Dcreate2(g, "tasks", l->row_type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     H5Sclose(sp);
@@ -602,8 +610,9 @@ static int fill_rows(hs_store *st, size_t si, MPI_Comm comm, const char *path, h
     int rank, size, rc = 0;
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
-    uint64_t lo = s->n_tasks * (uint64_t)rank / (uint64_t)size;
-    uint64_t hi = s->n_tasks * (uint64_t)(rank + 1) / (uint64_t)size;
+    uint64_t rows = s->n_tasks + s->n_refine_rows;
+    uint64_t lo = rows * (uint64_t)rank / (uint64_t)size;
+    uint64_t hi = rows * (uint64_t)(rank + 1) / (uint64_t)size;
     enum { CHUNK = 4096 };
     unsigned char *buf = malloc(CHUNK * l->row_size);
     hs_value *v = calloc(k->n_params + 1, sizeof *v);
@@ -665,9 +674,10 @@ static int check_space(const hs_store *st, const char *tmp, const char *path, hs
     for (size_t i = 0; i < st->set->n_sweeps; i++) {
         const hs_sweep *s = &st->set->sweeps[i];
         const layout *l = &st->lay[i];
-        size += (double)s->n_tasks * (double)l->row_size;
+        double rows = (double)(s->n_tasks + s->n_refine_rows);
+        size += rows * (double)l->row_size;
         for (size_t t = 0; t < s->kernel->n_traces; t++)
-            size += (double)s->n_tasks * (double)l->trace_width[t] * 8.0;
+            size += rows * (double)l->trace_width[t] * 8.0;
     }
     struct stat sb;
     struct statvfs vfs;
@@ -1036,7 +1046,7 @@ static int open_store(const char *file, const char *path, const hs_sweepset *set
         hid_t ft = H5Dget_type(l->dset), fs = H5Dget_space(l->dset);
         hsize_t n = 0;
         H5Sget_simple_extent_dims(fs, &n, NULL);
-        if (H5Tequal(ft, l->row_type) <= 0 || n != s->n_tasks)
+        if (H5Tequal(ft, l->row_type) <= 0 || n != s->n_tasks + s->n_refine_rows)
             rc = HS_FAIL(e, HS_ESTATE,
                          "%s: sweep '%s' has a different task table (parameters, metrics or task "
                          "count changed); it cannot be resumed with this sweep file",
@@ -1100,9 +1110,9 @@ static int check_task_seeds(const char *path, const hs_sweepset *set, hs_err *e)
         hsize_t n = 0;
         H5Sget_simple_extent_dims(fs, &n, NULL);
         H5Sclose(fs);
-        uint64_t *seeds = n == s->n_tasks ? malloc((n ? n : 1) * sizeof *seeds) : NULL;
+        uint64_t *seeds = n == s->n_tasks + s->n_refine_rows ? malloc((n ? n : 1) * sizeof *seeds) : NULL;
         hs_value *v = calloc(s->kernel->n_params + 1, sizeof *v);
-        if (n != s->n_tasks) {
+        if (n != s->n_tasks + s->n_refine_rows) {
             /* open_store names the different task table */
         } else if (!seeds || !v) {
             rc = HS_FAIL(e, HS_ENOMEM, "out of memory");
@@ -1112,7 +1122,7 @@ static int check_task_seeds(const char *path, const hs_sweepset *set, hs_err *e)
             char ids[128] = "";
             size_t len = 0;
             uint64_t bad = 0;
-            for (uint64_t id = 0; id < n; id++) {
+            for (uint64_t id = 0; id < s->n_tasks; id++) { /* refinement rows: the replay checks them */
                 int64_t seed;
                 uint64_t rng;
                 hs_sweep_task(s, id, v, &seed, &rng);
@@ -1226,8 +1236,8 @@ static int find_damaged(const char *path, const hs_sweepset *set, int flags, uin
             if (!ids[si])
                 rc = HS_FAIL(e, HS_ENOMEM, "out of memory");
             for (size_t r = 0; rc == 0 && r < t.n_rows; r++)
-                if (t.damage[r])
-                    ids[si][n[si]++] = r;
+                if (t.damage[r]) /* by task id: a table with refinement rows leaves unused ones out */
+                    ids[si][n[si]++] = (uint64_t)hs_table_num(&t, r, hs_table_col(&t, "task_id"));
         }
         hs_table_free(&t);
     }
@@ -1616,17 +1626,24 @@ int hs_store_open(const char *path, const hs_sweepset *set, MPI_Comm comm, const
 int hs_store_read_status(hs_store *st, size_t si, int8_t *status, int32_t *attempts, hs_err *e)
 {
     layout *l = &st->lay[si];
-    if (H5Dread(l->dset, l->status_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, status) < 0)
-        return h5fail(e, "cannot read task statuses", st->path);
-    if (attempts) {
+    /* the grid's rows: the first n_tasks */
+    hsize_t start = 0, count = st->set->sweeps[si].n_tasks;
+    hid_t fsp = H5Dget_space(l->dset), msp = H5Screate_simple(1, &count, NULL);
+    H5Sselect_hyperslab(fsp, H5S_SELECT_SET, &start, NULL, &count, NULL);
+    int rc = 0;
+    if (count && H5Dread(l->dset, l->status_type, msp, fsp, H5P_DEFAULT, status) < 0)
+        rc = h5fail(e, "cannot read task statuses", st->path);
+    if (rc == 0 && attempts && count) {
         hid_t t = H5Tcreate(H5T_COMPOUND, 4);
         H5Tinsert(t, "attempts", 0, H5T_NATIVE_INT32);
-        herr_t hr = H5Dread(l->dset, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, attempts);
+        herr_t hr = H5Dread(l->dset, t, msp, fsp, H5P_DEFAULT, attempts);
         H5Tclose(t);
         if (hr < 0)
-            return h5fail(e, "cannot read task attempts", st->path);
+            rc = h5fail(e, "cannot read task attempts", st->path);
     }
-    return 0;
+    H5Sclose(msp);
+    H5Sclose(fsp);
+    return rc;
 }
 
 /* Write row `id` of a task table whole. */

@@ -458,6 +458,30 @@ static const char *check_rows(hs_table *t, hid_t f, hid_t d, hid_t ft)
     return bad;
 }
 
+/*
+ * A sweep with refine blocks preallocates rows for its refinement (column
+ * origin = -1 until used): readers see the rows in use only, in file order.
+ */
+static void drop_unused(hs_table *t)
+{
+    int oc = hs_table_col(t, "origin");
+    if (oc < 0)
+        return;
+    size_t k = 0;
+    t->n_damaged = 0;
+    for (size_t r = 0; r < t->n_rows; r++) {
+        if (hs_table_num(t, r, oc) < 0)
+            continue;
+        if (k != r) {
+            memmove(t->rows + k * t->row_size, t->rows + r * t->row_size, t->row_size);
+            t->damage[k] = t->damage[r];
+        }
+        t->n_damaged += t->damage[k] != 0;
+        k++;
+    }
+    t->n_rows = k;
+}
+
 int hs_table_read(const char *path, const char *sweep, hs_table *t, hs_err *e)
 {
     memset(t, 0, sizeof *t);
@@ -512,6 +536,8 @@ int hs_table_read(const char *path, const char *sweep, hs_table *t, hs_err *e)
             bad = H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, t->rows) < 0
                       ? "the task table's rows do not read"
                       : check_rows(t, f, d, ft);
+        if (!bad)
+            drop_unused(t);
     }
     if (rc == 0 && bad) {
         char what[256];
