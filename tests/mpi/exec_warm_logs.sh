@@ -111,7 +111,7 @@ import hashlib
 assert list(g["exec_files_sha256"]) == [hashlib.sha256(open("prog.py", "rb").read()).hexdigest()]
 assert g["exec_interpreter"] == os.path.realpath(py), g["exec_interpreter"]
 PY
-# The logs of the crashed task are where status and task --from look.
+# status shows the crashed task's logs.
 st=$("$HSWEEP" status b.h5 2>&1)
-check "status names the log directory" grep -qF "b.logs" <<<"$st"
+check "status names the crashed task's logs" grep -qE "logs: .*/b\.logs/w/4\.out \([0-9]+ bytes\), 4\.err" <<<"$st"
 finish
