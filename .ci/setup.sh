@@ -13,6 +13,7 @@ pkgs=(build-essential cmake pkg-config git
       libscalapack-openmpi-dev libopenblas-dev liblapack-dev liblapacke-dev libconfig-dev
       python3 python3-numpy python3-h5py python3-pandas python3-matplotlib
       clang libclang-rt-14-dev
+      help2man                              # the man page, build/hsweep.1
       slurmd slurmctld slurm-client munge    # tests/mpi/slurm_*.sh: a local Slurm cluster
       iproute2 util-linux)                   # tests/mpi/multinode_*.sh: nodes as network namespaces
 missing=()

@@ -195,6 +195,18 @@ def num_cmp(x, text):
     return -1 if x < typed else 1
 
 
+def num_format(v):
+    """A parameter value as hsweep's tables print it: reals with "%.6g" (hs_num_format,
+    so 10**-3.5 is 0.000316228 and 1e-05 stays short), anything else as str."""
+    if isinstance(v, (float, np.floating)):
+        return f"{float(v):.{TABLE_DIGITS}g}"
+    if isinstance(v, (bool, np.bool_)):
+        return "true" if v else "false"
+    if isinstance(v, bytes):
+        return v.decode(errors="replace")
+    return str(v)
+
+
 def _values_text(col):
     u = pd.unique(col.dropna())
     try:

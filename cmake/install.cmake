@@ -35,7 +35,7 @@ install(FILES ${CMAKE_SOURCE_DIR}/examples/plugin/CMakeLists.txt ${CMAKE_SOURCE_
   ${CMAKE_SOURCE_DIR}/examples/plugin/README.md ${CMAKE_SOURCE_DIR}/examples/plugin/logistic.c
   ${CMAKE_SOURCE_DIR}/examples/plugin/logistic.cfg DESTINATION ${CMAKE_INSTALL_DATADIR}/hsweep/examples/plugin)
 
-# The man page and bash completion (generated from --help) are installed here:
+# The man page and bash completion (generated from --help) are installed by cmake/cli_docs.cmake:
 #   man:        ${CMAKE_INSTALL_MANDIR}/man1/hsweep.1
 #   completion: ${CMAKE_INSTALL_DATADIR}/bash-completion/completions/hsweep
 

@@ -16,7 +16,8 @@ enum {
     HS_EMPI = -4,
     HS_EHDF5 = -5,
     HS_ESTATE = -6,   /* e.g. results file belongs to another sweep file */
-    HS_EINTR = -7     /* stopped by a signal; the results file is resumable */
+    HS_EINTR = -7,    /* stopped by a signal; the results file is resumable */
+    HS_ETASKS = -8    /* the run ended with failed, timed-out or crashed tasks: exit code 4 */
 };
 
 typedef struct hs_err {

@@ -36,6 +36,8 @@ typedef struct hs_exec_def {
     const char *const *env_values;   /* templates */
     size_t n_env;
     int parse;                       /* HS_EXEC_JSON or HS_EXEC_KV */
+    int warm;                        /* protocol = "jsonl": one program per worker, tasks on its
+                                        stdin, one JSON answer line each (exec_warm.c) */
     const char *const *param_names;  /* the sweep's parameters */
     const hs_type *param_types;
     size_t n_params;
@@ -66,6 +68,13 @@ int hs_exec_template_check(const char *tpl, const char *const *param_names, size
  */
 int hs_exec_create(const hs_exec_def *d, hs_exec **out, hs_err *e);
 const hs_kernel *hs_exec_kernel(const hs_exec *x);
+
+/*
+ * protocol = "jsonl": a template of the command, workdir or env is the same
+ * for every task, so it may name only {sweep} and {sweep_dir}.  HS_EINPUT
+ * naming the first other placeholder.
+ */
+int hs_exec_warm_template_check(const char *tpl, hs_err *e);
 /* Free x and its table; sets *x to NULL.  NULL is allowed. */
 void hs_exec_destroy(hs_exec **x);
 

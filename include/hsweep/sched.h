@@ -66,12 +66,27 @@ typedef struct hs_run_opts {
     int retries;
     long mem_limit_mb;       /* 0: none */
     double grace_s;          /* on a stop request: how long running tasks may finish (0: 60) */
+    /* --halt: once halt_fail tasks ended failed, timeout or crashed (with
+     * halt_pct: that percentage of the tasks the run has to run), SOON hands
+     * out no more tasks and lets the running ones finish; NOW also abandons
+     * the running ones (they stay pending).  hs_run then returns HS_ETASKS. */
+    int halt;                /* HS_HALT_NEVER (0), HS_HALT_SOON, HS_HALT_NOW */
+    double halt_fail;
+    int halt_pct;
+    int progress;            /* rank 0's progress output, HS_PROGRESS_*; quiet: none */
 } hs_run_opts;
+
+enum { HS_HALT_NEVER = 0, HS_HALT_SOON, HS_HALT_NOW };
+/* AUTO: BAR when stderr is a terminal, else LOG; BAR: one line rewritten in
+ * place; LOG: a line every log_every seconds; NONE: no progress output. */
+enum { HS_PROGRESS_AUTO = 0, HS_PROGRESS_BAR, HS_PROGRESS_LOG, HS_PROGRESS_NONE };
 
 /*
  * Run (or resume) the sweep file's tasks on comm; collective.  Returns 0
- * when every task has a result, HS_EINTR when stopped by a signal (the file
- * is resumable), or another error code with e filled (same on all ranks).
+ * when every task has a result and none ended failed, timeout or crashed;
+ * HS_ETASKS when some did, or when --halt stopped the run (the file is
+ * resumable); HS_EINTR when stopped by a signal (the file is resumable); or
+ * another error code with e filled (same on all ranks).
  */
 int hs_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e);
 

@@ -92,6 +92,18 @@ int hs_store_close(hs_store **st, hs_err *e);
 /* Read a string attribute of the file's root (serial helper); malloc'd. */
 int hs_store_read_root_attr(const char *path, const char *name, char **value, hs_err *e);
 
+/*
+ * The sweep text whose run wrote row `id` of sweep `sweep` (serial): the entry
+ * of the root attribute config_texts that /<sweep>/config_index names, or
+ * config_text where the file records one text only.  *text, *cpath (the
+ * sweep file's path then) and *accepted (the UTC time that run accepted it;
+ * skipped if accepted is NULL) malloc'd;
+ * *index is its entry, *count the entries recorded.  HS_ESTATE if the file
+ * records no text or the row names an entry it does not hold.
+ */
+int hs_store_read_row_text(const char *path, const char *sweep, uint64_t id, char **text,
+                           char **cpath, char **accepted, int *index, int *count, hs_err *e);
+
 /* 1 if the file records a reduced run (root attribute reduced = "true",
  * written by hsweep run --reduced), 0 otherwise or if it cannot be read. */
 int hs_store_is_reduced(const char *path);

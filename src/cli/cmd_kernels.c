@@ -44,14 +44,30 @@ static void print_schema(const hs_kernel *k)
                k->traces[i].doc ? k->traces[i].doc : "");
 }
 
+static const hs_cli_opt kernels_opts[] = {{0}};
+
+const hs_cli_spec hs_cli_kernels = {
+    "kernels", "[NAME]",
+    "The registered kernels; with NAME its parameter and output schema.",
+    kernels_opts};
+
 int hs_cmd_kernels(int argc, char **argv)
 {
-    if (argc > 2)
-        return hs_cli_usage("kernels", "at most one kernel name");
-    if (argc == 2) {
-        const hs_kernel *k = hs_kernel_find(argv[1]);
+    const char *name = NULL;
+    hs_cli_parser p;
+    hs_cli_begin(&p, &hs_cli_kernels, argc, argv);
+    char *v;
+    for (int k; (k = hs_cli_next(&p, &v)) != HS_CLI_END;) {
+        if (k == HS_CLI_HELP || k == HS_CLI_ERROR)
+            return k == HS_CLI_HELP ? 0 : 2;
+        if (name)
+            return hs_cli_usage("kernels", "at most one kernel name");
+        name = v;
+    }
+    if (name) {
+        const hs_kernel *k = hs_kernel_find(name);
         if (!k) {
-            fprintf(stderr, "hsweep: unknown kernel '%s' (hsweep kernels lists them)\n", argv[1]);
+            fprintf(stderr, "hsweep: unknown kernel '%s' (hsweep kernels lists them)\n", name);
             return 2;
         }
         print_schema(k);

@@ -145,28 +145,52 @@ static void print_time_advice(const hs_estimate *est, long cores, const char *by
            t, cores, wall);
 }
 
+enum { O_ROWS = 256, O_MAX_TASKS, O_CORES, O_REDUCED, O_CALIBRATE };
+
+static const hs_cli_opt plan_opts[] = {
+    {"rows", O_ROWS, "N", "print the first N tasks of each sweep (default 10)"},
+    {"max-tasks", O_MAX_TASKS, "N", "raise the expansion limit (default 10 million tasks)"},
+    {"cores-per-node", O_CORES, "N", "cores of a node for the time advice (default: this\n"
+                                     "machine's)"},
+    {"reduced", O_REDUCED, NULL, "apply each sweep's `reduced = { ... };`"},
+    {"calibrate", O_CALIBRATE, "FILE.h5", "correct the cost by the times of FILE's finished tasks"},
+    {0},
+};
+
+const hs_cli_spec hs_cli_plan = {
+    "plan", "SWEEP.cfg",
+    "Validate and expand without running: tasks, axes, first rows, cost.\n"
+    "Exit 0 when the sweep file is valid, 2 when it is not (naming file, line and key).",
+    plan_opts};
+
 int hs_cmd_plan(int argc, char **argv)
 {
     const char *path = NULL, *calib_file = NULL;
     long rows = 10, cores = sysconf(_SC_NPROCESSORS_ONLN);
     hs_load_opts lo = {0};
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--rows") == 0 && i + 1 < argc)
-            rows = atol(argv[++i]);
-        else if (strcmp(argv[i], "--cores-per-node") == 0 && i + 1 < argc)
-            cores = atol(argv[++i]);
-        else if (strcmp(argv[i], "--reduced") == 0)
-            lo.reduced = 1;
-        else if (strcmp(argv[i], "--max-tasks") == 0 && i + 1 < argc)
-            lo.max_tasks = strtoull(argv[++i], NULL, 10);
-        else if (strcmp(argv[i], "--calibrate") == 0 && i + 1 < argc)
-            calib_file = argv[++i];
-        else if (argv[i][0] == '-')
-            return hs_cli_usage("plan", "unknown option '%s'", argv[i]);
-        else if (!path)
-            path = argv[i];
-        else
+    hs_cli_parser p;
+    hs_cli_begin(&p, &hs_cli_plan, argc, argv);
+    char *v;
+    double x;
+    for (int k; (k = hs_cli_next(&p, &v)) != HS_CLI_END;) {
+        if (k == HS_CLI_HELP || k == HS_CLI_ERROR)
+            return k == HS_CLI_HELP ? 0 : 2;
+        if (k == HS_CLI_ARG && path)
             return hs_cli_usage("plan", "one sweep file only");
+        if (k == HS_CLI_ARG)
+            path = v;
+        else if (k == O_REDUCED)
+            lo.reduced = 1;
+        else if (k == O_CALIBRATE)
+            calib_file = v;
+        else if (hs_cli_number("plan", p.opt->name, v, k == O_ROWS ? 0 : 1, 1e18, &x) != 0)
+            return 2;
+        else if (k == O_ROWS)
+            rows = (long)x;
+        else if (k == O_CORES)
+            cores = (long)x;
+        else
+            lo.max_tasks = (uint64_t)x;
     }
     if (!path)
         return hs_cli_usage("plan", "needs a sweep file");

@@ -5,11 +5,24 @@
 #include "cli.h"
 #include "hsweep/collate.h"
 
-/*
- * Exit code: 0 if no rule is violated, 4 if one is; with --strict, 5 if
- * none is violated but one is incomplete or has no data; 1 if the report
- * could not be made, 2 for bad usage or input.
- */
+enum { O_SWEEP = 256, O_FORMAT, O_STRICT, O_FULL };
+
+static const hs_cli_opt report_opts[] = {
+    {"sweep", O_SWEEP, "S", "only this sweep"},
+    {"format", O_FORMAT, "md|json", "output format (default md)"},
+    {"strict", O_STRICT, NULL, "exit 5 when no rule is violated but one is incomplete or\n"
+                               "has no data"},
+    {"full", O_FULL, NULL, "every group (default: 40 at most)"},
+    {0},
+};
+
+const hs_cli_spec hs_cli_report = {
+    "report", "FILE.h5 [FILE.h5...]",
+    "Each sweep's expect-rule verdicts, where they flip, then its groups.\n"
+    "Exit 0 if no rule is violated, 4 if one is; with --strict, 5 if none is but one\n"
+    "is incomplete or has no data; 1 if the report could not be made, 2 bad input.",
+    report_opts};
+
 int hs_cmd_report(int argc, char **argv)
 {
     hs_report_opts o = {0};
@@ -19,24 +32,26 @@ int hs_cmd_report(int argc, char **argv)
     if (!files)
         return hs_cli_usage("report", "out of memory");
     o.files = files;
-    for (int i = 1; i < argc && rc == 0; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--strict") == 0) {
+    hs_cli_parser p;
+    hs_cli_begin(&p, &hs_cli_report, argc, argv);
+    char *v;
+    for (int k; rc == 0 && (k = hs_cli_next(&p, &v)) != HS_CLI_END;) {
+        if (k == O_STRICT)
             strict = 1;
-        } else if (strcmp(a, "--full") == 0) {
+        else if (k == O_FULL)
             o.full = 1;
-        } else if (strcmp(a, "--sweep") == 0 || strcmp(a, "--format") == 0) {
-            if (++i >= argc)
-                rc = hs_cli_usage("report", "%s needs a value", a);
-            else if (a[2] == 's')
-                o.sweep = argv[i];
-            else
-                o.format = argv[i];
-        } else if (a[0] == '-') {
-            rc = hs_cli_usage("report", "unknown option '%s'", a);
-        } else {
-            files[o.n_files++] = a;
-        }
+        else if (k == O_SWEEP)
+            o.sweep = v;
+        else if (k == O_FORMAT)
+            o.format = v;
+        else if (k == HS_CLI_ARG)
+            files[o.n_files++] = v;
+        else
+            rc = k == HS_CLI_HELP ? -1 : 2;
+    }
+    if (rc < 0) {
+        free(files);
+        return 0;
     }
     if (rc == 0 && o.n_files == 0)
         rc = hs_cli_usage("report", "needs a results file");

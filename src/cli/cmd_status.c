@@ -78,17 +78,134 @@ static void print_resume(const char *file, size_t remaining)
     free(text);
 }
 
+static const hs_cli_opt status_opts[] = {
+    {"all", 256, NULL, "list every task that did not end ok (default: grouped by status\n"
+                       "and detail, with a few task ids each)"},
+    {0},
+};
+
+const hs_cli_spec hs_cli_status = {
+    "status", "FILE.h5",
+    "Counts by status per sweep, and the tasks that did not end ok.\n"
+    "Then the command that resumes the file.  Exit 0; 1 if a row is damaged or the\n"
+    "file cannot be read.",
+    status_opts};
+
+/* Every task of t that did not end ok, one a line, with its parameters and detail. */
+static void print_all(const hs_table *t)
+{
+    int dc = hs_table_col(t, "detail");
+    size_t shown = 0;
+    for (size_t r = 0; r < t->n_rows; r++) {
+        int s = hs_table_status(t, r);
+        if (s == HS_ST_PENDING || s == HS_ST_OK || t->damage[r])
+            continue;
+        if (shown++ == 0)
+            printf("  not ok:\n");
+        char buf[512];
+        printf("    task %s %-9s", hs_table_text(t, r, hs_table_col(t, "task_id"), buf, sizeof buf),
+               hs_status_name(s));
+        for (size_t a = 0; a < t->n_axes; a++) {
+            int c = hs_table_col(t, t->axes[a]);
+            if (c >= 0)
+                printf(" %s=%s", t->axes[a], hs_table_text(t, r, c, buf, sizeof buf));
+        }
+        if (dc >= 0 && *hs_table_text(t, r, dc, buf, sizeof buf))
+            printf("  (%s)", buf);
+        printf("\n");
+    }
+}
+
+/* One task (id and parameters) as status shows it: "7 (mode=segv x=7)". */
+static void print_task(const hs_table *t, size_t r)
+{
+    char buf[512];
+    printf("%s (", hs_table_text(t, r, hs_table_col(t, "task_id"), buf, sizeof buf));
+    for (size_t a = 0; a < t->n_axes; a++) {
+        int c = hs_table_col(t, t->axes[a]);
+        if (c >= 0)
+            printf("%s%s=%s", a ? " " : "", t->axes[a], hs_table_text(t, r, c, buf, sizeof buf));
+    }
+    printf(")");
+}
+
+/* Tasks that ended the same way: a status and a detail text. */
+#define GROUPS_MAX 64
+#define GROUP_IDS 5
+typedef struct fail_group {
+    int status;
+    char detail[HS_DETAIL_LEN + 1];
+    size_t n, rows[GROUP_IDS];
+} fail_group;
+
+/*
+ * The tasks of t that did not end ok, grouped by status and detail: "45
+ * tasks failed: <detail> — e.g. tasks 0 (x=1), 1, 2, 3, 4 ...".  The
+ * first GROUPS_MAX groups are kept; tasks of later ones are counted together.
+ */
+static void print_groups(const hs_table *t)
+{
+    fail_group *g = calloc(GROUPS_MAX, sizeof *g);
+    if (!g)
+        return;
+    size_t ng = 0, other = 0;
+    int dc = hs_table_col(t, "detail");
+    for (size_t r = 0; r < t->n_rows; r++) {
+        int s = hs_table_status(t, r);
+        if (s == HS_ST_PENDING || s == HS_ST_OK || t->damage[r])
+            continue;
+        char detail[HS_DETAIL_LEN + 1] = "";
+        if (dc >= 0)
+            hs_table_text(t, r, dc, detail, sizeof detail);
+        size_t i = 0;
+        while (i < ng && !(g[i].status == s && strcmp(g[i].detail, detail) == 0))
+            i++;
+        if (i == ng && ng == GROUPS_MAX) {
+            other++;
+            continue;
+        }
+        if (i == ng) {
+            g[ng].status = s;
+            snprintf(g[ng].detail, sizeof g[ng].detail, "%s", detail);
+            ng++;
+        }
+        if (g[i].n < GROUP_IDS)
+            g[i].rows[g[i].n] = r;
+        g[i].n++;
+    }
+    if (ng)
+        printf("  not ok:\n");
+    for (size_t i = 0; i < ng; i++) {
+        printf("    %zu task%s %s%s%s — %s%s", g[i].n, g[i].n > 1 ? "s" : "",
+               hs_status_name(g[i].status), *g[i].detail ? ": " : "", g[i].detail,
+               g[i].n > GROUP_IDS ? "e.g. " : "", g[i].n > 1 ? "tasks " : "task ");
+        print_task(t, g[i].rows[0]);
+        char buf[64];
+        for (size_t j = 1; j < g[i].n && j < GROUP_IDS; j++)
+            printf(", %s", hs_table_text(t, g[i].rows[j], hs_table_col(t, "task_id"), buf, sizeof buf));
+        printf("%s\n", g[i].n > GROUP_IDS ? " ..." : "");
+    }
+    if (other)
+        printf("    %zu more task(s) with other details (--all lists every one)\n", other);
+    free(g);
+}
+
 int hs_cmd_status(int argc, char **argv)
 {
     const char *file = NULL;
     int all = 0;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--all") == 0)
+    hs_cli_parser p;
+    hs_cli_begin(&p, &hs_cli_status, argc, argv);
+    char *v;
+    for (int k; (k = hs_cli_next(&p, &v)) != HS_CLI_END;) {
+        if (k == HS_CLI_HELP || k == HS_CLI_ERROR)
+            return k == HS_CLI_HELP ? 0 : 2;
+        if (k == 256)
             all = 1;
-        else if (argv[i][0] == '-')
-            return hs_cli_usage("status", "unknown option '%s'", argv[i]);
+        else if (file)
+            return hs_cli_usage("status", "one results file only ('%s' and '%s')", file, v);
         else
-            file = argv[i];
+            file = v;
     }
     if (!file)
         return hs_cli_usage("status", "needs a results file");
@@ -105,7 +222,6 @@ int hs_cmd_status(int argc, char **argv)
             rc = hs_cli_fail(&e);
             break;
         }
-        int dc = hs_table_col(&t, "detail");
         size_t count[HS_ST_COUNT + 1] = {0};
         for (size_t r = 0; r < t.n_rows; r++)
             count[t.damage[r] ? HS_ST_COUNT : hs_table_status(&t, r)]++;
@@ -123,30 +239,10 @@ int hs_cmd_status(int argc, char **argv)
                    t.n_damaged, t.n_damaged > 1 ? "s" : "", ids);
             damaged_all += t.n_damaged;
         }
-        size_t shown = 0, bad = 0;
-        for (size_t r = 0; r < t.n_rows; r++) {
-            int s = hs_table_status(&t, r);
-            if (s == HS_ST_PENDING || s == HS_ST_OK || t.damage[r])
-                continue;
-            bad++;
-            if (!all && shown >= 20)
-                continue;
-            if (shown++ == 0)
-                printf("  not ok:\n");
-            char buf[512];
-            printf("    task %s %-9s", hs_table_text(&t, r, hs_table_col(&t, "task_id"), buf, sizeof buf),
-                   hs_status_name(s));
-            for (size_t a = 0; a < t.n_axes; a++) {
-                int c = hs_table_col(&t, t.axes[a]);
-                if (c >= 0)
-                    printf(" %s=%s", t.axes[a], hs_table_text(&t, r, c, buf, sizeof buf));
-            }
-            if (dc >= 0 && *hs_table_text(&t, r, dc, buf, sizeof buf))
-                printf("  (%s)", buf);
-            printf("\n");
-        }
-        if (bad > shown)
-            printf("    ... %zu more (--all lists every one)\n", bad - shown);
+        if (all)
+            print_all(&t);
+        else
+            print_groups(&t);
         hs_table_free(&t);
     }
     if (rc == 0 && remaining_all)

@@ -11,8 +11,10 @@
 #include "hsweep/config.h"
 #include "hsweep/store.h"
 
+/* With traces 0 only each trace's length is printed ("trace_len"): a trace can be
+ * hundreds of KB of JSON. */
 static void print_result(const hs_kernel *k, const hs_value *v, int64_t seed, uint64_t rng_seed,
-                         const hs_out *out, double wall, const char *sweep, long long id)
+                         const hs_out *out, double wall, const char *sweep, long long id, int traces)
 {
     FILE *o = stdout;
     fprintf(o, "{\"kernel\":");
@@ -56,6 +58,16 @@ static void print_result(const hs_kernel *k, const hs_value *v, int64_t seed, ui
         fputc(':', o);
         hs_json_num(o, out->metrics[i]);
     }
+    fprintf(o, "},\"trace_len\":{");
+    for (size_t i = 0; i < k->n_traces; i++) {
+        fprintf(o, "%s", i ? "," : "");
+        hs_json_str(o, k->traces[i].name);
+        fprintf(o, ":%zu", out->trace[i] ? out->trace_len[i] : (size_t)0);
+    }
+    if (!traces) {
+        fprintf(o, "}}\n");
+        return;
+    }
     fprintf(o, "},\"traces\":{");
     for (size_t i = 0; i < k->n_traces; i++) {
         fprintf(o, "%s", i ? "," : "");
@@ -71,7 +83,8 @@ static void print_result(const hs_kernel *k, const hs_value *v, int64_t seed, ui
     fprintf(o, "}}\n");
 }
 
-static int run_one(const hs_kernel *k, hs_value *v, int64_t seed, const char *sweep, long long id)
+static int run_one(const hs_kernel *k, hs_value *v, int64_t seed, const char *sweep, long long id,
+                   int traces)
 {
     hs_params p = {k, v};
     uint64_t rng_seed = hs_task_rng_seed(k, seed, v);
@@ -82,13 +95,14 @@ static int run_one(const hs_kernel *k, hs_value *v, int64_t seed, const char *sw
         return hs_cli_fail(&e);
     double t0 = hs_now_mono();
     hs_task_run(k, &p, &ctx, &out);
-    print_result(k, v, seed, rng_seed, &out, hs_now_mono() - t0, sweep, id);
+    print_result(k, v, seed, rng_seed, &out, hs_now_mono() - t0, sweep, id, traces);
     hs_out_free(&out);
     return 0;
 }
 
 /* Task `idtext` of a results file's stored sweep text; a plug-in is loaded only if it is `allow`. */
-static int from_file(const char *file, const char *sweep, const char *idtext, const char *allow)
+static int from_file(const char *file, const char *sweep, const char *idtext, const char *allow,
+                     int traces)
 {
     char *end;
     long long id = strtoll(idtext, &end, 10);
@@ -107,9 +121,36 @@ static int from_file(const char *file, const char *sweep, const char *idtext, co
                        .no_plugins = 1, .allow_plugin = allow, .stored = 1};
     int rc = hs_sweepset_parse(cpath, text, &lo, &set, &e);
     free(text);
-    free(cpath);
-    if (rc)
+    if (rc) {
+        free(cpath);
         return hs_cli_fail(&e);
+    }
+    /* a resume with a changed file (--force) records its text: rerun the row with the text
+     * whose run wrote it (the newest one parsed above names the sweep and checks the id) */
+    int si0 = sweep ? hs_sweepset_find(set, sweep) : 0;
+    if (si0 >= 0 && (uint64_t)id < set->sweeps[si0].n_tasks) {
+        char *when = NULL, *rpath = NULL;
+        int idx = 0, count = 1;
+        rc = hs_store_read_row_text(file, set->sweeps[si0].name, (uint64_t)id, &text, &rpath, &when,
+                                    &idx, &count, &e);
+        if (rc == 0 && idx + 1 < count) {
+            fprintf(stderr,
+                    "hsweep: %s: task %lld was written by the run of sweep text %d of %d (%s, "
+                    "accepted %s): rerun with that text\n",
+                    file, id, idx + 1, count, rpath, when);
+            hs_sweepset_free(&set);
+            rc = hs_sweepset_parse(rpath, text, &lo, &set, &e);
+        }
+        free(text);
+        free(rpath);
+        free(when);
+        if (rc) {
+            hs_sweepset_free(&set);
+            free(cpath);
+            return hs_cli_fail(&e);
+        }
+    }
+    free(cpath);
     int si = 0;
     if (sweep) {
         si = hs_sweepset_find(set, sweep);
@@ -134,80 +175,115 @@ static int from_file(const char *file, const char *sweep, const char *idtext, co
     int64_t seed;
     uint64_t rs;
     hs_sweep_task(s, (uint64_t)id, v, &seed, &rs);
-    rc = run_one(s->kernel, v, seed, s->name, id);
+    rc = run_one(s->kernel, v, seed, s->name, id, traces);
     free(v);
     hs_sweepset_free(&set);
     return rc;
 }
+
+enum { O_FROM = 256, O_ID, O_SWEEP, O_ALLOW_PLUGIN, O_SEED, O_TRACES };
+
+static const hs_cli_opt task_opts[] = {
+    {"seed", O_SEED, "N", "the task's seed (default 0)"},
+    {"from", O_FROM, "FILE.h5", "run task --id of the sweep text stored in FILE"},
+    {"id", O_ID, "N", "with --from: the task id"},
+    {"sweep", O_SWEEP, "NAME", "with --from: the sweep (needed when FILE holds several)"},
+    {"allow-plugin", O_ALLOW_PLUGIN, "LIB", "with --from: load this plug-in library if the sweep\n"
+                                            "names it"},
+    {"traces", O_TRACES, NULL, "print the traces' values too (default: only their lengths,\n"
+                               "\"trace_len\")"},
+    {0},
+};
+
+const hs_cli_spec hs_cli_task = {
+    "task", "[KERNEL key=value ...]",
+    "Run one task in this process (no MPI) and print its result as one JSON line.\n"
+    "KERNEL with the parameters given (the others at their defaults), or with\n"
+    "--from FILE.h5 --id N a row of a results file exactly as it ran.",
+    task_opts};
 
 int hs_cmd_task(int argc, char **argv)
 {
     openblas_set_num_threads(1);
     const char *from = NULL, *id = NULL, *sweep = NULL, *kname = NULL, *allow = NULL;
     long long seed = 0;
-    int first_kv = argc;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--from") == 0 && i + 1 < argc)
-            from = argv[++i];
-        else if (strcmp(argv[i], "--id") == 0 && i + 1 < argc)
-            id = argv[++i];
-        else if (strcmp(argv[i], "--sweep") == 0 && i + 1 < argc)
-            sweep = argv[++i];
-        else if (strcmp(argv[i], "--allow-plugin") == 0 && i + 1 < argc)
-            allow = argv[++i];
-        else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
+    int traces = 0;
+    /* argv outlives the call: the key=value list points into it */
+    char **kv = calloc((size_t)argc + 1, sizeof *kv);
+    size_t n_kv = 0;
+    if (!kv)
+        return hs_cli_usage("task", "out of memory");
+    hs_cli_parser ap;
+    hs_cli_begin(&ap, &hs_cli_task, argc, argv);
+    char *v;
+    int rc = 0;
+    for (int k; rc == 0 && (k = hs_cli_next(&ap, &v)) != HS_CLI_END;) {
+        if (k == O_FROM) {
+            from = v;
+        } else if (k == O_ID) {
+            id = v;
+        } else if (k == O_SWEEP) {
+            sweep = v;
+        } else if (k == O_ALLOW_PLUGIN) {
+            allow = v;
+        } else if (k == O_TRACES) {
+            traces = 1;
+        } else if (k == O_SEED) {
             /* a whole decimal number, no more: "nan", "1e3", "" and 1e23 are refused */
-            const char *t = argv[++i];
             char *end;
             errno = 0;
-            seed = strtoll(t, &end, 10);
-            if (!*t || *end || errno == ERANGE)
-                return hs_cli_usage("task", "--seed needs an integer in [%lld, %lld], got '%s'",
-                                    LLONG_MIN, LLONG_MAX, t);
+            seed = strtoll(v, &end, 10);
+            if (!*v || *end || errno == ERANGE)
+                rc = hs_cli_usage("task", "--seed needs an integer in [%lld, %lld], got '%s'",
+                                  LLONG_MIN, LLONG_MAX, v);
+        } else if (k == HS_CLI_ARG && !kname && !strchr(v, '=')) {
+            kname = v;
+        } else if (k == HS_CLI_ARG) {
+            kv[n_kv++] = v;
+        } else {
+            rc = k == HS_CLI_HELP ? -1 : 2;
         }
-        else if (argv[i][0] == '-' && argv[i][1] == '-')
-            return hs_cli_usage("task", "unknown option or missing value: '%s'", argv[i]);
-        else if (!kname && !strchr(argv[i], '='))
-            kname = argv[i];
-        else if (first_kv == argc)
-            first_kv = i;
+    }
+    if (rc) {
+        free(kv);
+        return rc < 0 ? 0 : rc;
     }
     if (from) {
-        if (!id || kname)
+        free(kv);
+        if (!id || kname || n_kv)
             return hs_cli_usage("task", "--from FILE needs --id N and no kernel name");
-        return from_file(from, sweep, id, allow);
+        return from_file(from, sweep, id, allow, traces);
     }
-    if (!kname)
-        return hs_cli_usage("task", "needs a kernel name (hsweep kernels lists them) or --from FILE");
-    const hs_kernel *k = hs_kernel_find(kname);
+    const hs_kernel *k = kname ? hs_kernel_find(kname) : NULL;
     if (!k) {
+        free(kv);
+        if (!kname)
+            return hs_cli_usage("task",
+                                "needs a kernel name (hsweep kernels lists them) or --from FILE");
         fprintf(stderr, "hsweep: unknown kernel '%s' (hsweep kernels lists them)\n", kname);
         return 2;
     }
     hs_params p;
     hs_err e;
-    if (hs_params_init_defaults(&p, k, &e) != 0)
+    if (hs_params_init_defaults(&p, k, &e) != 0) {
+        free(kv);
         return hs_cli_fail(&e);
+    }
     unsigned char *given = calloc(k->n_params + 1, 1);
-    int rc = 0;
-    for (int i = first_kv; i < argc && rc == 0; i++) {
-        if (argv[i][0] == '-' && argv[i][1] == '-') {
-            i++; /* an option and its value, handled above */
-            continue;
-        }
-        char *eq = strchr(argv[i], '=');
+    for (size_t i = 0; i < n_kv && rc == 0; i++) {
+        char *eq = strchr(kv[i], '=');
         if (!eq) {
-            rc = hs_cli_usage("task", "expected key=value, got '%s'", argv[i]);
+            rc = hs_cli_usage("task", "expected key=value, got '%s'", kv[i]);
             break;
         }
         *eq = 0;
-        int pi = hs_kernel_param_index(k, argv[i]);
+        int pi = hs_kernel_param_index(k, kv[i]);
         if (pi < 0) {
-            rc = hs_cli_usage("task", "kernel %s has no parameter '%s'", k->name, argv[i]);
+            rc = hs_cli_usage("task", "kernel %s has no parameter '%s'", k->name, kv[i]);
             break;
         }
         if (given[pi]) {
-            rc = hs_cli_usage("task", "parameter '%s' is given twice", argv[i]);
+            rc = hs_cli_usage("task", "parameter '%s' is given twice", kv[i]);
             break;
         }
         if (hs_value_parse(&k->params[pi], eq + 1, &p.v[pi], &e) != 0 ||
@@ -227,8 +303,9 @@ int hs_cmd_task(int argc, char **argv)
             rc = hs_cli_usage("task", "key '%s': %s", key ? key : "?", msg);
     }
     if (rc == 0)
-        rc = run_one(k, p.v, seed, NULL, -1);
+        rc = run_one(k, p.v, seed, NULL, -1, traces);
     free(given);
+    free(kv);
     hs_params_free(&p);
     return rc;
 }

@@ -1,50 +1,63 @@
 /* hsweep: a distributed MPI parameter-sweep runner. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <hdf5.h>
+#include <mpi.h>
 
 #include "cli.h"
 #include "hs_version.h"
 
-static const char usage[] =
-    "usage: hsweep COMMAND [ARGS]\n"
-    "\n"
-    "  run SWEEP.cfg [-o FILE] [--resume [--force] [--repair]] [--overwrite] [--max-tasks N]\n"
-    "                [--log-every SECONDS] [--quiet] [--reduced]\n"
-    "      Run the sweep file's tasks; under `mpiexec -n N` rank 0 coordinates.\n"
-    "      --reduced applies each sweep's `reduced = { ... };` (a quick rerun).\n"
-    "  plan SWEEP.cfg [--rows N] [--max-tasks N] [--cores-per-node N] [--reduced]\n"
-    "                 [--calibrate FILE.h5]\n"
-    "      Validate and expand without running: tasks, axes, first rows, cost.\n"
-    "      --calibrate corrects the cost by the times of FILE's finished tasks.\n"
-    "  status FILE [--all]\n"
-    "      Counts by status per sweep, and the tasks that did not end ok.\n"
-    "  kernels [NAME]\n"
-    "      The registered kernels; with NAME its parameter and output schema.\n"
-    "  task KERNEL [key=value ...] [--seed N]\n"
-    "  task --from FILE --id N [--sweep NAME] [--allow-plugin LIB]\n"
-    "      Run one task in this process (no MPI) and print its result as JSON.\n"
-    "  collate FILE [FILE...] [--sweep S] [--rows AXIS[,AXIS...]] [--cols AXIS]\n"
-    "          --metric M[,M...] [--where COND]... [--format md|csv|tsv|json]\n"
-    "          [--agg mean|median|std|min|max|count|frac_ok|meanstd]\n"
-    "      Pivot metrics (or status counts) by axes, aggregated over seeds and the\n"
-    "      remaining axes; several files of the same sweep are merged.\n"
-    "  report FILE [FILE...] [--sweep S] [--format md|json] [--strict] [--full]\n"
-    "      Each sweep's expect-rule verdicts, where they flip, then its groups\n"
-    "      (40 at most without --full).  Exit 4 if a rule is violated; with\n"
-    "      --strict, 5 if none is but one is incomplete or has no data.\n"
-    "  diag FILE.csv\n"
-    "      R-hat, bulk and tail ESS of chains from anywhere (one column per chain).\n"
+/* submit parses its own options (cmd_submit.c); its entry in the overview: */
+static const char submit_usage[] =
     "  submit SWEEP.cfg [-o FILE] [--nodes N] [--ntasks-per-node M] [--time T]\n"
     "                   [--partition P] [--account A] [--template requeue|srun|mpirun|FILE]\n"
     "                   [--launcher srun|mpirun] [--signal-offset S] [--collate \"ARGS\"]\n"
     "                   [--script FILE] [--dry-run] [--setup LINE] [--mpi PLUGIN] ...\n"
     "                   (hsweep submit --help lists every option)\n"
     "      Write a Slurm job script from slurm/ (by default one that requeues itself\n"
-    "      at the time limit and resumes) and sbatch it; --dry-run prints it.\n"
-    "\n"
-    "Exit codes: 0 done, 1 runtime error, 2 bad input or usage, 3 stopped by a\n"
-    "signal (the results file is intact and resumable).\n";
+    "      at the time limit and resumes) and sbatch it; --dry-run prints it.\n";
+
+static const hs_cli_spec *const specs[] = {&hs_cli_run,   &hs_cli_plan,    &hs_cli_status,
+                                           &hs_cli_kernels, &hs_cli_task, &hs_cli_collate,
+                                           &hs_cli_report, &hs_cli_diag};
+
+static void print_usage(FILE *f)
+{
+    fputs("Usage: hsweep COMMAND [ARGS]\n"
+          "  or:  hsweep COMMAND --help    (every option of COMMAND)\n"
+          "  or:  hsweep --version\n"
+          "A distributed MPI parameter-sweep runner.\n\n"
+          "Commands:\n",
+          f);
+    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++)
+        hs_cli_print_synopsis(specs[i], f);
+    fputs(submit_usage, f);
+    fputs("\n"
+          "Options: --opt=value or --opt value; long options are written out in full;\n"
+          "-- ends the options.\n"
+          "\n"
+          "Exit codes: 0 done, 1 runtime error, 2 bad input or usage, 3 stopped by a\n"
+          "signal (the results file is intact and resumable); run: 4 tasks ended failed,\n"
+          "timeout or crashed (or --halt stopped it); report: 4 a rule is violated,\n"
+          "5 (--strict) a rule is incomplete; collate: 3 an empty table.\n",
+          f);
+}
+
+/* Version, commit, and the MPI and HDF5 libraries (neither needs initialising for this). */
+static int print_version(void)
+{
+    char mpi[MPI_MAX_LIBRARY_VERSION_STRING];
+    int len = 0;
+    MPI_Get_library_version(mpi, &len);
+    while (len > 0 && (mpi[len - 1] == '\n' || mpi[len - 1] == ' ' || mpi[len - 1] == 0))
+        len--;
+    unsigned maj = 0, min = 0, rel = 0;
+    H5get_libversion(&maj, &min, &rel);
+    printf("hsweep %s\ncommit %s\nMPI: %.*s\nHDF5: %u.%u.%u\n", HS_VERSION, HS_GIT_COMMIT, len,
+           mpi, maj, min, rel);
+    return 0;
+}
 
 int hs_cli_fail(const hs_err *e)
 {
@@ -52,27 +65,25 @@ int hs_cli_fail(const hs_err *e)
     return hs_err_exit_code(e->code);
 }
 
-int hs_cli_usage(const char *cmd, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "hsweep %s: ", cmd);
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, " (see hsweep --help)\n");
-    va_end(ap);
-    return 2;
-}
-
 int main(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0) {
-        fputs(usage, argc < 2 ? stderr : stdout);
+        (strcmp(argv[1], "help") == 0 && argc == 2)) {
+        print_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
-    if (strcmp(argv[1], "--version") == 0) {
-        printf("hsweep %s (%s)\n", HS_VERSION, HS_GIT_COMMIT);
-        return 0;
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
+        return print_version();
+    /* hsweep help CMD: as hsweep CMD --help */
+    static char help_opt[] = "--help";
+    char *help_argv[] = {argv[argc - 1], help_opt, NULL};
+    int sub_argc = argc - 1;
+    char **sub_argv = argv + 1;
+    if (strcmp(argv[1], "help") == 0) {
+        if (argc > 3)
+            return hs_cli_usage("help", "one command only");
+        sub_argc = 2;
+        sub_argv = help_argv;
     }
     static const struct {
         const char *name;
@@ -81,8 +92,9 @@ int main(int argc, char **argv)
                 {"kernels", hs_cmd_kernels}, {"task", hs_cmd_task},       {"collate", hs_cmd_collate},
                 {"report", hs_cmd_report},   {"diag", hs_cmd_diag},       {"submit", hs_cmd_submit}};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-        if (strcmp(argv[1], cmds[i].name) == 0)
-            return cmds[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "hsweep: unknown command '%s'\n\n%s", argv[1], usage);
+        if (strcmp(sub_argv[0], cmds[i].name) == 0)
+            return cmds[i].fn(sub_argc, sub_argv);
+    fprintf(stderr, "hsweep: unknown command '%s'\n\n", sub_argv[0]);
+    print_usage(stderr);
     return 2;
 }

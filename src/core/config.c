@@ -253,6 +253,28 @@ static void key_before(const char *t, const char *q, char *buf, size_t cap)
     snprintf(buf, cap, "%.*s", (int)(end - b), b);
 }
 
+/* Past blanks and comments from p, counting newlines into *line. */
+static const char *skip_blank(const char *p, int *line)
+{
+    for (;;) {
+        if (*p == '\n') {
+            (*line)++;
+            p++;
+        } else if (isspace((unsigned char)*p)) {
+            p++;
+        } else if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
+            while (*p && *p != '\n')
+                p++;
+        } else if (p[0] == '/' && p[1] == '*') {
+            for (p += 2; *p && !(p[0] == '*' && p[1] == '/'); p++)
+                *line += *p == '\n';
+            p += *p ? 2 : 0;
+        } else {
+            return p;
+        }
+    }
+}
+
 /*
  * Literals libconfig would read other than written: integers that do not fit
  * their width (libconfig wraps them) and a "\x00" escape in a string (libconfig
@@ -263,16 +285,9 @@ static int check_literals(const char *path, const char *t, hs_err *e)
 {
     int line = 1;
     for (const char *p = t; *p;) {
-        if (*p == '\n') {
-            line++;
-            p++;
-        } else if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
-            while (*p && *p != '\n')
-                p++;
-        } else if (p[0] == '/' && p[1] == '*') {
-            for (p += 2; *p && !(p[0] == '*' && p[1] == '/'); p++)
-                line += *p == '\n';
-            p += *p ? 2 : 0;
+        const char *b = skip_blank(p, &line);
+        if (b != p) {
+            p = b;
         } else if (*p == '"') {
             const char *q = p;
             for (p++; *p && *p != '"'; p++) {
@@ -791,12 +806,12 @@ static int parse_seeds(pctx *c, hs_sweep *s, config_setting_t *m)
     int t = config_setting_type(m);
     int line = config_setting_source_line(m);
     if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) {
-        s->n_seeds = 1;
-        s->seeds = malloc(sizeof *s->seeds);
-        if (!s->seeds)
-            return HS_FAIL(c->e, HS_ENOMEM, "out of memory");
-        s->seeds[0] = config_setting_get_int64(m);
-        return 0;
+        /* `seeds = 3;` reads as "three seeds" as often as "seed 3": neither is guessed */
+        long long v = config_setting_get_int64(m);
+        return perr(c, line, "seeds",
+                    "a single number is not a list of seeds: write seeds = [%lld]; for the one "
+                    "seed %lld, or list every seed, e.g. seeds = [1, 2, 3]; for three",
+                    v, v);
     }
     if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST)
         return perr(c, line, "seeds", "expected a list of integers [1, 2, 3]");
@@ -1183,7 +1198,7 @@ static const char *const sweep_keys[] = {"name",      "kernel",  "fixed",       
                                          "zip",       "cases",   "seeds",        "expect",
                                          "ranks_per_task", "isolation", "timeout_s", "retries",
                                          "mem_limit_mb", "description", "reduced", "command", "parse",
-                                         "workdir", "env", "metrics", "traces"};
+                                         "workdir", "env", "metrics", "traces", "protocol"};
 /* Keys of kernel = "exec" sweeps only: "command" and those after it. */
 #define FIRST_EXEC_KEY "command"
 #define N_SWEEP_KEYS (sizeof sweep_keys / sizeof sweep_keys[0])
@@ -1467,7 +1482,27 @@ static int env_name_ok(const char *n)
     return *n != 0;
 }
 
-/* The keys of an exec sweep (command, parse, workdir, env, metrics, traces) into d. */
+/* protocol = "jsonl": one program for every task, so its templates may not depend on the task. */
+static int warm_keys(pctx *c, config_setting_t *g, const hs_exec_def *d)
+{
+    static const char *const keys[] = {"command", "workdir", "env", "parse"};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        config_setting_t *m = config_setting_get_member(g, keys[k]);
+        int n = m && config_setting_is_aggregate(m) ? config_setting_length(m) : m ? 1 : 0;
+        for (int i = 0; i < n; i++) {
+            config_setting_t *el = config_setting_is_aggregate(m) ? config_setting_get_elem(m, (unsigned)i) : m;
+            hs_err te;
+            if (k == 3 && d->parse != HS_EXEC_JSON)
+                return perr(c, config_setting_source_line(m), keys[k],
+                            "protocol = \"jsonl\" reads JSON answers: parse must be \"json-last-line\"");
+            if (k < 3 && hs_exec_warm_template_check(config_setting_get_string(el), &te) != 0)
+                return perr(c, config_setting_source_line(el), keys[k], "%s", te.msg);
+        }
+    }
+    return 0;
+}
+
+/* The keys of an exec sweep (command, parse, workdir, env, metrics, traces, protocol) into d. */
 static int exec_keys(pctx *c, config_setting_t *g, const exec_schema *sc, hs_exec_def *d,
                      size_t *trace_lens)
 {
@@ -1485,6 +1520,11 @@ static int exec_keys(pctx *c, config_setting_t *g, const exec_schema *sc, hs_exe
                 d->parse = v[0] == 'j' ? HS_EXEC_JSON : HS_EXEC_KV;
             else
                 return perr(c, line, key, "expected \"json-last-line\" or \"key=value\"");
+        } else if (strcmp(key, "protocol") == 0) {
+            const char *v = t == CONFIG_TYPE_STRING ? config_setting_get_string(m) : "";
+            if (strcmp(v, "per-task") != 0 && strcmp(v, "jsonl") != 0)
+                return perr(c, line, key, "expected \"per-task\" or \"jsonl\"");
+            d->warm = v[0] == 'j';
         } else if (strcmp(key, "workdir") == 0) {
             hs_err te;
             if (t != CONFIG_TYPE_STRING || !*config_setting_get_string(m))
@@ -1539,7 +1579,7 @@ static int exec_keys(pctx *c, config_setting_t *g, const exec_schema *sc, hs_exe
     if (!d->argc)
         return perr(c, config_setting_source_line(g), "command",
                     "kernel = \"exec\" needs command = [\"program\", \"arg\", ...]");
-    return 0;
+    return d->warm ? warm_keys(c, g, d) : 0;
 }
 
 /* The directory of the sweep file, absolute if it exists ({sweep_dir}, plug-in paths). */
@@ -2152,6 +2192,253 @@ static void relocate(const char *path, const textbuf *b, hs_err *e)
     snprintf(e->msg, sizeof e->msg, "%s:%ld%.900s", s->name, s->line + (line - s->out), rest);
 }
 
+/* Past the string literal that starts at p (a '"'), counting newlines into *line. */
+static const char *skip_string(const char *p, int *line)
+{
+    for (p++; *p && *p != '"'; p++) {
+        if (*p == '\\' && p[1])
+            p++;
+        *line += *p == '\n';
+    }
+    return *p ? p + 1 : p;
+}
+
+enum { LIT_NONE, LIT_INT, LIT_REAL, LIT_HEX, LIT_STRING, LIT_BOOL };
+
+/* The kind of the scalar literal at p as libconfig reads it, its end in *end
+ * (LIT_NONE: something else). */
+static int literal_at(const char *p, const char **end)
+{
+    if (*p == '"') {
+        int l = 0;
+        *end = skip_string(p, &l);
+        return LIT_STRING;
+    }
+    if (!strncasecmp(p, "true", 4) || !strncasecmp(p, "false", 5)) {
+        *end = p + (tolower((unsigned char)*p) == 't' ? 4 : 5);
+        return isalnum((unsigned char)**end) || **end == '_' ? LIT_NONE : LIT_BOOL;
+    }
+    const char *q = p + (*p == '-' || *p == '+');
+    if (q[0] == '0' && (q[1] == 'x' || q[1] == 'X') && isxdigit((unsigned char)q[2])) {
+        for (q += 2; isxdigit((unsigned char)*q); q++)
+            ;
+        while (*q == 'L')
+            q++;
+        *end = q;
+        return LIT_HEX;
+    }
+    int digits = 0, real = 0;
+    for (; isdigit((unsigned char)*q); q++)
+        digits++;
+    if (*q == '.') {
+        real = 1;
+        for (q++; isdigit((unsigned char)*q); q++)
+            digits++;
+    }
+    if (!digits)
+        return LIT_NONE;
+    if ((*q == 'e' || *q == 'E') &&
+        (isdigit((unsigned char)q[1]) ||
+         ((q[1] == '+' || q[1] == '-') && isdigit((unsigned char)q[2])))) {
+        real = 1;
+        for (q += 2; isdigit((unsigned char)*q); q++)
+            ;
+    }
+    if (!real)
+        while (*q == 'L')
+            q++;
+    *end = q;
+    return real ? LIT_REAL : LIT_INT;
+}
+
+/*
+ * libconfig refuses an array [ ] whose elements differ in type ("mismatched
+ * element type in array"), but a list of numbers with any real in it is real
+ * (README): the text libconfig reads gets ".0" after each integer of such an
+ * array ("1L" becomes "1.0"), on the same line, so that line numbers hold.
+ * Returns that text (malloc'd), or NULL where nothing changes (or no memory:
+ * libconfig then reports the array).  *bad_line / bad_key: the first array
+ * whose types cannot be reconciled (strings, booleans or hex integers among
+ * others), 0 if none.
+ */
+static char *reals_for_mixed_arrays(const char *t, int *bad_line, char *bad_key, size_t key_cap)
+{
+    size_t len = strlen(t);
+    char *out = NULL;
+    size_t on = 0;
+    const char *copied = t; /* t up to here is in out */
+    int line = 1;
+    *bad_line = 0;
+    for (const char *p = t; *p;) {
+        const char *b = skip_blank(p, &line);
+        if (b != p) {
+            p = b;
+            continue;
+        }
+        if (*p == '"') {
+            p = skip_string(p, &line);
+            continue;
+        }
+        if (*p != '[') {
+            p++;
+            continue;
+        }
+        const char *open = p;
+        int open_line = line, seen = 0, n_int = 0;
+        const char *q = p + 1;
+        for (;;) {
+            q = skip_blank(q, &line);
+            if (*q == ']')
+                break;
+            const char *e;
+            int k = literal_at(q, &e);
+            if (k == LIT_NONE)
+                break;
+            if (k == LIT_STRING) {
+                int l2 = 0;
+                skip_string(q, &l2);
+                line += l2;
+            }
+            seen |= 1 << k;
+            n_int += k == LIT_INT;
+            q = skip_blank(e, &line);
+            if (*q == ',')
+                q++;
+            else
+                break;
+        }
+        int numbers = (1 << LIT_INT) | (1 << LIT_REAL);
+        if (*q == ']' && (seen & ~numbers) == 0 && seen == numbers) {
+            if (!out) {
+                out = malloc(len + 2 * (size_t)n_int + 1);
+                if (!out)
+                    return NULL;
+            } else {
+                char *no = realloc(out, on + (len - (size_t)(copied - t)) + 2 * (size_t)n_int + 1);
+                if (!no) {
+                    free(out);
+                    return NULL;
+                }
+                out = no;
+            }
+            memcpy(out + on, copied, (size_t)(open - copied));
+            on += (size_t)(open - copied);
+            int l2 = 0;
+            for (const char *r = open; r <= q;) {
+                const char *e;
+                const char *s2 = skip_blank(r, &l2);
+                if (s2 != r) {
+                    memcpy(out + on, r, (size_t)(s2 - r));
+                    on += (size_t)(s2 - r);
+                    r = s2;
+                    continue;
+                }
+                int k = (r > open && (r[-1] == '[' || r[-1] == ',' || isspace((unsigned char)r[-1]) ||
+                                      r[-1] == '/'))
+                            ? literal_at(r, &e)
+                            : LIT_NONE;
+                if (k == LIT_INT) {
+                    const char *d = e;
+                    while (d > r && d[-1] == 'L')
+                        d--;
+                    memcpy(out + on, r, (size_t)(d - r));
+                    on += (size_t)(d - r);
+                    memcpy(out + on, ".0", 2);
+                    on += 2;
+                    r = e;
+                } else if (k != LIT_NONE) {
+                    memcpy(out + on, r, (size_t)(e - r));
+                    on += (size_t)(e - r);
+                    r = e;
+                } else {
+                    out[on++] = *r++;
+                }
+            }
+            copied = q + 1;
+        } else if (*q == ']' && (seen & (seen - 1)) != 0 && !*bad_line) {
+            *bad_line = open_line;
+            key_before(t, open, bad_key, key_cap);
+        }
+        p = *q == ']' ? q + 1 : open + 1;
+        if (*q != ']')
+            line = open_line;
+    }
+    if (!out)
+        return NULL;
+    memcpy(out + on, copied, len - (size_t)(copied - t));
+    on += len - (size_t)(copied - t);
+    out[on] = 0;
+    return out;
+}
+
+/*
+ * What libconfig's bare "syntax error" at line err_line most likely means: the
+ * first of the usual mistakes in t at or before that line, described in buf;
+ * returns its line (0: none found, buf gets the list of usual causes).
+ */
+static int syntax_cause(const char *t, int err_line, char *buf, size_t cap)
+{
+    int line = 1;
+    for (const char *p = t; *p && line <= err_line;) {
+        const char *b = skip_blank(p, &line);
+        if (b != p) {
+            p = b;
+            continue;
+        }
+        int at = line;
+        if (*p == '"') {
+            p = skip_string(p, &line);
+            int l2 = line;
+            const char *n = skip_blank(p, &l2);
+            if (*n == ':' || (*n == '=' && n[1] != '=')) {
+                char key[64];
+                const char *s = p - 1;
+                while (s > t && s[-1] != '"')
+                    s--;
+                snprintf(key, sizeof key, "%.*s", (int)(p - 1 - s), s);
+                snprintf(buf, cap,
+                         "a quoted key (\"%s\" %c): keys are bare names, as in %s = ...;", key, *n,
+                         key);
+                return at;
+            }
+            continue;
+        }
+        if (*p == '\'') {
+            const char *e = strchr(p + 1, '\'');
+            size_t n = e && !memchr(p, '\n', (size_t)(e - p)) ? (size_t)(e - p - 1) : 0;
+            snprintf(buf, cap, "a string in single quotes: strings take double quotes (\"%.*s\")",
+                     (int)(n > 40 ? 40 : n), p + 1);
+            return at;
+        }
+        if (*p == ',') {
+            int l2 = line;
+            const char *n = skip_blank(p + 1, &l2);
+            if (*n == ']' || *n == ')') {
+                snprintf(buf, cap, "a comma before '%c': a list takes none after its last element",
+                         *n);
+                return at;
+            }
+        }
+        if (*p == '[') {
+            int l2 = line;
+            const char *n = skip_blank(p + 1, &l2);
+            if (*n == '{' || *n == '(' || *n == '[') {
+                snprintf(buf, cap,
+                         "'%c' inside [ ]: an array [ ] holds numbers, strings or booleans; a list "
+                         "of groups or lists takes ( ), as in sweeps = ( { ... }, { ... } );",
+                         *n);
+                return at;
+            }
+        }
+        p++;
+    }
+    snprintf(buf, cap,
+             "the usual causes are a string in single quotes (write \"...\"), a comma after a "
+             "list's last element, a quoted key (\"name\": ...; write name = ...), groups inside "
+             "[ ] (a list of groups takes ( )), or a bracket, brace or quote left open");
+    return 0;
+}
+
 /* Parse the sweep file text with its includes resolved (expand_includes). */
 static int parse_expanded(const char *path, char *full, const hs_load_opts *o, hs_sweepset **out,
                           hs_err *e)
@@ -2179,9 +2466,29 @@ static int parse_expanded(const char *path, char *full, const hs_load_opts *o, h
         return e->code;
     }
     config_init(set->cfg);
-    if (config_read_string(set->cfg, text) != CONFIG_TRUE) {
-        int rc = HS_FAIL(e, HS_EINPUT, "%s:%d: syntax error: %s", path, config_error_line((config_t *)set->cfg),
-                         config_error_text((config_t *)set->cfg));
+    int bad_line;
+    char bad_key[64];
+    char *fed = reals_for_mixed_arrays(text, &bad_line, bad_key, sizeof bad_key);
+    int read = config_read_string(set->cfg, fed ? fed : text);
+    free(fed);
+    if (read != CONFIG_TRUE) {
+        const config_t *cf = set->cfg;
+        int line = config_error_line(cf);
+        const char *what = config_error_text(cf);
+        char hint[400];
+        int rc;
+        if (what && strstr(what, "mismatched element type") && bad_line)
+            rc = HS_FAIL(e, HS_EINPUT,
+                         "%s:%d: %s%s%sthe values of a list [ ] must all be numbers, all strings "
+                         "or all booleans (a list of numbers with a real in it is real; hex "
+                         "integers do not mix with reals)",
+                         path, bad_line, *bad_key ? "key '" : "", bad_key, *bad_key ? "': " : "");
+        else if (what && strcmp(what, "syntax error") == 0) {
+            int at = syntax_cause(text, line, hint, sizeof hint);
+            rc = HS_FAIL(e, HS_EINPUT, "%s:%d: syntax error%s: %s", path, at ? at : line,
+                         at ? "" : " here or just before", hint);
+        } else
+            rc = HS_FAIL(e, HS_EINPUT, "%s:%d: syntax error: %s", path, line, what ? what : "?");
         hs_sweepset_free(&set);
         return rc;
     }

@@ -26,6 +26,8 @@ int hs_err_exit_code(int code)
         return 2;
     case HS_EINTR:
         return 3;
+    case HS_ETASKS:
+        return 4;
     default:
         return 1;
     }

@@ -137,6 +137,7 @@ typedef struct worker {
     hs_isolate *iso;         /* the task process of --isolation fork; NULL until needed */
     int io_rc;               /* first store error */
     hs_err io_err;
+    struct progress *solo;   /* one process: the progress shown while a batch runs */
 } worker;
 
 static void worker_free(worker *w)
@@ -183,22 +184,27 @@ static void check_stop(worker *w)
      * progress calls (as it does on oversubscribed nodes), a probe per task
      * would give up a time slice per task. */
     double now = hs_now_mono();
+    int kind = 1; /* the stop message: 1 with the grace period, 2 without (--halt now) */
     if (!stop_requested && w->comm != MPI_COMM_NULL && w->rank != 0 && now - w->last_probe > 0.05) {
         w->last_probe = now;
         MPI_Iprobe(0, HS_TAG_STOP, w->comm, &flag, MPI_STATUS_IGNORE);
-        if (flag) {
-            int dummy;
-            MPI_Recv(&dummy, 1, MPI_INT, 0, HS_TAG_STOP, w->comm, MPI_STATUS_IGNORE);
-        }
+        if (flag)
+            MPI_Recv(&kind, 1, MPI_INT, 0, HS_TAG_STOP, w->comm, MPI_STATUS_IGNORE);
     }
     if (stop_requested || flag)
-        w->stop_at = hs_now_mono() + (w->opts->grace_s > 0 ? w->opts->grace_s : 60.0);
+        w->stop_at = hs_now_mono() +
+                     (kind == 2 ? 0 : w->opts->grace_s > 0 ? w->opts->grace_s : 60.0);
 }
 
+static void solo_tick(worker *w);
+
+/* Called at least every 100 ms while forked tasks run: stop requests, and one process's progress. */
 static double abandon_at(void *arg)
 {
     worker *w = arg;
     check_stop(w);
+    if (w->solo)
+        solo_tick(w);
     return w->stop_at;
 }
 
@@ -555,6 +561,8 @@ typedef struct progress {
     const hs_sweepset *set;
     hs_cost_left *left;     /* the work not yet finished and the cost models */
     hs_value *v;            /* scratch: one task's parameters */
+    int halt, halted;       /* --halt's HS_HALT_*, and the same once its limit is reached */
+    int64_t halt_at;        /* failed, timed-out and crashed tasks that halt the run */
 } progress;
 
 /* The kernel's cost hint of task ref. */
@@ -726,21 +734,37 @@ static void progress_finished(progress *pg, const int64_t *pairs, size_t n)
     }
 }
 
+/* --halt: whether the run's failed, timed-out and crashed tasks reached the limit. */
+static int halt_due(progress *pg)
+{
+    if (pg->halt && !pg->halted &&
+        pg->counts[HS_ST_FAILED] + pg->counts[HS_ST_TIMEOUT] + pg->counts[HS_ST_CRASHED] >= pg->halt_at)
+        pg->halted = pg->halt;
+    return pg->halted;
+}
+
 /* Tasks timed before the ETA is shown: one task says too little. */
 #define ETA_MIN_SAMPLES 3
 
+/*
+ * The progress line: on a terminal (bar) rewritten in place every 0.25 s,
+ * else (log) a line every `every` seconds.  The line that shows every task
+ * done is the final one only, printed once.
+ */
 static void progress_print(progress *p, int final)
 {
     double now = hs_now_mono();
     if (p->quiet || (!final && now - p->last < (p->tty ? 0.25 : p->every)))
         return;
-    p->last = now;
     int64_t done = 0, bad = 0;
     for (int i = 1; i < HS_ST_COUNT; i++) {
         done += p->counts[i];
         if (i != HS_ST_OK)
             bad += p->counts[i];
     }
+    if (!final && (uint64_t)done + p->before >= p->total)
+        return; /* the final line says it */
+    p->last = now;
     double el = now - p->t0, rate = el > 0 ? (double)done / el : 0;
     /* The work left by the fitted models, spread over the workers. */
     double eta = hs_cost_left_seconds(p->left, ETA_MIN_SAMPLES) / p->workers;
@@ -782,12 +806,13 @@ static void coordinator_loop(queue *q, MPI_Comm comm, int nworkers, progress *pg
     uint64_t one_msg[1 + HS_MAX_BATCH];
     long idle_ns = 0;
     while (active > 0) {
-        if (stop_requested && !stop_sent) {
-            /* Tell every worker still running: finish within the grace period. */
-            int one = 1;
+        if ((stop_requested || pg->halted == HS_HALT_NOW) && !stop_sent) {
+            /* Tell every worker still running: finish within the grace period
+             * (--halt now: abandon the running tasks at once). */
+            int kind = stop_requested ? 1 : 2;
             for (int w = 1; w <= nworkers; w++)
                 if (!done[w])
-                    MPI_Send(&one, 1, MPI_INT, w, HS_TAG_STOP, comm);
+                    MPI_Send(&kind, 1, MPI_INT, w, HS_TAG_STOP, comm);
             stop_sent = 1;
         }
         int flag = 0;
@@ -819,6 +844,7 @@ static void coordinator_loop(queue *q, MPI_Comm comm, int nworkers, progress *pg
         int n_fin = cnt > HS_ST_COUNT ? (int)in[HS_ST_COUNT] : 0;
         n_fin = n_fin < 0 || HS_ST_COUNT + 1 + 2 * n_fin > cnt ? 0 : n_fin;
         progress_finished(pg, in + HS_ST_COUNT + 1, (size_t)n_fin);
+        halt_due(pg);
         if (st.MPI_TAG == HS_TAG_DONE) {
             if (done)
                 done[w] = 1;
@@ -831,9 +857,9 @@ static void coordinator_loop(queue *q, MPI_Comm comm, int nworkers, progress *pg
         uint64_t *msg = async ? out[w] : one_msg;
         if (async)
             MPI_Wait(&sent[w], MPI_STATUS_IGNORE); /* the last batch: received before this request */
-        int prefetch = 0;
-        int k = stop_requested ? 0 : queue_take(q, nworkers, msg + 1, &prefetch);
-        msg[0] = (uint64_t)prefetch | (stop_requested ? 2u : 0u);
+        int prefetch = 0, stopping = stop_requested || pg->halted;
+        int k = stopping ? 0 : queue_take(q, nworkers, msg + 1, &prefetch);
+        msg[0] = (uint64_t)prefetch | (stopping ? 2u : 0u);
         if (async)
             MPI_Isend(msg, 1 + k, MPI_UINT64_T, w, HS_TAG_WORK, comm, &sent[w]);
         else
@@ -847,6 +873,13 @@ static void coordinator_loop(queue *q, MPI_Comm comm, int nworkers, progress *pg
     free(wc);
     free(done);
     free(in);
+}
+
+/* One process: show the counts of the batch running now. */
+static void solo_tick(worker *w)
+{
+    memcpy(w->solo->counts, w->counts, sizeof w->solo->counts);
+    progress_print(w->solo, 0);
 }
 
 /* Single process: coordinator and worker in one loop. */
@@ -865,6 +898,8 @@ static void solo_loop(queue *q, worker *w, progress *pg)
         w->n_retry = 0;
         memcpy(pg->counts, w->counts, sizeof pg->counts);
         progress_print(pg, 0);
+        if (halt_due(pg))
+            break;
     }
 }
 
@@ -1066,7 +1101,9 @@ int hs_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
     }
     w.store = st;
 
-    progress pg = {.t0 = hs_now_mono(), .tty = isatty(2), .quiet = o->quiet,
+    int mode = o->quiet ? HS_PROGRESS_NONE : o->progress;
+    progress pg = {.t0 = hs_now_mono(), .tty = mode == HS_PROGRESS_BAR || (mode == HS_PROGRESS_AUTO && isatty(2)),
+                   .quiet = mode == HS_PROGRESS_NONE,
                    .every = o->log_every > 0 ? o->log_every : 10.0, .workers = nworkers, .set = set};
     pg.last = pg.t0;
     queue q = {0};
@@ -1082,6 +1119,10 @@ int hs_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
         for (size_t i = 0; i < set->n_sweeps; i++)
             pg.total += set->sweeps[i].n_tasks;
         pg.before = before;
+        pg.halt = o->halt;
+        pg.halt_at = o->halt_pct ? (int64_t)ceil(o->halt_fail / 100.0 * (double)q.n)
+                                 : (int64_t)o->halt_fail;
+        pg.halt_at = pg.halt_at < 1 ? 1 : pg.halt_at;
         if (rc == 0 && !o->quiet)
             fprintf(stderr, "hsweep: %s: %llu tasks in %zu sweep(s), %llu to run, on %d rank(s)%s -> %s\n",
                     o->sweep_path, (unsigned long long)pg.total, set->n_sweeps,
@@ -1096,8 +1137,10 @@ int hs_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
     free(calib);
     rc = all_ok(rc, comm, e);
     if (rc == 0) {
-        if (size == 1)
+        if (size == 1) {
+            w.solo = &pg;
             solo_loop(&q, &w, &pg);
+        }
         else if (rank == 0)
             coordinator_loop(&q, comm, nworkers, &pg);
         else if (color != MPI_UNDEFINED && gang_rank == 0)
@@ -1113,20 +1156,28 @@ int hs_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
     if (io)
         *e = w.io_err;
     rc = rc ? rc : all_ok(io, comm, e);
-    /* Did anyone stop early?  Then say how much is left and how to resume. */
-    int stopped = stop_requested || w.stop_at > 0, any_stop = 0;
+    /* Did anyone stop early?  Then say how much is left and how to resume.
+     * Did tasks fail?  Then the exit code says so. */
+    int stopped = stop_requested || w.stop_at > 0, any_stop = 0, halted = pg.halted;
     MPI_Allreduce(&stopped, &any_stop, 1, MPI_INT, MPI_MAX, comm);
-    long long remaining = 0;
-    if (any_stop && rc == 0) {
+    MPI_Bcast(&halted, 1, MPI_INT, 0, comm);
+    long long remaining = 0, failures = 0;
+    if (rc == 0) {
         MPI_Barrier(comm); /* every worker's last write has returned */
         for (size_t i = 0; rank == 0 && i < set->n_sweeps; i++) {
             int8_t *status = malloc(set->sweeps[i].n_tasks);
             if (status && hs_store_read_status(st, i, status, NULL, e) == 0)
-                for (uint64_t t = 0; t < set->sweeps[i].n_tasks; t++)
+                for (uint64_t t = 0; t < set->sweeps[i].n_tasks; t++) {
                     remaining += status[t] == HS_ST_PENDING;
+                    failures += status[t] == HS_ST_FAILED || status[t] == HS_ST_TIMEOUT ||
+                                status[t] == HS_ST_CRASHED;
+                }
             free(status);
         }
-        MPI_Bcast(&remaining, 1, MPI_LONG_LONG, 0, comm);
+        long long both[2] = {remaining, failures};
+        MPI_Bcast(both, 2, MPI_LONG_LONG, 0, comm);
+        remaining = both[0];
+        failures = both[1];
     }
     hs_err ce;
     int crc = hs_store_close(&st, &ce);
@@ -1134,12 +1185,22 @@ int hs_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
         *e = ce;
         rc = crc;
     }
-    if (rc == 0 && remaining > 0)
+    if (rc == 0 && halted)
+        rc = HS_FAIL(e, HS_ETASKS,
+                     "halted by --halt with %lld task(s) failed, timed out or crashed and %lld not "
+                     "run; the results file %s is intact (hsweep status lists the failures). "
+                     "Resume with: hsweep run --resume%s %s%s%s",
+                     failures, remaining, path, o->reduced ? " --reduced" : "", o->sweep_path,
+                     o->output ? " -o " : "", o->output ? o->output : "");
+    else if (rc == 0 && any_stop && remaining > 0)
         rc = HS_FAIL(e, HS_EINTR,
                      "stopped on request with %lld task(s) not run; the results file %s is intact. "
                      "Resume with: hsweep run --resume%s %s%s%s",
                      remaining, path, o->reduced ? " --reduced" : "", o->sweep_path, o->output ? " -o " : "",
                      o->output ? o->output : "");
+    else if (rc == 0 && failures > 0)
+        rc = HS_FAIL(e, HS_ETASKS, "%lld task(s) ended failed, timeout or crashed (hsweep status %s "
+                     "lists them)", failures, path);
     if (gang != MPI_COMM_NULL)
         MPI_Comm_free(&gang);
     free(q.ref);

@@ -43,6 +43,8 @@ typedef struct layout {
     double *scratch;    /* max trace width; between writes NaN up to scratch_nan */
     size_t scratch_nan;
     unsigned char *row;
+    hid_t index_dset;   /* /<sweep>/config_index where the file keeps one (else 0) */
+    haddr_t index_addr; /* its raw data, or HADDR_UNDEF: H5Dwrite */
 } layout;
 
 struct hs_store {
@@ -54,6 +56,7 @@ struct hs_store {
     const hs_sweepset *set;
     layout *lay;        /* one per sweep */
     hid_t mem1;         /* dataspace of one element */
+    uint16_t text_index; /* this run's entry in the file's sweep-text history */
 };
 
 /* ---- HDF5 error text --------------------------------------------------- */
@@ -121,6 +124,8 @@ static void layout_free(layout *l, const hs_kernel *k)
     for (size_t t = 0; l->trace_dset && t < k->n_traces; t++)
         if (l->trace_dset[t] > 0)
             H5Dclose(l->trace_dset[t]);
+    if (l->index_dset > 0)
+        H5Dclose(l->index_dset);
     free(l->trace_dset);
     free(l->trace_width);
     free(l->trace_addr);
@@ -1219,6 +1224,316 @@ static int mark_pending(hs_store *st, layout *l, uint64_t id)
     return hr < 0 ? -1 : 0;
 }
 
+/* ---- sweep-text history ------------------------------------------------ */
+
+/*
+ * Every sweep text a run of the file accepted, oldest first: the root
+ * attributes config_texts, config_accepted_utc and config_paths (1-D,
+ * variable-length UTF-8 strings), and per sweep /<sweep>/config_index (uint16 per task: the
+ * entry whose run wrote the row).  A file whose text never changed has none
+ * of them: its one entry is config_text from config_path, accepted at
+ * created_utc, and every row's index is 0.  A resume with another text
+ * (--force) appends it, makes it config_text, config_sha256 and config_path, and writes its index with each row it
+ * writes, before the status byte (so a finished row's index is its writer's).
+ */
+#define TEXTS_MAX 65535
+
+static hid_t vstr_type(void)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    return t;
+}
+
+/* Scalar or 1-D string attribute `name` of obj into *v[*n] (malloc'd copies);
+ * 1 if obj has no such attribute, -1 if it cannot be read. */
+static int read_strs(hid_t obj, const char *name, char ***v, size_t *n)
+{
+    *v = NULL;
+    *n = 0;
+    if (H5Aexists(obj, name) <= 0)
+        return 1;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    hid_t sp = a < 0 ? -1 : H5Aget_space(a);
+    hssize_t cnt = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
+    int rc = -1;
+    if (cnt >= 1 && cnt <= TEXTS_MAX) {
+        hid_t t = vstr_type();
+        char **raw = calloc((size_t)cnt, sizeof *raw);
+        *v = calloc((size_t)cnt, sizeof **v);
+        if (raw && *v && H5Aread(a, t, raw) >= 0) {
+            rc = 0;
+            for (hssize_t i = 0; i < cnt; i++) {
+                (*v)[i] = strdup(raw[i] ? raw[i] : "");
+                rc |= (*v)[i] ? 0 : -1;
+                H5free_memory(raw[i]);
+            }
+            *n = (size_t)cnt;
+        }
+        free(raw);
+        H5Tclose(t);
+    }
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (a >= 0)
+        H5Aclose(a);
+    if (rc) {
+        for (size_t i = 0; *v && i < (size_t)(cnt > 0 ? cnt : 0); i++)
+            free((*v)[i]);
+        free(*v);
+        *v = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+static void free_strs(char **v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+/* The file's text history (texts[n], times[n], paths[n]); 0, or -1 if it cannot be read. */
+static int history_read(hid_t f, char ***texts, char ***times, char ***paths, size_t *n)
+{
+    size_t nt = 0, np = 0;
+    int rt = read_strs(f, "config_texts", texts, n);
+    int rm = read_strs(f, "config_accepted_utc", times, &nt);
+    int rp = read_strs(f, "config_paths", paths, &np);
+    if (rt == 0 && rm == 0 && rp == 0 && nt == *n && np == *n)
+        return 0;
+    free_strs(*texts, *n);
+    free_strs(*times, nt);
+    free_strs(*paths, np);
+    *texts = *times = *paths = NULL;
+    *n = 0;
+    if (rt != 1 || rm != 1 || rp != 1)
+        return -1; /* some without the others, or unreadable */
+    if (read_strs(f, "config_text", texts, n) != 0 || *n != 1)
+        return -1;
+    if (read_strs(f, "config_path", paths, &np) != 0 || np != 1)
+        return -1;
+    if (read_strs(f, "created_utc", times, &nt) != 0 || nt != 1) {
+        free_strs(*times, nt);
+        *times = calloc(1, sizeof **times);
+        if (*times)
+            (*times)[0] = strdup("");
+        if (!*times || !(*times)[0])
+            return -1;
+    }
+    return 0;
+}
+
+/* Replace attribute `name` of obj by the n strings v (1-D; n = 0: scalar v[0]). */
+static int rewrite_strs(hid_t obj, const char *name, const char *const *v, size_t n)
+{
+    if (H5Aexists(obj, name) > 0 && H5Adelete(obj, name) < 0)
+        return -1;
+    if (n == 0)
+        return attr_str(obj, name, v[0]);
+    return attr_strs(obj, name, v, n);
+}
+
+/* Open (or, with create, make) /<sweep>/config_index of sweep si; 0 on success. */
+static int index_open(hs_store *st, size_t si, int create)
+{
+    const hs_sweep *s = &st->set->sweeps[si];
+    layout *l = &st->lay[si];
+    hid_t g = H5Gopen2(st->file, s->name, H5P_DEFAULT);
+    if (g < 0)
+        return -1;
+    if (H5Lexists(g, "config_index", H5P_DEFAULT) > 0) {
+        l->index_dset = H5Dopen2(g, "config_index", H5P_DEFAULT);
+    } else if (create) {
+        hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+        H5Pset_layout(dcpl, H5D_CONTIGUOUS);
+        H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY);
+        H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC);
+        uint16_t zero = 0;
+        H5Pset_fill_value(dcpl, H5T_NATIVE_UINT16, &zero);
+        hsize_t n = s->n_tasks;
+        hid_t sp = H5Screate_simple(1, &n, NULL);
+        l->index_dset = H5Dcreate2(g, "config_index", H5T_STD_U16LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+        H5Sclose(sp);
+        H5Pclose(dcpl);
+        if (l->index_dset >= 0 &&
+            attr_str(l->index_dset, "doc",
+                     "entry of the root attribute config_texts (accepted at config_accepted_utc) "
+                     "whose run wrote each task's row") != 0) {
+            H5Dclose(l->index_dset);
+            l->index_dset = -1;
+        }
+    }
+    H5Gclose(g);
+    if (l->index_dset <= 0)
+        return -1;
+    l->index_addr = HADDR_UNDEF;
+    if (st->fh && H5Tequal(H5T_NATIVE_UINT16, H5T_STD_U16LE) > 0)
+        l->index_addr = H5Dget_offset(l->index_dset);
+    H5Eclear2(H5E_DEFAULT);
+    return 0;
+}
+
+/*
+ * Record set's text in the history of the file st just opened for a resume
+ * (collective): append it if it differs from the newest entry, and make the
+ * rows this run writes name their entry.
+ */
+static int record_text(hs_store *st, const hs_sweepset *set, MPI_Comm comm, const char *path,
+                       hs_err *e)
+{
+    char **texts = NULL, **times = NULL, **paths = NULL;
+    size_t n = 0;
+    int rc = history_read(st->file, &texts, &times, &paths, &n) != 0
+                 ? h5fail(e, "cannot read the sweep texts it records", path)
+                 : 0;
+    int append = rc == 0 && strcmp(texts[n - 1], set->text) != 0;
+    if (append && n >= TEXTS_MAX)
+        rc = HS_FAIL(e, HS_ESTATE, "%s: already records %d sweep texts, the most it can hold", path,
+                     TEXTS_MAX);
+    rc = agree(rc, comm, e);
+    size_t k = n ? n - 1 : 0;
+    if (rc == 0 && append) {
+        char now[64] = "";
+        int rank;
+        MPI_Comm_rank(comm, &rank);
+        if (rank == 0) {
+            time_t t = time(NULL);
+            struct tm tmv;
+            gmtime_r(&t, &tmv);
+            strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+        }
+        MPI_Bcast(now, sizeof now, MPI_CHAR, 0, comm);
+        const char **tx = calloc(n + 1, sizeof *tx), **tm = calloc(n + 1, sizeof *tm),
+                   **tp = calloc(n + 1, sizeof *tp);
+        if (!tx || !tm || !tp)
+            rc = HS_FAIL(e, HS_ENOMEM, "out of memory");
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+            tx[i] = texts[i];
+            tm[i] = times[i];
+            tp[i] = paths[i];
+        }
+        k = n;
+        if (rc == 0) {
+            tx[n] = set->text;
+            tm[n] = now;
+            tp[n] = set->path;
+        }
+        /* the indexes first (every row so far is 0's or names an entry that exists),
+         * then the list, then config_text: a stop in between leaves a readable file */
+        for (size_t si = 0; rc == 0 && si < set->n_sweeps; si++)
+            if (index_open(st, si, 1) != 0)
+                rc = h5fail(e, "cannot create a sweep's config_index (disk full?)", path);
+        if (rc == 0 && (rewrite_strs(st->file, "config_texts", tx, n + 1) != 0 ||
+                        rewrite_strs(st->file, "config_accepted_utc", tm, n + 1) != 0 ||
+                        rewrite_strs(st->file, "config_paths", tp, n + 1) != 0 ||
+                        rewrite_strs(st->file, "config_path", (const char *const[]){set->path}, 0) != 0 ||
+                        rewrite_strs(st->file, "config_text", (const char *const[]){set->text}, 0) != 0 ||
+                        rewrite_strs(st->file, "config_sha256", (const char *const[]){set->sha256}, 0) != 0))
+            rc = h5fail(e, "cannot record the sweep text (disk full?)", path);
+        if (rc == 0 && H5Fflush(st->file, H5F_SCOPE_GLOBAL) < 0)
+            rc = h5fail(e, "cannot flush the results file (disk full?)", path);
+        free(tx);
+        free(tm);
+        free(tp);
+    } else if (rc == 0 && k > 0) {
+        for (size_t si = 0; rc == 0 && si < set->n_sweeps; si++)
+            if (index_open(st, si, 0) != 0)
+                rc = h5fail(e, "records several sweep texts but a sweep has no config_index", path);
+    }
+    st->text_index = (uint16_t)k;
+    free_strs(texts, n);
+    free_strs(times, n);
+    free_strs(paths, n);
+    return agree(rc, comm, e);
+}
+
+/* Write row id's history entry (st->text_index) if the file keeps them. */
+static int index_write(hs_store *st, layout *l, uint64_t id)
+{
+    if (l->index_dset <= 0)
+        return 0;
+    uint16_t v = st->text_index;
+    if (l->index_addr != HADDR_UNDEF)
+        return raw_write(st, l->index_addr + (haddr_t)id * 2, &v, 2);
+    hid_t fsp = H5Dget_space(l->index_dset);
+    hsize_t start = id, count = 1;
+    H5Sselect_hyperslab(fsp, H5S_SELECT_SET, &start, NULL, &count, NULL);
+    herr_t hr = H5Dwrite(l->index_dset, H5T_NATIVE_UINT16, st->mem1, fsp, H5P_DEFAULT, &v);
+    H5Sclose(fsp);
+    return hr < 0 ? -1 : 0;
+}
+
+int hs_store_read_row_text(const char *path, const char *sweep, uint64_t id, char **text,
+                           char **cpath, char **accepted, int *index, int *count, hs_err *e)
+{
+    *text = *cpath = NULL;
+    if (accepted)
+        *accepted = NULL;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0)
+        return h5fail(e, "cannot open as an HDF5 results file", path);
+    char **texts = NULL, **times = NULL, **paths = NULL;
+    size_t n = 0;
+    int rc = history_read(f, &texts, &times, &paths, &n) != 0
+                 ? HS_FAIL(e, HS_ESTATE, "%s: not an hsweep results file (no readable sweep text)", path)
+                 : 0;
+    uint16_t k = 0;
+    char nm[600];
+    snprintf(nm, sizeof nm, "%s/config_index", sweep);
+    if (rc == 0 && n > 1 && H5Lexists(f, sweep, H5P_DEFAULT) > 0 &&
+        H5Lexists(f, nm, H5P_DEFAULT) > 0) {
+        hid_t d = H5Dopen2(f, nm, H5P_DEFAULT);
+        hid_t fsp = d < 0 ? -1 : H5Dget_space(d);
+        hsize_t dim = 0, start = id, cnt = 1;
+        hid_t ms = H5Screate_simple(1, &cnt, NULL);
+        if (fsp >= 0)
+            H5Sget_simple_extent_dims(fsp, &dim, NULL);
+        if (fsp < 0 || id >= dim ||
+            H5Sselect_hyperslab(fsp, H5S_SELECT_SET, &start, NULL, &cnt, NULL) < 0 ||
+            H5Dread(d, H5T_NATIVE_UINT16, ms, fsp, H5P_DEFAULT, &k) < 0)
+            k = UINT16_MAX;
+        H5Sclose(ms);
+        if (fsp >= 0)
+            H5Sclose(fsp);
+        if (d >= 0)
+            H5Dclose(d);
+    }
+    if (rc == 0 && k >= n)
+        rc = HS_FAIL(e, HS_ESTATE,
+                     "%s: sweep '%s' task %llu names sweep text %u, but the file records %zu "
+                     "(damaged results file: try h5dump / h5check)",
+                     path, sweep, (unsigned long long)id, (unsigned)k, n);
+    if (rc == 0) {
+        *text = strdup(texts[k]);
+        *cpath = strdup(paths[k]);
+        if (accepted)
+            *accepted = strdup(times[k]);
+        if (!*text || !*cpath || (accepted && !*accepted))
+            rc = HS_FAIL(e, HS_ENOMEM, "out of memory");
+        *index = k;
+        *count = (int)n;
+    }
+    free_strs(texts, n);
+    free_strs(times, n);
+    free_strs(paths, n);
+    H5Eclear2(H5E_DEFAULT);
+    H5Fclose(f);
+    if (rc) {
+        free(*text);
+        free(*cpath);
+        *text = *cpath = NULL;
+        if (accepted) {
+            free(*accepted);
+            *accepted = NULL;
+        }
+    }
+    return rc;
+}
+
 int hs_store_open(const char *path, const hs_sweepset *set, MPI_Comm comm, const hs_prov *prov,
                   int flags, hs_store **out, hs_err *e)
 {
@@ -1256,6 +1571,8 @@ int hs_store_open(const char *path, const hs_sweepset *set, MPI_Comm comm, const
     rc = agree(rc, comm, e);
     if (rc == 0)
         rc = open_store(path, path, set, comm, out, e);
+    if (rc == 0)
+        rc = record_text(*out, set, comm, path, e);
     for (size_t si = 0; rc == 0 && si < set->n_sweeps; si++)
         for (size_t i = 0; rc == 0 && i < n[si]; i++)
             if (mark_pending(*out, &(*out)->lay[si], ids[si][i]) != 0)
@@ -1438,6 +1755,8 @@ int hs_store_write_result(hs_store *st, size_t si, uint64_t id, const hs_result 
      * the row counts as complete */
     if (row_write(st, l, id, row) != 0)
         return h5fail(e, "cannot write a task row (disk full?)", st->path);
+    if (index_write(st, l, id) != 0)
+        return h5fail(e, "cannot write a task's config_index (disk full?)", st->path);
     memcpy(row + l->off_status, &status, 1);
     if (status_write(st, l, id, row) != 0)
         return h5fail(e, "cannot write a task row (disk full?)", st->path);

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,6 +230,7 @@ int hs_exec_create(const hs_exec_def *d, hs_exec **out, hs_err *e)
         x->summary = b.s;
     }
     x->parse = d->parse;
+    x->warm = d->warm;
     x->task_id = d->task_id;
     x->task_id_arg = d->task_id_arg;
     x->k = (hs_kernel){.abi = HS_KERNEL_ABI,
@@ -283,10 +285,7 @@ void hs_exec_destroy(hs_exec **xp)
 /* ---- one task ------------------------------------------------------------------------ */
 
 /* The last HS_EXEC_TAIL bytes of a stream. */
-typedef struct tail {
-    char b[2 * HS_EXEC_TAIL];
-    size_t len;
-} tail;
+typedef hs_exec_tail tail;
 
 static void tail_add(tail *t, const char *s, size_t n)
 {
@@ -335,7 +334,7 @@ static void fail_with_tail(hs_out *out, hs_status st, const char *prefix, const 
 }
 
 /* Resolve argv[0] on PATH as execvp would, but with the task's PATH. */
-static char *resolve(const char *prog, const char *path)
+char *hs_exec_resolve(const char *prog, const char *path)
 {
     if (strchr(prog, '/'))
         return strdup(prog);
@@ -398,7 +397,7 @@ static char **make_env(char **add, size_t n_add)
 
 /* In the child, between fork and exec: async-signal-safe calls only. */
 static void child_exec(const char *prog, char *const *argv, char *const *envp, const char *wd,
-                       int out_fd, int err_fd, int report_fd, pid_t parent)
+                       int in_fd, int out_fd, int err_fd, int report_fd, pid_t parent)
 {
     setpgid(0, 0); /* its own group: killed whole at the deadline */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -417,7 +416,7 @@ static void child_exec(const char *prog, char *const *argv, char *const *envp, c
      * command runs on through the grace period, as a built-in task does
      * (an ignored signal stays ignored across execve). */
     signal(SIGUSR1, SIG_IGN);
-    int null_fd = open("/dev/null", O_RDONLY);
+    int null_fd = in_fd >= 0 ? in_fd : open("/dev/null", O_RDONLY);
     if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0) {
         stage = 1;
         err = errno;
@@ -550,50 +549,116 @@ static int pump(proc *pr, int out_fd, int err_fd, double deadline, hs_exec_reade
     return rc;
 }
 
+/* A malloc'd formatted string, or NULL. */
+static char *fmt(const char *f, ...)
+{
+    va_list ap;
+    va_start(ap, f);
+    char *s = NULL;
+    if (vasprintf(&s, f, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    return s;
+}
+
+int hs_exec_cmd_prepare(const hs_exec *x, const hs_params *p, const hs_ctx *ctx, uint64_t id,
+                        char **extra, size_t n_extra, hs_exec_cmd *c, hs_out *out)
+{
+    memset(c, 0, sizeof *c);
+    c->n_add = x->n_env + n_extra;
+    c->argc = x->argc;
+    c->argv = calloc(x->argc + 1, sizeof *c->argv);
+    c->add = calloc(c->n_add + 1, sizeof *c->add);
+    int oom = !c->argv || !c->add;
+    for (size_t i = 0; i < n_extra; i++) {
+        oom |= !extra[i];
+        if (c->add)
+            c->add[x->n_env + i] = extra[i];
+        else
+            free(extra[i]);
+    }
+    for (size_t i = 0; !oom && i < x->argc; i++)
+        oom |= !(c->argv[i] = expand(x, x->argv[i], p, ctx, id));
+    for (size_t i = 0; !oom && i < x->n_env; i++) {
+        char *v = expand(x, x->env_values[i], p, ctx, id);
+        oom |= !v || !(c->add[i] = fmt("%s=%s", x->env_names[i], v));
+        free(v);
+    }
+    if (!oom && x->workdir)
+        oom = !(c->wd = expand(x, x->workdir, p, ctx, id));
+    if (!oom)
+        oom = !(c->envp = make_env(c->add, c->n_add));
+    const char *path = NULL;
+    for (size_t i = 0; c->envp && c->envp[i]; i++)
+        if (strncmp(c->envp[i], "PATH=", 5) == 0)
+            path = c->envp[i] + 5;
+    if (oom) {
+        hs_out_status(out, HS_ST_FAILED, "out of memory preparing the command");
+    } else if (c->wd && mkdir_p(c->wd) != 0) {
+        hs_out_status(out, HS_ST_FAILED, "cannot create workdir %.180s: %s", c->wd, strerror(errno));
+    } else if (!(c->prog = hs_exec_resolve(c->argv[0], path))) {
+        hs_out_status(out, HS_ST_FAILED, "command not found: %.100s (PATH=%.100s)", c->argv[0],
+                      path ? path : "");
+    } else {
+        return 0;
+    }
+    return -1;
+}
+
+void hs_exec_cmd_free(hs_exec_cmd *c)
+{
+    free(c->envp);
+    free(c->prog);
+    free(c->wd);
+    free_list(c->argv, c->argc);
+    free_list(c->add, c->n_add);
+    memset(c, 0, sizeof *c);
+}
+
+void hs_exec_judge_end(const hs_exec *x, hs_out *out, int timed_out, double t0, int status,
+                       const hs_exec_tail *out_tail, const hs_exec_tail *err_tail,
+                       hs_exec_reader *rd)
+{
+    char why[200];
+    if (timed_out) {
+        char pre[96];
+        snprintf(pre, sizeof pre, "command killed at the deadline after %.3g s", hs_now_mono() - t0);
+        fail_with_tail(out, HS_ST_TIMEOUT, pre, err_tail, "stderr: ");
+    } else if (WIFSIGNALED(status)) {
+        char pre[96];
+        int sig = WTERMSIG(status);
+        snprintf(pre, sizeof pre, "command killed by signal %d (%s)", sig, strsignal(sig));
+        fail_with_tail(out, HS_ST_CRASHED, pre, err_tail, "stderr: ");
+        out->stop_signal = hs_task_stop_signal(sig) ? sig : 0;
+    } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+        char pre[64];
+        snprintf(pre, sizeof pre, "command exited with code %d", WEXITSTATUS(status));
+        int use_err = err_tail->len > 0;
+        fail_with_tail(out, HS_ST_FAILED, pre, use_err ? err_tail : out_tail,
+                       use_err ? "stderr: " : "stdout: ");
+    } else if (hs_exec_reader_finish(rd, why, sizeof why) != 0) {
+        for (size_t i = 0; i < x->k.n_metrics; i++)
+            out->metrics[i] = NAN;
+        fail_with_tail(out, HS_ST_FAILED, why, out_tail, "stdout: ");
+    }
+}
+
 static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
 {
     const hs_exec *x = exec_of(p);
     uint64_t id = x->task_id ? x->task_id(x->task_id_arg, p->v, ctx->sweep_seed) : 0;
-    size_t n_add = x->n_env + 3;
-    char **argv = calloc(x->argc + 1, sizeof *argv), **add = calloc(n_add, sizeof *add);
-    char *wd = NULL, *prog = NULL, **envp = NULL;
-    int oom = !argv || !add, fds[6] = {-1, -1, -1, -1, -1, -1};
-    for (size_t i = 0; !oom && i < x->argc; i++)
-        oom |= !(argv[i] = expand(x, x->argv[i], p, ctx, id));
-    for (size_t i = 0; !oom && i < x->n_env; i++) {
-        char *v = expand(x, x->env_values[i], p, ctx, id);
-        size_t need = strlen(x->env_names[i]) + (v ? strlen(v) : 0) + 2;
-        if (v && (add[i] = malloc(need)))
-            snprintf(add[i], need, "%s=%s", x->env_names[i], v);
-        oom |= !add[i];
-        free(v);
+    if (x->warm) {
+        hs_exec_warm_run(x, p, ctx, out, id);
+        return 0;
     }
-    if (!oom) {
-        add[x->n_env] = malloc(48);
-        add[x->n_env + 1] = malloc(48);
-        add[x->n_env + 2] = malloc(strlen(x->sweep) + 16);
-        oom = !add[x->n_env] || !add[x->n_env + 1] || !add[x->n_env + 2];
-        if (!oom) {
-            snprintf(add[x->n_env], 48, "HSWEEP_SEED=%llu", (unsigned long long)ctx->seed);
-            snprintf(add[x->n_env + 1], 48, "HSWEEP_TASK_ID=%llu", (unsigned long long)id);
-            snprintf(add[x->n_env + 2], strlen(x->sweep) + 16, "HSWEEP_SWEEP=%s", x->sweep);
-        }
-    }
-    if (!oom && x->workdir)
-        oom = !(wd = expand(x, x->workdir, p, ctx, id));
-    if (!oom)
-        oom = !(envp = make_env(add, n_add));
-    const char *path = NULL;
-    for (size_t i = 0; envp && envp[i]; i++)
-        if (strncmp(envp[i], "PATH=", 5) == 0)
-            path = envp[i] + 5;
-    if (oom) {
-        hs_out_status(out, HS_ST_FAILED, "out of memory preparing the command");
-    } else if (wd && mkdir_p(wd) != 0) {
-        hs_out_status(out, HS_ST_FAILED, "cannot create workdir %.180s: %s", wd, strerror(errno));
-    } else if (!(prog = resolve(argv[0], path))) {
-        hs_out_status(out, HS_ST_FAILED, "command not found: %.100s (PATH=%.100s)", argv[0],
-                      path ? path : "");
+    char *extra[] = {fmt("HSWEEP_SEED=%llu", (unsigned long long)ctx->seed),
+                     fmt("HSWEEP_TASK_ID=%llu", (unsigned long long)id),
+                     fmt("HSWEEP_SWEEP=%s", x->sweep),
+                     hs_exec_task_json(x, p, ctx, id, "HSWEEP_TASK=")};
+    hs_exec_cmd c;
+    int fds[6] = {-1, -1, -1, -1, -1, -1};
+    if (hs_exec_cmd_prepare(x, p, ctx, id, extra, sizeof extra / sizeof extra[0], &c, out) != 0) {
+        /* its status says why */
     } else if (pipe2(fds, O_CLOEXEC) != 0 || pipe2(fds + 2, O_CLOEXEC) != 0 ||
                pipe2(fds + 4, O_CLOEXEC) != 0) {
         hs_out_status(out, HS_ST_FAILED, "cannot create pipes: %s", strerror(errno));
@@ -602,7 +667,7 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
         pid_t parent = getpid();
         pr.pid = fork();
         if (pr.pid == 0)
-            child_exec(prog, argv, envp, wd, fds[1], fds[3], fds[5], parent);
+            child_exec(c.prog, c.argv, c.envp, c.wd, -1, fds[1], fds[3], fds[5], parent);
         int keep_fd = -1;
         pid_t guard = -1;
         if (pr.pid > 0) {
@@ -619,37 +684,18 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
             while ((got = read(fds[4], msg, sizeof msg)) < 0 && errno == EINTR)
                 ;
         hs_exec_reader rd = {.x = x, .out = out};
-        char why[200];
         if (pr.pid < 0) {
             hs_out_status(out, HS_ST_FAILED, "cannot fork: %s", strerror(errno));
         } else if (got == (ssize_t)sizeof msg) {
             waitpid(pr.pid, &pr.status, 0);
             hs_out_status(out, HS_ST_FAILED, "cannot %s %.150s: %s",
                           msg[0] == 2 ? "enter workdir for" : msg[0] == 1 ? "set up stdio for" : "execute",
-                          prog, strerror(msg[1]));
+                          c.prog, strerror(msg[1]));
         } else if (pump(&pr, fds[0], fds[2], ctx->deadline, &rd) != 0) {
             hs_out_status(out, HS_ST_FAILED, "out of memory reading the command's output");
-        } else if (pr.timed_out) {
-            char pre[96];
-            snprintf(pre, sizeof pre, "command killed at the deadline after %.3g s",
-                     hs_now_mono() - pr.t0);
-            fail_with_tail(out, HS_ST_TIMEOUT, pre, &pr.err_tail, "stderr: ");
-        } else if (WIFSIGNALED(pr.status)) {
-            char pre[96];
-            int sig = WTERMSIG(pr.status);
-            snprintf(pre, sizeof pre, "command killed by signal %d (%s)", sig, strsignal(sig));
-            fail_with_tail(out, HS_ST_CRASHED, pre, &pr.err_tail, "stderr: ");
-            out->stop_signal = hs_task_stop_signal(sig) ? sig : 0;
-        } else if (WIFEXITED(pr.status) && WEXITSTATUS(pr.status) != 0) {
-            char pre[64];
-            snprintf(pre, sizeof pre, "command exited with code %d", WEXITSTATUS(pr.status));
-            int use_err = pr.err_tail.len > 0;
-            fail_with_tail(out, HS_ST_FAILED, pre, use_err ? &pr.err_tail : &pr.out_tail,
-                           use_err ? "stderr: " : "stdout: ");
-        } else if (hs_exec_reader_finish(&rd, why, sizeof why) != 0) {
-            for (size_t i = 0; i < x->k.n_metrics; i++)
-                out->metrics[i] = NAN;
-            fail_with_tail(out, HS_ST_FAILED, why, &pr.out_tail, "stdout: ");
+        } else {
+            hs_exec_judge_end(x, out, pr.timed_out, pr.t0, pr.status, &pr.out_tail, &pr.err_tail,
+                              &rd);
         }
         hs_exec_reader_free(&rd);
         if (guard > 0) {
@@ -663,10 +709,19 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
     for (int i = 0; i < 6; i++)
         if (fds[i] >= 0)
             close(fds[i]);
-    free(envp);
-    free(prog);
-    free(wd);
-    free_list(argv, x->argc);
-    free_list(add, n_add);
+    hs_exec_cmd_free(&c);
     return 0;
 }
+
+/* ---- shared with exec_warm.c ------------------------------------------------------------ */
+
+void hs_exec_tail_add(hs_exec_tail *t, const char *s, size_t n) { tail_add(t, s, n); }
+
+_Noreturn void hs_exec_child(const char *prog, char *const *argv, char *const *envp, const char *wd,
+                             int in_fd, int out_fd, int err_fd, int report_fd, pid_t parent)
+{
+    child_exec(prog, argv, envp, wd, in_fd, out_fd, err_fd, report_fd, parent);
+    _exit(127);
+}
+
+pid_t hs_exec_guard_start(pid_t pgid, int *keep_fd) { return guard_start(pgid, keep_fd); }

@@ -2,6 +2,8 @@
 #ifndef HSWEEP_EXEC_IMPL_H
 #define HSWEEP_EXEC_IMPL_H
 
+#include <sys/types.h>
+
 #include "hsweep/exec.h"
 
 struct hs_exec {
@@ -17,6 +19,7 @@ struct hs_exec {
     char **env_values;
     size_t n_env;
     int parse;
+    int warm;
     char *sweep;
     char *sweep_dir;
     char *summary;
@@ -51,5 +54,60 @@ int hs_exec_reader_feed(hs_exec_reader *r, const char *buf, size_t n);
  */
 int hs_exec_reader_finish(hs_exec_reader *r, char *why, size_t cap);
 void hs_exec_reader_free(hs_exec_reader *r);
+
+/* ---- exec.c's pieces that protocol = "jsonl" (exec_warm.c) shares ---- */
+
+/* The last HS_EXEC_TAIL bytes of a stream. */
+typedef struct hs_exec_tail {
+    char b[2 * HS_EXEC_TAIL];
+    size_t len;
+} hs_exec_tail;
+
+void hs_exec_tail_add(hs_exec_tail *t, const char *s, size_t n);
+/* argv[0] resolved on PATH as execvp would (malloc'd), or NULL. */
+char *hs_exec_resolve(const char *prog, const char *path);
+
+/* A task's command, ready for fork(). */
+typedef struct hs_exec_cmd {
+    char **argv;  /* argc entries and NULL */
+    size_t argc;
+    char **add;   /* the environment's additions: env, then the extra ones */
+    size_t n_add;
+    char **envp;  /* the whole environment (its strings are the process's and add's) */
+    char *wd;     /* NULL: the runner's working directory */
+    char *prog;   /* argv[0] resolved on the task's PATH */
+} hs_exec_cmd;
+
+/*
+ * Expand x's command, env and workdir for a task (id is its {task_id}),
+ * add the n_extra "NAME=value" strings of extra to its environment (taken
+ * over, freed with c; a NULL one counts as out of memory), create the
+ * workdir and find the program.  0, or -1 with out's status saying why.
+ * Either way hs_exec_cmd_free(c) releases it.
+ */
+int hs_exec_cmd_prepare(const hs_exec *x, const hs_params *p, const hs_ctx *ctx, uint64_t id,
+                        char **extra, size_t n_extra, hs_exec_cmd *c, hs_out *out);
+void hs_exec_cmd_free(hs_exec_cmd *c);
+/*
+ * A command's end as the task's status: killed at the deadline (timed_out;
+ * t0 its start, CLOCK_MONOTONIC), by a signal (crashed; a stop signal sets
+ * out->stop_signal), a non-zero exit (failed), else its stdout as rd read
+ * it; the detail ends with the stderr or stdout tail.
+ */
+void hs_exec_judge_end(const hs_exec *x, hs_out *out, int timed_out, double t0, int status,
+                       const hs_exec_tail *out_tail, const hs_exec_tail *err_tail,
+                       hs_exec_reader *rd);
+/* In a fresh fork: become the command (stdin from in_fd, /dev/null if < 0). */
+_Noreturn void hs_exec_child(const char *prog, char *const *argv, char *const *envp, const char *wd,
+                             int in_fd, int out_fd, int err_fd, int report_fd, pid_t parent);
+/* A guard that kills process group pgid when this process dies (see exec.c); its pid or -1. */
+pid_t hs_exec_guard_start(pid_t pgid, int *keep_fd);
+
+/* One task of a protocol = "jsonl" sweep (exec_warm.c); the task id is id. */
+void hs_exec_warm_run(const hs_exec *x, const hs_params *p, const hs_ctx *ctx, hs_out *out,
+                      uint64_t id);
+/* "HSWEEP_TASK=" and the task's JSON line (without newline), malloc'd; NULL when out of memory. */
+char *hs_exec_task_json(const hs_exec *x, const hs_params *p, const hs_ctx *ctx, uint64_t id,
+                        const char *prefix);
 
 #endif

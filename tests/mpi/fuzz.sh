@@ -10,7 +10,7 @@ srcs="$S/tests/fuzz/fuzz_config.c $S/src/core/config.c $S/src/core/filter.c $S/s
       $S/src/core/task.c $S/src/core/error.c $S/src/numeric/rng.c
       $S/src/kernels/k_noop.c $S/src/kernels/k_sleep.c $S/src/kernels/k_nonfinite.c
       $S/src/kernels/k_fail.c $S/src/kernels/k_crash.c
-      $S/src/kernels/exec.c $S/src/kernels/exec_output.c $S/src/core/plugin.c"
+      $S/src/kernels/exec.c $S/src/kernels/exec_output.c $S/src/kernels/exec_warm.c $S/src/core/plugin.c"
 if ! clang -g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
         -I"$S/include" -I"$S/src" $srcs $(pkg-config --cflags --libs libconfig) -ldl -lm -o fuzz_config 2> build.log; then
@@ -26,6 +26,7 @@ printf 'sweeps = ({ name = "a"; kernel = "noop"; matrix = { x = { from = 1e-3; t
 printf 'leak:libconfig.so\n' > lsan.supp
 export LSAN_OPTIONS="suppressions=$WORK/lsan.supp:print_suppressions=0"
 printf 'sweeps = ({ name = "e"; kernel = "exec"; command = ["echo", "{lr}", "{{x}}", "{seed}"]; parse = "key=value"; workdir = "w/{task_id}"; env = { A = "{lr} {sweep}"; }; metrics = ["m"]; traces = { t = 3; }; fixed = { s = "a b"; }; matrix = { lr = [0.1, 1]; n = { from = 1; to = 4; num = 2; }; }; zip = { z = (1, 2.5); }; cases = ( { b = true; }, { b = false; } ); });\n' > corpus/exec.cfg
+printf 'sweeps = ({ name = "j"; kernel = "exec"; protocol = "jsonl"; command = ["python3", "{sweep_dir}/t.py", "{{x}}"]; workdir = "w/{sweep}"; env = { A = "{sweep_dir}"; }; metrics = ["m"]; matrix = { lr = [0.1, 1]; }; });\n' > corpus/jsonl.cfg
 secs=${HS_FUZZ_SECONDS:-60}
 ./fuzz_config -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
     -print_final_stats=1 corpus > fuzz.log 2>&1

@@ -19,7 +19,7 @@ srcs="$S/tests/fuzz/fuzz_results.c $S/src/core/table.c $S/src/core/collate.c $S/
       $S/src/core/task.c $S/src/core/error.c $S/src/core/crc32c.c $S/src/core/plugin.c
       $S/src/core/json.c $S/src/numeric/rng.c
       $S/src/kernels/k_noop.c $S/src/kernels/k_sleep.c $S/src/kernels/k_nonfinite.c
-      $S/src/kernels/k_fail.c $S/src/kernels/k_crash.c $S/src/kernels/exec.c $S/src/kernels/exec_output.c"
+      $S/src/kernels/k_fail.c $S/src/kernels/k_crash.c $S/src/kernels/exec.c $S/src/kernels/exec_output.c $S/src/kernels/exec_warm.c"
 if ! clang -g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
         -I"$S/include" -I"$S/src" -I"$GEN" $H5INC $(mpicc --showme:compile) $srcs \

@@ -55,6 +55,25 @@ case_() {
 }
 # h5same A B [--skip FIELDS]: deterministic fields and traces of every sweep are bit-identical.
 h5same() { "$PYTHON3" "$HS_SRC/tests/mpi/h5compare.py" "$@"; }
+# descendants PID: every process below PID
+descendants() {
+    local c
+    for c in $(pgrep -P "$1"); do echo "$c"; descendants "$c"; done
+}
+# wait_started N: until N files started.* exist (task programs that started), 30 s at most
+wait_started() {
+    for _ in $(seq 1 300); do
+        [ "$(ls started.* 2>/dev/null | wc -l)" -ge "$1" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+# counts FILE: "ok pending crashed" row counts of sweep e
+counts() {
+    "$PYTHON3" -c "
+import h5py, sys; s = h5py.File(sys.argv[1], 'r')['e/tasks']['status']
+print((s == 1).sum(), (s == 0).sum(), (s == 6).sum())" "$1"
+}
 finish() {
     echo "$CHECKS passed, $FAILS failed"
     [ "$FAILS" -eq 0 ]

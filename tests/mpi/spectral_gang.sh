@@ -52,5 +52,5 @@ check "tied eigenvalues give an all-NaN gradient" \
     bash -c "[ \"\$(\"$HSWEEP\" collate \"$WORK/gang.h5\" --sweep g64 --rows hat --cols beta \
         --metric grad_nonfinite --format csv | grep structural | cut -d, -f2)\" = 4096 ]"
 check "status lists the two nonfinite tasks (f32, f64)" \
-    bash -c "[ \$(\"$HSWEEP\" status \"$WORK/gang.h5\" | grep -c 'task .* nonfinite hat=structural beta=0 ') = 2 ]"
+    bash -c "[ \$(\"$HSWEEP\" status --all \"$WORK/gang.h5\" | grep -c 'task .* nonfinite hat=structural beta=0 ') = 2 ]"
 finish

@@ -21,8 +21,9 @@ sweeps = (
 );
 EOF
 printf 'a,t,y\n1,0,2\n2,1,3\n3,0,oops\n' > "$WORK/bad.csv"
-check "plain run" "$HSWEEP" run "$WORK/train.cfg" -o "$WORK/plain.h5" --quiet
-check "mpiexec -n 3" mpirun_n 3 "$HSWEEP" run "$WORK/train.cfg" -o "$WORK/n3.h5" --quiet
+# (sweep "badcsv" fails its task by design: exit 4)
+expect_fail 4 "1 task(s) ended failed" "$HSWEEP" run "$WORK/train.cfg" -o "$WORK/plain.h5" --quiet
+expect_fail 4 "1 task(s) ended failed" mpirun_n 3 "$HSWEEP" run "$WORK/train.cfg" -o "$WORK/n3.h5" --quiet
 check "n=3 identical to plain" h5same "$WORK/plain.h5" "$WORK/n3.h5"
 check "statuses and failure signals" "$PYTHON3" - "$WORK/n3.h5" <<'PY'
 import sys, h5py, numpy as np

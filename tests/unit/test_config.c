@@ -463,8 +463,54 @@ static void rule_fields(void)
                  HS_EINPUT, "bad.cfg:3:", "key 'expect.ref'", "has no value 0.00031623");
 }
 
+/* Sweep-file mistakes libconfig reports badly or not at all (issue 23). */
+static void sweep_file_syntax(void)
+{
+    /* a list of integers with a real in it is real (libconfig alone refuses it); lines kept */
+    const char *text = "sweeps = ({ name = \"a\"; kernel = \"noop\";\n"
+                       " matrix = { x = [1, 0.5, -2L, 3e2, # 4, \"5\"\n 7]; k = [1, 2]; };\n"
+                       " fixed = { label = \"[1, 0.5]\"; }; });";
+    hs_sweepset *s = parse_ok(text);
+    const hs_axis *x = &s->sweeps[0].axes[0];
+    REQUIRE(x->n == 5);
+    CHECK(x->values[0].r == 1.0 && x->values[1].r == 0.5 && x->values[2].r == -2.0 &&
+          x->values[3].r == 300.0 && x->values[4].r == 7.0);
+    CHECK_EQ_INT(s->sweeps[0].axes[1].line, 3);
+    CHECK_EQ_INT(s->sweeps[0].axes[1].values[1].i, 2);
+    CHECK(strcmp(s->text, text) == 0); /* what the user wrote is what is stored and hashed */
+    CHECK_CONTAINS(s->sweeps[0].base[hs_kernel_param_index(s->sweeps[0].kernel, "label")].s,
+                   "[1, 0.5]");
+    hs_sweepset_free(&s);
+    /* reals for an integer parameter: the kernel's type check names the key */
+    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n matrix = { k = [1, 2.5]; }; });",
+                 HS_EINPUT, "bad.cfg:2:", "'k'", NULL);
+    /* types that do not mix: file, line, key */
+    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n\n matrix = { x = [1, \"b\"]; }; });",
+                 HS_EINPUT, "bad.cfg:3:", "key 'x'", "all be numbers, all strings");
+    /* a scalar seed is neither one seed nor a count */
+    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n seeds = 3; });", HS_EINPUT,
+                 "bad.cfg:2:", "key 'seeds'", "seeds = [3];");
+    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\"; matrix = { x = [1.0]; };\n"
+                 " reduced = { seeds = 1; }; });",
+                 HS_EINPUT, "bad.cfg:2:", "seeds = [1];", NULL);
+    /* libconfig's bare "syntax error" gets its likely cause and line */
+    expect_error("sweeps = ({ name = 'a'; kernel = \"noop\"; });", HS_EINPUT, "bad.cfg:1:",
+                 "single quotes", "(\"a\")");
+    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n matrix = { x = [1.0, 2.0,\n ]; }; });",
+                 HS_EINPUT, "bad.cfg:2:", "comma before ']'", NULL);
+    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\"; },\n);", HS_EINPUT, "bad.cfg:1:",
+                 "comma before ')'", NULL);
+    expect_error("sweeps = ({ \"name\": \"a\"; kernel = \"noop\"; });", HS_EINPUT, "bad.cfg:1:",
+                 "quoted key", "name = ...");
+    expect_error("sweeps = [\n { name = \"a\"; kernel = \"noop\"; } ];", HS_EINPUT, "bad.cfg:1:",
+                 "takes ( )", NULL);
+    expect_error("# comment, ]\nsweeps = ({ name = \"a\"; kernel = \"noop\"; matrix = { x = [1.0; }; });",
+                 HS_EINPUT, "bad.cfg:2:", "usual causes", "left open");
+}
+
 int main(void)
 {
+    sweep_file_syntax();
     rule_errors();
     rule_fields();
     bad_inputs();
