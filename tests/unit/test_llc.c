@@ -628,49 +628,6 @@ static void test_vi_mfa_bias(void)
     hs_llc_target_destroy(&t);
 }
 
-/* Mean of `chains` SGLD chains' draws. */
-static double sgld_mean(const hs_llc_target *t, const hs_llc_sgld_config *c, size_t chains)
-{
-    const size_t n = hs_llc_sgld_ndraws(c);
-    double *draws = malloc(n * sizeof *draws), sum = 0;
-    REQUIRE(draws);
-    for (size_t ch = 0; ch < chains; ch++) {
-        hs_llc_sgld_result res;
-        REQUIRE(hs_llc_sgld_run(t, c, 31, ch, draws, &res) == 0);
-        CHECK_EQ_INT(res.first_nonfinite, -1);
-        CHECK_EQ_INT(res.n_draws, n);
-        for (size_t i = 0; i < n; i++)
-            sum += draws[i];
-    }
-    free(draws);
-    return sum / (double)(n * chains);
-}
-
-/*
- * SGLD on seed 001's quadratic with ε = 1e-3.  Its stationary law along an
- * eigendirection of precision p_i = nβh_i + γ has variance 1/(p_i(1 − εp_i/4)),
- * so E[λ_t] = ½ Σ (nβh_i/p_i)/(1 − εp_i/4) (about 2.7% above λ).  Slowest
- * relaxation 2/(εp_min) ≈ 90 steps: 4 chains × 100000 steps give an sd of
- * about 0.4% of λ; 1.5% of the discretised value and 5% of λ.
- */
-static void test_sgld_quadratic(void)
-{
-    hs_llc_target_config q = quad_config(10, 10, 0);
-    hs_llc_target *t = make(&q);
-    const double nb = hs_llc_nbeta(100, 1.0), exact = hs_llc_lambda_exact(t, nb, 1.0);
-    hs_llc_sgld_config c = {.epsilon = 1e-3, .steps = 100000, .warmup = 1000, .eval_every = 10,
-                            .batch = 32, .nbeta = nb, .gamma = 1.0};
-    double disc = 0;
-    for (int i = 1; i <= 10; i++) {
-        const double p = nb * i + 1.0;
-        disc += 0.5 * (nb * i / p) / (1 - c.epsilon * p / 4);
-    }
-    const double m = sgld_mean(t, &c, 4);
-    CHECK_REL(m, disc, 0.015);
-    CHECK_REL(m, exact, 0.05);
-    hs_llc_target_destroy(&t);
-}
-
 /*
  * `chains` SGLD chains (seed 31, streams 0..chains−1): the mean of all their
  * draws and its Monte Carlo standard error, the larger of two estimates made
@@ -703,6 +660,38 @@ static double sgld_mcse(const hs_llc_target *t, const hs_llc_sgld_config *c, siz
     free(draws);
     free(mean);
     return m;
+}
+
+/* Mean of `chains` SGLD chains' draws (sgld_mcse without its error). */
+static double sgld_mean(const hs_llc_target *t, const hs_llc_sgld_config *c, size_t chains)
+{
+    double mcse;
+    return sgld_mcse(t, c, chains, &mcse);
+}
+
+/*
+ * SGLD on seed 001's quadratic with ε = 1e-3.  Its stationary law along an
+ * eigendirection of precision p_i = nβh_i + γ has variance 1/(p_i(1 − εp_i/4)),
+ * so E[λ_t] = ½ Σ (nβh_i/p_i)/(1 − εp_i/4) (about 2.7% above λ).  Slowest
+ * relaxation 2/(εp_min) ≈ 90 steps: 4 chains × 100000 steps give an sd of
+ * about 0.4% of λ; 1.5% of the discretised value and 5% of λ.
+ */
+static void test_sgld_quadratic(void)
+{
+    hs_llc_target_config q = quad_config(10, 10, 0);
+    hs_llc_target *t = make(&q);
+    const double nb = hs_llc_nbeta(100, 1.0), exact = hs_llc_lambda_exact(t, nb, 1.0);
+    hs_llc_sgld_config c = {.epsilon = 1e-3, .steps = 100000, .warmup = 1000, .eval_every = 10,
+                            .batch = 32, .nbeta = nb, .gamma = 1.0};
+    double disc = 0;
+    for (int i = 1; i <= 10; i++) {
+        const double p = nb * i + 1.0;
+        disc += 0.5 * (nb * i / p) / (1 - c.epsilon * p / 4);
+    }
+    const double m = sgld_mean(t, &c, 4);
+    CHECK_REL(m, disc, 0.015);
+    CHECK_REL(m, exact, 0.05);
+    hs_llc_target_destroy(&t);
 }
 
 /*
