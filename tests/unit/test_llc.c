@@ -711,14 +711,17 @@ static void test_sgld_rotated(void)
         size_t d, rank;
         double gamma, epsilon;
         long steps;
-    } cases[] = {{6, 3, 1e-2, 1e-4, 400000}, {10, 1, 1e-4, 1e-4, 400000}, {10, 10, 1.0, 5e-5, 200000}};
+    } cases[] = {{6, 3, 1e-2, 1e-4, 400000},
+                 {10, 1, 1e-4, 1e-4, 400000},
+                 {10, 10, 1.0, 5e-5, 200000}};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         hs_llc_target_config q = quad_config(cases[k].d, cases[k].rank, 1);
         hs_llc_target *t = make(&q);
         const double nb = hs_llc_nbeta(100, 1.0), gamma = cases[k].gamma;
         const double exact = hs_llc_lambda_exact(t, nb, gamma);
-        hs_llc_sgld_config c = {.epsilon = cases[k].epsilon, .steps = cases[k].steps, .warmup = 5000,
-                                .eval_every = 10, .batch = 32, .nbeta = nb, .gamma = gamma};
+        hs_llc_sgld_config c = {.epsilon = cases[k].epsilon, .steps = cases[k].steps,
+                                .warmup = 5000, .eval_every = 10, .batch = 32, .nbeta = nb,
+                                .gamma = gamma};
         double disc = 0;
         for (size_t i = 0; i < cases[k].rank; i++) { /* quad_config: linear h in [1, 10] */
             const double f = cases[k].rank > 1 ? (double)i / (double)(cases[k].rank - 1) : 1.0;
