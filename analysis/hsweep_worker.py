@@ -3,8 +3,8 @@
     import hsweep_worker
 
     @hsweep_worker.task
-    def run(x, n, seed):             # the sweep's parameters, plus any of
-        ...                          # seed, task_id, sweep_seed, deadline
+    def run(x, n, seed32):           # the sweep's parameters, plus any of
+        ...                          # seed, seed32, task_id, sweep_seed, deadline
         return {"loss": 0.1, "curve": [1.0, 0.5]}
 
 The same file serves both exec protocols, with identical results:
@@ -16,8 +16,9 @@ The same file serves both exec protocols, with identical results:
   HSWEEP_TASK environment variable (the same JSON object) and answered once.
 
 The function's keyword arguments are the task's parameters; `seed`,
-`task_id`, `sweep_seed` and `deadline` (Unix time, or None) are passed too
-when the function names them.  Whatever the function prints goes to
+`seed32` (the seed folded to 32 bits, as {seed32}: for numpy and
+scikit-learn), `task_id`, `sweep_seed` and `deadline` (Unix time, or None)
+are passed too when the function names them.  Whatever the function prints goes to
 standard error, so that only answers reach standard output.  An exception
 is not caught: the program ends with its traceback on standard error and
 the task is failed with it, as it would be run alone; hsweep starts a
@@ -32,7 +33,7 @@ import json
 import os
 import sys
 
-EXTRAS = ("seed", "task_id", "sweep_seed", "deadline")
+EXTRAS = ("seed", "seed32", "task_id", "sweep_seed", "deadline")
 
 
 def _plain(o):

@@ -10,5 +10,6 @@ import hsweep_worker  # noqa: E402
 
 
 @hsweep_worker.task
-def run(a, b, seed):
-    return {"y": a * b + seed}
+def run(a, b, seed, seed32):
+    # seed32: the seed folded to 32 bits, for numpy.random.seed and the like
+    return {"y": a * b + seed, "s32": seed32}

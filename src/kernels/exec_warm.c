@@ -16,6 +16,12 @@
  * starts a fresh one.  A stop or kill -9 of the job ends the program with
  * the process that started it (PR_SET_PDEATHSIG and the group guard, as in
  * exec.c), leaving the task it ran pending.
+ *
+ * Per-task logs (exec_log.c) hold what the program wrote during the task,
+ * as read: its stdout (the answer line and any after it in the same read
+ * included) and its stderr, read to their end after a crash or the kill at
+ * the deadline.  What it wrote while it had no task is read when the next
+ * task of the same sweep starts, into that task's log.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -51,7 +57,7 @@ static void put_quoted(FILE *f, const char *s)
 }
 
 /*
- * The task as one JSON object: task_id, seed, sweep_seed, deadline (Unix
+ * The task as one JSON object: task_id, seed, seed32, sweep_seed, deadline (Unix
  * time at which the task is killed, or null) and params, each parameter
  * written as the command templates write it (reals in the shortest form
  * that reads back as the same double), so that a program gets the same
@@ -65,8 +71,9 @@ char *hs_exec_task_json(const hs_exec *x, const hs_params *p, const hs_ctx *ctx,
     FILE *f = open_memstream(&buf, &len);
     if (!f)
         return NULL;
-    fprintf(f, "%s{\"task_id\":%llu,\"seed\":%llu,\"sweep_seed\":%lld,\"deadline\":", prefix,
-            (unsigned long long)id, (unsigned long long)ctx->seed, (long long)ctx->sweep_seed);
+    fprintf(f, "%s{\"task_id\":%llu,\"seed\":%llu,\"seed32\":%lu,\"sweep_seed\":%lld,\"deadline\":",
+            prefix, (unsigned long long)id, (unsigned long long)ctx->seed,
+            (unsigned long)hs_exec_seed32(ctx->seed), (long long)ctx->sweep_seed);
     if (ctx->deadline > 0)
         fprintf(f, "%.3f", hs_now_unix() + (ctx->deadline - hs_now_mono()));
     else
@@ -182,17 +189,36 @@ static void warm_end(int reaped)
     forget();
 }
 
-/* Whether the idle program wrote or ended since its last answer (*reaped: and was reaped). */
-static int idle_disturbed(int *reaped)
+/* What is ready on fd (at most 4 MiB: the writer may not stop) into log stream s; 1 if any. */
+static int idle_read(int fd, hs_exec_log *lg, int s)
 {
-    struct pollfd pf[3] = {{W.out, POLLIN, 0}, {W.pidfd, POLLIN, 0}, {W.err, POLLIN, 0}};
-    char buf[4096];
-    int n = poll(pf, 3, 0);
-    if (n > 0 && pf[2].revents)
-        while (read(W.err, buf, sizeof buf) > 0) /* late stderr of the last task: dropped */
-            ;
+    char buf[65536];
+    int any = 0;
+    for (int i = 0; i < 64; i++) {
+        ssize_t r = read(fd, buf, sizeof buf);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        hs_exec_log_write(lg, s, buf, (size_t)r);
+        any = 1;
+    }
+    return any;
+}
+
+/*
+ * Whether the idle program wrote to stdout or ended since its last answer
+ * (*reaped: and was reaped).  What it wrote meanwhile goes to lg, the log
+ * of the task about to start.
+ */
+static int idle_disturbed(hs_exec_log *lg, int *reaped)
+{
+    struct pollfd pf[1] = {{W.pidfd, POLLIN, 0}};
+    int n = W.pidfd >= 0 ? poll(pf, 1, 0) : 0;
+    int wrote = idle_read(W.out, lg, 0);
+    idle_read(W.err, lg, 1);
     *reaped = W.pidfd < 0 && waitpid(W.pid, NULL, WNOHANG) == W.pid;
-    return *reaped || (n > 0 && (pf[0].revents || pf[1].revents));
+    return *reaped || wrote || (n > 0 && pf[0].revents);
 }
 
 /*
@@ -263,6 +289,7 @@ static int warm_start(const hs_exec *x, const hs_params *p, const hs_ctx *ctx, h
 
 typedef struct task_io {
     hs_exec_reader *rd;
+    hs_exec_log *lg;
     hs_exec_tail out_tail, err_tail;
     int answered;
     int oom;
@@ -320,6 +347,7 @@ static int drain(task_io *t, int fd, int which)
             return 1; /* EAGAIN: nothing more for now */
         if (r == 0)
             return 0;
+        hs_exec_log_write(t->lg, which, buf, (size_t)r);
         if (which == 0)
             take_stdout(t, buf, (size_t)r);
         else
@@ -377,6 +405,26 @@ static long long answer_task_id(const char *line)
 enum { T_ANSWERED, T_ENDED, T_TIMEOUT, T_OOM };
 
 /*
+ * Kill the program's group and read what its pipes still hold, for up to a
+ * second (something it left behind may hold them), as exec reads a command
+ * killed at its deadline: the task's log is complete.
+ */
+static void kill_and_drain(task_io *t)
+{
+    kill(-W.pid, SIGKILL);
+    kill(W.pid, SIGKILL);
+    struct pollfd pf[2] = {{W.out, POLLIN, 0}, {W.err, POLLIN, 0}};
+    double until = hs_now_mono() + 1.0;
+    while ((pf[0].fd >= 0 || pf[1].fd >= 0) && hs_now_mono() < until) {
+        int n = poll(pf, 2, 100);
+        for (int i = 0; i < 2 && n > 0; i++)
+            if (pf[i].fd >= 0 && (pf[i].revents & (POLLIN | POLLHUP | POLLERR)) &&
+                drain(t, pf[i].fd, i) == 0)
+                pf[i].fd = -1;
+    }
+}
+
+/*
  * Send the task to the program and wait for its answer, its end or the
  * deadline; what it wrote is in t and rd, its wait status in *status.
  */
@@ -427,12 +475,14 @@ static int exchange(const hs_exec *x, const hs_params *p, const hs_ctx *ctx, uin
         return T_OOM;
     }
     if (t->answered) {
+        drain(t, W.err, 1); /* its stderr up to the answer, when poll saw only stdout */
         W.dirty = W.part_len > 0 || reaped;
         if (reaped)
             warm_end(1);
         return T_ANSWERED;
     }
     if (timed_out) {
+        kill_and_drain(t);
         warm_end(0);
         return T_TIMEOUT;
     }
@@ -450,18 +500,26 @@ void hs_exec_warm_run(const hs_exec *x, const hs_params *p, const hs_ctx *ctx, h
         W.owner = getpid();
     }
     double t0 = hs_now_mono();
+    hs_exec_log lg;
+    char lwhy[256];
+    if (hs_exec_log_open(x, id, &lg, lwhy, sizeof lwhy) != 0) {
+        hs_out_status(out, HS_ST_FAILED, "%s", lwhy);
+        return;
+    }
     hs_exec_reader rd;
     task_io t;
     int status = 0, outcome = T_OOM;
     /* A program out of step gets one replacement: a fresh one cannot be. */
     for (int attempt = 0; attempt < 2; attempt++) {
         int gone = 0;
-        if (W.pid != 0 && (W.x != x || W.dirty || idle_disturbed(&gone)))
+        if (W.pid != 0 && (W.x != x || idle_disturbed(&lg, &gone) || W.dirty))
             warm_end(gone);
-        if (W.pid == 0 && warm_start(x, p, ctx, out, id) != 0)
+        if (W.pid == 0 && warm_start(x, p, ctx, out, id) != 0) {
+            hs_exec_log_close(&lg, NULL, 0);
             return;
+        }
         rd = (hs_exec_reader){.x = x, .out = out};
-        t = (task_io){.rd = &rd};
+        t = (task_io){.rd = &rd, .lg = &lg};
         outcome = exchange(x, p, ctx, id, &t, &status);
         long long said = outcome == T_ANSWERED ? answer_task_id(rd.last) : -1;
         if (said < 0 || (uint64_t)said == id || attempt == 1)
@@ -484,4 +542,8 @@ void hs_exec_warm_run(const hs_exec *x, const hs_params *p, const hs_ctx *ctx, h
         W.dirty |= outcome == T_ANSWERED && out->status == HS_ST_FAILED;
     }
     hs_exec_reader_free(&rd);
+    /* A log that could not be written whole fails a task that was ok. */
+    if (hs_exec_log_close(&lg, lwhy, sizeof lwhy) != 0 &&
+        (out->status == HS_ST_PENDING || out->status == HS_ST_OK))
+        hs_out_status(out, HS_ST_FAILED, "%s", lwhy);
 }

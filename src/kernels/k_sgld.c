@@ -26,6 +26,8 @@ static const hs_metric_spec metrics[] = {
     HS_LLC_COMMON_METRICS
     {"ess_bulk", "draws", "bulk effective sample size of the λ draws across chains"},
     {"ess_tail", "draws", "tail effective sample size of the λ draws across chains"},
+    {"mcse", "", "Monte Carlo standard error of lambda_hat: sd of the draws / √ESS of their mean "
+                 "(posterior::mcse_mean); the discretisation bias of ε is not in it"},
 };
 
 static hs_llc_sgld_config config_of(const hs_params *p)
@@ -120,6 +122,7 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
     if (ok == chains) {
         hs_out_set(out, "ess_bulk", hs_diag_ess_bulk(draws, n, chains));
         hs_out_set(out, "ess_tail", hs_diag_ess_tail(draws, n, chains));
+        hs_out_set(out, "mcse", hs_diag_mcse_mean(draws, n, chains));
     }
     if (first_nf >= 0)
         hs_out_status(out, HS_ST_NONFINITE,

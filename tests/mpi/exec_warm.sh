@@ -150,7 +150,8 @@ sys.exit(1 if bad else 0)
 PY
 
 # The clients shipped in examples/ (Python helper and plain shell) answer
-# the same task the same way under both protocols, and as each other.
+# the same task the same way under both protocols, and as each other, and
+# pass on the task line's seed32.
 for proto in per-task jsonl; do
     for lang in py sh; do
         if [ $lang = py ]; then
@@ -160,7 +161,7 @@ for proto in per-task jsonl; do
         fi
         cat > "ex_${proto}_$lang.cfg" <<CFG
 sweeps = ( { name = "q"; kernel = "exec"; protocol = "$proto"; command = [$prog];
-             metrics = ["y"]; matrix = { a = [1, 2, 3]; b = [0.5, 0.25]; }; seeds = [7, 8]; } );
+             metrics = ["y", "s32"]; matrix = { a = [1, 2, 3]; b = [0.5, 0.25]; }; seeds = [7, 8]; } );
 CFG
         check "example $lang $proto" mpirun_n 3 "$HSWEEP" run "ex_${proto}_$lang.cfg" -o "ex_${proto}_$lang.h5" --quiet
     done
@@ -173,6 +174,9 @@ for k, v in t.items():
     assert (v["status"] == 1).all(), (k, v["detail"])
     # the example's task: y = a * b + seed
     assert (v["y"] == v["a"] * v["b"] + v["rng_seed"]).all(), (k, v["y"], v["a"], v["b"], v["rng_seed"])
+    # seed32, passed on by both clients: the seed folded to 32 bits
+    s = [int(x) & (2**64 - 1) for x in v["rng_seed"]]
+    assert [int(x) for x in v["s32"]] == [(x ^ (x >> 32)) & 0xFFFFFFFF for x in s], (k, v["s32"], s)
 ref = t["per-task_py"]
 for k, v in t.items():
     assert (v["y"] == ref["y"]).all(), k

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "hsweep/diag.h"
 #include "hsweep/llc.h"
 #include "hsweep/rng.h"
 
@@ -627,22 +628,45 @@ static void test_vi_mfa_bias(void)
     hs_llc_target_destroy(&t);
 }
 
-/* Mean of `chains` SGLD chains' draws. */
-static double sgld_mean(const hs_llc_target *t, const hs_llc_sgld_config *c, size_t chains)
+/*
+ * `chains` SGLD chains (seed 31, streams 0..chains−1): the mean of all their
+ * draws and its Monte Carlo standard error, the larger of two estimates made
+ * from the draws: posterior::mcse_mean (sd / √ESS, autocorrelations within
+ * and across chains) and the spread of the chain means / √chains (chains
+ * independent).  The discretisation bias of ε is in neither.
+ */
+static double sgld_mcse(const hs_llc_target *t, const hs_llc_sgld_config *c, size_t chains,
+                        double *mcse)
 {
     const size_t n = hs_llc_sgld_ndraws(c);
-    double *draws = malloc(n * sizeof *draws), sum = 0;
-    REQUIRE(draws);
+    double *draws = malloc(chains * n * sizeof *draws), *mean = malloc(chains * sizeof *mean);
+    REQUIRE(draws && mean);
+    double m = 0, ss = 0;
     for (size_t ch = 0; ch < chains; ch++) {
         hs_llc_sgld_result res;
-        REQUIRE(hs_llc_sgld_run(t, c, 31, ch, draws, &res) == 0);
+        REQUIRE(hs_llc_sgld_run(t, c, 31, ch, draws + ch * n, &res) == 0);
         CHECK_EQ_INT(res.first_nonfinite, -1);
         CHECK_EQ_INT(res.n_draws, n);
+        mean[ch] = 0;
         for (size_t i = 0; i < n; i++)
-            sum += draws[i];
+            mean[ch] += draws[ch * n + i] / (double)n;
+        m += mean[ch] / (double)chains;
     }
+    for (size_t ch = 0; ch < chains; ch++)
+        ss += (mean[ch] - m) * (mean[ch] - m);
+    const double between = sqrt(ss / (double)(chains - 1) / (double)chains);
+    const double within = hs_diag_mcse_mean(draws, n, chains);
+    *mcse = within > between ? within : between;
     free(draws);
-    return sum / (double)(n * chains);
+    free(mean);
+    return m;
+}
+
+/* Mean of `chains` SGLD chains' draws (sgld_mcse without its error). */
+static double sgld_mean(const hs_llc_target *t, const hs_llc_sgld_config *c, size_t chains)
+{
+    double mcse;
+    return sgld_mcse(t, c, chains, &mcse);
 }
 
 /*
@@ -671,76 +695,92 @@ static void test_sgld_quadratic(void)
 }
 
 /*
- * SGLD on a rotated singular quadratic (d = 6, rank 3, γ = 1e-2) against
- * the exact λ and the Gaussian VI fit of the same target.  Its stationary
- * law is Gaussian with precision p_i(1 − εp_i/4) per eigendirection, so the
- * mean of its λ draws is λ_ε = ½ Σ (nβh_i/p_i)/(1 − εp_i/4) (3.6% above λ
- * here).  8 chains × 20000 steps; the Monte Carlo standard error is the sd
- * of the chain means / √8 (chains independent): SGLD must be within 4
- * standard errors of λ_ε, and of VI's λ̂ after the same correction.
+ * SGLD on rotated quadratics against the exact λ = ½Σ nβh_i/(nβh_i + γ),
+ * within 3 Monte Carlo standard errors (sgld_mcse).  Its stationary law is
+ * Gaussian with precision p_i(1 − εp_i/4) per eigendirection (p_i = nβh_i
+ * + γ), so its mean is λ_ε = ½Σ (nβh_i/p_i)/(1 − εp_i/4): ε = 1e-4 (5e-5
+ * on the stiffest case) keeps λ_ε − λ (0.15 to 0.5% of λ) below the MCSE,
+ * and the test asserts that of its own settings.  The MCSE is asserted below
+ * 1.5% of λ (measured 0.8 to 1.4%), so 3 MCSE is at most 4.5%: loose against
+ * ε = 1e-3's bias (3 to 5% above λ), tight against VI's failures (×2 to ×40).
+ * The d = 6 case also holds VI's Gaussian fit to the same target.
  */
 static void test_sgld_rotated(void)
 {
-    hs_llc_target_config q = quad_config(6, 3, 1);
-    hs_llc_target *t = make(&q);
-    const double nb = hs_llc_nbeta(100, 1.0), gamma = 1e-2;
-    hs_llc_sgld_config c = {.epsilon = 1e-3, .steps = 20000, .warmup = 1000, .eval_every = 10,
-                            .batch = 32, .nbeta = nb, .gamma = gamma};
-    double ratio = 0, exact = hs_llc_lambda_exact(t, nb, gamma);
-    for (int i = 0; i < 3; i++) { /* quad_config: linear h = 1, 5.5, 10 */
-        const double h = 1 + 4.5 * i, p = nb * h + gamma;
-        ratio += 0.5 * (nb * h / p) / (1 - c.epsilon * p / 4);
+    static const struct {
+        size_t d, rank;
+        double gamma, epsilon;
+        long steps;
+    } cases[] = {{6, 3, 1e-2, 1e-4, 400000},
+                 {10, 1, 1e-4, 1e-4, 400000},
+                 {10, 10, 1.0, 5e-5, 200000}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        hs_llc_target_config q = quad_config(cases[k].d, cases[k].rank, 1);
+        hs_llc_target *t = make(&q);
+        const double nb = hs_llc_nbeta(100, 1.0), gamma = cases[k].gamma;
+        const double exact = hs_llc_lambda_exact(t, nb, gamma);
+        hs_llc_sgld_config c = {.epsilon = cases[k].epsilon, .steps = cases[k].steps,
+                                .warmup = 5000, .eval_every = 10, .batch = 32, .nbeta = nb,
+                                .gamma = gamma};
+        double disc = 0;
+        for (size_t i = 0; i < cases[k].rank; i++) { /* quad_config: linear h in [1, 10] */
+            const double f = cases[k].rank > 1 ? (double)i / (double)(cases[k].rank - 1) : 1.0;
+            const double h = 1 + 9 * f, p = nb * h + gamma;
+            disc += 0.5 * (nb * h / p) / (1 - c.epsilon * p / 4);
+        }
+        double mcse;
+        const double m = sgld_mcse(t, &c, 8, &mcse);
+        fprintf(stderr, "sgld d %zu rank %zu gamma %g: %g (mcse %g), exact %g, lambda_eps %g\n",
+                cases[k].d, cases[k].rank, gamma, m, mcse, exact, disc);
+        CHECK(fabs(m - exact) <= 3 * mcse);
+        CHECK(disc - exact <= mcse);     /* the discretisation bias is below the MCSE */
+        CHECK(mcse < 0.015 * exact);     /* the check above discriminates at 4.5% or better */
+        if (k == 0) {
+            hs_llc_vi_config v = vi_config(nb, gamma);
+            v.family = HS_LLC_VI_GAUSSIAN;
+            v.laplace_precondition = 1;
+            v.lr = 1e-3;
+            v.steps = 20000;
+            v.window = 500;
+            v.eval_samples = 256;
+            const double vi_cv = check_gaussian_fit(t, &v, "gaussian d 6 rank 3 (vs sgld)");
+            if (!(fabs(m - vi_cv) <= 4 * mcse))
+                fprintf(stderr, "sgld %g (mcse %g), vi %g\n", m, mcse, vi_cv);
+            CHECK(fabs(m - vi_cv) <= 4 * mcse);
+        }
+        hs_llc_target_destroy(&t);
     }
-    const double disc = ratio;
-    ratio /= exact;
-    const size_t chains = 8, n = hs_llc_sgld_ndraws(&c);
-    double *draws = malloc(n * sizeof *draws), mean[8], sum = 0, ss = 0;
-    REQUIRE(draws);
-    for (size_t ch = 0; ch < chains; ch++) {
-        hs_llc_sgld_result res;
-        REQUIRE(hs_llc_sgld_run(t, &c, 31, ch, draws, &res) == 0);
-        mean[ch] = 0;
-        for (size_t i = 0; i < n; i++)
-            mean[ch] += draws[i] / (double)n;
-        sum += mean[ch];
-    }
-    const double m = sum / (double)chains;
-    for (size_t ch = 0; ch < chains; ch++)
-        ss += (mean[ch] - m) * (mean[ch] - m);
-    const double mcse = sqrt(ss / (double)(chains - 1) / (double)chains);
-    hs_llc_vi_config v = vi_config(nb, gamma);
-    v.family = HS_LLC_VI_GAUSSIAN;
-    v.laplace_precondition = 1;
-    v.lr = 1e-3;
-    v.steps = 20000;
-    v.window = 500;
-    v.eval_samples = 256;
-    const double vi_cv = check_gaussian_fit(t, &v, "gaussian d 6 rank 3 (vs sgld)");
-    if (!(fabs(m - disc) <= 4 * mcse && fabs(m - ratio * vi_cv) <= 4 * mcse))
-        fprintf(stderr, "sgld %g (mcse %g), lambda_eps %g, vi %g x %g\n", m, mcse, disc, vi_cv,
-                ratio);
-    CHECK(fabs(m - disc) <= 4 * mcse);
-    CHECK(fabs(m - ratio * vi_cv) <= 4 * mcse);
-    CHECK(mcse < 0.02 * exact); /* the check above discriminates at the percent level */
-    free(draws);
-    hs_llc_target_destroy(&t);
 }
 
 /*
  * SGLD on reduced-rank regression M = 5, H = 3, N = 5 (devinterp's case 1,
- * odd; λ = 6.5), n = 1000 pure-noise rows, γ = 1, ε = 1e-4, batch 100,
- * 4 × 10000 steps: within 15% of the closed form (the issue's bound; a
- * finite-n estimate of an asymptotic quantity, measured about −4%).
+ * odd; λ = 6.5), n = 1000 pure-noise rows, batch 100, at γ = 1e-2, where
+ * the localizer barely lowers the finite-n local posterior's λ (an exact
+ * MALA chain gives 6.51 there; at γ = 1 it gives 6.28): within 3 MCSE of
+ * Aoyagi-Watanabe's value.  ε = 2.5e-5: λ̂ rises with ε (measured with 16
+ * chains over εT = 4: 6.81 at 2e-4, 6.68 at 1e-4, 6.53 at 5e-5, 6.56 at
+ * 2.5e-5), a slope of about 1.3e3 per unit ε, so the bias here is ~0.03,
+ * below the MCSE (measured 6.54, MCSE 0.094 = 1.4% of λ, the spread of the
+ * chain means; asserted < 1.5%): 3 MCSE is 4.3%, so 6.5 × 1.05 fails, and
+ * so does the former bound's 6.5 × 1.15.
+ * 8 chains × 160 000 steps (εT = 4, a draw every 40 steps).  At γ = 1e-2
+ * the flat directions relax over 2/γ = 200 time units, far beyond εT: like
+ * devinterp's, the estimate is of the posterior near w* after εT = 4, and
+ * the MCSE, from the draws, does not see that drift.
  */
 static void test_sgld_rrr(void)
 {
     hs_llc_target_config r = net_config(HS_LLC_RRR);
     hs_llc_target *t = make(&r);
-    const double nb = hs_llc_nbeta(1000, 1.0);
-    hs_llc_sgld_config c = {.epsilon = 1e-4, .steps = 10000, .warmup = 1000, .eval_every = 10,
-                            .batch = 100, .nbeta = nb, .gamma = 1.0};
-    CHECK_NEAR(hs_llc_lambda_exact(t, nb, 1.0), 6.5, 1e-12);
-    CHECK_REL(sgld_mean(t, &c, 4), 6.5, 0.15);
+    const double nb = hs_llc_nbeta(1000, 1.0), gamma = 1e-2;
+    hs_llc_sgld_config c = {.epsilon = 2.5e-5, .steps = 160000, .warmup = 16000,
+                            .eval_every = 40, .batch = 100, .nbeta = nb, .gamma = gamma};
+    CHECK_NEAR(hs_llc_lambda_exact(t, nb, gamma), 6.5, 1e-12);
+    double mcse;
+    const double m = sgld_mcse(t, &c, 8, &mcse);
+    fprintf(stderr, "sgld rrr gamma %g: %g (mcse %g), Aoyagi-Watanabe 6.5\n", gamma, m, mcse);
+    CHECK(fabs(m - 6.5) <= 3 * mcse);
+    CHECK(mcse < 0.015 * 6.5);
     hs_llc_target_destroy(&t);
 }
 

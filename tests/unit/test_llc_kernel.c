@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "hsweep/diag.h"
 #include "hsweep/task.h"
 
 typedef struct task {
@@ -203,8 +204,12 @@ static void test_sgld_task(void)
     CHECK_EQ_INT(metric(&t, "trace_samples"), 4 * 450);
     CHECK(isfinite(metric(&t, "ess_bulk")) && isfinite(metric(&t, "r_hat")));
     size_t len;
-    trace(&t, "lambda_t", &len);
+    const double *lt = trace(&t, "lambda_t", &len);
     CHECK_EQ_INT(len, 4 * 450);
+    /* mcse is posterior::mcse_mean of the chain-major draws, and λ̂ is within 4 of it */
+    CHECK_NEAR(metric(&t, "mcse"), hs_diag_mcse_mean(lt, 450, 4), 1e-15);
+    CHECK(metric(&t, "mcse") > 0);
+    CHECK(fabs(metric(&t, "lambda_hat") - metric(&t, "lambda_exact")) <= 4 * metric(&t, "mcse"));
     task_free(&t);
 
     /* nothing after warmup: failed, with the reason, and the count says 0 */
