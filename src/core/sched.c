@@ -278,6 +278,8 @@ static void record(worker *w, uint64_t ref, const hs_value *v, int64_t seed, uin
         push_retry(w, make_ref(ref_sweep(ref), ref_id(ref), attempt + 1));
     else if (out->status >= 0 && out->status < HS_ST_COUNT)
         w->counts[out->status]++;
+    if (w->solo) /* one process: the line advances within a batch of short tasks */
+        solo_tick(w);
 }
 
 /* Out of memory before a kernel ran: stop this worker; its tasks stay

@@ -13,6 +13,15 @@ err=$("$HSWEEP" run sl.cfg -o a.h5 --progress log --log-every 0.2 2>&1 >/dev/nul
 [ "$(n_lines "$err" '^hsweep: ([1-9]|1[0-9])/20 tasks done')" -ge 1 ] && pass || fail "no line while the batch ran: $err"
 [ "$(n_lines "$err" '^hsweep: 20/20 tasks done')" = 1 ] && pass || fail "final line not once: $err"
 case "$err" in *$'\r'*) fail "log mode wrote a bar: $err" ;; *) pass ;; esac
+# tasks shorter than the task process's 100 ms wait (each answers before it
+# times out): the line still advances, forked and in-process
+printf 'sweeps = ({ name = "q"; kernel = "sleep"; matrix = { x = { from = 1.0; to = 40.0; num = 40; }; };\n  fixed = { seconds = 0.05; }; });\n' > short.cfg
+for iso in fork none; do
+    err=$("$HSWEEP" run short.cfg -o "short-$iso.h5" --isolation "$iso" --progress log --log-every 0.2 2>&1 >/dev/null) ||
+        fail "run short $iso: $err"
+    [ "$(n_lines "$err" '^hsweep: ([1-9]|[1-3][0-9])/40 tasks done')" -ge 2 ] && pass ||
+        fail "$iso: no line while 50 ms tasks ran: $err"
+done
 # under mpiexec, rank 0 writes to a pipe: auto is log there
 err=$(mpirun_n 2 "$HSWEEP" run sl.cfg -o b.h5 --log-every 0.2 2>&1 >/dev/null </dev/null) || fail "mpiexec log: $err"
 [ "$(n_lines "$err" '^hsweep: 20/20 tasks done')" = 1 ] && pass || fail "mpiexec final line not once: $err"
