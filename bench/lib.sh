@@ -36,12 +36,12 @@ calc() { awk "BEGIN { printf \"%.6g\", $1 }"; }
 
 # mpirun_n N CMD...: mpiexec -n N, with --oversubscribe when N exceeds the cores.
 mpirun_n() {
-    n=$1
+    _np=$1
     shift
-    if [ "$n" -gt "$NPROC" ]; then
-        $MPIEXEC -n "$n" --oversubscribe "$@"
+    if [ "$_np" -gt "$NPROC" ]; then
+        $MPIEXEC -n "$_np" --oversubscribe "$@"
     else
-        $MPIEXEC -n "$n" "$@"
+        $MPIEXEC -n "$_np" "$@"
     fi
 }
 
