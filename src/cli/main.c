@@ -1,5 +1,6 @@
 /* hsweep: a distributed MPI parameter-sweep runner. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <hdf5.h>
@@ -62,6 +63,15 @@ static int print_version(void)
 int hs_cli_fail(const hs_err *e)
 {
     fprintf(stderr, "hsweep: %s\n", e->msg);
+    /* Where it went wrong inside hsweep: always for MPI, HDF5 and memory
+     * failures, for the rest when HSWEEP_TRACE is set. */
+    const char *want = getenv("HSWEEP_TRACE");
+    if (e->code == HS_EMPI || e->code == HS_EHDF5 || e->code == HS_ENOMEM ||
+        (want && *want && strcmp(want, "0") != 0)) {
+        char trace[4096];
+        if (*hs_err_trace(e, trace, sizeof trace))
+            fprintf(stderr, "hsweep: trace:\n%s", trace);
+    }
     return hs_err_exit_code(e->code);
 }
 

@@ -131,7 +131,9 @@ int hs_eig_herm(int n, const double complex *a, hs_eig_prec prec, double *w, dou
     size_t nn = (size_t)n * (size_t)n;
     double secs = 0.0;
     memcpy(v, a, sizeof *v * nn);
-    HS_CALL(solve_serial(n, prec, w, v, &secs));
+    int rc = solve_serial(n, prec, w, v, &secs);
+    if (rc)
+        return rc;
     if (!q)
         return 0;
     q->solve_s = secs;
