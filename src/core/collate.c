@@ -7,6 +7,7 @@
 #include "core/collate_impl.h"
 #include "hsweep/json.h"
 #include "hsweep/collate.h"
+#include "hsweep/hash.h"
 #include "hsweep/kernel.h"
 #include "hsweep/store.h"
 
@@ -19,13 +20,7 @@ typedef struct strmap {
     size_t *val;
 } strmap;
 
-static uint64_t fnv1a(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a 64-bit offset basis and prime */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
+static uint64_t fnv1a(const char *s) { return hs_fnv1a64(HS_FNV1A64_INIT, s, strlen(s)); }
 
 static int strmap_init(strmap *m, size_t expect)
 {
