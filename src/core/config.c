@@ -240,6 +240,89 @@ static double row_type_bytes(const hs_kernel *k)
     return n;
 }
 
+/* Two cases that are the same task would run it twice under two task ids. */
+static int check_case_duplicates(pctx *c, hs_sweep *s)
+{
+    if (s->case_set && s->n_cases > 1) {
+        size_t *order = malloc(s->n_cases * sizeof *order);
+        if (!order)
+            return HS_FAIL(c->e, HS_ENOMEM, "out of memory");
+        for (size_t i = 0; i < s->n_cases; i++)
+            order[i] = i;
+        sort_sweep = s;
+        qsort(order, s->n_cases, sizeof *order, cmp_case_index);
+        for (size_t i = 1; i < s->n_cases; i++) {
+            size_t a = order[i - 1], b = order[i];
+            if (cmp_cases(s, a, b) == 0) {
+                free(order);
+                return hs_cfg_perr(c, s->line, "cases", "case %zu is the same task as case %zu (identical "
+                            "parameter values): remove one", b + 1, a + 1);
+            }
+        }
+        free(order);
+    }
+    return 0;
+}
+
+/* Per string parameter, the longest value any task takes, plus one: the results table's widths. */
+static void string_widths(hs_sweep *s)
+{
+    const hs_kernel *k = s->kernel;
+    for (size_t p = 0; p < k->n_params; p++) {
+        if (k->params[p].type != HS_T_STRING)
+            continue;
+        size_t w = s->base[p].s ? strlen(s->base[p].s) : 0;
+        for (size_t ci = 0; s->case_set && ci < s->n_cases; ci++)
+            if (s->case_set[ci * k->n_params + p]) {
+                size_t l = strlen(s->cases[ci * k->n_params + p].s);
+                w = l > w ? l : w;
+            }
+        for (size_t a = 0; a < s->n_axes; a++)
+            for (size_t q = 0; q < s->axes[a].n_params; q++)
+                if (s->axes[a].param[q] == (int)p)
+                    for (size_t j = 0; j < s->axes[a].n; j++) {
+                        size_t l = strlen(s->axes[a].values[j * s->axes[a].n_params + q].s);
+                        w = l > w ? l : w;
+                    }
+        s->str_width[p] = w + 1;
+    }
+}
+
+/* The kernel's own cross-parameter checks (k->check), on every task; an error names the key it blames. */
+static int kernel_checks(pctx *c, hs_sweep *s, const hs_load_opts *o)
+{
+    const hs_kernel *k = s->kernel;
+    if (k->check && !(o && o->skip_checks)) {
+        hs_value *v = calloc(k->n_params + 1, sizeof *v);
+        if (!v)
+            return HS_FAIL(c->e, HS_ENOMEM, "out of memory");
+        uint64_t step = s->n_seeds; /* the seed does not change parameters */
+        for (uint64_t id = 0; id < s->n_tasks; id += step) {
+            int64_t seed;
+            uint64_t rs;
+            hs_sweep_task(s, id, v, &seed, &rs);
+            hs_params pr = {k, v};
+            char msg[512] = "";
+            const char *key = NULL;
+            if (k->check(&pr, msg, sizeof msg, &key) != 0) {
+                int pi = key ? hs_kernel_param_index(k, key) : -1;
+                int line = pi >= 0 && s->set_line[pi] ? s->set_line[pi] : s->line;
+                char ctx[256];
+                snprintf(ctx, sizeof ctx, "task %llu: ", (unsigned long long)id);
+                free(v);
+                return hs_cfg_perr(c, line, key, "%s%s", s->n_tasks > 1 ? ctx : "", msg);
+            }
+        }
+        free(v);
+    }
+    return 0;
+}
+
+/*
+ * The checks of a whole sweep, once every key is read: required parameters,
+ * its results table's size, repeated cases, its task count (added to *total,
+ * within the limit), string widths and the kernel's own checks.
+ */
 static int finish_sweep(pctx *c, sweep_build *b, const hs_load_opts *o, uint64_t *total)
 {
     hs_sweep *s = b->s;
@@ -267,25 +350,7 @@ static int finish_sweep(pctx *c, sweep_build *b, const hs_load_opts *o, uint64_t
                     "its results table would have %zu columns whose description takes about %.0f "
                     "bytes, more than HDF5's %.0f: use fewer or shorter metric and parameter names",
                     k->n_params + k->n_metrics + k->n_traces + 11, row_type_bytes(k), ROW_TYPE_MAX);
-    /* Two cases that are the same task would run it twice under two task ids. */
-    if (s->case_set && s->n_cases > 1) {
-        size_t *order = malloc(s->n_cases * sizeof *order);
-        if (!order)
-            return HS_FAIL(c->e, HS_ENOMEM, "out of memory");
-        for (size_t i = 0; i < s->n_cases; i++)
-            order[i] = i;
-        sort_sweep = s;
-        qsort(order, s->n_cases, sizeof *order, cmp_case_index);
-        for (size_t i = 1; i < s->n_cases; i++) {
-            size_t a = order[i - 1], b = order[i];
-            if (cmp_cases(s, a, b) == 0) {
-                free(order);
-                return hs_cfg_perr(c, s->line, "cases", "case %zu is the same task as case %zu (identical "
-                            "parameter values): remove one", b + 1, a + 1);
-            }
-        }
-        free(order);
-    }
+    HS_CALL(check_case_duplicates(c, s));
     uint64_t max = o && o->max_tasks ? o->max_tasks : HS_DEFAULT_MAX_TASKS;
     /* Count with overflow checks: refuse before anything is allocated per task. */
     long double n = (long double)s->n_cases * (long double)s->n_seeds;
@@ -298,50 +363,8 @@ static int finish_sweep(pctx *c, sweep_build *b, const hs_load_opts *o, uint64_t
                     n, (unsigned long long)*total, (unsigned long long)max);
     s->n_tasks = (uint64_t)n;
     *total += s->n_tasks;
-    /* String widths for the results table. */
-    for (size_t p = 0; p < k->n_params; p++) {
-        if (k->params[p].type != HS_T_STRING)
-            continue;
-        size_t w = s->base[p].s ? strlen(s->base[p].s) : 0;
-        for (size_t ci = 0; s->case_set && ci < s->n_cases; ci++)
-            if (s->case_set[ci * k->n_params + p]) {
-                size_t l = strlen(s->cases[ci * k->n_params + p].s);
-                w = l > w ? l : w;
-            }
-        for (size_t a = 0; a < s->n_axes; a++)
-            for (size_t q = 0; q < s->axes[a].n_params; q++)
-                if (s->axes[a].param[q] == (int)p)
-                    for (size_t j = 0; j < s->axes[a].n; j++) {
-                        size_t l = strlen(s->axes[a].values[j * s->axes[a].n_params + q].s);
-                        w = l > w ? l : w;
-                    }
-        s->str_width[p] = w + 1;
-    }
-    /* The kernel's own cross-parameter checks, on every task. */
-    if (k->check && !(o && o->skip_checks)) {
-        hs_value *v = calloc(k->n_params + 1, sizeof *v);
-        if (!v)
-            return HS_FAIL(c->e, HS_ENOMEM, "out of memory");
-        uint64_t step = s->n_seeds; /* the seed does not change parameters */
-        for (uint64_t id = 0; id < s->n_tasks; id += step) {
-            int64_t seed;
-            uint64_t rs;
-            hs_sweep_task(s, id, v, &seed, &rs);
-            hs_params pr = {k, v};
-            char msg[512] = "";
-            const char *key = NULL;
-            if (k->check(&pr, msg, sizeof msg, &key) != 0) {
-                int pi = key ? hs_kernel_param_index(k, key) : -1;
-                int line = pi >= 0 && s->set_line[pi] ? s->set_line[pi] : s->line;
-                char ctx[256];
-                snprintf(ctx, sizeof ctx, "task %llu: ", (unsigned long long)id);
-                free(v);
-                return hs_cfg_perr(c, line, key, "%s%s", s->n_tasks > 1 ? ctx : "", msg);
-            }
-        }
-        free(v);
-    }
-    return 0;
+    string_widths(s);
+    return kernel_checks(c, s, o);
 }
 
 /* The directory of the sweep file, absolute if it exists ({sweep_dir}, plug-in paths). */
@@ -357,18 +380,9 @@ char *hs_cfg_sweep_dir(const char *path)
     return dir;
 }
 
-static int parse_sweep(pctx *c, hs_sweepset *set, config_setting_t *g, hs_sweep *s,
-                       const hs_load_opts *o, uint64_t *total)
+/* The sweep group's keys are all sweep keys (a typo is reported as such, before anything else). */
+static int check_sweep_keys(pctx *c, config_setting_t *g)
 {
-    s->line = config_setting_source_line(g);
-    s->ranks_per_task = 1;
-    s->isolation = -1;
-    s->timeout_s = -1;
-    s->retries = -1;
-    s->mem_limit_mb = -1;
-    if (config_setting_type(g) != CONFIG_TYPE_GROUP)
-        return hs_cfg_perr(c, s->line, "sweeps", "each sweep must be a group { name = ...; kernel = ...; }");
-    /* Unknown keys first, so a typo is reported as such. */
     for (int i = 0; i < config_setting_length(g); i++) {
         config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
         const char *nm = config_setting_name(m);
@@ -382,6 +396,12 @@ static int parse_sweep(pctx *c, hs_sweepset *set, config_setting_t *g, hs_sweep 
                         "unknown sweep key%s; parameters go inside fixed, matrix, zip or cases", sg);
         }
     }
+    return 0;
+}
+
+/* The sweep's name: valid and not used by an earlier sweep of set; into s->name and c->sweep. */
+static int sweep_name(pctx *c, hs_sweepset *set, config_setting_t *g, hs_sweep *s)
+{
     config_setting_t *nm = config_setting_get_member(g, "name");
     if (!nm || config_setting_type(nm) != CONFIG_TYPE_STRING)
         return hs_cfg_perr(c, nm ? (int)config_setting_source_line(nm) : s->line, "name",
@@ -398,6 +418,13 @@ static int parse_sweep(pctx *c, hs_sweepset *set, config_setting_t *g, hs_sweep 
             return hs_cfg_perr(c, config_setting_source_line(nm), "name",
                         "sweep name \"%s\" is used twice (also at line %d)", name, p->line);
     c->sweep = s->name;
+    return 0;
+}
+
+/* The sweep's kernel: built in, "exec" (from the sweep's keys) or "plugin:PATH"; into s->kernel. */
+static int sweep_kernel(pctx *c, hs_sweepset *set, config_setting_t *g, hs_sweep *s,
+                        const hs_load_opts *o)
+{
     config_setting_t *km = config_setting_get_member(g, "kernel");
     if (!km || config_setting_type(km) != CONFIG_TYPE_STRING)
         return hs_cfg_perr(c, km ? (int)config_setting_source_line(km) : s->line, "kernel",
@@ -418,21 +445,114 @@ static int parse_sweep(pctx *c, hs_sweepset *set, config_setting_t *g, hs_sweep 
             return hs_cfg_perr(c, config_setting_source_line(m), sweep_keys[j],
                         "only sweeps with kernel = \"exec\" take this key");
     }
-    if (!s->kernel) {
-        char known[1024] = "";
-        const char *names[128];
-        size_t n = 0;
-        for (size_t i = 0; hs_builtin_kernels[i] && n < 128; i++) {
-            names[n++] = hs_builtin_kernels[i]->name;
-            strncat(known, i ? ", " : "", sizeof known - strlen(known) - 1);
-            strncat(known, hs_builtin_kernels[i]->name, sizeof known - strlen(known) - 1);
-        }
-        char sg[128];
-        hs_cfg_suggest(kn, names, n, sg, sizeof sg);
-        return hs_cfg_perr(c, config_setting_source_line(km), "kernel",
-                    "unknown kernel \"%s\"%s; known: %s, and exec or plugin:PATH for your own",
-                    kn, sg, known);
+    if (s->kernel)
+        return 0;
+    char known[1024] = "";
+    const char *names[128];
+    size_t n = 0;
+    for (size_t i = 0; hs_builtin_kernels[i] && n < 128; i++) {
+        names[n++] = hs_builtin_kernels[i]->name;
+        strncat(known, i ? ", " : "", sizeof known - strlen(known) - 1);
+        strncat(known, hs_builtin_kernels[i]->name, sizeof known - strlen(known) - 1);
     }
+    char sg[128];
+    hs_cfg_suggest(kn, names, n, sg, sizeof sg);
+    return hs_cfg_perr(c, config_setting_source_line(km), "kernel",
+                "unknown kernel \"%s\"%s; known: %s, and exec or plugin:PATH for your own",
+                kn, sg, known);
+}
+
+/* ranks_per_task, isolation, timeout_s, retries, mem_limit_mb, description: the run settings. */
+static int run_setting(pctx *c, hs_sweep *s, config_setting_t *m)
+{
+    const hs_kernel *k = s->kernel;
+    const char *key = config_setting_name(m);
+    int line = config_setting_source_line(m);
+    int rc = 0;
+    if (strcmp(key, "ranks_per_task") == 0) {
+        int t = config_setting_type(m);
+        long long v = (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) ? config_setting_get_int64(m) : -1;
+        if (v < 1 || v > 65536)
+            rc = hs_cfg_perr(c, line, key, "expected an integer >= 1");
+        else if (v > 1 && !k->gang)
+            rc = hs_cfg_perr(c, line, key, "kernel '%s' runs on one rank only", k->name);
+        s->ranks_per_task = (int)v;
+    } else if (strcmp(key, "isolation") == 0) {
+        const char *v = config_setting_type(m) == CONFIG_TYPE_STRING ? config_setting_get_string(m) : "";
+        if (strcmp(v, "fork") == 0)
+            s->isolation = HS_ISO_FORK;
+        else if (strcmp(v, "none") == 0)
+            s->isolation = HS_ISO_NONE;
+        else
+            rc = hs_cfg_perr(c, line, key, "expected \"fork\" or \"none\"");
+    } else if (strcmp(key, "timeout_s") == 0) {
+        int t = config_setting_type(m);
+        double v = t == CONFIG_TYPE_FLOAT ? config_setting_get_float(m)
+                   : (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) ? (double)config_setting_get_int64(m)
+                                                                       : -1;
+        if (!(v >= 0 && v <= 1e9))
+            rc = hs_cfg_perr(c, line, key, "expected a number of seconds >= 0 (0: no limit)");
+        s->timeout_s = v;
+    } else if (strcmp(key, "retries") == 0 || strcmp(key, "mem_limit_mb") == 0) {
+        int t = config_setting_type(m);
+        long long v = (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) ? config_setting_get_int64(m) : -1;
+        if (v < 0 || v > (key[0] == 'r' ? 100 : 1LL << 40))
+            rc = hs_cfg_perr(c, line, key, key[0] == 'r' ? "expected an integer in [0, 100]"
+                                                  : "expected a number of MiB >= 0 (0: no limit)");
+        else if (key[0] == 'r')
+            s->retries = (int)v;
+        else
+            s->mem_limit_mb = (long)v;
+    } else if (strcmp(key, "description") == 0 && config_setting_type(m) != CONFIG_TYPE_STRING)
+        rc = hs_cfg_perr(c, line, key, "expected a string");
+    return rc;
+}
+
+/* The sweep's keys in file order, once its kernel is known. */
+static int sweep_values(pctx *c, sweep_build *b, config_setting_t *g)
+{
+    hs_sweep *s = b->s;
+    int rc = 0;
+    for (int i = 0; i < config_setting_length(g) && rc == 0; i++) {
+        config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+        const char *key = config_setting_name(m);
+        if (strcmp(key, "fixed") == 0)
+            rc = hs_cfg_parse_fixed(c, b, m);
+        else if (strcmp(key, "matrix") == 0)
+            rc = hs_cfg_parse_matrix(c, b, m);
+        else if (strcmp(key, "zip") == 0)
+            rc = hs_cfg_parse_zip(c, b, m);
+        else if (strcmp(key, "cases") == 0)
+            rc = hs_cfg_parse_cases(c, b, m);
+        else if (strcmp(key, "seeds") == 0)
+            rc = hs_cfg_parse_seeds(c, s, m);
+        else if (strcmp(key, "expect") == 0)
+            rc = hs_cfg_parse_expect(c, s, m);
+        else
+            rc = run_setting(c, s, m);
+    }
+    return rc;
+}
+
+/*
+ * One sweep group g into s: its name and kernel first, then its keys in
+ * file order, its reduced group, the checks of the whole sweep (adding its
+ * tasks to *total) and its refine blocks.
+ */
+static int parse_sweep(pctx *c, hs_sweepset *set, config_setting_t *g, hs_sweep *s,
+                       const hs_load_opts *o, uint64_t *total)
+{
+    s->line = config_setting_source_line(g);
+    s->ranks_per_task = 1;
+    s->isolation = -1;
+    s->timeout_s = -1;
+    s->retries = -1;
+    s->mem_limit_mb = -1;
+    if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+        return hs_cfg_perr(c, s->line, "sweeps", "each sweep must be a group { name = ...; kernel = ...; }");
+    HS_CALL(check_sweep_keys(c, g));
+    HS_CALL(sweep_name(c, set, g, s));
+    HS_CALL(sweep_kernel(c, set, g, s, o));
     const hs_kernel *k = s->kernel;
     hs_params defaults;
     HS_CALL(hs_params_init_defaults(&defaults, k, c->e));
@@ -446,61 +566,8 @@ static int parse_sweep(pctx *c, hs_sweepset *set, config_setting_t *g, hs_sweep 
         return HS_FAIL(c->e, HS_ENOMEM, "out of memory");
     }
     sweep_build b = {s, src};
-    int rc = 0;
     s->n_cases = 1;
-    for (int i = 0; i < config_setting_length(g) && rc == 0; i++) {
-        config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
-        const char *key = config_setting_name(m);
-        int line = config_setting_source_line(m);
-        if (strcmp(key, "fixed") == 0)
-            rc = hs_cfg_parse_fixed(c, &b, m);
-        else if (strcmp(key, "matrix") == 0)
-            rc = hs_cfg_parse_matrix(c, &b, m);
-        else if (strcmp(key, "zip") == 0)
-            rc = hs_cfg_parse_zip(c, &b, m);
-        else if (strcmp(key, "cases") == 0)
-            rc = hs_cfg_parse_cases(c, &b, m);
-        else if (strcmp(key, "seeds") == 0)
-            rc = hs_cfg_parse_seeds(c, s, m);
-        else if (strcmp(key, "expect") == 0)
-            rc = hs_cfg_parse_expect(c, s, m);
-        else if (strcmp(key, "ranks_per_task") == 0) {
-            int t = config_setting_type(m);
-            long long v = (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) ? config_setting_get_int64(m) : -1;
-            if (v < 1 || v > 65536)
-                rc = hs_cfg_perr(c, line, key, "expected an integer >= 1");
-            else if (v > 1 && !k->gang)
-                rc = hs_cfg_perr(c, line, key, "kernel '%s' runs on one rank only", k->name);
-            s->ranks_per_task = (int)v;
-        } else if (strcmp(key, "isolation") == 0) {
-            const char *v = config_setting_type(m) == CONFIG_TYPE_STRING ? config_setting_get_string(m) : "";
-            if (strcmp(v, "fork") == 0)
-                s->isolation = HS_ISO_FORK;
-            else if (strcmp(v, "none") == 0)
-                s->isolation = HS_ISO_NONE;
-            else
-                rc = hs_cfg_perr(c, line, key, "expected \"fork\" or \"none\"");
-        } else if (strcmp(key, "timeout_s") == 0) {
-            int t = config_setting_type(m);
-            double v = t == CONFIG_TYPE_FLOAT ? config_setting_get_float(m)
-                       : (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) ? (double)config_setting_get_int64(m)
-                                                                           : -1;
-            if (!(v >= 0 && v <= 1e9))
-                rc = hs_cfg_perr(c, line, key, "expected a number of seconds >= 0 (0: no limit)");
-            s->timeout_s = v;
-        } else if (strcmp(key, "retries") == 0 || strcmp(key, "mem_limit_mb") == 0) {
-            int t = config_setting_type(m);
-            long long v = (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) ? config_setting_get_int64(m) : -1;
-            if (v < 0 || v > (key[0] == 'r' ? 100 : 1LL << 40))
-                rc = hs_cfg_perr(c, line, key, key[0] == 'r' ? "expected an integer in [0, 100]"
-                                                      : "expected a number of MiB >= 0 (0: no limit)");
-            else if (key[0] == 'r')
-                s->retries = (int)v;
-            else
-                s->mem_limit_mb = (long)v;
-        } else if (strcmp(key, "description") == 0 && config_setting_type(m) != CONFIG_TYPE_STRING)
-            rc = hs_cfg_perr(c, line, key, "expected a string");
-    }
+    int rc = sweep_values(c, &b, g);
     config_setting_t *red = config_setting_get_member(g, "reduced");
     if (rc == 0 && red)
         rc = hs_cfg_parse_reduced(c, &b, red, o && o->reduced);

@@ -428,6 +428,48 @@ static int literal_at(const char *p, const char **end)
 }
 
 /*
+ * The array text open[0] = '[' .. last[0] = ']' into out with ".0" in place
+ * of each integer literal's L suffix, or after it (blanks and comments kept);
+ * returns the bytes written (at most the text's length + 2 per integer).
+ */
+static size_t copy_as_reals(const char *open, const char *last, char *out)
+{
+    size_t on = 0;
+    int l2 = 0;
+    for (const char *r = open; r <= last;) {
+        const char *e;
+        const char *s2 = skip_blank(r, &l2);
+        if (s2 != r) {
+            memcpy(out + on, r, (size_t)(s2 - r));
+            on += (size_t)(s2 - r);
+            r = s2;
+            continue;
+        }
+        int k = (r > open && (r[-1] == '[' || r[-1] == ',' || isspace((unsigned char)r[-1]) ||
+                              r[-1] == '/'))
+                    ? literal_at(r, &e)
+                    : LIT_NONE;
+        if (k == LIT_INT) {
+            const char *d = e;
+            while (d > r && d[-1] == 'L')
+                d--;
+            memcpy(out + on, r, (size_t)(d - r));
+            on += (size_t)(d - r);
+            memcpy(out + on, ".0", 2);
+            on += 2;
+            r = e;
+        } else if (k != LIT_NONE) {
+            memcpy(out + on, r, (size_t)(e - r));
+            on += (size_t)(e - r);
+            r = e;
+        } else {
+            out[on++] = *r++;
+        }
+    }
+    return on;
+}
+
+/*
  * libconfig refuses an array [ ] whose elements differ in type ("mismatched
  * element type in array"), but a list of numbers with any real in it is real
  * (README): the text libconfig reads gets ".0" after each integer of such an
@@ -499,37 +541,7 @@ static char *reals_for_mixed_arrays(const char *t, int *bad_line, char *bad_key,
             }
             memcpy(out + on, copied, (size_t)(open - copied));
             on += (size_t)(open - copied);
-            int l2 = 0;
-            for (const char *r = open; r <= q;) {
-                const char *e;
-                const char *s2 = skip_blank(r, &l2);
-                if (s2 != r) {
-                    memcpy(out + on, r, (size_t)(s2 - r));
-                    on += (size_t)(s2 - r);
-                    r = s2;
-                    continue;
-                }
-                int k = (r > open && (r[-1] == '[' || r[-1] == ',' || isspace((unsigned char)r[-1]) ||
-                                      r[-1] == '/'))
-                            ? literal_at(r, &e)
-                            : LIT_NONE;
-                if (k == LIT_INT) {
-                    const char *d = e;
-                    while (d > r && d[-1] == 'L')
-                        d--;
-                    memcpy(out + on, r, (size_t)(d - r));
-                    on += (size_t)(d - r);
-                    memcpy(out + on, ".0", 2);
-                    on += 2;
-                    r = e;
-                } else if (k != LIT_NONE) {
-                    memcpy(out + on, r, (size_t)(e - r));
-                    on += (size_t)(e - r);
-                    r = e;
-                } else {
-                    out[on++] = *r++;
-                }
-            }
+            on += copy_as_reals(open, q, out + on);
             copied = q + 1;
         } else if (*q == ']' && (seen & (seen - 1)) != 0 && !*bad_line) {
             *bad_line = open_line;
