@@ -23,13 +23,16 @@ typedef struct hs_plugin hs_plugin;
  * call its entry point and check the table
  * it returns (ABI first, then hs_kernel_validate).  On failure *out is NULL,
  * the library is closed and e says why (HS_EINPUT: unloadable, no entry
- * point, another ABI, an invalid table).
+ * point, another ABI, an invalid table).  A library is loaded once per
+ * process: a later open of the same file (by its real path) gives the same
+ * table, or the same error, without running its code again; one that loaded
+ * stays loaded until the process exits.
  */
 int hs_plugin_open(const char *path, hs_plugin **out, hs_err *e);
 const hs_kernel *hs_plugin_kernel(const hs_plugin *pl);
 /* Nonzero if `path` and `allowed` (may be NULL) name the same existing file. */
 int hs_plugin_same(const char *path, const char *allowed);
-/* Close the library; sets *pl to NULL.  NULL is allowed. */
+/* Release the handle (the library stays loaded); sets *pl to NULL.  NULL is allowed. */
 void hs_plugin_close(hs_plugin **pl);
 
 #endif

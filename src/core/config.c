@@ -7,7 +7,6 @@
  *   FILE:LINE: sweep 'NAME': key 'KEY': what is wrong
  */
 #include <libconfig.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +32,7 @@ int hs_cfg_perr(pctx *c, int line, const char *key, const char *fmt, ...)
     return HS_FAIL(c->e, HS_EINPUT, "%s:%d: %s%s", c->path, line, where, what);
 }
 
-
+/* Levenshtein distance of a and b (99 when either is longer than 64 bytes). */
 static size_t edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
@@ -158,7 +157,6 @@ int hs_cfg_values_equal(hs_type t, const hs_value *a, const hs_value *b)
     }
     return 0;
 }
-
 
 int hs_cfg_cmp_value(hs_type t, const hs_value *a, const hs_value *b)
 {
@@ -645,6 +643,8 @@ int hs_cfg_parse_top(pctx *c, hs_sweepset *set, const hs_load_opts *o)
             if (t != CONFIG_TYPE_STRING || !*config_setting_get_string(m))
                 return hs_cfg_perr(c, line, nm, "expected a file path string");
             set->output = strdup(config_setting_get_string(m));
+            if (!set->output)
+                return HS_FAIL(c->e, HS_ENOMEM, "out of memory");
         } else if (strcmp(nm, "sweeps") == 0) {
             sweeps = m;
         } else if (strcmp(nm, "max_tasks") == 0) {

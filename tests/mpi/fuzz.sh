@@ -4,6 +4,7 @@
 # no crash, no leak, no hang.  HS_FUZZ_SECONDS sets its length (default 60).
 . "$(dirname "$0")/lib.bash"
 command -v clang >/dev/null || { echo "clang not installed: fuzz test skipped"; exit 77; }
+command -v mpicc >/dev/null || { echo "mpicc not installed: fuzz test skipped"; exit 77; }
 cd "$WORK" || exit 1
 S=$HS_SRC
 srcs="$S/tests/fuzz/fuzz_config.c $S/src/core/config.c $S/src/core/config_text.c $S/src/core/config_grid.c
@@ -15,7 +16,8 @@ srcs="$S/tests/fuzz/fuzz_config.c $S/src/core/config.c $S/src/core/config_text.c
       $S/src/kernels/exec*.c $S/src/core/plugin.c"
 if ! clang -g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-        -I"$S/include" -I"$S/src" $srcs $(pkg-config --cflags --libs libconfig) -ldl -lm -o fuzz_config 2> build.log; then
+        -I"$S/include" -I"$S/src" $(mpicc --showme:compile) $srcs $(pkg-config --cflags --libs libconfig) \
+        $(mpicc --showme:link) -ldl -lm -o fuzz_config 2> build.log; then
     if grep -q "fuzzer" build.log; then echo "libFuzzer runtime missing (libclang-rt-14-dev): skipped"; cat build.log; exit 77; fi
     cat build.log; exit 1
 fi
