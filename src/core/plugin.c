@@ -122,7 +122,7 @@ static int load(const char *path, void **handle, const hs_kernel **k, hs_err *e)
             rc = HS_FAIL(e, HS_EINPUT, "plug-in %s: %.900s", path, ve.msg);
     }
     if (rc) {
-        dlclose(h);
+        dlclose(h); /* cleanup: the error is recorded */
         return rc;
     }
     *handle = h;
@@ -130,25 +130,37 @@ static int load(const char *path, void **handle, const hs_kernel **k, hs_err *e)
     return 0;
 }
 
-/* The entry of libs for the library at path, loading it on first use; NULL: no memory. */
-static const loaded_lib *lib_for(const char *path, const char *real, hs_err *e)
+/*
+ * The entry of libs for the library at path (real: its key) into *out,
+ * loading it on first use.  A refusal that belongs to the library
+ * (HS_EINPUT) is kept and given again; any other failure (no memory, no
+ * fork) is returned and not kept, so a later open tries again.
+ */
+static int lib_for(const char *path, const char *real, const loaded_lib **out, hs_err *e)
 {
     for (size_t i = 0; i < n_libs; i++)
-        if (strcmp(libs[i].real, real) == 0)
-            return &libs[i];
+        if (strcmp(libs[i].real, real) == 0) {
+            *out = &libs[i];
+            return 0;
+        }
     loaded_lib *nl = realloc(libs, (n_libs + 1) * sizeof *nl);
     if (!nl)
-        return NULL;
+        return HS_FAIL(e, HS_ENOMEM, "out of memory");
     libs = nl;
     loaded_lib *l = &libs[n_libs];
     *l = (loaded_lib){.real = strdup(real)};
     if (!l->real)
-        return NULL;
+        return HS_FAIL(e, HS_ENOMEM, "out of memory");
     l->rc = load(path, &l->handle, &l->k, e);
+    if (l->rc && l->rc != HS_EINPUT) {
+        free(l->real);
+        return l->rc;
+    }
     if (l->rc)
         snprintf(l->msg, sizeof l->msg, "%s", e->msg);
     n_libs++;
-    return l;
+    *out = l;
+    return 0;
 }
 
 int hs_plugin_open(const char *path, hs_plugin **out, hs_err *e)
@@ -158,9 +170,8 @@ int hs_plugin_open(const char *path, hs_plugin **out, hs_err *e)
     /* the file by its real path; one that names no file (dlopen says why) by its name */
     if (!realpath(path, real))
         snprintf(real, sizeof real, "%s", path);
-    const loaded_lib *l = lib_for(path, real, e);
-    if (!l)
-        return HS_FAIL(e, HS_ENOMEM, "out of memory");
+    const loaded_lib *l = NULL;
+    HS_CALL(lib_for(path, real, &l, e));
     if (l->rc)
         return HS_FAIL(e, l->rc, "%s", l->msg);
     hs_plugin *pl = calloc(1, sizeof *pl);
