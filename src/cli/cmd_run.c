@@ -279,11 +279,20 @@ int hs_cmd_run(int argc, char **argv)
      * depend on the thread count (DESIGN.md). */
     openblas_set_num_threads(1);
     int provided;
-    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+    if (HS_MPI_CHECK(&e, MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided)))
+        return hs_cli_fail(&e);
     hs_sched_install_signals();
-    int rank;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    int rc = hs_run(&o, MPI_COMM_WORLD, &e);
+    /* MPI errors come back as codes, which hsweep checks call by call
+     * (HS_MPI_CALL: the message names the call, file and line); communicators
+     * made from these inherit the handler. */
+    int rank = 0;
+    int rc = HS_MPI_CHECK(&e, MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN));
+    if (rc == 0)
+        rc = HS_MPI_CHECK(&e, MPI_Comm_set_errhandler(MPI_COMM_SELF, MPI_ERRORS_RETURN));
+    if (rc == 0)
+        rc = HS_MPI_CHECK(&e, MPI_Comm_rank(MPI_COMM_WORLD, &rank));
+    if (rc == 0)
+        rc = hs_run(&o, MPI_COMM_WORLD, &e);
     int code = 0;
     if (rc) {
         if (rank == 0)
@@ -291,6 +300,7 @@ int hs_cmd_run(int argc, char **argv)
         else
             code = hs_err_exit_code(rc);
     }
+    /* The run's outcome is decided: a failing MPI_Finalize has nothing to add. */
     MPI_Finalize();
     return code;
 }
