@@ -121,6 +121,17 @@ static int context(hs_err *e, int rc, const char *what, const char *path)
  * (already recorded) the object is only closed. */
 #define CLOSE_H5(rc, e, call) ((rc) = (rc) ? ((void)(call), (rc)) : HS_H5_CHECK((e), (call)))
 
+/* x's value; a nonzero one (an error x recorded) gets this call site as a
+ * frame of the error's trace (as HS_CALL, for code that goes on to clean up). */
+#define FRAME(x) frame_at((x), __FILE__, __LINE__, __func__)
+
+static int frame_at(int rc, const char *file, int line, const char *func)
+{
+    if (rc)
+        hs_err_frame(rc, file, line, func);
+    return rc;
+}
+
 /* A collective MPI call that every rank makes whatever its rc: checked while rc is 0. */
 #define MPI_ALL(rc, e, call)                                                  \
     do {                                                                      \
@@ -946,25 +957,26 @@ static int build_file(hs_store *st, const char *tmp, const char *path, const hs_
         CLOSE_H5(rc, e, H5Pclose(fcpl));
     if (rc == 0 && st->file < 0) {
         rc = h5fail(e, "cannot create the results file", path);
+        /* the user's to fix, not HDF5's: an I/O error (no trace unless asked) */
         if (err == EACCES || err == EROFS || err == ENOSPC)
-            snprintf(e->msg, sizeof e->msg, "%s: cannot create the results file (H5Fcreate): %s",
-                     path, strerror(err));
+            rc = HS_FAIL(e, HS_EIO, "%s: cannot create the results file (H5Fcreate): %s", path,
+                         strerror(err));
     }
     rc = agree(rc, comm, e);
     if (rc == 0)
         rc = context(e, write_root_attrs(st->file, set, prov, e),
                      "cannot write provenance attributes (disk full?)", path);
     for (size_t i = 0; i < set->n_sweeps && rc == 0; i++)
-        rc = create_sweep(st, i, comm, path, e);
+        rc = FRAME(create_sweep(st, i, comm, path, e));
     rc = agree(rc, comm, e);
     /* Metadata first, then the space check, then the rows (raw data only). */
     if (rc == 0 && H5Fflush(st->file, H5F_SCOPE_GLOBAL) < 0)
         rc = h5fail(e, "cannot flush the results file (disk full?)", path);
     if (rc == 0 && rank == 0)
-        rc = check_space(st, tmp, path, e);
+        rc = FRAME(check_space(st, tmp, path, e));
     rc = agree(rc, comm, e);
     for (size_t i = 0; i < set->n_sweeps && rc == 0; i++)
-        rc = fill_rows(st, i, comm, path, e);
+        rc = FRAME(fill_rows(st, i, comm, path, e));
     rc = agree(rc, comm, e);
     if (rc && rank == 0) {
         /* Give the space back before closing: HDF5 must be able to write its
@@ -1005,7 +1017,7 @@ int hs_store_create(const char *path, const hs_sweepset *set, MPI_Comm comm, con
                          "replace it",
                          path);
         else if (replace)
-            rc = lock_replaced(path, &old_fd, e);
+            rc = FRAME(lock_replaced(path, &old_fd, e));
         if (rc == 0 && mkdir_parents(path) != 0)
             rc = HS_FAIL(e, HS_EIO, "%s: cannot create its directory: %s", path, strerror(errno));
         if (rc == 0)
@@ -1015,13 +1027,13 @@ int hs_store_create(const char *path, const hs_sweepset *set, MPI_Comm comm, con
     MPI_ALL(rc, e, MPI_Bcast(tmp, sizeof tmp, MPI_CHAR, 0, comm));
     hs_store *st = NULL;
     if (rc == 0)
-        rc = agree(alloc_store(&st, set, e), comm, e);
+        rc = agree(FRAME(alloc_store(&st, set, e)), comm, e);
     if (rc == 0)
-        rc = build_file(st, tmp, path, set, comm, prov, &made, e);
+        rc = FRAME(build_file(st, tmp, path, set, comm, prov, &made, e));
     if (rc == 0)
-        rc = open_store(tmp, path, set, comm, out, e);
+        rc = FRAME(open_store(tmp, path, set, comm, out, e));
     if (rc == 0 && rank == 0)
-        rc = install(tmp, path, replace, e);
+        rc = FRAME(install(tmp, path, replace, e));
     rc = agree(rc, comm, e);
     /* cleanup after an error (already recorded): close and unlink unchecked */
     if (rc && *out) {
@@ -1185,7 +1197,7 @@ static int open_store(const char *file, const char *path, const hs_sweepset *set
     int rc = 0;
     hs_store *st;
     HS_CALL(agree(alloc_store(&st, set, e), comm, e));
-    rc = agree(lock_results(st, file, path, comm, e), comm, e);
+    rc = agree(FRAME(lock_results(st, file, path, comm, e)), comm, e);
     if (rc) {
         store_free(st);
         return rc;
@@ -1783,9 +1795,9 @@ int hs_store_open(const char *path, const hs_sweepset *set, MPI_Comm comm, const
     int rc = 0;
     if (rank == 0) {
         char *sha = NULL;
-        rc = check_resumable(path, e);
+        rc = FRAME(check_resumable(path, e));
         if (rc == 0)
-            rc = hs_store_read_root_attr(path, "config_sha256", &sha, e);
+            rc = FRAME(hs_store_read_root_attr(path, "config_sha256", &sha, e));
         if (rc == 0 && strcmp(sha, set->sha256) != 0 && !force)
             rc = HS_FAIL(e, HS_ESTATE,
                          "%s: was written for a different sweep file (sha256 %.12s..., this one is "
@@ -1795,7 +1807,7 @@ int hs_store_open(const char *path, const hs_sweepset *set, MPI_Comm comm, const
             rc = HS_FAIL(e, HS_ESTATE, "%s: is a %s run; resume it %s --reduced", path,
                          set->reduced ? "full" : "reduced", set->reduced ? "without" : "with");
         if (rc == 0)
-            rc = check_task_seeds(path, set, e);
+            rc = FRAME(check_task_seeds(path, set, e));
         free(sha);
     }
     uint64_t **ids = calloc(set->n_sweeps + 1, sizeof *ids);
@@ -1803,12 +1815,12 @@ int hs_store_open(const char *path, const hs_sweepset *set, MPI_Comm comm, const
     if (!ids || !n)
         rc = HS_FAIL(e, HS_ENOMEM, "out of memory");
     else if (rank == 0 && rc == 0)
-        rc = find_damaged(path, set, flags, ids, n, e);
+        rc = FRAME(find_damaged(path, set, flags, ids, n, e));
     rc = agree(rc, comm, e);
     if (rc == 0)
-        rc = open_store(path, path, set, comm, out, e);
+        rc = FRAME(open_store(path, path, set, comm, out, e));
     if (rc == 0)
-        rc = record_text(*out, set, comm, path, e);
+        rc = FRAME(record_text(*out, set, comm, path, e));
     for (size_t si = 0; rc == 0 && si < set->n_sweeps; si++)
         for (size_t i = 0; rc == 0 && i < n[si]; i++)
             rc = context(e, mark_pending(*out, &(*out)->lay[si], ids[si][i], e),
