@@ -74,7 +74,8 @@ static herr_t walk_cb(unsigned n, const H5E_error2_t *err, void *data)
 }
 
 /* HDF5's own reason for the last failure into buf[256] ("" if none); clears
- * its error stack. */
+ * its error stack.  Part of reporting an error: its own calls have no one
+ * to report to. */
 static void h5reason(char *buf)
 {
     buf[0] = 0;
