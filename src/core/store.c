@@ -83,14 +83,18 @@ static void h5reason(char *buf)
     H5Eclear2(H5E_DEFAULT);
 }
 
-/* Record HS_EHDF5 "<path>: <what>[: HDF5's reason]", raised at the caller's line. */
-#define h5fail(e, what, path) h5fail_at((e), (what), (path), __FILE__, __LINE__)
+/* Record HS_EHDF5 "<path>: <what>[: HDF5's reason]", raised at the caller's
+ * line; h5fail_open records HS_EIO so, for a file that HDF5 cannot open (not
+ * an HDF5 file, or not readable): the user's to fix, a one-line message. */
+#define h5fail(e, what, path) h5fail_at((e), HS_EHDF5, (what), (path), __FILE__, __LINE__)
+#define h5fail_open(e, what, path) h5fail_at((e), HS_EIO, (what), (path), __FILE__, __LINE__)
 
-static int h5fail_at(hs_err *e, const char *what, const char *path, const char *file, int line)
+static int h5fail_at(hs_err *e, int code, const char *what, const char *path, const char *file,
+                     int line)
 {
     char buf[256];
     h5reason(buf);
-    return hs_err_set(e, HS_EHDF5, file, line, "%s: %s%s%s", path, what, buf[0] ? ": " : "", buf);
+    return hs_err_set(e, code, file, line, "%s: %s%s%s", path, what, buf[0] ? ": " : "", buf);
 }
 
 /*
@@ -566,6 +570,22 @@ static hid_t fapl_for(MPI_Comm comm, hs_err *e)
     return fapl;
 }
 
+/* Creation properties of a dataset stored contiguous and allocated when
+ * created, filled at `fill`; -1 with e set. */
+static hid_t dcpl_make(H5D_fill_time_t fill, hs_err *e)
+{
+    hid_t dcpl;
+    if (HS_H5_CHECK(e, dcpl = H5Pcreate(H5P_DATASET_CREATE)))
+        return -1;
+    if (HS_H5_CHECK(e, H5Pset_layout(dcpl, H5D_CONTIGUOUS)) ||
+        HS_H5_CHECK(e, H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY)) ||
+        HS_H5_CHECK(e, H5Pset_fill_time(dcpl, fill))) {
+        H5Pclose(dcpl); /* cleanup: the error is recorded */
+        return -1;
+    }
+    return dcpl;
+}
+
 /* Cleanup after an error (already recorded): closes are not checked. */
 static void store_free(hs_store *st)
 {
@@ -676,14 +696,8 @@ static int create_sweep(hs_store *st, size_t si, MPI_Comm comm, const char *path
         return h5fail(e, "cannot create the sweep's group", path);
     rc = context(e, write_sweep_attrs(g, s, e), "cannot write the sweep's attributes", path);
     hid_t dcpl = -1, sp = -1, tg = -1;
-    if (rc == 0)
-        rc = HS_H5_CHECK(e, dcpl = H5Pcreate(H5P_DATASET_CREATE));
-    if (rc == 0)
-        rc = HS_H5_CHECK(e, H5Pset_layout(dcpl, H5D_CONTIGUOUS));
-    if (rc == 0)
-        rc = HS_H5_CHECK(e, H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY));
-    if (rc == 0)
-        rc = HS_H5_CHECK(e, H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER));
+    if (rc == 0 && (dcpl = dcpl_make(H5D_FILL_TIME_NEVER, e)) < 0)
+        rc = HS_EHDF5;
     hsize_t n = s->n_tasks + s->n_refine_rows;
     if (rc == 0)
         rc = HS_H5_CHECK(e, sp = H5Screate_simple(1, &n, NULL));
@@ -1056,7 +1070,7 @@ int hs_store_read_root_attr(const char *path, const char *name, char **value, hs
     HS_H5_CALL(e, H5Eset_auto2(H5E_DEFAULT, NULL, NULL));
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0)
-        return h5fail(e, "cannot open as an HDF5 results file", path);
+        return h5fail_open(e, "cannot open as an HDF5 results file", path);
     int rc = 0;
     hid_t a = H5Aopen(f, name, H5P_DEFAULT), t = -1;
     if (a < 0) {
@@ -1209,7 +1223,7 @@ static int open_store(const char *file, const char *path, const hs_sweepset *set
     if (fapl < 0)
         rc = HS_EHDF5;
     else if (st->file < 0)
-        rc = h5fail(e, "cannot open the results file for writing", path);
+        rc = h5fail_open(e, "cannot open the results file for writing", path);
     if (fapl >= 0)
         CLOSE_H5(rc, e, H5Pclose(fapl));
     for (size_t i = 0; i < set->n_sweeps && rc == 0; i++) {
@@ -1288,7 +1302,7 @@ static int check_task_seeds(const char *path, const hs_sweepset *set, hs_err *e)
 {
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0)
-        return h5fail(e, "cannot open as an HDF5 results file", path);
+        return h5fail_open(e, "cannot open as an HDF5 results file", path);
     hid_t t;
     int rc = HS_H5_CHECK(e, t = H5Tcreate(H5T_COMPOUND, 8));
     if (rc == 0)
@@ -1575,18 +1589,10 @@ static int index_open(hs_store *st, size_t si, int create, hs_err *e)
     if (rc == 0 && has > 0) {
         rc = HS_H5_CHECK(e, l->index_dset = H5Dopen2(g, "config_index", H5P_DEFAULT));
     } else if (rc == 0 && create) {
-        hid_t dcpl, sp = -1;
+        hid_t sp = -1, dcpl = dcpl_make(H5D_FILL_TIME_ALLOC, e);
         uint16_t zero = 0;
         hsize_t n = s->n_tasks;
-        rc = HS_H5_CHECK(e, dcpl = H5Pcreate(H5P_DATASET_CREATE));
-        if (rc == 0)
-            rc = HS_H5_CHECK(e, H5Pset_layout(dcpl, H5D_CONTIGUOUS));
-        if (rc == 0)
-            rc = HS_H5_CHECK(e, H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY));
-        if (rc == 0)
-            rc = HS_H5_CHECK(e, H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC));
-        if (rc == 0)
-            rc = HS_H5_CHECK(e, H5Pset_fill_value(dcpl, H5T_NATIVE_UINT16, &zero));
+        rc = dcpl < 0 ? HS_EHDF5 : HS_H5_CHECK(e, H5Pset_fill_value(dcpl, H5T_NATIVE_UINT16, &zero));
         if (rc == 0)
             rc = HS_H5_CHECK(e, sp = H5Screate_simple(1, &n, NULL));
         if (rc == 0)
@@ -1721,7 +1727,7 @@ int hs_store_read_row_text(const char *path, const char *sweep, uint64_t id, cha
     HS_H5_CALL(e, H5Eset_auto2(H5E_DEFAULT, NULL, NULL));
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0)
-        return h5fail(e, "cannot open as an HDF5 results file", path);
+        return h5fail_open(e, "cannot open as an HDF5 results file", path);
     char **texts = NULL, **times = NULL, **paths = NULL;
     size_t n = 0;
     int rc = history_read(f, &texts, &times, &paths, &n, e) != 0
