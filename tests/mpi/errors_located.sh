@@ -34,6 +34,11 @@ for _ in $(seq 1 50); do [ -n "$(pgrep -P "$holder")" ] && break; sleep 0.1; don
 out=$(HSWEEP_TRACE=1 "$HSWEEP" run ok.cfg -o r.h5 --resume --quiet 2>&1 >/dev/null); rc=$?
 [ "$rc" = 1 ] && pass || fail "held lock: exit $rc: $out"
 has "$out" "r.h5: is in use by another hsweep run" "raised at " "src/core/store.c:" "(lock_results)"
+# the same under mpiexec -n 2: rank 0 prints it, once
+out=$(HSWEEP_TRACE=1 mpirun_n 2 "$HSWEEP" run ok.cfg -o r.h5 --resume --quiet 2>&1 >/dev/null); rc=$?
+[ "$rc" = 1 ] && pass || fail "held lock, 2 ranks: exit $rc: $out"
+has "$out" "r.h5: is in use by another hsweep run" "raised at " "src/core/store.c:" "(lock_results)"
+[ "$(printf '%s\n' "$out" | grep -c 'is in use')" = 1 ] && pass || fail "2 ranks: not one message: $out"
 pkill -P "$holder"; wait "$holder" 2>/dev/null
 check "once released it resumes" "$HSWEEP" run ok.cfg -o r.h5 --resume --quiet
 
