@@ -1,6 +1,7 @@
 /*
- * The run: setup on every rank, then rank 0's coordinator loop and the
- * workers' loops.  Protocol in include/hsweep/sched.h.
+ * The run (hs_sched_run): setup on every rank, then rank 0's coordinator
+ * loop and the workers' loops, then the outcome.  The queue's order and
+ * batch sizes are in sched_queue.c; protocol in include/hsweep/sched.h.
  */
 #include <math.h>
 #include <stdio.h>
@@ -147,7 +148,7 @@ static void check_stop(worker *w)
         if (W_MPI(w, MPI_Iprobe(0, HS_TAG_STOP, w->comm, &flag, MPI_STATUS_IGNORE)) == 0 && flag)
             W_MPI(w, MPI_Recv(&kind, 1, MPI_INT, 0, HS_TAG_STOP, w->comm, MPI_STATUS_IGNORE));
     }
-    if (stop_requested || flag)
+    if (hs_signals_stop_requested() || flag)
         w->stop_at = hs_now_mono() +
                      (kind == 2 ? 0 : w->opts->grace_s > 0 ? w->opts->grace_s : 60.0);
 }
@@ -1155,19 +1156,22 @@ static int run_finish(run *r, int rc, hs_err *e)
     long long remaining = 0, failures = 0;
     if (rc == 0) {
         HS_MPI_CALL(e, MPI_Barrier(comm)); /* every worker's last write has returned */
-        for (size_t i = 0; rank == 0 && i < r->set->n_sweeps; i++) {
+        int src = 0;
+        for (size_t i = 0; rank == 0 && src == 0 && i < r->set->n_sweeps; i++) {
             int8_t *status = malloc(r->set->sweeps[i].n_tasks);
-            if (status && hs_store_read_status(r->st, i, status, NULL, e) == 0)
-                for (uint64_t t = 0; t < r->set->sweeps[i].n_tasks; t++) {
-                    remaining += status[t] == HS_ST_PENDING;
-                    failures += status[t] == HS_ST_FAILED || status[t] == HS_ST_TIMEOUT ||
-                                status[t] == HS_ST_CRASHED;
-                }
+            src = status ? hs_store_read_status(r->st, i, status, NULL, e)
+                         : HS_FAIL(e, HS_ENOMEM, "out of memory");
+            for (uint64_t t = 0; src == 0 && t < r->set->sweeps[i].n_tasks; t++) {
+                remaining += status[t] == HS_ST_PENDING;
+                failures += status[t] == HS_ST_FAILED || status[t] == HS_ST_TIMEOUT ||
+                            status[t] == HS_ST_CRASHED;
+            }
             free(status);
         }
         remaining += rank == 0 ? (long long)hs_refine_unfinished(r->rf) : 0;
         long long both[2] = {remaining, failures};
-        HS_MPI_CALL(e, MPI_Bcast(both, 2, MPI_LONG_LONG, 0, comm));
+        if ((rc = hs_mpi_agree(src, comm, e)) == 0)
+            HS_MPI_CALL(e, MPI_Bcast(both, 2, MPI_LONG_LONG, 0, comm));
         remaining = both[0];
         failures = both[1];
     }
