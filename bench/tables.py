@@ -68,13 +68,15 @@ class Section:
         if h.get("dirty", "no") != "no":
             commit += " with uncommitted changes"
         env = self.meta.get("env", "")
-        parts = ["`%s`" % self.log.rel, "hsweep at %s" % commit, h.get("date", "no date"),
+        parts = ["`%s`" % self.log.rel, "hsweep at %s" % commit, self.meta.get("start", h.get("date", "no date")),
                  h.get("machine", "unknown machine")]
         load = self.meta.get("load before")
         if load:
             parts.append("load %s" % load)
+        # the settings that change what is measured (the log also has HSWEEP, BENCH_WORK)
+        env = re.sub(r"(^| )(HSWEEP|BENCH_WORK)=(\"[^\"]*\"|\S*)", "", env).strip()
         if env and env != "(defaults)":
-            parts.append("settings: `%s`" % env.strip())
+            parts.append("settings: `%s`" % env)
         return ", ".join(parts)
 
 
@@ -325,7 +327,7 @@ def t_targets(logs):
             if re.fullmatch(pat, name) and r["ratio"] is not None:
                 figs.append("%s %s (%s)" % (name, num(r["ratio"]), r["value"]))
                 ratios.append(r["ratio"])
-        worst = num(min(ratios)) if ratios else ""
+        worst = num(min(ratios) if op == ">=" else max(ratios)) if ratios and op else ""
         rows.append([what, ", ".join(figs) or "no ratio in the log", worst, met(op, thr, ratios),
                      "`%s`" % s.log.rel])
     # issue 22 item 3, from vs_dask's rows
@@ -351,6 +353,7 @@ def t_targets(logs):
         rows.append([what, ", ".join(figs) or ("no log yet" if s is None else "no ratio in the log"), "",
                      "–", "`%s`" % s.log.rel if s else ""])
     out = md(["target", "ratios in the log: figure, ratio (value)", "worst", "met", "log"], rows)
+    out += ["", "\"Worst\" is the ratio furthest from its target; \"–\": no number set."]
     out += ["", "Each log's commit, date, machine and settings are under the benchmark's own table below."]
     return out
 
