@@ -3,8 +3,8 @@
 # bench/results/<UTC date>-<commit>.log, from which bench/tables.py derives
 # the tables of bench/README.md.
 #   bench/run_all.sh [VAR=value ...] [NAME ...]
-# NAME is a script bench/NAME.sh (default: every bench/*.sh but lib.sh,
-# rank0.sh and this one, in name order).  A VAR=value argument sets VAR for
+# NAME is a script bench/NAME.sh, or a path DIR/NAME.sh (default: every
+# bench/*.sh but lib.sh, rank0.sh and this one, in name order).  A VAR=value argument sets VAR for
 # the next NAME only (e.g. `N=20000 dispatch M=100 vs_parallel`); the
 # environment applies to all (HSWEEP, REPS, BENCH_WORK, ... as in lib.sh).
 # Scripts whose usage takes [BUILD_DIR] get the directory of $HSWEEP.
@@ -33,6 +33,11 @@ names=() envs=() pending=()
 for a in "$@"; do
     case $a in
     [A-Za-z_]*=*) pending+=("$a") ;;
+    */*.sh)
+        [ -f "$a" ] || { echo "run_all: no benchmark $a" >&2; exit 2; }
+        names+=("$(cd "$(dirname "$a")" && pwd)/$(basename "$a")")
+        envs+=("$(printf '%s\n' "${pending[@]}")")
+        pending=() ;;
     *)
         [ -f "$dir/$a.sh" ] || { echo "run_all: no benchmark bench/$a.sh" >&2; exit 2; }
         names+=("$a")
@@ -79,8 +84,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 status=0
 for i in "${!names[@]}"; do
-    b=${names[$i]}
-    script=$dir/$b.sh
+    b=${names[$i]} script=$dir/${names[$i]}.sh
+    case $b in /*) script=$b b=$(basename "$b" .sh) ;; esac
     shell=sh
     head -1 "$script" | grep -q bash && shell=bash
     args=()
@@ -103,7 +108,7 @@ for i in "${!names[@]}"; do
     t1=$(date +%s.%N)
     {
         echo "@@bench begin $b"
-        echo "# command: $shell bench/$b.sh${args[*]:+ ${args[*]}}"
+        echo "# command: $shell ${script#"$root"/}${args[*]:+ ${args[*]}}"
         echo "# env:${set_env:- (defaults)}"
         echo "# start: $(date -u -d "@${t0%.*}" +%Y-%m-%dT%H:%M:%SZ)"
         echo "# load before: $l0"

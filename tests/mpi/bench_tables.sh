@@ -4,7 +4,9 @@
 # hand fails.  Then, on logs written here: a result line reaches its table
 # with its ratio and source; the newest section that exited 0 counts; a
 # target below its threshold reads "no"; a benchmark with no log gives a
-# table that says so, and figures shown for it fail --check.
+# table that says so, and figures shown for it fail --check.  Last,
+# bench/run_all.sh on two stand-in scripts: its log's header, sections,
+# settings, output and exit statuses, read back by tables.py.
 # hs-labels: bench
 set -u
 src=${HS_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -72,4 +74,38 @@ sed -i 's/^No log of `bench\/stan_vs_hsweep.sh` yet.*/| nuts | 5 draws\/s |/' "$
 printf '<!-- table:nosuch -->\n<!-- /table -->\n' >"$tmp/U.md"
 "$py" "$tables" --check --readme "$tmp/U.md" --results "$tmp/res" >/dev/null 2>&1
 [ $? = 2 ] || fail "an unknown table name is not an error"
+
+# bench/run_all.sh writes a log tables.py reads: a stand-in benchmark (named
+# dispatch, so that its table shows it) prints a result line and stderr and
+# exits 0; a second one exits 3; VAR=value reaches the next script only.
+mkdir "$tmp/b" "$tmp/rr"
+cat >"$tmp/b/dispatch.sh" <<'SH'
+#!/bin/sh
+# N=${N:-5}
+echo "dispatch_n2: ${N:-5} tasks/s (ratio 0.75 vs baseline_dispatch 8 tasks/s)"
+echo "on stderr" >&2
+SH
+printf '#!/bin/sh
+echo "N is ${N:-unset}"
+exit 3
+' >"$tmp/b/broken.sh"
+RESULTS=$tmp/rr bash "$src/bench/run_all.sh" N=6 "$tmp/b/dispatch.sh" "$tmp/b/broken.sh" >"$tmp/ra.out" 2>"$tmp/ra.err"
+[ $? = 1 ] || fail "run_all.sh did not exit 1 with a failing benchmark: $(cat "$tmp/ra.err")"
+set -- "$tmp"/rr/*.log
+[ $# = 1 ] && [ -f "$1" ] || fail "run_all.sh wrote no log (or several) in \$RESULTS: $(ls "$tmp/rr")"
+rl=$1
+for k in command commit dirty date machine nice 'load before' 'load after'; do
+    grep -q "^# $k: ." "$rl" || fail "the log has no '# $k:' line: $(cat "$rl")"
+done
+case $(basename "$rl") in 20[0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-9][0-9][0-9][0-9]Z-*.log) ;;
+    *) fail "log name $(basename "$rl") is not DATE-COMMIT.log" ;; esac
+grep -qx '@@bench begin dispatch' "$rl" && grep -qx '# env: N=6' "$rl" &&
+    grep -qx 'dispatch_n2: 6 tasks/s (ratio 0.75 vs baseline_dispatch 8 tasks/s)' "$rl" &&
+    grep -qx 'on stderr' "$rl" && grep -q '^@@bench end dispatch rc=0 ' "$rl" &&
+    grep -qx 'N is unset' "$rl" && grep -q '^@@bench end broken rc=3 ' "$rl" ||
+    fail "the log lacks a section marker, the settings, the output or the exit status: $(cat "$rl")"
+printf '<!-- table:dispatch -->\n<!-- /table -->\n' >"$tmp/D.md"
+"$py" "$tables" --readme "$tmp/D.md" --results "$tmp/rr" || fail "tables.py failed on run_all.sh's log"
+grep -qF '| dispatch_n2 | 6 tasks/s | 0.75 | vs baseline_dispatch 8 tasks/s |' "$tmp/D.md" ||
+    fail "run_all.sh's log did not reach the table: $(cat "$tmp/D.md")"
 echo "bench_tables: ok"
