@@ -365,6 +365,18 @@ static void json_names(FILE *out, char *const *names, size_t n)
     fprintf(out, "]");
 }
 
+/* ", NAME: value" for each of the n columns of key `key` of keys (columns cols, names names). */
+static void json_key_fields(FILE *out, const hs_rowset *rs, char *const *names, const int *cols,
+                            const hs_keys *keys, size_t key, size_t n)
+{
+    for (size_t r = 0; r < n; r++) {
+        fprintf(out, ", ");
+        hs_json_str(out, names[r]);
+        fprintf(out, ": ");
+        hs_collate_json_key(out, rs, cols[r], keys->text[key * n + r], keys->num[key * n + r]);
+    }
+}
+
 static void print_json_cell(const hs_pivot *p, size_t row, size_t s, size_t ck, size_t m, FILE *out)
 {
     const hs_part *q = &p->p[s];
@@ -373,20 +385,8 @@ static void print_json_cell(const hs_pivot *p, size_t row, size_t s, size_t ck, 
     size_t rk = p->row_key[row * p->n_p + s];
     fprintf(out, "{\"sweep\": ");
     hs_json_str(out, rs->sweep);
-    for (size_t r = 0; r < p->n_r; r++) {
-        fprintf(out, ", ");
-        hs_json_str(out, p->rname[r]);
-        fprintf(out, ": ");
-        hs_collate_json_key(out, rs, q->rcol[r], q->rk.text[rk * p->n_r + r],
-                            q->rk.num[rk * p->n_r + r]);
-    }
-    for (size_t k = 0; k < p->n_c; k++) {
-        fprintf(out, ", ");
-        hs_json_str(out, p->cname[k]);
-        fprintf(out, ": ");
-        hs_collate_json_key(out, rs, q->ccol[k], q->ck.text[ck * p->n_c + k],
-                            q->ck.num[ck * p->n_c + k]);
-    }
+    json_key_fields(out, rs, p->rname, q->rcol, &q->rk, rk, p->n_r);
+    json_key_fields(out, rs, p->cname, q->ccol, &q->ck, ck, p->n_c);
     fprintf(out, ", \"metric\": ");
     hs_json_str(out, p->mname[m]);
     if (q->mcol[m] != HS_COL_STATUS) {
