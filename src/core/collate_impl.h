@@ -1,5 +1,5 @@
 /*
- * Private to collate*.c and report.c: one sweep's finished tasks gathered
+ * Private to collate*.c and report*.c: one sweep's finished tasks gathered
  * from one or more results files, and the distinct value combinations of
  * some of its columns (pivot rows, columns, groups) (collate.c); the pivot
  * table that collate_pivot.c builds and collate_format.c prints.
