@@ -18,7 +18,7 @@ srcs="$S/tests/fuzz/fuzz_results.c $S/src/core/table.c $S/src/core/collate.c $S/
       $S/src/core/store.c $S/src/core/config.c $S/src/core/config_text.c $S/src/core/config_grid.c
       $S/src/core/config_rules.c $S/src/core/config_exec.c $S/src/core/expand.c $S/src/core/hash.c
       $S/src/core/refine.c $S/src/core/filter.c $S/src/core/sha256.c
-      $S/src/core/task.c $S/src/core/error.c $S/src/core/crc32c.c $S/src/core/plugin.c
+      $S/src/core/task.c $S/src/kernel_rt/kernel_rt.c $S/src/core/error.c $S/src/core/crc32c.c $S/src/core/plugin.c
       $S/src/core/json.c $S/src/numeric/rng.c
       $S/src/kernels/k_noop.c $S/src/kernels/k_sleep.c $S/src/kernels/k_nonfinite.c
       $S/src/kernels/k_fail.c $S/src/kernels/k_crash.c $S/src/kernels/exec*.c"
