@@ -19,7 +19,7 @@ n = 10**7 + 1
 print('sweeps = ({ name = \"a\"; kernel = \"noop\"; matrix = { k = [' + ','.join(map(str, range(n))) + ']; }; });')" > huge_list.cfg
 case_ "10^7-element list (78 MB)" 2 "larger than 64 MiB" "$HSWEEP" plan huge_list.cfg
 printf 'sweeps = ({ name = "a"; kernel = "noop";\n matrix = { x = { from = 0.0; to = 1.0; num = 10000000; }; }; seeds = [1, 2]; });\n' > long_range.cfg
-case_ "10^7 values x 2 seeds" 2 "long_range.cfg:2: sweep 'a': expands to 20000000 tasks" "$HSWEEP" plan long_range.cfg
+case_ "10^7 values x 2 seeds" 2 "long_range.cfg:1: sweep 'a': expands to 20000000 tasks" "$HSWEEP" plan long_range.cfg
 rm -f huge_list.cfg
 printf 'sweeps = ({ name = "a"; kernel = "noop"; fixed = { x = 1e400; }; });\n' > inf.cfg
 case_ "huge real (1e400)" 2 "not a finite number" "$HSWEEP" plan inf.cfg
