@@ -1,4 +1,4 @@
-# hs-labels: fuzz
+# hs-labels: fuzz slow
 # A bounded libFuzzer run (ASan + UBSan) over the sweep-file parser,
 # validator and expansion, seeded with every sweep file in the repository:
 # no crash, no leak, no hang.  HS_FUZZ_SECONDS sets its length (default 60).

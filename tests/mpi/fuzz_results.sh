@@ -1,4 +1,4 @@
-# hs-labels: fuzz
+# hs-labels: fuzz slow
 # A bounded libFuzzer run (ASan + UBSan) over the readers of results files
 # (hs_table_list/read as status reads them, collate, report), seeded with
 # small files hsweep wrote: mutated files give a table or an error, never a

@@ -1,4 +1,4 @@
-# hs-labels: slurm multinode
+# hs-labels: slurm multinode slow
 # `hsweep submit` of a 3-node job (requeue template, 2-minute time limit) on
 # the emulated cluster, with --launcher mpirun (multinode_submit_srun.sh runs
 # this file with --launcher srun), the tasks being users' programs (exec kernel, a shell script that
