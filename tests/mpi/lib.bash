@@ -12,7 +12,12 @@ CHECKS=0
 
 fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
 # skip REASON: this test cannot run here (exit 77, which CTest shows as skipped).
-skip() { echo "SKIP: $*" >&2; exit 77; }
+# A check that already failed is never hidden by a skip.
+skip() {
+    [ "$FAILS" -gt 0 ] && { echo "FAIL: $FAILS check(s) failed before the skip: $*" >&2; exit 1; }
+    echo "SKIP: $*" >&2
+    exit 77
+}
 # need_py MODULE... / need_cmd PROGRAM...: dependencies that .ci/setup.sh
 # installs; one missing is a failure of the set-up, never a skip.
 need_py() {
