@@ -52,6 +52,14 @@ static void answer(hs_exec *x, const char *text)
     hs_task_run(k, &p, &ctx, &out);
 }
 
+/* The task whose command prints text fails, saying why. */
+static void fails(hs_exec *x, const char *text, const char *why)
+{
+    answer(x, text);
+    CHECK_EQ_INT(out.status, HS_ST_FAILED);
+    CHECK_CONTAINS(out.detail, why);
+}
+
 static double m(const char *name) { return out.metrics[hs_kernel_metric_index(out.k, name)]; }
 
 static void test_json(void)
@@ -77,37 +85,21 @@ static void test_json(void)
     CHECK_EQ_INT(out.status, HS_ST_DIVERGED);
     CHECK_EQ_STR(out.detail, "A\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80 \"q\"");
     /* refused: a lone surrogate, an unknown status */
-    answer(x, "{\"a\": 1, \"b\": 2, \"detail\": \"\\udc00\"}\n");
-    CHECK_EQ_INT(out.status, HS_ST_FAILED);
-    CHECK_CONTAINS(out.detail, "malformed JSON on the last line starting with '{'");
+    fails(x, "{\"a\": 1, \"b\": 2, \"detail\": \"\\udc00\"}\n", "malformed JSON on the last line starting with '{'");
     CHECK_CONTAINS(out.detail, "surrogate");
-    answer(x, "{\"status\": \"great\"}\n");
-    CHECK_EQ_INT(out.status, HS_ST_FAILED);
-    CHECK_CONTAINS(out.detail, "\"status\": \"great\" is not ok, nonfinite, diverged or failed");
+    fails(x, "{\"status\": \"great\"}\n", "\"status\": \"great\" is not ok, nonfinite, diverged or failed");
     /* garbage only */
-    answer(x, "no json here\nat all\n");
-    CHECK_EQ_INT(out.status, HS_ST_FAILED);
-    CHECK_CONTAINS(out.detail, "stdout has no line with a JSON object");
+    fails(x, "no json here\nat all\n", "stdout has no line with a JSON object");
     /* malformed: a trailing comma, text after the object, a string for a metric */
-    answer(x, "{\"a\": 1, \"b\": 2,}\n");
-    CHECK_EQ_INT(out.status, HS_ST_FAILED);
-    CHECK_CONTAINS(out.detail, "malformed JSON");
+    fails(x, "{\"a\": 1, \"b\": 2,}\n", "malformed JSON");
     CHECK(isnan(m("a")) && isnan(m("b")));
-    answer(x, "{\"a\": 1, \"b\": 2} trailing\n");
-    CHECK_EQ_INT(out.status, HS_ST_FAILED);
-    CHECK_CONTAINS(out.detail, "text after the object");
-    answer(x, "{\"a\": \"1\", \"b\": 2}\n");
-    CHECK_EQ_INT(out.status, HS_ST_FAILED);
-    CHECK_CONTAINS(out.detail, "metric 'a' is not a number in the JSON line");
+    fails(x, "{\"a\": 1, \"b\": 2} trailing\n", "text after the object");
+    fails(x, "{\"a\": \"1\", \"b\": 2}\n", "metric 'a' is not a number in the JSON line");
     /* a declared metric missing: failed, naming it; what was read is kept */
-    answer(x, "{\"a\": 7}\n");
-    CHECK_EQ_INT(out.status, HS_ST_FAILED);
-    CHECK_CONTAINS(out.detail, "no value for declared metric b");
+    fails(x, "{\"a\": 7}\n", "no value for declared metric b");
     CHECK(m("a") == 7.0);
     /* none of the declared names */
-    answer(x, "{\"c\": 1}\n");
-    CHECK_EQ_INT(out.status, HS_ST_FAILED);
-    CHECK_CONTAINS(out.detail, "none of the declared metrics and traces");
+    fails(x, "{\"c\": 1}\n", "none of the declared metrics and traces");
     hs_exec_destroy(&x);
 }
 
@@ -120,12 +112,8 @@ static void test_kv(void)
     CHECK(m("a") == 5.0 && m("b") == 2.0);
     CHECK_EQ_INT(out.trace_len[0], 3);
     CHECK(out.trace[0] && out.trace[0][2] == 3.0);
-    answer(x, "a=1\n");
-    CHECK_EQ_INT(out.status, HS_ST_FAILED);
-    CHECK_CONTAINS(out.detail, "no value for declared metric b");
-    answer(x, "nothing\n");
-    CHECK_EQ_INT(out.status, HS_ST_FAILED);
-    CHECK_CONTAINS(out.detail, "stdout has no line name=value for a declared metric or trace");
+    fails(x, "a=1\n", "no value for declared metric b");
+    fails(x, "nothing\n", "stdout has no line name=value for a declared metric or trace");
     hs_exec_destroy(&x);
 }
 
