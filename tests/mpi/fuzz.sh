@@ -3,7 +3,7 @@
 # validator and expansion, seeded with every sweep file in the repository:
 # no crash, no leak, no hang.  HS_FUZZ_SECONDS sets its length (default 60).
 . "$(dirname "$0")/lib.bash"
-need_cmd clang
+need_cmd clang mpicc
 cd "$WORK" || exit 1
 S=$HS_SRC
 srcs="$S/tests/fuzz/fuzz_config.c $S/src/core/config.c $S/src/core/refine.c $S/src/core/filter.c $S/src/core/sha256.c
@@ -13,7 +13,8 @@ srcs="$S/tests/fuzz/fuzz_config.c $S/src/core/config.c $S/src/core/refine.c $S/s
       $S/src/kernels/exec*.c $S/src/core/plugin.c"
 if ! clang -g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-        -I"$S/include" -I"$S/src" $srcs $(pkg-config --cflags --libs libconfig) -ldl -lm -o fuzz_config 2> build.log; then
+        -I"$S/include" -I"$S/src" $(mpicc --showme:compile) $srcs $(pkg-config --cflags --libs libconfig) \
+        $(mpicc --showme:link) -ldl -lm -o fuzz_config 2> build.log; then
     cat build.log >&2
     grep -q "fuzzer" build.log && echo "FAIL: the libFuzzer runtime is missing (libclang-rt-14-dev, listed in .ci/setup.sh)" >&2
     exit 1
