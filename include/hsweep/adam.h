@@ -16,9 +16,10 @@ typedef struct hs_adam {
     float *mf, *vf;    /* f32 moments (hs_adam_stepf) */
 } hs_adam;
 
-/* Allocate moments for n parameters (both precisions' buffers are lazily
- * allocated on first step).  Defaults beta1 0.9, beta2 0.999, eps 1e-8.
- * Returns 0, or -1 on allocation failure. */
+/* Set up for n parameters with beta1 0.9, beta2 0.999, eps 1e-8.  Allocates
+ * nothing: each precision's moments are allocated by its first step
+ * (hs_adam_step, hs_adam_stepf), which is where memory can run out.  Always
+ * returns 0. */
 int hs_adam_init(hs_adam *a, size_t n, double lr);
 void hs_adam_free(hs_adam *a);
 /* Zero the moments and step count. */

@@ -1,10 +1,10 @@
 # hs-labels: analysis
 # analysis/: the loader's DataFrame and each plot, on sweeps of the test
-# kernels with known values (tests/data/collate_known.cfg).  Skipped (77)
-# when python3 lacks h5py, pandas or matplotlib.
+# kernels with known values (tests/data/collate_known.cfg).  Fails when
+# python3 lacks h5py, pandas or matplotlib (.ci/setup.sh installs them).
 . "$(dirname "$0")/lib.bash"
 cd "$WORK" || exit 1
-"$PYTHON3" -c "import h5py, pandas, matplotlib" 2>/dev/null || { echo "skip: python3-h5py/pandas/matplotlib missing"; exit 77; }
+need_py h5py pandas matplotlib
 d=$HS_SRC/tests/data
 # (its failing sweep: 4 failed tasks, exit 4)
 expect_fail 4 "4 task(s) ended failed" "$HSWEEP" run "$d/collate_known.cfg" -o k.h5 --quiet

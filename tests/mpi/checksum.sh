@@ -7,7 +7,7 @@
 # is still read.
 . "$(dirname "$0")/lib.bash"
 cd "$WORK" || exit 1
-"$PYTHON3" -c "import h5py" 2>/dev/null || { echo "python3-h5py missing"; exit 77; }
+need_py h5py
 cat > s.cfg <<'CFG'
 sweeps = ( { name = "a"; kernel = "noop"; fixed = { trace_len = 3; };
              matrix = { x = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]; }; } );

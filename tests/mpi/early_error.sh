@@ -1,4 +1,4 @@
-# hs-labels: mpi
+# hs-labels: mpi slow
 # A run that stops on bad input exits 2, every time: the sweep file is judged
 # before MPI starts, so no rank ever reaches MPI_Finalize on that path (Open MPI
 # crashed there now and then, exit 139, when the job ran in the background).

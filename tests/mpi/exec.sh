@@ -6,7 +6,7 @@
 # element, {task_id} workdirs, env additions, HSWEEP_SEED; and sweep-file errors.
 . "$(dirname "$0")/lib.bash"
 cd "$WORK" || exit 1
-"$PYTHON3" -c "import h5py" 2>/dev/null || { echo "python3-h5py missing"; exit 77; }
+need_py h5py
 
 cat > train.py <<'PY'
 import json, os, sys

@@ -8,7 +8,7 @@
 # received; cost_s feeds plan's estimate; kernels lists and documents exec.
 . "$(dirname "$0")/lib.bash"
 cd "$WORK" || exit 1
-"$PYTHON3" -c "import h5py, numpy" 2>/dev/null || { echo "python3-h5py or python3-numpy missing" >&2; exit 77; }
+need_py h5py numpy
 
 cat > prog.py <<'PY'
 import json, os, signal, sys, time

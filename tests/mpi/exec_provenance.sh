@@ -7,8 +7,8 @@
 # shown by hsweep status, and a resume that runs a changed script says so.
 . "$(dirname "$0")/lib.bash"
 cd "$WORK" || exit 1
-"$PYTHON3" -c "import h5py" 2>/dev/null || { echo "python3-h5py missing" >&2; exit 77; }
-command -v git >/dev/null || { echo "git missing" >&2; exit 77; }
+need_py h5py
+need_cmd git
 git() { command git -c user.name=hsweep -c user.email=hsweep@localhost -c safe.directory='*' "$@"; }
 
 mkdir -p proj/lib outside

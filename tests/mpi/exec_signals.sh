@@ -9,7 +9,7 @@
 # when the signal comes is known, not timed.
 . "$(dirname "$0")/lib.bash"
 cd "$WORK" || exit 1
-"$PYTHON3" -c "import h5py" 2>/dev/null || { echo "python3-h5py missing"; exit 77; }
+need_py h5py
 cat > task.sh <<'SH'
 touch "$2/started.$HSWEEP_TASK_ID"
 while [ ! -e "$2/go" ]; do sleep 0.05; done

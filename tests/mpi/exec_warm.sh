@@ -16,7 +16,7 @@
 # failure a fresh program.  Sweep-file errors name file, line and key.
 . "$(dirname "$0")/lib.bash"
 cd "$WORK" || exit 1
-"$PYTHON3" -c "import h5py" 2>/dev/null || { echo "python3-h5py missing"; exit 77; }
+need_py h5py
 
 cat > prog.sh <<'SH'
 #!/bin/sh

@@ -10,7 +10,7 @@
 # in 32 bits).  The provenance attributes are written for jsonl sweeps.
 . "$(dirname "$0")/lib.bash"
 cd "$WORK" || exit 1
-"$PYTHON3" -c "import h5py" 2>/dev/null || { echo "python3-h5py missing" >&2; exit 77; }
+need_py h5py
 
 # One task per line.  Line i of the task's non-answer stdout is
 # "out <tid> <i>", of its stderr "err <tid> <i>": a test can regenerate them.

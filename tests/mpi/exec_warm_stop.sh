@@ -10,7 +10,7 @@
 # timed.
 . "$(dirname "$0")/lib.bash"
 cd "$WORK" || exit 1
-"$PYTHON3" -c "import h5py" 2>/dev/null || { echo "python3-h5py missing"; exit 77; }
+need_py h5py
 
 cat > task.py <<PY
 import os, random, sys, time

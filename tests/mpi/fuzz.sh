@@ -1,10 +1,9 @@
-# hs-labels: fuzz
+# hs-labels: fuzz slow
 # A bounded libFuzzer run (ASan + UBSan) over the sweep-file parser,
 # validator and expansion, seeded with every sweep file in the repository:
 # no crash, no leak, no hang.  HS_FUZZ_SECONDS sets its length (default 60).
 . "$(dirname "$0")/lib.bash"
-command -v clang >/dev/null || { echo "clang not installed: fuzz test skipped"; exit 77; }
-command -v mpicc >/dev/null || { echo "mpicc not installed: fuzz test skipped"; exit 77; }
+need_cmd clang mpicc
 cd "$WORK" || exit 1
 S=$HS_SRC
 srcs="$S/tests/fuzz/fuzz_config.c $S/src/core/config.c $S/src/core/config_text.c $S/src/core/config_grid.c
@@ -18,8 +17,9 @@ if ! clang -g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
         -I"$S/include" -I"$S/src" $(mpicc --showme:compile) $srcs $(pkg-config --cflags --libs libconfig) \
         $(mpicc --showme:link) -ldl -lm -o fuzz_config 2> build.log; then
-    if grep -q "fuzzer" build.log; then echo "libFuzzer runtime missing (libclang-rt-14-dev): skipped"; cat build.log; exit 77; fi
-    cat build.log; exit 1
+    cat build.log >&2
+    grep -q "fuzzer" build.log && echo "FAIL: the libFuzzer runtime is missing (libclang-rt-14-dev, listed in .ci/setup.sh)" >&2
+    exit 1
 fi
 mkdir corpus
 for f in "$S"/sweeps/*.cfg "$S"/tests/data/*.cfg; do [ -e "$f" ] && cp "$f" corpus/; done

@@ -9,7 +9,7 @@
 # and no list leave the environment as it is; a bad HSWEEP_GPU_BIND is refused.
 . "$(dirname "$0")/lib.bash"
 cd "$WORK" || exit 1
-"$PYTHON3" -c "import h5py" 2>/dev/null || { echo "python3-h5py missing" >&2; exit 77; }
+need_py h5py
 cat > g.cfg <<'CFG'
 sweeps = ( { name = "g"; kernel = "exec";
              command = ["sh", "-c", "printf '%s\\n' \"${{CUDA_VISIBLE_DEVICES-unset}}\" > \"$0/gpu-$1\"; echo '{{\"one\": 1}}'",

@@ -1,7 +1,7 @@
 # hs-labels: mpi
 # The results file is self-describing: h5dump (no hsweep) shows the layout.
 . "$(dirname "$0")/lib.bash"
-[ -n "${H5DUMP:-}" ] && [ -x "$H5DUMP" ] || { echo "h5dump not installed (hdf5-tools)"; exit 77; }
+[ -n "${H5DUMP:-}" ] && [ -x "$H5DUMP" ] || { echo "FAIL: h5dump not found (hdf5-tools, listed in .ci/setup.sh)" >&2; exit 1; }
 cd "$WORK" || exit 1
 # (runner.cfg's sweep "failing" fails 2 tasks: exit 4)
 expect_fail 4 "2 task(s) ended failed" mpirun_n 2 "$HSWEEP" run "$HS_SRC/tests/data/runner.cfg" -o r.h5 --quiet

@@ -2,8 +2,10 @@
 # Hostile input: each bad input gets one clear line on stderr and exit code
 # 2 (usage/input) or 1 (runtime) -- never a crash, and never a truncated or
 # overwritten results file.  The catalogue with the messages is in
-# tests/HOSTILE_INPUTS.md.
+# tests/HOSTILE_INPUTS.md.  Read-only and full file systems:
+# hostile_readonly.sh, hostile_diskfull.sh.
 . "$(dirname "$0")/lib.bash"
+need_py h5py
 cd "$WORK" || exit 1
 ok_cfg='sweeps = ({ name = "a"; kernel = "noop"; matrix = { x = [1.0, 2.0]; }; });'
 : > empty.cfg
@@ -16,12 +18,9 @@ case_ "deeply nested groups" 2 "nested.cfg:1: syntax error" "$HSWEEP" plan neste
 n = 10**7 + 1
 print('sweeps = ({ name = \"a\"; kernel = \"noop\"; matrix = { k = [' + ','.join(map(str, range(n))) + ']; }; });')" > huge_list.cfg
 case_ "10^7-element list (78 MB)" 2 "larger than 64 MiB" "$HSWEEP" plan huge_list.cfg
-"$PYTHON3" -c "
-print('sweeps = ({ name = \"a\"; kernel = \"noop\"; matrix = { x = [' + ','.join(f'{i}.5' for i in range(10**7)) + ']; }; seeds = [1, 2]; });')" > long_list.cfg 2>/dev/null
-if [ "$(stat -c %s long_list.cfg)" -le $((64 << 20)) ]; then
-    case_ "10^7 values x 2 seeds" 2 "more than the limit of 10000000" "$HSWEEP" plan long_list.cfg
-fi
-rm -f huge_list.cfg long_list.cfg
+printf 'sweeps = ({ name = "a"; kernel = "noop";\n matrix = { x = { from = 0.0; to = 1.0; num = 10000000; }; }; seeds = [1, 2]; });\n' > long_range.cfg
+case_ "10^7 values x 2 seeds" 2 "long_range.cfg:1: sweep 'a': expands to 20000000 tasks" "$HSWEEP" plan long_range.cfg
+rm -f huge_list.cfg
 printf 'sweeps = ({ name = "a"; kernel = "noop"; fixed = { x = 1e400; }; });\n' > inf.cfg
 case_ "huge real (1e400)" 2 "not a finite number" "$HSWEEP" plan inf.cfg
 printf 'sweeps = ({ name = "a"; kernel = "noop"; fixed = { k = 99999999999999999999; }; });\n' > bigint.cfg
@@ -42,17 +41,6 @@ printf 'sweeps = ({ name = "a"; kernel = "nope"; });\n' > nokernel.cfg
 case_ "unknown kernel" 2 "unknown kernel \"nope\"" "$HSWEEP" plan nokernel.cfg
 printf '%s\n' "$ok_cfg" > ok.cfg
 case_ "missing sweep file" 2 "cannot open sweep file" "$HSWEEP" run missing.cfg
-# Output in a read-only place: a read-only mount (root ignores permission bits)
-mkdir ro
-if mount -t tmpfs -o ro,size=1m tmpfs ro 2>/dev/null; then
-    case_ "output on a read-only mount" 1 "ro/x.h5: cannot create" "$HSWEEP" run ok.cfg -o ro/x.h5
-    umount ro
-elif [ "$(id -u)" != 0 ]; then
-    chmod 555 ro
-    case_ "output in a read-only directory" 1 "ro/x.h5: cannot create" "$HSWEEP" run ok.cfg -o ro/x.h5
-else
-    echo "no read-only mount possible here: case skipped"
-fi
 case_ "output under a regular file" 1 "cannot create its directory" "$HSWEEP" run ok.cfg -o ok.cfg/sub/x.h5
 # A missing directory is created (documented), not an error
 check "output in a missing directory" "$HSWEEP" run ok.cfg -o new/dir/x.h5 --quiet
@@ -84,32 +72,6 @@ case_ "stored text with @include" 2 ":1: the sweep text stored in the results fi
 check "  ... status reads it" sh -c '"$1" status incl.h5 > /dev/null' _ "$HSWEEP"
 out=$("$HSWEEP" collate incl.h5 --rows x --metric xk 2>&1) && case "$out" in *"| 2 |"*) pass ;; *) fail "collate of incl.h5: $out" ;; esac || fail "collate of incl.h5: $out"
 rm -f secret.cfg
-# Disk full: a small tmpfs, too small for the file -> clear error, nothing left;
-# and a file that fills the disk while tasks run -> error, rows so far intact.
-mkdir full
-if mount -t tmpfs -o size=1m tmpfs full 2>/dev/null; then
-    printf 'sweeps = ({ name = "big"; kernel = "noop"; fixed = { trace_len = 100000; }; matrix = { x = { from = 0.0; to = 1.0; num = 50; }; }; });\n' > big.cfg
-    case_ "disk full at creation" 1 "full/big.h5" "$HSWEEP" run big.cfg -o full/big.h5
-    [ -z "$(ls full)" ] && pass || fail "disk full left files: $(ls full)"
-    # the disk fills up while tasks run: the failing write stops the run with
-    # exit 1, the rows written so far stay, and a resume finishes the file
-    printf 'sweeps = ({ name = "f"; kernel = "sleep"; fixed = { seconds = 0.05; }; matrix = { x = { from = 0.0; to = 1.0; num = 60; }; }; },\n { name = "t"; kernel = "noop"; fixed = { trace_len = 20000; }; matrix = { x = { from = 0.0; to = 1.0; num = 4; }; }; });\n' > fill.cfg
-    "$HSWEEP" run fill.cfg -o full/f.h5 --quiet 2> fill.log & pid=$!
-    for _ in $(seq 1 100); do [ -e full/f.h5 ] && break; sleep 0.05; done
-    head -c 2m /dev/zero > full/filler 2>/dev/null
-    wait "$pid"; rc=$?
-    [ "$rc" = 1 ] && pass || fail "disk full while running: exit $rc ($(cat fill.log))"
-    grep -q "full/f.h5: cannot write" fill.log && pass || fail "disk full message: $(cat fill.log)"
-    rm -f full/filler
-    check "the file still reads" "$HSWEEP" status full/f.h5
-    check "and resumes once there is room" "$HSWEEP" run fill.cfg -o full/f.h5 --resume --quiet
-    check "complete" "$PYTHON3" -c "
-import h5py; f = h5py.File('full/f.h5', 'r')
-assert all((f[s]['tasks']['status'] == 1).all() for s in ('f', 't'))"
-    umount full
-else
-    echo "no tmpfs mount possible here: disk-full cases skipped"
-fi
 # Planted symlinks are never followed: not at the old temporary name, not at
 # the output (refused), not at the job script that submit writes
 printf 'precious data\n' > victim
@@ -136,16 +98,6 @@ case_ "output path of ${#long} characters" 2 "path too long" "$HSWEEP" run ok.cf
 case_ "resume with only a .creating" 1 "gone.h5.creating.0123456789abcdef is what it left" \
     "$HSWEEP" run ok.cfg -o gone.h5 --resume
 case_ "resume of no file" 1 "no results file to resume" "$HSWEEP" run ok.cfg -o none.h5 --resume
-# Resume on a file system that became read-only
-mkdir rofs
-if mount -t tmpfs -o size=1m tmpfs rofs 2>/dev/null; then
-    "$HSWEEP" run ok.cfg -o rofs/x.h5 --quiet && mount -o remount,ro rofs &&
-        case_ "resume on a read-only file system" 1 "rofs/x.h5: cannot resume: the file cannot be written: Read-only file system" \
-            "$HSWEEP" run ok.cfg -o rofs/x.h5 --resume
-    umount rofs
-else
-    echo "no tmpfs mount possible here: read-only resume skipped"
-fi
 # @include: the stored text is the expanded one, so an edited included file
 # is a changed sweep file, and task --from rebuilds the values that ran
 printf 'x = [1.0, 2.0];\n' > values.inc

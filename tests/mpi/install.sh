@@ -11,14 +11,14 @@
 . "$(dirname "$0")/lib.bash"
 : "${HS_BUILD:?}"
 for tool in cmake pkg-config make cc unshare; do
-    command -v "$tool" >/dev/null || { echo "$tool missing" >&2; exit 77; }
+    need_cmd "$tool"
 done
-"$PYTHON3" -c "import h5py, pandas" 2>/dev/null || { echo "python3-h5py or python3-pandas missing" >&2; exit 77; }
+need_py h5py pandas
 if [ "$(id -u)" = 0 ]; then ns=(unshare -m); else ns=(unshare -r -m); fi
-"${ns[@]}" true 2>/dev/null || { echo "cannot make a private mount namespace (${ns[*]}) to hide the source tree" >&2; exit 77; }
+"${ns[@]}" true 2>/dev/null || skip "cannot make a private mount namespace (${ns[*]}) to hide the source tree"
 cd "$WORK" || exit 1
 P="$WORK/prefix"
-case "$P/" in "$HS_SRC"/* | "$HS_BUILD"/*) echo "the temporary directory is inside the source tree" >&2; exit 77 ;; esac
+case "$P/" in "$HS_SRC"/* | "$HS_BUILD"/*) skip "the temporary directory $WORK is inside the source or build tree" ;; esac
 cmake --install "$HS_BUILD" --prefix "$P" >install.log 2>&1 || { cat install.log; fail "cmake --install"; finish; exit; }
 for f in bin/hsweep include/hsweep/kernel.h share/hsweep/slurm/requeue.sbatch share/hsweep/slurm/srun.sbatch \
     share/hsweep/slurm/mpirun.sbatch share/hsweep/slurm/collate.sbatch share/hsweep/analysis/hsweep_results.py \

@@ -2,15 +2,63 @@
 set -u
 : "${HSWEEP:?}" "${HS_SRC:?}" "${MPIEXEC:=mpiexec}" "${PYTHON3:=/usr/bin/python3}"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+# hsweep submit finds its job templates beside a build directory only when
+# that directory sits in the source tree (../slurm); the tests work from any.
+export HSWEEP_TEMPLATES="${HSWEEP_TEMPLATES:-$HS_SRC/slurm}"
 WORK=$(mktemp -d /tmp/hsweep_test.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 FAILS=0
 CHECKS=0
 
 fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
+# skip REASON: this test cannot run here (exit 77, which CTest shows as skipped).
+# A check that already failed is never hidden by a skip.
+skip() {
+    [ "$FAILS" -gt 0 ] && { echo "FAIL: $FAILS check(s) failed before the skip: $*" >&2; exit 1; }
+    echo "SKIP: $*" >&2
+    exit 77
+}
+# need_py MODULE... / need_cmd PROGRAM...: dependencies that .ci/setup.sh
+# installs; one missing is a failure of the set-up, never a skip.
+need_py() {
+    "$PYTHON3" -c "import $(IFS=,; echo "$*")" 2>/dev/null && return 0
+    echo "FAIL: $PYTHON3 cannot import $*: install the python3-* packages listed in .ci/setup.sh" >&2
+    exit 1
+}
+need_cmd() {
+    local c
+    for c in "$@"; do
+        command -v "$c" >/dev/null && continue
+        echo "FAIL: $c missing: install the packages listed in .ci/setup.sh" >&2
+        exit 1
+    done
+}
 pass() { CHECKS=$((CHECKS + 1)); }
 # check DESCRIPTION COMMAND...: run the command, count a failure if it fails.
 check() { local d=$1; shift; if "$@"; then pass; else fail "$d"; fi; }
+# private_mounts: rerun this test in a private mount namespace (unshare -m;
+# as a user, in a user namespace too), where it may mount tmpfs file systems
+# that no one else sees and that go away with it; skipped where the kernel
+# allows no such namespace.  Call it first, right after sourcing lib.bash.
+private_mounts() {
+    [ -n "${HS_PRIVATE_MOUNTS:-}" ] && return 0
+    need_cmd unshare mount umount
+    local ns why
+    if [ "$(id -u)" = 0 ]; then ns=(unshare -m); else ns=(unshare -r -m); fi
+    why=$("${ns[@]}" true 2>&1) || skip "no private mount namespace here (${ns[*]}: $why)"
+    rm -rf "$WORK"
+    HS_PRIVATE_MOUNTS=1 exec "${ns[@]}" bash "$0"
+}
+# mount_tmpfs DIR OPTIONS: a tmpfs at DIR (made if missing) in the private
+# namespace, unmounted when the test ends; skipped where mounting is refused.
+MOUNTS=()
+mount_tmpfs() {
+    local why
+    mkdir -p "$1"
+    why=$(mount -t tmpfs -o "$2" tmpfs "$1" 2>&1) || skip "cannot mount a tmpfs (-o $2) at $1: $why"
+    MOUNTS+=("$1")
+    trap 'umount "${MOUNTS[@]}" 2>/dev/null; rm -rf "$WORK"' EXIT
+}
 # Every MPI job is bounded so that a hang fails the test instead of blocking the suite.
 mpirun_n() { local n=$1; shift; timeout -k 10 "${HS_MPI_TIMEOUT:-300}" "$MPIEXEC" -n "$n" --oversubscribe "$@"; }
 # expect_fail CODE NEEDLE COMMAND...: the command exits CODE and its stderr contains NEEDLE.

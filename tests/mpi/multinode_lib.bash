@@ -4,7 +4,7 @@
 # python3-h5py.
 HS_TEST_NODES=3
 . "$(dirname "${BASH_SOURCE[0]}")/slurm_lib.bash"
-"$PYTHON3" -c "import h5py" 2>/dev/null || skip "python3-h5py missing"
+need_py h5py
 
 # mpin HOSTS N ARGS...: mpiexec of N ranks on the emulated nodes (HOSTS as
 # for --host, e.g. hsn1:2,hsn2:2), started in the nodes' namespaces by the

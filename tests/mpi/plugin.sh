@@ -4,7 +4,7 @@
 # kernel ABI, without the entry point, or missing are refused (exit 2).
 . "$(dirname "$0")/lib.bash"
 cd "$WORK" || exit 1
-"$PYTHON3" -c "import h5py" 2>/dev/null || { echo "python3-h5py missing"; exit 77; }
+need_py h5py
 CC=${CC:-cc}
 mkdir -p sweeps/lib
 check "build the example plug-in" "$CC" -shared -fPIC -O2 -std=c11 -Wall -Wextra -Wpedantic -Werror \

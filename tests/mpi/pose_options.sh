@@ -6,7 +6,7 @@
 # hundred gradients.
 . "$(dirname "$0")/lib.bash"
 cd "$WORK" || exit 1
-"$PYTHON3" -c "import h5py, numpy" 2>/dev/null || { echo "skip: python3-h5py/numpy missing"; exit 77; }
+need_py h5py numpy
 task() { "$HSWEEP" task nuts model=pose T=6 chains=1 tune=20 draws=8 "$@" --seed 3; }
 # metric NAME from a task's JSON line on stdin
 metric() { "$PYTHON3" -c "import json, sys; print(json.load(sys.stdin)['metrics']['$1'])"; }

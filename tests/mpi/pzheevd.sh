@@ -6,7 +6,7 @@ prog=
 for p in "${HS_BUILD:-}/tests/prog_pzheevd" "${HS_BUILD:-}/prog_pzheevd"; do
     [ -x "$p" ] && prog=$p && break
 done
-[ -n "$prog" ] || { echo "prog_pzheevd not built"; exit 77; }
+[ -n "$prog" ] || { echo "FAIL: prog_pzheevd is not in the build directory (tests/CMakeLists.txt builds it)" >&2; exit 1; }
 export OPENBLAS_NUM_THREADS=1
 check "pzheevd on a gang of 2 == zheevd" mpirun_n 3 "$prog"
 finish

@@ -1,11 +1,11 @@
 # hs-labels: analysis
 # analysis/ on a sweep with a refine block: the loader keeps the rows in use
 # (origin >= 0) with their origin, traces line up with them, and the axis
-# plot marks the refined points.  Skipped (77) when python3 lacks h5py,
-# pandas or matplotlib.
+# plot marks the refined points.  Fails when python3 lacks h5py, pandas
+# or matplotlib (.ci/setup.sh installs them).
 . "$(dirname "$0")/lib.bash"
 cd "$WORK" || exit 1
-"$PYTHON3" -c "import h5py, pandas, matplotlib" 2>/dev/null || { echo "skip: python3-h5py/pandas/matplotlib missing"; exit 77; }
+need_py h5py pandas matplotlib
 cat > r.cfg <<'CFG'
 sweeps = ( { name = "r"; kernel = "step"; fixed = { loc = 0.3137; };
              matrix = { x = [0.0, 0.5, 1.0]; }; seeds = [1, 2];

@@ -11,7 +11,7 @@
 # are not run again) and the file equals an uninterrupted run's
 # deterministic fields (requeues at a time limit: multinode_submit.sh).
 . "$(dirname "$0")/slurm_lib.bash"
-"$PYTHON3" -c "import h5py" 2>/dev/null || skip "python3-h5py missing"
+need_py h5py
 
 cat > task.sh <<'SH'
 sleep "${EX_SLEEP:-0}"

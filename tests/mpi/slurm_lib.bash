@@ -1,22 +1,16 @@
 # Shared helpers for the Slurm tests (sourced after lib.bash): a private
 # cluster from slurm/local-cluster.sh, stopped when the test ends; one node,
 # or HS_TEST_NODES nodes emulated with network namespaces (multinode_lib.bash).
-# Skips (exit 77) when Slurm's Debian packages are missing or when not root,
-# and for several nodes when iproute2/util-linux are missing or this kernel
-# does not allow network namespaces with bridges and veth pairs; once those
-# hold, a cluster that does not come up is a failure of the project's script.
+# Skips (exit 77) when not root, and for several nodes when this kernel does
+# not allow network namespaces with bridges and veth pairs.  Slurm, munge,
+# iproute2 and util-linux are installed by .ci/setup.sh: one missing is a
+# failure, and so is a cluster that slurm/local-cluster.sh does not bring up.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
-skip() { echo "SKIP: $*" >&2; exit 77; }
-for b in munged slurmctld slurmd sbatch squeue scontrol; do
-    command -v "$b" >/dev/null ||
-        skip "Slurm is not installed ($b missing): apt-get install slurmd slurmctld slurm-client munge"
-done
+need_cmd munged slurmctld slurmd sbatch squeue scontrol
 [ "$(id -u)" = 0 ] || skip "the local Slurm cluster needs root (slurmd starts jobs as their user)"
 HS_TEST_NODES=${HS_TEST_NODES:-1}
 if [ "$HS_TEST_NODES" -gt 1 ]; then
-    for b in ip nsenter unshare; do
-        command -v "$b" >/dev/null || skip "$b missing: apt-get install iproute2 util-linux"
-    done
+    need_cmd ip nsenter unshare
     # The probe makes a bridge and a veth pair inside a throwaway namespace.
     probe=$(unshare --net sh -c 'ip link add b0 type bridge && ip link add v0 type veth peer name v1' 2>&1) ||
         skip "no network namespaces with bridges and veth pairs here: $probe"

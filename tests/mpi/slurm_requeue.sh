@@ -1,4 +1,4 @@
-# hs-labels: slurm
+# hs-labels: slurm slow
 # A sweep longer than its Slurm time limit: Slurm's warning signal
 # (--signal=B:USR1@15 with --time 1) reaches hsweep, which stops cleanly;
 # the job requeues itself and resumes the file until every task is done, each

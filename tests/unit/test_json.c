@@ -31,6 +31,43 @@ static void expect(const char *in, const char *want)
     free(got);
 }
 
+/* hs_json_num(x) as text in buf. */
+static void num_of(double x, char *buf, size_t cap)
+{
+    char *m = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&m, &len);
+    REQUIRE(f != NULL);
+    hs_json_num(f, x);
+    fclose(f);
+    snprintf(buf, cap, "%s", m);
+    free(m);
+}
+
+/* Numbers: what is finite reads back as the same double (strtod, as JSON
+ * readers parse it), NaN and the infinities, which JSON has no word for,
+ * are null. */
+static void test_numbers(void)
+{
+    const double xs[] = {0.0, -0.0, 1.0, -3.0, 0.1, 1.0 / 3.0, 2.5e-308, 4.9e-324, 1.7976931348623157e308,
+                         123456789012345678.0, -7.25e-5};
+    char buf[64];
+    for (size_t i = 0; i < sizeof xs / sizeof xs[0]; i++) {
+        num_of(xs[i], buf, sizeof buf);
+        char *end = NULL;
+        double back = strtod(buf, &end);
+        CHECK(*end == 0 && memcmp(&back, &xs[i], sizeof back) == 0);
+        /* a JSON number: no "inf", "nan", leading "+" or bare "." */
+        CHECK(strspn(buf, "-0123456789.e+") == strlen(buf) && buf[0] != '+' && buf[0] != '.');
+    }
+    num_of(NAN, buf, sizeof buf);
+    CHECK_EQ_STR(buf, "null");
+    num_of(INFINITY, buf, sizeof buf);
+    CHECK_EQ_STR(buf, "null");
+    num_of(-INFINITY, buf, sizeof buf);
+    CHECK_EQ_STR(buf, "null");
+}
+
 /* Decode the escape at the start of in: consumed bytes and the UTF-8 it gives (or the error). */
 static void decode(const char *in, int want_used, const char *want)
 {
@@ -88,5 +125,6 @@ int main(void)
     expect("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"");
     expect("\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
     expect(NULL, "\"\"");
+    test_numbers();
     return CHECK_DONE();
 }

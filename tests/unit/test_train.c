@@ -194,7 +194,9 @@ static void test_learns(int f32)
     /* Accuracy >= Bayes - 0.03: the binomial sd of the difference of two
      * accuracies on 1000 rows is < 0.01; 0.03 leaves room for estimation. */
     CHECK(res.val_acc > bayes - 0.03);
-    CHECK(fabs(res.ate_err) < 0.3); /* 1.0-1.23 seen over seeds 1-6 */
+    /* The true effect is 1.0; the estimate was 1.0-1.23 over seeds 1-6 (1.072
+     * with this one), so an error within 0.3. */
+    CHECK(fabs(res.ate_err) < 0.3);
     hs_flowssc_data_free(&d);
 }
 
