@@ -56,18 +56,21 @@
 #
 # Needs R with rstan: `apt-get install r-cran-rstan` (Debian; the script
 # says so and exits 1 when it is missing).  Boost headers: rstan compiles
-# models against the BH package's include directory; Debian's r-cran-bh
-# ships it, but where that directory lacks boost/ (a trimmed BH) and the
-# system has /usr/include/boost (libboost-dev), the script points BH's
-# include/boost at the system's headers with a symbolic link (needs write
-# access to R's site library; it says what it did) and fails with a clear
-# message when neither has them.
+# models against the BH package's include directory, which Debian's
+# r-cran-bh 1.74 does not ship (it relies on libboost-dev's /usr/include/boost,
+# and rstan then stops with "Boost not found; call install.packages('BH')").
+# When BH's include/boost/version.hpp is missing, the script creates
+# <BH>/include and links <BH>/include/boost -> /usr/include/boost (needs
+# write access to R's site library, /usr/lib/R/site-library/BH here; it says
+# on stderr when it does this) and fails with a clear message when the
+# system has no Boost headers either.
 #
 # Environment: HSWEEP (default build/hsweep), STAN_CACHE (compiled Stan
 # models, default ${BENCH_WORK:-/tmp}/hsweep-stan-cache, kept between runs),
 # SEED (task seed, default 1), STAN_SEED (default 1), POSE_T (default
 # "80,200"), GRAD_T (gradient-only sizes, default 1800), NPOINTS (3),
-# CHECK_TOL (1e-8), GRAD_REPS (rstan gradient calls per timing, 200).
+# CHECK_TOL (1e-8), GRAD_REPS (rstan gradient calls per timing, 200),
+# KEEP_WORK (non-empty: keep the scratch directory and say where).
 # Runs everything under `nice`.
 #
 #   bench/stan_vs_hsweep.sh --table LOG   the table of LOG as Markdown (bench/README.md's)
@@ -105,19 +108,18 @@ Rscript -e 'suppressPackageStartupMessages(library(rstan)); library(jsonlite)' >
 [ -x /usr/bin/time ] || die "GNU time is missing (apt-get install time)"
 
 # Boost headers for compiling Stan models (see the header).
-bh=$(Rscript -e 'cat(system.file("include", package = "BH"))')
+bh=$(Rscript -e 'cat(find.package("BH", quiet = TRUE))')
 [ -n "$bh" ] || die "R package BH is missing: install Debian's r-cran-bh (a dependency of r-cran-rstan)"
-if [ ! -f "$bh/boost/version.hpp" ]; then
+if [ ! -f "$bh/include/boost/version.hpp" ]; then
     [ -f /usr/include/boost/version.hpp ] ||
-        die "no Boost headers in BH ($bh) nor in /usr/include: apt-get install libboost-dev"
-    rm -rf "$bh/boost" 2>/dev/null || true
-    ln -s /usr/include/boost "$bh/boost" ||
-        die "cannot link $bh/boost to /usr/include/boost (run as a user who can write R's site library)"
-    echo "stan_vs_hsweep: pointed BH's include/boost ($bh/boost) at /usr/include/boost" >&2
+        die "no Boost headers in BH ($bh/include) nor in /usr/include: apt-get install libboost-dev"
+    { mkdir -p "$bh/include" && ln -sfn /usr/include/boost "$bh/include/boost"; } ||
+        die "cannot link $bh/include/boost to /usr/include/boost (run as a user who can write R's site library)"
+    echo "stan_vs_hsweep: BH had no include/boost; linked $bh/include/boost -> /usr/include/boost" >&2
 fi
 
 work=$(mktemp -d "${BENCH_WORK:-${TMPDIR:-/tmp}}/stan-vs-hsweep.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+[ -n "${KEEP_WORK:-}" ] && echo "stan_vs_hsweep: keeping $work" >&2 || trap 'rm -rf "$work"' EXIT
 mkdir -p "$STAN_CACHE"
 # Copy the models into the cache only when they changed, so that rstan's
 # auto_write finds its compiled .rds up to date.
@@ -130,7 +132,7 @@ commit=$(git -C "$src" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 git -C "$src" diff --quiet HEAD -- src include bench 2>/dev/null || commit="$commit+changes"
 echo "# command: HSWEEP=$HSWEEP POSE_T=$POSE_T GRAD_T=$GRAD_T SEED=$SEED STAN_SEED=$STAN_SEED bench/stan_vs_hsweep.sh"
 echo "# hsweep at $commit, $(date -u '+%Y-%m-%d %H:%M UTC')"
-echo "# machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); $(R --version | head -1); rstan $(Rscript -e 'cat(as.character(packageVersion("rstan")))')"
+echo "# machine: $(getconf _NPROCESSORS_ONLN) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); $(R --version | head -1); rstan $(Rscript -e 'cat(as.character(packageVersion("rstan")))')"
 echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 cc -std=c11 -O2 -I"$src/include" "$src/bench/stan_pose_export.c" "$lib" -lm -o "$work/export"

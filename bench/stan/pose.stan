@@ -93,10 +93,10 @@ model {
 
   for (t in 1:T) {
     int r = (t - 1) * K;
-    X[r + 1] = [root[3 * t - 2], root[3 * t - 1], root[3 * t], 1];
+    X[r + 1] = [root[3 * t - 2], root[3 * t - 1], root[3 * t], 1.0];
     for (k in 2:K) {
       int o = 3 * ((t - 1) * B + k - 2);
-      X[r + k] = [xj[o + 1], xj[o + 2], xj[o + 3], 1];
+      X[r + k] = [xj[o + 1], xj[o + 2], xj[o + 3], 1.0];
     }
   }
 
@@ -153,9 +153,9 @@ model {
         real kap = sqrt(dot_self(wsb) + dir_eps);
         target += gamma_lpdf(kap | a_kap, b_kap) - 2 * log(kap);
         cs += log(kap) - log(2 * pi()) - kap - log1m_exp(-2 * kap);  // log C3(kappa)
-        e[, s] += u[b] * wsb;
+        e[, s] = e[, s] + u[b] * wsb;
       }
-      e[, s] += cs;
+      e[, s] = e[, s] + cs;
     }
     init_logit ~ normal(0, 1);
     trans_logit ~ normal(0, 1);

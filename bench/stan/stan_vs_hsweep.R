@@ -122,13 +122,15 @@ for (T in as.integer(strsplit(setting("pose_T"), ",")[[1]])) {
   ex <- fromJSON(file.path(work, sprintf("pose_T%d.json", T)), simplifyVector = TRUE)
   d <- ex$data
   d$P <- as.vector(d$P)
-  inits <- lapply(seq_len(nrow(ex$inits$q)), function(c) q_to_list(ex$inits$q[c, ], d))
+  rows_of <- function(x) if (is.list(x)) do.call(rbind, x) else x  # [points x dim]
+  q0 <- rows_of(ex$inits$q)
+  inits <- lapply(seq_len(nrow(q0)), function(c) q_to_list(q0[c, ], d))
   # A stanfit to evaluate the density at: one fixed-parameter iteration from the first init.
   fp <- sampling(pose, data = d, chains = 1, iter = 1, algorithm = "Fixed_param",
                  init = inits[1], refresh = 0, show_messages = FALSE)
-  pts <- ex$points$q
+  pts <- rows_of(ex$points$q)
   lp_h <- ex$points$lp
-  g_h <- ex$points$grad
+  g_h <- rows_of(ex$points$grad)
   lp_s <- numeric(nrow(pts))
   for (i in seq_len(nrow(pts))) {
     lp_s[i] <- log_prob(fp, pts[i, ], adjust_transform = TRUE)
@@ -153,6 +155,8 @@ for (T in as.integer(strsplit(setting("pose_T"), ",")[[1]])) {
   grad_rows[[length(grad_rows) + 1]] <- list(T = T, stan_us = 1e6 * best, hs_us = hs_us)
   if (!file.exists(file.path(work, sprintf("hs_pose_T%d.json", T)))) next
   h <- hsweep_side(sprintf("pose_T%d", T), pose_named)
+  exo <- read.table(file.path(work, sprintf("export_T%d.txt", T)), col.names = c("key", "value"))
+  ex$init_logp_absmax <- exo$value[exo$key == "init_logp_absmax"]
   if (abs(h$init_absmax - ex$init_logp_absmax) > 1e-9 * abs(ex$init_logp_absmax)) {
     cat(sprintf("check pose_T%d: the kernel's init_logp_absmax %.17g differs from the exported model's %.17g: FAIL\n",
                 T, h$init_absmax, ex$init_logp_absmax))
@@ -166,7 +170,7 @@ for (T in as.integer(strsplit(setting("pose_T"), ",")[[1]])) {
 }
 
 cat("\n")
-fmt <- function(x, digits = 4) ifelse(is.na(x), "-", formatC(x, digits = digits, format = "g"))
+fmt <- function(x, digits = 4) ifelse(is.na(x), "-", trimws(formatC(x, digits = digits, format = "g")))
 cat("target side chains warmup draws grads cpu_s grads_per_s ess_bulk_min ess_per_grad ess_per_s divergent us_per_grad ess_min_of\n")
 for (r in rows)
   cat(paste(c(r$target, r$side, fmt(r$chains), fmt(r$warmup), fmt(r$draws), fmt(r$grads, 6),
