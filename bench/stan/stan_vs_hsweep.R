@@ -184,6 +184,20 @@ for (g in grad_rows) {
   line("hsweep", fmt(1e6 / g$hs_us), fmt(g$hs_us))
   line("hsweep/stan", fmt(g$stan_us / g$hs_us), fmt(g$hs_us / g$stan_us))
 }
+# One result line per figure, the bench/ form `name: value unit (ratio X vs BASELINE)`:
+# hsweep's value, the ratio hsweep/Stan.
+cat("\n")
+for (r in rows) if (r$side == "hsweep") {
+  q <- rows[[which(sapply(rows, function(x) x$target == r$target && x$side == "hsweep/stan"))]]
+  cat(sprintf("%s_ess_per_s: %s ess/s (ratio %s vs stan)\n", r$target, fmt(r$ess_per_s), fmt(q$ess_per_s)))
+  cat(sprintf("%s_ess_per_grad: %s ess/grad (ratio %s vs stan)\n", r$target, fmt(r$ess_per_grad),
+              fmt(q$ess_per_grad)))
+  cat(sprintf("%s_grads_per_s: %s grads/s (ratio %s vs stan)\n", r$target, fmt(r$grads_per_s),
+              fmt(q$grads_per_s)))
+}
+for (g in grad_rows)
+  cat(sprintf("pose_T%d_gradient_grads_per_s: %s grads/s (ratio %s vs stan)\n", g$T,
+              fmt(1e6 / g$hs_us), fmt(g$stan_us / g$hs_us)))
 if (check_fail) {
   message("stan_vs_hsweep: the Stan transcription of the pose model does not match hsweep's log density or gradient (see the check lines)")
   quit(status = 1)
