@@ -129,7 +129,7 @@ done
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 
 commit=$(git -C "$src" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-git -C "$src" diff --quiet HEAD -- src include bench 2>/dev/null || commit="$commit+changes"
+git -C "$src" diff --quiet HEAD -- src include bench ':(exclude)bench/*.md' 2>/dev/null || commit="$commit+changes"
 echo "# command: HSWEEP=$HSWEEP POSE_T=$POSE_T GRAD_T=$GRAD_T SEED=$SEED STAN_SEED=$STAN_SEED bench/stan_vs_hsweep.sh"
 echo "# hsweep at $commit, $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "# machine: $(getconf _NPROCESSORS_ONLN) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); $(R --version | head -1); rstan $(Rscript -e 'cat(as.character(packageVersion("rstan")))')"
