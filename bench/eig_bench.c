@@ -22,15 +22,9 @@
 
 #include "hsweep/eig.h"
 #include "hsweep/rng.h"
+#include "bench_time.h"
 
 void openblas_set_num_threads(int);
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 int main(int argc, char **argv)
 {
@@ -69,24 +63,24 @@ int main(int argc, char **argv)
         double t_ser_call = -1;
         if (size == 1) {
             hs_eig_quality qs = {0};
-            double t = now_s();
+            double t = bench_wall_s();
             if (hs_eig_herm(n, a, HS_EIG_F64, w, v, &qs) != 0)
                 fprintf(stderr, "zheevd failed at N = %d\n", n);
-            t_ser_call = now_s() - t; /* includes the quality (2 zgemm) */
+            t_ser_call = bench_wall_s() - t; /* includes the quality (2 zgemm) */
             t_ser = qs.solve_s;
         }
         MPI_Barrier(comm);
-        double t0 = now_s();
+        double t0 = bench_wall_s();
         int rc = hs_eig_herm_dist(&comm, n, a, HS_EIG_F64, w, v, &q);
-        t_call = now_s() - t0; /* includes grid setup, scatter, quality (2 pzgemm), gather */
+        t_call = bench_wall_s() - t0; /* includes grid setup, scatter, quality (2 pzgemm), gather */
         if (rc != 0 && rank == 0)
             fprintf(stderr, "pzheevd failed at N = %d (%d)\n", n, rc);
         if (rank == 0) {
             const double complex one = 1.0, zero = 0.0;
-            t0 = now_s();
+            t0 = bench_wall_s();
             cblas_zgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, n, n, &one, a, n, v, n,
                         &zero, c, n);
-            gf_gemm = 8.0 * n * (double)n * n / (now_s() - t0) / 1e9;
+            gf_gemm = 8.0 * n * (double)n * n / (bench_wall_s() - t0) / 1e9;
             printf("%d %d %.4f %.4f %.4f %.4f %.3f %.3f %.3f\n", n, size, t_ser, t_ser_call, q.solve_s,
                    t_call,
                    t_ser > 0 ? flops / t_ser / 1e9 : -1.0, flops / q.solve_s / 1e9, gf_gemm);

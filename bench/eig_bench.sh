@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # zheevd vs pzheevd on 1, 2 and 4 (oversubscribed) ranks, and OpenBLAS zgemm
 # as the practical ceiling, all single-threaded (issue 6).
-#   bench/eig_bench.sh [BUILD_DIR] [N ...]     (default: build, 1024 2048 4096)
+#   bench/eig_bench.sh [BUILD_DIR] [N ...]     (default: build, $SIZES or 1024 2048 4096)
 # Needs a configured build with libhs_numeric.a built (cmake --build BUILD --target hs_numeric).
 # Prints the raw table, then the crossover N (smallest N where pzheevd on 2
 # ranks beats zheevd on 1 in solver time) and, last, the eigensolver's
@@ -10,7 +10,7 @@ set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$src/build}
 shift || true
-sizes=${*:-1024 2048 4096}
+sizes=${*:-${SIZES:-1024 2048 4096}}
 export OPENBLAS_NUM_THREADS=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 work=$(mktemp -d /tmp/eig_bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT

@@ -3,7 +3,7 @@
 #   BENCH_BUILD       where bench programs are built (default <dir of HSWEEP>/bench)
 #   BENCH_WORK        scratch directory on the disk to measure (default $TMPDIR or /tmp);
 #                     a fresh subdirectory is made and removed on exit
-#   MPIEXEC, PYTHON3  launchers (default mpiexec, python3)
+#   MPIEXEC, PYTHON3  launchers (default mpiexec, /usr/bin/python3)
 #   HSWEEP_RUN_OPTS   extra options for every `hsweep run` (e.g. --isolation none)
 #   REPS              repetitions of each measurement; the best (shortest) counts
 set -eu
@@ -13,7 +13,7 @@ HSWEEP=${HSWEEP:-$ROOT/build/hsweep}
 HSWEEP=$(cd "$(dirname "$HSWEEP")" && pwd)/$(basename "$HSWEEP")
 BENCH_BUILD=${BENCH_BUILD:-$(dirname "$HSWEEP")/bench}
 MPIEXEC=${MPIEXEC:-mpiexec}
-PYTHON3=${PYTHON3:-python3}
+PYTHON3=${PYTHON3:-/usr/bin/python3}  # Debian's, where h5py and numpy are
 HSWEEP_RUN_OPTS=${HSWEEP_RUN_OPTS:-}
 REPS=${REPS:-2}
 NPROC=$(nproc)

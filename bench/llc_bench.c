@@ -15,13 +15,7 @@
 #include <time.h>
 
 #include "hsweep/llc.h"
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
+#include "bench_time.h"
 
 static hs_llc_target *target(hs_llc_kind kind)
 {
@@ -69,9 +63,9 @@ static double vi_fit_time(const hs_llc_target *t, long steps, int f32)
                              tr + 5 * steps, tr + 6 * steps, tr + 7 * steps, tr + 8 * steps};
     for (int rep = 0; rep < 5; rep++) {
         hs_llc_vi_result r;
-        double t0 = now();
+        double t0 = bench_wall_s();
         hs_llc_vi_run(vi, 1, (uint64_t)rep, &trace, draws, &r);
-        double e = now() - t0;
+        double e = bench_wall_s() - t0;
         best = e < best ? e : best;
     }
     free(tr);
@@ -86,9 +80,9 @@ static double sgld_rate(const hs_llc_target *t, long steps)
     double *draws = malloc(hs_llc_sgld_ndraws(&c) * sizeof *draws), best = 1e30;
     for (int rep = 0; rep < 3; rep++) {
         hs_llc_sgld_result r;
-        double t0 = now();
+        double t0 = bench_wall_s();
         hs_llc_sgld_run(t, &c, 1, (uint64_t)rep, draws, &r);
-        double e = now() - t0;
+        double e = bench_wall_s() - t0;
         best = e < best ? e : best;
     }
     free(draws);

@@ -20,15 +20,9 @@
 #include "hsweep/diag.h"
 #include "hsweep/models_ref.h"
 #include "hsweep/nuts.h"
+#include "bench_time.h"
 
 #define REPS 7
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 /* Bare evaluations per second at a fixed point (best of REPS runs of >= 0.1 s). */
 static double bare_rate(const hs_model *m)
@@ -39,7 +33,7 @@ static double bare_rate(const hs_model *m)
     double best = 0;
     for (int r = 0; r < REPS; r++) {
         long n = 0;
-        const double t0 = now();
+        const double t0 = bench_wall_s();
         double t = t0;
         while (t - t0 < 0.1) {
             for (int k = 0; k < 1000; k++) {
@@ -47,7 +41,7 @@ static double bare_rate(const hs_model *m)
                 sink += m->logp_grad(m->self, q, g);
             }
             n += 1000;
-            t = now();
+            t = bench_wall_s();
         }
         best = fmax(best, (double)n / (t - t0));
     }
@@ -86,7 +80,7 @@ static void bench(const char *name, hs_ref_kind kind, size_t dim)
             hs_nuts_iter it;
             for (size_t t = 0; t < tune; t++)
                 hs_nuts_transition(s, &rng, &it);
-            const double t0 = now();
+            const double t0 = bench_wall_s();
             for (size_t t = 0; t < draws; t++) {
                 hs_nuts_transition(s, &rng, &it);
                 sample_steps += it.n_leapfrog;
@@ -94,7 +88,7 @@ static void bench(const char *name, hs_ref_kind kind, size_t dim)
                 for (size_t i = 0; i < d; i++)
                     x[i * chains * draws + c * draws + t] = q[i];
             }
-            sample_s += now() - t0;
+            sample_s += bench_wall_s() - t0;
             hs_nuts_destroy(&s);
         }
         best_s = fmin(best_s, sample_s);

@@ -16,16 +16,7 @@
 #include <time.h>
 
 #include "hsweep/pose.h"
-
-/* Process CPU time: on the shared 2-core development machine, wall time
- * measured other people's jobs too; for a single-threaded run CPU time is
- * the time on one core. */
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
+#include "bench_time.h"
 
 int main(int argc, char **argv)
 {
@@ -60,10 +51,10 @@ int main(int argc, char **argv)
     double sink = 0.0, best = 1e30;
     int n = T >= 1000 ? 200 : 2000;
     for (int rep = 0; rep < 5; rep++) {
-        double t0 = now();
+        double t0 = bench_cpu_s();
         for (int i = 0; i < n; i++)
             sink += hs_pose_logp_grad(ps, q, g);
-        double dt = (now() - t0) / n;
+        double dt = (bench_cpu_s() - t0) / n;
         best = dt < best ? dt : best;
     }
     double seed_per_grad = 1.0 / 1.34 / 1000.0 * T / 80.0;

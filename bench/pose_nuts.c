@@ -24,16 +24,7 @@
 #include "hsweep/diag.h"
 #include "hsweep/nuts.h"
 #include "hsweep/pose.h"
-
-/* Process CPU time: on the shared 2-core development machine, wall time
- * measured other people's jobs too; for a single-threaded run CPU time is
- * the time on one core. */
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
+#include "bench_time.h"
 
 int main(int argc, char **argv)
 {
@@ -81,7 +72,7 @@ int main(int argc, char **argv)
     nc.tune = tune;
     long div = 0, sat = 0, depth_sum = 0;
     unsigned long long grads = 0;
-    double t0 = now(), eps_sum = 0.0;
+    double t0 = bench_cpu_s(), eps_sum = 0.0;
     for (int ch = 0; ch < chains; ch++) {
         hs_rng rng;
         hs_rng_seed_stream(&rng, seed, (uint64_t)ch);
@@ -120,7 +111,7 @@ int main(int argc, char **argv)
         free(minv);
         hs_nuts_destroy(&nu);
     }
-    double el = now() - t0, min_ess = INFINITY, max_rhat = 0.0;
+    double el = bench_cpu_s() - t0, min_ess = INFINITY, max_rhat = 0.0;
     for (size_t j = 0; j < ns; j++) {
         double e = hs_diag_ess_bulk(sd + j * chains * draws, draws, (size_t)chains);
         double r = hs_diag_rhat(sd + j * chains * draws, draws, (size_t)chains);

@@ -11,15 +11,7 @@
 #include <time.h>
 
 #include "hsweep/flowssc.h"
-
-/* CPU seconds of this process: the benchmark machine may be shared, and
- * both sides run on one thread, so CPU time is the fairer clock. */
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "bench_time.h"
 
 int main(int argc, char **argv)
 {
@@ -46,12 +38,12 @@ int main(int argc, char **argv)
     long updates = 0;
     for (c.epochs = 1; spent < min_s; c.epochs *= 2) {
         hs_flowssc_result r;
-        double t0 = now();
+        double t0 = bench_cpu_s();
         if (hs_flowssc_train(&c, &d, NULL, &r, err, sizeof err) != 0) {
             fprintf(stderr, "%s\n", err);
             return 1;
         }
-        spent = now() - t0;
+        spent = bench_cpu_s() - t0;
         updates = r.updates;
     }
     printf("updates_per_s %.6g\n", (double)updates / spent);

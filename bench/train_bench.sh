@@ -1,12 +1,13 @@
 #!/bin/sh
 # Kernel `train` vs the same model in PyTorch: updates per second at batch
 # 10 and 256, float32, one thread each, in the same run.
-# Usage: bench/train_bench.sh [BUILD_DIR] [MIN_SECONDS]   (BUILD_DIR: built hs_numeric)
+# Usage: bench/train_bench.sh [BUILD_DIR] [MIN_SECONDS]   (BUILD_DIR: built hs_numeric;
+#        MIN_SECONDS default $SECS or 5)
 # Needs python3-torch (Debian).  Targets: >= 3x PyTorch at batch 10, >= 1x at 256.
 set -e
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$src/build}
-secs=${2:-5}
+secs=${2:-${SECS:-5}}
 py=${PYTHON3:-/usr/bin/python3}   # Debian's python3, where python3-torch lives
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 exe=$(mktemp /tmp/train_bench.XXXXXX)

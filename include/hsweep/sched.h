@@ -35,16 +35,18 @@
  *                                  A worker with no task out may get no reply
  *                                  until refinement hands out its next points
  *                                  or no task is out anywhere.
- *   0 -> worker, tag HS_TAG_STOP : int, sent once on a stop request: finish
- *                                  the running task within the grace period
- *                                  (or abandon it: it stays pending), then
- *                                  leave.
+ *   0 -> worker, tag HS_TAG_STOP : int, sent once on a stop request: 1:
+ *                                  finish the running task within the grace
+ *                                  period (or abandon it: it stays pending),
+ *                                  then leave; 2 (--halt now): abandon it at
+ *                                  once.
  *   worker -> 0, tag HS_TAG_DONE : int64[HS_ST_COUNT + 1 + 2f]: final
  *                                  counts and the last finished tasks, as in
  *                                  a request; the worker then leaves the loop.
- * Gang members receive each task ref from their leader by MPI_Bcast on the
+ * Gang members receive each task ref from their leader by MPI_Ibcast on the
  * gang communicator (UINT64_MAX ends).  A later node-level sub-coordinator
- * speaks the same three messages upward.
+ * speaks the same four messages: HS_TAG_REQ and HS_TAG_DONE upward,
+ * HS_TAG_WORK and HS_TAG_STOP downward.
  */
 #ifndef HSWEEP_SCHED_H
 #define HSWEEP_SCHED_H
@@ -85,7 +87,7 @@ typedef struct hs_run_opts {
     /* --halt: once halt_fail tasks ended failed, timeout or crashed (with
      * halt_pct: that percentage of the tasks the run has to run), SOON hands
      * out no more tasks and lets the running ones finish; NOW also abandons
-     * the running ones (they stay pending).  hs_run then returns HS_ETASKS. */
+     * the running ones (they stay pending).  hs_sched_run then returns HS_ETASKS. */
     int halt;                /* HS_HALT_NEVER (0), HS_HALT_SOON, HS_HALT_NOW */
     double halt_fail;
     int halt_pct;
@@ -101,12 +103,13 @@ enum { HS_PROGRESS_AUTO = 0, HS_PROGRESS_BAR, HS_PROGRESS_LOG, HS_PROGRESS_NONE 
  * Run (or resume) the sweep file's tasks on comm; collective.  Returns 0
  * when every task has a result and none ended failed, timeout or crashed;
  * HS_ETASKS when some did, or when --halt stopped the run (the file is
- * resumable); HS_EINTR when stopped by a signal (the file is resumable); or
- * another error code with e filled (same on all ranks).
+ * resumable); HS_EINTR when stopped by a signal (hsweep/signals.h; the file
+ * is resumable); or another error code with e filled (same on all ranks).
+ * Exception: HS_EMPI on the ranks whose own MPI call failed while tasks ran
+ * (comm should return errors: hs_mpi_errors_return), e naming the call;
+ * the other ranks may be waiting for them, so the caller ends the job with
+ * MPI_Abort; the results file is left as after kill -9 (resumable).
  */
-int hs_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e);
-
-/* Install SIGINT/SIGTERM/SIGUSR1 handlers that request a graceful stop. */
-void hs_sched_install_signals(void);
+int hs_sched_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e);
 
 #endif

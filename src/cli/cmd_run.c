@@ -1,4 +1,4 @@
-/* hsweep run: MPI setup around hs_run. */
+/* hsweep run: MPI setup around hs_sched_run. */
 #include <math.h>
 #include <mpi.h>
 #include <stdio.h>
@@ -8,7 +8,9 @@
 
 #include "cli.h"
 #include "hsweep/config.h"
+#include "hsweep/mpi_util.h"
 #include "hsweep/sched.h"
+#include "hsweep/signals.h"
 
 #include <cblas.h>
 
@@ -278,19 +280,32 @@ int hs_cmd_run(int argc, char **argv)
     /* One BLAS thread per rank: ranks fill the cores, results must not
      * depend on the thread count (DESIGN.md). */
     openblas_set_num_threads(1);
-    int provided;
-    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
-    hs_sched_install_signals();
-    int rank;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    int rc = hs_run(&o, MPI_COMM_WORLD, &e);
+    int provided, rank = 0;
+    if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
+        fprintf(stderr, "hsweep: MPI_Init_thread failed\n");
+        return 1;
+    }
+    /* Failed MPI calls return codes, so that the error names the call. */
+    int rc = hs_mpi_errors_return(MPI_COMM_WORLD, &e);
+    if (rc == 0)
+        rc = hs_signals_install(&e);
+    if (rc == 0)
+        rc = HS_MPI_CHECK(&e, MPI_Comm_rank(MPI_COMM_WORLD, &rank));
+    if (rc == 0)
+        rc = hs_sched_run(&o, MPI_COMM_WORLD, &e);
     int code = 0;
     if (rc) {
-        if (rank == 0)
+        if (rank == 0 || rc == HS_EMPI) /* a worker's own MPI failure: rank 0 may never hear of it */
             code = hs_cli_fail(&e);
         else
             code = hs_err_exit_code(rc);
     }
-    MPI_Finalize();
+    /* After a failed MPI call other ranks may wait for this one forever. */
+    if (rc == HS_EMPI)
+        MPI_Abort(MPI_COMM_WORLD, code);
+    if (MPI_Finalize() != MPI_SUCCESS && code == 0) {
+        fprintf(stderr, "hsweep: MPI_Finalize failed\n");
+        code = 1;
+    }
     return code;
 }

@@ -1,10 +1,9 @@
 /*
- * The run: setup on every rank, then rank 0's coordinator loop and the
- * workers' loops.  Protocol in include/hsweep/sched.h.
+ * The run (hs_sched_run): setup on every rank, then rank 0's coordinator
+ * loop and the workers' loops, then the outcome.  The queue's order and
+ * batch sizes are in sched_queue.c; protocol in include/hsweep/sched.h.
  */
-#include <errno.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,78 +11,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/sched_impl.h"
 #include "hsweep/config.h"
 #include "hsweep/cost.h"
 #include "hsweep/gpu.h"
 #include "hsweep/isolate.h"
 #include "hsweep/exec_run.h"
+#include "hsweep/mpi_util.h"
+#include "hsweep/provenance.h"
 #include "hsweep/refine.h"
 #include "hsweep/sched.h"
+#include "hsweep/signals.h"
 #include "hsweep/store.h"
-
-static volatile sig_atomic_t stop_requested = 0;
-
-/*
- * A task that runs inside this process (--isolation none, gang tasks) cannot
- * be interrupted by a signal.  When a stop request finds one running, the
- * process says so and arms an alarm for the grace period; if the task has not
- * returned by then, the process exits with code 3 (HS_EINTR's): the task stays
- * pending and the rows written are intact, as after kill -9.  The messages are
- * made by inproc_arm, the handlers only write them.
- */
-static volatile sig_atomic_t inproc_running = 0;
-static char inproc_note[320], inproc_exit[320];
-static unsigned inproc_grace_s = 60;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    if (!stop_requested && inproc_running) {
-        ssize_t w = write(2, inproc_note, strlen(inproc_note));
-        (void)w;
-        alarm(inproc_grace_s);
-    }
-    stop_requested = 1;
-}
-
-static void on_alarm(int sig)
-{
-    if (!inproc_running) { /* someone else's alarm (a forked check's time limit): as by default */
-        signal(sig, SIG_DFL);
-        raise(sig);
-        return;
-    }
-    ssize_t w = write(2, inproc_exit, strlen(inproc_exit));
-    (void)w;
-    _exit(3);
-}
-
-/* The grace period (s) and the messages of an uninterruptible task. */
-static void inproc_arm(double grace_s)
-{
-    inproc_grace_s = (unsigned)ceil(grace_s > 0 ? grace_s : 60.0);
-    snprintf(inproc_note, sizeof inproc_note,
-             "\nhsweep: stop requested while a task runs inside this process (--isolation none or a "
-             "gang task), which a signal cannot interrupt: waiting up to the grace period (%u s)\n",
-             inproc_grace_s);
-    snprintf(inproc_exit, sizeof inproc_exit,
-             "hsweep: the task running inside this process did not return within the grace period "
-             "(%u s): exiting (code 3) with it left pending; resume with hsweep run --resume\n",
-             inproc_grace_s);
-}
-
-void hs_sched_install_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGUSR1, &sa, NULL);
-    sa.sa_handler = on_alarm;
-    sigaction(SIGALRM, &sa, NULL);
-}
 
 static void sleep_ns(long ns)
 {
@@ -91,15 +30,16 @@ static void sleep_ns(long ns)
     nanosleep(&ts, NULL);
 }
 
-/* Wait for a request without spinning a core: test, then sleep with backoff. */
-static void lazy_wait(MPI_Request *req, MPI_Status *st)
+/* Wait for a request without spinning a core: test, then sleep with backoff.
+ * HS_EMPI when the test fails. */
+static int lazy_wait(MPI_Request *req, MPI_Status *st, hs_err *e)
 {
     long ns = 2000;
     for (;;) {
         int done = 0;
-        MPI_Test(req, &done, st ? st : MPI_STATUS_IGNORE);
+        HS_MPI_CALL(e, MPI_Test(req, &done, st ? st : MPI_STATUS_IGNORE));
         if (done)
-            return;
+            return 0;
         sleep_ns(ns);
         ns = ns < 500000 ? 2 * ns : 1000000;
     }
@@ -138,8 +78,9 @@ typedef struct worker {
     size_t maxp;             /* the most parameters of any kernel in the run */
     forked *fk;              /* scratch of --isolation fork */
     hs_isolate *iso;         /* the task process of --isolation fork; NULL until needed */
-    int io_rc;               /* first store error */
+    int io_rc;               /* first error (a store write, memory, an MPI call): stops this worker */
     hs_err io_err;
+    hs_err mpi_err;          /* scratch of W_MPI */
     struct progress *solo;   /* one process: the progress shown while a batch runs */
 } worker;
 
@@ -153,13 +94,25 @@ static void worker_free(worker *w)
     free(w->fin);
 }
 
-static uint64_t make_ref(size_t si, uint64_t id, unsigned attempt)
+/* The worker's first error stops it: its tasks stay pending in the file and
+ * a resume runs them. */
+static void worker_fail(worker *w, const hs_err *e)
 {
-    return ((uint64_t)attempt << HS_REF_ATTEMPT_SHIFT) | ((uint64_t)si << HS_REF_SHIFT) | id;
+    if (w->io_rc == 0) {
+        w->io_rc = e->code;
+        w->io_err = *e;
+    }
 }
-static size_t ref_sweep(uint64_t ref) { return (size_t)((ref >> HS_REF_SHIFT) & 0xffff); }
-static uint64_t ref_id(uint64_t ref) { return ref & ((1ULL << HS_REF_SHIFT) - 1); }
-static unsigned ref_attempt(uint64_t ref) { return (unsigned)(ref >> HS_REF_ATTEMPT_SHIFT); }
+
+/* rc (0 or HS_EMPI, the error in w->mpi_err) of an MPI call of worker w: a
+ * failure becomes w's error.  Returns rc. */
+static int worker_mpi(worker *w, int rc)
+{
+    if (rc)
+        worker_fail(w, &w->mpi_err);
+    return rc;
+}
+#define W_MPI(w, x) worker_mpi((w), HS_MPI_CHECK(&(w)->mpi_err, x))
 
 /* The effective setting: the sweep's own, else the command line's. */
 static int eff_isolation(const worker *w, const hs_sweep *s)
@@ -188,13 +141,14 @@ static void check_stop(worker *w)
      * would give up a time slice per task. */
     double now = hs_now_mono();
     int kind = 1; /* the stop message: 1 with the grace period, 2 without (--halt now) */
-    if (!stop_requested && w->comm != MPI_COMM_NULL && w->rank != 0 && now - w->last_probe > 0.05) {
+    int stop_requested = hs_signals_stop_requested();
+    if (!stop_requested && w->comm != MPI_COMM_NULL && w->rank != 0 && now - w->last_probe > 0.05 &&
+        w->io_rc != HS_EMPI) {
         w->last_probe = now;
-        MPI_Iprobe(0, HS_TAG_STOP, w->comm, &flag, MPI_STATUS_IGNORE);
-        if (flag)
-            MPI_Recv(&kind, 1, MPI_INT, 0, HS_TAG_STOP, w->comm, MPI_STATUS_IGNORE);
+        if (W_MPI(w, MPI_Iprobe(0, HS_TAG_STOP, w->comm, &flag, MPI_STATUS_IGNORE)) == 0 && flag)
+            W_MPI(w, MPI_Recv(&kind, 1, MPI_INT, 0, HS_TAG_STOP, w->comm, MPI_STATUS_IGNORE));
     }
-    if (stop_requested || flag)
+    if (hs_signals_stop_requested() || flag)
         w->stop_at = hs_now_mono() +
                      (kind == 2 ? 0 : w->opts->grace_s > 0 ? w->opts->grace_s : 60.0);
 }
@@ -282,16 +236,6 @@ static void record(worker *w, uint64_t ref, const hs_value *v, int64_t seed, uin
         solo_tick(w);
 }
 
-/* Out of memory before a kernel ran: stop this worker; its tasks stay
- * pending in the file and a resume runs them. */
-static void out_of_memory(worker *w, const hs_err *e)
-{
-    if (w->io_rc == 0) {
-        w->io_rc = e->code;
-        w->io_err = *e;
-    }
-}
-
 /* Run one task in this rank's own process (the gang leader, or a member when lead = 0). */
 static void run_task(worker *w, uint64_t ref, int lead)
 {
@@ -306,12 +250,13 @@ static void run_task(worker *w, uint64_t ref, int lead)
     if (w->gang != MPI_COMM_NULL) {
         ctx.comm = &w->gang;
         ctx.gang_size = w->gang_size;
-        MPI_Comm_rank(w->gang, &ctx.gang_rank);
+        if (W_MPI(w, MPI_Comm_rank(w->gang, &ctx.gang_rank)))
+            return;
     }
     hs_out out;
     hs_err e;
     if (hs_out_init(&out, k, &p, &e) != 0) {
-        out_of_memory(w, &e);
+        worker_fail(w, &e);
         return;
     }
     double timeout = eff_timeout(w, s);
@@ -327,19 +272,21 @@ static void run_task(worker *w, uint64_t ref, int lead)
 }
 
 /* Broadcast a task ref over the gang.  Non-blocking on both sides (the
- * members wait lazily), so leader and members post matching collectives. */
-static void gang_bcast(worker *w, uint64_t *ref)
+ * members wait lazily), so leader and members post matching collectives.
+ * Returns 0, or HS_EMPI as w's error. */
+static int gang_bcast(worker *w, uint64_t *ref)
 {
     MPI_Request req;
-    MPI_Ibcast(ref, 1, MPI_UINT64_T, 0, w->gang, &req);
-    lazy_wait(&req, NULL);
+    if (W_MPI(w, MPI_Ibcast(ref, 1, MPI_UINT64_T, 0, w->gang, &req)))
+        return HS_EMPI;
+    return worker_mpi(w, lazy_wait(&req, NULL, &w->mpi_err));
 }
 
 /* Leader: run a task with its gang (members get the ref by broadcast). */
 static void lead_task(worker *w, uint64_t ref)
 {
-    if (w->gang != MPI_COMM_NULL)
-        gang_bcast(w, &ref);
+    if (w->gang != MPI_COMM_NULL && gang_bcast(w, &ref) != 0)
+        return;
     run_task(w, ref, 1);
 }
 
@@ -347,8 +294,7 @@ static void gang_member_loop(worker *w)
 {
     for (;;) {
         uint64_t ref = 0;
-        gang_bcast(w, &ref);
-        if (ref == UINT64_MAX)
+        if (gang_bcast(w, &ref) != 0 || ref == UINT64_MAX || w->io_rc == HS_EMPI)
             return;
         run_task(w, ref, 0);
     }
@@ -383,7 +329,7 @@ static size_t run_forked(worker *w, const uint64_t *refs, size_t n)
             f->ctx[ready] = (hs_ctx){.seed = f->rng_seed[ready], .gang_size = 1,
                                      .sweep_seed = f->seed[ready]};
             if (hs_out_init(&f->out[ready], k, &f->p[ready], &e) != 0) {
-                out_of_memory(w, &e);
+                worker_fail(w, &e);
                 break;
             }
             f->t[ready] = (hs_iso_task){.k = k, .p = &f->p[ready], .ctx = &f->ctx[ready],
@@ -432,10 +378,9 @@ static size_t run_tasks(worker *w, const uint64_t *refs, size_t n)
             break;
         const hs_sweep *s = &w->set->sweeps[ref_sweep(refs[i])];
         if (eff_isolation(w, s) != HS_ISO_FORK) {
-            inproc_running = 1;
+            hs_signals_inproc(1);
             lead_task(w, refs[i++]);
-            inproc_running = 0;
-            alarm(0);
+            hs_signals_inproc(0);
             continue;
         }
         size_t m = 1;
@@ -452,9 +397,9 @@ static size_t run_tasks(worker *w, const uint64_t *refs, size_t n)
 /*
  * Send the coordinator (tag HS_TAG_REQ or HS_TAG_DONE) the counts, the
  * tasks finished since the last message and, with a request, the retries
- * collected so far.
+ * collected so far.  Returns 0, or HS_EMPI as w's error.
  */
-static void send_counts(worker *w, int tag)
+static int send_counts(worker *w, int tag)
 {
     size_t n_retry = tag == HS_TAG_REQ ? w->n_retry : 0;
     size_t n = HS_ST_COUNT + 1 + w->n_fin + n_retry;
@@ -473,16 +418,19 @@ static void send_counts(worker *w, int tag)
     w->n_fin = 0;
     if (tag == HS_TAG_REQ)
         w->n_retry = 0;
-    MPI_Send(msg, (int)n, MPI_INT64_T, 0, tag, w->comm);
+    int rc = W_MPI(w, MPI_Send(msg, (int)n, MPI_INT64_T, 0, tag, w->comm));
     if (msg != fallback)
         free(msg);
+    return rc;
 }
 
-/* Ask the coordinator for work (see send_counts); the reply arrives in reply. */
-static void post_request(worker *w, uint64_t *reply, MPI_Request *req)
+/* Ask the coordinator for work (see send_counts); the reply arrives in reply.
+ * Returns 0, or HS_EMPI as w's error (no reply is then due). */
+static int post_request(worker *w, uint64_t *reply, MPI_Request *req)
 {
-    send_counts(w, HS_TAG_REQ);
-    MPI_Irecv(reply, 1 + HS_MAX_BATCH, MPI_UINT64_T, 0, HS_TAG_WORK, w->comm, req);
+    if (send_counts(w, HS_TAG_REQ) != 0)
+        return HS_EMPI;
+    return W_MPI(w, MPI_Irecv(reply, 1 + HS_MAX_BATCH, MPI_UINT64_T, 0, HS_TAG_WORK, w->comm, req));
 }
 
 /*
@@ -506,21 +454,22 @@ static int define_refined(worker *w, const uint64_t *msg, int n)
     return k < n ? k : n - 1;
 }
 
-/* Worker (or gang leader) loop: ask, run, ask again, with one batch prefetched. */
+/* Worker (or gang leader) loop: ask, run, ask again, with one batch
+ * prefetched.  A failed MPI call ends it at once (w's error): the run aborts. */
 static void worker_loop(worker *w)
 {
     uint64_t cur[1 + HS_MAX_BATCH], next[1 + HS_MAX_BATCH];
     MPI_Status st;
     MPI_Request req;
-    int pending = 1;
-    post_request(w, next, &req);
+    int pending = post_request(w, next, &req) == 0;
     for (;;) {
         int n = 0;
         if (pending) {
-            lazy_wait(&req, &st);
-            MPI_Get_count(&st, MPI_UINT64_T, &n);
-            memcpy(cur, next, (size_t)n * sizeof *cur);
             pending = 0;
+            if (worker_mpi(w, lazy_wait(&req, &st, &w->mpi_err)) ||
+                W_MPI(w, MPI_Get_count(&st, MPI_UINT64_T, &n)))
+                break;
+            memcpy(cur, next, (size_t)n * sizeof *cur);
         }
         int have = n - 1, coordinator_stops = n > 0 && (cur[0] & 2);
         if (n > 0 && (cur[0] & 4))
@@ -531,26 +480,21 @@ static void worker_loop(worker *w)
         if (have <= 0) {
             if (w->n_retry == 0 && !(n > 0 && (cur[0] & 8)))
                 break;
-            post_request(w, next, &req); /* retries go back to the queue */
-            pending = 1;
+            pending = post_request(w, next, &req) == 0; /* retries go back to the queue */
             continue;
         }
-        if (cur[0] & 1) {
-            post_request(w, next, &req);
-            pending = 1;
-        }
+        if (cur[0] & 1)
+            pending = post_request(w, next, &req) == 0;
         run_tasks(w, cur + 1, (size_t)have); /* after a stop the rest stays pending in the file */
-        if (!pending) {
-            post_request(w, next, &req);
-            pending = 1;
-        }
+        if (!pending && w->io_rc != HS_EMPI)
+            pending = post_request(w, next, &req) == 0;
     }
-    if (pending) {
-        /* A reply is still due: take it (its tasks stay pending in the file). */
-        lazy_wait(&req, NULL);
-    }
-    send_counts(w, HS_TAG_DONE);
-    if (w->gang != MPI_COMM_NULL) {
+    if (w->io_rc == HS_EMPI)
+        return;
+    /* A reply is still due: take it (its tasks stay pending in the file). */
+    if (pending && worker_mpi(w, lazy_wait(&req, NULL, &w->mpi_err)))
+        return;
+    if (send_counts(w, HS_TAG_DONE) == 0 && w->gang != MPI_COMM_NULL) {
         uint64_t end = UINT64_MAX;
         gang_bcast(w, &end);
     }
@@ -558,24 +502,7 @@ static void worker_loop(worker *w)
 
 /* ---- coordinator ---------------------------------------------------------- */
 
-typedef struct qitem {
-    double cost;
-    uint64_t ref;
-} qitem;
-
-static int qcmp(const void *a, const void *b)
-{
-    const qitem *x = a, *y = b;
-    if (x->cost != y->cost)
-        return x->cost > y->cost ? -1 : 1;
-    return x->ref < y->ref ? -1 : x->ref > y->ref;
-}
-
-typedef struct queue {
-    uint64_t *ref;
-    double *cost;     /* expected seconds of each queued task */
-    size_t n, next, cap;
-} queue;
+typedef hs_sched_queue queue;
 
 /* A status byte out of range (a damaged row) runs again like a failure. */
 static int is_failure(int s)
@@ -630,7 +557,7 @@ static int queue_build(queue *q, progress *pg, hs_store *st, const hs_run_opts *
     uint64_t total = 0;
     for (size_t i = 0; i < set->n_sweeps; i++)
         total += set->sweeps[i].n_tasks;
-    qitem *it = malloc((total ? total : 1) * sizeof *it);
+    hs_sched_qitem *it = malloc((total ? total : 1) * sizeof *it);
     if (!it)
         return HS_FAIL(e, HS_ENOMEM, "out of memory for %llu tasks", (unsigned long long)total);
     size_t n = 0;
@@ -678,27 +605,10 @@ static int queue_build(queue *q, progress *pg, hs_store *st, const hs_run_opts *
         free(status);
         free(attempts);
     }
-    if (rc) {
-        free(it);
-        return rc;
-    }
-    qsort(it, n, sizeof *it, qcmp);
-    q->cap = n ? n : 1;
-    q->ref = malloc(q->cap * sizeof *q->ref);
-    q->cost = malloc(q->cap * sizeof *q->cost);
-    if (!q->ref || !q->cost) {
-        free(it);
-        free(q->ref);
-        free(q->cost);
-        return HS_FAIL(e, HS_ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < n; i++) {
-        q->ref[i] = it[i].ref;
-        q->cost[i] = it[i].cost;
-    }
-    q->n = n;
+    if (rc == 0)
+        rc = hs_sched_queue_init(q, it, n, e);
     free(it);
-    return 0;
+    return rc;
 }
 
 /* Append a retry at the end of the queue. */
@@ -706,48 +616,7 @@ static void queue_push(queue *q, progress *pg, uint64_t ref)
 {
     double h = task_hint(pg, ref), cost = task_cost(pg, ref_sweep(ref), h);
     hs_cost_left_count(pg->left, ref_sweep(ref), h, +1);
-    if (q->n == q->cap) {
-        size_t cap = 2 * q->cap + 16;
-        uint64_t *r = realloc(q->ref, cap * sizeof *r);
-        if (!r)
-            return;
-        q->ref = r;
-        double *c = realloc(q->cost, cap * sizeof *c);
-        if (!c)
-            return;
-        q->cost = c;
-        q->cap = cap;
-    }
-    q->ref[q->n] = ref;
-    q->cost[q->n] = cost;
-    q->n++;
-}
-
-/*
- * Next batch for a worker: guided self-scheduling (a quarter of the
- * remaining work per worker, shrinking toward the end) capped by expected
- * time, so that short tasks travel in bulk and long ones alone.
- */
-static int queue_take(queue *q, int workers, size_t max, uint64_t *out, int *prefetch)
-{
-    size_t left = q->n - q->next;
-    if (!left)
-        return 0;
-    size_t cap = left / (size_t)(4 * workers);
-    cap = cap < 1 ? 1 : cap > max ? max : cap;
-    double sum = 0;
-    size_t k = 0;
-    while (k < cap && q->next < q->n) {
-        double c = q->cost[q->next];
-        if (k > 0 && sum + c > 0.05)
-            break;
-        out[k++] = q->ref[q->next++];
-        sum += c;
-    }
-    /* Prefetch only while batches are short: a long task must not wait
-     * behind another on a busy worker while a free one idles. */
-    *prefetch = sum < 0.05;
-    return (int)k;
+    hs_sched_queue_push(q, ref, cost);
 }
 
 /*
@@ -777,41 +646,10 @@ static void progress_finished(progress *pg, const int64_t *notes, size_t n)
     pg->total += hs_refine_added(pg->rf) - added; /* the tasks refinement added */
 }
 
-/* Refs of a batch that carries refinement rows' values (flag 4: see define_refined). */
-#define REFINE_BATCH (HS_MAX_BATCH / 3)
-
-/*
- * The next batch into msg[1..]: refinement tasks first (a bracket's new
- * points go before unrelated grid tasks), then the queue; sets msg[0]'s
- * flags.  Returns the message's length in words.
- */
+/* The next batch into msg (hs_sched_take_work); returns the message's length in words. */
 static int take_work(queue *q, progress *pg, int workers, uint64_t *msg)
 {
-    int prefetch = 0, k = 0;
-    if (pg->rf) {
-        uint64_t want = hs_refine_queued(pg->rf) / (uint64_t)workers;
-        want = want < 1 ? 1 : want > REFINE_BATCH ? REFINE_BATCH : want;
-        k = (int)hs_refine_take(pg->rf, msg + 1, (size_t)want);
-        for (int i = 0; i < k; i++)
-            msg[1 + i] |= 1ULL << HS_REF_ATTEMPT_SHIFT;
-    }
-    if (k == 0)
-        k = queue_take(q, workers, pg->rf ? REFINE_BATCH : HS_MAX_BATCH, msg + 1, &prefetch);
-    msg[0] = (uint64_t)prefetch;
-    if (!pg->rf || k == 0)
-        return 1 + k;
-    int d = 1 + k;
-    for (int i = 1; i <= k; i++) {
-        const hs_sweep *s = &pg->set->sweeps[ref_sweep(msg[i])];
-        uint64_t id = ref_id(msg[i]);
-        if (id < s->n_tasks)
-            continue;
-        memcpy(&msg[d], &s->rrows->x[id - s->n_tasks], sizeof(double));
-        msg[d + 1] = (uint64_t)s->rrows->origin[id - s->n_tasks];
-        d += 2;
-    }
-    msg[0] |= 4u | ((uint64_t)k << 32);
-    return d;
+    return hs_sched_take_work(q, pg->rf, pg->set, workers, msg);
 }
 
 /* --halt: whether the run's failed, timed-out and crashed tasks reached the limit. */
@@ -877,42 +715,42 @@ static int owed_by_others(const int *owe, int nworkers, int w)
     return 0;
 }
 
-/* Words of a batch message (take_work) that are refinement values, not refs. */
-static int count_defs(const uint64_t *msg, int len)
-{
-    return len - 1 - (int)(msg[0] >> 32);
-}
-
 /*
  * Answer the workers waiting for refinement: with its next tasks as they
  * come, or with an empty batch (leave) once no task is out anywhere or the
- * run stops.
+ * run stops.  Returns 0, or HS_EMPI naming the failed send.
  */
-static void serve_parked(queue *q, progress *pg, MPI_Comm comm, int nworkers, int *owe,
-                         unsigned char *parked, uint64_t (*out)[1 + HS_MAX_BATCH],
-                         MPI_Request *sent)
+static int serve_parked(queue *q, progress *pg, MPI_Comm comm, int nworkers, int *owe,
+                        unsigned char *parked, uint64_t (*out)[1 + HS_MAX_BATCH],
+                        MPI_Request *sent, hs_err *e)
 {
     if (!parked || !owe || !out || !sent)
-        return;
+        return 0;
     for (int w = 1; w <= nworkers; w++) {
         if (!parked[w])
             continue;
         uint64_t *msg = out[w];
-        int stopping = stop_requested || pg->halted;
+        int stopping = hs_signals_stop_requested() || pg->halted;
         int len = stopping ? 1 : take_work(q, pg, nworkers, msg);
         if (stopping)
             msg[0] = 2u;
         if (len == 1 && !stopping && owed_by_others(owe, nworkers, w))
             continue; /* still waiting */
         parked[w] = 0;
-        owe[w] += len - 1 - (int)(msg[0] & 4u ? count_defs(msg, len) : 0);
-        MPI_Isend(msg, len, MPI_UINT64_T, w, HS_TAG_WORK, comm, &sent[w]);
+        owe[w] += len - 1 - (int)(msg[0] & 4u ? hs_sched_count_defs(msg, len) : 0);
+        HS_MPI_CALL(e, MPI_Isend(msg, len, MPI_UINT64_T, w, HS_TAG_WORK, comm, &sent[w]));
     }
+    return 0;
 }
 
-static void coordinator_loop(queue *q, MPI_Comm comm, int nworkers, progress *pg)
+/*
+ * Rank 0: answer the workers until every one has said it is done.  Returns
+ * 0, or HS_EMPI naming the failed call: it returns at once, and the batches
+ * still being sent keep their buffers (the run aborts).
+ */
+static int coordinator_loop(queue *q, MPI_Comm comm, int nworkers, progress *pg, hs_err *e)
 {
-    int active = nworkers, stop_sent = 0;
+    int active = nworkers, stop_sent = 0, rc = 0;
     int64_t (*wc)[HS_ST_COUNT] = calloc((size_t)nworkers + 1, sizeof *wc);
     unsigned char *done = calloc((size_t)nworkers + 1, 1);
     int64_t *in = malloc((HS_ST_COUNT + 4096) * sizeof *in);
@@ -930,19 +768,21 @@ static void coordinator_loop(queue *q, MPI_Comm comm, int nworkers, progress *pg
     int *owe = calloc((size_t)nworkers + 1, sizeof *owe);
     unsigned char *parked = calloc((size_t)nworkers + 1, 1);
     long idle_ns = 0;
-    while (active > 0) {
+    while (active > 0 && rc == 0) {
+        int stop_requested = hs_signals_stop_requested();
         if ((stop_requested || pg->halted == HS_HALT_NOW) && !stop_sent) {
             /* Tell every worker still running: finish within the grace period
              * (--halt now: abandon the running tasks at once). */
             int kind = stop_requested ? 1 : 2;
-            for (int w = 1; w <= nworkers; w++)
+            for (int w = 1; w <= nworkers && rc == 0; w++)
                 if (!done[w])
-                    MPI_Send(&kind, 1, MPI_INT, w, HS_TAG_STOP, comm);
+                    rc = HS_MPI_CHECK(e, MPI_Send(&kind, 1, MPI_INT, w, HS_TAG_STOP, comm));
             stop_sent = 1;
         }
         int flag = 0;
         MPI_Status st;
-        MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm, &flag, &st);
+        if (rc || (rc = HS_MPI_CHECK(e, MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm, &flag, &st))))
+            break;
         if (!flag) {
             progress_print(pg, 0);
             idle_ns = idle_ns ? (idle_ns < 500000 ? 2 * idle_ns : 1000000) : 2000;
@@ -951,7 +791,8 @@ static void coordinator_loop(queue *q, MPI_Comm comm, int nworkers, progress *pg
         }
         idle_ns = 0;
         int cnt = 0;
-        MPI_Get_count(&st, MPI_INT64_T, &cnt);
+        if ((rc = HS_MPI_CHECK(e, MPI_Get_count(&st, MPI_INT64_T, &cnt))))
+            break;
         if ((size_t)cnt > in_cap) {
             int64_t *bigger = realloc(in, (size_t)cnt * sizeof *in);
             if (bigger) {
@@ -959,7 +800,9 @@ static void coordinator_loop(queue *q, MPI_Comm comm, int nworkers, progress *pg
                 in_cap = (size_t)cnt;
             }
         }
-        MPI_Recv(in, (int)in_cap, MPI_INT64_T, st.MPI_SOURCE, st.MPI_TAG, comm, MPI_STATUS_IGNORE);
+        if ((rc = HS_MPI_CHECK(e, MPI_Recv(in, (int)in_cap, MPI_INT64_T, st.MPI_SOURCE, st.MPI_TAG,
+                                          comm, MPI_STATUS_IGNORE))))
+            break;
         int w = st.MPI_SOURCE;
         if (wc && w <= nworkers)
             for (int i = 0; i < HS_ST_COUNT; i++) {
@@ -979,16 +822,17 @@ static void coordinator_loop(queue *q, MPI_Comm comm, int nworkers, progress *pg
             if (owe && w <= nworkers)
                 owe[w] = 0;
             active--;
-            serve_parked(q, pg, comm, nworkers, owe, parked, out, sent);
+            rc = serve_parked(q, pg, comm, nworkers, owe, parked, out, sent, e);
             continue;
         }
         for (int i = HS_ST_COUNT + 1 + note * n_fin; i < cnt; i++)
             queue_push(q, pg, (uint64_t)in[i]);
         int async = out && sent && w <= nworkers;
         uint64_t *msg = async ? out[w] : one_msg;
-        if (async)
-            MPI_Wait(&sent[w], MPI_STATUS_IGNORE); /* the last batch: received before this request */
-        int stopping = stop_requested || pg->halted;
+        /* the last batch: received before this request */
+        if (async && (rc = HS_MPI_CHECK(e, MPI_Wait(&sent[w], MPI_STATUS_IGNORE))))
+            break;
+        int stopping = hs_signals_stop_requested() || pg->halted;
         int len = stopping ? 1 : take_work(q, pg, nworkers, msg);
         if (stopping)
             msg[0] = 2u;
@@ -1000,21 +844,24 @@ static void coordinator_loop(queue *q, MPI_Comm comm, int nworkers, progress *pg
                 msg[0] |= 8u;
             } else if (owed_by_others(owe, nworkers, w)) {
                 parked[w] = 1;
-                serve_parked(q, pg, comm, nworkers, owe, parked, out, sent);
+                rc = serve_parked(q, pg, comm, nworkers, owe, parked, out, sent, e);
                 continue;
             }
         }
         if (owe && w <= nworkers)
-            owe[w] += len - 1 - (int)(msg[0] & 4u ? count_defs(msg, len) : 0);
+            owe[w] += len - 1 - (int)(msg[0] & 4u ? hs_sched_count_defs(msg, len) : 0);
         if (async)
-            MPI_Isend(msg, len, MPI_UINT64_T, w, HS_TAG_WORK, comm, &sent[w]);
+            rc = HS_MPI_CHECK(e, MPI_Isend(msg, len, MPI_UINT64_T, w, HS_TAG_WORK, comm, &sent[w]));
         else
-            MPI_Send(msg, len, MPI_UINT64_T, w, HS_TAG_WORK, comm);
-        serve_parked(q, pg, comm, nworkers, owe, parked, out, sent);
+            rc = HS_MPI_CHECK(e, MPI_Send(msg, len, MPI_UINT64_T, w, HS_TAG_WORK, comm));
+        if (rc == 0)
+            rc = serve_parked(q, pg, comm, nworkers, owe, parked, out, sent, e);
         progress_print(pg, 0);
     }
-    if (sent)
-        MPI_Waitall(nworkers + 1, sent, MPI_STATUSES_IGNORE);
+    if (rc)
+        out = NULL; /* may still be read by a send: left to the abort */
+    else if (sent)
+        rc = HS_MPI_CHECK(e, MPI_Waitall(nworkers + 1, sent, MPI_STATUSES_IGNORE));
     free(owe);
     free(parked);
     free(out);
@@ -1022,6 +869,7 @@ static void coordinator_loop(queue *q, MPI_Comm comm, int nworkers, progress *pg
     free(wc);
     free(done);
     free(in);
+    return rc;
 }
 
 /* One process: show the counts of the batch running now. */
@@ -1060,99 +908,24 @@ static void solo_loop(queue *q, worker *w, progress *pg)
     }
 }
 
-/* ---- setup ------------------------------------------------------------- */
+/* ---- the run: setup, work, teardown --------------------------------------- */
 
-/* Rank 0 reads the file; every rank gets the text. */
-static int share_text(const char *path, MPI_Comm comm, char **text, hs_err *e)
-{
-    int rank;
-    MPI_Comm_rank(comm, &rank);
-    long long len = -1;
-    char *buf = NULL;
-    if (rank == 0) {
-        FILE *f = fopen(path, "rb");
-        if (!f) {
-            HS_FAIL(e, HS_EINPUT, "%s: cannot open sweep file: %s", path, strerror(errno));
-        } else {
-            fseek(f, 0, SEEK_END);
-            long sz = ftell(f);
-            fseek(f, 0, SEEK_SET);
-            if (sz < 0 || sz > (64L << 20)) {
-                HS_FAIL(e, HS_EINPUT, "%s: not a readable sweep file of at most 64 MiB", path);
-            } else {
-                buf = malloc((size_t)sz + 1);
-                if (buf && fread(buf, 1, (size_t)sz, f) == (size_t)sz) {
-                    buf[sz] = 0;
-                    len = sz;
-                    if (memchr(buf, 0, (size_t)sz)) {
-                        HS_FAIL(e, HS_EINPUT, "%s:1: not a text file (contains NUL bytes)", path);
-                        len = -1;
-                    }
-                } else {
-                    HS_FAIL(e, HS_EIO, "%s: read error", path);
-                }
-            }
-            fclose(f);
-        }
-    }
-    MPI_Bcast(&len, 1, MPI_LONG_LONG, 0, comm);
-    if (len < 0) {
-        free(buf);
-        MPI_Bcast(e->msg, sizeof e->msg, MPI_CHAR, 0, comm);
-        MPI_Bcast(&e->code, 1, MPI_INT, 0, comm);
-        return e->code ? e->code : HS_EINPUT;
-    }
-    if (rank != 0)
-        buf = malloc((size_t)len + 1);
-    if (!buf)
-        return HS_FAIL(e, HS_ENOMEM, "out of memory");
-    MPI_Bcast(buf, (int)len, MPI_CHAR, 0, comm);
-    buf[len] = 0;
-    *text = buf;
-    return 0;
-}
-
-static int all_ok(int rc, MPI_Comm comm, hs_err *e)
-{
-    int worst;
-    MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MIN, comm);
-    if (worst == 0)
-        return 0;
-    int rank, who, mine;
-    MPI_Comm_rank(comm, &rank);
-    mine = rc ? rank : 1 << 30;
-    MPI_Allreduce(&mine, &who, 1, MPI_INT, MPI_MIN, comm);
-    MPI_Bcast(e->msg, sizeof e->msg, MPI_CHAR, who, comm);
-    e->code = worst;
-    return worst;
-}
-
-static void provenance(MPI_Comm comm, char *host, char **hosts, char *mpilib)
-{
-    int size;
-    MPI_Comm_size(comm, &size);
-    char *all = calloc((size_t)size, HS_HOST_LEN);
-    MPI_Allgather(host, HS_HOST_LEN, MPI_CHAR, all, HS_HOST_LEN, MPI_CHAR, comm);
-    size_t cap = (size_t)size * (HS_HOST_LEN + 1) + 1;
-    *hosts = calloc(cap, 1);
-    for (int i = 0; all && *hosts && i < size; i++) {
-        const char *h = all + (size_t)i * HS_HOST_LEN;
-        int seen = 0;
-        for (int j = 0; j < i; j++)
-            seen |= strcmp(h, all + (size_t)j * HS_HOST_LEN) == 0;
-        if (!seen) {
-            if ((*hosts)[0])
-                strcat(*hosts, ",");
-            strcat(*hosts, h);
-        }
-    }
-    free(all);
-    int len = 0;
-    MPI_Get_library_version(mpilib, &len);
-    for (char *c = mpilib; *c; c++)
-        if (*c == '\n')
-            *c = ' ';
-}
+/* What a run holds from its setup to its teardown. */
+typedef struct run {
+    const hs_run_opts *o;
+    MPI_Comm comm;
+    int rank, size;
+    hs_sweepset *set;
+    const char *path;        /* the results file */
+    int G, nworkers;         /* ranks per gang; workers (gang leaders, or ranks) */
+    int color, gang_rank;    /* this rank's gang (MPI_UNDEFINED: none) and its rank in it */
+    worker w;
+    hs_cost_calib *calib;    /* rank 0, on resume: the file's task times; NULL otherwise */
+    hs_refine *rf;
+    hs_store *st;
+    progress pg;
+    queue q;
+} run;
 
 /*
  * The times of the finished tasks of results file path, for a resume's
@@ -1171,221 +944,296 @@ static hs_cost_calib *resume_calibration(const hs_sweepset *set, const char *pat
     return c;
 }
 
-int hs_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
+static void calib_free(run *r)
 {
-    int rank, size;
-    MPI_Comm_rank(comm, &rank);
-    MPI_Comm_size(comm, &size);
-    char *text = NULL;
-    HS_CALL(share_text(o->sweep_path, comm, &text, e));
-    hs_sweepset *set = NULL;
-    hs_load_opts lo = {.max_tasks = o->max_tasks, .skip_checks = rank != 0, .reduced = o->reduced};
-    int rc = all_ok(hs_sweepset_parse(o->sweep_path, text, &lo, &set, e), comm, e);
-    free(text);
-    if (rc) {
-        hs_sweepset_free(&set);
-        return rc;
-    }
-    const char *path = o->output ? o->output : set->output;
-    inproc_arm(o->grace_s);
-    /* Each worker's share of the node's GPUs, for the programs its tasks start. */
-    if ((rc = all_ok(hs_gpu_bind(comm, e), comm, e)) != 0) {
-        hs_sweepset_free(&set);
-        return rc;
-    }
+    if (r->calib)
+        hs_cost_calib_free(r->calib, r->set->n_sweeps);
+    free(r->calib);
+    r->calib = NULL;
+}
 
-    /* Gangs: workers 1..size-1 in consecutive groups of G ranks. */
-    int G = 1;
+/* Free what the run holds (the store is closed by run_finish or run_open_store,
+ * the gang communicator by run_finish unless the run failed earlier). */
+static void run_free(run *r)
+{
+    if (r->w.gang != MPI_COMM_NULL)
+        MPI_Comm_free(&r->w.gang); /* a failed run's cleanup: its error is recorded */
+    calib_free(r);
+    hs_sched_queue_free(&r->q);
+    free(r->pg.v);
+    hs_cost_left_destroy(&r->pg.left);
+    hs_refine_destroy(&r->rf);
+    worker_free(&r->w);
+    hs_sweepset_free(&r->set);
+}
+
+/* Every rank: the sweep file's text from rank 0, parsed (rank 0 checks it), and the GPUs bound. */
+static int run_load(run *r, hs_err *e)
+{
+    const hs_run_opts *o = r->o;
+    char *text = NULL;
+    HS_CALL(hs_mpi_share_file(o->sweep_path, r->comm, &text, e));
+    hs_load_opts lo = {.max_tasks = o->max_tasks, .skip_checks = r->rank != 0, .reduced = o->reduced};
+    int rc = hs_mpi_agree(hs_sweepset_parse(o->sweep_path, text, &lo, &r->set, e), r->comm, e);
+    free(text);
+    HS_CALL(rc);
+    r->path = o->output ? o->output : r->set->output;
+    hs_signals_grace(o->grace_s);
+    /* Each worker's share of the node's GPUs, for the programs its tasks start. */
+    HS_CALL(hs_mpi_agree(hs_gpu_bind(r->comm, e), r->comm, e));
+    return 0;
+}
+
+/* Every rank: the gangs (workers 1..size-1 in consecutive groups of G ranks),
+ * this rank's worker and its scratch. */
+static int run_gangs(run *r, hs_err *e)
+{
+    const hs_sweepset *set = r->set;
+    r->G = 1;
     for (size_t i = 0; i < set->n_sweeps; i++)
-        G = set->sweeps[i].ranks_per_task > G ? set->sweeps[i].ranks_per_task : G;
-    int nworkers = size == 1 ? 1 : (size - 1) / G;
-    if (size > 1 && nworkers < 1) {
-        hs_sweepset_free(&set);
+        r->G = set->sweeps[i].ranks_per_task > r->G ? set->sweeps[i].ranks_per_task : r->G;
+    int G = r->G, size = r->size, rank = r->rank;
+    r->nworkers = size == 1 ? 1 : (size - 1) / G;
+    if (size > 1 && r->nworkers < 1)
         return HS_FAIL(e, HS_EINPUT, "%s: ranks_per_task = %d needs at least %d MPI ranks (one "
-                       "coordinator + one gang), got %d", o->sweep_path, G, G + 1, size);
+                       "coordinator + one gang), got %d", r->o->sweep_path, G, G + 1, size);
+    worker *w = &r->w;
+    int rc = hs_provenance_host(w->host, sizeof w->host, e);
+    r->color = MPI_UNDEFINED;
+    r->gang_rank = 0;
+    if (size > 1 && rank > 0 && (rank - 1) / G < r->nworkers) {
+        r->color = 1 + (rank - 1) / G;
+        r->gang_rank = (rank - 1) % G;
     }
-    worker w = {.set = set, .opts = o, .comm = comm, .rank = rank, .gang = MPI_COMM_NULL, .gang_size = 1};
-    gethostname(w.host, sizeof w.host - 1);
-    int color = MPI_UNDEFINED, gang_rank = 0;
-    if (size > 1 && rank > 0 && (rank - 1) / G < nworkers) {
-        color = 1 + (rank - 1) / G;
-        gang_rank = (rank - 1) % G;
-    }
-    MPI_Comm gang = MPI_COMM_NULL;
     if (size > 1 && G > 1) {
-        MPI_Comm_split(comm, color, gang_rank, &gang);
-        w.gang = gang;
-        w.gang_size = G;
+        int src = HS_MPI_CHECK(e, MPI_Comm_split(r->comm, r->color, r->gang_rank, &w->gang));
+        if (src == 0 && w->gang != MPI_COMM_NULL)
+            src = hs_mpi_errors_return(w->gang, e);
+        rc = rc ? rc : src;
+        w->gang_size = G;
     }
     size_t maxp = 1;
     for (size_t i = 0; i < set->n_sweeps; i++)
         maxp = set->sweeps[i].kernel->n_params > maxp ? set->sweeps[i].kernel->n_params : maxp;
-    w.v = calloc(maxp, sizeof *w.v);
-    w.maxp = maxp;
-    w.fk = calloc(1, sizeof *w.fk);
-    if (w.fk) {
-        w.fk->batch = 1;
-        w.fk->v = calloc(HS_ISO_MAX_BATCH * maxp, sizeof *w.fk->v);
+    w->v = calloc(maxp, sizeof *w->v);
+    w->maxp = maxp;
+    w->fk = calloc(1, sizeof *w->fk);
+    if (w->fk) {
+        w->fk->batch = 1;
+        w->fk->v = calloc(HS_ISO_MAX_BATCH * maxp, sizeof *w->fk->v);
     }
-    if (!w.v || !w.fk || !w.fk->v)
+    if (rc == 0 && (!w->v || !w->fk || !w->fk->v))
         rc = HS_FAIL(e, HS_ENOMEM, "out of memory");
-    w.note = 2 + hs_refine_note_words(set);
-    rc = all_ok(rc, comm, e);
-    if (rc == 0) /* exec sweeps: where task logs go, which script version runs */
-        rc = hs_exec_run_setup(set, path, o->logs, o->no_logs, o->resume, comm, e);
-    /* On resume, rank 0 times the file's finished tasks before the run opens it. */
-    hs_cost_calib *calib = rc == 0 && rank == 0 && o->resume ? resume_calibration(set, path) : NULL;
+    w->note = 2 + hs_refine_note_words(set);
+    return hs_mpi_agree(rc, r->comm, e);
+}
+
+/*
+ * Every rank: the exec sweeps' logs and provenance, rank 0's refinement (on
+ * resume replayed from the file, whose task times it reads first), and the
+ * results file created or opened with the run's provenance.
+ */
+static int run_open_store(run *r, hs_err *e)
+{
+    const hs_run_opts *o = r->o;
+    /* exec sweeps: where task logs go, which script version runs */
+    HS_CALL(hs_exec_run_setup(r->set, r->path, o->logs, o->no_logs, o->resume, r->comm, e));
+    if (r->rank == 0 && o->resume)
+        r->calib = resume_calibration(r->set, r->path);
     /* Rank 0 decides the refinement; on resume it replays the file's first. */
-    hs_refine *rf = NULL;
     hs_err rfe;
     int rf_rc = 0;
-    if (rc == 0 && rank == 0) {
-        rf_rc = hs_refine_create(set, o->retries, &rf, &rfe);
+    if (r->rank == 0) {
+        rf_rc = hs_refine_create(r->set, o->retries, &r->rf, &rfe);
         if (rf_rc == 0 && o->resume)
-            rf_rc = hs_refine_replay(rf, path, o->retry_failed, &rfe);
+            rf_rc = hs_refine_replay(r->rf, r->path, o->retry_failed, &rfe);
     }
-    hs_store *st = NULL;
-    if (rc == 0) {
-        char *hosts = NULL, mpilib[MPI_MAX_LIBRARY_VERSION_STRING + 1] = "";
-        provenance(comm, w.host, &hosts, mpilib);
-        hs_prov prov = {.ranks = size, .hosts = hosts ? hosts : "", .mpi_library = mpilib};
-        if (o->resume)
-            rc = hs_store_open(path, set, comm, &prov,
-                               (o->force ? HS_OPEN_FORCE : 0) | (o->repair ? HS_OPEN_REPAIR : 0) |
-                                   (o->retry_failed ? HS_OPEN_RETRY : 0),
-                               &st, e);
-        else
-            rc = hs_store_create(path, set, comm, &prov, o->overwrite, &st, e);
-        free(hosts);
-        if (rc == 0 && rf_rc)
-            *e = rfe;
-        if (rc == 0 && (rc = all_ok(rf_rc, comm, e)) != 0)
-            hs_store_close(&st, &rfe);
-    }
-    if (rc) {
-        hs_refine_destroy(&rf);
-        if (gang != MPI_COMM_NULL)
-            MPI_Comm_free(&gang);
-        if (calib)
-            hs_cost_calib_free(calib, set->n_sweeps);
-        free(calib);
-        worker_free(&w);
-        hs_sweepset_free(&set);
-        return rc;
-    }
-    w.store = st;
+    char *hosts = NULL, mpilib[MPI_MAX_LIBRARY_VERSION_STRING + 1] = "";
+    HS_CALL(hs_mpi_agree(hs_provenance_gather(r->comm, r->w.host, &hosts, mpilib, e), r->comm, e));
+    hs_prov prov = {.ranks = r->size, .hosts = hosts, .mpi_library = mpilib};
+    int rc;
+    if (o->resume)
+        rc = hs_store_open(r->path, r->set, r->comm, &prov,
+                           (o->force ? HS_OPEN_FORCE : 0) | (o->repair ? HS_OPEN_REPAIR : 0) |
+                               (o->retry_failed ? HS_OPEN_RETRY : 0),
+                           &r->st, e);
+    else
+        rc = hs_store_create(r->path, r->set, r->comm, &prov, o->overwrite, &r->st, e);
+    free(hosts);
+    HS_CALL(rc);
+    if (rf_rc)
+        *e = rfe;
+    if ((rc = hs_mpi_agree(rf_rc, r->comm, e)) != 0)
+        hs_store_close(&r->st, &rfe); /* the refinement's error is the one to report */
+    return rc;
+}
 
+/* Every rank: rank 0 queues the tasks to run and says what the run will do. */
+static int run_queue(run *r, hs_err *e)
+{
+    const hs_run_opts *o = r->o;
+    const hs_sweepset *set = r->set;
     int mode = o->quiet ? HS_PROGRESS_NONE : o->progress;
-    progress pg = {.t0 = hs_now_mono(), .tty = mode == HS_PROGRESS_BAR || (mode == HS_PROGRESS_AUTO && isatty(2)),
-                   .quiet = mode == HS_PROGRESS_NONE,
-                   .every = o->log_every > 0 ? o->log_every : 10.0, .workers = nworkers, .set = set,
-                   .rf = rf, .note = w.note};
-    pg.last = pg.t0;
-    queue q = {0};
-    if (rank == 0) {
+    progress *pg = &r->pg;
+    *pg = (progress){.t0 = hs_now_mono(),
+                     .tty = mode == HS_PROGRESS_BAR || (mode == HS_PROGRESS_AUTO && isatty(2)),
+                     .quiet = mode == HS_PROGRESS_NONE, .every = o->log_every > 0 ? o->log_every : 10.0,
+                     .workers = r->nworkers, .set = set, .rf = r->rf, .note = r->w.note};
+    pg->last = pg->t0;
+    int rc = 0;
+    if (r->rank == 0) {
         uint64_t before = 0, timed = 0;
-        for (size_t i = 0; calib && i < set->n_sweeps; i++)
-            timed += calib[i].obs.n;
-        rc = hs_cost_left_create(set->n_sweeps, calib, &pg.left, e);
-        if (rc == 0 && !(pg.v = calloc(maxp, sizeof *pg.v)))
+        for (size_t i = 0; r->calib && i < set->n_sweeps; i++)
+            timed += r->calib[i].obs.n;
+        rc = hs_cost_left_create(set->n_sweeps, r->calib, &pg->left, e);
+        if (rc == 0 && !(pg->v = calloc(r->w.maxp, sizeof *pg->v)))
             rc = HS_FAIL(e, HS_ENOMEM, "out of memory");
         if (rc == 0)
-            rc = queue_build(&q, &pg, st, o, &before, e);
+            rc = queue_build(&r->q, pg, r->st, o, &before, e);
         for (size_t i = 0; i < set->n_sweeps; i++)
-            pg.total += set->sweeps[i].n_tasks;
-        pg.total += hs_refine_added(rf); /* a resume's replay */
-        pg.before = before;
-        pg.halt = o->halt;
-        pg.halt_at = o->halt_pct ? (int64_t)ceil(o->halt_fail / 100.0 * (double)q.n)
-                                 : (int64_t)o->halt_fail;
-        pg.halt_at = pg.halt_at < 1 ? 1 : pg.halt_at;
+            pg->total += set->sweeps[i].n_tasks;
+        pg->total += hs_refine_added(r->rf); /* a resume's replay */
+        pg->before = before;
+        pg->halt = o->halt;
+        pg->halt_at = o->halt_pct ? (int64_t)ceil(o->halt_fail / 100.0 * (double)r->q.n)
+                                  : (int64_t)o->halt_fail;
+        pg->halt_at = pg->halt_at < 1 ? 1 : pg->halt_at;
         if (rc == 0 && !o->quiet)
             fprintf(stderr, "hsweep: %s: %llu tasks in %zu sweep(s), %llu to run, on %d rank(s)%s -> %s\n",
-                    o->sweep_path, (unsigned long long)pg.total, set->n_sweeps,
-                    (unsigned long long)q.n, size, G > 1 ? " in gangs" : "", path);
+                    o->sweep_path, (unsigned long long)pg->total, set->n_sweeps,
+                    (unsigned long long)r->q.n, r->size, r->G > 1 ? " in gangs" : "", r->path);
         if (rc == 0 && !o->quiet && timed)
             fprintf(stderr, "hsweep: longest-first order and ETA from the times of %llu finished "
                     "task(s) in %s (hsweep plan --calibrate shows the fit)\n",
-                    (unsigned long long)timed, path);
+                    (unsigned long long)timed, r->path);
     }
-    if (calib)
-        hs_cost_calib_free(calib, set->n_sweeps);
-    free(calib);
-    rc = all_ok(rc, comm, e);
-    if (rc == 0) {
-        if (size == 1) {
-            w.solo = &pg;
-            solo_loop(&q, &w, &pg);
-        }
-        else if (rank == 0)
-            coordinator_loop(&q, comm, nworkers, &pg);
-        else if (color != MPI_UNDEFINED && gang_rank == 0)
-            worker_loop(&w);
-        else if (color != MPI_UNDEFINED)
-            gang_member_loop(&w);
+    calib_free(r);
+    return hs_mpi_agree(rc, r->comm, e);
+}
+
+/* Every rank: its part of the work (one process: both parts).  Returns 0,
+ * or HS_EMPI with e naming the call when this rank's communication failed. */
+static int run_work(run *r, hs_err *e)
+{
+    worker *w = &r->w;
+    w->store = r->st;
+    if (r->size == 1) {
+        w->solo = &r->pg;
+        solo_loop(&r->q, w, &r->pg);
+    } else if (r->rank == 0) {
+        HS_CALL(coordinator_loop(&r->q, r->comm, r->nworkers, &r->pg, e));
+    } else if (r->color != MPI_UNDEFINED && r->gang_rank == 0) {
+        worker_loop(w);
+    } else if (r->color != MPI_UNDEFINED) {
+        gang_member_loop(w);
     }
-    if (rank == 0 && rc == 0)
-        progress_print(&pg, 1);
-    /* The task process holds the results file's lock too: end it first. */
-    hs_isolate_destroy(&w.iso);
-    int io = w.io_rc;
-    if (io)
-        *e = w.io_err;
-    rc = rc ? rc : all_ok(io, comm, e);
+    if (w->io_rc == HS_EMPI) {
+        *e = w->io_err;
+        HS_CALL(HS_EMPI);
+    }
+    return 0;
+}
+
+/*
+ * Every rank: the outcome.  Rank 0 counts the tasks still pending and those
+ * that failed; the results file is closed; a run that stopped early, halted
+ * or has failures says so (and how to resume) in its error.
+ */
+static int run_finish(run *r, int rc, hs_err *e)
+{
+    const hs_run_opts *o = r->o;
+    MPI_Comm comm = r->comm;
+    int rank = r->rank;
+    worker *w = &r->w;
+    if (w->io_rc)
+        *e = w->io_err;
+    rc = rc ? rc : hs_mpi_agree(w->io_rc, comm, e);
     /* Did anyone stop early?  Then say how much is left and how to resume.
      * Did tasks fail?  Then the exit code says so. */
-    int stopped = stop_requested || w.stop_at > 0, any_stop = 0, halted = pg.halted;
-    MPI_Allreduce(&stopped, &any_stop, 1, MPI_INT, MPI_MAX, comm);
-    MPI_Bcast(&halted, 1, MPI_INT, 0, comm);
+    int stopped = hs_signals_stop_requested() || w->stop_at > 0, any_stop = 0, halted = r->pg.halted;
+    HS_MPI_CALL(e, MPI_Allreduce(&stopped, &any_stop, 1, MPI_INT, MPI_MAX, comm));
+    HS_MPI_CALL(e, MPI_Bcast(&halted, 1, MPI_INT, 0, comm));
     long long remaining = 0, failures = 0;
     if (rc == 0) {
-        MPI_Barrier(comm); /* every worker's last write has returned */
-        for (size_t i = 0; rank == 0 && i < set->n_sweeps; i++) {
-            int8_t *status = malloc(set->sweeps[i].n_tasks);
-            if (status && hs_store_read_status(st, i, status, NULL, e) == 0)
-                for (uint64_t t = 0; t < set->sweeps[i].n_tasks; t++) {
-                    remaining += status[t] == HS_ST_PENDING;
-                    failures += status[t] == HS_ST_FAILED || status[t] == HS_ST_TIMEOUT ||
-                                status[t] == HS_ST_CRASHED;
-                }
+        HS_MPI_CALL(e, MPI_Barrier(comm)); /* every worker's last write has returned */
+        int src = 0;
+        for (size_t i = 0; rank == 0 && src == 0 && i < r->set->n_sweeps; i++) {
+            int8_t *status = malloc(r->set->sweeps[i].n_tasks);
+            src = status ? hs_store_read_status(r->st, i, status, NULL, e)
+                         : HS_FAIL(e, HS_ENOMEM, "out of memory");
+            for (uint64_t t = 0; src == 0 && t < r->set->sweeps[i].n_tasks; t++) {
+                remaining += status[t] == HS_ST_PENDING;
+                failures += status[t] == HS_ST_FAILED || status[t] == HS_ST_TIMEOUT ||
+                            status[t] == HS_ST_CRASHED;
+            }
             free(status);
         }
-        remaining += rank == 0 ? (long long)hs_refine_unfinished(rf) : 0;
+        remaining += rank == 0 ? (long long)hs_refine_unfinished(r->rf) : 0;
         long long both[2] = {remaining, failures};
-        MPI_Bcast(both, 2, MPI_LONG_LONG, 0, comm);
+        if ((rc = hs_mpi_agree(src, comm, e)) == 0)
+            HS_MPI_CALL(e, MPI_Bcast(both, 2, MPI_LONG_LONG, 0, comm));
         remaining = both[0];
         failures = both[1];
     }
     hs_err ce;
-    int crc = hs_store_close(&st, &ce);
+    int crc = hs_store_close(&r->st, &ce);
     if (rc == 0 && crc) {
         *e = ce;
         rc = crc;
     }
+    if (r->w.gang != MPI_COMM_NULL) {
+        crc = HS_MPI_CHECK(&ce, MPI_Comm_free(&r->w.gang));
+        if (rc == 0 && crc) {
+            *e = ce;
+            rc = crc;
+        }
+    }
+    const char *path = r->path, *resume_o = o->output ? " -o " : "", *out = o->output ? o->output : "";
     if (rc == 0 && halted)
         rc = HS_FAIL(e, HS_ETASKS,
                      "halted by --halt with %lld task(s) failed, timed out or crashed and %lld not "
                      "run; the results file %s is intact (hsweep status lists the failures). "
                      "Resume with: hsweep run --resume%s %s%s%s",
                      failures, remaining, path, o->reduced ? " --reduced" : "", o->sweep_path,
-                     o->output ? " -o " : "", o->output ? o->output : "");
+                     resume_o, out);
     else if (rc == 0 && any_stop && remaining > 0)
         rc = HS_FAIL(e, HS_EINTR,
                      "stopped on request with %lld task(s) not run; the results file %s is intact. "
                      "Resume with: hsweep run --resume%s %s%s%s",
-                     remaining, path, o->reduced ? " --reduced" : "", o->sweep_path, o->output ? " -o " : "",
-                     o->output ? o->output : "");
+                     remaining, path, o->reduced ? " --reduced" : "", o->sweep_path, resume_o, out);
     else if (rc == 0 && failures > 0)
         rc = HS_FAIL(e, HS_ETASKS, "%lld task(s) ended failed, timeout or crashed (hsweep status %s "
                      "lists them)", failures, path);
-    if (gang != MPI_COMM_NULL)
-        MPI_Comm_free(&gang);
-    free(q.ref);
-    free(q.cost);
-    free(pg.v);
-    hs_cost_left_destroy(&pg.left);
-    hs_refine_destroy(&rf);
-    worker_free(&w);
-    hs_sweepset_free(&set);
+    return rc;
+}
+
+int hs_sched_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
+{
+    run r = {.o = o, .comm = comm, .color = MPI_UNDEFINED,
+             .w = {.opts = o, .comm = comm, .gang = MPI_COMM_NULL, .gang_size = 1}};
+    HS_MPI_CALL(e, MPI_Comm_rank(comm, &r.rank));
+    HS_MPI_CALL(e, MPI_Comm_size(comm, &r.size));
+    r.w.rank = r.rank;
+    int rc = run_load(&r, e);
+    r.w.set = r.set;
+    if (rc == 0)
+        rc = run_gangs(&r, e);
+    if (rc == 0)
+        rc = run_open_store(&r, e);
+    if (rc) {
+        run_free(&r);
+        HS_CALL(rc);
+    }
+    int lost = 0;
+    if ((rc = run_queue(&r, e)) == 0)
+        lost = rc = run_work(&r, e);
+    if (r.rank == 0 && rc == 0)
+        progress_print(&r.pg, 1);
+    /* The task process holds the results file's lock too: end it first. */
+    hs_isolate_destroy(&r.w.iso);
+    if (lost) /* this rank's communication failed: no collective may follow (the caller aborts) */
+        return rc;
+    rc = run_finish(&r, rc, e);
+    run_free(&r);
     return rc;
 }

@@ -22,6 +22,7 @@
 
 #include "hs_version.h"
 #include "hsweep/crc32c.h"
+#include "hsweep/mpi_util.h"
 #include "hsweep/refine.h"
 #include "hsweep/store.h"
 #include "hsweep/exec.h"
@@ -643,22 +644,8 @@ static int fill_rows(hs_store *st, size_t si, MPI_Comm comm, const char *path, h
     return rc;
 }
 
-/* Agree across ranks: returns the worst (most negative) rc, with rank 0's message if any. */
-static int agree(int rc, MPI_Comm comm, hs_err *e)
-{
-    int worst;
-    MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MIN, comm);
-    if (worst == 0)
-        return 0;
-    /* Share the message of the lowest rank that failed. */
-    int rank, who, mine;
-    MPI_Comm_rank(comm, &rank);
-    mine = rc ? rank : 1 << 30;
-    MPI_Allreduce(&mine, &who, 1, MPI_INT, MPI_MIN, comm);
-    MPI_Bcast(e->msg, sizeof e->msg, MPI_CHAR, who, comm);
-    e->code = worst;
-    return worst;
-}
+/* Agree across ranks (hsweep/mpi_util.h). */
+#define agree hs_mpi_agree
 
 static int open_store(const char *file, const char *path, const hs_sweepset *set, MPI_Comm comm,
                       hs_store **out, hs_err *e);
