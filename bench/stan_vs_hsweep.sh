@@ -4,6 +4,8 @@
 # priors, parameterisation and sampler settings, run one after the other in
 # this invocation.
 #   HSWEEP=build/hsweep bench/stan_vs_hsweep.sh > bench/stan_vs_hsweep.log
+#   bench/run_all.sh stan_vs_hsweep    (the same into bench/results/; bench/tables.py
+#                                      turns the table into bench/README.md's)
 #   (about 10-15 minutes on 2 loaded cores, the first time ~5 more to compile
 #   the two Stan models; they are cached in $STAN_CACHE)
 #
@@ -52,7 +54,10 @@
 # load), the check lines, then the table: one header line
 #   target side chains warmup draws grads cpu_s grads_per_s ess_bulk_min ess_per_grad ess_per_s divergent us_per_grad ess_min_of
 # and one line per target and side (side = stan, hsweep, hsweep/stan; "-"
-# where a column does not apply), fields separated by single spaces.
+# where a column does not apply), fields separated by single spaces; then one
+# line per figure in bench/'s form, hsweep's value and the ratio hsweep/Stan:
+#   TARGET_ess_per_s: X ess/s (ratio R vs stan)   (also _ess_per_grad, _grads_per_s;
+#   pose_T<T>_gradient_grads_per_s for the gradient-only rows)
 #
 # Needs R with rstan: `apt-get install r-cran-rstan` (Debian; the script
 # says so and exits 1 when it is missing).  Boost headers: rstan compiles
@@ -72,21 +77,7 @@
 # CHECK_TOL (1e-8), GRAD_REPS (rstan gradient calls per timing, 200),
 # KEEP_WORK (non-empty: keep the scratch directory and say where).
 # Runs everything under `nice`.
-#
-#   bench/stan_vs_hsweep.sh --table LOG   the table of LOG as Markdown (bench/README.md's)
 set -euo pipefail
-if [ "${1:-}" = --table ]; then
-    [ -f "${2:-}" ] || { echo "usage: $0 --table LOG" >&2; exit 2; }
-    awk '
-    $1 == "target" && $2 == "side" { on = 1
-        print "| target | side | grads | CPU s | grads/s | bulk ESS (min) | ESS/grad | ESS/s | divergent | µs/grad |"
-        print "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"; next }
-    on && NF >= 14 && $1 !~ /^#/ {
-        side = $2 == "hsweep/stan" ? "**hsweep/Stan**" : $2
-        printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, side, $6, $7, $8, $9, $10, $11, $12, $13 }
-    ' "$2"
-    exit 0
-fi
 src=$(cd "$(dirname "$0")/.." && pwd)
 HSWEEP=${HSWEEP:-$src/build/hsweep}
 SEED=${SEED:-1}
