@@ -13,7 +13,8 @@ set(HSWEEP_INSTALL_PYTHONDIR "${CMAKE_INSTALL_DATADIR}/hsweep/analysis" CACHE ST
 set(HSWEEP_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/hsweep")
 
 # The plug-in interface: a header-only target (plug-ins link nothing of
-# hsweep; hs_param_* and hs_out_* resolve from the executable that loads them).
+# hsweep; hs_param_* and hs_out_* resolve from the executable that loads them:
+# they are in hs_kernel_rt, linked into hsweep, which exports them).
 add_library(hs_kernel_api INTERFACE)
 set_target_properties(hs_kernel_api PROPERTIES EXPORT_NAME kernel)
 target_include_directories(hs_kernel_api INTERFACE

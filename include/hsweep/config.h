@@ -13,6 +13,7 @@
 #include "hsweep/error.h"
 #include "hsweep/exec.h"
 #include "hsweep/plugin.h"
+#include "hsweep/sha256.h"
 #include "hsweep/task.h"
 
 #define HS_DEFAULT_MAX_TASKS 10000000ULL
@@ -192,7 +193,5 @@ int hs_op_parse(const char *s);
 const char *hs_op_name(int op);
 int hs_op_eval(int op, double a, double b);
 
-/* Lowercase hex SHA-256 of n bytes (FIPS 180-4) into hex[65]. */
-void hs_sha256_hex(const void *data, size_t n, char hex[65]);
 
 #endif

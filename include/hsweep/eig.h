@@ -22,8 +22,7 @@
 
 #include <complex.h>
 
-/* Module error codes (besides HS_ENOMEM, HS_EINPUT, HS_EMPI of error.h). */
-#define HS_EIG_ENOCONV (-100) /* the solver reported info > 0: no convergence */
+#include "hsweep/numeric/status.h"
 
 typedef enum hs_eig_prec { HS_EIG_F64 = 0, HS_EIG_F32 = 1 } hs_eig_prec;
 
@@ -38,7 +37,7 @@ typedef struct hs_eig_quality {
  * Eigendecomposition of the Hermitian matrix a (lower triangle read) with
  * zheevd (f64) or cheevd (f32).  Fills w[n] ascending and v (n x n).  If q
  * is not NULL, also fills q (two extra n^3 products).  Returns 0,
- * HS_ENOMEM, HS_EINPUT (LAPACK info < 0) or HS_EIG_ENOCONV; a is unchanged.
+ * HS_NUM_ENOMEM, HS_NUM_EINPUT (LAPACK info < 0) or HS_NUM_ENOCONV; a is unchanged.
  */
 int hs_eig_herm(int n, const double complex *a, hs_eig_prec prec, double *w, double complex *v,
                 hs_eig_quality *q);
@@ -48,7 +47,7 @@ int hs_eig_herm(int n, const double complex *a, hs_eig_prec prec, double *w, dou
  * communicator *comm (an MPI_Comm *): every rank of it must call, with the
  * same n, prec and (q != NULL).  a, w, v and q are significant on comm rank
  * 0 only (others may pass NULL).  Rank 0 announces a NULL a (it failed
- * upstream) and every rank then returns HS_EINPUT without solving.
+ * upstream) and every rank then returns HS_NUM_EINPUT without solving.
  *
  * Grid: nprow x npcol with nprow the largest divisor of P <= sqrt(P) (as
  * square as P allows, row-major), block size NB = min(64, ceil(n / npcol))
@@ -104,7 +103,7 @@ double hs_eig_bw_f(const hs_eig_bw *bw, double gap);
  * active columns (cols plus {j : wbar_j != 0}) is finite, the zero columns
  * are skipped exactly (cost O(n^2 m)); otherwise the full n x n product is
  * formed so that inf * 0 = NaN propagates as in any framework.  *f_max (if
- * not NULL) gets max_{i != j} |F_ij|.  Returns 0 or HS_ENOMEM.
+ * not NULL) gets max_{i != j} |F_ij|.  Returns 0 or HS_NUM_ENOMEM.
  */
 int hs_eig_backward(int n, const double *w, const double complex *v, const double *wbar, int m,
                     const int *cols, const double complex *vbar, const hs_eig_bw *bw,

@@ -18,8 +18,8 @@
  *   rrr        reduced-rank regression x ↦ B·A·x (no biases), pure-noise
  *              outputs (true rank 0); λ in closed form (Aoyagi & Watanabe 2005).
  *
- * Errors: functions that can fail return 0 or a negative HS_E* code (see
- * hsweep/error.h) and write a one-line reason to msg[cap].  A non-finite
+ * Errors: functions that can fail return 0 or a negative HS_NUM_* status
+ * (hsweep/numeric/status.h) and write a one-line reason to msg[cap].  A non-finite
  * value met while estimating is a result (reported in the result record),
  * never an error.
  */
@@ -28,6 +28,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "hsweep/numeric/status.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -60,8 +62,8 @@ typedef struct hs_llc_target hs_llc_target;
  * Build a target: draw its data and H (quadratic: Q from `seed`; mlp/rrr:
  * everything from cfg->data_seed), find w* (mlp/rrr: full-batch Adam from a
  * random init, see fit_* above) and the Hessian of L_n at w* (d Hessian-
- * vector products; kept as a d×d matrix).  Returns 0, HS_EINPUT (bad sizes:
- * msg says which) or HS_ENOMEM.  On failure *out is NULL.
+ * vector products; kept as a d×d matrix).  Returns 0, HS_NUM_EINPUT (bad sizes:
+ * msg says which) or HS_NUM_ENOMEM.  On failure *out is NULL.
  */
 int hs_llc_target_create(const hs_llc_target_config *cfg, uint64_t seed, hs_llc_target **out,
                          char *msg, size_t cap);
@@ -189,7 +191,7 @@ typedef struct hs_llc_vi hs_llc_vi;
 
 /*
  * Workspace for fits of `cfg` on `t` (everything the step loop needs is
- * allocated here, none inside it).  Returns 0, HS_EINPUT or HS_ENOMEM.
+ * allocated here, none inside it).  Returns 0, HS_NUM_EINPUT or HS_NUM_ENOMEM.
  */
 int hs_llc_vi_create(const hs_llc_target *t, const hs_llc_vi_config *cfg, hs_llc_vi **out,
                      char *msg, size_t cap);
@@ -203,7 +205,7 @@ void hs_llc_vi_destroy(hs_llc_vi **vi);
  * with m_k − m_{k−1} <= elbo_tol + 2·se_k (res->converged = 1), else after
  * `steps` (converged = 0).  A non-finite step stops the fit: res->first_nonfinite
  * says where, and the draws are not taken (n_draws = 0).  Returns 0 (any
- * numeric outcome) or HS_ENOMEM.
+ * numeric outcome) or HS_NUM_ENOMEM.
  */
 int hs_llc_vi_run(hs_llc_vi *vi, uint64_t seed, uint64_t stream, const hs_llc_vi_trace *tr,
                   double *draws, hs_llc_vi_result *res);
@@ -240,7 +242,7 @@ double hs_llc_vi_grad(hs_llc_vi *vi, const double *theta, size_t m, const double
 /*
  * The fitted covariance factor of the last hs_llc_vi_run (GAUSSIAN family):
  * C = P·N·diag(e^ℓ) into C[d×d] (row-major), so that q = N(w*, CCᵀ).
- * Returns 0, or HS_EINPUT for the MFA family (a mixture has no one factor).
+ * Returns 0, or HS_NUM_EINPUT for the MFA family (a mixture has no one factor).
  */
 int hs_llc_vi_factor(const hs_llc_vi *vi, double *C);
 
@@ -280,8 +282,8 @@ typedef struct hs_llc_mala_result {
  * stream `stream` of `seed`; draws[n_draws] receives nβ(L_n(w_t) − L_n(w*))
  * at the recorded steps.  A non-finite log π or gradient at the start stops
  * the chain (res->first_nonfinite; a non-finite proposal is rejected).
- * Returns 0 (any numeric outcome), HS_EINPUT (steps <= warmup, n_draws >
- * steps − warmup, accept_target outside (0, 1)) or HS_ENOMEM.
+ * Returns 0 (any numeric outcome), HS_NUM_EINPUT (steps <= warmup, n_draws >
+ * steps − warmup, accept_target outside (0, 1)) or HS_NUM_ENOMEM.
  */
 int hs_llc_mala_run(const hs_llc_target *t, const hs_llc_mala_config *cfg, const double *C,
                     uint64_t seed, uint64_t stream, double *draws, hs_llc_mala_result *res);
@@ -308,7 +310,7 @@ size_t hs_llc_sgld_ndraws(const hs_llc_sgld_config *cfg);
  * ĝ the gradient of the minibatch loss.  After `warmup` steps, every
  * eval_every-th state gives the draw nβ(L_n(w_t) − L_n(w*)) in draws[].
  * A non-finite state stops the chain (res->first_nonfinite).  Returns 0 or
- * HS_ENOMEM.
+ * HS_NUM_ENOMEM.
  */
 int hs_llc_sgld_run(const hs_llc_target *t, const hs_llc_sgld_config *cfg, uint64_t seed,
                     uint64_t stream, double *draws, hs_llc_sgld_result *res);

@@ -56,6 +56,7 @@
 #include <stdint.h>
 
 #include "hsweep/model.h"
+#include "hsweep/numeric/status.h"
 #include "hsweep/rng.h"
 
 /* Default camera and image constants of seed 002's synthetic rig. */
@@ -138,8 +139,8 @@ typedef struct hs_pose hs_pose;
 
 /*
  * Copy the configuration and data and allocate every workspace the log
- * density needs (none is allocated per call).  Returns 0, or HS_EINPUT
- * (message in msg: bad sizes, tree or hyperparameters) / HS_ENOMEM.
+ * density needs (none is allocated per call).  Returns 0, or HS_NUM_EINPUT
+ * (message in msg: bad sizes, tree or hyperparameters) / HS_NUM_ENOMEM.
  */
 int hs_pose_create(const hs_pose_config *cfg, hs_pose **out, char *msg, size_t cap);
 

@@ -30,6 +30,8 @@
 #include <complex.h>
 #include <stdint.h>
 
+#include "hsweep/numeric/status.h"
+
 typedef enum hs_doa_hat { HS_DOA_HAT_GENERIC = 0, HS_DOA_HAT_STRUCTURAL = 1 } hs_doa_hat;
 typedef enum hs_doa_ref { HS_DOA_REF_SAMPLE = 0, HS_DOA_REF_TRUE = 1 } hs_doa_ref;
 
@@ -52,7 +54,7 @@ typedef struct hs_doa hs_doa;
 /*
  * Draw a DOA problem from seed: angles uniform in [-60, 60] degrees subject
  * to the minimum separation (sorted), snapshots, R_hat and R_blend.
- * Returns 0, HS_EINPUT (spec out of range), HS_ENOMEM or HS_EIG_ENOCONV (the
+ * Returns 0, HS_NUM_EINPUT (spec out of range), HS_NUM_ENOMEM or HS_NUM_ENOCONV (the
  * SVD of the snapshots failed); *out is NULL on failure.
  */
 int hs_doa_create(const hs_doa_spec *spec, uint64_t seed, hs_doa **out);
@@ -99,7 +101,7 @@ double hs_music_grid_deg(int i, int g);
  * MUSIC pseudo-spectrum (Schmidt 1986) on a g-point grid from an orthonormal
  * signal basis es (n x k): P(theta) = n / (a^H (I - es es^H) a), written in
  * dB to spec_db[g] (the noise projector I - E_s E_s^H equals E_n E_n^H for
- * a complete orthonormal eigenbasis).  Returns 0 or HS_ENOMEM.
+ * a complete orthonormal eigenbasis).  Returns 0 or HS_NUM_ENOMEM.
  */
 int hs_music_spectrum(int n, int k, const double complex *es, int g, double *spec_db);
 

@@ -1,6 +1,9 @@
 /*
  * The runner's side of the kernel interface: concrete parameter sets and
  * output records, the built-in kernel registry, and running one task.
+ * Everything here is the kernel runtime (src/kernel_rt, library
+ * hs_kernel_rt, below the kernels) except hs_builtin_kernels (the kernels
+ * library) and hs_kernel_find (core).
  */
 #ifndef HSWEEP_TASK_H
 #define HSWEEP_TASK_H
@@ -88,6 +91,15 @@ size_t hs_out_area_len(const hs_out *out);
  * itself: whatever the kernel does short of crashing is recorded in out.
  */
 void hs_task_run(const hs_kernel *k, const hs_params *p, const hs_ctx *ctx, hs_out *out);
+
+/*
+ * A numeric layer status (hsweep/numeric/status.h) as an HS_E* code:
+ * HS_NUM_ENOMEM -> HS_ENOMEM, HS_NUM_EMPI -> HS_EMPI, HS_NUM_EINPUT and
+ * HS_NUM_ENOCONV -> HS_EINPUT (the problem given cannot be solved); 0 for 0.
+ * When msg is empty, writes "what: <reason> (status)" into msg[cap]; a
+ * message the numeric function already wrote is kept as it is.
+ */
+int hs_num_err(int num_rc, char *msg, size_t cap, const char *what);
 
 /* Seconds on CLOCK_MONOTONIC / since the epoch. */
 double hs_now_mono(void);

@@ -208,148 +208,192 @@ const hs_cli_spec hs_cli_plan = {
     "Exit 0 when the sweep file is valid, 2 when it is not (naming file, line and key).",
     plan_opts};
 
-int hs_cmd_plan(int argc, char **argv)
+/* What `plan` was asked. */
+typedef struct plan_args {
+    const char *path, *calib_file;
+    long rows, cores, show_cmds;
+    hs_load_opts lo;
+} plan_args;
+
+/* The options into a; 0 to go on, else the exit code (-1: --help, exit 0). */
+static int parse_args(int argc, char **argv, plan_args *a)
 {
-    const char *path = NULL, *calib_file = NULL;
-    long rows = 10, cores = sysconf(_SC_NPROCESSORS_ONLN), show_cmds = 0;
-    hs_load_opts lo = {0};
     hs_cli_parser p;
     hs_cli_begin(&p, &hs_cli_plan, argc, argv);
     char *v;
     double x;
     for (int k; (k = hs_cli_next(&p, &v)) != HS_CLI_END;) {
         if (k == HS_CLI_HELP || k == HS_CLI_ERROR)
-            return k == HS_CLI_HELP ? 0 : 2;
-        if (k == HS_CLI_ARG && path)
+            return k == HS_CLI_HELP ? -1 : 2;
+        if (k == HS_CLI_ARG && a->path)
             return hs_cli_usage("plan", "one sweep file only");
         if (k == HS_CLI_ARG)
-            path = v;
+            a->path = v;
         else if (k == O_REDUCED)
-            lo.reduced = 1;
+            a->lo.reduced = 1;
         else if (k == O_CALIBRATE)
-            calib_file = v;
+            a->calib_file = v;
         else if (hs_cli_number("plan", p.opt->name, v, k == O_ROWS || k == O_SHOW_COMMANDS ? 0 : 1,
                                1e18, &x) != 0)
             return 2;
         else if (k == O_SHOW_COMMANDS)
-            show_cmds = (long)x;
+            a->show_cmds = (long)x;
         else if (k == O_ROWS)
-            rows = (long)x;
+            a->rows = (long)x;
         else if (k == O_CORES)
-            cores = (long)x;
+            a->cores = (long)x;
         else
-            lo.max_tasks = (uint64_t)x;
+            a->lo.max_tasks = (uint64_t)x;
     }
-    if (!path)
+    if (!a->path)
         return hs_cli_usage("plan", "needs a sweep file");
-    if (cores < 1)
+    if (a->cores < 1)
         return hs_cli_usage("plan", "--cores-per-node needs a positive number");
+    return 0;
+}
+
+/* Sums over the sweeps of a sweep file. */
+typedef struct plan_totals {
+    uint64_t tasks;
+    size_t used; /* finished tasks the calibration used */
+    double file_bytes;
+    hs_estimate by_hint, by_model;
+} plan_totals;
+
+/* A sweep's heading: kernel, task count and how it factors, refinement, ranks, axes, seeds. */
+static void print_sweep_head(const hs_sweep *s)
+{
+    const hs_kernel *k = s->kernel;
+    printf("\nsweep %s  (kernel %s, line %d)\n", s->name, k->name, s->line);
+    printf("  tasks: %llu = %zu case(s)", (unsigned long long)s->n_tasks, s->n_cases);
+    for (size_t a = 0; a < s->n_axes; a++)
+        printf(" x %zu", s->axes[a].n);
+    printf(" x %zu seed(s)\n", s->n_seeds);
+    if (s->n_refine)
+        printf("  refinement: at most %llu more task(s) (rows preallocated; refine blocks: %zu)\n",
+               (unsigned long long)s->n_refine_rows, s->n_refine);
+    if (s->ranks_per_task > 1)
+        printf("  ranks per task: %d\n", s->ranks_per_task);
+    for (size_t a = 0; a < s->n_axes; a++) {
+        const hs_axis *ax = &s->axes[a];
+        printf("  %s %s", ax->is_zip ? "zip   " : "matrix", "");
+        for (size_t q = 0; q < ax->n_params; q++) {
+            printf("%s%s = [", q ? "; " : "", k->params[ax->param[q]].name);
+            print_value_list(s, ax, q);
+            printf("]");
+        }
+        printf("  (%zu values, line %d)\n", ax->n, ax->line);
+    }
+    printf("  seeds: [");
+    for (size_t j = 0; j < s->n_seeds; j++)
+        printf("%s%lld", j ? ", " : "", (long long)s->seeds[j]);
+    printf("]\n");
+}
+
+/* The first `rows` tasks of s (v: room for the kernel's parameters, NULL: none printed). */
+static void print_first_tasks(const hs_sweep *s, hs_value *v, long rows)
+{
+    const hs_kernel *k = s->kernel;
+    const char *axes[HS_MAX_AXES * 4 + 2];
+    size_t na = hs_sweep_axes(s, axes, sizeof axes / sizeof axes[0]);
+    printf("  first tasks:\n    %8s %6s", "task_id", "seed");
+    int col[HS_MAX_AXES * 4 + 2];
+    for (size_t a = 0; a < na; a++) {
+        col[a] = hs_kernel_param_index(k, axes[a]);
+        if (col[a] >= 0)
+            printf(" %14s", axes[a]);
+    }
+    printf("\n");
+    for (uint64_t id = 0; v && id < s->n_tasks && (long)id < rows; id++) {
+        int64_t seed;
+        uint64_t rs;
+        hs_sweep_task(s, id, v, &seed, &rs);
+        printf("    %8llu %6lld", (unsigned long long)id, (long long)seed);
+        for (size_t a = 0; a < na; a++) {
+            if (col[a] < 0)
+                continue;
+            char buf[64];
+            hs_value_format(&k->params[col[a]], &v[col[a]], buf, sizeof buf);
+            printf(" %14s", buf);
+        }
+        printf("\n");
+    }
+    if (s->n_tasks > (uint64_t)rows)
+        printf("    ... %llu more\n", (unsigned long long)(s->n_tasks - (uint64_t)rows));
+}
+
+/* One sweep's section (calibration c), its cost and size added to t. */
+static void plan_sweep(const plan_args *a, const hs_sweep *s, const hs_cost_calib *c,
+                       plan_totals *t)
+{
+    t->tasks += s->n_tasks;
+    print_sweep_head(s);
+    hs_value *v = calloc(s->kernel->n_params + 1, sizeof *v);
+    sweep_cost sc = {0};
+    if (v)
+        cost_of(s, &c->model, v, &sc);
+    t->by_hint.core_s += sc.hint_s;
+    t->by_model.core_s += sc.model_s;
+    t->by_hint.max_task_s = fmax(t->by_hint.max_task_s, sc.max_hint_s);
+    t->by_model.max_task_s = fmax(t->by_model.max_task_s, sc.max_model_s);
+    t->used += c->model.n;
+    printf("  estimated cost: %.3g core-seconds (kernel's hint)\n", sc.hint_s);
+    double bytes = v ? file_bytes(s, v) : 0;
+    t->file_bytes += bytes;
+    print_bytes("  results file: about ", bytes);
+    printf("\n");
+    if (a->calib_file)
+        print_calibration(s, c, &sc, a->calib_file);
+    print_first_tasks(s, v, a->rows);
+    if (s->exec && a->show_cmds > 0 && v)
+        print_commands(s, v, (uint64_t)a->show_cmds);
+    print_rules(s);
+    free(v);
+}
+
+/* The totals over the sweep file: tasks, cost, file size, and the time advice. */
+static void print_totals(const plan_args *a, plan_totals *t)
+{
+    t->by_hint.n_tasks = t->by_model.n_tasks = t->tasks;
+    printf("\ntotal: %llu tasks, estimated %.3g core-seconds (%.3g core-hours) by the kernels' hints\n",
+           (unsigned long long)t->tasks, t->by_hint.core_s, t->by_hint.core_s / 3600.0);
+    print_bytes("results file: about ", t->file_bytes);
+    printf(" (allocated when the run starts)\n");
+    if (a->calib_file)
+        printf("calibrated: %.3g core-seconds (%.3g core-hours), %.3g x the hints, from %zu finished "
+               "task(s) of %s\n",
+               t->by_model.core_s, t->by_model.core_s / 3600.0,
+               t->by_hint.core_s > 0 ? t->by_model.core_s / t->by_hint.core_s : 1.0, t->used,
+               a->calib_file);
+    /* One node, one rank per core: rank 0 coordinates, the others work. */
+    print_time_advice(a->calib_file ? &t->by_model : &t->by_hint, a->cores,
+                      a->calib_file ? "calibrated" : "kernels' hints");
+}
+
+int hs_cmd_plan(int argc, char **argv)
+{
+    plan_args a = {.rows = 10, .cores = sysconf(_SC_NPROCESSORS_ONLN)};
+    int rc = parse_args(argc, argv, &a);
+    if (rc)
+        return rc < 0 ? 0 : rc;
     hs_sweepset *set;
     hs_err e;
-    if (hs_sweepset_load(path, &lo, &set, &e) != 0)
+    if (hs_sweepset_load(a.path, &a.lo, &set, &e) != 0)
         return hs_cli_fail(&e);
     hs_cost_calib *calib = calloc(set->n_sweeps + 1, sizeof *calib);
-    if (!calib || (calib_file && hs_cost_calibrate(set, calib_file, calib, &e) != 0)) {
+    if (!calib || (a.calib_file && hs_cost_calibrate(set, a.calib_file, calib, &e) != 0)) {
         if (!calib)
             HS_FAIL(&e, HS_ENOMEM, "out of memory");
         free(calib);
         hs_sweepset_free(&set);
         return hs_cli_fail(&e);
     }
-    uint64_t total = 0;
-    size_t used = 0;
-    double file_total = 0;
-    hs_estimate by_hint = {0}, by_model = {0};
-    printf("%s: valid; output %s%s\n", path, set->output,
+    plan_totals t = {0};
+    printf("%s: valid; output %s%s\n", a.path, set->output,
            set->reduced ? " (reduced run: each sweep's `reduced` settings applied)" : "");
-    for (size_t i = 0; i < set->n_sweeps; i++) {
-        const hs_sweep *s = &set->sweeps[i];
-        const hs_kernel *k = s->kernel;
-        total += s->n_tasks;
-        printf("\nsweep %s  (kernel %s, line %d)\n", s->name, k->name, s->line);
-        printf("  tasks: %llu = %zu case(s)", (unsigned long long)s->n_tasks, s->n_cases);
-        for (size_t a = 0; a < s->n_axes; a++)
-            printf(" x %zu", s->axes[a].n);
-        printf(" x %zu seed(s)\n", s->n_seeds);
-        if (s->n_refine)
-            printf("  refinement: at most %llu more task(s) (rows preallocated; refine blocks: %zu)\n",
-                   (unsigned long long)s->n_refine_rows, s->n_refine);
-        if (s->ranks_per_task > 1)
-            printf("  ranks per task: %d\n", s->ranks_per_task);
-        for (size_t a = 0; a < s->n_axes; a++) {
-            const hs_axis *ax = &s->axes[a];
-            printf("  %s %s", ax->is_zip ? "zip   " : "matrix", "");
-            for (size_t q = 0; q < ax->n_params; q++) {
-                printf("%s%s = [", q ? "; " : "", k->params[ax->param[q]].name);
-                print_value_list(s, ax, q);
-                printf("]");
-            }
-            printf("  (%zu values, line %d)\n", ax->n, ax->line);
-        }
-        printf("  seeds: [");
-        for (size_t j = 0; j < s->n_seeds; j++)
-            printf("%s%lld", j ? ", " : "", (long long)s->seeds[j]);
-        printf("]\n");
-        hs_value *v = calloc(k->n_params + 1, sizeof *v);
-        sweep_cost sc = {0};
-        if (v)
-            cost_of(s, &calib[i].model, v, &sc);
-        by_hint.core_s += sc.hint_s;
-        by_model.core_s += sc.model_s;
-        by_hint.max_task_s = fmax(by_hint.max_task_s, sc.max_hint_s);
-        by_model.max_task_s = fmax(by_model.max_task_s, sc.max_model_s);
-        used += calib[i].model.n;
-        printf("  estimated cost: %.3g core-seconds (kernel's hint)\n", sc.hint_s);
-        double bytes = v ? file_bytes(s, v) : 0;
-        file_total += bytes;
-        print_bytes("  results file: about ", bytes);
-        printf("\n");
-        if (calib_file)
-            print_calibration(s, &calib[i], &sc, calib_file);
-        const char *axes[HS_MAX_AXES * 4 + 2];
-        size_t na = hs_sweep_axes(s, axes, sizeof axes / sizeof axes[0]);
-        printf("  first tasks:\n    %8s %6s", "task_id", "seed");
-        int col[HS_MAX_AXES * 4 + 2];
-        for (size_t a = 0; a < na; a++) {
-            col[a] = hs_kernel_param_index(k, axes[a]);
-            if (col[a] >= 0)
-                printf(" %14s", axes[a]);
-        }
-        printf("\n");
-        for (uint64_t id = 0; v && id < s->n_tasks && (long)id < rows; id++) {
-            int64_t seed;
-            uint64_t rs;
-            hs_sweep_task(s, id, v, &seed, &rs);
-            printf("    %8llu %6lld", (unsigned long long)id, (long long)seed);
-            for (size_t a = 0; a < na; a++) {
-                if (col[a] < 0)
-                    continue;
-                char buf[64];
-                hs_value_format(&k->params[col[a]], &v[col[a]], buf, sizeof buf);
-                printf(" %14s", buf);
-            }
-            printf("\n");
-        }
-        if (s->n_tasks > (uint64_t)rows)
-            printf("    ... %llu more\n", (unsigned long long)(s->n_tasks - (uint64_t)rows));
-        if (s->exec && show_cmds > 0 && v)
-            print_commands(s, v, (uint64_t)show_cmds);
-        print_rules(s);
-        free(v);
-    }
-    by_hint.n_tasks = by_model.n_tasks = total;
-    printf("\ntotal: %llu tasks, estimated %.3g core-seconds (%.3g core-hours) by the kernels' hints\n",
-           (unsigned long long)total, by_hint.core_s, by_hint.core_s / 3600.0);
-    print_bytes("results file: about ", file_total);
-    printf(" (allocated when the run starts)\n");
-    if (calib_file)
-        printf("calibrated: %.3g core-seconds (%.3g core-hours), %.3g x the hints, from %zu finished "
-               "task(s) of %s\n",
-               by_model.core_s, by_model.core_s / 3600.0,
-               by_hint.core_s > 0 ? by_model.core_s / by_hint.core_s : 1.0, used, calib_file);
-    /* One node, one rank per core: rank 0 coordinates, the others work. */
-    print_time_advice(calib_file ? &by_model : &by_hint, cores,
-                      calib_file ? "calibrated" : "kernels' hints");
+    for (size_t i = 0; i < set->n_sweeps; i++)
+        plan_sweep(&a, &set->sweeps[i], &calib[i], &t);
+    print_totals(&a, &t);
     hs_cost_calib_free(calib, set->n_sweeps);
     free(calib);
     hs_sweepset_free(&set);

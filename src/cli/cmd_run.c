@@ -269,7 +269,8 @@ int hs_cmd_run(int argc, char **argv)
     if (o.progress == HS_PROGRESS_AUTO)
         o.progress = progress_auto();
     /* ROMIO rather than ompio for MPI-IO: ompio is known slow/buggy under
-     * HDF5 (REFERENCES.md).  A user's own setting wins. */
+     * HDF5 (REFERENCES.md).  A user's own setting wins.  These two are
+     * advice: where setenv fails, Open MPI's defaults are used. */
     setenv("OMPI_MCA_io", "^ompio", 0);
     /* Open MPI's ob1 messaging (shared memory, TCP) rather than its default
      * search, which tries UCX and libfabric first: MPI_Init takes ~0.1 s

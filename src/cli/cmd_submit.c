@@ -573,172 +573,231 @@ static void print_estimate(const hs_estimate *est, long nodes, long ntasks, long
                 ceil(wall / (double)(time_s - signal_s)) - 1);
 }
 
-int hs_cmd_submit(int argc, char **argv)
-{
-    submit_args a = {.template_name = "requeue"};
-    int rc = parse_args(argc, argv, &a);
-    hs_err e = {0};
-    hs_sweepset *set = NULL;
-    if (rc || hs_sweepset_load(a.sweep, &(hs_load_opts){0}, &set, &e) != 0) {
-        free(a.setup);
-        return rc < 0 ? 0 : rc ? rc : hs_cli_fail(&e);
-    }
+/* One submission: its paths and names, the #SBATCH options and settings, and the two jobs. */
+typedef struct submit {
+    submit_args a;
+    hs_sweepset *set;
     hs_estimate est;
-    hs_estimate_sweepset(set, &est);
+    char exe[PATH_MAX], jobname[64];
+    char *sweep_abs, *out_abs, *stem, *stem_pat, *log, *clog;
+    char time_buf[32], sig_buf[32], nodes_buf[24], ntasks_buf[24], cpus_buf[24];
+    hs_kv opt_sb[14];                  /* the options hsweep sets when given (some NULL) */
+    hs_kv sb[24 + MAX_SBATCH_ARGS];    /* the job's #SBATCH options */
+    size_t nsb;
+    hs_kv st[6];                       /* the job's settings */
+    size_t nst;
+    job sj, cj; /* the sweep's job; the collate job (cj.text NULL without --collate) */
+} submit;
 
-    char exe[PATH_MAX] = "";
-    ssize_t r = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    exe[r > 0 ? r : 0] = '\0';
-    char *sweep_abs = realpath(a.sweep, NULL);
-    char *out_abs = absolute(a.output ? a.output : set->output);
-    char *stem = out_abs ? results_stem(out_abs) : NULL;
-    char *stem_pat = stem ? pattern_escape(stem) : NULL;
+/*
+ * The paths the job uses (hsweep itself, the sweep and results files, absolute),
+ * the job's name and log names, and the scripts' paths.  On failure HS_EIO or
+ * HS_ENOMEM in e; submit_free releases what was made.
+ */
+static int submit_paths(submit *s, hs_err *e)
+{
+    const submit_args *a = &s->a;
+    ssize_t r = readlink("/proc/self/exe", s->exe, sizeof s->exe - 1);
+    s->exe[r > 0 ? r : 0] = '\0';
+    s->sweep_abs = realpath(a->sweep, NULL);
+    s->out_abs = absolute(a->output ? a->output : s->set->output);
+    s->stem = s->out_abs ? results_stem(s->out_abs) : NULL;
+    s->stem_pat = s->stem ? pattern_escape(s->stem) : NULL;
     /* Job name: the sweep file's stem, reduced to characters Slurm shows plainly. */
-    const char *base = strrchr(a.sweep, '/') ? strrchr(a.sweep, '/') + 1 : a.sweep;
-    char jobname[64];
-    snprintf(jobname, sizeof jobname, "hsweep-%.*s", (int)strcspn(base, "."), base);
-    for (char *p = jobname; *p; p++)
+    const char *base = strrchr(a->sweep, '/') ? strrchr(a->sweep, '/') + 1 : a->sweep;
+    snprintf(s->jobname, sizeof s->jobname, "hsweep-%.*s", (int)strcspn(base, "."), base);
+    for (char *p = s->jobname; *p; p++)
         if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-", *p))
             *p = '_';
-    size_t sl = stem_pat ? strlen(stem_pat) + 32 : 0; /* stem_pat is at least as long as stem */
-    char *log = malloc(sl + 1), *clog = malloc(sl + 1);
-    job sj = {.script = a.script ? strdup(a.script) : malloc(sl + 1)}, cj = {.script = malloc(sl + 1)};
-    if (!sweep_abs || !out_abs || !stem || !stem_pat || !log || !clog || !sj.script || !cj.script) {
-        rc = sweep_abs ? HS_FAIL(&e, HS_ENOMEM, "out of memory")
-                       : HS_FAIL(&e, HS_EIO, "cannot resolve %s: %s", a.sweep, strerror(errno));
-        goto done;
-    }
-    snprintf(log, sl, "%s-%%j.out", stem_pat);
-    snprintf(clog, sl, "%s-collate-%%j.out", stem_pat);
-    if (!a.script)
-        snprintf(sj.script, sl, "%s.sbatch", stem);
-    snprintf(cj.script, sl, "%s.collate.sbatch", stem);
+    size_t sl = s->stem_pat ? strlen(s->stem_pat) + 32 : 0; /* stem_pat is at least as long as stem */
+    s->log = malloc(sl + 1);
+    s->clog = malloc(sl + 1);
+    s->sj.script = a->script ? strdup(a->script) : malloc(sl + 1);
+    s->cj.script = malloc(sl + 1);
+    if (!s->sweep_abs || !s->out_abs || !s->stem || !s->stem_pat || !s->log || !s->clog ||
+        !s->sj.script || !s->cj.script)
+        return s->sweep_abs ? HS_FAIL(e, HS_ENOMEM, "out of memory")
+                            : HS_FAIL(e, HS_EIO, "cannot resolve %s: %s", a->sweep, strerror(errno));
+    snprintf(s->log, sl, "%s-%%j.out", s->stem_pat);
+    snprintf(s->clog, sl, "%s-collate-%%j.out", s->stem_pat);
+    if (!a->script)
+        snprintf(s->sj.script, sl, "%s.sbatch", s->stem);
+    snprintf(s->cj.script, sl, "%s.collate.sbatch", s->stem);
+    return 0;
+}
 
-    char time_buf[32] = "", sig_buf[32] = "";
-    if (a.time_s)
-        hs_slurm_time_format(a.time_s, time_buf, sizeof time_buf);
-    char nodes_buf[24], ntasks_buf[24], cpus_buf[24];
-    snprintf(nodes_buf, sizeof nodes_buf, "%ld", a.nodes);
-    snprintf(ntasks_buf, sizeof ntasks_buf, "%ld", a.ntasks);
-    snprintf(cpus_buf, sizeof cpus_buf, "%ld", a.cpus);
-
-    /* Render once to learn whether the template asks for a warning signal. */
-    hs_kv sb[24 + MAX_SBATCH_ARGS] = {{"job-name", jobname}, {"output", log}};
-    size_t nsb = 2;
-    const hs_kv opt_sb[] = {{"nodes", a.nodes ? nodes_buf : NULL},
-                            {"ntasks-per-node", a.ntasks ? ntasks_buf : NULL},
-                            {"time", a.time_s ? time_buf : NULL},
-                            {"partition", a.partition},
-                            {"account", a.account},
-                            {"qos", a.qos},
-                            {"constraint", a.constraint},
-                            {"cpus-per-task", a.cpus ? cpus_buf : NULL},
-                            {"mem", a.mem},
-                            {"mem-per-cpu", a.mem_per_cpu},
-                            {"gres", a.gres},
-                            {"gpus-per-task", a.gpus_per_task},
-                            {"mail-type", a.mail_type},
-                            {"mail-user", a.mail_user}};
+/* The job's #SBATCH options (s->sb) and settings (s->st) from the command line. */
+static void submit_options(submit *s)
+{
+    const submit_args *a = &s->a;
+    if (a->time_s)
+        hs_slurm_time_format(a->time_s, s->time_buf, sizeof s->time_buf);
+    snprintf(s->nodes_buf, sizeof s->nodes_buf, "%ld", a->nodes);
+    snprintf(s->ntasks_buf, sizeof s->ntasks_buf, "%ld", a->ntasks);
+    snprintf(s->cpus_buf, sizeof s->cpus_buf, "%ld", a->cpus);
+    const hs_kv opt_sb[] = {{"nodes", a->nodes ? s->nodes_buf : NULL},
+                            {"ntasks-per-node", a->ntasks ? s->ntasks_buf : NULL},
+                            {"time", a->time_s ? s->time_buf : NULL},
+                            {"partition", a->partition},
+                            {"account", a->account},
+                            {"qos", a->qos},
+                            {"constraint", a->constraint},
+                            {"cpus-per-task", a->cpus ? s->cpus_buf : NULL},
+                            {"mem", a->mem},
+                            {"mem-per-cpu", a->mem_per_cpu},
+                            {"gres", a->gres},
+                            {"gpus-per-task", a->gpus_per_task},
+                            {"mail-type", a->mail_type},
+                            {"mail-user", a->mail_user}};
+    _Static_assert(sizeof opt_sb == sizeof s->opt_sb, "submit.opt_sb holds every option");
+    memcpy(s->opt_sb, opt_sb, sizeof opt_sb);
+    s->sb[0] = (hs_kv){"job-name", s->jobname};
+    s->sb[1] = (hs_kv){"output", s->log};
+    s->nsb = 2;
     for (size_t i = 0; i < sizeof opt_sb / sizeof opt_sb[0]; i++)
         if (opt_sb[i].value)
-            sb[nsb++] = opt_sb[i];
-    for (size_t i = 0; i < a.n_extra; i++)
-        sb[nsb++] = a.extra[i];
-    hs_kv st[6] = {{"HS_BIN", exe}, {"HS_SWEEP", sweep_abs}, {"HS_OUTPUT", out_abs}};
-    size_t nst = 3;
-    if (a.launcher)
-        st[nst++] = (hs_kv){"HS_LAUNCHER", a.launcher};
-    if (a.mpi)
-        st[nst++] = (hs_kv){"HS_MPI", a.mpi};
-    if (a.setup)
-        st[nst++] = (hs_kv){"HS_SETUP", a.setup};
-    if ((rc = render(&sj, a.template_name, sb, nsb, st, nst, &e)) != 0)
-        goto done;
-    int warns = strstr(sj.text, "\n#SBATCH --signal=") != NULL;
-    if (a.signal_s && !warns) {
-        rc = HS_FAIL(&e, HS_EINPUT, "--signal-offset: template %s asks for no warning signal", sj.tmpl_path);
-        goto done;
-    }
-    if (warns && (a.time_s || a.signal_s)) {
+            s->sb[s->nsb++] = opt_sb[i];
+    for (size_t i = 0; i < a->n_extra; i++)
+        s->sb[s->nsb++] = a->extra[i];
+    s->st[0] = (hs_kv){"HS_BIN", s->exe};
+    s->st[1] = (hs_kv){"HS_SWEEP", s->sweep_abs};
+    s->st[2] = (hs_kv){"HS_OUTPUT", s->out_abs};
+    s->nst = 3;
+    if (a->launcher)
+        s->st[s->nst++] = (hs_kv){"HS_LAUNCHER", a->launcher};
+    if (a->mpi)
+        s->st[s->nst++] = (hs_kv){"HS_MPI", a->mpi};
+    if (a->setup)
+        s->st[s->nst++] = (hs_kv){"HS_SETUP", a->setup};
+}
+
+/*
+ * Render the sweep's job, with a warning signal that leaves in-flight tasks
+ * time to finish when the template asks for one, and the collate job
+ * (--collate).  HS_EINPUT when the signal does not fit the time limit.
+ */
+static int submit_render(submit *s, hs_err *e)
+{
+    submit_args *a = &s->a;
+    /* Render once to learn whether the template asks for a warning signal. */
+    HS_CALL(render(&s->sj, a->template_name, s->sb, s->nsb, s->st, s->nst, e));
+    int warns = strstr(s->sj.text, "\n#SBATCH --signal=") != NULL;
+    if (a->signal_s && !warns)
+        return HS_FAIL(e, HS_EINPUT, "--signal-offset: template %s asks for no warning signal",
+                       s->sj.tmpl_path);
+    if (warns && (a->time_s || a->signal_s)) {
         /* In-flight tasks must finish after the warning: the longest task plus
          * 30 s for closing the file, and at least Slurm's 60 s resolution
          * (sbatch(1), --signal). */
-        long sig = a.signal_s ? a.signal_s : (long)fmax(60, ceil(1.5 * est.max_task_s) + 30);
-        if (a.time_s && sig >= a.time_s) {
-            rc = HS_FAIL(&e, HS_EINPUT,
-                         "the warning signal (%ld s before the end) does not fit in --time %s; give a longer "
-                         "--time or a shorter --signal-offset",
-                         sig, a.time_text);
-            goto done;
-        }
-        a.signal_s = sig;
-        snprintf(sig_buf, sizeof sig_buf, "B:USR1@%ld", sig);
-        sb[nsb++] = (hs_kv){"signal", sig_buf};
-        free(sj.text);
-        sj.text = NULL;
-        if ((rc = render(&sj, a.template_name, sb, nsb, st, nst, &e)) != 0)
-            goto done;
+        long sig = a->signal_s ? a->signal_s : (long)fmax(60, ceil(1.5 * s->est.max_task_s) + 30);
+        if (a->time_s && sig >= a->time_s)
+            return HS_FAIL(e, HS_EINPUT,
+                           "the warning signal (%ld s before the end) does not fit in --time %s; give a longer "
+                           "--time or a shorter --signal-offset",
+                           sig, a->time_text);
+        a->signal_s = sig;
+        snprintf(s->sig_buf, sizeof s->sig_buf, "B:USR1@%ld", sig);
+        s->sb[s->nsb++] = (hs_kv){"signal", s->sig_buf};
+        free(s->sj.text);
+        s->sj.text = NULL;
+        HS_CALL(render(&s->sj, a->template_name, s->sb, s->nsb, s->st, s->nst, e));
     }
-    if (a.collate) {
-        hs_kv csb[6] = {{"job-name", jobname}, {"output", clog}};
+    if (a->collate) {
+        hs_kv csb[6] = {{"job-name", s->jobname}, {"output", s->clog}};
         size_t ncsb = 2;
         for (size_t i = 3; i < 7; i++) /* partition, account, qos, constraint */
-            if (opt_sb[i].value)
-                csb[ncsb++] = opt_sb[i];
-        hs_kv cst[4] = {{"HS_BIN", exe}, {"HS_OUTPUT", out_abs}, {"HS_COLLATE_ARGS", a.collate}};
+            if (s->opt_sb[i].value)
+                csb[ncsb++] = s->opt_sb[i];
+        hs_kv cst[4] = {{"HS_BIN", s->exe}, {"HS_OUTPUT", s->out_abs}, {"HS_COLLATE_ARGS", a->collate}};
         size_t ncst = 3;
-        if (a.setup)
-            cst[ncst++] = (hs_kv){"HS_SETUP", a.setup};
-        if ((rc = render(&cj, "collate", csb, ncsb, cst, ncst, &e)) != 0)
-            goto done;
+        if (a->setup)
+            cst[ncst++] = (hs_kv){"HS_SETUP", a->setup};
+        HS_CALL(render(&s->cj, "collate", csb, ncsb, cst, ncst, e));
     }
-    {
-        /* The estimate for what the script asks, template defaults included. */
-        char v[64];
-        const char *at = strchr(sbatch_value(sj.text, "signal", v, sizeof v), '@');
-        long sig = at ? atol(at + 1) : 0, nodes = atol(sbatch_value(sj.text, "nodes", v, sizeof v)),
-             ntasks = atol(sbatch_value(sj.text, "ntasks-per-node", v, sizeof v)), tl = 0;
-        hs_err te;
-        if (hs_slurm_time_parse(sbatch_value(sj.text, "time", v, sizeof v), &tl, &te) != 0)
-            tl = 0;
-        print_estimate(&est, nodes > 0 ? nodes : 1, ntasks > 0 ? ntasks : 1, tl, sig);
-    }
-    if (a.dry_run) {
-        printf("%s", sj.text);
-        if (cj.text)
+    return 0;
+}
+
+/* The estimate for what the script asks, template defaults included, to stderr. */
+static void submit_estimate(const submit *s)
+{
+    char v[64];
+    const char *text = s->sj.text;
+    const char *at = strchr(sbatch_value(text, "signal", v, sizeof v), '@');
+    long sig = at ? atol(at + 1) : 0, nodes = atol(sbatch_value(text, "nodes", v, sizeof v)),
+         ntasks = atol(sbatch_value(text, "ntasks-per-node", v, sizeof v)), tl = 0;
+    hs_err te;
+    if (hs_slurm_time_parse(sbatch_value(text, "time", v, sizeof v), &tl, &te) != 0)
+        tl = 0;
+    print_estimate(&s->est, nodes > 0 ? nodes : 1, ntasks > 0 ? ntasks : 1, tl, sig);
+}
+
+/*
+ * With --dry-run print the scripts; else write them and submit them (the
+ * collate job after the sweep's), printing the job ids.
+ */
+static int submit_send(const submit *s, hs_err *e)
+{
+    const job *sj = &s->sj, *cj = &s->cj;
+    if (s->a.dry_run) {
+        printf("%s", sj->text);
+        if (cj->text)
             printf("\n# ---- then, with --dependency=afterany:<the job above> (it tabulates the file "
                    "only when no task is left):\n%s",
-                   cj.text);
-        goto done;
+                   cj->text);
+        return 0;
     }
     char id[64], cid[64];
-    if ((rc = write_file(sj.script, sj.text, &e)) != 0 ||
-        (cj.text && (rc = write_file(cj.script, cj.text, &e)) != 0))
-        goto done;
-    if ((rc = run_sbatch(sj.script, NULL, id, sizeof id, &e)) != 0)
-        goto done;
+    HS_CALL(write_file(sj->script, sj->text, e));
+    if (cj->text)
+        HS_CALL(write_file(cj->script, cj->text, e));
+    HS_CALL(run_sbatch(sj->script, NULL, id, sizeof id, e));
     printf("%s\n", id);
-    fprintf(stderr, "hsweep submit: job %s (%s) -> %s\n", id, sj.script, out_abs);
-    if (cj.text) {
-        if ((rc = run_sbatch(cj.script, id, cid, sizeof cid, &e)) != 0)
-            goto done;
+    fprintf(stderr, "hsweep submit: job %s (%s) -> %s\n", id, sj->script, s->out_abs);
+    if (cj->text) {
+        HS_CALL(run_sbatch(cj->script, id, cid, sizeof cid, e));
         printf("%s\n", cid);
-        fprintf(stderr, "hsweep submit: collate job %s after %s (%s)\n", cid, id, cj.script);
+        fprintf(stderr, "hsweep submit: collate job %s after %s (%s)\n", cid, id, cj->script);
     }
-done:
+    return 0;
+}
+
+static void submit_free(submit *s)
+{
+    free(s->sj.text);
+    free(s->sj.script);
+    free(s->cj.text);
+    free(s->cj.script);
+    free(s->log);
+    free(s->clog);
+    free(s->stem_pat);
+    free(s->stem);
+    free(s->out_abs);
+    free(s->sweep_abs);
+    free(s->a.setup);
+    hs_sweepset_free(&s->set);
+}
+
+int hs_cmd_submit(int argc, char **argv)
+{
+    submit s = {.a = {.template_name = "requeue"}};
+    hs_err e = {0};
+    int rc = parse_args(argc, argv, &s.a);
+    if (rc || hs_sweepset_load(s.a.sweep, &(hs_load_opts){0}, &s.set, &e) != 0) {
+        free(s.a.setup);
+        return rc < 0 ? 0 : rc ? rc : hs_cli_fail(&e);
+    }
+    hs_estimate_sweepset(s.set, &s.est);
+    rc = submit_paths(&s, &e);
+    if (rc == 0) {
+        submit_options(&s);
+        rc = submit_render(&s, &e);
+    }
+    if (rc == 0) {
+        submit_estimate(&s);
+        rc = submit_send(&s, &e);
+    }
     if (rc)
         rc = hs_cli_fail(&e);
-    free(sj.text);
-    free(sj.script);
-    free(cj.text);
-    free(cj.script);
-    free(log);
-    free(clog);
-    free(stem_pat);
-    free(stem);
-    free(out_abs);
-    free(sweep_abs);
-    free(a.setup);
-    hs_sweepset_free(&set);
+    submit_free(&s);
     return rc;
 }

@@ -223,6 +223,55 @@ const hs_cli_spec hs_cli_task = {
     "--from FILE.h5 --id N a row of a results file exactly as it ran.",
     task_opts};
 
+/*
+ * The key=value arguments kv[0..n) into p (kernel k's defaults already
+ * there): each key once, a parameter of k, its value parsed and checked;
+ * then every parameter without a default given, and the kernel's own check.
+ * 0, or the exit code after the message.  Cuts each kv[i] at its '='.
+ */
+static int set_params(const hs_kernel *k, char **kv, size_t n_kv, hs_params *p)
+{
+    hs_err e;
+    int rc = 0;
+    unsigned char *given = calloc(k->n_params + 1, 1);
+    if (!given)
+        return hs_cli_usage("task", "out of memory");
+    for (size_t i = 0; i < n_kv && rc == 0; i++) {
+        char *eq = strchr(kv[i], '=');
+        if (!eq) {
+            rc = hs_cli_usage("task", "expected key=value, got '%s'", kv[i]);
+            break;
+        }
+        *eq = 0;
+        int pi = hs_kernel_param_index(k, kv[i]);
+        if (pi < 0) {
+            rc = hs_cli_usage("task", "kernel %s has no parameter '%s'", k->name, kv[i]);
+            break;
+        }
+        if (given[pi]) {
+            rc = hs_cli_usage("task", "parameter '%s' is given twice", kv[i]);
+            break;
+        }
+        if (hs_value_parse(&k->params[pi], eq + 1, &p->v[pi], &e) != 0 ||
+            hs_value_check(&k->params[pi], &p->v[pi], &e) != 0) {
+            rc = hs_cli_fail(&e);
+            break;
+        }
+        given[pi] = 1;
+    }
+    for (size_t i = 0; rc == 0 && i < k->n_params; i++)
+        if (!k->params[i].def && !given[i])
+            rc = hs_cli_usage("task", "kernel %s needs %s=...", k->name, k->params[i].name);
+    if (rc == 0 && k->check) {
+        char msg[512] = "";
+        const char *key = NULL;
+        if (k->check(p, msg, sizeof msg, &key) != 0)
+            rc = hs_cli_usage("task", "key '%s': %s", key ? key : "?", msg);
+    }
+    free(given);
+    return rc;
+}
+
 int hs_cmd_task(int argc, char **argv)
 {
     openblas_set_num_threads(1);
@@ -290,42 +339,9 @@ int hs_cmd_task(int argc, char **argv)
         free(kv);
         return hs_cli_fail(&e);
     }
-    unsigned char *given = calloc(k->n_params + 1, 1);
-    for (size_t i = 0; i < n_kv && rc == 0; i++) {
-        char *eq = strchr(kv[i], '=');
-        if (!eq) {
-            rc = hs_cli_usage("task", "expected key=value, got '%s'", kv[i]);
-            break;
-        }
-        *eq = 0;
-        int pi = hs_kernel_param_index(k, kv[i]);
-        if (pi < 0) {
-            rc = hs_cli_usage("task", "kernel %s has no parameter '%s'", k->name, kv[i]);
-            break;
-        }
-        if (given[pi]) {
-            rc = hs_cli_usage("task", "parameter '%s' is given twice", kv[i]);
-            break;
-        }
-        if (hs_value_parse(&k->params[pi], eq + 1, &p.v[pi], &e) != 0 ||
-            hs_value_check(&k->params[pi], &p.v[pi], &e) != 0) {
-            rc = hs_cli_fail(&e);
-            break;
-        }
-        given[pi] = 1;
-    }
-    for (size_t i = 0; rc == 0 && i < k->n_params; i++)
-        if (!k->params[i].def && !given[i])
-            rc = hs_cli_usage("task", "kernel %s needs %s=...", k->name, k->params[i].name);
-    if (rc == 0 && k->check) {
-        char msg[512] = "";
-        const char *key = NULL;
-        if (k->check(&p, msg, sizeof msg, &key) != 0)
-            rc = hs_cli_usage("task", "key '%s': %s", key ? key : "?", msg);
-    }
+    rc = set_params(k, kv, n_kv, &p);
     if (rc == 0)
         rc = run_one(k, p.v, seed, NULL, -1, traces);
-    free(given);
     free(kv);
     hs_params_free(&p);
     return rc;

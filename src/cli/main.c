@@ -50,7 +50,8 @@ static int print_version(void)
 {
     char mpi[MPI_MAX_LIBRARY_VERSION_STRING];
     int len = 0;
-    MPI_Get_library_version(mpi, &len);
+    if (MPI_Get_library_version(mpi, &len) != MPI_SUCCESS)
+        len = snprintf(mpi, sizeof mpi, "unknown (MPI_Get_library_version failed)");
     while (len > 0 && (mpi[len - 1] == '\n' || mpi[len - 1] == ' ' || mpi[len - 1] == 0))
         len--;
     unsigned maj = 0, min = 0, rel = 0;

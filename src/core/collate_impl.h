@@ -1,7 +1,8 @@
 /*
- * Private to collate.c and report.c: one sweep's finished tasks gathered
+ * Private to collate*.c and report*.c: one sweep's finished tasks gathered
  * from one or more results files, and the distinct value combinations of
- * some of its columns (pivot rows, columns, groups).
+ * some of its columns (pivot rows, columns, groups) (collate.c); the pivot
+ * table that collate_pivot.c builds and collate_format.c prints.
  */
 #ifndef HSWEEP_COLLATE_IMPL_H
 #define HSWEEP_COLLATE_IMPL_H
@@ -9,11 +10,15 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "hsweep/collate.h"
 #include "hsweep/config.h"
+#include "hsweep/kernel.h"
 #include "hsweep/table.h"
 
 /* A metric "column" that is not in the task table: 1 for status ok, else 0. */
 #define HS_COL_FRAC_OK (-2)
+/* Room for one value's text (a key component, a parameter value). */
+#define HS_TEXT_CAP 512
 
 typedef struct hs_rowset {
     char *sweep;
@@ -86,6 +91,10 @@ typedef struct hs_keys {
 int hs_keys_build(const hs_rowset *rs, const int *cols, size_t n_cols, const unsigned char *sel,
                   size_t *key_of, hs_keys *k, hs_err *e);
 void hs_keys_free(hs_keys *k);
+/* Order of keys a and b of k: numbers numerically, strings as text, column by column. */
+int hs_keys_cmp(const hs_keys *k, size_t a, size_t b);
+/* Stable sort of perm[0..n) (key indices of k) by hs_keys_cmp; tmp holds n. */
+void hs_keys_sort(const hs_keys *k, size_t *perm, size_t *tmp, size_t n);
 
 /* Tasks grouped by key (key_of[i] < n_keys, or (size_t)-1 for none): the
  * tasks of key j are idx[start[j] .. start[j+1]-1], in task order. */
@@ -100,5 +109,74 @@ void hs_collate_md_text(FILE *out, const char *s);
 
 /* A key component (column col, text, num) as a JSON number, true/false or string. */
 void hs_collate_json_key(FILE *out, const hs_rowset *rs, int col, const char *text, double num);
+
+/* names[0..n) joined with ", " into buf (cut at cap). */
+void hs_collate_join(char *const *names, size_t n, char *buf, size_t cap);
+/* Nonzero if name is one of names[0..n). */
+int hs_collate_in_list(char *const *names, size_t n, const char *name);
+
+/* ---- the pivot table (collate_pivot.c builds it, collate_format.c prints it) ---- */
+
+enum {
+    HS_AGG_MEAN,
+    HS_AGG_MEDIAN,
+    HS_AGG_STD,
+    HS_AGG_MIN,
+    HS_AGG_MAX,
+    HS_AGG_SUM,
+    HS_AGG_COUNT,
+    HS_AGG_FRAC_OK,
+    HS_AGG_MEANSTD
+};
+/* Names of the HS_AGG_* aggregates, as --agg takes them (collate_pivot.c). */
+extern const char *const hs_agg_names[];
+enum { HS_FMT_MD, HS_FMT_CSV, HS_FMT_TSV, HS_FMT_JSON, HS_FMT_LONG_CSV, HS_FMT_LONG_TSV };
+
+#define HS_MAX_METRICS 64
+#define HS_MAX_SWEEPS 16
+#define HS_COL_STATUS (-3) /* the metric "status": counts per status */
+#define HS_NO_KEY ((size_t)-1)
+
+typedef struct hs_cell {
+    size_t n_tasks, n_vals, n_na;
+    size_t st[HS_ST_COUNT];
+    double v, sd;
+    double side[2]; /* --contrast: the aggregate at the first and at the second value */
+} hs_cell;
+
+/* One sweep of the table. */
+typedef struct hs_part {
+    hs_rowset rs;
+    int mcol[HS_MAX_METRICS];
+    int rcol[HS_MAX_AXES], ccol[HS_MAX_AXES];
+    hs_filter where;
+    unsigned char *sel; /* 0 left out; 1 selected (--contrast: first value); 2 second value */
+    size_t n_sel, n_where_out;
+    char con_val[2][HS_TEXT_CAP]; /* --contrast: the two values, as split for this sweep */
+    hs_keys rk, ck;
+    size_t *rkey, *ckey;
+    hs_cell *cells; /* [row key][col key][metric] */
+    size_t na_status[HS_MAX_METRICS][HS_ST_COUNT];
+    size_t na_value[HS_MAX_METRICS];
+    size_t st_total[HS_ST_COUNT];
+} hs_part;
+
+typedef struct hs_pivot {
+    const hs_collate_opts *o;
+    int agg, fmt;
+    size_t n_m, n_r, n_c, n_p;
+    char *mname[HS_MAX_METRICS], *rname[HS_MAX_AXES], *cname[HS_MAX_AXES], *sname[HS_MAX_SWEEPS];
+    char *mbuf, *rbuf, *cbuf, *sbuf, *conbuf;
+    char *con_axis, *con_text; /* --contrast AXIS=TEXT, TEXT "a-b" or "a/b" */
+    char con_op;               /* '-' or '/'; 0 without --contrast */
+    const hs_part *con_part;      /* the first sweep split by --contrast: names the two values */
+    hs_part *p;
+    size_t n_rows;       /* rows printed: the union of the sweeps' row keys, sorted */
+    size_t *row_key;     /* [n_rows][n_p]: that sweep's row key, or HS_NO_KEY */
+    const char **rtext;  /* [n_rows][n_r]: the row's key texts */
+} hs_pivot;
+
+/* Print p in its format p->fmt (HS_FMT_*); HS_EIO etc. on failure. */
+int hs_pivot_print(const hs_pivot *p, FILE *out, hs_err *e);
 
 #endif

@@ -137,7 +137,7 @@ int hs_exec_run_setup(hs_sweepset *set, const char *results, const char *logs, i
                       int resume, MPI_Comm comm, hs_err *e)
 {
     int rank;
-    MPI_Comm_rank(comm, &rank);
+    HS_MPI_CALL(e, MPI_Comm_rank(comm, &rank));
     for (size_t i = 0; i < set->n_sweeps; i++) {
         hs_sweep *s = &set->sweeps[i];
         if (!s->exec)
@@ -146,28 +146,37 @@ int hs_exec_run_setup(hs_sweepset *set, const char *results, const char *logs, i
         size_t len = 0;
         int rc = rank == 0 ? decide(s, results, logs, no_logs, resume, &blob, &len, e) : 0;
         long long n[2] = {rc, (long long)len};
-        MPI_Bcast(n, 2, MPI_LONG_LONG, 0, comm);
+        if (HS_MPI_CHECK(e, MPI_Bcast(n, 2, MPI_LONG_LONG, 0, comm))) {
+            free(blob);
+            return HS_EMPI;
+        }
         if (n[0]) {
             free(blob);
-            MPI_Bcast(e->msg, sizeof e->msg, MPI_CHAR, 0, comm);
+            HS_MPI_CALL(e, MPI_Bcast(e->msg, sizeof e->msg, MPI_CHAR, 0, comm));
             e->code = (int)n[0];
             return (int)n[0];
         }
         if (rank != 0 && !(blob = malloc((size_t)n[1])))
             rc = HS_ENOMEM;
         int all = 0;
-        MPI_Allreduce(&rc, &all, 1, MPI_INT, MPI_MIN, comm);
+        if (HS_MPI_CHECK(e, MPI_Allreduce(&rc, &all, 1, MPI_INT, MPI_MIN, comm))) {
+            free(blob);
+            return HS_EMPI;
+        }
         if (all) {
             free(blob);
             return HS_FAIL(e, HS_ENOMEM, "out of memory");
         }
-        MPI_Bcast(blob, (int)n[1], MPI_CHAR, 0, comm);
+        if (HS_MPI_CHECK(e, MPI_Bcast(blob, (int)n[1], MPI_CHAR, 0, comm))) {
+            free(blob);
+            return HS_EMPI;
+        }
         size_t bl = strlen(blob);
         rc = hs_exec_set_logs(s->exec, blob);
         if (rc == 0)
             rc = hs_exec_prov_set(s->exec, blob + bl + 1, (size_t)n[1] - bl - 1);
         free(blob);
-        MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MIN, comm);
+        HS_MPI_CALL(e, MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MIN, comm));
         if (rc)
             return HS_FAIL(e, rc, "out of memory");
     }

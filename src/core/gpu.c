@@ -39,8 +39,8 @@ int hs_gpu_pick(const char *list, int index, int count, char *out, size_t cap, h
 int hs_gpu_bind(MPI_Comm comm, hs_err *e)
 {
     int rank, size;
-    MPI_Comm_rank(comm, &rank);
-    MPI_Comm_size(comm, &size);
+    HS_MPI_CALL(e, MPI_Comm_rank(comm, &rank));
+    HS_MPI_CALL(e, MPI_Comm_size(comm, &size));
     const char *mode = getenv("HSWEEP_GPU_BIND");
     int bad = mode && *mode && strcmp(mode, "auto") != 0 && strcmp(mode, "none") != 0;
     int on = !bad && !(mode && strcmp(mode, "none") == 0);
@@ -51,29 +51,33 @@ int hs_gpu_bind(MPI_Comm comm, hs_err *e)
     /* What this rank shares: its list, or "" when it runs no tasks or binds nothing. */
     const char *key = on && list && (size == 1 || rank > 0) ? list : "";
     MPI_Comm node;
-    if (MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node) != MPI_SUCCESS)
-        return HS_FAIL(e, HS_EMPI, "MPI_Comm_split_type failed");
-    int nr, nn, len = (int)strlen(key) + 1;
-    MPI_Comm_rank(node, &nr);
-    MPI_Comm_size(node, &nn);
+    HS_MPI_CALL(e, MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node));
+    int nr = 0, nn = 1, len = (int)strlen(key) + 1;
+    int out = HS_MPI_CHECK(e, MPI_Comm_rank(node, &nr));
+    if (out == 0)
+        out = HS_MPI_CHECK(e, MPI_Comm_size(node, &nn));
     int *lens = malloc(2 * (size_t)nn * sizeof *lens), *offs = lens ? lens + nn : NULL;
-    int rc = lens ? MPI_Allgather(&len, 1, MPI_INT, lens, 1, MPI_INT, node) : MPI_SUCCESS;
+    if (out == 0 && lens)
+        out = HS_MPI_CHECK(e, MPI_Allgather(&len, 1, MPI_INT, lens, 1, MPI_INT, node));
     char *all = NULL;
-    if (lens && rc == MPI_SUCCESS) {
+    if (out == 0 && lens) {
         long total = 0;
         for (int i = 0; i < nn; i++) {
             offs[i] = (int)total;
             total += lens[i];
         }
         all = malloc((size_t)total);
-        rc = MPI_Allgatherv(key, len, MPI_CHAR, all ? all : (char *)key, lens, offs, MPI_CHAR, node);
+        out = HS_MPI_CHECK(e, MPI_Allgatherv(key, len, MPI_CHAR, all ? all : (char *)key, lens, offs,
+                                             MPI_CHAR, node));
     }
-    MPI_Comm_free(&node);
-    int out = 0;
-    if (!lens || !all)
+    if (out == 0)
+        out = HS_MPI_CHECK(e, MPI_Comm_free(&node));
+    else
+        MPI_Comm_free(&node); /* cleanup: the error is recorded */
+    if (out)
+        ; /* an MPI call failed: e names it */
+    else if (!lens || !all)
         out = HS_FAIL(e, HS_ENOMEM, "out of memory");
-    else if (rc != MPI_SUCCESS)
-        out = HS_FAIL(e, HS_EMPI, "MPI_Allgatherv of the GPU lists failed");
     else if (bad)
         out = HS_FAIL(e, HS_EINPUT, "HSWEEP_GPU_BIND is auto (the default) or none, not '%s'", mode);
     else if (*key) {

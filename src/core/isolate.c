@@ -432,11 +432,11 @@ static int proc_start(hs_isolate *iso, long mem_mb, size_t need, hs_err *e)
     }
     int cmd[2], ans[2];
     if (pipe2(cmd, O_CLOEXEC) != 0)
-        return HS_FAIL(e, HS_EIO, "cannot create a pipe: %s", strerror(errno));
+        return HS_FAIL(e, HS_EIO, "cannot create a pipe (pipe2): %s", strerror(errno));
     if (pipe2(ans, O_CLOEXEC) != 0) {
         close(cmd[0]);
         close(cmd[1]);
-        return HS_FAIL(e, HS_EIO, "cannot create a pipe: %s", strerror(errno));
+        return HS_FAIL(e, HS_EIO, "cannot create a pipe (pipe2): %s", strerror(errno));
     }
     fflush(NULL);
     pid_t parent = getpid();

@@ -1,24 +1,22 @@
-/* `hsweep report`: per sweep, the verdicts of its `expect` rules first, then its groups. */
+/*
+ * `hsweep report`: per sweep, the verdicts of its `expect` rules on its
+ * groups (evaluated here), then its groups; report_md.c and report_json.c
+ * print them.
+ */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/collate_impl.h"
+#include "core/report_impl.h"
 #include "hsweep/collate.h"
-#include "hsweep/json.h"
 #include "hsweep/kernel.h"
 #include "hsweep/refine.h"
 
-/* Verdict of a rule on one group; G_NA: its `when` selects no task of the group. */
-enum { G_NA = -1, G_HELD = 0, G_VIOLATED = 1, G_INCOMPLETE = 2 };
-static const char *const gver_names[] = {"held", "violated", "incomplete"};
-/* Verdict of a rule. */
-enum { R_HELD, R_VIOLATED, R_INCOMPLETE, R_NODATA };
-static const char *const rver_names[] = {"held", "violated", "incomplete", "no data"};
+const char *const hs_report_gver_names[] = {"held", "violated", "incomplete"};
+const char *const hs_report_rver_names[] = {"held", "violated", "incomplete", "no data"};
 
-/* Why an aggregate cannot be trusted (a group incomplete). */
-enum { WHY_NONE, WHY_PENDING, WHY_FAILED, WHY_INF, WHY_NOVALUE, WHY_MISSING, WHY_NOSWEEP };
+/* Why an aggregate cannot be trusted (WHY_*), as the report says it. */
 static const char *const why_text[] = {"",
                                        "a task is pending",
                                        "a task failed, timed out or crashed",
@@ -27,79 +25,14 @@ static const char *const why_text[] = {"",
                                        "no such group",
                                        "the sweep is not in the results"};
 
-#define MAX_CHANGES 8 /* changes kept per line of groups (all are counted) */
-#define MAX_NAMED 4   /* lines named per class of lines that differ from the most common */
-#define MAX_CLASSES 4 /* classes of lines shown per rule and axis in Markdown */
-
-/* One sweep's tasks, finished and pending, by group (axis values but seed). */
-typedef struct view {
-    hs_rowset rs;
-    int *gcol; /* group axes: every axis but seed */
-    size_t n_g;
-    hs_keys gk;
-    size_t *gkey, *start, *idx; /* tasks of group g: idx[start[g] .. start[g+1]-1] */
-} view;
-
-/* An aggregate being built: finite values summed, problems counted. */
+/* An aggregate being built: values summed, problems counted.  sum and n_vals
+ * take ±inf too (a rule on such a group is incomplete: WHY_INF); fsum and
+ * n_fin only finite values, for the means the group table shows. */
 typedef struct agg {
-    double sum;
-    size_t n, n_vals, n_pending, n_bad;
+    double sum, fsum;
+    size_t n, n_vals, n_fin, n_pending, n_bad;
     int inf;
 } agg;
-
-/* A rule on a group. */
-typedef struct gcheck {
-    int ver;      /* G_* */
-    int why;      /* WHY_* of the group's own tasks */
-    int why_ref;  /* WHY_* of the reference */
-    double lhs, rhs;
-} gcheck;
-
-/* One line of groups along an axis (equal values of the other axes). */
-typedef struct fline {
-    size_t rep;      /* a group of the line */
-    size_t n_groups; /* groups with a verdict held or violated */
-    int cls;         /* class of lines alike; -1: fewer than two such groups */
-    int constant;    /* G_HELD / G_VIOLATED when nothing changes */
-    size_t n_ch;     /* changes along the line, in increasing axis value */
-    size_t ch_from[MAX_CHANGES], ch_to[MAX_CHANGES];
-    int ch_before[MAX_CHANGES];
-} fline;
-
-/* Where a rule's check flips along one numeric axis. */
-typedef struct flips {
-    size_t rule, a;   /* rule, group axis */
-    size_t n_values;  /* axis values among groups with a verdict */
-    size_t n_applies; /* axis values among groups the rule applies to */
-    size_t n_groups;  /* groups with a verdict */
-    size_t n_lines;
-    fline *line;
-    unsigned char *vary; /* [n_g] other axes that differ between lines */
-    size_t n_cls;
-    char (*cls_text)[400];
-    size_t *cls_lines;   /* lines per class; classes ordered by it, most first */
-} flips;
-
-typedef struct report {
-    view v;
-    const hs_rule *rules;
-    size_t n_rules;
-    view *other;  /* reference sweeps, loaded once each */
-    size_t n_other;
-    view **ref;   /* per rule: the view its reference group is in; NULL: not in the files */
-    int **share;  /* per rule, per group axis: the reference view's axis kept equal, or -1 */
-    int *lcol, *rcol;
-    gcheck *chk;         /* [group][rule] */
-    size_t (*count)[3];  /* per rule: groups held, violated, incomplete */
-    int *verdict;        /* per rule: R_* */
-    flips *fl;
-    size_t n_fl;
-    unsigned char *keep; /* per group axis: it varies between groups (a column of the table) */
-    int *mcol;           /* metrics of the group table */
-    const char **mname;
-    size_t n_m;
-    size_t st[HS_ST_COUNT];
-} report;
 
 static void view_free(view *v)
 {
@@ -135,9 +68,6 @@ static int view_load(const hs_report_opts *o, const char *sweep, view *v, hs_err
     return hs_bucket(v->gk.n, v->gkey, rs->n, &v->start, &v->idx, e);
 }
 
-static const char *axis_name(const view *v, size_t a) { return v->rs.t[0].col[v->gcol[a]].name; }
-static const char *gtext(const view *v, size_t g, size_t a) { return v->gk.text[g * v->n_g + a]; }
-
 /* Task i's value of column col (NaN if the column is absent); frac_ok: 1 if ok, else 0. */
 static double task_value(const view *v, size_t i, int col)
 {
@@ -163,6 +93,10 @@ static void agg_task(agg *a, int st, double x, int frac_ok)
     a->inf |= isinf(x);
     a->sum += x;
     a->n_vals++;
+    if (isfinite(x)) {
+        a->fsum += x;
+        a->n_fin++;
+    }
 }
 
 /*
@@ -182,6 +116,19 @@ static void agg_add(view *v, size_t g, int col, const hs_filter *f, agg *a)
 }
 
 static double agg_mean(const agg *a) { return a->n_vals ? a->sum / (double)a->n_vals : NAN; }
+/* The mean over finite values only (a ±inf value counts as no value), NaN without any. */
+static double agg_mean_finite(const agg *a)
+{
+    return a->n_fin ? a->fsum / (double)a->n_fin : NAN;
+}
+
+void hs_report_metric_mean(const report *r, size_t g, size_t m, double *mean, size_t *n_na)
+{
+    agg ag = {0};
+    agg_add((view *)&r->v, g, r->mcol[m], NULL, &ag);
+    *mean = agg_mean_finite(&ag);
+    *n_na = r->v.start[g + 1] - r->v.start[g] - ag.n_fin;
+}
 
 static int agg_why(const agg *a)
 {
@@ -326,36 +273,20 @@ static int bind_refs(report *r, const hs_report_opts *o, hs_err *e)
     return 0;
 }
 
-/* "x=2" or "(k=1, x=2)": group g's values of the axes that vary between lines. */
-static void line_name(const report *r, const flips *f, size_t g, char *buf, size_t cap)
-{
-    size_t used = 0, nv = 0;
-    for (size_t b = 0; b < r->v.n_g; b++)
-        nv += f->vary[b];
-    buf[0] = 0;
-    for (size_t b = 0; b < r->v.n_g && used < cap; b++)
-        if (f->vary[b])
-            used += (size_t)snprintf(buf + used, cap - used, "%s%s=%s",
-                                     used ? ", " : nv > 1 ? "(" : "", axis_name(&r->v, b),
-                                     gtext(&r->v, g, b));
-    if (nv > 1 && used < cap)
-        snprintf(buf + used, cap - used, ")");
-}
-
 /* The text of what happens along a line: "never flips (held)" or "flips between ...". */
 static void line_text(const report *r, const flips *f, const fline *l, char *buf, size_t cap)
 {
     const char *an = axis_name(&r->v, f->a);
     if (!l->n_ch) {
-        snprintf(buf, cap, "never flips (%s)", gver_names[l->constant]);
+        snprintf(buf, cap, "never flips (%s)", hs_report_gver_names[l->constant]);
         return;
     }
     size_t used = (size_t)snprintf(buf, cap, "flips between ");
     for (size_t k = 0; k < l->n_ch && k < MAX_CHANGES && used < cap; k++)
         used += (size_t)snprintf(buf + used, cap - used, "%s%s=%s and %s=%s (%s → %s)",
                                  k ? ", " : "", an, gtext(&r->v, l->ch_from[k], f->a), an,
-                                 gtext(&r->v, l->ch_to[k], f->a), gver_names[l->ch_before[k]],
-                                 gver_names[!l->ch_before[k]]);
+                                 gtext(&r->v, l->ch_to[k], f->a), hs_report_gver_names[l->ch_before[k]],
+                                 hs_report_gver_names[!l->ch_before[k]]);
     if (l->n_ch > MAX_CHANGES && used < cap)
         snprintf(buf + used, cap - used, " … (%zu changes)", l->n_ch);
 }
@@ -369,6 +300,68 @@ static void sort_line(const view *v, size_t a, size_t *g, size_t n)
             size_t t = g[j];
             g[j] = g[j - 1];
             g[j - 1] = t;
+        }
+}
+
+/*
+ * Line l of f (of[g]: the line of group g, members: room for its groups):
+ * its changes of verdict in increasing axis value, and its class (lines with
+ * the same text), new if no line before had it.
+ */
+static void line_changes(const report *r, flips *f, size_t l, const size_t *of, size_t *members)
+{
+    const view *v = &r->v;
+    size_t ng = v->gk.n, nr = r->n_rules, a = f->a, ri = f->rule;
+    fline *ln = &f->line[l];
+    size_t n = 0;
+    for (size_t g = 0; g < ng; g++)
+        if (of[g] == l)
+            members[n++] = g;
+    sort_line(v, a, members, n);
+    ln->n_groups = n;
+    ln->constant = r->chk[members[0] * nr + ri].ver;
+    for (size_t j = 1; j < n; j++) {
+        int before = r->chk[members[j - 1] * nr + ri].ver, now = r->chk[members[j] * nr + ri].ver;
+        if (before == now)
+            continue;
+        if (ln->n_ch < MAX_CHANGES) {
+            ln->ch_from[ln->n_ch] = members[j - 1];
+            ln->ch_to[ln->n_ch] = members[j];
+            ln->ch_before[ln->n_ch] = before;
+        }
+        ln->n_ch++;
+    }
+    ln->cls = -1;
+    if (n < 2)
+        return;
+    char text[400];
+    line_text(r, f, ln, text, sizeof text);
+    for (size_t k = 0; k < f->n_cls && ln->cls < 0; k++)
+        if (strcmp(f->cls_text[k], text) == 0)
+            ln->cls = (int)k;
+    if (ln->cls < 0) {
+        ln->cls = (int)f->n_cls;
+        memcpy(f->cls_text[f->n_cls++], text, sizeof text);
+    }
+    f->cls_lines[ln->cls]++;
+}
+
+/* Order f's classes by their number of lines, most first (stable). */
+static void sort_classes(flips *f)
+{
+    for (size_t i = 1; i < f->n_cls; i++)
+        for (size_t j = i; j > 0 && f->cls_lines[j - 1] < f->cls_lines[j]; j--) {
+            char t[400];
+            size_t c = f->cls_lines[j];
+            memcpy(t, f->cls_text[j], sizeof t);
+            memcpy(f->cls_text[j], f->cls_text[j - 1], sizeof t);
+            memcpy(f->cls_text[j - 1], t, sizeof t);
+            f->cls_lines[j] = f->cls_lines[j - 1];
+            f->cls_lines[j - 1] = c;
+            for (size_t l = 0; l < f->n_lines; l++)
+                f->line[l].cls = f->line[l].cls == (int)j       ? (int)j - 1
+                                 : f->line[l].cls == (int)j - 1 ? (int)j
+                                                                : f->line[l].cls;
         }
 }
 
@@ -426,55 +419,10 @@ static int axis_flips(report *r, size_t ri, size_t a, flips *f, hs_err *e)
         for (size_t b = 0; b < v->n_g; b++)
             f->vary[b] |= b != a && strcmp(gtext(v, g, b), gtext(v, first, b)) != 0;
     }
-    for (size_t l = 0; rc == 0 && l < f->n_lines; l++) {
-        fline *ln = &f->line[l];
-        size_t n = 0;
-        for (size_t g = 0; g < ng; g++)
-            if (of[g] == l)
-                members[n++] = g;
-        sort_line(v, a, members, n);
-        ln->n_groups = n;
-        ln->constant = r->chk[members[0] * nr + ri].ver;
-        for (size_t j = 1; j < n; j++) {
-            int before = r->chk[members[j - 1] * nr + ri].ver, now = r->chk[members[j] * nr + ri].ver;
-            if (before == now)
-                continue;
-            if (ln->n_ch < MAX_CHANGES) {
-                ln->ch_from[ln->n_ch] = members[j - 1];
-                ln->ch_to[ln->n_ch] = members[j];
-                ln->ch_before[ln->n_ch] = before;
-            }
-            ln->n_ch++;
-        }
-        ln->cls = -1;
-        if (n < 2)
-            continue;
-        char text[400];
-        line_text(r, f, ln, text, sizeof text);
-        for (size_t k = 0; k < f->n_cls && ln->cls < 0; k++)
-            if (strcmp(f->cls_text[k], text) == 0)
-                ln->cls = (int)k;
-        if (ln->cls < 0) {
-            ln->cls = (int)f->n_cls;
-            memcpy(f->cls_text[f->n_cls++], text, sizeof text);
-        }
-        f->cls_lines[ln->cls]++;
-    }
-    /* order classes by their number of lines, most first (stable) */
-    for (size_t i = 1; rc == 0 && i < f->n_cls; i++)
-        for (size_t j = i; j > 0 && f->cls_lines[j - 1] < f->cls_lines[j]; j--) {
-            char t[400];
-            size_t c = f->cls_lines[j];
-            memcpy(t, f->cls_text[j], sizeof t);
-            memcpy(f->cls_text[j], f->cls_text[j - 1], sizeof t);
-            memcpy(f->cls_text[j - 1], t, sizeof t);
-            f->cls_lines[j] = f->cls_lines[j - 1];
-            f->cls_lines[j - 1] = c;
-            for (size_t l = 0; l < f->n_lines; l++)
-                f->line[l].cls = f->line[l].cls == (int)j       ? (int)j - 1
-                                 : f->line[l].cls == (int)j - 1 ? (int)j
-                                                                : f->line[l].cls;
-        }
+    for (size_t l = 0; rc == 0 && l < f->n_lines; l++)
+        line_changes(r, f, l, of, members);
+    if (rc == 0)
+        sort_classes(f);
     free(of);
     free(members);
     return rc;
@@ -563,29 +511,7 @@ static int evaluate(report *r, const hs_report_opts *o, hs_err *e)
     return 0;
 }
 
-/* ---- Markdown ---------------------------------------------------------------- */
-
-static void status_summary(const size_t *st, char *buf, size_t cap)
-{
-    size_t used = 0;
-    buf[0] = 0;
-    for (int s = 1; s <= HS_ST_COUNT && used < cap; s++)
-        if (st[s % HS_ST_COUNT]) /* pending last */
-            used += (size_t)snprintf(buf + used, cap - used, "%s%zu %s", used ? ", " : "",
-                                     st[s % HS_ST_COUNT], hs_status_name(s % HS_ST_COUNT));
-}
-
-/* "k=2, x=4": group g's axis values. */
-static void group_name(const view *v, size_t g, char *buf, size_t cap)
-{
-    size_t used = 0;
-    buf[0] = 0;
-    for (size_t a = 0; a < v->n_g && used < cap; a++)
-        used += (size_t)snprintf(buf + used, cap - used, "%s%s=%s", a ? ", " : "", axis_name(v, a),
-                                 gtext(v, g, a));
-}
-
-static void why_full(const gcheck *c, char *buf, size_t cap)
+void hs_report_why(const gcheck *c, char *buf, size_t cap)
 {
     if (c->why)
         snprintf(buf, cap, "%s", why_text[c->why]);
@@ -593,95 +519,8 @@ static void why_full(const gcheck *c, char *buf, size_t cap)
         snprintf(buf, cap, "reference: %s", why_text[c->why_ref]);
 }
 
-static void print_verdict_cell(const report *r, size_t ri, FILE *out)
-{
-    const hs_rule *ru = &r->rules[ri];
-    size_t nr = r->n_rules;
-    int v = r->verdict[ri];
-    if (v == R_NODATA) {
-        if (ru->when_text) {
-            fprintf(out, "no data: no group matches `when = \"");
-            hs_collate_md_text(out, ru->when_text);
-            fprintf(out, "\"`");
-        } else {
-            fprintf(out, "no data: the sweep has no tasks");
-        }
-        return;
-    }
-    fprintf(out, "**%s**", rver_names[v]);
-    if (v != R_INCOMPLETE)
-        return;
-    for (size_t g = 0; g < r->v.gk.n; g++)
-        if (r->chk[g * nr + ri].ver == G_INCOMPLETE) {
-            char why[200], name[600];
-            why_full(&r->chk[g * nr + ri], why, sizeof why);
-            group_name(&r->v, g, name, sizeof name);
-            fprintf(out, ": %s (first at %s)", why, name);
-            return;
-        }
-}
-
-static void print_flips_md(const report *r, const flips *f, FILE *out)
-{
-    const view *v = &r->v;
-    const char *an = axis_name(v, f->a);
-    char settings[600] = "", name[600];
-    size_t used = 0, n_short = 0;
-    for (size_t b = 0; b < v->n_g && used < sizeof settings; b++)
-        if (f->vary[b])
-            used += (size_t)snprintf(settings + used, sizeof settings - used, "%s%s",
-                                     used ? ", " : "", axis_name(v, b));
-    for (size_t l = 0; l < f->n_lines; l++)
-        n_short += f->line[l].cls < 0;
-    if (!f->n_groups || f->n_applies < 2)
-        return; /* the rule (or the data) holds this axis at one value: nothing to say along it */
-    if (!f->n_cls && f->n_values == 1) {
-        fprintf(out, "- along %s: only %s=%s has a verdict\n", an, an,
-                gtext(v, f->line[0].rep, f->a));
-        return;
-    }
-    if (!f->n_cls) {
-        fprintf(out, "- along %s: no two groups with a verdict differ in %s alone\n", an, an);
-        return;
-    }
-    size_t n_long = f->n_lines - n_short;
-    fprintf(out, "- along %s (%zu values, %zu groups): ", an, f->n_values, f->n_groups);
-    /* the most common behaviour first, counted; the others name their lines */
-    size_t k0 = 1;
-    if (f->n_lines == 1)
-        fprintf(out, "%s", f->cls_text[0]);
-    else if (f->cls_lines[0] == n_long && n_long == 2)
-        fprintf(out, "%s in both settings of %s", f->cls_text[0], settings);
-    else if (f->cls_lines[0] == n_long && n_long > 2)
-        fprintf(out, "%s in all %zu settings of %s", f->cls_text[0], n_long, settings);
-    else if (f->cls_lines[0] > 1)
-        fprintf(out, "%s in %zu of %zu settings of %s", f->cls_text[0], f->cls_lines[0], n_long,
-                settings);
-    else
-        k0 = 0;
-    for (size_t k = k0; k < f->n_cls && k < MAX_CLASSES; k++) {
-        fprintf(out, "%sat ", k ? "; " : "");
-        size_t named = 0;
-        for (size_t l = 0; l < f->n_lines; l++)
-            if (f->line[l].cls == (int)k && named++ < MAX_NAMED) {
-                line_name(r, f, f->line[l].rep, name, sizeof name);
-                fprintf(out, "%s%s", named > 1 ? ", " : "", name);
-            }
-        if (named > MAX_NAMED)
-            fprintf(out, " and %zu more", named - MAX_NAMED);
-        fprintf(out, ": %s", f->cls_text[k]);
-    }
-    if (f->n_cls > MAX_CLASSES)
-        fprintf(out, "; %zu other patterns (--format json lists every line)",
-                f->n_cls - MAX_CLASSES);
-    if (n_short)
-        fprintf(out, "; %zu setting%s of %s with a verdict at one value of %s only", n_short,
-                n_short > 1 ? "s" : "", settings, an);
-    fprintf(out, "\n");
-}
-
 /* Whether group g's column a applies: not a case key that g's case leaves at its default. */
-static int applies(const report *r, size_t g, size_t a)
+int hs_report_applies(const report *r, size_t g, size_t a)
 {
     const view *v = &r->v;
     const hs_sweep *sw = v->rs.sw;
@@ -729,93 +568,6 @@ static int applies(const report *r, size_t g, size_t a)
     return 1;
 }
 
-/*
- * The group table.  `rows`: how many groups it may show before it is cut
- * (with a note pointing to --full and --format json); SIZE_MAX: all.
- */
-static void print_groups_md(const report *r, size_t rows, FILE *out)
-{
-    const view *v = &r->v;
-    size_t nr = r->n_rules, ng = v->gk.n, shown = ng <= rows ? ng : rows;
-    char buf[1024];
-    /* an axis with one value in every group (e.g. cut to one in a reduced run) is said once */
-    const unsigned char *keep = r->keep;
-    const char *sep = "Same in every group: ";
-    for (size_t a = 0; a < v->n_g; a++) {
-        if (!keep[a] && ng) {
-            fprintf(out, "%s%s=%s", sep, axis_name(v, a), gtext(v, 0, a));
-            sep = ", ";
-        }
-    }
-    if (*sep == ',')
-        fprintf(out, ".\n\n");
-    fprintf(out, "| ");
-    for (size_t a = 0; a < v->n_g; a++)
-        if (keep[a])
-            fprintf(out, "%s | ", axis_name(v, a));
-    fprintf(out, "tasks |");
-    for (size_t m = 0; m < r->n_m; m++)
-        fprintf(out, " %s |", r->mname[m]);
-    fprintf(out, "%s\n|", nr ? " rules |" : "");
-    for (size_t a = 0; a < v->n_g + 1; a++)
-        if (a == v->n_g || keep[a])
-            fprintf(out, "---|");
-    for (size_t m = 0; m < r->n_m; m++)
-        fprintf(out, "---:|");
-    fprintf(out, "%s\n", nr ? "---|" : "");
-    for (size_t g = 0; g < shown; g++) {
-        size_t st[HS_ST_COUNT] = {0}, n = v->start[g + 1] - v->start[g];
-        for (size_t t = v->start[g]; t < v->start[g + 1]; t++) {
-            int s = hs_rowset_status(&v->rs, v->idx[t]);
-            if (s >= 0 && s < HS_ST_COUNT)
-                st[s]++;
-        }
-        fprintf(out, "| ");
-        for (size_t a = 0; a < v->n_g; a++)
-            if (keep[a])
-                fprintf(out, "%s | ", applies(r, g, a) ? gtext(v, g, a) : "·");
-        status_summary(st, buf, sizeof buf);
-        fprintf(out, "%s |", buf);
-        for (size_t m = 0; m < r->n_m; m++) {
-            agg ag = {0};
-            agg_add((view *)v, g, r->mcol[m], NULL, &ag);
-            hs_collate_md_value(buf, sizeof buf, agg_mean(&ag), NAN, n - ag.n_vals, n);
-            fprintf(out, " %s |", buf);
-        }
-        if (nr) {
-            sep = " ";
-            for (size_t ri = 0; ri < nr; ri++)
-                if (r->chk[g * nr + ri].ver != G_NA) {
-                    fprintf(out, "%s%zu %s", sep, ri + 1, gver_names[r->chk[g * nr + ri].ver]);
-                    sep = ", ";
-                }
-            fprintf(out, " |");
-        }
-        fprintf(out, "\n");
-    }
-    if (shown < ng)
-        fprintf(out, "\n… %zu more groups not shown: `--full` shows every group, `--format json` "
-                     "gives them with every verdict.\n",
-                ng - shown);
-    if (r->n_m)
-        fprintf(out, "\nMetric columns are means over the group's tasks (seeds); (k/n n/a): k of n "
-                     "tasks gave no value (pending, failed, timeout, crashed, or NaN/inf) and are "
-                     "not averaged in.\n");
-    fprintf(out, "\n");
-}
-
-static void print_verdicts_md(const report *r, FILE *out);
-static void print_refine_md(const report *r, FILE *out);
-static void print_refine_json(const report *r, FILE *out);
-
-/* Lines of a sweep's section besides its verdicts and group rows: table header, notes, blanks. */
-#define GROUP_TABLE_EXTRA 11
-
-/*
- * A sweep's section: its verdicts first (rule table, rule texts, flip
- * lines), then as many group rows as keep the whole section within
- * HS_REPORT_LINES lines (at least HS_REPORT_MIN_ROWS; every row with full).
- */
 /* Whether groups g and h have the same values of every group axis but a. */
 static int same_line(const view *v, size_t g, size_t h, size_t a)
 {
@@ -825,20 +577,12 @@ static int same_line(const view *v, size_t g, size_t h, size_t a)
     return 1;
 }
 
-/* A final bracket of a refine block: change k of a line where the rule flips. */
-typedef struct rbracket {
-    size_t rep, ga, gb; /* the line (a group of it), the groups at a and b */
-    double a, b;
-    size_t added, pending, n_ch;
-    int narrow;
-} rbracket;
-
 /*
  * The final brackets of refine block sp, along each line of its axis where
  * the rule flips, into *out (malloc'd; NULL and 0 when none); *fp: the flips
  * of the rule along the axis (NULL if the report has none).
  */
-static size_t refine_brackets(const report *r, const hs_refine_spec *sp, const flips **fp,
+size_t hs_report_refine_brackets(const report *r, const hs_refine_spec *sp, const flips **fp,
                               rbracket **out)
 {
     const view *v = &r->v;
@@ -887,379 +631,9 @@ static size_t refine_brackets(const report *r, const hs_refine_spec *sp, const f
     return n;
 }
 
-static const char *rb_stop(const rbracket *b)
-{
-    return b->narrow ? "tol met" : b->pending ? "running" : "budget spent";
-}
-
-static double rb_width(const hs_refine_spec *sp, const rbracket *b)
+double hs_report_rb_width(const hs_refine_spec *sp, const rbracket *b)
 {
     return sp->log && b->a > 0 ? b->b / b->a - 1 : b->b - b->a;
-}
-
-/*
- * Per refine block: along each line of its axis where the rule flips, the
- * final bracket [a, b] of every change, its width (relative on log scale),
- * the rule's metric at both ends, the tasks refinement added on the line,
- * and whether the bracket met tol or refinement stopped short (budget
- * spent, or still running).
- */
-static void print_refine_md(const report *r, FILE *out)
-{
-    const hs_sweep *sw = r->v.rs.sw;
-    const view *v = &r->v;
-    for (size_t j = 0; sw && r->v.rs.kernel && j < sw->n_refine; j++) {
-        const hs_refine_spec *sp = &sw->refine[j];
-        const char *m = r->rules[sp->rule].metric;
-        const flips *f;
-        rbracket *br;
-        size_t n = refine_brackets(r, sp, &f, &br);
-        fprintf(out, "\nRefinement of rule %zu along %s (tol %g%s, at most %llu tasks a bracket):\n\n",
-                sp->rule + 1, sw->kernel->params[sp->param].name, sp->tol,
-                sp->log ? " relative, log scale" : "", (unsigned long long)sp->max_tasks);
-        if (!n)
-            fprintf(out, "no line flips: nothing to refine.\n");
-        else
-            fprintf(out, "| line | bracket [a, b] | %s | %s at a | %s at b | tasks added | stop |\n"
-                         "|---|---|---:|---:|---:|---:|---|\n",
-                    sp->log ? "b/a - 1" : "width", m, m);
-        for (size_t i = 0; i < n; i++) {
-            const rbracket *b = &br[i];
-            char name[600], ea[64], eb[64], w[64];
-            line_name(r, f, b->rep, name, sizeof name);
-            hs_collate_md_value(ea, sizeof ea, r->chk[b->ga * r->n_rules + sp->rule].lhs, NAN, 0, 1);
-            hs_collate_md_value(eb, sizeof eb, r->chk[b->gb * r->n_rules + sp->rule].lhs, NAN, 0, 1);
-            hs_num_format(rb_width(sp, b), w, sizeof w);
-            fprintf(out, "| %s | [%s, %s] | %s | %s | %s | %zu | %s%s |\n", name[0] ? name : "(all)",
-                    gtext(v, b->ga, f->a), gtext(v, b->gb, f->a), w, ea, eb, b->added, rb_stop(b),
-                    b->n_ch > 1 ? "; not monotone" : "");
-        }
-        free(br);
-    }
-}
-
-static void json_axis_value(const view *v, size_t g, size_t a, FILE *out);
-
-/* The same as JSON, for a sweep with refine blocks only:
- * "refine": [{rule, axis, scale, tol, max_tasks, brackets: [...]}]. */
-static void print_refine_json(const report *r, FILE *out)
-{
-    const hs_sweep *sw = r->v.rs.sw;
-    if (!sw || !sw->n_refine)
-        return;
-    fprintf(out, ",\n  \"refine\": [");
-    for (size_t j = 0; sw && r->v.rs.kernel && j < sw->n_refine; j++) {
-        const hs_refine_spec *sp = &sw->refine[j];
-        const flips *f;
-        rbracket *br;
-        size_t n = refine_brackets(r, sp, &f, &br);
-        fprintf(out, "%s\n    {\"rule\": %zu, \"axis\": ", j ? "," : "", sp->rule + 1);
-        hs_json_str(out, sw->kernel->params[sp->param].name);
-        fprintf(out, ", \"scale\": \"%s\", \"tol\": ", sp->log ? "log" : "linear");
-        hs_json_num(out, sp->tol);
-        fprintf(out, ", \"max_tasks\": %llu, \"brackets\": [", (unsigned long long)sp->max_tasks);
-        for (size_t i = 0; i < n; i++) {
-            const rbracket *b = &br[i];
-            fprintf(out, "%s\n      {\"line\": {", i ? "," : "");
-            const char *sep = "";
-            for (size_t c = 0; c < r->v.n_g; c++)
-                if (c != f->a) { /* the other axes' values */
-                    fprintf(out, "%s", sep);
-                    hs_json_str(out, axis_name(&r->v, c));
-                    fprintf(out, ": ");
-                    json_axis_value(&r->v, b->rep, c, out);
-                    sep = ", ";
-                }
-            fprintf(out, "}, \"a\": ");
-            hs_json_num(out, b->a);
-            fprintf(out, ", \"b\": ");
-            hs_json_num(out, b->b);
-            fprintf(out, ", \"width\": ");
-            hs_json_num(out, rb_width(sp, b));
-            fprintf(out, ", \"metric_a\": ");
-            hs_json_num(out, r->chk[b->ga * r->n_rules + sp->rule].lhs);
-            fprintf(out, ", \"metric_b\": ");
-            hs_json_num(out, r->chk[b->gb * r->n_rules + sp->rule].lhs);
-            fprintf(out, ", \"tasks_added\": %zu, \"stop\": \"%s\", \"monotone\": %s}", b->added,
-                    b->narrow ? "tol" : b->pending ? "running" : "budget",
-                    b->n_ch > 1 ? "false" : "true");
-        }
-        fprintf(out, "]}");
-        free(br);
-    }
-    fprintf(out, "]");
-}
-
-static void print_md(const report *r, int full, FILE *out)
-{
-    char *text = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&text, &len);
-    if (!mem) { /* no memory for the count: cut at the floor */
-        print_verdicts_md(r, out);
-        print_groups_md(r, full ? SIZE_MAX : HS_REPORT_MIN_ROWS, out);
-        return;
-    }
-    print_verdicts_md(r, mem);
-    fclose(mem);
-    size_t lines = 0;
-    for (size_t i = 0; i < len; i++)
-        lines += text[i] == '\n';
-    fwrite(text, 1, len, out);
-    free(text);
-    size_t room = lines + GROUP_TABLE_EXTRA < HS_REPORT_LINES ? HS_REPORT_LINES - lines - GROUP_TABLE_EXTRA : 0;
-    print_groups_md(r, full ? SIZE_MAX : room > HS_REPORT_MIN_ROWS ? room : HS_REPORT_MIN_ROWS, out);
-}
-
-/* A sweep's heading, task counts and verdicts (rule table, rule texts with their flip lines). */
-static void print_verdicts_md(const report *r, FILE *out)
-{
-    const hs_rowset *rs = &r->v.rs;
-    size_t nr = r->n_rules;
-    char buf[1024];
-    status_summary(r->st, buf, sizeof buf);
-    fprintf(out, "## sweep %s (kernel %s)\n\n%zu tasks: %s.", rs->sweep, rs->kernel_name, rs->n,
-            rs->n ? buf : "none");
-    if (rs->n_files > 1)
-        fprintf(out, " Merged from %zu files.", rs->n_files);
-    if (rs->set && rs->set->reduced)
-        fprintf(out, " A reduced run (`hsweep run --reduced`: the sweep's `reduced` settings).");
-    fprintf(out, "\n\n");
-    if (!rs->sw || !rs->kernel)
-        fprintf(out, "Rules not available: %s\n\n",
-                rs->sw ? "this hsweep does not know the kernel" : rs->set_err);
-    else if (nr == 0)
-        fprintf(out, "No expect rules.\n\n");
-    if (nr) {
-        fprintf(out, "| rule | claim | verdict | groups held / violated / incomplete |\n"
-                     "|---:|---|---|---|\n");
-        for (size_t ri = 0; ri < nr; ri++) {
-            const hs_rule *ru = &r->rules[ri];
-            hs_rule_text(ru, buf, sizeof buf);
-            fprintf(out, "| %zu | ", ri + 1);
-            hs_collate_md_text(out, ru->claim ? ru->claim : buf);
-            fprintf(out, " | ");
-            print_verdict_cell(r, ri, out);
-            fprintf(out, " | %zu / %zu / %zu |\n", r->count[ri][G_HELD], r->count[ri][G_VIOLATED],
-                    r->count[ri][G_INCOMPLETE]);
-        }
-        fprintf(out, "\n");
-        for (size_t ri = 0; ri < nr; ri++) {
-            hs_rule_text(&r->rules[ri], buf, sizeof buf);
-            fprintf(out, "Rule %zu: `%s`%s\n", ri + 1, buf,
-                    r->verdict[ri] == R_NODATA ? " (no group)" : "");
-            for (size_t i = 0; i < r->n_fl; i++)
-                if (r->fl[i].rule == ri)
-                    print_flips_md(r, &r->fl[i], out);
-        }
-        print_refine_md(r, out);
-        fprintf(out, "\n");
-    }
-    fprintf(out, "Groups (%zu):\n\n", r->v.gk.n);
-}
-
-/* ---- JSON -------------------------------------------------------------------- */
-
-static void json_opt_str(FILE *out, const char *key, const char *s)
-{
-    fprintf(out, ", \"%s\": ", key);
-    if (s)
-        hs_json_str(out, s);
-    else
-        fprintf(out, "null");
-}
-
-static void json_axis_value(const view *v, size_t g, size_t a, FILE *out)
-{
-    hs_collate_json_key(out, &v->rs, v->gcol[a], gtext(v, g, a), v->gk.num[g * v->n_g + a]);
-}
-
-static void json_group_key(const view *v, size_t g, FILE *out)
-{
-    fprintf(out, "{");
-    for (size_t a = 0; a < v->n_g; a++) {
-        fprintf(out, "%s", a ? ", " : "");
-        hs_json_str(out, axis_name(v, a));
-        fprintf(out, ": ");
-        json_axis_value(v, g, a, out);
-    }
-    fprintf(out, "}");
-}
-
-static void print_flips_json(const report *r, const flips *f, FILE *out)
-{
-    const view *v = &r->v;
-    fprintf(out, "{\"axis\": ");
-    hs_json_str(out, axis_name(v, f->a));
-    fprintf(out, ", \"n_values\": %zu, \"n_groups\": %zu, \"classes\": [", f->n_values, f->n_groups);
-    for (size_t k = 0; k < f->n_cls; k++) {
-        fprintf(out, "%s{\"text\": ", k ? ", " : "");
-        hs_json_str(out, f->cls_text[k]);
-        fprintf(out, ", \"lines\": %zu}", f->cls_lines[k]);
-    }
-    fprintf(out, "], \"lines\": [");
-    for (size_t l = 0; l < f->n_lines; l++) {
-        const fline *ln = &f->line[l];
-        fprintf(out, "%s{\"at\": {", l ? ", " : "");
-        const char *sep = "";
-        for (size_t b = 0; b < v->n_g; b++)
-            if (b != f->a) {
-                fprintf(out, "%s", sep);
-                hs_json_str(out, axis_name(v, b));
-                fprintf(out, ": ");
-                json_axis_value(v, ln->rep, b, out);
-                sep = ", ";
-            }
-        fprintf(out, "}, \"n_groups\": %zu, \"class\": %d, \"flips\": %zu, \"constant\": ",
-                ln->n_groups, ln->cls, ln->n_ch);
-        if (ln->n_ch)
-            fprintf(out, "null");
-        else
-            fprintf(out, "\"%s\"", gver_names[ln->constant]);
-        fprintf(out, ", \"changes\": [");
-        for (size_t c = 0; c < ln->n_ch && c < MAX_CHANGES; c++) {
-            fprintf(out, "%s{\"from\": ", c ? ", " : "");
-            json_axis_value(v, ln->ch_from[c], f->a, out);
-            fprintf(out, ", \"to\": ");
-            json_axis_value(v, ln->ch_to[c], f->a, out);
-            fprintf(out, ", \"before\": \"%s\", \"after\": \"%s\"}", gver_names[ln->ch_before[c]],
-                    gver_names[!ln->ch_before[c]]);
-        }
-        fprintf(out, "]}");
-    }
-    fprintf(out, "]}");
-}
-
-static void print_rule_json(const report *r, size_t ri, FILE *out)
-{
-    const hs_rule *ru = &r->rules[ri];
-    char buf[1024];
-    hs_rule_text(ru, buf, sizeof buf);
-    fprintf(out, "\n    {\"index\": %zu, \"line\": %d, \"text\": ", ri + 1, ru->line);
-    hs_json_str(out, buf);
-    json_opt_str(out, "claim", ru->claim);
-    json_opt_str(out, "when", ru->when_text);
-    json_opt_str(out, "metric", ru->metric);
-    fprintf(out, ", \"op\": \"%s\", \"value\": ", hs_rule_op_name(ru->op));
-    hs_json_num(out, ru->value);
-    json_opt_str(out, "ref", ru->ref_text);
-    json_opt_str(out, "ref_sweep", ru->ref_sweep);
-    json_opt_str(out, "ref_metric", ru->ref_metric);
-    fprintf(out, ", \"factor\": ");
-    hs_json_num(out, ru->factor);
-    fprintf(out, ", \"tol\": ");
-    hs_json_num(out, ru->tol);
-    fprintf(out,
-            ", \"over\": \"%s\", \"tasks\": \"%s\", \"verdict\": \"%s\", \"held\": %zu, "
-            "\"violated\": %zu, \"incomplete\": %zu, \"flips\": [",
-            ru->over_any ? "any" : "all", ru->tasks_all ? "all" : "mean",
-            rver_names[r->verdict[ri]], r->count[ri][G_HELD], r->count[ri][G_VIOLATED],
-            r->count[ri][G_INCOMPLETE]);
-    const char *fs = "";
-    for (size_t i = 0; i < r->n_fl; i++)
-        if (r->fl[i].rule == ri) {
-            fprintf(out, "%s", fs);
-            print_flips_json(r, &r->fl[i], out);
-            fs = ", ";
-        }
-    fprintf(out, "]}");
-}
-
-static void print_json(const report *r, FILE *out)
-{
-    const view *v = &r->v;
-    const hs_rowset *rs = &v->rs;
-    size_t nr = r->n_rules;
-    fprintf(out, "{\"name\": ");
-    hs_json_str(out, rs->sweep);
-    fprintf(out, ", \"kernel\": ");
-    hs_json_str(out, rs->kernel_name);
-    fprintf(out, ", \"reduced\": %s, \"tasks\": %zu, \"pending\": %zu, \"status\": {",
-            rs->set && rs->set->reduced ? "true" : "false", rs->n, rs->pending);
-    const char *sep = "";
-    for (int s = 0; s < HS_ST_COUNT; s++)
-        if (r->st[s]) {
-            fprintf(out, "%s\"%s\": %zu", sep, hs_status_name(s), r->st[s]);
-            sep = ", ";
-        }
-    fprintf(out, "}, \"rules_error\": ");
-    if (!rs->sw || !rs->kernel)
-        hs_json_str(out, rs->sw ? "this hsweep does not know the kernel" : rs->set_err);
-    else
-        fprintf(out, "null");
-    fprintf(out, ",\n  \"rules\": [");
-    for (size_t ri = 0; ri < nr; ri++) {
-        fprintf(out, "%s", ri ? "," : "");
-        print_rule_json(r, ri, out);
-    }
-    fprintf(out, "]");
-    print_refine_json(r, out);
-    fprintf(out, ",\n  \"groups\": [");
-    for (size_t g = 0; g < v->gk.n; g++) {
-        size_t n = v->start[g + 1] - v->start[g];
-        fprintf(out, "%s\n    {\"params\": ", g ? "," : "");
-        json_group_key(v, g, out);
-        fprintf(out, ", \"not_set\": [");
-        sep = "";
-        for (size_t a = 0; a < v->n_g; a++)
-            if (!applies(r, g, a)) {
-                fprintf(out, "%s", sep);
-                hs_json_str(out, axis_name(v, a));
-                sep = ", ";
-            }
-        fprintf(out, "], \"n_tasks\": %zu, \"metrics\": {", n);
-        for (size_t m = 0; m < r->n_m; m++) {
-            agg ag = {0};
-            agg_add((view *)v, g, r->mcol[m], NULL, &ag);
-            fprintf(out, "%s", m ? ", " : "");
-            hs_json_str(out, r->mname[m]);
-            fprintf(out, ": {\"mean\": ");
-            hs_json_num(out, agg_mean(&ag));
-            fprintf(out, ", \"n_na\": %zu}", n - ag.n_vals);
-        }
-        fprintf(out, "}, \"verdicts\": {");
-        sep = "";
-        for (size_t ri = 0; ri < nr; ri++) {
-            const gcheck *c = &r->chk[g * nr + ri];
-            if (c->ver == G_NA)
-                continue;
-            fprintf(out, "%s\"%zu\": {\"verdict\": \"%s\", \"lhs\": ", sep, ri + 1,
-                    gver_names[c->ver]);
-            hs_json_num(out, c->lhs);
-            fprintf(out, ", \"rhs\": ");
-            hs_json_num(out, c->rhs);
-            fprintf(out, ", \"why\": ");
-            if (c->ver == G_INCOMPLETE) {
-                char why[200];
-                why_full(c, why, sizeof why);
-                hs_json_str(out, why);
-            } else {
-                fprintf(out, "null");
-            }
-            fprintf(out, "}");
-            sep = ", ";
-        }
-        fprintf(out, "}}");
-    }
-    fprintf(out, "]}");
-}
-
-/* "3 rules: 2 held, 1 violated (see above)." */
-static void print_last_line(const hs_report_summary *s, FILE *out)
-{
-    if (!s->rules) {
-        fprintf(out, "No expect rules.\n");
-        return;
-    }
-    const size_t n[] = {s->held, s->violated, s->incomplete, s->no_data};
-    fprintf(out, "%zu rule%s:", s->rules, s->rules > 1 ? "s" : "");
-    const char *sep = " ";
-    for (int k = 0; k < 4; k++)
-        if (n[k]) {
-            fprintf(out, "%s%zu %s", sep, n[k], rver_names[k]);
-            sep = ", ";
-        }
-    fprintf(out, "%s\n", s->held == s->rules ? "." : " (see above).");
 }
 
 int hs_report(const hs_report_opts *o, FILE *out, hs_report_summary *sum, hs_err *e)
@@ -1294,9 +668,9 @@ int hs_report(const hs_report_opts *o, FILE *out, hs_report_summary *sum, hs_err
             s.rules += r.n_rules;
             if (json) {
                 fprintf(out, "%s\n ", i ? "," : "");
-                print_json(&r, out);
+                hs_report_print_json(&r, out);
             } else {
-                print_md(&r, o->full, out);
+                hs_report_print_md(&r, o->full, out);
             }
         }
         report_free(&r);
@@ -1307,7 +681,7 @@ int hs_report(const hs_report_opts *o, FILE *out, hs_report_summary *sum, hs_err
                 "\"no_data\": %zu}\n",
                 s.rules, s.held, s.violated, s.incomplete, s.no_data);
     else if (rc == 0)
-        print_last_line(&s, out);
+        hs_report_print_last_line(&s, out);
     hs_table_list_free(names, nn);
     if (sum)
         *sum = s;

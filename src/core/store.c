@@ -74,62 +74,153 @@ static herr_t walk_cb(unsigned n, const H5E_error2_t *err, void *data)
     return 0;
 }
 
-static int h5fail(hs_err *e, const char *what, const char *path)
+/* HDF5's own reason for the last failure into buf[256] ("" if none); clears
+ * its error stack.  Part of reporting an error: its own calls have no one
+ * to report to. */
+static void h5reason(char *buf)
 {
-    char buf[256] = "";
+    buf[0] = 0;
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, walk_cb, buf);
     H5Eclear2(H5E_DEFAULT);
-    return HS_FAIL(e, HS_EHDF5, "%s: %s%s%s", path, what, buf[0] ? ": " : "", buf);
 }
+
+/* Record HS_EHDF5 "<path>: <what>[: HDF5's reason]", raised at the caller's
+ * line; h5fail_open records HS_EIO so, for a file that HDF5 cannot open (not
+ * an HDF5 file, or not readable): the user's to fix, a one-line message. */
+#define h5fail(e, what, path) h5fail_at((e), HS_EHDF5, (what), (path), __FILE__, __LINE__)
+#define h5fail_open(e, what, path) h5fail_at((e), HS_EIO, (what), (path), __FILE__, __LINE__)
+
+static int h5fail_at(hs_err *e, int code, const char *what, const char *path, const char *file,
+                     int line)
+{
+    char buf[256];
+    h5reason(buf);
+    return hs_err_set(e, code, file, line, "%s: %s%s%s", path, what, buf[0] ? ": " : "", buf);
+}
+
+/*
+ * The error rc that a checked call below recorded (HS_H5_CHECK, HS_MPI_CHECK:
+ * it names the call, file and line), put in the user's terms: "<path>:
+ * <what>: " before its message, HDF5's reason after it; where it was raised
+ * and its trace are kept.  Returns rc (0: nothing happened).
+ */
+static int context(hs_err *e, int rc, const char *what, const char *path)
+{
+    if (rc == 0)
+        return 0;
+    char why[256], msg[sizeof e->msg];
+    h5reason(why);
+    const char *part[] = {path, ": ", what, ": ", e->msg, why[0] ? ": " : "", why};
+    size_t used = 0;
+    for (size_t i = 0; i < sizeof part / sizeof part[0]; i++) {
+        size_t len = strlen(part[i]);
+        len = len < sizeof msg - 1 - used ? len : sizeof msg - 1 - used;
+        memcpy(msg + used, part[i], len);
+        used += len;
+    }
+    msg[used] = 0;
+    memcpy(e->msg, msg, used + 1);
+    return rc;
+}
+
+/* Close an HDF5 object with `call`: checked while rc is 0; after an error
+ * (already recorded) the object is only closed. */
+#define CLOSE_H5(rc, e, call) ((rc) = (rc) ? ((void)(call), (rc)) : HS_H5_CHECK((e), (call)))
+
+/* x's value; a nonzero one (an error x recorded) gets this call site as a
+ * frame of the error's trace (as HS_CALL, for code that goes on to clean up). */
+#define FRAME(x) frame_at((x), __FILE__, __LINE__, __func__)
+
+static int frame_at(int rc, const char *file, int line, const char *func)
+{
+    if (rc)
+        hs_err_frame(rc, file, line, func);
+    return rc;
+}
+
+/* A collective MPI call that every rank makes whatever its rc: checked while rc is 0. */
+#define MPI_ALL(rc, e, call)                                                  \
+    do {                                                                      \
+        int mpi_rc_ = (call);                                                 \
+        if ((rc) == 0)                                                        \
+            (rc) = hs_err_mpi((e), mpi_rc_, #call, __FILE__, __LINE__);       \
+    } while (0)
 
 /* ---- types -------------------------------------------------------------- */
 
-static hid_t bool_type(void)
+/* The types below return an HDF5 id, or -1 with e set (nothing left open). */
+
+static hid_t enum_type(int bools, hs_err *e)
 {
-    hid_t t = H5Tenum_create(H5T_NATIVE_INT8);
-    int8_t f = 0, tr = 1;
-    H5Tenum_insert(t, "FALSE", &f);
-    H5Tenum_insert(t, "TRUE", &tr);
+    hid_t t;
+    if (HS_H5_CHECK(e, t = H5Tenum_create(H5T_NATIVE_INT8)))
+        return -1;
+    int rc = 0;
+    if (bools) {
+        int8_t f = 0, tr = 1;
+        rc = HS_H5_CHECK(e, H5Tenum_insert(t, "FALSE", &f));
+        if (rc == 0)
+            rc = HS_H5_CHECK(e, H5Tenum_insert(t, "TRUE", &tr));
+    }
+    for (int8_t s = 0; !bools && rc == 0 && s < HS_ST_COUNT; s++)
+        rc = HS_H5_CHECK(e, H5Tenum_insert(t, hs_status_name(s), &s));
+    if (rc) {
+        H5Tclose(t); /* cleanup: the error is recorded */
+        return -1;
+    }
     return t;
 }
 
-static hid_t status_enum(void)
+static hid_t str_type(size_t width, hs_err *e)
 {
-    hid_t t = H5Tenum_create(H5T_NATIVE_INT8);
-    for (int8_t s = 0; s < HS_ST_COUNT; s++)
-        H5Tenum_insert(t, hs_status_name(s), &s);
+    hid_t t;
+    if (HS_H5_CHECK(e, t = H5Tcopy(H5T_C_S1)))
+        return -1;
+    if (HS_H5_CHECK(e, H5Tset_size(t, width ? width : 1)) ||
+        HS_H5_CHECK(e, H5Tset_strpad(t, H5T_STR_NULLTERM))) {
+        H5Tclose(t); /* cleanup: the error is recorded */
+        return -1;
+    }
     return t;
 }
 
-static hid_t str_type(size_t width)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, width ? width : 1);
-    H5Tset_strpad(t, H5T_STR_NULLTERM);
-    return t;
-}
+/* A compound type under construction: members are packed at `off`; the
+ * first failure is kept in rc (later members are then skipped). */
+typedef struct builder {
+    hid_t ct;
+    size_t off;
+    int rc;
+    hs_err *e;
+} builder;
 
-static size_t add_member(hid_t ct, size_t *off, const char *name, hid_t t)
+static size_t add_member(builder *b, const char *name, hid_t t)
 {
-    size_t o = *off;
-    H5Tinsert(ct, name, o, t);
-    *off += H5Tget_size(t);
+    size_t o = b->off;
+    if (b->rc == 0 && t < 0)
+        b->rc = HS_EHDF5; /* t's maker recorded why */
+    if (b->rc == 0)
+        b->rc = HS_H5_CHECK(b->e, H5Tinsert(b->ct, name, o, t));
+    if (b->rc == 0)
+        b->off += H5Tget_size(t);
     return o;
 }
 
-static void layout_free(layout *l, const hs_kernel *k)
+/* Close and free what l holds; -1 if a close failed (after an error, in
+ * cleanup, callers ignore it). */
+static int layout_free(layout *l, const hs_kernel *k)
 {
+    int bad = 0;
     if (l->row_type > 0)
-        H5Tclose(l->row_type);
+        bad |= H5Tclose(l->row_type) < 0;
     if (l->status_type > 0)
-        H5Tclose(l->status_type);
+        bad |= H5Tclose(l->status_type) < 0;
     if (l->dset > 0)
-        H5Dclose(l->dset);
+        bad |= H5Dclose(l->dset) < 0;
     for (size_t t = 0; l->trace_dset && t < k->n_traces; t++)
         if (l->trace_dset[t] > 0)
-            H5Dclose(l->trace_dset[t]);
+            bad |= H5Dclose(l->trace_dset[t]) < 0;
     if (l->index_dset > 0)
-        H5Dclose(l->index_dset);
+        bad |= H5Dclose(l->index_dset) < 0;
     free(l->trace_dset);
     free(l->trace_width);
     free(l->trace_addr);
@@ -139,6 +230,7 @@ static void layout_free(layout *l, const hs_kernel *k)
     free(l->scratch);
     free(l->row);
     memset(l, 0, sizeof *l);
+    return bad ? -1 : 0;
 }
 
 /* Build the compound row type of sweep s (packed; memory and file alike). */
@@ -174,50 +266,59 @@ static int layout_build(layout *l, const hs_sweep *s, hs_err *e)
             size += s->str_width[p] ? s->str_width[p] : 1;
             break;
         }
-    hid_t ct = H5Tcreate(H5T_COMPOUND, size);
-    hid_t bt = bool_type(), stt = status_enum(), ht = str_type(HS_HOST_LEN),
-          dt = str_type(HS_DETAIL_LEN);
-    size_t off = 0;
-    l->off_task_id = add_member(ct, &off, "task_id", H5T_NATIVE_UINT64);
-    l->off_seed = add_member(ct, &off, "seed", H5T_NATIVE_INT64);
-    l->off_rng_seed = add_member(ct, &off, "rng_seed", H5T_NATIVE_UINT64);
-    for (size_t p = 0; p < k->n_params; p++) {
+    builder b = {.e = e};
+    HS_H5_CALL(e, b.ct = H5Tcreate(H5T_COMPOUND, size));
+    l->row_type = b.ct; /* layout_free closes it */
+    hid_t bt = enum_type(1, e), stt = bt < 0 ? -1 : enum_type(0, e),
+          ht = stt < 0 ? -1 : str_type(HS_HOST_LEN, e), dt = ht < 0 ? -1 : str_type(HS_DETAIL_LEN, e);
+    b.rc = dt < 0 ? HS_EHDF5 : 0;
+    l->off_task_id = add_member(&b, "task_id", H5T_NATIVE_UINT64);
+    l->off_seed = add_member(&b, "seed", H5T_NATIVE_INT64);
+    l->off_rng_seed = add_member(&b, "rng_seed", H5T_NATIVE_UINT64);
+    for (size_t p = 0; p < k->n_params && b.rc == 0; p++) {
         const hs_param_spec *ps = &k->params[p];
-        hid_t t = ps->type == HS_T_INT    ? H5Tcopy(H5T_NATIVE_INT64)
-                  : ps->type == HS_T_REAL ? H5Tcopy(H5T_NATIVE_DOUBLE)
-                  : ps->type == HS_T_BOOL ? H5Tcopy(bt)
-                                          : str_type(s->str_width[p]);
-        l->off_param[p] = add_member(ct, &off, ps->name, t);
-        H5Tclose(t);
+        hid_t t = -1;
+        if (ps->type == HS_T_STRING)
+            t = str_type(s->str_width[p], e);
+        else if (HS_H5_CHECK(e, t = H5Tcopy(ps->type == HS_T_INT    ? H5T_NATIVE_INT64
+                                            : ps->type == HS_T_REAL ? H5T_NATIVE_DOUBLE
+                                                                    : bt)))
+            t = -1;
+        l->off_param[p] = add_member(&b, ps->name, t);
+        if (t >= 0)
+            CLOSE_H5(b.rc, e, H5Tclose(t));
     }
     if (s->n_refine) /* 0: grid, r >= 1: refinement round r, -1: a refinement row not used */
-        l->off_origin = add_member(ct, &off, "origin", H5T_NATIVE_INT32);
-    l->off_status = add_member(ct, &off, "status", stt);
-    l->off_attempts = add_member(ct, &off, "attempts", H5T_NATIVE_INT32);
-    l->off_rank = add_member(ct, &off, "rank", H5T_NATIVE_INT32);
-    l->off_host = add_member(ct, &off, "host", ht);
-    l->off_wall = add_member(ct, &off, "wall_s", H5T_NATIVE_DOUBLE);
-    l->off_started = add_member(ct, &off, "started_unix", H5T_NATIVE_DOUBLE);
-    l->off_rss = add_member(ct, &off, "peak_rss_kb", H5T_NATIVE_INT64);
+        l->off_origin = add_member(&b, "origin", H5T_NATIVE_INT32);
+    l->off_status = add_member(&b, "status", stt);
+    l->off_attempts = add_member(&b, "attempts", H5T_NATIVE_INT32);
+    l->off_rank = add_member(&b, "rank", H5T_NATIVE_INT32);
+    l->off_host = add_member(&b, "host", ht);
+    l->off_wall = add_member(&b, "wall_s", H5T_NATIVE_DOUBLE);
+    l->off_started = add_member(&b, "started_unix", H5T_NATIVE_DOUBLE);
+    l->off_rss = add_member(&b, "peak_rss_kb", H5T_NATIVE_INT64);
     for (size_t m = 0; m < k->n_metrics; m++)
-        l->off_metric[m] = add_member(ct, &off, k->metrics[m].name, H5T_NATIVE_DOUBLE);
+        l->off_metric[m] = add_member(&b, k->metrics[m].name, H5T_NATIVE_DOUBLE);
     for (size_t t = 0; t < k->n_traces; t++) {
         char nm[300];
         snprintf(nm, sizeof nm, "%s_len", k->traces[t].name);
-        l->off_tlen[t] = add_member(ct, &off, nm, H5T_NATIVE_INT32);
+        l->off_tlen[t] = add_member(&b, nm, H5T_NATIVE_INT32);
     }
-    l->off_detail = add_member(ct, &off, "detail", dt);
-    l->off_crc = add_member(ct, &off, "crc32c", H5T_NATIVE_UINT32);
-    l->row_type = ct;
+    l->off_detail = add_member(&b, "detail", dt);
+    l->off_crc = add_member(&b, "crc32c", H5T_NATIVE_UINT32);
     l->row_size = size;
-    l->status_type = H5Tcreate(H5T_COMPOUND, 1);
-    H5Tinsert(l->status_type, "status", 0, stt);
-    H5Tclose(bt);
-    H5Tclose(stt);
-    H5Tclose(ht);
-    H5Tclose(dt);
+    if (b.rc == 0)
+        b.rc = HS_H5_CHECK(e, l->status_type = H5Tcreate(H5T_COMPOUND, 1));
+    if (b.rc == 0)
+        b.rc = HS_H5_CHECK(e, H5Tinsert(l->status_type, "status", 0, stt));
+    hid_t made[] = {bt, stt, ht, dt};
+    for (size_t i = 0; i < sizeof made / sizeof made[0]; i++)
+        if (made[i] >= 0)
+            CLOSE_H5(b.rc, e, H5Tclose(made[i]));
+    if (b.rc)
+        return b.rc;
     l->row = calloc(1, size);
-    if (!l->row || off != size)
+    if (!l->row || b.off != size)
         return HS_FAIL(e, HS_ENOMEM, "out of memory");
     return 0;
 }
@@ -276,50 +377,59 @@ static void row_fill_task(const layout *l, const hs_sweep *s, unsigned char *row
 
 /* ---- attributes ----------------------------------------------------------- */
 
-static int attr_str(hid_t obj, const char *name, const char *val)
+/* A variable-length UTF-8 string type, or -1 with e set. */
+static hid_t vstr_type(hs_err *e)
 {
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, H5T_VARIABLE);
-    H5Tset_cset(t, H5T_CSET_UTF8);
-    hid_t sp = H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t rc = a < 0 ? -1 : H5Awrite(a, t, &val);
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(sp);
-    H5Tclose(t);
-    return rc < 0 ? -1 : 0;
+    hid_t t;
+    if (HS_H5_CHECK(e, t = H5Tcopy(H5T_C_S1)))
+        return -1;
+    if (HS_H5_CHECK(e, H5Tset_size(t, H5T_VARIABLE)) || HS_H5_CHECK(e, H5Tset_cset(t, H5T_CSET_UTF8))) {
+        H5Tclose(t); /* cleanup: the error is recorded */
+        return -1;
+    }
+    return t;
 }
 
-static int attr_strs(hid_t obj, const char *name, const char *const *vals, size_t n)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, H5T_VARIABLE);
-    H5Tset_cset(t, H5T_CSET_UTF8);
-    hsize_t dim = n;
-    hid_t sp = n ? H5Screate_simple(1, &dim, NULL) : H5Screate(H5S_NULL);
-    hid_t a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t rc = a < 0 ? -1 : (n ? H5Awrite(a, t, vals) : 0);
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(sp);
-    H5Tclose(t);
-    return rc < 0 ? -1 : 0;
-}
-
-static int attr_num(hid_t obj, const char *name, hid_t type, const void *vals, size_t n)
+/* Attribute `name` of obj of type t, holding vals (n of them, 1-D; n == 1
+ * and scalar: one value; n == 0: none). 0 or HS_EHDF5 naming the call. */
+static int attr_put(hid_t obj, const char *name, hid_t t, const void *vals, size_t n, int scalar,
+                    hs_err *e)
 {
     hsize_t dim = n;
-    hid_t sp = n == 1 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &dim, NULL);
-    hid_t a = H5Acreate2(obj, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t rc = a < 0 ? -1 : H5Awrite(a, type, vals);
+    hid_t sp, a = -1;
+    HS_H5_CALL(e, sp = scalar ? H5Screate(H5S_SCALAR)
+                              : n ? H5Screate_simple(1, &dim, NULL) : H5Screate(H5S_NULL));
+    int rc = HS_H5_CHECK(e, a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT));
+    if (rc == 0 && n)
+        rc = HS_H5_CHECK(e, H5Awrite(a, t, vals));
     if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(sp);
-    return rc < 0 ? -1 : 0;
+        CLOSE_H5(rc, e, H5Aclose(a));
+    CLOSE_H5(rc, e, H5Sclose(sp));
+    return rc;
 }
 
-static int write_root_attrs(hid_t f, const hs_sweepset *set, const hs_prov *prov)
+static int attr_strs(hid_t obj, const char *name, const char *const *vals, size_t n, int scalar,
+                     hs_err *e)
+{
+    hid_t t = vstr_type(e);
+    if (t < 0)
+        return HS_EHDF5;
+    int rc = attr_put(obj, name, t, vals, n, scalar, e);
+    CLOSE_H5(rc, e, H5Tclose(t));
+    return rc;
+}
+
+static int attr_str(hid_t obj, const char *name, const char *val, hs_err *e)
+{
+    return attr_strs(obj, name, &val, 1, 1, e);
+}
+
+static int attr_num(hid_t obj, const char *name, hid_t type, const void *vals, size_t n, hs_err *e)
+{
+    return attr_put(obj, name, type, vals, n, n == 1, e);
+}
+
+static int write_root_attrs(hid_t f, const hs_sweepset *set, const hs_prov *prov, hs_err *e)
 {
     char created[64];
     time_t now = time(NULL);
@@ -332,22 +442,22 @@ static int write_root_attrs(hid_t f, const hs_sweepset *set, const hs_prov *prov
     snprintf(h5v, sizeof h5v, "%u.%u.%u", maj, min, rel);
     int fv = HS_FORMAT_VERSION;
     int rc = 0;
-    rc |= attr_num(f, "format_version", H5T_NATIVE_INT, &fv, 1);
-    rc |= attr_str(f, "hsweep_version", HS_VERSION);
-    rc |= attr_str(f, "git_commit", HS_GIT_COMMIT);
-    rc |= attr_str(f, "config_path", set->path);
-    rc |= attr_str(f, "config_text", set->text);
-    rc |= attr_str(f, "config_sha256", set->sha256);
-    rc |= attr_str(f, "reduced", set->reduced ? "true" : "false");
-    rc |= attr_str(f, "created_utc", created);
-    rc |= attr_str(f, "mpi_library", prov->mpi_library);
-    rc |= attr_str(f, "hdf5_version", h5v);
-    rc |= attr_num(f, "ranks", H5T_NATIVE_INT, &prov->ranks, 1);
-    rc |= attr_str(f, "hosts", prov->hosts);
+    rc = rc ? rc : attr_num(f, "format_version", H5T_NATIVE_INT, &fv, 1, e);
+    rc = rc ? rc : attr_str(f, "hsweep_version", HS_VERSION, e);
+    rc = rc ? rc : attr_str(f, "git_commit", HS_GIT_COMMIT, e);
+    rc = rc ? rc : attr_str(f, "config_path", set->path, e);
+    rc = rc ? rc : attr_str(f, "config_text", set->text, e);
+    rc = rc ? rc : attr_str(f, "config_sha256", set->sha256, e);
+    rc = rc ? rc : attr_str(f, "reduced", set->reduced ? "true" : "false", e);
+    rc = rc ? rc : attr_str(f, "created_utc", created, e);
+    rc = rc ? rc : attr_str(f, "mpi_library", prov->mpi_library, e);
+    rc = rc ? rc : attr_str(f, "hdf5_version", h5v, e);
+    rc = rc ? rc : attr_num(f, "ranks", H5T_NATIVE_INT, &prov->ranks, 1, e);
+    rc = rc ? rc : attr_str(f, "hosts", prov->hosts, e);
     const char *names[HS_ST_COUNT];
     for (int i = 0; i < HS_ST_COUNT; i++)
         names[i] = hs_status_name(i);
-    rc |= attr_strs(f, "status_names", names, HS_ST_COUNT);
+    rc = rc ? rc : attr_strs(f, "status_names", names, HS_ST_COUNT, 0, e);
     return rc;
 }
 
@@ -358,31 +468,31 @@ static const char *type_name(hs_type t)
 }
 
 /* An exec sweep's log directory and provenance (include/hsweep/exec.h), as the run set them. */
-static int write_exec_attrs(hid_t g, const hs_exec *x)
+static int write_exec_attrs(hid_t g, const hs_exec *x, hs_err *e)
 {
     const hs_exec_prov *p = hs_exec_prov_of(x);
     static const hs_exec_prov none = {"", "", "", "", 0, NULL};
     if (!p)
         p = &none;
     const char **v = calloc(p->n_files + 1, sizeof *v), **h = calloc(p->n_files + 1, sizeof *h);
-    int rc = v && h ? 0 : -1;
+    int rc = v && h ? 0 : HS_FAIL(e, HS_ENOMEM, "out of memory");
     for (size_t i = 0; rc == 0 && i < p->n_files; i++) {
         v[i] = p->fields[2 * i];
         h[i] = p->fields[2 * i + 1];
     }
-    rc |= attr_str(g, "exec_logs", hs_exec_logs(x) ? hs_exec_logs(x) : "");
-    rc |= attr_str(g, "exec_git_describe", p->git_describe);
-    rc |= attr_str(g, "exec_git_dirty", p->git_dirty);
-    rc |= attr_str(g, "exec_interpreter", p->interpreter);
-    rc |= attr_str(g, "exec_interpreter_version", p->interpreter_version);
-    rc |= attr_strs(g, "exec_files", v, p->n_files);
-    rc |= attr_strs(g, "exec_files_sha256", h, p->n_files);
+    rc = rc ? rc : attr_str(g, "exec_logs", hs_exec_logs(x) ? hs_exec_logs(x) : "", e);
+    rc = rc ? rc : attr_str(g, "exec_git_describe", p->git_describe, e);
+    rc = rc ? rc : attr_str(g, "exec_git_dirty", p->git_dirty, e);
+    rc = rc ? rc : attr_str(g, "exec_interpreter", p->interpreter, e);
+    rc = rc ? rc : attr_str(g, "exec_interpreter_version", p->interpreter_version, e);
+    rc = rc ? rc : attr_strs(g, "exec_files", v, p->n_files, 0, e);
+    rc = rc ? rc : attr_strs(g, "exec_files_sha256", h, p->n_files, 0, e);
     free(v);
     free(h);
     return rc;
 }
 
-static int write_sweep_attrs(hid_t g, const hs_sweep *s)
+static int write_sweep_attrs(hid_t g, const hs_sweep *s, hs_err *e)
 {
     const hs_kernel *k = s->kernel;
     size_t np = k->n_params, nm = k->n_metrics, nt = k->n_traces;
@@ -390,27 +500,21 @@ static int write_sweep_attrs(hid_t g, const hs_sweep *s)
     nmax = nmax > nt ? nmax : nt;
     const char **a = calloc(nmax + HS_MAX_AXES * 4 + 2, sizeof *a);
     if (!a)
-        return -1;
+        return HS_FAIL(e, HS_ENOMEM, "out of memory");
     int rc = 0;
     uint64_t n = s->n_tasks + s->n_refine_rows;
-    rc |= attr_str(g, "kernel", k->name);
-    rc |= attr_str(g, "kernel_summary", k->summary ? k->summary : "");
-    rc |= attr_num(g, "n_tasks", H5T_NATIVE_UINT64, &n, 1);
-    rc |= attr_num(g, "ranks_per_task", H5T_NATIVE_INT, &s->ranks_per_task, 1);
+    rc = rc ? rc : attr_str(g, "kernel", k->name, e);
+    rc = rc ? rc : attr_str(g, "kernel_summary", k->summary ? k->summary : "", e);
+    rc = rc ? rc : attr_num(g, "n_tasks", H5T_NATIVE_UINT64, &n, 1, e);
+    rc = rc ? rc : attr_num(g, "ranks_per_task", H5T_NATIVE_INT, &s->ranks_per_task, 1, e);
     size_t na = hs_sweep_axes(s, a, HS_MAX_AXES * 4 + 2);
-    rc |= attr_strs(g, "axes", a, na);
-    hsize_t ns = s->n_seeds;
-    hid_t sp = H5Screate_simple(1, &ns, NULL);
-    hid_t at = H5Acreate2(g, "seeds", H5T_NATIVE_INT64, sp, H5P_DEFAULT, H5P_DEFAULT);
-    rc |= (at < 0 || H5Awrite(at, H5T_NATIVE_INT64, s->seeds) < 0);
-    if (at >= 0)
-        H5Aclose(at);
-    H5Sclose(sp);
+    rc = rc ? rc : attr_strs(g, "axes", a, na, 0, e);
+    rc = rc ? rc : attr_put(g, "seeds", H5T_NATIVE_INT64, s->seeds, s->n_seeds, 0, e);
 #define STRS(attr, count, expr)                                               \
     do {                                                                      \
         for (size_t i_ = 0; i_ < (count); i_++)                               \
             a[i_] = (expr) ? (expr) : "";                                     \
-        rc |= attr_strs(g, attr, a, count);                                   \
+        rc = rc ? rc : attr_strs(g, attr, a, count, 0, e);                    \
     } while (0)
     STRS("param_names", np, k->params[i_].name);
     STRS("param_types", np, type_name(k->params[i_].type));
@@ -425,7 +529,7 @@ static int write_sweep_attrs(hid_t g, const hs_sweep *s)
     STRS("trace_docs", nt, k->traces[i_].doc);
 #undef STRS
     free(a);
-    return rc ? rc : s->exec ? write_exec_attrs(g, s->exec) : 0;
+    return rc ? rc : s->exec ? write_exec_attrs(g, s->exec, e) : 0;
 }
 
 /* ---- create / open ------------------------------------------------------- */
@@ -451,16 +555,39 @@ static int mkdir_parents(const char *path)
     return 0;
 }
 
-static hid_t fapl_for(MPI_Comm comm)
+/* The file access list of the results file, or -1 with e set. */
+static hid_t fapl_for(MPI_Comm comm, hs_err *e)
 {
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL);
+    hid_t fapl;
+    if (HS_H5_CHECK(e, fapl = H5Pcreate(H5P_FILE_ACCESS)))
+        return -1;
     /* 1.8 format: compact/dense attributes of any size, and no "file open
      * for writing" flag in the superblock that a killed run would leave set. */
-    H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18);
+    if (HS_H5_CHECK(e, H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL)) ||
+        HS_H5_CHECK(e, H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18))) {
+        H5Pclose(fapl); /* cleanup: the error is recorded */
+        return -1;
+    }
     return fapl;
 }
 
+/* Creation properties of a dataset stored contiguous and allocated when
+ * created, filled at `fill`; -1 with e set. */
+static hid_t dcpl_make(H5D_fill_time_t fill, hs_err *e)
+{
+    hid_t dcpl;
+    if (HS_H5_CHECK(e, dcpl = H5Pcreate(H5P_DATASET_CREATE)))
+        return -1;
+    if (HS_H5_CHECK(e, H5Pset_layout(dcpl, H5D_CONTIGUOUS)) ||
+        HS_H5_CHECK(e, H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY)) ||
+        HS_H5_CHECK(e, H5Pset_fill_time(dcpl, fill))) {
+        H5Pclose(dcpl); /* cleanup: the error is recorded */
+        return -1;
+    }
+    return dcpl;
+}
+
+/* Cleanup after an error (already recorded): closes are not checked. */
 static void store_free(hs_store *st)
 {
     if (!st)
@@ -485,11 +612,14 @@ static int alloc_store(hs_store **out, const hs_sweepset *set, hs_err *e)
     st->lock_fd = -1;
     st->set = set;
     st->lay = calloc(set->n_sweeps, sizeof *st->lay);
-    hsize_t one = 1;
-    st->mem1 = H5Screate_simple(1, &one, NULL);
     if (!st->lay) {
         free(st);
         return HS_FAIL(e, HS_ENOMEM, "out of memory");
+    }
+    hsize_t one = 1;
+    if (HS_H5_CHECK(e, st->mem1 = H5Screate_simple(1, &one, NULL))) {
+        store_free(st);
+        return HS_EHDF5;
     }
     for (size_t i = 0; i < set->n_sweeps; i++) {
         int rc = layout_build(&st->lay[i], &set->sweeps[i], e);
@@ -535,8 +665,8 @@ static int create_sweep(hs_store *st, size_t si, MPI_Comm comm, const char *path
     const hs_kernel *k = s->kernel;
     layout *l = &st->lay[si];
     int rank, size;
-    MPI_Comm_rank(comm, &rank);
-    MPI_Comm_size(comm, &size);
+    HS_MPI_CALL(e, MPI_Comm_rank(comm, &rank));
+    HS_MPI_CALL(e, MPI_Comm_size(comm, &size));
     uint64_t lo = s->n_tasks * (uint64_t)rank / (uint64_t)size;
     uint64_t hi = s->n_tasks * (uint64_t)(rank + 1) / (uint64_t)size;
 
@@ -547,7 +677,7 @@ static int create_sweep(hs_store *st, size_t si, MPI_Comm comm, const char *path
         return HS_FAIL(e, HS_ENOMEM, "out of memory");
     }
     int rc = trace_widths(s, lo, hi, w, e);
-    MPI_Allreduce(w, wmax, (int)k->n_traces, MPI_UINT64_T, MPI_MAX, comm);
+    MPI_ALL(rc, e, MPI_Allreduce(w, wmax, (int)k->n_traces, MPI_UINT64_T, MPI_MAX, comm));
     size_t maxw = 0;
     for (size_t t = 0; t < k->n_traces; t++) {
         l->trace_width[t] = (size_t)wmax[t];
@@ -561,45 +691,49 @@ static int create_sweep(hs_store *st, size_t si, MPI_Comm comm, const char *path
     if (!l->scratch)
         return HS_FAIL(e, HS_ENOMEM, "out of memory");
 
+    static const char *const full = "cannot create the sweep's datasets (disk full?)";
     hid_t g = H5Gcreate2(st->file, s->name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (g < 0)
         return h5fail(e, "cannot create the sweep's group", path);
-    if (write_sweep_attrs(g, s) != 0) {
-        H5Gclose(g);
-        return h5fail(e, "cannot write the sweep's attributes", path);
-    }
-    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    H5Pset_layout(dcpl, H5D_CONTIGUOUS);
-    H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY);
-    H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER);
+    rc = context(e, write_sweep_attrs(g, s, e), "cannot write the sweep's attributes", path);
+    hid_t dcpl = -1, sp = -1, tg = -1;
+    if (rc == 0 && (dcpl = dcpl_make(H5D_FILL_TIME_NEVER, e)) < 0)
+        rc = HS_EHDF5;
     hsize_t n = s->n_tasks + s->n_refine_rows;
-    hid_t sp = H5Screate_simple(1, &n, NULL);
-    l->dset = H5Dcreate2(g, "tasks", l->row_type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-    H5Sclose(sp);
-    hid_t tg = H5Gcreate2(g, "traces", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (rc == 0)
+        rc = HS_H5_CHECK(e, sp = H5Screate_simple(1, &n, NULL));
+    if (rc == 0 &&
+        (l->dset = H5Dcreate2(g, "tasks", l->row_type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT)) < 0)
+        rc = h5fail(e, full, path);
+    if (sp >= 0)
+        CLOSE_H5(rc, e, H5Sclose(sp));
+    if (rc == 0 && (tg = H5Gcreate2(g, "traces", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0)
+        rc = h5fail(e, full, path);
     double nan = NAN;
-    H5Pset_fill_value(dcpl, H5T_NATIVE_DOUBLE, &nan);
-    for (size_t t = 0; t < k->n_traces && tg >= 0; t++) {
+    if (rc == 0)
+        rc = HS_H5_CHECK(e, H5Pset_fill_value(dcpl, H5T_NATIVE_DOUBLE, &nan));
+    for (size_t t = 0; t < k->n_traces && rc == 0; t++) {
         hsize_t dims[2] = {n, l->trace_width[t]};
-        hid_t tsp = H5Screate_simple(2, dims, NULL);
-        l->trace_dset[t] = H5Dcreate2(tg, k->traces[t].name, H5T_IEEE_F64LE, tsp, H5P_DEFAULT, dcpl,
-                                      H5P_DEFAULT);
-        H5Sclose(tsp);
-        if (l->trace_dset[t] < 0)
-            break;
-        attr_str(l->trace_dset[t], "unit", k->traces[t].unit ? k->traces[t].unit : "");
-        attr_str(l->trace_dset[t], "doc", k->traces[t].doc ? k->traces[t].doc : "");
+        hid_t tsp;
+        rc = HS_H5_CHECK(e, tsp = H5Screate_simple(2, dims, NULL));
+        if (rc == 0 && (l->trace_dset[t] = H5Dcreate2(tg, k->traces[t].name, H5T_IEEE_F64LE, tsp,
+                                                      H5P_DEFAULT, dcpl, H5P_DEFAULT)) < 0)
+            rc = h5fail(e, full, path);
+        if (tsp >= 0)
+            CLOSE_H5(rc, e, H5Sclose(tsp));
+        if (rc == 0)
+            rc = context(e, attr_str(l->trace_dset[t], "unit", k->traces[t].unit ? k->traces[t].unit : "", e),
+                         full, path);
+        if (rc == 0)
+            rc = context(e, attr_str(l->trace_dset[t], "doc", k->traces[t].doc ? k->traces[t].doc : "", e),
+                         full, path);
     }
-    H5Pclose(dcpl);
-    int bad = l->dset < 0 || tg < 0;
-    for (size_t t = 0; t < k->n_traces; t++)
-        bad |= l->trace_dset[t] <= 0;
+    if (dcpl >= 0)
+        CLOSE_H5(rc, e, H5Pclose(dcpl));
     if (tg >= 0)
-        H5Gclose(tg);
-    H5Gclose(g);
-    if (bad)
-        return h5fail(e, "cannot create the sweep's datasets (disk full?)", path);
-    return 0;
+        CLOSE_H5(rc, e, H5Gclose(tg));
+    CLOSE_H5(rc, e, H5Gclose(g));
+    return rc;
 }
 
 /* Every rank writes the pending rows of its share of sweep si's tasks. */
@@ -609,8 +743,8 @@ static int fill_rows(hs_store *st, size_t si, MPI_Comm comm, const char *path, h
     const hs_kernel *k = s->kernel;
     layout *l = &st->lay[si];
     int rank, size, rc = 0;
-    MPI_Comm_rank(comm, &rank);
-    MPI_Comm_size(comm, &size);
+    HS_MPI_CALL(e, MPI_Comm_rank(comm, &rank));
+    HS_MPI_CALL(e, MPI_Comm_size(comm, &size));
     uint64_t rows = s->n_tasks + s->n_refine_rows;
     uint64_t lo = rows * (uint64_t)rank / (uint64_t)size;
     uint64_t hi = rows * (uint64_t)(rank + 1) / (uint64_t)size;
@@ -622,7 +756,8 @@ static int fill_rows(hs_store *st, size_t si, MPI_Comm comm, const char *path, h
         free(v);
         return HS_FAIL(e, HS_ENOMEM, "out of memory");
     }
-    hid_t fsp = H5Dget_space(l->dset);
+    hid_t fsp;
+    rc = HS_H5_CHECK(e, fsp = H5Dget_space(l->dset));
     for (uint64_t at = lo; at < hi && rc == 0; at += CHUNK) {
         uint64_t cnt = hi - at < CHUNK ? hi - at : CHUNK;
         for (uint64_t j = 0; j < cnt; j++) {
@@ -632,13 +767,17 @@ static int fill_rows(hs_store *st, size_t si, MPI_Comm comm, const char *path, h
             row_fill_task(l, s, buf + j * l->row_size, at + j, v, seed, rs);
         }
         hsize_t start = at, count = cnt;
-        H5Sselect_hyperslab(fsp, H5S_SELECT_SET, &start, NULL, &count, NULL);
-        hid_t msp = H5Screate_simple(1, &count, NULL);
-        if (H5Dwrite(l->dset, l->row_type, msp, fsp, H5P_DEFAULT, buf) < 0)
+        hid_t msp = -1;
+        rc = HS_H5_CHECK(e, H5Sselect_hyperslab(fsp, H5S_SELECT_SET, &start, NULL, &count, NULL));
+        if (rc == 0)
+            rc = HS_H5_CHECK(e, msp = H5Screate_simple(1, &count, NULL));
+        if (rc == 0 && H5Dwrite(l->dset, l->row_type, msp, fsp, H5P_DEFAULT, buf) < 0)
             rc = h5fail(e, "cannot write the task table (disk full?)", path);
-        H5Sclose(msp);
+        if (msp >= 0)
+            CLOSE_H5(rc, e, H5Sclose(msp));
     }
-    H5Sclose(fsp);
+    if (fsp >= 0)
+        CLOSE_H5(rc, e, H5Sclose(fsp));
     free(buf);
     free(v);
     return rc;
@@ -678,6 +817,23 @@ static int check_space(const hs_store *st, const char *tmp, const char *path, hs
                        "are free",
                        path, need / 1048576.0, avail / 1048576.0);
     return 0;
+}
+
+/*
+ * flock(fd, op | LOCK_NB): 0 when taken, or where the file system does not
+ * support it (ENOLCK, EINVAL, EOPNOTSUPP: the check is skipped), 1 when
+ * another process holds it, else HS_EIO naming flock, file and line.
+ */
+static int try_lock(int fd, int op, const char *path, hs_err *e)
+{
+    if (flock(fd, op | LOCK_NB) == 0)
+        return 0;
+    if (errno == EWOULDBLOCK)
+        return 1;
+    if (errno == ENOLCK || errno == EINVAL || errno == EOPNOTSUPP)
+        return 0;
+    return HS_FAIL(e, HS_EIO, "%s: flock failed (%s:%d): %s", path, __FILE__, __LINE__,
+                   strerror(errno));
 }
 
 /* The message for a results file that a run holds (lock_results' flock). */
@@ -741,12 +897,12 @@ static void tmp_name(const char *path, char *tmp, size_t cap)
 static int lock_replaced(const char *path, int *fd, hs_err *e)
 {
     *fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    if (*fd >= 0 && flock(*fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+    int rc = *fd >= 0 ? try_lock(*fd, LOCK_EX, path, e) : 0;
+    if (rc) {
         close(*fd);
         *fd = -1;
-        return in_use(e, path);
     }
-    return 0;
+    return rc == 1 ? in_use(e, path) : rc;
 }
 
 /*
@@ -760,16 +916,22 @@ static int install(const char *tmp, const char *path, int overwrite, hs_err *e)
     if (overwrite ? rename(tmp, path) == 0
                   : renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
         return 0;
-    if (!overwrite && (errno == EINVAL || errno == ENOSYS) && link(tmp, path) == 0)
-        return unlink(tmp) == 0 ? 0 : HS_FAIL(e, HS_EIO, "%s: cannot remove %s: %s", path, tmp, strerror(errno));
+    const char *call = overwrite ? "rename" : "renameat2";
+    if (!overwrite && (errno == EINVAL || errno == ENOSYS)) {
+        call = "link";
+        if (link(tmp, path) == 0)
+            return unlink(tmp) == 0 ? 0
+                                    : HS_FAIL(e, HS_EIO, "%s: cannot remove %s (unlink): %s", path,
+                                              tmp, strerror(errno));
+    }
     if (errno == EEXIST)
         return HS_FAIL(e, HS_ESTATE,
                        "%s: another run created this results file while this one was creating "
                        "it; that file is left as it is (--resume continues it, --overwrite "
                        "replaces it)",
                        path);
-    return HS_FAIL(e, HS_EIO, "%s: cannot move the new results file into place: %s", path,
-                   strerror(errno));
+    return HS_FAIL(e, HS_EIO, "%s: cannot move the new results file into place (%s): %s", path,
+                   call, strerror(errno));
 }
 
 /* Build the whole results file of `set` as the new file tmp (collective); st is
@@ -779,37 +941,44 @@ static int build_file(hs_store *st, const char *tmp, const char *path, const hs_
                       MPI_Comm comm, const hs_prov *prov, int *made, hs_err *e)
 {
     int rank, rc = 0;
-    MPI_Comm_rank(comm, &rank);
-    hid_t fapl = fapl_for(comm);
-    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
-    H5Pset_attr_phase_change(fcpl, 0, 0); /* dense root attributes: config_text may be large */
-    H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+    HS_MPI_CALL(e, MPI_Comm_rank(comm, &rank));
+    hid_t fapl = fapl_for(comm, e), fcpl = -1;
+    rc = fapl < 0 ? HS_EHDF5 : HS_H5_CHECK(e, fcpl = H5Pcreate(H5P_FILE_CREATE));
+    if (rc == 0) /* dense root attributes: config_text may be large */
+        rc = HS_H5_CHECK(e, H5Pset_attr_phase_change(fcpl, 0, 0));
+    if (rc == 0)
+        rc = HS_H5_CHECK(e, H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED |
+                                                                   H5P_CRT_ORDER_INDEXED));
     errno = 0;
-    st->file = H5Fcreate(tmp, H5F_ACC_EXCL, fcpl, fapl);
+    st->file = rc ? -1 : H5Fcreate(tmp, H5F_ACC_EXCL, fcpl, fapl);
     int err = errno;
-    *made = st->file >= 0 || err != EEXIST; /* a failed create may still have made it */
-    H5Pclose(fapl);
-    H5Pclose(fcpl);
-    if (st->file < 0) {
+    *made = rc == 0 && (st->file >= 0 || err != EEXIST); /* a failed create may still have made it */
+    if (fapl >= 0)
+        CLOSE_H5(rc, e, H5Pclose(fapl));
+    if (fcpl >= 0)
+        CLOSE_H5(rc, e, H5Pclose(fcpl));
+    if (rc == 0 && st->file < 0) {
         rc = h5fail(e, "cannot create the results file", path);
+        /* the user's to fix, not HDF5's: an I/O error (no trace unless asked) */
         if (err == EACCES || err == EROFS || err == ENOSPC)
-            snprintf(e->msg, sizeof e->msg, "%s: cannot create the results file: %s", path,
-                     strerror(err));
+            rc = HS_FAIL(e, HS_EIO, "%s: cannot create the results file (H5Fcreate): %s", path,
+                         strerror(err));
     }
     rc = agree(rc, comm, e);
-    if (rc == 0 && write_root_attrs(st->file, set, prov) != 0)
-        rc = h5fail(e, "cannot write provenance attributes (disk full?)", path);
+    if (rc == 0)
+        rc = context(e, write_root_attrs(st->file, set, prov, e),
+                     "cannot write provenance attributes (disk full?)", path);
     for (size_t i = 0; i < set->n_sweeps && rc == 0; i++)
-        rc = create_sweep(st, i, comm, path, e);
+        rc = FRAME(create_sweep(st, i, comm, path, e));
     rc = agree(rc, comm, e);
     /* Metadata first, then the space check, then the rows (raw data only). */
     if (rc == 0 && H5Fflush(st->file, H5F_SCOPE_GLOBAL) < 0)
         rc = h5fail(e, "cannot flush the results file (disk full?)", path);
     if (rc == 0 && rank == 0)
-        rc = check_space(st, tmp, path, e);
+        rc = FRAME(check_space(st, tmp, path, e));
     rc = agree(rc, comm, e);
     for (size_t i = 0; i < set->n_sweeps && rc == 0; i++)
-        rc = fill_rows(st, i, comm, path, e);
+        rc = FRAME(fill_rows(st, i, comm, path, e));
     rc = agree(rc, comm, e);
     if (rc && rank == 0) {
         /* Give the space back before closing: HDF5 must be able to write its
@@ -819,11 +988,10 @@ static int build_file(hs_store *st, const char *tmp, const char *path, const hs_
             /* nothing more to do: the close below reports what it can */
         }
     }
-    MPI_Barrier(comm);
+    MPI_ALL(rc, e, MPI_Barrier(comm));
     hs_err ce;
-    int crc = hs_store_close(&st, &ce);
-    if (rc == 0 && crc)
-        rc = HS_FAIL(e, crc, "%s", ce.msg);
+    int crc = hs_store_close(&st, rc ? &ce : e);
+    rc = rc ? rc : crc;
     return agree(rc, comm, e);
 }
 
@@ -832,8 +1000,8 @@ int hs_store_create(const char *path, const hs_sweepset *set, MPI_Comm comm, con
 {
     *out = NULL;
     int rank;
-    MPI_Comm_rank(comm, &rank);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    HS_MPI_CALL(e, MPI_Comm_rank(comm, &rank));
+    HS_H5_CALL(e, H5Eset_auto2(H5E_DEFAULT, NULL, NULL));
     HS_CALL(check_path(path, e)); /* the same answer on every rank */
     /* Build the whole file under a name of its own and move it into place
      * only once complete and open: a run killed during creation leaves no
@@ -851,24 +1019,25 @@ int hs_store_create(const char *path, const hs_sweepset *set, MPI_Comm comm, con
                          "replace it",
                          path);
         else if (replace)
-            rc = lock_replaced(path, &old_fd, e);
+            rc = FRAME(lock_replaced(path, &old_fd, e));
         if (rc == 0 && mkdir_parents(path) != 0)
             rc = HS_FAIL(e, HS_EIO, "%s: cannot create its directory: %s", path, strerror(errno));
         if (rc == 0)
             tmp_name(path, tmp, sizeof tmp);
     }
     rc = agree(rc, comm, e);
-    MPI_Bcast(tmp, sizeof tmp, MPI_CHAR, 0, comm);
+    MPI_ALL(rc, e, MPI_Bcast(tmp, sizeof tmp, MPI_CHAR, 0, comm));
     hs_store *st = NULL;
     if (rc == 0)
-        rc = agree(alloc_store(&st, set, e), comm, e);
+        rc = agree(FRAME(alloc_store(&st, set, e)), comm, e);
     if (rc == 0)
-        rc = build_file(st, tmp, path, set, comm, prov, &made, e);
+        rc = FRAME(build_file(st, tmp, path, set, comm, prov, &made, e));
     if (rc == 0)
-        rc = open_store(tmp, path, set, comm, out, e);
+        rc = FRAME(open_store(tmp, path, set, comm, out, e));
     if (rc == 0 && rank == 0)
-        rc = install(tmp, path, replace, e);
+        rc = FRAME(install(tmp, path, replace, e));
     rc = agree(rc, comm, e);
+    /* cleanup after an error (already recorded): close and unlink unchecked */
     if (rc && *out) {
         hs_err ce;
         hs_store_close(out, &ce);
@@ -885,18 +1054,18 @@ int hs_store_create(const char *path, const hs_sweepset *set, MPI_Comm comm, con
 int hs_store_read_root_attr(const char *path, const char *name, char **value, hs_err *e)
 {
     *value = NULL;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    HS_H5_CALL(e, H5Eset_auto2(H5E_DEFAULT, NULL, NULL));
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0)
-        return h5fail(e, "cannot open as an HDF5 results file", path);
+        return h5fail_open(e, "cannot open as an HDF5 results file", path);
     int rc = 0;
-    hid_t a = H5Aopen(f, name, H5P_DEFAULT);
+    hid_t a = H5Aopen(f, name, H5P_DEFAULT), t = -1;
     if (a < 0) {
         rc = HS_FAIL(e, HS_ESTATE, "%s: not an hsweep results file (no '%s' attribute)", path, name);
+    } else if ((t = vstr_type(e)) < 0) {
+        rc = HS_EHDF5;
+        H5Aclose(a); /* cleanup: the error is recorded */
     } else {
-        hid_t t = H5Tcopy(H5T_C_S1);
-        H5Tset_size(t, H5T_VARIABLE);
-        H5Tset_cset(t, H5T_CSET_UTF8);
         char *s = NULL;
         if (H5Aread(a, t, &s) < 0 || !s) {
             rc = h5fail(e, "cannot read attribute", path);
@@ -906,10 +1075,10 @@ int hs_store_read_root_attr(const char *path, const char *name, char **value, hs
             if (!*value)
                 rc = HS_FAIL(e, HS_ENOMEM, "out of memory");
         }
-        H5Tclose(t);
-        H5Aclose(a);
+        CLOSE_H5(rc, e, H5Tclose(t));
+        CLOSE_H5(rc, e, H5Aclose(a));
     }
-    H5Fclose(f);
+    CLOSE_H5(rc, e, H5Fclose(f));
     return rc;
 }
 
@@ -932,19 +1101,23 @@ int hs_store_is_reduced(const char *path)
 static int lock_results(hs_store *st, const char *file, const char *path, MPI_Comm comm, hs_err *e)
 {
     int rank, rc = 0;
-    MPI_Comm_rank(comm, &rank);
+    HS_MPI_CALL(e, MPI_Comm_rank(comm, &rank));
     if (rank == 0) {
         st->lock_fd = open(file, O_RDONLY | O_CLOEXEC);
-        if (st->lock_fd >= 0 && flock(st->lock_fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK)
+        if (st->lock_fd >= 0)
+            rc = try_lock(st->lock_fd, LOCK_EX, path, e);
+        if (rc == 1)
             rc = in_use(e, path);
-        else if (st->lock_fd >= 0)
-            flock(st->lock_fd, LOCK_SH | LOCK_NB);
+        else if (rc == 0 && st->lock_fd >= 0) /* from exclusive to shared: never refused */
+            rc = try_lock(st->lock_fd, LOCK_SH, path, e);
     }
     HS_CALL(agree(rc, comm, e));
+    /* The other ranks' shared locks: refused (1) only while another run's
+     * rank 0 holds it for its check, which then finds this run's. */
     if (rank != 0) {
         st->lock_fd = open(file, O_RDONLY | O_CLOEXEC);
-        if (st->lock_fd >= 0)
-            flock(st->lock_fd, LOCK_SH | LOCK_NB);
+        if (st->lock_fd >= 0 && (rc = try_lock(st->lock_fd, LOCK_SH, path, e)) < 0)
+            return rc;
     }
     return 0;
 }
@@ -959,6 +1132,8 @@ static int lock_results(hs_store *st, const char *file, const char *path, MPI_Co
  * (always for rows: open_store checks it; for traces, float64 little-endian on
  * a little-endian machine); elsewhere the address stays HADDR_UNDEF.
  */
+/* Best effort: a call that fails leaves the address HADDR_UNDEF (the
+ * writes then go through H5Dwrite, which reports its own failures). */
 static void raw_addresses(hs_store *st, layout *l, const hs_kernel *k)
 {
     if (!st->fh) {
@@ -986,17 +1161,34 @@ static void raw_addresses(hs_store *st, layout *l, const hs_kernel *k)
     H5Eclear2(H5E_DEFAULT);
 }
 
-/* Write n bytes at file address `at` through HDF5's MPI-IO handle (independent). */
-static int raw_write(hs_store *st, haddr_t at, const void *buf, size_t n)
+/* Write n bytes at file address `at` through HDF5's MPI-IO handle
+ * (independent); HS_EMPI naming the call, or HS_EIO for a short write. */
+static int raw_write(hs_store *st, haddr_t at, const void *buf, size_t n, hs_err *e)
 {
     if (n > (size_t)INT_MAX)
-        return -1;
+        return HS_FAIL(e, HS_EIO, "write of %zu bytes: more than MPI-IO takes at once", n);
     MPI_Status ms;
     int count = 0;
-    if (MPI_File_write_at(*st->fh, (MPI_Offset)at, buf, (int)n, MPI_BYTE, &ms) != MPI_SUCCESS ||
-        MPI_Get_count(&ms, MPI_BYTE, &count) != MPI_SUCCESS || (size_t)count != n)
-        return -1;
+    HS_MPI_CALL(e, MPI_File_write_at(*st->fh, (MPI_Offset)at, buf, (int)n, MPI_BYTE, &ms));
+    HS_MPI_CALL(e, MPI_Get_count(&ms, MPI_BYTE, &count));
+    if ((size_t)count != n)
+        return HS_FAIL(e, HS_EIO, "MPI_File_write_at wrote %d of %zu bytes (%s:%d)", count, n,
+                       __FILE__, __LINE__);
     return 0;
+}
+
+/* Write `buf` to element `id` (one row) of dataset d with memory type mt
+ * through H5Dwrite; 0 or HS_EHDF5 naming the call. */
+static int h5_write_one(hs_store *st, hid_t d, hid_t mt, uint64_t id, const void *buf, hs_err *e)
+{
+    hid_t fsp;
+    HS_H5_CALL(e, fsp = H5Dget_space(d));
+    hsize_t start = id, count = 1;
+    int rc = HS_H5_CHECK(e, H5Sselect_hyperslab(fsp, H5S_SELECT_SET, &start, NULL, &count, NULL));
+    if (rc == 0)
+        rc = HS_H5_CHECK(e, H5Dwrite(d, mt, st->mem1, fsp, H5P_DEFAULT, buf));
+    CLOSE_H5(rc, e, H5Sclose(fsp));
+    return rc;
 }
 
 /* Open the existing results file `file` of `set` for writing (collective) and
@@ -1007,17 +1199,20 @@ static int open_store(const char *file, const char *path, const hs_sweepset *set
     int rc = 0;
     hs_store *st;
     HS_CALL(agree(alloc_store(&st, set, e), comm, e));
-    rc = agree(lock_results(st, file, path, comm, e), comm, e);
+    rc = agree(FRAME(lock_results(st, file, path, comm, e)), comm, e);
     if (rc) {
         store_free(st);
         return rc;
     }
-    hid_t fapl = fapl_for(comm);
-    st->file = H5Fopen(file, H5F_ACC_RDWR, fapl);
-    H5Pclose(fapl);
+    hid_t fapl = fapl_for(comm, e);
+    st->file = fapl < 0 ? -1 : H5Fopen(file, H5F_ACC_RDWR, fapl);
     snprintf(st->path, sizeof st->path, "%s", path);
-    if (st->file < 0)
-        rc = h5fail(e, "cannot open the results file for writing", path);
+    if (fapl < 0)
+        rc = HS_EHDF5;
+    else if (st->file < 0)
+        rc = h5fail_open(e, "cannot open the results file for writing", path);
+    if (fapl >= 0)
+        CLOSE_H5(rc, e, H5Pclose(fapl));
     for (size_t i = 0; i < set->n_sweeps && rc == 0; i++) {
         const hs_sweep *s = &set->sweeps[i];
         const hs_kernel *k = s->kernel;
@@ -1030,16 +1225,22 @@ static int open_store(const char *file, const char *path, const hs_sweepset *set
                          path, s->name);
             break;
         }
-        hid_t ft = H5Dget_type(l->dset), fs = H5Dget_space(l->dset);
+        hid_t ft = -1, fs = -1;
         hsize_t n = 0;
-        H5Sget_simple_extent_dims(fs, &n, NULL);
-        if (H5Tequal(ft, l->row_type) <= 0 || n != s->n_tasks + s->n_refine_rows)
+        rc = HS_H5_CHECK(e, ft = H5Dget_type(l->dset));
+        if (rc == 0)
+            rc = HS_H5_CHECK(e, fs = H5Dget_space(l->dset));
+        if (rc == 0)
+            rc = HS_H5_CHECK(e, H5Sget_simple_extent_dims(fs, &n, NULL));
+        if (rc == 0 && (H5Tequal(ft, l->row_type) <= 0 || n != s->n_tasks + s->n_refine_rows))
             rc = HS_FAIL(e, HS_ESTATE,
                          "%s: sweep '%s' has a different task table (parameters, metrics or task "
                          "count changed); it cannot be resumed with this sweep file",
                          path, s->name);
-        H5Tclose(ft);
-        H5Sclose(fs);
+        if (ft >= 0)
+            CLOSE_H5(rc, e, H5Tclose(ft));
+        if (fs >= 0)
+            CLOSE_H5(rc, e, H5Sclose(fs));
         size_t maxw = 0;
         for (size_t t = 0; t < k->n_traces && rc == 0; t++) {
             snprintf(nm, sizeof nm, "%s/traces/%s", s->name, k->traces[t].name);
@@ -1049,10 +1250,16 @@ static int open_store(const char *file, const char *path, const hs_sweepset *set
                              k->traces[t].name, s->name);
                 break;
             }
-            hid_t ts = H5Dget_space(l->trace_dset[t]);
+            hid_t ts;
             hsize_t d[2] = {0, 0};
-            H5Sget_simple_extent_dims(ts, d, NULL);
-            H5Sclose(ts);
+            rc = HS_H5_CHECK(e, ts = H5Dget_space(l->trace_dset[t]));
+            if (rc == 0 && H5Sget_simple_extent_ndims(ts) != 2)
+                rc = HS_FAIL(e, HS_ESTATE, "%s: trace %s of sweep '%s' is not 2-D", path,
+                             k->traces[t].name, s->name);
+            if (rc == 0)
+                rc = HS_H5_CHECK(e, H5Sget_simple_extent_dims(ts, d, NULL));
+            if (ts >= 0)
+                CLOSE_H5(rc, e, H5Sclose(ts));
             l->trace_width[t] = (size_t)d[1];
             maxw = l->trace_width[t] > maxw ? l->trace_width[t] : maxw;
         }
@@ -1082,10 +1289,11 @@ static int check_task_seeds(const char *path, const hs_sweepset *set, hs_err *e)
 {
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0)
-        return h5fail(e, "cannot open as an HDF5 results file", path);
-    hid_t t = H5Tcreate(H5T_COMPOUND, 8);
-    H5Tinsert(t, "rng_seed", 0, H5T_NATIVE_UINT64);
-    int rc = 0;
+        return h5fail_open(e, "cannot open as an HDF5 results file", path);
+    hid_t t;
+    int rc = HS_H5_CHECK(e, t = H5Tcreate(H5T_COMPOUND, 8));
+    if (rc == 0)
+        rc = HS_H5_CHECK(e, H5Tinsert(t, "rng_seed", 0, H5T_NATIVE_UINT64));
     for (size_t i = 0; i < set->n_sweeps && rc == 0; i++) {
         const hs_sweep *s = &set->sweeps[i];
         char nm[512];
@@ -1093,13 +1301,17 @@ static int check_task_seeds(const char *path, const hs_sweepset *set, hs_err *e)
         hid_t d = H5Dopen2(f, nm, H5P_DEFAULT);
         if (d < 0)
             break; /* open_store names the missing sweep */
-        hid_t fs = H5Dget_space(d);
+        hid_t fs;
         hsize_t n = 0;
-        H5Sget_simple_extent_dims(fs, &n, NULL);
-        H5Sclose(fs);
+        rc = HS_H5_CHECK(e, fs = H5Dget_space(d));
+        /* not 1-D: n stays 0, and open_store names the different task table */
+        if (rc == 0 && H5Sget_simple_extent_ndims(fs) == 1)
+            rc = HS_H5_CHECK(e, H5Sget_simple_extent_dims(fs, &n, NULL));
+        if (fs >= 0)
+            CLOSE_H5(rc, e, H5Sclose(fs));
         uint64_t *seeds = n == s->n_tasks + s->n_refine_rows ? malloc((n ? n : 1) * sizeof *seeds) : NULL;
         hs_value *v = calloc(s->kernel->n_params + 1, sizeof *v);
-        if (n != s->n_tasks + s->n_refine_rows) {
+        if (rc || n != s->n_tasks + s->n_refine_rows) {
             /* open_store names the different task table */
         } else if (!seeds || !v) {
             rc = HS_FAIL(e, HS_ENOMEM, "out of memory");
@@ -1129,10 +1341,11 @@ static int check_task_seeds(const char *path, const hs_sweepset *set, hs_err *e)
         }
         free(seeds);
         free(v);
-        H5Dclose(d);
+        CLOSE_H5(rc, e, H5Dclose(d));
     }
-    H5Tclose(t);
-    H5Fclose(f);
+    if (t >= 0)
+        CLOSE_H5(rc, e, H5Tclose(t));
+    CLOSE_H5(rc, e, H5Fclose(f));
     return rc;
 }
 
@@ -1234,17 +1447,12 @@ static int find_damaged(const char *path, const hs_sweepset *set, int flags, uin
 }
 
 /* Set the status byte of row id to pending: the task runs again. */
-static int mark_pending(hs_store *st, layout *l, uint64_t id)
+static int mark_pending(hs_store *st, layout *l, uint64_t id, hs_err *e)
 {
     int8_t zero = HS_ST_PENDING;
     if (l->row_addr != HADDR_UNDEF)
-        return raw_write(st, l->row_addr + (haddr_t)id * l->row_size + l->off_status, &zero, 1);
-    hid_t fsp = H5Dget_space(l->dset);
-    hsize_t start = id, count = 1;
-    H5Sselect_hyperslab(fsp, H5S_SELECT_SET, &start, NULL, &count, NULL);
-    herr_t hr = H5Dwrite(l->dset, l->status_type, st->mem1, fsp, H5P_DEFAULT, &zero);
-    H5Sclose(fsp);
-    return hr < 0 ? -1 : 0;
+        return raw_write(st, l->row_addr + (haddr_t)id * l->row_size + l->off_status, &zero, 1, e);
+    return h5_write_one(st, l->dset, l->status_type, id, &zero, e);
 }
 
 /* ---- sweep-text history ------------------------------------------------ */
@@ -1261,17 +1469,10 @@ static int mark_pending(hs_store *st, layout *l, uint64_t id)
  */
 #define TEXTS_MAX 65535
 
-static hid_t vstr_type(void)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, H5T_VARIABLE);
-    H5Tset_cset(t, H5T_CSET_UTF8);
-    return t;
-}
-
 /* Scalar or 1-D string attribute `name` of obj into *v[*n] (malloc'd copies);
- * 1 if obj has no such attribute, -1 if it cannot be read. */
-static int read_strs(hid_t obj, const char *name, char ***v, size_t *n)
+ * 1 if obj has no such attribute, -1 if it cannot be read (a damaged file:
+ * the caller says so; e holds a failed call of hsweep's own, if any). */
+static int read_strs(hid_t obj, const char *name, char ***v, size_t *n, hs_err *e)
 {
     *v = NULL;
     *n = 0;
@@ -1282,10 +1483,10 @@ static int read_strs(hid_t obj, const char *name, char ***v, size_t *n)
     hssize_t cnt = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
     int rc = -1;
     if (cnt >= 1 && cnt <= TEXTS_MAX) {
-        hid_t t = vstr_type();
+        hid_t t = vstr_type(e);
         char **raw = calloc((size_t)cnt, sizeof *raw);
         *v = calloc((size_t)cnt, sizeof **v);
-        if (raw && *v && H5Aread(a, t, raw) >= 0) {
+        if (t >= 0 && raw && *v && H5Aread(a, t, raw) >= 0) {
             rc = 0;
             for (hssize_t i = 0; i < cnt; i++) {
                 (*v)[i] = strdup(raw[i] ? raw[i] : "");
@@ -1295,12 +1496,13 @@ static int read_strs(hid_t obj, const char *name, char ***v, size_t *n)
             *n = (size_t)cnt;
         }
         free(raw);
-        H5Tclose(t);
+        if (t >= 0)
+            CLOSE_H5(rc, e, H5Tclose(t));
     }
     if (sp >= 0)
-        H5Sclose(sp);
+        CLOSE_H5(rc, e, H5Sclose(sp));
     if (a >= 0)
-        H5Aclose(a);
+        CLOSE_H5(rc, e, H5Aclose(a));
     if (rc) {
         for (size_t i = 0; *v && i < (size_t)(cnt > 0 ? cnt : 0); i++)
             free((*v)[i]);
@@ -1319,12 +1521,12 @@ static void free_strs(char **v, size_t n)
 }
 
 /* The file's text history (texts[n], times[n], paths[n]); 0, or -1 if it cannot be read. */
-static int history_read(hid_t f, char ***texts, char ***times, char ***paths, size_t *n)
+static int history_read(hid_t f, char ***texts, char ***times, char ***paths, size_t *n, hs_err *e)
 {
     size_t nt = 0, np = 0;
-    int rt = read_strs(f, "config_texts", texts, n);
-    int rm = read_strs(f, "config_accepted_utc", times, &nt);
-    int rp = read_strs(f, "config_paths", paths, &np);
+    int rt = read_strs(f, "config_texts", texts, n, e);
+    int rm = read_strs(f, "config_accepted_utc", times, &nt, e);
+    int rp = read_strs(f, "config_paths", paths, &np, e);
     if (rt == 0 && rm == 0 && rp == 0 && nt == *n && np == *n)
         return 0;
     free_strs(*texts, *n);
@@ -1334,11 +1536,11 @@ static int history_read(hid_t f, char ***texts, char ***times, char ***paths, si
     *n = 0;
     if (rt != 1 || rm != 1 || rp != 1)
         return -1; /* some without the others, or unreadable */
-    if (read_strs(f, "config_text", texts, n) != 0 || *n != 1)
+    if (read_strs(f, "config_text", texts, n, e) != 0 || *n != 1)
         return -1;
-    if (read_strs(f, "config_path", paths, &np) != 0 || np != 1)
+    if (read_strs(f, "config_path", paths, &np, e) != 0 || np != 1)
         return -1;
-    if (read_strs(f, "created_utc", times, &nt) != 0 || nt != 1) {
+    if (read_strs(f, "created_utc", times, &nt, e) != 0 || nt != 1) {
         free_strs(*times, nt);
         *times = calloc(1, sizeof **times);
         if (*times)
@@ -1350,51 +1552,60 @@ static int history_read(hid_t f, char ***texts, char ***times, char ***paths, si
 }
 
 /* Replace attribute `name` of obj by the n strings v (1-D; n = 0: scalar v[0]). */
-static int rewrite_strs(hid_t obj, const char *name, const char *const *v, size_t n)
+static int rewrite_strs(hid_t obj, const char *name, const char *const *v, size_t n, hs_err *e)
 {
-    if (H5Aexists(obj, name) > 0 && H5Adelete(obj, name) < 0)
-        return -1;
+    htri_t has;
+    HS_H5_CALL(e, has = H5Aexists(obj, name));
+    if (has > 0)
+        HS_H5_CALL(e, H5Adelete(obj, name));
     if (n == 0)
-        return attr_str(obj, name, v[0]);
-    return attr_strs(obj, name, v, n);
+        return attr_str(obj, name, v[0], e);
+    return attr_strs(obj, name, v, n, 0, e);
 }
 
-/* Open (or, with create, make) /<sweep>/config_index of sweep si; 0 on success. */
-static int index_open(hs_store *st, size_t si, int create)
+/* Open (or, with create, make) /<sweep>/config_index of sweep si: 0, 1 if
+ * there is none (without create), or HS_EHDF5 with e naming the failed call. */
+static int index_open(hs_store *st, size_t si, int create, hs_err *e)
 {
     const hs_sweep *s = &st->set->sweeps[si];
     layout *l = &st->lay[si];
-    hid_t g = H5Gopen2(st->file, s->name, H5P_DEFAULT);
-    if (g < 0)
-        return -1;
-    if (H5Lexists(g, "config_index", H5P_DEFAULT) > 0) {
-        l->index_dset = H5Dopen2(g, "config_index", H5P_DEFAULT);
-    } else if (create) {
-        hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-        H5Pset_layout(dcpl, H5D_CONTIGUOUS);
-        H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY);
-        H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC);
+    hid_t g;
+    htri_t has;
+    HS_H5_CALL(e, g = H5Gopen2(st->file, s->name, H5P_DEFAULT));
+    int rc = HS_H5_CHECK(e, has = H5Lexists(g, "config_index", H5P_DEFAULT));
+    if (rc == 0 && has > 0) {
+        rc = HS_H5_CHECK(e, l->index_dset = H5Dopen2(g, "config_index", H5P_DEFAULT));
+    } else if (rc == 0 && create) {
+        hid_t sp = -1, dcpl = dcpl_make(H5D_FILL_TIME_ALLOC, e);
         uint16_t zero = 0;
-        H5Pset_fill_value(dcpl, H5T_NATIVE_UINT16, &zero);
         hsize_t n = s->n_tasks;
-        hid_t sp = H5Screate_simple(1, &n, NULL);
-        l->index_dset = H5Dcreate2(g, "config_index", H5T_STD_U16LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-        H5Sclose(sp);
-        H5Pclose(dcpl);
-        if (l->index_dset >= 0 &&
-            attr_str(l->index_dset, "doc",
-                     "entry of the root attribute config_texts (accepted at config_accepted_utc) "
-                     "whose run wrote each task's row") != 0) {
-            H5Dclose(l->index_dset);
+        rc = dcpl < 0 ? HS_EHDF5 : HS_H5_CHECK(e, H5Pset_fill_value(dcpl, H5T_NATIVE_UINT16, &zero));
+        if (rc == 0)
+            rc = HS_H5_CHECK(e, sp = H5Screate_simple(1, &n, NULL));
+        if (rc == 0)
+            rc = HS_H5_CHECK(e, l->index_dset = H5Dcreate2(g, "config_index", H5T_STD_U16LE, sp,
+                                                           H5P_DEFAULT, dcpl, H5P_DEFAULT));
+        if (sp >= 0)
+            CLOSE_H5(rc, e, H5Sclose(sp));
+        if (dcpl >= 0)
+            CLOSE_H5(rc, e, H5Pclose(dcpl));
+        if (rc == 0 &&
+            (rc = attr_str(l->index_dset, "doc",
+                           "entry of the root attribute config_texts (accepted at config_accepted_utc) "
+                           "whose run wrote each task's row",
+                           e)) != 0) {
+            H5Dclose(l->index_dset); /* cleanup: the error is recorded */
             l->index_dset = -1;
         }
     }
-    H5Gclose(g);
+    CLOSE_H5(rc, e, H5Gclose(g));
+    if (rc)
+        return rc;
     if (l->index_dset <= 0)
-        return -1;
+        return 1;
     l->index_addr = HADDR_UNDEF;
     if (st->fh && H5Tequal(H5T_NATIVE_UINT16, H5T_STD_U16LE) > 0)
-        l->index_addr = H5Dget_offset(l->index_dset);
+        l->index_addr = H5Dget_offset(l->index_dset); /* HADDR_UNDEF if it fails: H5Dwrite then */
     H5Eclear2(H5E_DEFAULT);
     return 0;
 }
@@ -1409,7 +1620,7 @@ static int record_text(hs_store *st, const hs_sweepset *set, MPI_Comm comm, cons
 {
     char **texts = NULL, **times = NULL, **paths = NULL;
     size_t n = 0;
-    int rc = history_read(st->file, &texts, &times, &paths, &n) != 0
+    int rc = history_read(st->file, &texts, &times, &paths, &n, e) != 0
                  ? h5fail(e, "cannot read the sweep texts it records", path)
                  : 0;
     int append = rc == 0 && strcmp(texts[n - 1], set->text) != 0;
@@ -1420,18 +1631,18 @@ static int record_text(hs_store *st, const hs_sweepset *set, MPI_Comm comm, cons
     size_t k = n ? n - 1 : 0;
     if (rc == 0 && append) {
         char now[64] = "";
-        int rank;
-        MPI_Comm_rank(comm, &rank);
+        int rank = 0;
+        rc = HS_MPI_CHECK(e, MPI_Comm_rank(comm, &rank));
         if (rank == 0) {
             time_t t = time(NULL);
             struct tm tmv;
             gmtime_r(&t, &tmv);
             strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tmv);
         }
-        MPI_Bcast(now, sizeof now, MPI_CHAR, 0, comm);
+        MPI_ALL(rc, e, MPI_Bcast(now, sizeof now, MPI_CHAR, 0, comm));
         const char **tx = calloc(n + 1, sizeof *tx), **tm = calloc(n + 1, sizeof *tm),
                    **tp = calloc(n + 1, sizeof *tp);
-        if (!tx || !tm || !tp)
+        if (rc == 0 && (!tx || !tm || !tp))
             rc = HS_FAIL(e, HS_ENOMEM, "out of memory");
         for (size_t i = 0; rc == 0 && i < n; i++) {
             tx[i] = texts[i];
@@ -1447,24 +1658,34 @@ static int record_text(hs_store *st, const hs_sweepset *set, MPI_Comm comm, cons
         /* the indexes first (every row so far is 0's or names an entry that exists),
          * then the list, then config_text: a stop in between leaves a readable file */
         for (size_t si = 0; rc == 0 && si < set->n_sweeps; si++)
-            if (index_open(st, si, 1) != 0)
-                rc = h5fail(e, "cannot create a sweep's config_index (disk full?)", path);
-        if (rc == 0 && (rewrite_strs(st->file, "config_texts", tx, n + 1) != 0 ||
-                        rewrite_strs(st->file, "config_accepted_utc", tm, n + 1) != 0 ||
-                        rewrite_strs(st->file, "config_paths", tp, n + 1) != 0 ||
-                        rewrite_strs(st->file, "config_path", (const char *const[]){set->path}, 0) != 0 ||
-                        rewrite_strs(st->file, "config_text", (const char *const[]){set->text}, 0) != 0 ||
-                        rewrite_strs(st->file, "config_sha256", (const char *const[]){set->sha256}, 0) != 0))
-            rc = h5fail(e, "cannot record the sweep text (disk full?)", path);
+            rc = context(e, index_open(st, si, 1, e),
+                         "cannot create a sweep's config_index (disk full?)", path);
+        const struct {
+            const char *name;
+            const char *const *v;
+            size_t n;
+        } attrs[] = {{"config_texts", tx, n + 1},
+                     {"config_accepted_utc", tm, n + 1},
+                     {"config_paths", tp, n + 1},
+                     {"config_path", (const char *const[]){set->path}, 0},
+                     {"config_text", (const char *const[]){set->text}, 0},
+                     {"config_sha256", (const char *const[]){set->sha256}, 0}};
+        for (size_t i = 0; rc == 0 && i < sizeof attrs / sizeof attrs[0]; i++)
+            rc = context(e, rewrite_strs(st->file, attrs[i].name, attrs[i].v, attrs[i].n, e),
+                         "cannot record the sweep text (disk full?)", path);
         if (rc == 0 && H5Fflush(st->file, H5F_SCOPE_GLOBAL) < 0)
             rc = h5fail(e, "cannot flush the results file (disk full?)", path);
         free(tx);
         free(tm);
         free(tp);
     } else if (rc == 0 && k > 0) {
-        for (size_t si = 0; rc == 0 && si < set->n_sweeps; si++)
-            if (index_open(st, si, 0) != 0)
+        for (size_t si = 0; rc == 0 && si < set->n_sweeps; si++) {
+            rc = index_open(st, si, 0, e);
+            if (rc == 1)
                 rc = h5fail(e, "records several sweep texts but a sweep has no config_index", path);
+            else
+                rc = context(e, rc, "cannot open a sweep's config_index", path);
+        }
     }
     st->text_index = (uint16_t)k;
     free_strs(texts, n);
@@ -1474,19 +1695,14 @@ static int record_text(hs_store *st, const hs_sweepset *set, MPI_Comm comm, cons
 }
 
 /* Write row id's history entry (st->text_index) if the file keeps them. */
-static int index_write(hs_store *st, layout *l, uint64_t id)
+static int index_write(hs_store *st, layout *l, uint64_t id, hs_err *e)
 {
     if (l->index_dset <= 0)
         return 0;
     uint16_t v = st->text_index;
     if (l->index_addr != HADDR_UNDEF)
-        return raw_write(st, l->index_addr + (haddr_t)id * 2, &v, 2);
-    hid_t fsp = H5Dget_space(l->index_dset);
-    hsize_t start = id, count = 1;
-    H5Sselect_hyperslab(fsp, H5S_SELECT_SET, &start, NULL, &count, NULL);
-    herr_t hr = H5Dwrite(l->index_dset, H5T_NATIVE_UINT16, st->mem1, fsp, H5P_DEFAULT, &v);
-    H5Sclose(fsp);
-    return hr < 0 ? -1 : 0;
+        return raw_write(st, l->index_addr + (haddr_t)id * 2, &v, 2, e);
+    return h5_write_one(st, l->index_dset, H5T_NATIVE_UINT16, id, &v, e);
 }
 
 int hs_store_read_row_text(const char *path, const char *sweep, uint64_t id, char **text,
@@ -1495,31 +1711,34 @@ int hs_store_read_row_text(const char *path, const char *sweep, uint64_t id, cha
     *text = *cpath = NULL;
     if (accepted)
         *accepted = NULL;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    HS_H5_CALL(e, H5Eset_auto2(H5E_DEFAULT, NULL, NULL));
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0)
-        return h5fail(e, "cannot open as an HDF5 results file", path);
+        return h5fail_open(e, "cannot open as an HDF5 results file", path);
     char **texts = NULL, **times = NULL, **paths = NULL;
     size_t n = 0;
-    int rc = history_read(f, &texts, &times, &paths, &n) != 0
+    int rc = history_read(f, &texts, &times, &paths, &n, e) != 0
                  ? HS_FAIL(e, HS_ESTATE, "%s: not an hsweep results file (no readable sweep text)", path)
                  : 0;
     uint16_t k = 0;
     char nm[600];
     snprintf(nm, sizeof nm, "%s/config_index", sweep);
+    /* The file's own objects: a call that fails on them means a damaged file
+     * (k = UINT16_MAX, said below); their closes add nothing to that. */
     if (rc == 0 && n > 1 && H5Lexists(f, sweep, H5P_DEFAULT) > 0 &&
         H5Lexists(f, nm, H5P_DEFAULT) > 0) {
         hid_t d = H5Dopen2(f, nm, H5P_DEFAULT);
-        hid_t fsp = d < 0 ? -1 : H5Dget_space(d);
+        hid_t fsp = d < 0 ? -1 : H5Dget_space(d), ms;
         hsize_t dim = 0, start = id, cnt = 1;
-        hid_t ms = H5Screate_simple(1, &cnt, NULL);
-        if (fsp >= 0)
+        rc = HS_H5_CHECK(e, ms = H5Screate_simple(1, &cnt, NULL));
+        if (fsp >= 0 && H5Sget_simple_extent_ndims(fsp) == 1)
             H5Sget_simple_extent_dims(fsp, &dim, NULL);
-        if (fsp < 0 || id >= dim ||
-            H5Sselect_hyperslab(fsp, H5S_SELECT_SET, &start, NULL, &cnt, NULL) < 0 ||
-            H5Dread(d, H5T_NATIVE_UINT16, ms, fsp, H5P_DEFAULT, &k) < 0)
+        if (rc == 0 && (fsp < 0 || id >= dim ||
+                        H5Sselect_hyperslab(fsp, H5S_SELECT_SET, &start, NULL, &cnt, NULL) < 0 ||
+                        H5Dread(d, H5T_NATIVE_UINT16, ms, fsp, H5P_DEFAULT, &k) < 0))
             k = UINT16_MAX;
-        H5Sclose(ms);
+        if (ms >= 0)
+            H5Sclose(ms);
         if (fsp >= 0)
             H5Sclose(fsp);
         if (d >= 0)
@@ -1544,7 +1763,7 @@ int hs_store_read_row_text(const char *path, const char *sweep, uint64_t id, cha
     free_strs(times, n);
     free_strs(paths, n);
     H5Eclear2(H5E_DEFAULT);
-    H5Fclose(f);
+    CLOSE_H5(rc, e, H5Fclose(f));
     if (rc) {
         free(*text);
         free(*cpath);
@@ -1563,16 +1782,16 @@ int hs_store_open(const char *path, const hs_sweepset *set, MPI_Comm comm, const
     int force = flags & HS_OPEN_FORCE;
     (void)prov;
     *out = NULL;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    HS_H5_CALL(e, H5Eset_auto2(H5E_DEFAULT, NULL, NULL));
     int rank;
-    MPI_Comm_rank(comm, &rank);
+    HS_MPI_CALL(e, MPI_Comm_rank(comm, &rank));
     HS_CALL(check_path(path, e)); /* the same answer on every rank */
     int rc = 0;
     if (rank == 0) {
         char *sha = NULL;
-        rc = check_resumable(path, e);
+        rc = FRAME(check_resumable(path, e));
         if (rc == 0)
-            rc = hs_store_read_root_attr(path, "config_sha256", &sha, e);
+            rc = FRAME(hs_store_read_root_attr(path, "config_sha256", &sha, e));
         if (rc == 0 && strcmp(sha, set->sha256) != 0 && !force)
             rc = HS_FAIL(e, HS_ESTATE,
                          "%s: was written for a different sweep file (sha256 %.12s..., this one is "
@@ -1582,7 +1801,7 @@ int hs_store_open(const char *path, const hs_sweepset *set, MPI_Comm comm, const
             rc = HS_FAIL(e, HS_ESTATE, "%s: is a %s run; resume it %s --reduced", path,
                          set->reduced ? "full" : "reduced", set->reduced ? "without" : "with");
         if (rc == 0)
-            rc = check_task_seeds(path, set, e);
+            rc = FRAME(check_task_seeds(path, set, e));
         free(sha);
     }
     uint64_t **ids = calloc(set->n_sweeps + 1, sizeof *ids);
@@ -1590,22 +1809,22 @@ int hs_store_open(const char *path, const hs_sweepset *set, MPI_Comm comm, const
     if (!ids || !n)
         rc = HS_FAIL(e, HS_ENOMEM, "out of memory");
     else if (rank == 0 && rc == 0)
-        rc = find_damaged(path, set, flags, ids, n, e);
+        rc = FRAME(find_damaged(path, set, flags, ids, n, e));
     rc = agree(rc, comm, e);
     if (rc == 0)
-        rc = open_store(path, path, set, comm, out, e);
+        rc = FRAME(open_store(path, path, set, comm, out, e));
     if (rc == 0)
-        rc = record_text(*out, set, comm, path, e);
+        rc = FRAME(record_text(*out, set, comm, path, e));
     for (size_t si = 0; rc == 0 && si < set->n_sweeps; si++)
         for (size_t i = 0; rc == 0 && i < n[si]; i++)
-            if (mark_pending(*out, &(*out)->lay[si], ids[si][i]) != 0)
-                rc = h5fail(e, "cannot mark a damaged row pending (disk full?)", path);
+            rc = context(e, mark_pending(*out, &(*out)->lay[si], ids[si][i], e),
+                         "cannot mark a damaged row pending (disk full?)", path);
     for (size_t si = 0; ids && si < set->n_sweeps; si++)
         free(ids[si]);
     free(ids);
     free(n);
     rc = agree(rc, comm, e);
-    if (rc && *out)
+    if (rc && *out) /* cleanup: the first error is recorded */
         hs_store_close(out, &(hs_err){0});
     return rc;
 }
@@ -1615,44 +1834,44 @@ int hs_store_read_status(hs_store *st, size_t si, int8_t *status, int32_t *attem
     layout *l = &st->lay[si];
     /* the grid's rows: the first n_tasks */
     hsize_t start = 0, count = st->set->sweeps[si].n_tasks;
-    hid_t fsp = H5Dget_space(l->dset), msp = H5Screate_simple(1, &count, NULL);
-    H5Sselect_hyperslab(fsp, H5S_SELECT_SET, &start, NULL, &count, NULL);
-    int rc = 0;
-    if (count && H5Dread(l->dset, l->status_type, msp, fsp, H5P_DEFAULT, status) < 0)
+    hid_t fsp, msp = -1;
+    HS_H5_CALL(e, fsp = H5Dget_space(l->dset));
+    int rc = HS_H5_CHECK(e, msp = H5Screate_simple(1, &count, NULL));
+    if (rc == 0)
+        rc = HS_H5_CHECK(e, H5Sselect_hyperslab(fsp, H5S_SELECT_SET, &start, NULL, &count, NULL));
+    if (rc == 0 && count && H5Dread(l->dset, l->status_type, msp, fsp, H5P_DEFAULT, status) < 0)
         rc = h5fail(e, "cannot read task statuses", st->path);
     if (rc == 0 && attempts && count) {
-        hid_t t = H5Tcreate(H5T_COMPOUND, 4);
-        H5Tinsert(t, "attempts", 0, H5T_NATIVE_INT32);
-        herr_t hr = H5Dread(l->dset, t, msp, fsp, H5P_DEFAULT, attempts);
-        H5Tclose(t);
-        if (hr < 0)
+        hid_t t;
+        rc = HS_H5_CHECK(e, t = H5Tcreate(H5T_COMPOUND, 4));
+        if (rc == 0)
+            rc = HS_H5_CHECK(e, H5Tinsert(t, "attempts", 0, H5T_NATIVE_INT32));
+        if (rc == 0 && H5Dread(l->dset, t, msp, fsp, H5P_DEFAULT, attempts) < 0)
             rc = h5fail(e, "cannot read task attempts", st->path);
+        if (t >= 0)
+            CLOSE_H5(rc, e, H5Tclose(t));
     }
-    H5Sclose(msp);
-    H5Sclose(fsp);
+    if (msp >= 0)
+        CLOSE_H5(rc, e, H5Sclose(msp));
+    CLOSE_H5(rc, e, H5Sclose(fsp));
     return rc;
 }
 
 /* Write row `id` of a task table whole. */
-static int row_write(hs_store *st, layout *l, uint64_t id, const unsigned char *row)
+static int row_write(hs_store *st, layout *l, uint64_t id, const unsigned char *row, hs_err *e)
 {
     if (l->row_addr != HADDR_UNDEF)
-        return raw_write(st, l->row_addr + (haddr_t)id * l->row_size, row, l->row_size);
-    hid_t fsp = H5Dget_space(l->dset);
-    hsize_t start = id, count = 1;
-    H5Sselect_hyperslab(fsp, H5S_SELECT_SET, &start, NULL, &count, NULL);
-    herr_t hr = H5Dwrite(l->dset, l->row_type, st->mem1, fsp, H5P_DEFAULT, row);
-    H5Sclose(fsp);
-    return hr < 0 ? -1 : 0;
+        return raw_write(st, l->row_addr + (haddr_t)id * l->row_size, row, l->row_size, e);
+    return h5_write_one(st, l->dset, l->row_type, id, row, e);
 }
 
 /* Write the status of row `id` (row: the whole row, status set). */
-static int status_write(hs_store *st, layout *l, uint64_t id, const unsigned char *row)
+static int status_write(hs_store *st, layout *l, uint64_t id, const unsigned char *row, hs_err *e)
 {
     if (l->row_addr != HADDR_UNDEF)
         return raw_write(st, l->row_addr + (haddr_t)id * l->row_size + l->off_status,
-                         row + l->off_status, 1);
-    return row_write(st, l, id, row);
+                         row + l->off_status, 1, e);
+    return row_write(st, l, id, row, e);
 }
 
 /*
@@ -1680,7 +1899,8 @@ static void kick_writeback(hs_store *st, size_t n)
  * dataset's width.  The NaN come from l->scratch, filled as far as needed
  * (not up front: a task process forked later would count it in its RSS).
  */
-static int trace_write(hs_store *st, layout *l, size_t t, uint64_t id, const double *buf, size_t len)
+static int trace_write(hs_store *st, layout *l, size_t t, uint64_t id, const double *buf, size_t len,
+                       hs_err *e)
 {
     size_t w = l->trace_width[t];
     len = len < w ? len : w;
@@ -1691,28 +1911,32 @@ static int trace_write(hs_store *st, layout *l, size_t t, uint64_t id, const dou
     if (at != HADDR_UNDEF) {
         at += (haddr_t)id * w * sizeof(double);
         if (len == w)
-            return raw_write(st, at, buf, w * sizeof(double));
+            return raw_write(st, at, buf, w * sizeof(double), e);
         if (len * sizeof(double) > TRACE_COPY_MAX) {
-            if (raw_write(st, at, buf, len * sizeof(double)) != 0)
-                return -1;
-            return raw_write(st, at + len * sizeof(double), l->scratch, (w - len) * sizeof(double));
+            HS_CALL(raw_write(st, at, buf, len * sizeof(double), e));
+            return raw_write(st, at + len * sizeof(double), l->scratch, (w - len) * sizeof(double), e);
         }
     }
     if (len)
         memcpy(l->scratch, buf, len * sizeof(double));
     int rc;
     if (at != HADDR_UNDEF) {
-        rc = raw_write(st, at, l->scratch, w * sizeof(double));
+        rc = raw_write(st, at, l->scratch, w * sizeof(double), e);
     } else {
-        hid_t tsp = H5Dget_space(l->trace_dset[t]);
-        hsize_t t0[2] = {id, 0}, tn[2] = {1, w};
-        H5Sselect_hyperslab(tsp, H5S_SELECT_SET, t0, NULL, tn, NULL);
-        hsize_t mw = w;
-        hid_t msp = H5Screate_simple(1, &mw, NULL);
-        herr_t hr = H5Dwrite(l->trace_dset[t], H5T_NATIVE_DOUBLE, msp, tsp, H5P_DEFAULT, l->scratch);
-        rc = hr < 0 ? -1 : 0;
-        H5Sclose(msp);
-        H5Sclose(tsp);
+        hid_t tsp = -1, msp = -1;
+        hsize_t t0[2] = {id, 0}, tn[2] = {1, w}, mw = w;
+        rc = HS_H5_CHECK(e, tsp = H5Dget_space(l->trace_dset[t]));
+        if (rc == 0)
+            rc = HS_H5_CHECK(e, H5Sselect_hyperslab(tsp, H5S_SELECT_SET, t0, NULL, tn, NULL));
+        if (rc == 0)
+            rc = HS_H5_CHECK(e, msp = H5Screate_simple(1, &mw, NULL));
+        if (rc == 0)
+            rc = HS_H5_CHECK(e, H5Dwrite(l->trace_dset[t], H5T_NATIVE_DOUBLE, msp, tsp, H5P_DEFAULT,
+                                         l->scratch));
+        if (msp >= 0)
+            CLOSE_H5(rc, e, H5Sclose(msp));
+        if (tsp >= 0)
+            CLOSE_H5(rc, e, H5Sclose(tsp));
     }
     for (size_t j = 0; j < len; j++)
         l->scratch[j] = NAN;
@@ -1773,23 +1997,25 @@ int hs_store_write_result(hs_store *st, size_t si, uint64_t id, const hs_result 
     int8_t status = (int8_t)o->status;
     row_checksum(l, k, row, status, o);
     /* 0. a retry rewrites a row that looks complete: mark it pending first */
-    if (r->attempts > 1 && row_write(st, l, id, row) != 0)
-        return h5fail(e, "cannot write a task row (disk full?)", st->path);
+    if (r->attempts > 1)
+        HS_CALL(context(e, row_write(st, l, id, row, e), "cannot write a task row (disk full?)",
+                        st->path));
     /* 1. traces, NaN-padded to the dataset's width */
     for (size_t t = 0; t < k->n_traces; t++) {
         size_t len = o->trace && o->trace[t] ? o->trace_len[t] : 0;
-        if (l->trace_width[t] && trace_write(st, l, t, id, len ? o->trace[t] : NULL, len) != 0)
-            return h5fail(e, "cannot write a trace (disk full?)", st->path);
+        if (l->trace_width[t])
+            HS_CALL(context(e, trace_write(st, l, t, id, len ? o->trace[t] : NULL, len, e),
+                            "cannot write a trace (disk full?)", st->path));
     }
     /* 2. the row, status still pending; 3. its status byte: from then on
      * the row counts as complete */
-    if (row_write(st, l, id, row) != 0)
-        return h5fail(e, "cannot write a task row (disk full?)", st->path);
-    if (index_write(st, l, id) != 0)
-        return h5fail(e, "cannot write a task's config_index (disk full?)", st->path);
+    HS_CALL(context(e, row_write(st, l, id, row, e), "cannot write a task row (disk full?)",
+                    st->path));
+    HS_CALL(context(e, index_write(st, l, id, e), "cannot write a task's config_index (disk full?)",
+                    st->path));
     memcpy(row + l->off_status, &status, 1);
-    if (status_write(st, l, id, row) != 0)
-        return h5fail(e, "cannot write a task row (disk full?)", st->path);
+    HS_CALL(context(e, status_write(st, l, id, row, e), "cannot write a task row (disk full?)",
+                    st->path));
     return 0;
 }
 
@@ -1800,12 +2026,13 @@ int hs_store_close(hs_store **stp, hs_err *e)
         return 0;
     int rc = 0;
     for (size_t i = 0; st->lay && i < st->set->n_sweeps; i++)
-        layout_free(&st->lay[i], st->set->sweeps[i].kernel);
+        if (layout_free(&st->lay[i], st->set->sweeps[i].kernel) != 0 && rc == 0)
+            rc = h5fail(e, "cannot close the results file's datasets", st->path);
     free(st->lay);
     st->lay = NULL;
-    if (st->mem1 > 0)
-        H5Sclose(st->mem1);
-    if (st->file > 0 && H5Fclose(st->file) < 0)
+    if (st->mem1 > 0 && H5Sclose(st->mem1) < 0 && rc == 0)
+        rc = h5fail(e, "cannot close a dataspace", st->path);
+    if (st->file > 0 && H5Fclose(st->file) < 0 && rc == 0)
         rc = h5fail(e, "cannot close the results file", st->path);
     if (st->lock_fd >= 0)
         close(st->lock_fd);

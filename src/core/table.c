@@ -17,17 +17,22 @@
 #define MAX_NAMES ((hssize_t)1 << 20)
 #define MAX_ENUM 256
 
-static int h5err(hs_err *e, const char *path, const char *what)
+/* Both record the error at the caller's line. */
+#define h5err(e, path, what) h5err_at((e), (path), (what), __FILE__, __LINE__)
+#define damaged(e, path, what) damaged_at((e), (path), (what), __FILE__, __LINE__)
+
+static int h5err_at(hs_err *e, const char *path, const char *what, const char *file, int line)
 {
     H5Eclear2(H5E_DEFAULT);
-    return HS_FAIL(e, HS_EINPUT, "%s: %s", path, what);
+    return hs_err_set(e, HS_EINPUT, file, line, "%s: %s", path, what);
 }
 
 /* A file whose metadata or table does not read back as hsweep wrote it. */
-static int damaged(hs_err *e, const char *path, const char *what)
+static int damaged_at(hs_err *e, const char *path, const char *what, const char *file, int line)
 {
     H5Eclear2(H5E_DEFAULT);
-    return HS_FAIL(e, HS_EINPUT, "%s: damaged results file: %s (try h5dump / h5check)", path, what);
+    return hs_err_set(e, HS_EINPUT, file, line, "%s: damaged results file: %s (try h5dump / h5check)",
+                      path, what);
 }
 
 static hid_t open_ro(const char *path, hs_err *e)
@@ -104,8 +109,12 @@ static int list_sweeps(const char *path, char ***names, size_t *n, hs_err *e)
         H5Eclear2(H5E_DEFAULT);
         rc = H5Literate(f, H5_INDEX_NAME, H5_ITER_INC, &idx, list_cb, &l);
     }
-    H5Fclose(f);
+    if (rc >= 0 && HS_H5_CHECK(e, H5Fclose(f))) {
+        hs_table_list_free(l.names, l.n);
+        return HS_EHDF5;
+    }
     if (rc < 0) {
+        H5Fclose(f); /* cleanup: the damage is said below */
         hs_table_list_free(l.names, l.n);
         return damaged(e, path, l.bad ? "a sweep group does not open" : "its groups cannot be listed");
     }
@@ -123,14 +132,30 @@ void hs_table_list_free(char **names, size_t n)
     free(names);
 }
 
-/* Variable-length string type in memory, as store.c writes attributes. */
-static hid_t vstr_type(void)
+/* Variable-length string type in memory, as store.c writes attributes:
+ * made once per process by vstr_make (which the entry points call first, so
+ * that the readers below need not), kept until HDF5 closes. */
+static hid_t vstr = -1;
+
+static int vstr_make(hs_err *e)
 {
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, H5T_VARIABLE);
-    H5Tset_cset(t, H5T_CSET_UTF8);
-    return t;
+    if (vstr >= 0 && H5Iis_valid(vstr) > 0)
+        return 0;
+    hid_t t;
+    HS_H5_CALL(e, t = H5Tcopy(H5T_C_S1));
+    if (HS_H5_CHECK(e, H5Tset_size(t, H5T_VARIABLE)) || HS_H5_CHECK(e, H5Tset_cset(t, H5T_CSET_UTF8))) {
+        H5Tclose(t); /* cleanup: the error is recorded */
+        return HS_EHDF5;
+    }
+    vstr = t;
+    return 0;
 }
+
+/*
+ * The readers below read objects of a file opened read-only: a close that
+ * fails there loses nothing (nothing to flush), so closes are not checked;
+ * a read that fails means a damaged file, which the callers name.
+ */
 
 /*
  * Open attribute `name` of obj if it holds variable-length strings: *a and
@@ -174,7 +199,7 @@ static int read_strs(hid_t obj, const char *name, char ***out, size_t *n)
         return -1;
     int rc = 0;
     if (cnt > 0) {
-        hid_t t = vstr_type();
+        hid_t t = vstr;
         char **tmp = calloc((size_t)cnt, sizeof *tmp);
         char **o = calloc((size_t)cnt, sizeof *o);
         rc = tmp && o && H5Aread(a, t, tmp) >= 0 ? 0 : -1;
@@ -184,7 +209,6 @@ static int read_strs(hid_t obj, const char *name, char ***out, size_t *n)
         if (rc == 0 || (tmp && tmp[0]))
             H5Dvlen_reclaim(t, sp, H5P_DEFAULT, tmp);
         free(tmp);
-        H5Tclose(t);
         if (rc == 0) {
             *out = o;
             *n = (size_t)cnt;
@@ -209,13 +233,11 @@ static int read_str(hid_t obj, const char *name, char **out)
         return (*out = strdup("")) ? 0 : -1;
     if (cnt < 0)
         return -1;
-    hid_t t = vstr_type();
     char *s = NULL;
-    if (cnt == 1 && H5Aread(a, t, &s) >= 0) {
+    if (cnt == 1 && H5Aread(a, vstr, &s) >= 0) {
         *out = strdup(s ? s : "");
         H5free_memory(s);
     }
-    H5Tclose(t);
     H5Sclose(sp);
     H5Aclose(a);
     return *out ? 0 : -1;
@@ -385,7 +407,7 @@ static int64_t read_n_tasks(hid_t g)
  * and each row whose status is outside hs_status.  Returns a
  * what-is-damaged text for a trace that does not read, else NULL.
  */
-static const char *check_rows(hs_table *t, hid_t f, hid_t d, hid_t ft)
+static const char *check_rows(hs_table *t, hid_t f, hid_t d, hid_t ft, hs_err *e, int *rc)
 {
     t->damage = calloc(t->n_rows + 1, 1);
     if (!t->damage)
@@ -414,7 +436,7 @@ static const char *check_rows(hs_table *t, hid_t f, hid_t d, hid_t ft)
             crc[r] = hs_crc32c(0, row, fsize);
         }
     }
-    for (size_t i = 0; crc_ok && !bad && i < t->n_traces; i++) {
+    for (size_t i = 0; crc_ok && !bad && *rc == 0 && i < t->n_traces; i++) {
         char dn[1024];
         snprintf(dn, sizeof dn, "%s/traces/%s", t->sweep, t->traces[i]);
         hid_t td = H5Lexists(f, dn, H5P_DEFAULT) > 0 ? H5Dopen2(f, dn, H5P_DEFAULT) : -1;
@@ -431,7 +453,9 @@ static const char *check_rows(hs_table *t, hid_t f, hid_t d, hid_t ft)
         for (size_t r0 = 0; !bad && w && r0 < t->n_rows; r0 += per) {
             hsize_t n = t->n_rows - r0 < per ? t->n_rows - r0 : per;
             hsize_t start[2] = {r0, 0}, count[2] = {n, w}, mn = n * w;
-            hid_t ms = H5Screate_simple(1, &mn, NULL);
+            hid_t ms;
+            if ((*rc = HS_H5_CHECK(e, ms = H5Screate_simple(1, &mn, NULL))) != 0)
+                break;
             if (H5Sselect_hyperslab(sp, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
                 H5Dread(td, H5T_NATIVE_DOUBLE, ms, sp, H5P_DEFAULT, buf) < 0)
                 bad = "a trace's values do not read";
@@ -485,6 +509,7 @@ static void drop_unused(hs_table *t)
 int hs_table_read(const char *path, const char *sweep, hs_table *t, hs_err *e)
 {
     memset(t, 0, sizeof *t);
+    HS_CALL(vstr_make(e));
     hid_t f = open_ro(path, e);
     if (f < 0)
         return e->code;
@@ -535,7 +560,7 @@ int hs_table_read(const char *path, const char *sweep, hs_table *t, hs_err *e)
         else if (!(bad = read_cols(t, mt)))
             bad = H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, t->rows) < 0
                       ? "the task table's rows do not read"
-                      : check_rows(t, f, d, ft);
+                      : check_rows(t, f, d, ft, e, &rc);
         if (!bad)
             drop_unused(t);
     }
@@ -555,7 +580,7 @@ int hs_table_read(const char *path, const char *sweep, hs_table *t, hs_err *e)
     if (g >= 0)
         H5Gclose(g);
     H5Eclear2(H5E_DEFAULT);
-    H5Fclose(f);
+    rc = rc ? ((void)H5Fclose(f), rc) : HS_H5_CHECK(e, H5Fclose(f));
     if (rc)
         hs_table_free(t);
     return rc;
@@ -585,12 +610,14 @@ static int probe(const char *path, hs_err *e)
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0)
-        return HS_FAIL(e, HS_EIO, "%s: cannot fork to check the file", path);
+        return HS_FAIL(e, HS_EIO, "%s: cannot fork to check the file (fork): %s", path,
+                       strerror(errno));
     if (pid == 0) {
         static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
         for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
             signal(sigs[i], SIG_DFL);
         alarm(60);
+        /* Only whether reading crashes counts here: errors are the parent's to find. */
         char **names;
         size_t n;
         hs_err ce;
@@ -613,7 +640,8 @@ static int probe(const char *path, hs_err *e)
     int ws = 0;
     while (waitpid(pid, &ws, 0) < 0)
         if (errno != EINTR)
-            return HS_FAIL(e, HS_EIO, "%s: cannot wait for the check of the file", path);
+            return HS_FAIL(e, HS_EIO, "%s: cannot wait for the check of the file (waitpid): %s",
+                           path, strerror(errno));
     if (WIFSIGNALED(ws) || WEXITSTATUS(ws) != 0) {
         char what[128];
         snprintf(what, sizeof what, "reading its metadata crashes the HDF5 library (%s)",
@@ -627,10 +655,11 @@ int hs_table_list(const char *path, char ***names, size_t *n, hs_err *e)
 {
     *names = NULL;
     *n = 0;
+    HS_CALL(vstr_make(e));
     hid_t f = open_ro(path, e);
     if (f < 0)
         return e->code;
-    H5Fclose(f);
+    HS_H5_CALL(e, H5Fclose(f));
     HS_CALL(probe(path, e));
     return list_sweeps(path, names, n, e);
 }
@@ -783,13 +812,16 @@ long hs_table_trace(const char *path, const char *sweep, const char *name, size_
         } else {
             hsize_t n = dims[1] < cap ? dims[1] : cap;
             hsize_t start[2] = {row, 0}, count[2] = {1, n};
-            hid_t ms = H5Screate_simple(1, &n, NULL);
-            if (n == 0 || (H5Sselect_hyperslab(sp, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
-                           H5Dread(d, H5T_NATIVE_DOUBLE, ms, sp, H5P_DEFAULT, buf) >= 0))
+            hid_t ms;
+            if (HS_H5_CHECK(e, ms = H5Screate_simple(1, &n, NULL)))
+                ; /* e names the call */
+            else if (n == 0 || (H5Sselect_hyperslab(sp, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
+                                H5Dread(d, H5T_NATIVE_DOUBLE, ms, sp, H5P_DEFAULT, buf) >= 0))
                 got = (long)n;
             else
                 damaged(e, path, "a trace's values do not read");
-            H5Sclose(ms);
+            if (ms >= 0)
+                H5Sclose(ms);
         }
         if (sp >= 0)
             H5Sclose(sp);
@@ -801,7 +833,10 @@ long hs_table_trace(const char *path, const char *sweep, const char *name, size_
         HS_FAIL(e, HS_EINPUT, "%s: sweep '%s' has no trace '%s'", path, sweep, name);
     }
     H5Eclear2(H5E_DEFAULT);
-    H5Fclose(f);
+    if (got >= 0 && HS_H5_CHECK(e, H5Fclose(f)))
+        return -1;
+    if (got < 0)
+        H5Fclose(f); /* cleanup: the error is recorded */
     return got;
 }
 

@@ -32,7 +32,7 @@
 #include <unistd.h>
 
 #include "exec_impl.h"
-#include "hsweep/config.h"
+#include "hsweep/sha256.h"
 
 #define HELPER_TIMEOUT_S 20.0
 

@@ -13,14 +13,15 @@
  * The task uses the first T frames (T <= T_file).  `cameras`, `joints` and
  * the synthetic-data parameters are ignored then.
  */
-#include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hsweep/datafile.h"
 #include "hsweep/error.h"
 #include "hsweep/pose.h"
+#include "hsweep/task.h"
 #include "kernels/nuts_pose.h"
 
 enum { INIT_RANDOM, INIT_NOMINAL, INIT_TRIANGULATED };
@@ -35,51 +36,6 @@ struct hs_nuts_pose {
     double *truth_x;   /* [T][K][3] (synthetic data only) */
     double *truth_len; /* [T][K-1] */
 };
-
-/* Read a whole dataset of `rank` dimensions into a new buffer; dims out. */
-static int h5_read(hid_t f, const char *name, hid_t memtype, size_t elsize, int rank,
-                   hsize_t *dims, void **buf, char *msg, size_t cap)
-{
-    *buf = NULL;
-    if (H5Lexists(f, name, H5P_DEFAULT) <= 0) {
-        snprintf(msg, cap, "dataset '%s' is missing", name);
-        return HS_EINPUT;
-    }
-    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-    if (d < 0) {
-        snprintf(msg, cap, "cannot open dataset '%s'", name);
-        return HS_EHDF5;
-    }
-    hid_t sp = H5Dget_space(d);
-    int r = sp < 0 ? -1 : H5Sget_simple_extent_ndims(sp);
-    int rc = 0;
-    if (r != rank) {
-        snprintf(msg, cap, "dataset '%s' has rank %d, expected %d", name, r, rank);
-        rc = HS_EINPUT;
-    } else {
-        H5Sget_simple_extent_dims(sp, dims, NULL);
-        size_t n = 1;
-        for (int i = 0; i < rank; i++)
-            n *= (size_t)dims[i];
-        *buf = malloc(n ? n * elsize : 1);
-        if (!*buf) {
-            snprintf(msg, cap, "out of memory reading '%s'", name);
-            rc = HS_ENOMEM;
-        } else if (H5Dread(d, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, *buf) < 0) {
-            snprintf(msg, cap, "cannot read dataset '%s' as %s", name,
-                     memtype == H5T_NATIVE_INT ? "integers" : "float64");
-            rc = HS_EHDF5;
-        }
-    }
-    if (sp >= 0)
-        H5Sclose(sp);
-    H5Dclose(d);
-    if (rc) {
-        free(*buf);
-        *buf = NULL;
-    }
-    return rc;
-}
 
 typedef struct pose_data {
     int T, K, C;
@@ -97,93 +53,75 @@ static void pose_data_free(pose_data *d)
     free(d->x0_hat);
 }
 
-/* Load `path` (layout above), keeping the first T frames. */
+/* Load `path` (layout above, through the kernel runtime's reader), keeping
+ * the first T frames. */
 static int load_file(const char *path, int T, pose_data *d, char *msg, size_t cap)
 {
-    char sub[512] = "";
-    H5E_auto2_t efn;
-    void *edata;
-    H5Eget_auto2(H5E_DEFAULT, &efn, &edata);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    int rc = 0;
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hs_err e = {0};
+    hs_datafile *f = NULL;
     double *yall = NULL, *size = NULL;
-    hsize_t dy[4] = {0}, dP[3] = {0}, dpar[1] = {0}, dlen[1] = {0}, dsz[1] = {0};
-    if (f < 0) {
-        snprintf(sub, sizeof sub, "cannot open it as HDF5");
-        rc = HS_EIO;
+    size_t dy[4] = {0}, dP[3] = {0}, dpar[1] = {0}, dlen[1] = {0}, dsz[1] = {0};
+    int rc = hs_datafile_open(path, &f, &e);
+    if (rc)
         goto done;
-    }
-    if ((rc = h5_read(f, "y", H5T_NATIVE_DOUBLE, sizeof(double), 4, dy, (void **)&yall, sub,
-                      sizeof sub)) ||
-        (rc = h5_read(f, "P", H5T_NATIVE_DOUBLE, sizeof(double), 3, dP, (void **)&d->P, sub,
-                      sizeof sub)) ||
-        (rc = h5_read(f, "parents", H5T_NATIVE_INT, sizeof(int), 1, dpar, (void **)&d->parents,
-                      sub, sizeof sub)) ||
-        (rc = h5_read(f, "bone_lengths", H5T_NATIVE_DOUBLE, sizeof(double), 1, dlen,
-                      (void **)&d->nominal, sub, sizeof sub)))
+    if ((rc = hs_datafile_read(f, "y", HS_DATA_F64, 4, dy, (void **)&yall, &e)) ||
+        (rc = hs_datafile_read(f, "P", HS_DATA_F64, 3, dP, (void **)&d->P, &e)) ||
+        (rc = hs_datafile_read(f, "parents", HS_DATA_INT, 1, dpar, (void **)&d->parents, &e)) ||
+        (rc = hs_datafile_read(f, "bone_lengths", HS_DATA_F64, 1, dlen, (void **)&d->nominal,
+                               &e)))
         goto done;
     d->C = (int)dy[0], d->K = (int)dy[2], d->T = T;
     if (dy[3] != 2 || dP[0] != dy[0] || dP[1] != 3 || dP[2] != 4 || dpar[0] != dy[2] ||
         dlen[0] + 1 != dy[2]) {
-        snprintf(sub, sizeof sub, "inconsistent shapes: y [%llu,%llu,%llu,%llu], P [%llu,%llu,"
-                 "%llu], parents [%llu], bone_lengths [%llu]; expected y [C,T,K,2], P [C,3,4], "
-                 "parents [K], bone_lengths [K-1]",
-                 (unsigned long long)dy[0], (unsigned long long)dy[1],
-                 (unsigned long long)dy[2], (unsigned long long)dy[3],
-                 (unsigned long long)dP[0], (unsigned long long)dP[1],
-                 (unsigned long long)dP[2], (unsigned long long)dpar[0],
-                 (unsigned long long)dlen[0]);
-        rc = HS_EINPUT;
+        rc = HS_FAIL(&e, HS_EINPUT, "inconsistent shapes: y [%zu,%zu,%zu,%zu], P [%zu,%zu,%zu], "
+                     "parents [%zu], bone_lengths [%zu]; expected y [C,T,K,2], P [C,3,4], "
+                     "parents [K], bone_lengths [K-1]",
+                     dy[0], dy[1], dy[2], dy[3], dP[0], dP[1], dP[2], dpar[0], dlen[0]);
         goto done;
     }
-    if ((hsize_t)T > dy[1]) {
-        snprintf(sub, sizeof sub, "T = %d but the file has %llu frames", T,
-                 (unsigned long long)dy[1]);
-        rc = HS_EINPUT;
+    if ((size_t)T > dy[1]) {
+        rc = HS_FAIL(&e, HS_EINPUT, "T = %d but the file has %zu frames", T, dy[1]);
         goto done;
     }
     d->width = HS_POSE_WIDTH, d->height = HS_POSE_HEIGHT;
-    if (H5Lexists(f, "image_size", H5P_DEFAULT) > 0) {
-        if ((rc = h5_read(f, "image_size", H5T_NATIVE_DOUBLE, sizeof(double), 1, dsz,
-                          (void **)&size, sub, sizeof sub)))
+    if ((rc = hs_datafile_has(f, "image_size", &e)) < 0)
+        goto done;
+    if (rc > 0) {
+        if ((rc = hs_datafile_read(f, "image_size", HS_DATA_F64, 1, dsz, (void **)&size, &e)))
             goto done;
         if (dsz[0] != 2) {
-            snprintf(sub, sizeof sub, "image_size must hold 2 values (width, height)");
-            rc = HS_EINPUT;
+            rc = HS_FAIL(&e, HS_EINPUT, "image_size must hold 2 values (width, height)");
             goto done;
         }
         d->width = size[0], d->height = size[1];
     }
-    if (H5Lexists(f, "x0_hat", H5P_DEFAULT) > 0) {
-        hsize_t dx[1] = {0};
-        if ((rc = h5_read(f, "x0_hat", H5T_NATIVE_DOUBLE, sizeof(double), 1, dx,
-                          (void **)&d->x0_hat, sub, sizeof sub)))
+    if ((rc = hs_datafile_has(f, "x0_hat", &e)) < 0)
+        goto done;
+    if (rc > 0) {
+        size_t dx[1] = {0};
+        if ((rc = hs_datafile_read(f, "x0_hat", HS_DATA_F64, 1, dx, (void **)&d->x0_hat, &e)))
             goto done;
         if (dx[0] != 3 || !isfinite(d->x0_hat[0]) || !isfinite(d->x0_hat[1]) ||
             !isfinite(d->x0_hat[2])) {
-            snprintf(sub, sizeof sub, "x0_hat must hold 3 finite values (x, y, z)");
-            rc = HS_EINPUT;
+            rc = HS_FAIL(&e, HS_EINPUT, "x0_hat must hold 3 finite values (x, y, z)");
             goto done;
         }
     }
-    size_t K = (size_t)d->K, Tf = (size_t)dy[1];
+    rc = 0;
+    size_t K = (size_t)d->K, Tf = dy[1];
     d->y = malloc((size_t)d->C * T * K * 2 * sizeof(double));
     if (!d->y) {
-        snprintf(sub, sizeof sub, "out of memory");
-        rc = HS_ENOMEM;
+        rc = HS_FAIL(&e, HS_ENOMEM, "out of memory");
         goto done;
     }
     for (size_t c = 0; c < (size_t)d->C; c++)
         memcpy(d->y + c * T * K * 2, yall + c * Tf * K * 2, (size_t)T * K * 2 * sizeof(double));
 done:
-    if (f >= 0)
-        H5Fclose(f);
-    H5Eset_auto2(H5E_DEFAULT, efn, edata);
+    hs_datafile_close(&f);
     free(yall);
     free(size);
     if (rc)
-        snprintf(msg, cap, "pose: data_file '%s': %s", path, sub);
+        snprintf(msg, cap, "pose: data_file '%s': %s", path, e.msg);
     return rc;
 }
 
@@ -353,7 +291,9 @@ int hs_nuts_pose_create(const hs_params *p, uint64_t seed, hs_nuts_pose **out, c
             .prior_relative = strcmp(hs_param_str(p, "prior_scale"), "relative") == 0,
             .x0_hat = d.x0_hat,
             .obs_twice = hs_param_bool(p, "obs_twice")};
-        rc = hs_pose_create(&cfg, &pp->pose, msg, cap);
+        if (cap)
+            msg[0] = '\0';
+        rc = hs_num_err(hs_pose_create(&cfg, &pp->pose, msg, cap), msg, cap, "pose");
     }
     pose_data_free(&d);
     if (rc) {

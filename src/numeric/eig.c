@@ -13,7 +13,7 @@
 
 #include <cblas.h>
 
-#include "hsweep/error.h"
+#include "hsweep/numeric/status.h"
 
 typedef float complex fcomplex;
 
@@ -61,7 +61,7 @@ static double now_s(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-static int info_code(int info) { return info < 0 ? HS_EINPUT : info > 0 ? HS_EIG_ENOCONV : 0; }
+static int info_code(int info) { return info < 0 ? HS_NUM_EINPUT : info > 0 ? HS_NUM_ENOCONV : 0; }
 
 /* Serial solve in place: v holds a on entry, the eigenvectors on return. */
 static int solve_serial(int n, hs_eig_prec prec, double *w, double complex *v, double *secs)
@@ -84,7 +84,7 @@ static int solve_serial(int n, hs_eig_prec prec, double *w, double complex *v, d
                     1, 1);
             *secs = now_s() - t0;
         }
-        int rc = (work && rwork && iwork) ? info_code(info) : HS_ENOMEM;
+        int rc = (work && rwork && iwork) ? info_code(info) : HS_NUM_ENOMEM;
         free(work), free(rwork), free(iwork);
         return rc;
     }
@@ -92,7 +92,7 @@ static int solve_serial(int n, hs_eig_prec prec, double *w, double complex *v, d
     float *wf = malloc(sizeof *wf * (size_t)n);
     fcomplex wq;
     float rq;
-    int rc = HS_ENOMEM;
+    int rc = HS_NUM_ENOMEM;
     if (af && wf) {
         for (size_t i = 0; i < nn; i++)
             af[i] = (fcomplex)v[i];
@@ -111,7 +111,7 @@ static int solve_serial(int n, hs_eig_prec prec, double *w, double complex *v, d
             *secs = now_s() - t0;
             rc = info_code(info);
         } else {
-            rc = HS_ENOMEM;
+            rc = HS_NUM_ENOMEM;
         }
         free(work), free(rwork), free(iwork);
     }
@@ -139,7 +139,7 @@ int hs_eig_herm(int n, const double complex *a, hs_eig_prec prec, double *w, dou
     q->solve_s = secs;
     double complex *r = malloc(sizeof *r * nn);
     if (!r)
-        return HS_ENOMEM;
+        return HS_NUM_ENOMEM;
     const double complex one = 1.0, zero = 0.0, mone = -1.0;
     /* residual: A V - V diag(w) */
     for (int j = 0; j < n; j++)
@@ -205,12 +205,12 @@ static int dist_open(MPI_Comm comm, int n, dist *d)
     d->lld = d->mloc > 1 ? d->mloc : 1;
     descinit_(d->desc, &n, &n, &d->nb, &d->nb, &zero, &zero, &d->ctxt, &d->lld, &info);
     if (info)
-        return HS_EINPUT;
+        return HS_NUM_EINPUT;
     if (rank == 0) {
         int lr = n > 1 ? n : 1;
         descinit_(d->desc_root, &n, &n, &d->nb, &d->nb, &zero, &zero, &d->ctxt_root, &lr, &info);
         if (info)
-            return HS_EINPUT;
+            return HS_NUM_EINPUT;
     } else {
         memset(d->desc_root, 0, sizeof d->desc_root);
         d->desc_root[1] = -1; /* not in the root context: Cpzgemr2d's convention */
@@ -251,7 +251,7 @@ static int solve_dist(const dist *d, MPI_Comm comm, int n, hs_eig_prec prec, dou
         double complex *work = malloc(sizeof *work * (size_t)lwork);
         double *rwork = malloc(sizeof *rwork * (size_t)lrwork);
         int *iwork = malloc(sizeof *iwork * (size_t)liwork);
-        int rc = HS_ENOMEM;
+        int rc = HS_NUM_ENOMEM;
         if (all_ok(comm, work && rwork && iwork)) {
             double t0 = now_s();
             pzheevd_("V", "L", &n, al, &one, &one, d->desc, w, zl, &one, &one, d->desc, work,
@@ -264,7 +264,7 @@ static int solve_dist(const dist *d, MPI_Comm comm, int n, hs_eig_prec prec, dou
     }
     fcomplex *af = malloc(sizeof *af * nl), *zf = malloc(sizeof *zf * nl);
     float *wf = malloc(sizeof *wf * (size_t)n);
-    int rc = HS_ENOMEM;
+    int rc = HS_NUM_ENOMEM;
     if (all_ok(comm, af && zf && wf)) {
         for (size_t i = 0; i < nl; i++)
             af[i] = (fcomplex)al[i];
@@ -278,7 +278,7 @@ static int solve_dist(const dist *d, MPI_Comm comm, int n, hs_eig_prec prec, dou
             fcomplex *work = malloc(sizeof *work * (size_t)lwork);
             float *rwork = malloc(sizeof *rwork * (size_t)lrwork);
             int *iwork = malloc(sizeof *iwork * (size_t)liwork);
-            rc = HS_ENOMEM;
+            rc = HS_NUM_ENOMEM;
             if (all_ok(comm, work && rwork && iwork)) {
                 double t0 = now_s();
                 pcheevd_("V", "L", &n, af, &one, &one, d->desc, wf, zf, &one, &one, d->desc, work,
@@ -322,7 +322,7 @@ static int quality_dist(const dist *d, MPI_Comm comm, int n, const double comple
     double complex *rl = malloc(sizeof *rl * nl);
     if (!all_ok(comm, rl != NULL)) {
         free(rl);
-        return HS_ENOMEM;
+        return HS_NUM_ENOMEM;
     }
     const double complex one = 1.0, mone = -1.0, zero = 0.0;
     const int i1 = 1;
@@ -340,7 +340,7 @@ static int quality_dist(const dist *d, MPI_Comm comm, int n, const double comple
     free(rl);
     double t[3];
     if (MPI_Allreduce(s, t, 3, MPI_DOUBLE, MPI_SUM, comm) != MPI_SUCCESS)
-        return HS_EMPI;
+        return HS_NUM_EMPI;
     q->residual = t[1] > 0 ? sqrt(t[0] / t[1]) : sqrt(t[0]);
     q->orthogonality = sqrt(t[2]);
     return 0;
@@ -352,13 +352,13 @@ int hs_eig_herm_dist(void *comm_ptr, int n, const double complex *a, hs_eig_prec
     MPI_Comm comm = *(MPI_Comm *)comm_ptr;
     int rank;
     if (MPI_Comm_rank(comm, &rank) != MPI_SUCCESS)
-        return HS_EMPI;
+        return HS_NUM_EMPI;
     /* Header from rank 0: go/no-go and whether the quality is wanted. */
     int hdr[2] = {rank == 0 && a != NULL && w != NULL && v != NULL, q != NULL};
     if (MPI_Bcast(hdr, 2, MPI_INT, 0, comm) != MPI_SUCCESS)
-        return HS_EMPI;
+        return HS_NUM_EMPI;
     if (!hdr[0])
-        return HS_EINPUT;
+        return HS_NUM_EINPUT;
     dist d;
     int rc = dist_open(comm, n, &d);
     size_t nl = (size_t)d.lld * (size_t)(d.nloc > 0 ? d.nloc : 1);
@@ -367,7 +367,7 @@ int hs_eig_herm_dist(void *comm_ptr, int n, const double complex *a, hs_eig_prec
     al = malloc(sizeof *al * nl), zl = malloc(sizeof *zl * nl);
     acopy = hdr[1] ? malloc(sizeof *acopy * nl) : NULL;
     if (!all_ok(comm, rc == 0 && wl && al && zl && (!hdr[1] || acopy)))
-        rc = rc ? rc : HS_ENOMEM;
+        rc = rc ? rc : HS_NUM_ENOMEM;
     double secs = 0.0;
     if (rc == 0) {
         Cpzgemr2d(n, n, (double complex *)a, 1, 1, d.desc_root, al, 1, 1, d.desc, d.ctxt);
@@ -450,7 +450,7 @@ static float complex *to_f32(int rows, int cols, const double complex *a, int ld
  * C (m x n, leading dimension m) = op(A) op(B) in the working precision:
  * zgemm, or cgemm on float copies with the result promoted back (f32); a
  * single column of plain B (n = 1) goes through zgemv / cgemv.  A has lda
- * rows, B ldb rows.  Returns 0 or HS_ENOMEM.
+ * rows, B ldb rows.  Returns 0 or HS_NUM_ENOMEM.
  */
 static int gemm_prec(hs_eig_prec prec, CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n,
                      int k, const double complex *a, int lda, const double complex *b, int ldb,
@@ -478,7 +478,7 @@ static int gemm_prec(hs_eig_prec prec, CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, i
         for (size_t i = 0; i < (size_t)m * (size_t)n; i++)
             c[i] = cf[i];
     }
-    int rc = af && bf && cf ? 0 : HS_ENOMEM;
+    int rc = af && bf && cf ? 0 : HS_NUM_ENOMEM;
     free(af), free(bf), free(cf);
     return rc;
 }
@@ -500,7 +500,7 @@ int hs_eig_backward(int n, const double *w, const double complex *v, const doubl
     int *act = malloc(sizeof *act * (size_t)n);
     if (!slot || !act) {
         free(slot), free(act);
-        return HS_ENOMEM;
+        return HS_NUM_ENOMEM;
     }
     for (int j = 0; j < n; j++)
         slot[j] = -1;
@@ -527,7 +527,7 @@ int hs_eig_backward(int n, const double *w, const double complex *v, const doubl
     double complex *va = malloc(sizeof *va * (size_t)n * (size_t)(nc > 0 ? nc : 1));
     if (!x || !vm || !va) {
         free(slot), free(act), free(x), free(vm), free(va);
-        return HS_ENOMEM;
+        return HS_NUM_ENOMEM;
     }
     const hs_eig_prec prec = bw->prec;
     int rc = 0;

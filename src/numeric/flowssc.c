@@ -8,7 +8,7 @@
 
 #include "flowssc_impl.h"
 
-void fs_layout_init(fs_layout *ly, size_t d, size_t L, size_t H, size_t Hc)
+void hs_fs_layout_init(fs_layout *ly, size_t d, size_t L, size_t H, size_t Hc)
 {
     ly->d = d;
     ly->dc = d + 2;
@@ -53,7 +53,7 @@ void hs_flowssc_config_default(hs_flowssc_config *c)
     };
 }
 
-static const fs_ops *ops_for(int f32) { return f32 ? &fs_ops_f32 : &fs_ops_f64; }
+static const fs_ops *ops_for(int f32) { return f32 ? &hs_fs_ops_f32 : &hs_fs_ops_f64; }
 
 int hs_flowssc_train(const hs_flowssc_config *c, const hs_flowssc_data *d,
                      const hs_flowssc_traces *tr, hs_flowssc_result *r, char *err, size_t cap)
@@ -88,7 +88,7 @@ int hs_flowssc_create(hs_flowssc **out, int f32, size_t d_x, size_t flow_layers,
     if (!h)
         return -1;
     h->ops = ops_for(f32);
-    fs_layout_init(&h->ly, d_x, flow_layers, flow_hidden, clf_hidden);
+    hs_fs_layout_init(&h->ly, d_x, flow_layers, flow_hidden, clf_hidden);
     h->m = h->ops->create(&h->ly, max_rows ? max_rows : 1, seed, out_init);
     if (!h->m) {
         free(h);

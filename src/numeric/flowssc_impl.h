@@ -23,7 +23,7 @@ typedef struct fs_layout {
     size_t np;
 } fs_layout;
 
-void fs_layout_init(fs_layout *ly, size_t d, size_t L, size_t H, size_t Hc);
+void hs_fs_layout_init(fs_layout *ly, size_t d, size_t L, size_t H, size_t Hc);
 
 /* One precision's model; `void *` is its private struct. */
 typedef struct fs_ops {
@@ -38,6 +38,6 @@ typedef struct fs_ops {
                  const hs_flowssc_traces *tr, hs_flowssc_result *r, char *err, size_t cap);
 } fs_ops;
 
-extern const fs_ops fs_ops_f32, fs_ops_f64;
+extern const fs_ops hs_fs_ops_f32, hs_fs_ops_f64;
 
 #endif

@@ -638,7 +638,7 @@ static int train(const hs_flowssc_config *c, const hs_flowssc_data *D, const hs_
     size_t n = D->n, d = D->d_x, ntr = c->n_train, nva = n - ntr;
     size_t B = c->batch_size < ntr ? c->batch_size : ntr;
     fs_layout ly;
-    fs_layout_init(&ly, d, c->flow_layers, c->flow_hidden, c->clf_hidden);
+    hs_fs_layout_init(&ly, d, c->flow_layers, c->flow_hidden, c->clf_hidden);
     work W;
     memset(&W, 0, sizeof W);
     W.M = create(&ly, B > EVAL_CHUNK ? B : EVAL_CHUNK, c->seed, c->out_init);
@@ -769,4 +769,4 @@ static int train(const hs_flowssc_config *c, const hs_flowssc_data *D, const hs_
     return 0;
 }
 
-const fs_ops SFX(fs_ops) = {create, destroy, get_params, set_params, loss_grad_api, train};
+const fs_ops SFX(hs_fs_ops) = {create, destroy, get_params, set_params, loss_grad_api, train};

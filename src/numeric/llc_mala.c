@@ -27,7 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hsweep/error.h"
+#include "hsweep/numeric/status.h"
 #include "hsweep/rng.h"
 
 typedef struct mala_state {
@@ -74,12 +74,12 @@ int hs_llc_mala_run(const hs_llc_target *t, const hs_llc_mala_config *cfg, const
     const long kept = cfg->steps - cfg->warmup;
     if (cfg->warmup < 0 || kept < 1 || cfg->n_draws > (size_t)kept ||
         !(cfg->accept_target > 0 && cfg->accept_target < 1))
-        return HS_EINPUT;
+        return HS_NUM_EINPUT;
     const size_t d = hs_llc_target_dim(t);
     const double *ws = hs_llc_target_wstar(t);
     double *mem = malloc(10 * d * sizeof *mem);
     double *work = malloc(hs_llc_target_work_size(t) * sizeof *work);
-    int rc = HS_ENOMEM;
+    int rc = HS_NUM_ENOMEM;
     if (!mem || !work)
         goto done;
     mala_state cur = {mem, mem + d, mem + 2 * d, mem + 3 * d, 0, 0};

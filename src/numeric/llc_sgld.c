@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hsweep/error.h"
+#include "hsweep/numeric/status.h"
 #include "hsweep/rng.h"
 
 size_t hs_llc_sgld_ndraws(const hs_llc_sgld_config *cfg)
@@ -32,7 +32,7 @@ int hs_llc_sgld_run(const hs_llc_target *t, const hs_llc_sgld_config *cfg, uint6
     double *w = malloc(d * sizeof *w), *g = malloc(d * sizeof *g);
     double *work = malloc(hs_llc_target_work_size(t) * sizeof *work);
     size_t *rows = cfg->batch < n ? malloc(nr * sizeof *rows) : NULL;
-    int rc = HS_ENOMEM;
+    int rc = HS_NUM_ENOMEM;
     if (!w || !g || !work || (cfg->batch < n && !rows))
         goto done;
     hs_rng rng;

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "hsweep/adam.h"
-#include "hsweep/error.h"
+#include "hsweep/numeric/status.h"
 #include "hsweep/rng.h"
 
 #define HS_LLC_MAX_LAYERS 16
@@ -144,7 +144,7 @@ static int quadratic_build(hs_llc_target *t, uint64_t seed)
     if (!h || !q) {
         free(h);
         free(q);
-        return HS_ENOMEM;
+        return HS_NUM_ENOMEM;
     }
     for (size_t i = 0; i < k; i++) {
         double f = k > 1 ? (double)i / (double)(k - 1) : 1.0;
@@ -216,7 +216,7 @@ static int net_build(hs_llc_target *t)
     double *w = malloc(d * sizeof *w), *g = malloc(d * sizeof *g);
     double *work = malloc(t->work_size * sizeof *work);
     hs_adam adam;
-    int rc = HS_ENOMEM;
+    int rc = HS_NUM_ENOMEM;
     hs_adam_init(&adam, d, c->fit_lr);
     if (!w || !g || !work)
         goto done;
@@ -353,7 +353,7 @@ static int hessian_build(hs_llc_target *t)
     const size_t d = t->d;
     double *e = calloc(d, sizeof *e), *work = malloc(t->work_size * sizeof *work);
     double *a = malloc(d * d * sizeof *a);
-    int rc = HS_ENOMEM;
+    int rc = HS_NUM_ENOMEM;
     if (!e || !work || !a)
         goto done;
     for (size_t j = 0; j < d; j++) {
@@ -392,11 +392,11 @@ int hs_llc_target_create(const hs_llc_target_config *cfg, uint64_t seed, hs_llc_
     hs_llc_target *t = calloc(1, sizeof *t);
     if (!t) {
         snprintf(msg, cap, "out of memory");
-        return HS_ENOMEM;
+        return HS_NUM_ENOMEM;
     }
     t->cfg = *cfg;
     t->n = cfg->n;
-    int rc = HS_EINPUT;
+    int rc = HS_NUM_EINPUT;
     if (cfg->kind == HS_LLC_QUADRATIC) {
         t->d = cfg->dim;
         if (cfg->h_rank > cfg->dim || !(cfg->h_min > 0) || !(cfg->h_max >= cfg->h_min)) {
@@ -424,7 +424,7 @@ int hs_llc_target_create(const hs_llc_target_config *cfg, uint64_t seed, hs_llc_
     const size_t d = t->d, n = t->n;
     /* activations + R-activations + two pairs of delta buffers (net_hvp), or 2d (quadratic) */
     t->work_size = 2 * d + 2 * n * t->sumsz + 4 * n * t->maxsz;
-    rc = HS_ENOMEM;
+    rc = HS_NUM_ENOMEM;
     t->wstar_d = calloc(d, sizeof(double));
     t->wstar_f = calloc(d, sizeof(float));
     t->hess = malloc(d * d * sizeof(double));

@@ -149,7 +149,7 @@
 #include <string.h>
 
 #include "hsweep/adam.h"
-#include "hsweep/error.h"
+#include "hsweep/numeric/status.h"
 #include "hsweep/rng.h"
 
 #define HS_LOG_2PI 1.8378770664093454836
@@ -266,7 +266,7 @@ void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const i
  * as 0 as in hs_llc_lambda_laplace, and at 1e-12·max(p, 1) for γ = 0),
  * P = U diag(p^{−½}), so that q starts at
  * the Laplace approximation N(w*, (nβH + γI)⁻¹), exact on a quadratic.
- * Otherwise P = I.  Returns 0, HS_ENOMEM, or HS_EINPUT with dsyev's info in
+ * Otherwise P = I.  Returns 0, HS_NUM_ENOMEM, or HS_NUM_EINPUT with dsyev's info in
  * *info when the eigensolver fails.
  */
 static int gauss_factor(hs_llc_vi *vi, int *info)
@@ -282,7 +282,7 @@ static int gauss_factor(hs_llc_vi *vi, int *info)
     const double *H = hs_llc_target_hessian(vi->t), nb = vi->cfg.nbeta, g = vi->cfg.gamma;
     double *U = malloc(d * d * sizeof *U), *p = malloc(d * sizeof *p), q;
     const int n = (int)d;
-    int lwork = -1, rc = HS_ENOMEM;
+    int lwork = -1, rc = HS_NUM_ENOMEM;
     *info = 0;
     if (!U || !p)
         goto fail;
@@ -313,7 +313,7 @@ static int gauss_factor(hs_llc_vi *vi, int *info)
 fail:
     free(U);
     free(p);
-    return *info ? HS_EINPUT : rc;
+    return *info ? HS_NUM_EINPUT : rc;
 }
 
 int hs_llc_vi_create(const hs_llc_target *t, const hs_llc_vi_config *cfg, hs_llc_vi **out,
@@ -330,7 +330,7 @@ int hs_llc_vi_create(const hs_llc_target *t, const hs_llc_vi_config *cfg, hs_llc
         snprintf(msg, cap, "invalid vi configuration (family mfa or gaussian; batch, trace_every "
                            ">= 1; window >= 2; elbo_tol >= 0; clip > 0; mfa: components, rank >= "
                            "1, 0 < dsqrt_min <= dsqrt_max, max_norm > 0, ridge >= 0)");
-        return HS_EINPUT;
+        return HS_NUM_EINPUT;
     }
     hs_llc_vi *vi = calloc(1, sizeof *vi);
     if (!vi)
@@ -363,12 +363,12 @@ int hs_llc_vi_create(const hs_llc_target *t, const hs_llc_vi_config *cfg, hs_llc
     if (!mfa) {
         int info = 0;
         const int frc = gauss_factor(vi, &info);
-        if (frc == HS_ENOMEM)
+        if (frc == HS_NUM_ENOMEM)
             goto nomem;
         if (frc) {
             hs_llc_vi_destroy(&vi);
             snprintf(msg, cap, "the Laplace factor of nβH + γI failed (dsyev info %d)", info);
-            return HS_EINPUT;
+            return HS_NUM_EINPUT;
         }
         for (size_t i = 0; i < d * d; i++)
             vi->P_f[i] = (float)vi->P_d[i];
@@ -384,7 +384,7 @@ int hs_llc_vi_create(const hs_llc_target *t, const hs_llc_vi_config *cfg, hs_llc
 nomem:
     hs_llc_vi_destroy(&vi);
     snprintf(msg, cap, "out of memory");
-    return HS_ENOMEM;
+    return HS_NUM_ENOMEM;
 }
 
 void hs_llc_vi_destroy(hs_llc_vi **vp)
@@ -639,7 +639,7 @@ double hs_llc_vi_grad(hs_llc_vi *vi, const double *theta, size_t m, const double
 int hs_llc_vi_factor(const hs_llc_vi *vi, double *C)
 {
     if (vi->cfg.family != HS_LLC_VI_GAUSSIAN)
-        return HS_EINPUT;
+        return HS_NUM_EINPUT;
     const size_t d = vi->d;
     const double *th = vi->theta_out;
     /* C = P·(N·S): (N·S)[k][j] = N_kj·s_j below the diagonal, s_k on it */

@@ -543,7 +543,7 @@ static int F(run)(hs_llc_vi *vi, hs_rng *rng, const hs_llc_vi_trace *tr, double 
                 b.grad[k] *= sc;
         }
         if (ADAM(&vi->adam, b.theta, b.grad))
-            return HS_ENOMEM;
+            return HS_NUM_ENOMEM;
         if (vi->cfg.family == HS_LLC_VI_MFA)
             F(max_norm)(vi, b.theta);
         baseline = baseline == baseline ? (R)(HS_VI_BASELINE_DECAY * baseline +

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hsweep/error.h"
+#include "hsweep/numeric/status.h"
 #include "hsweep/pose.h"
 #include "pose_obs.h"
 
@@ -123,27 +123,27 @@ static int check_config(const hs_pose_config *c, char *msg, size_t cap)
     if (c->T < 1 || c->K < 2 || c->K > 64 || c->C < 1 || c->C > 64 || c->S < 1 || c->S > 64) {
         snprintf(msg, cap, "pose: need T >= 1, 2 <= K <= 64, 1 <= C <= 64, 1 <= S <= 64 "
                  "(got T=%d K=%d C=%d S=%d)", c->T, c->K, c->C, c->S);
-        return HS_EINPUT;
+        return HS_NUM_EINPUT;
     }
     if (c->joints && !c->lengths_positive) {
         snprintf(msg, cap, "pose: the joint-position parameterisation needs positive lengths "
                  "(free lengths have mirror modes it cannot represent)");
-        return HS_EINPUT;
+        return HS_NUM_EINPUT;
     }
     if (c->parents[0] != -1) {
         snprintf(msg, cap, "pose: parents[0] must be -1 (the root), got %d", c->parents[0]);
-        return HS_EINPUT;
+        return HS_NUM_EINPUT;
     }
     for (int k = 1; k < c->K; k++) {
         if (c->parents[k] < 0 || c->parents[k] >= k) {
             snprintf(msg, cap, "pose: parents[%d] = %d: joints must be ordered so that "
                      "0 <= parents[k] < k", k, c->parents[k]);
-            return HS_EINPUT;
+            return HS_NUM_EINPUT;
         }
         if (!(c->nominal[k - 1] > 0.0) || !isfinite(c->nominal[k - 1])) {
             snprintf(msg, cap, "pose: bone length %d must be positive and finite, got %g",
                      k - 1, c->nominal[k - 1]);
-            return HS_EINPUT;
+            return HS_NUM_EINPUT;
         }
     }
     const double hyp[] = {c->eta2_mode, c->eta2_sd, c->sigma_obs_mode, c->sigma_obs_sd,
@@ -153,7 +153,7 @@ static int check_config(const hs_pose_config *c, char *msg, size_t cap)
         if (!(hyp[i] > 0.0) || !isfinite(hyp[i])) {
             snprintf(msg, cap, "pose: prior hyperparameters and the image size must be "
                      "positive and finite (item %zu is %g)", i, hyp[i]);
-            return HS_EINPUT;
+            return HS_NUM_EINPUT;
         }
     const double *per_bone[3] = {c->rho_sd_b, c->sigma2_mode_b, c->sigma2_sd_b};
     static const char *const per_bone_name[3] = {"rho_sd", "sigma2_mode", "sigma2_sd"};
@@ -162,24 +162,24 @@ static int check_config(const hs_pose_config *c, char *msg, size_t cap)
             if (!(per_bone[h][b] > 0.0) || !isfinite(per_bone[h][b])) {
                 snprintf(msg, cap, "pose: %s of bone %d must be positive and finite, got %g",
                          per_bone_name[h], b, per_bone[h][b]);
-                return HS_EINPUT;
+                return HS_NUM_EINPUT;
             }
     for (int i = 0; c->x0_hat && i < 3; i++)
         if (!isfinite(c->x0_hat[i])) {
             snprintf(msg, cap, "pose: x0_hat[%d] is not finite", i);
-            return HS_EINPUT;
+            return HS_NUM_EINPUT;
         }
     for (int i = 0; i < c->C * 12; i++)
         if (!isfinite(c->P[i])) {
             snprintf(msg, cap, "pose: camera matrix entry %d is not finite", i);
-            return HS_EINPUT;
+            return HS_NUM_EINPUT;
         }
     return 0;
 }
 
 /*
  * Triangulate every joint of every frame and fill the gaps from the nearest
- * frame where it was triangulated.  Returns 0, or HS_ENOMEM.
+ * frame where it was triangulated.  Returns 0, or HS_NUM_ENOMEM.
  */
 static int triangulate_all(hs_pose *ps)
 {
@@ -187,7 +187,7 @@ static int triangulate_all(hs_pose *ps)
     int T = c->T, K = c->K, C = c->C;
     unsigned char *ok = calloc((size_t)T * K, 1);
     if (!ok)
-        return HS_ENOMEM;
+        return HS_NUM_ENOMEM;
     double yc[2 * 64];
     for (int t = 0; t < T; t++)
         for (int k = 0; k < K; k++) {
@@ -234,7 +234,7 @@ static int cmp_double(const void *a, const void *b)
 
 /*
  * 1.4826 median |residual| of the triangulated points' reprojections (1 if
- * nothing is observed) into ps->tri_sigma.  Returns 0, or HS_ENOMEM.
+ * nothing is observed) into ps->tri_sigma.  Returns 0, or HS_NUM_ENOMEM.
  */
 static int residual_scale(hs_pose *ps)
 {
@@ -242,7 +242,7 @@ static int residual_scale(hs_pose *ps)
     size_t n = 0, cap = (size_t)c->T * c->C * c->K * 2;
     double *r = malloc(cap * sizeof *r);
     if (!r)
-        return HS_ENOMEM;
+        return HS_NUM_ENOMEM;
     for (int t = 0; t < c->T; t++)
         for (int cc = 0; cc < c->C; cc++)
             for (int k = 0; k < c->K; k++) {
@@ -277,7 +277,7 @@ int hs_pose_create(const hs_pose_config *cfg, hs_pose **out, char *msg, size_t c
     hs_pose *ps = calloc(1, sizeof *ps);
     if (!ps) {
         snprintf(msg, cap, "pose: out of memory");
-        return HS_ENOMEM;
+        return HS_NUM_ENOMEM;
     }
     ps->cfg = *cfg;
     size_t T = (size_t)cfg->T, K = (size_t)cfg->K, C = (size_t)cfg->C, S = (size_t)cfg->S;
@@ -329,7 +329,7 @@ int hs_pose_create(const hs_pose_config *cfg, hs_pose **out, char *msg, size_t c
     if (fail) {
         hs_pose_destroy(&ps);
         snprintf(msg, cap, "pose: out of memory (T = %zu)", T);
-        return HS_ENOMEM;
+        return HS_NUM_ENOMEM;
     }
     memcpy(ps->parents, cfg->parents, K * sizeof(int));
     memcpy(ps->nominal, cfg->nominal, B * sizeof(double));
@@ -369,7 +369,7 @@ int hs_pose_create(const hs_pose_config *cfg, hs_pose **out, char *msg, size_t c
     if (triangulate_all(ps) != 0 || residual_scale(ps) != 0) {
         hs_pose_destroy(&ps);
         snprintf(msg, cap, "pose: out of memory (T = %zu)", T);
-        return HS_ENOMEM;
+        return HS_NUM_ENOMEM;
     }
     *out = ps;
     return 0;

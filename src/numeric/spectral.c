@@ -11,7 +11,7 @@
 #include <cblas.h>
 
 #include "hsweep/eig.h"
-#include "hsweep/error.h"
+#include "hsweep/numeric/status.h"
 #include "hsweep/rng.h"
 
 void zgesvd_(const char *jobu, const char *jobvt, const int *m, const int *n, double complex *a,
@@ -53,7 +53,7 @@ static int top_left_sv(int n, int m, const double complex *x, int r, double comp
     double complex *uf = malloc(sizeof *uf * (size_t)n * (size_t)mn);
     double *sf = malloc(sizeof *sf * (size_t)mn), *rwork = malloc(sizeof *rwork * 5 * (size_t)mn);
     double complex wq, vt;
-    int rc = HS_ENOMEM;
+    int rc = HS_NUM_ENOMEM;
     if (xc && uf && sf && rwork) {
         memcpy(xc, x, sizeof *xc * (size_t)n * (size_t)m);
         zgesvd_("S", "N", &n, &m, xc, &n, sf, uf, &n, &vt, &one, &wq, &lwork, rwork, &info, 1, 1);
@@ -62,7 +62,7 @@ static int top_left_sv(int n, int m, const double complex *x, int r, double comp
         if (work)
             zgesvd_("S", "N", &n, &m, xc, &n, sf, uf, &n, &vt, &one, work, &lwork, rwork, &info, 1,
                     1);
-        rc = info < 0 ? HS_EINPUT : info > 0 ? HS_EIG_ENOCONV : work ? 0 : HS_ENOMEM;
+        rc = info < 0 ? HS_NUM_EINPUT : info > 0 ? HS_NUM_ENOCONV : work ? 0 : HS_NUM_ENOMEM;
         free(work);
     }
     if (rc == 0) {
@@ -157,14 +157,14 @@ int hs_doa_create(const hs_doa_spec *sp, uint64_t seed, hs_doa **out)
     if (n < 2 || k < 1 || k >= n || r < 1 || r > n || L < rr || sp->min_sep_deg < 0 ||
         (k - 1) * sp->min_sep_deg > 120.0 || sp->beta < 0 || sp->beta > 1 ||
         (sp->blend_with != HS_DOA_REF_SAMPLE && sp->blend_with != HS_DOA_REF_TRUE))
-        return HS_EINPUT;
+        return HS_NUM_EINPUT;
     hs_doa *d = calloc(1, sizeof *d);
     double complex *a = malloc(sizeof *a * (size_t)n * (size_t)k);
     double complex *x = malloc(sizeof *x * (size_t)n * (size_t)L);
     double complex *s = malloc(sizeof *s * (size_t)k * (size_t)L);
     double complex *f = malloc(sizeof *f * (size_t)n * (size_t)rr);
     double *sv = malloc(sizeof *sv * (size_t)rr);
-    int rc = HS_ENOMEM;
+    int rc = HS_NUM_ENOMEM;
     if (d && a && x && s && f && sv) {
         d->n = n, d->k = k;
         d->theta = malloc(sizeof *d->theta * (size_t)k);
@@ -207,7 +207,7 @@ int hs_doa_create(const hs_doa_spec *sp, uint64_t seed, hs_doa **out)
         hs_rng_seed_stream(&rng, seed, STREAM_HAT);
         double complex *pert = malloc(sizeof *pert * (size_t)n * (size_t)r);
         if (!pert) {
-            rc = HS_ENOMEM;
+            rc = HS_NUM_ENOMEM;
         } else {
             for (size_t i = 0; i < (size_t)n * (size_t)r; i++)
                 pert[i] = cnormal(&rng), g2 += creal(pert[i] * conj(pert[i]));
@@ -288,7 +288,7 @@ int hs_music_spectrum(int n, int k, const double complex *es, int g, double *spe
     double complex *a = malloc(sizeof *a * (size_t)n), *c = malloc(sizeof *c * (size_t)k);
     if (!a || !c) {
         free(a), free(c);
-        return HS_ENOMEM;
+        return HS_NUM_ENOMEM;
     }
     const double complex one = 1.0, zero = 0.0;
     for (int i = 0; i < g; i++) {

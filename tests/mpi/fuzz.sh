@@ -7,7 +7,7 @@ command -v clang >/dev/null || { echo "clang not installed: fuzz test skipped"; 
 cd "$WORK" || exit 1
 S=$HS_SRC
 srcs="$S/tests/fuzz/fuzz_config.c $S/src/core/config.c $S/src/core/refine.c $S/src/core/filter.c $S/src/core/sha256.c
-      $S/src/core/task.c $S/src/core/error.c $S/src/core/json.c $S/src/numeric/rng.c
+      $S/src/core/task.c $S/src/kernel_rt/kernel_rt.c $S/src/core/error.c $S/src/core/json.c $S/src/numeric/rng.c
       $S/src/kernels/k_noop.c $S/src/kernels/k_sleep.c $S/src/kernels/k_nonfinite.c
       $S/src/kernels/k_fail.c $S/src/kernels/k_crash.c
       $S/src/kernels/exec*.c $S/src/core/plugin.c"

@@ -16,7 +16,7 @@ H5INC=$(pkg-config --cflags hdf5-openmpi 2>/dev/null || echo -I/usr/include/hdf5
 H5LIB=$(pkg-config --libs hdf5-openmpi 2>/dev/null || echo "-L/usr/lib/x86_64-linux-gnu/hdf5/openmpi -lhdf5")
 srcs="$S/tests/fuzz/fuzz_results.c $S/src/core/table.c $S/src/core/collate.c $S/src/core/report.c
       $S/src/core/store.c $S/src/core/config.c $S/src/core/refine.c $S/src/core/filter.c $S/src/core/sha256.c
-      $S/src/core/task.c $S/src/core/error.c $S/src/core/crc32c.c $S/src/core/plugin.c
+      $S/src/core/task.c $S/src/kernel_rt/kernel_rt.c $S/src/core/error.c $S/src/core/crc32c.c $S/src/core/plugin.c
       $S/src/core/json.c $S/src/numeric/rng.c
       $S/src/kernels/k_noop.c $S/src/kernels/k_sleep.c $S/src/kernels/k_nonfinite.c
       $S/src/kernels/k_fail.c $S/src/kernels/k_crash.c $S/src/kernels/exec*.c"

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "hsweep/error.h"
+#include "hsweep/numeric/status.h"
 #include "hsweep/llc.h"
 
 static hs_llc_target *make(const hs_llc_target_config *c)
@@ -166,7 +166,7 @@ static void test_factor(void)
     m.dsqrt_min = 1e-4;
     m.dsqrt_max = 1e2;
     REQUIRE(hs_llc_vi_create(t, &m, &vi, msg, sizeof msg) == 0);
-    CHECK_EQ_INT(hs_llc_vi_factor(vi, C), HS_EINPUT);
+    CHECK_EQ_INT(hs_llc_vi_factor(vi, C), HS_NUM_EINPUT);
     hs_llc_vi_destroy(&vi);
     hs_llc_target_destroy(&t);
 }
@@ -292,13 +292,13 @@ static void test_determinism_and_input(void)
     /* bad configurations */
     hs_llc_mala_config bad = mc;
     bad.warmup = bad.steps;
-    CHECK_EQ_INT(hs_llc_mala_run(t, &bad, NULL, 5, 2, a, &ra), HS_EINPUT);
+    CHECK_EQ_INT(hs_llc_mala_run(t, &bad, NULL, 5, 2, a, &ra), HS_NUM_EINPUT);
     bad = mc;
     bad.n_draws = 501;
-    CHECK_EQ_INT(hs_llc_mala_run(t, &bad, NULL, 5, 2, a, &ra), HS_EINPUT);
+    CHECK_EQ_INT(hs_llc_mala_run(t, &bad, NULL, 5, 2, a, &ra), HS_NUM_EINPUT);
     bad = mc;
     bad.accept_target = 1.0;
-    CHECK_EQ_INT(hs_llc_mala_run(t, &bad, NULL, 5, 2, a, &ra), HS_EINPUT);
+    CHECK_EQ_INT(hs_llc_mala_run(t, &bad, NULL, 5, 2, a, &ra), HS_NUM_EINPUT);
     /* a non-finite factor: the start is non-finite, no draws */
     double C[100];
     for (size_t i = 0; i < 100; i++)

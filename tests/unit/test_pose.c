@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "hsweep/error.h"
+#include "hsweep/numeric/status.h"
 #include "hsweep/nuts.h"
 #include "hsweep/pose.h"
 #include "../../src/numeric/pose_obs.h"
@@ -883,7 +883,7 @@ static void test_bone_priors(void)
                          .sigma2_sd_b = bad};
     hs_pose *ps = NULL;
     char msg[256] = "";
-    CHECK_EQ_INT(hs_pose_create(&c2, &ps, msg, sizeof msg), HS_EINPUT);
+    CHECK_EQ_INT(hs_pose_create(&c2, &ps, msg, sizeof msg), HS_NUM_EINPUT);
     CHECK_CONTAINS(msg, "sigma2_sd of bone 1");
     data_free(&d);
 }
@@ -932,7 +932,7 @@ static void test_x0_hat(void)
     c2.x0_hat = nan3;
     hs_pose *ps = NULL;
     char msg[256] = "";
-    CHECK_EQ_INT(hs_pose_create(&c2, &ps, msg, sizeof msg), HS_EINPUT);
+    CHECK_EQ_INT(hs_pose_create(&c2, &ps, msg, sizeof msg), HS_NUM_EINPUT);
     CHECK_CONTAINS(msg, "x0_hat[1]");
     free(q), free(g0), free(g1);
     hs_pose_destroy(&base), hs_pose_destroy(&xm);
