@@ -6,7 +6,7 @@
 #   HSWEEP=build/hsweep bench/stan_vs_hsweep.sh > bench/stan_vs_hsweep.log
 #   bench/run_all.sh stan_vs_hsweep    (the same into bench/results/; bench/tables.py
 #                                      turns the table into bench/README.md's)
-#   (about 10-15 minutes on 2 loaded cores, the first time ~5 more to compile
+#   (about 20 minutes on 2 cores under a load of ~15, the first time ~12 more to compile
 #   the two Stan models; they are cached in $STAN_CACHE)
 #
 # Targets
