@@ -201,6 +201,24 @@ def verbatim_md(logs, bench, how):
     return lines + ([""] + summary if summary else []) + sources([s])
 
 
+def t_stan(logs):
+    """stan_vs_hsweep.sh's plain table (header line `target side ...`) as Markdown."""
+    s = newest(logs, "stan_vs_hsweep")
+    if s is None:
+        return missing("stan_vs_hsweep", "bench/run_all.sh stan_vs_hsweep")
+    rows, on = [], False
+    for l in s.stdout:
+        w = l.split()
+        if w[:2] == ["target", "side"]:
+            on = True
+        elif on and len(w) == 14 and not l.startswith("#"):
+            rows.append([w[0], "**hsweep/Stan**" if w[1] == "hsweep/stan" else w[1]] + w[5:13])
+    if not rows:
+        return ["`bench/stan_vs_hsweep.sh` printed no table in its newest log."] + sources([s])
+    return md(["target", "side", "grads", "CPU s", "grads/s", "bulk ESS (min)", "ESS/grad", "ESS/s",
+               "divergent", "µs/grad"], rows, ["---", "---"] + ["---:"] * 8) + sources([s])
+
+
 def dask_rows(s):
     rows = []
     head = False
@@ -370,7 +388,7 @@ TABLES = {
     "eig_bench": t_eig,
     "cost_calibration": lambda L: verbatim_md(L, "cost_calibration", "bench/run_all.sh cost_calibration"),
     "vs_dask": t_vs_dask,
-    "stan_vs_hsweep": lambda L: t_results(L, "stan_vs_hsweep", "bench/run_all.sh stan_vs_hsweep"),
+    "stan_vs_hsweep": t_stan,
 }
 
 BLOCK = re.compile(r"(<!-- table:([A-Za-z0-9_]+) -->\n)(.*?)(<!-- /table -->)", re.S)

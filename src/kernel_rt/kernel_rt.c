@@ -137,7 +137,10 @@ int hs_value_parse(const hs_param_spec *spec, const char *s, hs_value *out, hs_e
     }
     case HS_T_REAL: {
         double x = strtod(s, &end);
-        if (end == s || *end || errno == ERANGE)
+        /* ERANGE also flags subnormals, which are exact values (and what
+         * hs_value_format writes for them): refuse only overflow and a
+         * number that underflowed to zero. */
+        if (end == s || *end || (errno == ERANGE && (x == 0.0 || isinf(x))))
             return HS_FAIL(e, HS_EINPUT, "key '%s': expected a number, got '%s'", spec->name, s);
         out->r = x;
         return 0;

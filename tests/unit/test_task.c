@@ -42,6 +42,13 @@ static void test_parse(void)
     CHECK_EQ_INT(parse(&P_REAL, "1e400", &v, &e), HS_EINPUT);
     CHECK_CONTAINS(e.msg, "key 'lr': expected a number, got '1e400'");
     CHECK_EQ_INT(parse(&P_REAL, "1.0x", &v, &e), HS_EINPUT);
+    /* subnormals are exact values (strtod flags them ERANGE): they read
+     * back from what hs_value_format writes; a total underflow does not */
+    CHECK(parse(&P_REAL, "5e-324", &v, &e) == 0 && v.r == 4.9406564584124654e-324);
+    char sub[64];
+    hs_value_format(&P_REAL, &(hs_value){.r = 0x1p-1060}, sub, sizeof sub);
+    CHECK(parse(&P_REAL, sub, &v, &e) == 0 && v.r == 0x1p-1060);
+    CHECK_EQ_INT(parse(&P_REAL, "1e-400", &v, &e), HS_EINPUT);
     CHECK(parse(&P_BOOL, "true", &v, &e) == 0 && v.b == 1);
     CHECK(parse(&P_BOOL, "0", &v, &e) == 0 && v.b == 0);
     CHECK_EQ_INT(parse(&P_BOOL, "yes", &v, &e), HS_EINPUT);
