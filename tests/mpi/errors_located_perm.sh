@@ -8,7 +8,7 @@ printf 'sweeps = ({ name = "a"; kernel = "noop"; matrix = { x = [1.0, 2.0]; }; }
 mkdir ro && chmod 555 ro
 as=()
 if [ "$(id -u)" = 0 ]; then
-    command -v setpriv >/dev/null || { echo "setpriv is missing: cannot run as a user without rights" >&2; exit 77; }
+    need_cmd setpriv
     as=(setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/tmp)
     chmod 755 "$WORK"
     "${as[@]}" test -x "$HSWEEP" || { echo "user nobody cannot run $HSWEEP (its directories are not open to others)" >&2; exit 77; }

@@ -10,9 +10,7 @@
 # resolve them from it.
 . "$(dirname "$0")/lib.bash"
 : "${HS_BUILD:?}"
-for tool in nm readelf cc; do
-    command -v "$tool" >/dev/null || { echo "$tool missing" >&2; exit 77; }
-done
+need_cmd nm readelf cc
 cd "$WORK" || exit 1
 # check_syms WHAT FILE: FILE lists "TYPE NAME" of defined globals; fail on any not allowed.
 check_syms() {

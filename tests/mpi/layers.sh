@@ -7,7 +7,7 @@
 # built with everything else).
 . "$(dirname "$0")/lib.bash"
 : "${HS_BUILD:?}"
-command -v nm >/dev/null || { echo "nm (binutils) missing" >&2; exit 77; }
+need_cmd nm
 for l in numeric kernel_rt kernels core; do
     [ -f "$HS_BUILD/libhs_$l.a" ] || fail "no library $HS_BUILD/libhs_$l.a"
 done

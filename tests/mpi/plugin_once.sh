@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.bash"
 cd "$WORK" || exit 1
 CC=${CC:-cc}
-command -v "$CC" >/dev/null || { echo "no C compiler ($CC) to build the plug-in" >&2; exit 77; }
+need_cmd "$CC"
 cat > counted.c <<'CEOF'
 #include <fcntl.h>
 #include <stdio.h>

@@ -6,7 +6,7 @@
 # checksum no longer matches) is counted in the Markdown and in the JSON.
 . "$(dirname "$0")/lib.bash"
 cd "$WORK" || exit 1
-"$PYTHON3" -c "import h5py" 2>/dev/null || { echo "python3-h5py missing" >&2; exit 77; }
+need_py h5py
 d=$HS_SRC/tests/data/report
 expect_fail 4 "4 task(s) ended failed" "$HSWEEP" run "$d/rules.cfg" -o r.h5 --quiet
 cp r.h5 inf.h5
