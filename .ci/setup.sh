@@ -12,7 +12,7 @@ pkgs=(build-essential cmake pkg-config git
       openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools
       libscalapack-openmpi-dev libopenblas-dev liblapack-dev liblapacke-dev libconfig-dev
       python3 python3-numpy python3-h5py python3-pandas python3-matplotlib
-      clang libclang-rt-14-dev
+      clang libclang-rt-14-dev clang-format
       help2man                              # the man page, build/hsweep.1
       slurmd slurmctld slurm-client munge    # tests/mpi/slurm_*.sh: a local Slurm cluster
       iproute2 util-linux)                   # tests/mpi/multinode_*.sh: nodes as network namespaces

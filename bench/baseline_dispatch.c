@@ -158,10 +158,11 @@ int main(int argc, char **argv)
         die("H5Fclose");
     double t_end = MPI_Wtime();
     if (rank == 0)
-        printf("baseline_dispatch: %lld tasks, %d workers, setup %.3f s, loop %.3f s, total %.3f s, "
-               "%.1f tasks/s\n",
-               (long long)n, size - 1, t_loop - t_start, t_end_loop - t_loop, t_end - t_start,
-               (double)n / (t_end - t_start));
+        printf(
+            "baseline_dispatch: %lld tasks, %d workers, setup %.3f s, loop %.3f s, total %.3f s, "
+            "%.1f tasks/s\n",
+            (long long)n, size - 1, t_loop - t_start, t_end_loop - t_loop, t_end - t_start,
+            (double)n / (t_end - t_start));
     MPI_Finalize();
     return 0;
 }

@@ -78,12 +78,12 @@ int main(int argc, char **argv)
         if (rank == 0) {
             const double complex one = 1.0, zero = 0.0;
             t0 = bench_wall_s();
-            cblas_zgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, n, n, &one, a, n, v, n,
-                        &zero, c, n);
+            cblas_zgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, n, n, &one, a, n, v, n, &zero,
+                        c, n);
             gf_gemm = 8.0 * n * (double)n * n / (bench_wall_s() - t0) / 1e9;
-            printf("%d %d %.4f %.4f %.4f %.4f %.3f %.3f %.3f\n", n, size, t_ser, t_ser_call, q.solve_s,
-                   t_call,
-                   t_ser > 0 ? flops / t_ser / 1e9 : -1.0, flops / q.solve_s / 1e9, gf_gemm);
+            printf("%d %d %.4f %.4f %.4f %.4f %.3f %.3f %.3f\n", n, size, t_ser, t_ser_call,
+                   q.solve_s, t_call, t_ser > 0 ? flops / t_ser / 1e9 : -1.0,
+                   flops / q.solve_s / 1e9, gf_gemm);
             fflush(stdout);
         }
         free(a), free(v), free(c), free(w);

@@ -48,19 +48,37 @@ static hs_llc_target *target(hs_llc_kind kind)
 /* Best-of-5 seconds for one VI fit of `steps` steps (64 eval draws included). */
 static double vi_fit_time(const hs_llc_target *t, long steps, int f32)
 {
-    hs_llc_vi_config v = {.components = 8, .rank = 2, .ridge = 1e-5, .max_norm = 10,
-                          .dsqrt_min = 1e-4, .dsqrt_max = 1e2, .clip = 5, .lr = 0.01,
-                          .steps = steps, .window = steps, .elbo_tol = 0, /* no plateau stop */
-                          .eval_samples = 64, .batch = 32,
-                          .nbeta = hs_llc_nbeta(100, 1.0), .gamma = 1.0, .use_f32 = f32,
+    hs_llc_vi_config v = {.components = 8,
+                          .rank = 2,
+                          .ridge = 1e-5,
+                          .max_norm = 10,
+                          .dsqrt_min = 1e-4,
+                          .dsqrt_max = 1e2,
+                          .clip = 5,
+                          .lr = 0.01,
+                          .steps = steps,
+                          .window = steps,
+                          .elbo_tol = 0, /* no plateau stop */
+                          .eval_samples = 64,
+                          .batch = 32,
+                          .nbeta = hs_llc_nbeta(100, 1.0),
+                          .gamma = 1.0,
+                          .use_f32 = f32,
                           .trace_every = 1};
     hs_llc_vi *vi;
     char msg[256];
     if (hs_llc_vi_create(t, &v, &vi, msg, sizeof msg))
         exit(1);
     double *tr = malloc(9 * (size_t)steps * sizeof *tr), draws[64], best = 1e30;
-    hs_llc_vi_trace trace = {tr, tr + steps, tr + 2 * steps, tr + 3 * steps, tr + 4 * steps,
-                             tr + 5 * steps, tr + 6 * steps, tr + 7 * steps, tr + 8 * steps};
+    hs_llc_vi_trace trace = {tr,
+                             tr + steps,
+                             tr + 2 * steps,
+                             tr + 3 * steps,
+                             tr + 4 * steps,
+                             tr + 5 * steps,
+                             tr + 6 * steps,
+                             tr + 7 * steps,
+                             tr + 8 * steps};
     for (int rep = 0; rep < 5; rep++) {
         hs_llc_vi_result r;
         double t0 = bench_wall_s();
@@ -75,8 +93,13 @@ static double vi_fit_time(const hs_llc_target *t, long steps, int f32)
 
 static double sgld_rate(const hs_llc_target *t, long steps)
 {
-    hs_llc_sgld_config c = {.epsilon = 1e-4, .steps = steps, .warmup = 0, .eval_every = 10,
-                            .batch = 32, .nbeta = hs_llc_nbeta(100, 1.0), .gamma = 1.0};
+    hs_llc_sgld_config c = {.epsilon = 1e-4,
+                            .steps = steps,
+                            .warmup = 0,
+                            .eval_every = 10,
+                            .batch = 32,
+                            .nbeta = hs_llc_nbeta(100, 1.0),
+                            .gamma = 1.0};
     double *draws = malloc(hs_llc_sgld_ndraws(&c) * sizeof *draws), best = 1e30;
     for (int rep = 0; rep < 3; rep++) {
         hs_llc_sgld_result r;

@@ -31,12 +31,31 @@ int main(int argc, char **argv)
         return 1;
     hs_pose_synthesize(T, K, C, S, parents, nominal, P, HS_POSE_WIDTH, HS_POSE_HEIGHT, 2.0, 0.05,
                        0.05, 1, y, NULL);
-    hs_pose_config cfg = {.T = T, .K = K, .C = C, .S = S, .parents = parents,
-                          .nominal = nominal, .P = P, .y = y, .width = HS_POSE_WIDTH,
-                          .height = HS_POSE_HEIGHT, .lengths_positive = 1, .joints = 1, .vmf_natural = 1, .use_mixture = mix,
-                          .use_hmm = hmm, .vmf_normalized = 1, .eta2_mode = 1, .eta2_sd = 1,
-                          .sigma_obs_mode = 1, .sigma_obs_sd = 0.5, .kappa_mode = 5,
-                          .kappa_sd = 5, .rho_sd = 2, .sigma2_mode = 0.25, .sigma2_sd = 0.5};
+    hs_pose_config cfg = {.T = T,
+                          .K = K,
+                          .C = C,
+                          .S = S,
+                          .parents = parents,
+                          .nominal = nominal,
+                          .P = P,
+                          .y = y,
+                          .width = HS_POSE_WIDTH,
+                          .height = HS_POSE_HEIGHT,
+                          .lengths_positive = 1,
+                          .joints = 1,
+                          .vmf_natural = 1,
+                          .use_mixture = mix,
+                          .use_hmm = hmm,
+                          .vmf_normalized = 1,
+                          .eta2_mode = 1,
+                          .eta2_sd = 1,
+                          .sigma_obs_mode = 1,
+                          .sigma_obs_sd = 0.5,
+                          .kappa_mode = 5,
+                          .kappa_sd = 5,
+                          .rho_sd = 2,
+                          .sigma2_mode = 0.25,
+                          .sigma2_sd = 0.5};
     hs_pose *ps;
     char msg[256];
     if (hs_pose_create(&cfg, &ps, msg, sizeof msg)) {

@@ -32,7 +32,8 @@ int main(int argc, char **argv)
     int mix = argc > 2 ? atoi(argv[2]) : 1, hmm = argc > 3 ? atoi(argv[3]) : 1;
     int pos = argc > 4 ? atoi(argv[4]) : 1, init = argc > 5 ? atoi(argv[5]) : 2;
     int chains = argc > 6 ? atoi(argv[6]) : 2;
-    size_t tune = argc > 7 ? (size_t)atol(argv[7]) : 300, draws = argc > 8 ? (size_t)atol(argv[8]) : 100;
+    size_t tune = argc > 7 ? (size_t)atol(argv[7]) : 300,
+           draws = argc > 8 ? (size_t)atol(argv[8]) : 100;
     uint64_t seed = argc > 9 ? (uint64_t)atoll(argv[9]) : 1;
     int bones = argc > 10 ? atoi(argv[10]) : 2;
     int pmetric = argc > 11 ? atoi(argv[11]) : 1;
@@ -45,12 +46,32 @@ int main(int argc, char **argv)
         return 1;
     hs_pose_synthesize(T, K, C, S, parents, nominal, P, HS_POSE_WIDTH, HS_POSE_HEIGHT, 2.0, 0.05,
                        0.05, 1, y, NULL);
-    hs_pose_config cfg = {.T = T, .K = K, .C = C, .S = S, .parents = parents,
-                          .nominal = nominal, .P = P, .y = y, .width = HS_POSE_WIDTH,
-                          .height = HS_POSE_HEIGHT, .lengths_positive = pos, .use_mixture = mix,
-                          .use_hmm = hmm, .vmf_normalized = 1, .dir_shell = bones == 1, .joints = bones == 2, .vmf_natural = bones == 2, .eta2_mode = 1, .eta2_sd = 1,
-                          .sigma_obs_mode = 1, .sigma_obs_sd = 0.5, .kappa_mode = 5,
-                          .kappa_sd = 5, .rho_sd = 2, .sigma2_mode = 0.25, .sigma2_sd = 0.5};
+    hs_pose_config cfg = {.T = T,
+                          .K = K,
+                          .C = C,
+                          .S = S,
+                          .parents = parents,
+                          .nominal = nominal,
+                          .P = P,
+                          .y = y,
+                          .width = HS_POSE_WIDTH,
+                          .height = HS_POSE_HEIGHT,
+                          .lengths_positive = pos,
+                          .use_mixture = mix,
+                          .use_hmm = hmm,
+                          .vmf_normalized = 1,
+                          .dir_shell = bones == 1,
+                          .joints = bones == 2,
+                          .vmf_natural = bones == 2,
+                          .eta2_mode = 1,
+                          .eta2_sd = 1,
+                          .sigma_obs_mode = 1,
+                          .sigma_obs_sd = 0.5,
+                          .kappa_mode = 5,
+                          .kappa_sd = 5,
+                          .rho_sd = 2,
+                          .sigma2_mode = 0.25,
+                          .sigma2_sd = 0.5};
     hs_pose *ps;
     char msg[256];
     if (hs_pose_create(&cfg, &ps, msg, sizeof msg)) {
@@ -87,7 +108,8 @@ int main(int argc, char **argv)
         double *work = malloc(3 * L.dim * sizeof *work), *minv = malloc(L.dim * sizeof *minv);
         if (pmetric)
             hs_pose_init_metric(ps, q0, work, minv);
-        if (hs_nuts_create(&model, &nc, &nu) || hs_nuts_start_metric(nu, q0, pmetric ? minv : NULL, &rng)) {
+        if (hs_nuts_create(&model, &nc, &nu) ||
+            hs_nuts_start_metric(nu, q0, pmetric ? minv : NULL, &rng)) {
             fprintf(stderr, "chain %d: cannot start\n", ch);
             return 1;
         }
@@ -120,15 +142,25 @@ int main(int argc, char **argv)
     }
     double nd = (double)chains * (double)draws;
     printf("# T=%d mixture=%d hmm=%d lengths=%s init=%d coords=%s chains=%d tune=%zu draws=%zu "
-           "seed=%llu\n", T, mix, hmm, pos ? "positive" : "free", init, bones == 2 ? "joints" : bones == 1 ? "shell" : "raw",
+           "seed=%llu\n",
+           T, mix, hmm, pos ? "positive" : "free", init,
+           bones == 2   ? "joints"
+           : bones == 1 ? "shell"
+                        : "raw",
            chains, tune, draws, (unsigned long long)seed);
     printf("# cpu %.1f s, %llu gradients (%.1f us each), divergent %ld/%.0f, mean depth %.2f, "
            "depth-saturated %ld, mean step %.3g, subset min ESS %.1f, max R-hat %.3f\n",
            el, grads, 1e6 * el / (double)grads, div, nd, depth_sum / nd, sat, eps_sum / nd, min_ess,
            max_rhat);
     char tag[64];
-    snprintf(tag, sizeof tag, "%s%s%s", bones == 2 ? "" : bones == 1 ? "_shell" : "_raw",
-             init == 1 ? "_nominal" : init == 0 ? "_random" : "", pmetric ? "" : "_unitmetric");
+    snprintf(tag, sizeof tag, "%s%s%s",
+             bones == 2   ? ""
+             : bones == 1 ? "_shell"
+                          : "_raw",
+             init == 1   ? "_nominal"
+             : init == 0 ? "_random"
+                         : "",
+             pmetric ? "" : "_unitmetric");
     if (T == 80 || T == 200) {
         double seed_dps = T == 80 ? 1.34 : 0.45, seed_eps = T == 80 ? 7.0 / 149.0 : 3.0 / 440.0;
         printf("pose_T%d%s_draws_per_s: %.3g draws/s (ratio %.3g vs seed)\n", T, tag, nd / el,

@@ -12,8 +12,8 @@ typedef struct hs_adam {
     size_t n;
     double lr, beta1, beta2, eps;
     long t;
-    double *m, *v;     /* f64 moments (hs_adam_step) */
-    float *mf, *vf;    /* f32 moments (hs_adam_stepf) */
+    double *m, *v;  /* f64 moments (hs_adam_step) */
+    float *mf, *vf; /* f32 moments (hs_adam_stepf) */
 } hs_adam;
 
 /* Set up for n parameters with beta1 0.9, beta2 0.999, eps 1e-8.  Allocates

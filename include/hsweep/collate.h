@@ -28,8 +28,9 @@ typedef struct hs_collate_opts {
     size_t n_metrics;
     const char *const *where; /* conditions "T>=200 and use_mixture=true", all must hold */
     size_t n_where;
-    const char *contrast; /* "A=a-b" (difference) or "A=a/b" (ratio) of the aggregates at A=a, A=b */
-    const char *agg;    /* mean|median|std|min|max|sum|count|frac_ok|mean±std|meanstd; NULL: mean */
+    const char
+        *contrast;   /* "A=a-b" (difference) or "A=a/b" (ratio) of the aggregates at A=a, A=b */
+    const char *agg; /* mean|median|std|min|max|sum|count|frac_ok|mean±std|meanstd; NULL: mean */
     const char *format; /* md|csv|tsv|json|long-csv|long-tsv; NULL: md */
     FILE *notes;        /* csv/tsv/long: where the footnotes go (NULL: dropped) */
     FILE *warnings;     /* why a sweep's table is empty (a --where condition no task meets) */

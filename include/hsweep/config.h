@@ -24,9 +24,9 @@
 /* One varying dimension: a matrix axis (one parameter) or a zip group. */
 typedef struct hs_axis {
     size_t n_params;
-    int *param;        /* schema indices */
-    size_t n;          /* number of values */
-    hs_value *values;  /* [n][n_params] */
+    int *param;       /* schema indices */
+    size_t n;         /* number of values */
+    hs_value *values; /* [n][n_params] */
     int line;
     int is_zip;
 } hs_axis;
@@ -34,10 +34,10 @@ typedef struct hs_axis {
 /* A condition list "T <= 80 and use_mixture = true" (expect rules, filters). */
 enum { HS_OP_LT, HS_OP_LE, HS_OP_GT, HS_OP_GE, HS_OP_EQ, HS_OP_NE };
 typedef struct hs_cond {
-    int param;         /* schema index, or -1 for the sweep seed */
+    int param; /* schema index, or -1 for the sweep seed */
     int op;
-    hs_value v;        /* value, parsed with the parameter's type */
-    char *text;        /* owned copy of the value text */
+    hs_value v; /* value, parsed with the parameter's type */
+    char *text; /* owned copy of the value text */
 } hs_cond;
 typedef struct hs_filter {
     size_t n;
@@ -55,20 +55,20 @@ typedef struct hs_filter {
  */
 enum { HS_RULE_WITHIN = HS_OP_NE + 1 };
 typedef struct hs_rule {
-    char *claim;       /* NULL if not given */
+    char *claim; /* NULL if not given */
     hs_filter when;
-    char *when_text;   /* NULL if not given */
+    char *when_text; /* NULL if not given */
     char *metric;
-    int op;            /* HS_OP_* or HS_RULE_WITHIN */
-    double value;      /* constant rhs; NaN when the rhs is a reference */
-    hs_filter ref;     /* "axis = value" conditions (op HS_OP_EQ) */
-    char *ref_text;    /* NULL if not given */
-    char *ref_sweep;   /* NULL: this sweep */
-    char *ref_metric;  /* NULL: metric */
-    double factor;     /* 1 unless given */
-    double tol;        /* within only; NaN otherwise */
-    int over_any;      /* over = "any" */
-    int tasks_all;     /* tasks = "all" */
+    int op;           /* HS_OP_* or HS_RULE_WITHIN */
+    double value;     /* constant rhs; NaN when the rhs is a reference */
+    hs_filter ref;    /* "axis = value" conditions (op HS_OP_EQ) */
+    char *ref_text;   /* NULL if not given */
+    char *ref_sweep;  /* NULL: this sweep */
+    char *ref_metric; /* NULL: metric */
+    double factor;    /* 1 unless given */
+    double tol;       /* within only; NaN otherwise */
+    int over_any;     /* over = "any" */
+    int tasks_all;    /* tasks = "all" */
     int line;
 } hs_rule;
 
@@ -95,18 +95,18 @@ typedef struct hs_sweep {
     size_t n_seeds;
     int64_t *seeds;
     uint64_t n_tasks;
-    size_t *str_width;       /* per parameter: longest string value + 1 */
+    size_t *str_width; /* per parameter: longest string value + 1 */
     size_t n_rules;
     hs_rule *rules;
     int ranks_per_task;
     /* Reliability settings; -1 = not set in the file (the command line's default applies). */
-    int isolation;           /* HS_ISO_FORK or HS_ISO_NONE */
-    double timeout_s;        /* 0 = no limit */
+    int isolation;    /* HS_ISO_FORK or HS_ISO_NONE */
+    double timeout_s; /* 0 = no limit */
     int retries;
-    long mem_limit_mb;       /* 0 = no limit */
+    long mem_limit_mb; /* 0 = no limit */
     /* Where `kernel` comes from when it is not built in (owned by the sweep). */
-    hs_exec *exec;           /* kernel = "exec": the table built from the sweep's keys */
-    hs_plugin *plugin;       /* kernel = "plugin:PATH": the loaded library */
+    hs_exec *exec;     /* kernel = "exec": the table built from the sweep's keys */
+    hs_plugin *plugin; /* kernel = "plugin:PATH": the loaded library */
     /* `refine` blocks (hsweep/refine.h) and the rows they own after the grid's
      * n_tasks: the table has n_tasks + n_refine_rows rows. */
     size_t n_refine;
@@ -119,19 +119,19 @@ enum { HS_ISO_FORK = 0, HS_ISO_NONE = 1 };
 
 typedef struct hs_sweepset {
     char *path;
-    char *text;              /* the file's full text (provenance) */
+    char *text; /* the file's full text (provenance) */
     char sha256[65];
-    int reduced;             /* loaded with the sweeps' `reduced` groups applied */
+    int reduced; /* loaded with the sweeps' `reduced` groups applied */
     char *output;
     size_t n_sweeps;
     hs_sweep *sweeps;
-    void *cfg;               /* libconfig's config_t: owns the strings */
+    void *cfg; /* libconfig's config_t: owns the strings */
 } hs_sweepset;
 
 typedef struct hs_load_opts {
-    uint64_t max_tasks;      /* 0: HS_DEFAULT_MAX_TASKS */
-    int skip_checks;         /* skip the kernels' per-task cross checks */
-    int reduced;             /* apply each sweep's `reduced` group (hsweep run --reduced) */
+    uint64_t max_tasks; /* 0: HS_DEFAULT_MAX_TASKS */
+    int skip_checks;    /* skip the kernels' per-task cross checks */
+    int reduced;        /* apply each sweep's `reduced` group (hsweep run --reduced) */
     /* Readers of a results file: a `plugin:` sweep's library is never loaded;
      * plugin_schema(arg, sweep) gives its kernel table (the schema stored in
      * the file), NULL or no function: an error naming the library.  Only
@@ -148,8 +148,8 @@ typedef struct hs_load_opts {
 /* Read and validate the sweep file at path. */
 int hs_sweepset_load(const char *path, const hs_load_opts *o, hs_sweepset **out, hs_err *e);
 /* The same from text already in memory; `path` is used in messages only. */
-int hs_sweepset_parse(const char *path, const char *text, const hs_load_opts *o,
-                      hs_sweepset **out, hs_err *e);
+int hs_sweepset_parse(const char *path, const char *text, const hs_load_opts *o, hs_sweepset **out,
+                      hs_err *e);
 void hs_sweepset_free(hs_sweepset **s);
 /* Index of sweep `name`, or -1. */
 int hs_sweepset_find(const hs_sweepset *s, const char *name);
@@ -192,6 +192,5 @@ void hs_filter_free(hs_filter *f);
 int hs_op_parse(const char *s);
 const char *hs_op_name(int op);
 int hs_op_eval(int op, double a, double b);
-
 
 #endif

@@ -69,11 +69,11 @@ void hs_cost_format(const hs_cost_model *m, char *buf, size_t cap);
 
 /* What a results file says about one sweep of a sweep file. */
 typedef struct hs_cost_calib {
-    int found;           /* the file has a sweep of this name (same kernel) */
-    hs_cost_obs obs;     /* samples: the file's finished tasks, in row order (damaged rows left out) */
-    hs_cost_model model; /* fitted to obs */
-    uint64_t n_other;    /* finished rows not used: failed, timeout, crashed */
-    uint64_t n_pending;  /* the file's pending rows ... */
+    int found;       /* the file has a sweep of this name (same kernel) */
+    hs_cost_obs obs; /* samples: the file's finished tasks, in row order (damaged rows left out) */
+    hs_cost_model model;                    /* fitted to obs */
+    uint64_t n_other;                       /* finished rows not used: failed, timeout, crashed */
+    uint64_t n_pending;                     /* the file's pending rows ... */
     double pending_hint_s, pending_model_s; /* ... and their core-seconds */
 } hs_cost_calib;
 
@@ -98,8 +98,7 @@ void hs_cost_calib_free(hs_cost_calib *calib, size_t n);
 typedef struct hs_cost_left hs_cost_left;
 
 /* Track n_sweeps sweeps, starting from calib's samples (calib may be NULL). */
-int hs_cost_left_create(size_t n_sweeps, const hs_cost_calib *calib, hs_cost_left **out,
-                        hs_err *e);
+int hs_cost_left_create(size_t n_sweeps, const hs_cost_calib *calib, hs_cost_left **out, hs_err *e);
 void hs_cost_left_destroy(hs_cost_left **l);
 
 /* A task of sweep si with hint hint_s is queued (+1) or finished (-1). */

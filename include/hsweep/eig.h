@@ -63,10 +63,10 @@ int hs_eig_herm_dist(void *comm, int n, const double complex *a, hs_eig_prec pre
 
 /* Summary of a spectrum w[n] (ascending) as computed in precision prec. */
 typedef struct hs_eig_stats {
-    int num_rank;     /* #{|w_i| > tol}, tol = n * eps(prec) * max|w| (NumPy matrix_rank) */
-    double cond;      /* max|w| / min|w| (inf when min|w| = 0) */
-    double gap_min;   /* min_i (w_{i+1} - w_i) */
-    double gap_sn;    /* w_{n-k} - w_{n-k-1}: between the top k and the rest (k < n) */
+    int num_rank;   /* #{|w_i| > tol}, tol = n * eps(prec) * max|w| (NumPy matrix_rank) */
+    double cond;    /* max|w| / min|w| (inf when min|w| = 0) */
+    double gap_min; /* min_i (w_{i+1} - w_i) */
+    double gap_sn;  /* w_{n-k} - w_{n-k-1}: between the top k and the rest (k < n) */
 } hs_eig_stats;
 
 /* Fill s from w[n] ascending; k is the size of the top ("signal") block. */

@@ -13,14 +13,14 @@
 
 enum {
     HS_OK = 0,
-    HS_EINPUT = -1,   /* the user's input is wrong: exit code 2 */
-    HS_EIO = -2,      /* a file could not be read or written: exit code 1 */
+    HS_EINPUT = -1, /* the user's input is wrong: exit code 2 */
+    HS_EIO = -2,    /* a file could not be read or written: exit code 1 */
     HS_ENOMEM = -3,
     HS_EMPI = -4,
     HS_EHDF5 = -5,
-    HS_ESTATE = -6,   /* e.g. results file belongs to another sweep file */
-    HS_EINTR = -7,    /* stopped by a signal; the results file is resumable */
-    HS_ETASKS = -8    /* the run ended with failed, timed-out or crashed tasks: exit code 4 */
+    HS_ESTATE = -6, /* e.g. results file belongs to another sweep file */
+    HS_EINTR = -7,  /* stopped by a signal; the results file is resumable */
+    HS_ETASKS = -8  /* the run ended with failed, timed-out or crashed tasks: exit code 4 */
 };
 
 typedef struct hs_err {
@@ -47,13 +47,13 @@ void hs_err_frame(int code, const char *file, int line, const char *func);
 
 /* Evaluate x; if it returns nonzero, record this call site as a frame of
  * the error's trace and return that code from the caller. */
-#define HS_CALL(x)                                                            \
-    do {                                                                      \
-        int hs_rc_ = (x);                                                     \
-        if (hs_rc_ != 0) {                                                    \
-            hs_err_frame(hs_rc_, __FILE__, __LINE__, __func__);              \
-            return hs_rc_;                                                    \
-        }                                                                     \
+#define HS_CALL(x)                                                                                 \
+    do {                                                                                           \
+        int hs_rc_ = (x);                                                                          \
+        if (hs_rc_ != 0) {                                                                         \
+            hs_err_frame(hs_rc_, __FILE__, __LINE__, __func__);                                    \
+            return hs_rc_;                                                                         \
+        }                                                                                          \
     } while (0)
 
 /* The trace of `e`: "  raised at FILE:LINE" and one "  from FILE:LINE (FUNC)"

@@ -20,33 +20,34 @@
 
 /* How metrics are read from stdout. */
 enum {
-    HS_EXEC_JSON = 0, /* the last line that is a JSON object: numbers -> metrics, arrays -> traces */
-    HS_EXEC_KV = 1    /* every line `name=value` (traces: comma-separated numbers); last wins */
+    HS_EXEC_JSON =
+        0,         /* the last line that is a JSON object: numbers -> metrics, arrays -> traces */
+    HS_EXEC_KV = 1 /* every line `name=value` (traces: comma-separated numbers); last wins */
 };
 
 #define HS_EXEC_MAX_TRACES 16
 #define HS_EXEC_TAIL 2048 /* bytes of stdout/stderr kept for a failed task's detail */
 
 typedef struct hs_exec_def {
-    const char *sweep;               /* {sweep} */
-    const char *sweep_dir;           /* {sweep_dir} */
-    const char *const *argv;         /* command templates, argc >= 1 */
+    const char *sweep;       /* {sweep} */
+    const char *sweep_dir;   /* {sweep_dir} */
+    const char *const *argv; /* command templates, argc >= 1 */
     size_t argc;
-    const char *workdir;             /* template; NULL: the runner's working directory */
-    const char *const *env_names;    /* added to the task's environment */
-    const char *const *env_values;   /* templates */
+    const char *workdir;           /* template; NULL: the runner's working directory */
+    const char *const *env_names;  /* added to the task's environment */
+    const char *const *env_values; /* templates */
     size_t n_env;
-    int parse;                       /* HS_EXEC_JSON or HS_EXEC_KV */
-    int warm;                        /* protocol = "jsonl": one program per worker, tasks on its
+    int parse;                      /* HS_EXEC_JSON or HS_EXEC_KV */
+    int warm;                       /* protocol = "jsonl": one program per worker, tasks on its
                                         stdin, one JSON answer line each (exec_warm.c) */
-    const char *const *param_names;  /* the sweep's parameters */
+    const char *const *param_names; /* the sweep's parameters */
     const hs_type *param_types;
     size_t n_params;
     const char *const *metric_names;
     size_t n_metrics;
     const char *const *trace_names;
-    const size_t *trace_lens;        /* maximum length of each trace */
-    size_t n_traces;                 /* <= HS_EXEC_MAX_TRACES */
+    const size_t *trace_lens; /* maximum length of each trace */
+    size_t n_traces;          /* <= HS_EXEC_MAX_TRACES */
     /* The task id of parameter values v with sweep seed `seed` ({task_id}). */
     uint64_t (*task_id)(const void *arg, const hs_value *v, int64_t seed);
     const void *task_id_arg;
@@ -128,7 +129,7 @@ typedef struct hs_exec_prov {
     const char *interpreter;         /* resolved path; "" when the program is not an interpreter */
     const char *interpreter_version; /* the first line of its --version */
     size_t n_files;
-    const char *const *fields;       /* n_files pairs: path under the sweep dir, SHA-256 (hex) */
+    const char *const *fields; /* n_files pairs: path under the sweep dir, SHA-256 (hex) */
 } hs_exec_prov;
 
 /*

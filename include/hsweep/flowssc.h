@@ -35,10 +35,10 @@ typedef struct hs_flowssc_data {
     int *t;
     double *y;
     /* Known truth (synthetic data only; NULL / NaN for a user's table). */
-    double *mu0, *mu1;  /* E[y | x, t = 0], E[y | x, t = 1] per row */
-    double *prop;       /* P(t = 1 | x) per row */
-    double noise_sd;    /* sd of y around E[y | x, t] */
-    double ate;         /* average treatment effect E[mu1 - mu0] */
+    double *mu0, *mu1; /* E[y | x, t = 0], E[y | x, t = 1] per row */
+    double *prop;      /* P(t = 1 | x) per row */
+    double noise_sd;   /* sd of y around E[y | x, t] */
+    double ate;        /* average treatment effect E[mu1 - mu0] */
 } hs_flowssc_data;
 
 /* Rows and columns of the NHEFS-like generator (NHEFS: Hernan & Robins,
@@ -67,8 +67,7 @@ typedef struct hs_flowssc_data {
  * carries both weights beside their difference.
  * Returns 0, or -1 (out of memory) with a message in err.
  */
-int hs_flowssc_data_nhefs_like(hs_flowssc_data *d, uint64_t seed, int leak, char *err,
-                               size_t cap);
+int hs_flowssc_data_nhefs_like(hs_flowssc_data *d, uint64_t seed, int leak, char *err, size_t cap);
 
 /*
  * Load a CSV table with a header line.  x_cols: comma-separated column names
@@ -78,8 +77,8 @@ int hs_flowssc_data_nhefs_like(hs_flowssc_data *d, uint64_t seed, int leak, char
  * with "file:line: ..." in err (unknown column, non-numeric value, t not
  * 0/1, ragged row, no rows); d is then left empty.
  */
-int hs_flowssc_data_csv(hs_flowssc_data *d, const char *path, const char *x_cols,
-                        const char *t_col, const char *y_col, char *err, size_t cap);
+int hs_flowssc_data_csv(hs_flowssc_data *d, const char *path, const char *x_cols, const char *t_col,
+                        const char *y_col, char *err, size_t cap);
 
 /* Free a table's arrays and zero it; safe on a zeroed table. */
 void hs_flowssc_data_free(hs_flowssc_data *d);
@@ -99,21 +98,21 @@ typedef enum hs_flowssc_out_init {
 } hs_flowssc_out_init;
 
 typedef struct hs_flowssc_config {
-    int f32;                /* 1: float32 end to end; 0: float64 */
-    double lr;              /* Adam step size */
+    int f32;   /* 1: float32 end to end; 0: float64 */
+    double lr; /* Adam step size */
     size_t batch_size, epochs;
-    double clip;            /* global gradient-norm clip; 0 = off */
-    int stats_full;         /* 1: training-set statistics; 0: EMA of batches */
-    double stat_momentum;   /* EMA momentum m */
+    double clip;          /* global gradient-norm clip; 0 = off */
+    int stats_full;       /* 1: training-set statistics; 0: EMA of batches */
+    double stat_momentum; /* EMA momentum m */
     size_t flow_layers, flow_hidden, clf_hidden;
     hs_flowssc_out_init out_init; /* flow conditioners' output layer */
-    double label_ratio;     /* fraction of training rows whose t is seen */
-    double ulb_weight;      /* weight of the unlabelled loss */
-    size_t pred_samples;    /* flow inversions averaged per prediction */
-    size_t n_train;         /* the first n_train rows train, the rest validate */
-    uint64_t seed;          /* initialisation, shuffling, prediction draws */
-    uint64_t label_seed;    /* which training rows keep their label */
-    int (*expired)(void *arg); /* polled once per epoch; nonzero stops; may be NULL */
+    double label_ratio;           /* fraction of training rows whose t is seen */
+    double ulb_weight;            /* weight of the unlabelled loss */
+    size_t pred_samples;          /* flow inversions averaged per prediction */
+    size_t n_train;               /* the first n_train rows train, the rest validate */
+    uint64_t seed;                /* initialisation, shuffling, prediction draws */
+    uint64_t label_seed;          /* which training rows keep their label */
+    int (*expired)(void *arg);    /* polled once per epoch; nonzero stops; may be NULL */
     void *expired_arg;
 } hs_flowssc_config;
 
@@ -126,29 +125,29 @@ void hs_flowssc_config_default(hs_flowssc_config *c);
 /* Per-epoch traces: each NULL or of length c->epochs; entries of epochs not
  * run are left untouched. */
 typedef struct hs_flowssc_traces {
-    double *loss, *loss_lab, *loss_ulb;  /* mean over the epoch's batches */
-    double *val_rmse, *val_acc;          /* after the epoch */
-    double *grad_max;                    /* max pre-clip gradient norm */
+    double *loss, *loss_lab, *loss_ulb;            /* mean over the epoch's batches */
+    double *val_rmse, *val_acc;                    /* after the epoch */
+    double *grad_max;                              /* max pre-clip gradient norm */
     double *x_shift, *x_scale, *y_shift, *y_scale; /* means over features */
 } hs_flowssc_traces;
 
 enum { HS_FLOWSSC_OK = 0, HS_FLOWSSC_NONFINITE = 1, HS_FLOWSSC_DIVERGED = 2 };
 
 typedef struct hs_flowssc_result {
-    int outcome;              /* HS_FLOWSSC_OK / _NONFINITE / _DIVERGED */
-    int stopped;              /* 1: the expired callback stopped training */
-    size_t epochs_run;        /* epochs entered (the last may be partial) */
-    long updates;             /* Adam steps taken */
-    long first_nonfinite;     /* update index (0-based) of the first non-finite
+    int outcome;                    /* HS_FLOWSSC_OK / _NONFINITE / _DIVERGED */
+    int stopped;                    /* 1: the expired callback stopped training */
+    size_t epochs_run;              /* epochs entered (the last may be partial) */
+    long updates;                   /* Adam steps taken */
+    long first_nonfinite;           /* update index (0-based) of the first non-finite
                                  loss or gradient, -1 if none; training stops there */
-    long diverged_at;         /* update index at which divergence was detected, -1 */
+    long diverged_at;               /* update index at which divergence was detected, -1 */
     double val_rmse, best_val_rmse; /* pooled over validation rows (kg) */
     double val_acc, best_val_acc;   /* argmax p(t | x, y) */
     double ate_est, ate_err;        /* mean over validation rows of yhat(1) - yhat(0);
                                        minus the true effect (NaN if unknown) */
-    double train_loss;        /* last epoch's mean batch loss */
-    double max_grad_norm;     /* over all updates, before clipping */
-    double clip_frac;         /* fraction of updates that were clipped */
+    double train_loss;              /* last epoch's mean batch loss */
+    double max_grad_norm;           /* over all updates, before clipping */
+    double clip_frac;               /* fraction of updates that were clipped */
 } hs_flowssc_result;
 
 /*
@@ -169,8 +168,8 @@ int hs_flowssc_train(const hs_flowssc_config *c, const hs_flowssc_data *d,
  * max_rows bounds n in hs_flowssc_loss_grad.  Returns 0 or -1 (no memory).
  */
 typedef struct hs_flowssc hs_flowssc;
-int hs_flowssc_create(hs_flowssc **m, int f32, size_t d_x, size_t flow_layers,
-                      size_t flow_hidden, size_t clf_hidden, size_t max_rows, uint64_t seed,
+int hs_flowssc_create(hs_flowssc **m, int f32, size_t d_x, size_t flow_layers, size_t flow_hidden,
+                      size_t clf_hidden, size_t max_rows, uint64_t seed,
                       hs_flowssc_out_init out_init);
 /* Free the model and set *m to NULL; safe on NULL. */
 void hs_flowssc_destroy(hs_flowssc **m);
@@ -189,7 +188,7 @@ void hs_flowssc_set_params(hs_flowssc *m, const double *w);
  * hs_flowssc_n_params).  parts = {loss, labelled part, unlabelled part}.
  * Returns 0, or -1 if n > max_rows.
  */
-int hs_flowssc_loss_grad(hs_flowssc *m, const double *xn, const int *t, const double *yn,
-                         size_t n, double ulb_weight, double parts[3], double *grad);
+int hs_flowssc_loss_grad(hs_flowssc *m, const double *xn, const int *t, const double *yn, size_t n,
+                         double ulb_weight, double parts[3], double *grad);
 
 #endif

@@ -23,9 +23,9 @@
 #include "hsweep/task.h"
 
 typedef struct hs_iso_opts {
-    double timeout_s;   /* 0: none.  The kernel sees the deadline in ctx; the process is
+    double timeout_s;  /* 0: none.  The kernel sees the deadline in ctx; the process is
                            killed if still running HS_ISO_MARGIN later. */
-    long mem_limit_mb;  /* 0: none.  RLIMIT_AS of the task process (a process started with
+    long mem_limit_mb; /* 0: none.  RLIMIT_AS of the task process (a process started with
                            another limit is replaced). */
     /*
      * Called about every 100 ms while the task runs: returns a CLOCK_MONOTONIC
@@ -38,7 +38,7 @@ typedef struct hs_iso_opts {
 } hs_iso_opts;
 
 /* Extra time a timed-out kernel gets to stop by itself and report partial traces. */
-#define HS_ISO_MARGIN(t) ((t) * 0.1 > 1.0 ? (t) * 0.1 : 1.0)
+#define HS_ISO_MARGIN(t) ((t)*0.1 > 1.0 ? (t)*0.1 : 1.0)
 
 typedef struct hs_isolate hs_isolate;
 

@@ -83,11 +83,11 @@ typedef struct hs_trace_spec {
 
 /* What a running task sees besides its parameters. */
 typedef struct hs_ctx {
-    uint64_t seed;      /* task seed: from sweep seed and parameter values */
-    double deadline;    /* CLOCK_MONOTONIC seconds; 0 = none (hs_ctx_expired) */
-    void *comm;         /* gang kernels: points to the gang's MPI_Comm; else NULL */
-    int gang_rank;      /* rank inside the gang (0 for single-rank tasks) */
-    int gang_size;      /* ranks in the gang (1 for single-rank tasks) */
+    uint64_t seed;   /* task seed: from sweep seed and parameter values */
+    double deadline; /* CLOCK_MONOTONIC seconds; 0 = none (hs_ctx_expired) */
+    void *comm;      /* gang kernels: points to the gang's MPI_Comm; else NULL */
+    int gang_rank;   /* rank inside the gang (0 for single-rank tasks) */
+    int gang_size;   /* ranks in the gang (1 for single-rank tasks) */
     /* The sweep seed (an entry of `seeds`).  `seed` above changes with every
      * parameter; a kernel that compares methods on the same data derives its
      * data from sweep_seed and the data-defining parameters only (common
@@ -125,10 +125,10 @@ void hs_out_status(hs_out *out, hs_status st, const char *fmt, ...)
     ;
 
 typedef struct hs_kernel {
-    int abi;                          /* HS_KERNEL_ABI */
+    int abi; /* HS_KERNEL_ABI */
     const char *name;
-    const char *summary;              /* one line */
-    const char *doc;                  /* longer text: model, references; may be NULL */
+    const char *summary; /* one line */
+    const char *doc;     /* longer text: model, references; may be NULL */
     const hs_param_spec *params;
     size_t n_params;
     const hs_metric_spec *metrics;
@@ -149,8 +149,8 @@ typedef struct hs_kernel {
      * return marks the task failed with the detail given, if any.
      */
     int (*run)(const hs_params *p, const hs_ctx *ctx, hs_out *out);
-    int is_test;                      /* a runner test kernel, not a numeric one */
-    int gang;                         /* 1: may run on a multi-rank gang (ctx->comm) */
+    int is_test; /* a runner test kernel, not a numeric one */
+    int gang;    /* 1: may run on a multi-rank gang (ctx->comm) */
 } hs_kernel;
 
 /* Entry point a plug-in library exports. */

@@ -39,7 +39,7 @@ typedef enum hs_llc_kind { HS_LLC_QUADRATIC = 0, HS_LLC_MLP = 1, HS_LLC_RRR = 2 
 
 typedef struct hs_llc_target_config {
     hs_llc_kind kind;
-    size_t n;            /* rows of data (quadratic: enters through nβ only) */
+    size_t n; /* rows of data (quadratic: enters through nβ only) */
     /* quadratic */
     size_t dim;          /* d */
     double h_min, h_max; /* range of the nonzero eigenvalues of H */
@@ -48,12 +48,12 @@ typedef struct hs_llc_target_config {
     int rotate;          /* 1: H = Q diag(h) Qᵀ with Q Haar-random; 0: Q = I */
     /* mlp (in_dim, width, depth) and rrr (M = in_dim, H = width, N = out_dim) */
     size_t in_dim, width, depth, out_dim;
-    double noise;        /* mlp: y = teacher(x) + noise·N(0,1); rrr: y = noise·N(0, I) */
-    uint64_t data_seed;  /* teacher weights, inputs, noise and the student's init */
+    double noise;       /* mlp: y = teacher(x) + noise·N(0,1); rrr: y = noise·N(0, I) */
+    uint64_t data_seed; /* teacher weights, inputs, noise and the student's init */
     /* w* by full-batch Adam (mlp, rrr) */
-    long fit_steps;      /* at most this many Adam steps */
-    double fit_lr;       /* Adam learning rate, halved every fit_steps/5 steps */
-    double fit_tol;      /* stop once ‖∇L_n(w)‖₂ <= fit_tol */
+    long fit_steps; /* at most this many Adam steps */
+    double fit_lr;  /* Adam learning rate, halved every fit_steps/5 steps */
+    double fit_tol; /* stop once ‖∇L_n(w)‖₂ <= fit_tol */
 } hs_llc_target_config;
 
 typedef struct hs_llc_target hs_llc_target;
@@ -93,10 +93,10 @@ double hs_llc_target_lossf(const hs_llc_target *t, const float *w, float *work);
  * L_n and ∇L_n.  Quadratic ignores rows.  `work` is scratch of
  * hs_llc_target_work_size(t) elements of the matching type.
  */
-double hs_llc_target_grad(const hs_llc_target *t, const double *w, const size_t *rows,
-                          size_t nrows, double *g, double *work);
-float hs_llc_target_gradf(const hs_llc_target *t, const float *w, const size_t *rows,
-                          size_t nrows, float *g, float *work);
+double hs_llc_target_grad(const hs_llc_target *t, const double *w, const size_t *rows, size_t nrows,
+                          double *g, double *work);
+float hs_llc_target_gradf(const hs_llc_target *t, const float *w, const size_t *rows, size_t nrows,
+                          float *g, float *work);
 size_t hs_llc_target_work_size(const hs_llc_target *t);
 /*
  * Exact Hessian-vector product Hv = ∇²L_n(w)·v (Pearlmutter 1994's R-op
@@ -141,50 +141,50 @@ typedef enum hs_llc_vi_family { HS_LLC_VI_MFA = 0, HS_LLC_VI_GAUSSIAN = 1 } hs_l
 
 typedef struct hs_llc_vi_config {
     hs_llc_vi_family family;
-    int laplace_precondition; /* GAUSSIAN: 1 = C = P·N·diag(e^ℓ) with P the Laplace factor
+    int laplace_precondition;    /* GAUSSIAN: 1 = C = P·N·diag(e^ℓ) with P the Laplace factor
                                  (see llc_vi.c), so the fit starts at the Laplace
                                  approximation; 0 = P = I, the fit starts at N(w*, I) */
-    size_t components;   /* MFA: M mixture components */
-    size_t rank;         /* MFA: r factor rank per component */
-    double ridge;        /* MFA: C_m = (1 + ridge)·I + A_mᵀA_m */
-    double max_norm;     /* MFA: column max-norm of every A_m after each step */
+    size_t components;           /* MFA: M mixture components */
+    size_t rank;                 /* MFA: r factor rank per component */
+    double ridge;                /* MFA: C_m = (1 + ridge)·I + A_mᵀA_m */
+    double max_norm;             /* MFA: column max-norm of every A_m after each step */
     double dsqrt_min, dsqrt_max; /* MFA: clip of D_sqrt = softplus(ρ) */
-    double clip;         /* global gradient-norm clip */
-    double lr;           /* Adam learning rate */
-    long steps;          /* most ascent steps (the fit stops earlier at the plateau) */
-    long window;         /* plateau rule: block length in steps (>= 2) */
-    double elbo_tol;     /* plateau rule: tolerated gain in nats per block (>= 0) */
-    size_t eval_samples; /* draws of q for λ̂ after the fit */
-    size_t batch;        /* minibatch rows (>= n: the full batch every step) */
+    double clip;                 /* global gradient-norm clip */
+    double lr;                   /* Adam learning rate */
+    long steps;                  /* most ascent steps (the fit stops earlier at the plateau) */
+    long window;                 /* plateau rule: block length in steps (>= 2) */
+    double elbo_tol;             /* plateau rule: tolerated gain in nats per block (>= 0) */
+    size_t eval_samples;         /* draws of q for λ̂ after the fit */
+    size_t batch;                /* minibatch rows (>= n: the full batch every step) */
     double nbeta, gamma;
-    int use_f32;         /* 1: every step in float arithmetic */
-    long trace_every;    /* record the per-step traces every this many steps */
+    int use_f32;      /* 1: every step in float arithmetic */
+    long trace_every; /* record the per-step traces every this many steps */
 } hs_llc_vi_config;
 
 /* Per-step traces of one fit; each pointer NULL or ceil(steps/trace_every) long. */
 typedef struct hs_llc_vi_trace {
-    double *elbo;       /* single-sample ELBO estimate, log p̃ shifted by nβL_n(w*) */
-    double *lambda;     /* single-sample nβ(L_n(w_t) − L_n(w*)) of the step's draw */
-    double *grad_norm;  /* global gradient norm before clipping */
+    double *elbo;      /* single-sample ELBO estimate, log p̃ shifted by nβL_n(w*) */
+    double *lambda;    /* single-sample nβ(L_n(w_t) − L_n(w*)) of the step's draw */
+    double *grad_norm; /* global gradient norm before clipping */
     double *dsqrt_min, *dsqrt_max;
     double *acol_min, *acol_max; /* column norms over all A_m */
     double *pi_min, *pi_max;     /* mixture weights */
 } hs_llc_vi_trace;
 
 typedef struct hs_llc_vi_result {
-    double lambda_hat;   /* nβ·mean_s(L_n(w_s) − L_n(w*)) over eval_samples draws */
-    double lambda_cv;    /* the same with the control variate ½δᵀHδ (see llc_vi.c) */
-    double var_plain;    /* sample variance of the plain per-draw λ values */
-    double var_cv;       /* ... of the control-variated per-draw values */
-    double elbo_final;   /* mean single-sample ELBO over the last complete block (all
+    double lambda_hat;    /* nβ·mean_s(L_n(w_s) − L_n(w*)) over eval_samples draws */
+    double lambda_cv;     /* the same with the control variate ½δᵀHδ (see llc_vi.c) */
+    double var_plain;     /* sample variance of the plain per-draw λ values */
+    double var_cv;        /* ... of the control-variated per-draw values */
+    double elbo_final;    /* mean single-sample ELBO over the last complete block (all
                             steps if none completed) */
     long first_nonfinite; /* first step whose ELBO or gradient is non-finite, −1 if none */
     long steps_done;
-    int converged;       /* 1: the plateau rule stopped the fit before `steps` */
-    size_t trace_len;    /* entries written to each per-step trace */
-    size_t n_draws;      /* draws written to `draws` */
-    double c_min_eig;    /* MFA: smallest eigenvalue of any C_m over the run (GAUSSIAN: NaN) */
-    double ridge_used;   /* MFA: largest ridge the Cholesky factorisations needed (GAUSSIAN: 0) */
+    int converged;     /* 1: the plateau rule stopped the fit before `steps` */
+    size_t trace_len;  /* entries written to each per-step trace */
+    size_t n_draws;    /* draws written to `draws` */
+    double c_min_eig;  /* MFA: smallest eigenvalue of any C_m over the run (GAUSSIAN: NaN) */
+    double ridge_used; /* MFA: largest ridge the Cholesky factorisations needed (GAUSSIAN: 0) */
 } hs_llc_vi_result;
 
 typedef struct hs_llc_vi hs_llc_vi;

@@ -61,7 +61,7 @@ enum {
     HS_NUTS_EINIT = -1,     /* log density or gradient not finite at the initial point */
     HS_NUTS_EIMPROPER = -2, /* step size search ran away (> 1e7 or 0): improper posterior */
     HS_NUTS_ENOMEM = -3,
-    HS_NUTS_EARG = -4       /* invalid configuration (dim 0, max_treedepth < 1 or > 30, ...) */
+    HS_NUTS_EARG = -4 /* invalid configuration (dim 0, max_treedepth < 1 or > 30, ...) */
 };
 
 /*

@@ -66,17 +66,17 @@
 
 typedef struct hs_pose_config {
     int T, K, C, S;
-    const int *parents;      /* [K], parents[0] = -1, parents[k] < k */
-    const double *nominal;   /* [K-1] nominal length of bone k at [k-1] */
-    const double *P;         /* [C][3][4] camera matrices */
-    const double *y;         /* [C][T][K][2] keypoints, NaN = missing */
-    double width, height;    /* image size in pixels (outlier density 1/(W H)) */
-    int lengths_positive;    /* 1: l = exp(lambda); 0: l unconstrained (seed) */
+    const int *parents;    /* [K], parents[0] = -1, parents[k] < k */
+    const double *nominal; /* [K-1] nominal length of bone k at [k-1] */
+    const double *P;       /* [C][3][4] camera matrices */
+    const double *y;       /* [C][T][K][2] keypoints, NaN = missing */
+    double width, height;  /* image size in pixels (outlier density 1/(W H)) */
+    int lengths_positive;  /* 1: l = exp(lambda); 0: l unconstrained (seed) */
     int use_mixture, use_hmm, vmf_normalized;
-    int dir_shell;           /* 1: shell prior on the raw directions' radius (see above) */
-    int joints;              /* 1: sample joint positions (see "Parameterisations"); needs
+    int dir_shell;   /* 1: shell prior on the raw directions' radius (see above) */
+    int joints;      /* 1: sample joint positions (see "Parameterisations"); needs
                                 lengths_positive, ignores dir_shell */
-    int vmf_natural;         /* 1: sample each vMF as its natural parameter w = kappa mu */
+    int vmf_natural; /* 1: sample each vMF as its natural parameter w = kappa mu */
     double eta2_mode, eta2_sd;
     double sigma_obs_mode, sigma_obs_sd;
     double kappa_mode, kappa_sd;
@@ -85,11 +85,11 @@ typedef struct hs_pose_config {
        bone.  After hs_pose_create, hs_pose_get_config's point at the values used
        (in world units) and its prior_relative is 0. */
     const double *rho_sd_b, *sigma2_mode_b, *sigma2_sd_b;
-    int prior_relative;      /* 1: the three above are relative to nominal_k (see above) */
-    const double *x0_hat;    /* [3] prior centre of x_root[0]; NULL: the first frame's
+    int prior_relative;   /* 1: the three above are relative to nominal_k (see above) */
+    const double *x0_hat; /* [3] prior centre of x_root[0]; NULL: the first frame's
                                 triangulated root (hs_pose_get_config's points at the
                                 centre used, never NULL) */
-    int obs_twice;           /* 1: the keypoint term counted twice (the seed's bug, above) */
+    int obs_twice;        /* 1: the keypoint term counted twice (the seed's bug, above) */
 } hs_pose_config;
 
 /*
@@ -227,9 +227,9 @@ void hs_pose_default_tree(int K, int *parents, double *nominal);
 
 /* Ground truth kept by the synthetic generator. */
 typedef struct hs_pose_truth {
-    double *x;       /* [T][K][3] joint positions */
-    int *state;      /* [T] hidden states */
-    double *len;     /* [T][K-1] bone lengths */
+    double *x;   /* [T][K][3] joint positions */
+    int *state;  /* [T] hidden states */
+    double *len; /* [T][K-1] bone lengths */
 } hs_pose_truth;
 
 /*

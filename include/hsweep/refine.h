@@ -40,24 +40,24 @@ struct hs_rule;
 
 /* One refine block of a sweep. */
 typedef struct hs_refine_spec {
-    size_t rule;         /* index in the sweep's rules */
-    int param;           /* schema index of the axis parameter */
-    size_t axis;         /* index in the sweep's axes */
-    int log;             /* scale = "log" */
-    int integer;         /* the parameter is an integer */
+    size_t rule; /* index in the sweep's rules */
+    int param;   /* schema index of the axis parameter */
+    size_t axis; /* index in the sweep's axes */
+    int log;     /* scale = "log" */
+    int integer; /* the parameter is an integer */
     double tol;
-    double min;          /* log scale: the smallest value tried in a bracket starting at <= 0 */
-    uint64_t max_tasks;  /* rows per grid bracket */
-    unsigned points;     /* interior points per bracket and round */
+    double min;         /* log scale: the smallest value tried in a bracket starting at <= 0 */
+    uint64_t max_tasks; /* rows per grid bracket */
+    unsigned points;    /* interior points per bracket and round */
     int line;
     /* derived when the sweep is complete */
-    size_t *order;       /* axis value indices by increasing value */
+    size_t *order; /* axis value indices by increasing value */
     size_t n_vals;
-    uint64_t n_lines;    /* combinations of the other axes (and cases) */
-    uint64_t n_active;   /* lines where the rule's `when` selects a task: they own rows */
-    uint64_t *line_of;   /* [n_active]: the line of each */
-    uint64_t *active;    /* [n_lines]: its index among them, or UINT64_MAX */
-    uint64_t row0;       /* first row of this block's brackets (after the grid) */
+    uint64_t n_lines;  /* combinations of the other axes (and cases) */
+    uint64_t n_active; /* lines where the rule's `when` selects a task: they own rows */
+    uint64_t *line_of; /* [n_active]: the line of each */
+    uint64_t *active;  /* [n_lines]: its index among them, or UINT64_MAX */
+    uint64_t row0;     /* first row of this block's brackets (after the grid) */
 } hs_refine_spec;
 
 /* Whether bracket [a, b] is narrow enough for sp: b - a <= tol (log scale:
@@ -66,8 +66,8 @@ int hs_refine_narrow(const hs_refine_spec *sp, double a, double b);
 
 /* The values of the rows refinement has handed out (every rank keeps its own copy). */
 typedef struct hs_refine_rows {
-    double *x;           /* axis value of each refinement row; NaN: not defined here */
-    int32_t *origin;     /* refinement round (>= 1) */
+    double *x;       /* axis value of each refinement row; NaN: not defined here */
+    int32_t *origin; /* refinement round (>= 1) */
 } hs_refine_rows;
 
 /*

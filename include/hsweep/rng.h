@@ -12,7 +12,7 @@
 
 typedef struct hs_rng {
     uint64_t s[4];
-    double spare;    /* cached second normal of the polar method */
+    double spare; /* cached second normal of the polar method */
     int has_spare;
 } hs_rng;
 

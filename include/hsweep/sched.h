@@ -66,32 +66,32 @@
 
 typedef struct hs_run_opts {
     const char *sweep_path;
-    const char *output;      /* NULL: the sweep file's `output` */
+    const char *output; /* NULL: the sweep file's `output` */
     int resume;
-    int force;               /* resume a file written for a different sweep file */
-    int overwrite;           /* replace an existing results file */
-    uint64_t max_tasks;      /* 0: default limit */
-    double log_every;        /* seconds between log lines when stderr is no tty */
+    int force;          /* resume a file written for a different sweep file */
+    int overwrite;      /* replace an existing results file */
+    uint64_t max_tasks; /* 0: default limit */
+    double log_every;   /* seconds between log lines when stderr is no tty */
     int quiet;
-    int retry_failed;        /* with resume: run failed/timeout/crashed rows again */
-    int repair;              /* with resume: run damaged rows (store.h) again */
-    int reduced;             /* apply the sweeps' `reduced` groups (recorded in the file) */
+    int retry_failed; /* with resume: run failed/timeout/crashed rows again */
+    int repair;       /* with resume: run damaged rows (store.h) again */
+    int reduced;      /* apply the sweeps' `reduced` groups (recorded in the file) */
     /* Defaults for sweeps that do not set their own (-1 in hs_sweep). */
-    int isolation;           /* HS_ISO_FORK (0) or HS_ISO_NONE */
-    double timeout_s;        /* 0: none */
+    int isolation;    /* HS_ISO_FORK (0) or HS_ISO_NONE */
+    double timeout_s; /* 0: none */
     int retries;
-    long mem_limit_mb;       /* 0: none */
-    double grace_s;          /* on a stop request: how long running tasks may finish (0: 60) */
-    const char *logs;        /* exec task logs under this directory (NULL: include/hsweep/exec_run.h) */
-    int no_logs;             /* keep no exec task logs */
+    long mem_limit_mb; /* 0: none */
+    double grace_s;    /* on a stop request: how long running tasks may finish (0: 60) */
+    const char *logs;  /* exec task logs under this directory (NULL: include/hsweep/exec_run.h) */
+    int no_logs;       /* keep no exec task logs */
     /* --halt: once halt_fail tasks ended failed, timeout or crashed (with
      * halt_pct: that percentage of the tasks the run has to run), SOON hands
      * out no more tasks and lets the running ones finish; NOW also abandons
      * the running ones (they stay pending).  hs_sched_run then returns HS_ETASKS. */
-    int halt;                /* HS_HALT_NEVER (0), HS_HALT_SOON, HS_HALT_NOW */
+    int halt; /* HS_HALT_NEVER (0), HS_HALT_SOON, HS_HALT_NOW */
     double halt_fail;
     int halt_pct;
-    int progress;            /* rank 0's progress output, HS_PROGRESS_*; quiet: none */
+    int progress; /* rank 0's progress output, HS_PROGRESS_*; quiet: none */
 } hs_run_opts;
 
 enum { HS_HALT_NEVER = 0, HS_HALT_SOON, HS_HALT_NOW };

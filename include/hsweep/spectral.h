@@ -41,11 +41,11 @@ typedef struct hs_doa_spec {
     double min_sep_deg; /* minimum angular separation, (k-1) * min_sep_deg <= 120 */
     int snapshots;      /* L >= max(k, rank_hat) */
     double snr_db;
-    int rank_hat;       /* 1 <= rank_hat <= n */
+    int rank_hat; /* 1 <= rank_hat <= n */
     hs_doa_hat hat;
-    double hat_noise;   /* relative perturbation of F */
-    double ridge;       /* added to the diagonal of the trace-normalised R_hat */
-    double beta;        /* blend weight of R_ref, 0..1 */
+    double hat_noise;      /* relative perturbation of F */
+    double ridge;          /* added to the diagonal of the trace-normalised R_hat */
+    double beta;           /* blend weight of R_ref, 0..1 */
     hs_doa_ref blend_with; /* R_ref: R_samp (default) or R_true */
 } hs_doa_spec;
 

@@ -28,7 +28,7 @@ typedef struct hs_store hs_store;
 /* Provenance of the run, identical on every rank. */
 typedef struct hs_prov {
     int ranks;
-    const char *hosts;        /* comma-separated distinct host names */
+    const char *hosts; /* comma-separated distinct host names */
     const char *mpi_library;
 } hs_prov;
 

@@ -75,7 +75,8 @@ int hs_shell_quote(const char *s, char **buf, size_t *len, size_t *cap);
 int hs_submit_check_text(const char *opt, const char *s, hs_err *e);
 int hs_submit_check_size(const char *opt, const char *s, hs_err *e);
 int hs_submit_check_mail_type(const char *s, hs_err *e);
-int hs_submit_check_chars(const char *opt, const char *s, const char *extra, const char *what, hs_err *e);
+int hs_submit_check_chars(const char *opt, const char *s, const char *extra, const char *what,
+                          hs_err *e);
 
 /*
  * A pass-through sbatch option "--KEY" or "--KEY=VALUE" into kv (pointing
@@ -93,6 +94,7 @@ int hs_submit_sbatch_arg(char *arg, hs_kv *kv, hs_err *e);
  * control characters but tab, and a newline in a single --setup line
  * (one_line).
  */
-int hs_submit_setup_add(char **buf, const char *text, size_t n, int one_line, const char *origin, hs_err *e);
+int hs_submit_setup_add(char **buf, const char *text, size_t n, int one_line, const char *origin,
+                        hs_err *e);
 
 #endif

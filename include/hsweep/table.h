@@ -17,7 +17,7 @@ typedef struct hs_col {
     char *name;
     hs_col_kind kind;
     size_t off, size;
-    char **enum_names;   /* HS_COL_ENUM: name of value i (0..n_enum-1) */
+    char **enum_names; /* HS_COL_ENUM: name of value i (0..n_enum-1) */
     size_t n_enum;
 } hs_col;
 
@@ -42,7 +42,8 @@ typedef struct hs_table {
     size_t n_param_types, n_param_defaults, n_param_units, n_metric_units;
     /* Exec sweeps' per-task log directory and provenance (include/hsweep/exec.h;
      * "" and empty lists when absent). */
-    char *exec_logs, *exec_git_describe, *exec_git_dirty, *exec_interpreter, *exec_interpreter_version;
+    char *exec_logs, *exec_git_describe, *exec_git_dirty, *exec_interpreter,
+        *exec_interpreter_version;
     char **exec_files, **exec_files_sha256;
     size_t n_exec_files, n_exec_files_sha256;
     /* Per row: HS_ROW_OK, or why it is damaged (its status byte, or its

@@ -26,13 +26,13 @@ struct hs_params {
 
 struct hs_out {
     const hs_kernel *k;
-    double *metrics;     /* n_metrics, NaN until set */
-    double **trace;      /* n_traces buffers, trace_cap[i] entries, NaN-filled */
+    double *metrics; /* n_metrics, NaN until set */
+    double **trace;  /* n_traces buffers, trace_cap[i] entries, NaN-filled */
     size_t *trace_cap;
     size_t *trace_len;
-    int status;          /* hs_status; HS_ST_PENDING until decided */
+    int status; /* hs_status; HS_ST_PENDING until decided */
     char detail[256];
-    int stop_signal;     /* nonzero: the task died of this stop signal (hs_task_stop_signal) */
+    int stop_signal; /* nonzero: the task died of this stop signal (hs_task_stop_signal) */
     /*
      * NULL, or room for every trace, in trace order, max(trace_cap[i], 1)
      * entries each, that hs_out_trace hands out instead of allocating (crash

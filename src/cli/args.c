@@ -23,10 +23,7 @@ static const hs_cli_opt *find_key(const hs_cli_spec *s, int key)
     return NULL;
 }
 
-static int has_short(const hs_cli_opt *o)
-{
-    return o->key > 0 && o->key < 128;
-}
+static int has_short(const hs_cli_opt *o) { return o->key > 0 && o->key < 128; }
 
 /* One option as a usage line names it: "-o, --output FILE" or "    --resume". */
 static int opt_label(const hs_cli_opt *o, char *buf, size_t size)
@@ -99,7 +96,8 @@ void hs_cli_begin(hs_cli_parser *p, const hs_cli_spec *s, int argc, char **argv)
     *sh++ = ':';
     size_t n = 0;
     for (const hs_cli_opt *o = s->opts; o->name && n < HS_CLI_MAX_OPTS; o++, n++) {
-        p->longs[n] = (struct option){o->name, o->arg ? required_argument : no_argument, NULL, o->key};
+        p->longs[n] =
+            (struct option){o->name, o->arg ? required_argument : no_argument, NULL, o->key};
         if (has_short(o)) {
             *sh++ = (char)o->key;
             if (o->arg)
@@ -174,7 +172,8 @@ int hs_cli_next(hs_cli_parser *p, char **val)
         if (has_short(o) && a && a[1] != '-')
             hs_cli_usage(p->spec->cmd, "-%c needs a value (%s)", o->key, o->arg);
         else
-            hs_cli_usage(p->spec->cmd, "--%s needs a value (%s)", o ? o->name : "?", o ? o->arg : "");
+            hs_cli_usage(p->spec->cmd, "--%s needs a value (%s)", o ? o->name : "?",
+                         o ? o->arg : "");
         return HS_CLI_ERROR;
     }
     if (c == '?') {

@@ -11,8 +11,8 @@
 char *hs_cli_exec_log_dir(const char *file, const hs_table *t)
 {
     struct stat sb;
-    char *base = t->exec_logs && *t->exec_logs && stat(t->exec_logs, &sb) == 0 ? strdup(t->exec_logs)
-                                                                               : NULL;
+    char *base =
+        t->exec_logs && *t->exec_logs && stat(t->exec_logs, &sb) == 0 ? strdup(t->exec_logs) : NULL;
     if (!base && (base = hs_exec_logs_default(file)) && stat(base, &sb) != 0) {
         free(base);
         return NULL;
@@ -31,7 +31,8 @@ char *hs_cli_exec_log_dir(const char *file, const hs_table *t)
 
 void hs_cli_exec_provenance(const hs_table *t)
 {
-    printf("  provenance: git %s%s", *t->exec_git_describe ? t->exec_git_describe : "(not a git work tree)",
+    printf("  provenance: git %s%s",
+           *t->exec_git_describe ? t->exec_git_describe : "(not a git work tree)",
            strcmp(t->exec_git_dirty, "true") == 0 ? " (uncommitted changes)" : "");
     if (*t->exec_interpreter)
         printf("; %s: %s", t->exec_interpreter, t->exec_interpreter_version);

@@ -15,8 +15,9 @@ static const hs_cli_opt collate_opts[] = {
     {"sweep", O_SWEEP, "S[,S...]", "the sweep(s); several are put side by side"},
     {"rows", O_ROWS, "AXIS[,AXIS...]", "row axes (default: every axis but seed and the others)"},
     {"cols", O_COLS, "AXIS[,AXIS...]", "column axes"},
-    {"metric", O_METRIC, "M[,M...]", "metrics (repeatable); also wall_s, peak_rss_kb,\n"
-                                     "frac_ok, status"},
+    {"metric", O_METRIC, "M[,M...]",
+     "metrics (repeatable); also wall_s, peak_rss_kb,\n"
+     "frac_ok, status"},
     {"where", O_WHERE, "COND", "e.g. \"T>=200\"; repeatable, all must hold"},
     {"contrast", O_CONTRAST, "A=a-b", "each cell: the aggregate at A=a minus (A=a/b: over) A=b"},
     {"agg", O_AGG, "mean|median|std|min|max|sum|count|frac_ok|meanstd",

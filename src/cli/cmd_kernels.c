@@ -65,8 +65,7 @@ static void print_exec(void)
 static const hs_cli_opt kernels_opts[] = {{0}};
 
 const hs_cli_spec hs_cli_kernels = {
-    "kernels", "[NAME]",
-    "The registered kernels; with NAME its parameter and output schema.",
+    "kernels", "[NAME]", "The registered kernels; with NAME its parameter and output schema.",
     kernels_opts};
 
 int hs_cmd_kernels(int argc, char **argv)
@@ -101,7 +100,8 @@ int hs_cmd_kernels(int argc, char **argv)
             if (hs_builtin_kernels[i]->is_test == test)
                 printf("  %-12s %s\n", hs_builtin_kernels[i]->name, hs_builtin_kernels[i]->summary);
         if (!test)
-            printf("  %-12s %s\n", "exec", "your own program, once per task: its schema is declared "
+            printf("  %-12s %s\n", "exec",
+                   "your own program, once per task: its schema is declared "
                    "in the sweep (hsweep kernels exec)");
     }
     return 0;

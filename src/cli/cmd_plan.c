@@ -60,7 +60,8 @@ static double file_bytes(const hs_sweep *s, hs_value *v)
     double row = 3 * 8 + 1 + 2 * 4 + HS_HOST_LEN + 3 * 8 + HS_DETAIL_LEN + 4 /* crc32c */;
     for (size_t p = 0; p < k->n_params; p++)
         row += k->params[p].type == HS_T_STRING ? (double)s->str_width[p]
-               : k->params[p].type == HS_T_BOOL ? 1 : 8;
+               : k->params[p].type == HS_T_BOOL ? 1
+                                                : 8;
     row += 8.0 * (double)k->n_metrics + 4.0 * (double)k->n_traces;
     double width = 0;
     for (size_t t = 0; t < k->n_traces; t++) {
@@ -99,13 +100,15 @@ static void print_calibration(const hs_sweep *s, const hs_cost_calib *c, const s
         printf("  calibrated: no: %s has no sweep '%s' (the hint stands)\n", file, s->name);
     } else if (c->model.n == 0) {
         printf("  calibrated: no: %s has no finished task of '%s' that ran to the end (the hint "
-               "stands)\n", file, s->name);
+               "stands)\n",
+               file, s->name);
     } else {
         char model[96];
         hs_cost_format(&c->model, model, sizeof model);
         printf("  calibrated cost: %.3g core-seconds, %.3g x the hint; fitted to %zu finished "
                "task(s) of %s: %s\n",
-               sc->model_s, sc->hint_s > 0 ? sc->model_s / sc->hint_s : 1.0, c->model.n, file, model);
+               sc->model_s, sc->hint_s > 0 ? sc->model_s / sc->hint_s : 1.0, c->model.n, file,
+               model);
     }
     if (c->n_other)
         printf("    (%llu failed, timed-out or crashed task(s) of %s not used)\n",
@@ -113,7 +116,8 @@ static void print_calibration(const hs_sweep *s, const hs_cost_calib *c, const s
     if (c->n_pending)
         printf("    %s still has %llu pending task(s) of '%s': %.3g core-seconds calibrated, %.3g "
                "by the hint\n",
-               file, (unsigned long long)c->n_pending, s->name, c->pending_model_s, c->pending_hint_s);
+               file, (unsigned long long)c->n_pending, s->name, c->pending_model_s,
+               c->pending_hint_s);
 }
 
 /*
@@ -182,10 +186,12 @@ static void print_time_advice(const hs_estimate *est, long cores, const char *by
     long limit = (long)ceil(fmax(1.5 * wall, 300) / 60) * 60;
     char t[32];
     hs_slurm_time_format(limit, t, sizeof t);
-    printf("node-hours: about %.3g on %ld-core nodes (rank 0 coordinates; %s); longest task %.3g s\n",
-           wall / 3600.0, cores, by, est->max_task_s);
-    printf("time limit: --time %s for 1 node x %ld ranks (1.5 x %.3g s of wall time, at least 5 min)\n",
-           t, cores, wall);
+    printf(
+        "node-hours: about %.3g on %ld-core nodes (rank 0 coordinates; %s); longest task %.3g s\n",
+        wall / 3600.0, cores, by, est->max_task_s);
+    printf(
+        "time limit: --time %s for 1 node x %ld ranks (1.5 x %.3g s of wall time, at least 5 min)\n",
+        t, cores, wall);
 }
 
 enum { O_ROWS = 256, O_MAX_TASKS, O_CORES, O_REDUCED, O_CALIBRATE, O_SHOW_COMMANDS };
@@ -193,12 +199,14 @@ enum { O_ROWS = 256, O_MAX_TASKS, O_CORES, O_REDUCED, O_CALIBRATE, O_SHOW_COMMAN
 static const hs_cli_opt plan_opts[] = {
     {"rows", O_ROWS, "N", "print the first N tasks of each sweep (default 10)"},
     {"max-tasks", O_MAX_TASKS, "N", "raise the expansion limit (default 10 million tasks)"},
-    {"cores-per-node", O_CORES, "N", "cores of a node for the time advice (default: this\n"
-                                     "machine's)"},
+    {"cores-per-node", O_CORES, "N",
+     "cores of a node for the time advice (default: this\n"
+     "machine's)"},
     {"reduced", O_REDUCED, NULL, "apply each sweep's `reduced = { ... };`"},
     {"calibrate", O_CALIBRATE, "FILE.h5", "correct the cost by the times of FILE's finished tasks"},
-    {"show-commands", O_SHOW_COMMANDS, "N", "exec sweeps: the exact command of the first N tasks,\n"
-                                            "each argument one shell word"},
+    {"show-commands", O_SHOW_COMMANDS, "N",
+     "exec sweeps: the exact command of the first N tasks,\n"
+     "each argument one shell word"},
     {0},
 };
 
@@ -355,16 +363,18 @@ static void plan_sweep(const plan_args *a, const hs_sweep *s, const hs_cost_cali
 static void print_totals(const plan_args *a, plan_totals *t)
 {
     t->by_hint.n_tasks = t->by_model.n_tasks = t->tasks;
-    printf("\ntotal: %llu tasks, estimated %.3g core-seconds (%.3g core-hours) by the kernels' hints\n",
-           (unsigned long long)t->tasks, t->by_hint.core_s, t->by_hint.core_s / 3600.0);
+    printf(
+        "\ntotal: %llu tasks, estimated %.3g core-seconds (%.3g core-hours) by the kernels' hints\n",
+        (unsigned long long)t->tasks, t->by_hint.core_s, t->by_hint.core_s / 3600.0);
     print_bytes("results file: about ", t->file_bytes);
     printf(" (allocated when the run starts)\n");
     if (a->calib_file)
-        printf("calibrated: %.3g core-seconds (%.3g core-hours), %.3g x the hints, from %zu finished "
-               "task(s) of %s\n",
-               t->by_model.core_s, t->by_model.core_s / 3600.0,
-               t->by_hint.core_s > 0 ? t->by_model.core_s / t->by_hint.core_s : 1.0, t->used,
-               a->calib_file);
+        printf(
+            "calibrated: %.3g core-seconds (%.3g core-hours), %.3g x the hints, from %zu finished "
+            "task(s) of %s\n",
+            t->by_model.core_s, t->by_model.core_s / 3600.0,
+            t->by_hint.core_s > 0 ? t->by_model.core_s / t->by_hint.core_s : 1.0, t->used,
+            a->calib_file);
     /* One node, one rank per core: rank 0 coordinates, the others work. */
     print_time_advice(a->calib_file ? &t->by_model : &t->by_hint, a->cores,
                       a->calib_file ? "calibrated" : "kernels' hints");

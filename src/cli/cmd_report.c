@@ -10,8 +10,9 @@ enum { O_SWEEP = 256, O_FORMAT, O_STRICT, O_FULL };
 static const hs_cli_opt report_opts[] = {
     {"sweep", O_SWEEP, "S", "only this sweep"},
     {"format", O_FORMAT, "md|json", "output format (default md)"},
-    {"strict", O_STRICT, NULL, "exit 5 when no rule is violated but one is incomplete or\n"
-                               "has no data"},
+    {"strict", O_STRICT, NULL,
+     "exit 5 when no rule is violated but one is incomplete or\n"
+     "has no data"},
     {"full", O_FULL, NULL, "every group (default: 40 at most)"},
     {0},
 };

@@ -14,17 +14,36 @@
 
 #include <cblas.h>
 
-enum { O_RESUME = 256, O_FORCE, O_REPAIR, O_OVERWRITE, O_RETRY_FAILED, O_MAX_TASKS, O_LOG_EVERY,
-       O_REDUCED, O_ISOLATION, O_TIMEOUT, O_RETRIES, O_MEM_LIMIT, O_GRACE, O_HALT, O_PROGRESS,
-       O_LOGS, O_NO_LOGS };
+enum {
+    O_RESUME = 256,
+    O_FORCE,
+    O_REPAIR,
+    O_OVERWRITE,
+    O_RETRY_FAILED,
+    O_MAX_TASKS,
+    O_LOG_EVERY,
+    O_REDUCED,
+    O_ISOLATION,
+    O_TIMEOUT,
+    O_RETRIES,
+    O_MEM_LIMIT,
+    O_GRACE,
+    O_HALT,
+    O_PROGRESS,
+    O_LOGS,
+    O_NO_LOGS
+};
 
 static const hs_cli_opt run_opts[] = {
-    {"output", 'o', "FILE", "results file (default: the sweep file's `output`,\n"
-                            "else results/<name>.h5)"},
+    {"output", 'o', "FILE",
+     "results file (default: the sweep file's `output`,\n"
+     "else results/<name>.h5)"},
     {"resume", O_RESUME, NULL, "continue an existing results file: run its pending tasks"},
-    {"force", O_FORCE, NULL, "with --resume: accept a changed sweep file whose tasks\n"
-                             "are unchanged"},
-    {"retry-failed", O_RETRY_FAILED, NULL, "with --resume: run failed, timeout and crashed rows again"},
+    {"force", O_FORCE, NULL,
+     "with --resume: accept a changed sweep file whose tasks\n"
+     "are unchanged"},
+    {"retry-failed", O_RETRY_FAILED, NULL,
+     "with --resume: run failed, timeout and crashed rows again"},
     {"repair", O_REPAIR, NULL, "with --resume: run damaged rows again"},
     {"overwrite", O_OVERWRITE, NULL, "replace an existing results file"},
     {"reduced", O_REDUCED, NULL, "apply each sweep's `reduced = { ... };` (a quick rerun)"},
@@ -35,21 +54,27 @@ static const hs_cli_opt run_opts[] = {
      "--log-every seconds; auto (default): bar when hsweep (or\n"
      "mpiexec) was started on a terminal, else log"},
     {"quiet", 'q', NULL, "no output but errors (no progress)"},
-    {"isolation", O_ISOLATION, "fork|none", "run single-rank tasks in a forked task process\n"
-                                            "(fork, the default) or in the worker"},
-    {"timeout", O_TIMEOUT, "SECONDS", "time limit per task for sweeps without timeout_s\n"
-                                      "(0: none)"},
+    {"isolation", O_ISOLATION, "fork|none",
+     "run single-rank tasks in a forked task process\n"
+     "(fork, the default) or in the worker"},
+    {"timeout", O_TIMEOUT, "SECONDS",
+     "time limit per task for sweeps without timeout_s\n"
+     "(0: none)"},
     {"retries", O_RETRIES, "N", "re-dispatches of a failed task for sweeps without retries"},
-    {"mem-limit", O_MEM_LIMIT, "MB", "address-space limit per task for sweeps without\n"
-                                     "mem_limit_mb (0: none)"},
-    {"grace", O_GRACE, "SECONDS", "on a stop request, how long running tasks may finish\n"
-                                  "(default 60)"},
-    {"logs", O_LOGS, "DIR", "exec tasks' whole stdout and stderr in DIR/<sweep>/<task_id>.out\n"
-                            "and .err (default: the results file's name, .h5 -> .logs)"},
+    {"mem-limit", O_MEM_LIMIT, "MB",
+     "address-space limit per task for sweeps without\n"
+     "mem_limit_mb (0: none)"},
+    {"grace", O_GRACE, "SECONDS",
+     "on a stop request, how long running tasks may finish\n"
+     "(default 60)"},
+    {"logs", O_LOGS, "DIR",
+     "exec tasks' whole stdout and stderr in DIR/<sweep>/<task_id>.out\n"
+     "and .err (default: the results file's name, .h5 -> .logs)"},
     {"no-logs", O_NO_LOGS, NULL, "keep no exec task logs"},
-    {"halt", O_HALT, "WHEN,fail=N|P%", "stop once N tasks (P% of those to run) failed, timed out\n"
-                                       "or crashed: WHEN soon lets running tasks finish, now\n"
-                                       "abandons them (they stay pending); never (default)"},
+    {"halt", O_HALT, "WHEN,fail=N|P%",
+     "stop once N tasks (P% of those to run) failed, timed out\n"
+     "or crashed: WHEN soon lets running tasks finish, now\n"
+     "abandons them (they stay pending); never (default)"},
     {0},
 };
 
@@ -87,10 +112,12 @@ static int parse_halt(const char *v, hs_run_opts *o)
     char *end;
     double x = strtod(n, &end);
     o->halt_pct = *end == '%';
-    if (n == end || end[o->halt_pct] || !(x > 0) || (o->halt_pct ? x > 100 : x != floor(x) || x > 1e15) ||
-        (n == spec && !o->halt_pct))
-        return hs_cli_usage("run", "--halt needs never, soon,fail=N, now,fail=N, soon,fail=P%% or "
-                            "now,fail=P%% (N a count >= 1, P a percentage in (0, 100]), got '%s'", v);
+    if (n == end || end[o->halt_pct] || !(x > 0) ||
+        (o->halt_pct ? x > 100 : x != floor(x) || x > 1e15) || (n == spec && !o->halt_pct))
+        return hs_cli_usage("run",
+                            "--halt needs never, soon,fail=N, now,fail=N, soon,fail=P%% or "
+                            "now,fail=P%% (N a count >= 1, P a percentage in (0, 100]), got '%s'",
+                            v);
     o->halt_fail = x;
     return 0;
 }
@@ -187,7 +214,8 @@ static int parse_run(int argc, char **argv, hs_run_opts *o)
             char *end;
             x = strtod(v, &end);
             if (!*v || *end || !(x > 0))
-                return hs_cli_usage("run", "--%s needs a positive number, got '%s'", p.opt->name, v);
+                return hs_cli_usage("run", "--%s needs a positive number, got '%s'", p.opt->name,
+                                    v);
             if (k == O_MAX_TASKS)
                 o->max_tasks = (uint64_t)x;
             else
@@ -296,7 +324,8 @@ int hs_cmd_run(int argc, char **argv)
         rc = hs_sched_run(&o, MPI_COMM_WORLD, &e);
     int code = 0;
     if (rc) {
-        if (rank == 0 || rc == HS_EMPI) /* a worker's own MPI failure: rank 0 may never hear of it */
+        if (rank == 0 ||
+            rc == HS_EMPI) /* a worker's own MPI failure: rank 0 may never hear of it */
             code = hs_cli_fail(&e);
         else
             code = hs_err_exit_code(rc);

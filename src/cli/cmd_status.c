@@ -78,8 +78,9 @@ static void print_resume(const char *file, size_t remaining)
 }
 
 static const hs_cli_opt status_opts[] = {
-    {"all", 256, NULL, "list every task that did not end ok (default: grouped by status\n"
-                       "and detail, with a few task ids each)"},
+    {"all", 256, NULL,
+     "list every task that did not end ok (default: grouped by status\n"
+     "and detail, with a few task ids each)"},
     {0},
 };
 
@@ -95,10 +96,10 @@ static void print_logs(const hs_table *t, size_t r, const char *logs)
 {
     char buf[64];
     if (logs)
-        hs_cli_exec_task_logs(stdout, logs,
-                              strtoull(hs_table_text(t, r, hs_table_col(t, "task_id"), buf, sizeof buf),
-                                       NULL, 10),
-                              "      ");
+        hs_cli_exec_task_logs(
+            stdout, logs,
+            strtoull(hs_table_text(t, r, hs_table_col(t, "task_id"), buf, sizeof buf), NULL, 10),
+            "      ");
 }
 
 /* Every task of t that did not end ok, one a line, with its parameters and detail (and logs). */
@@ -193,7 +194,8 @@ static void print_groups(const hs_table *t, const char *logs)
         print_task(t, g[i].rows[0]);
         char buf[64];
         for (size_t j = 1; j < g[i].n && j < GROUP_IDS; j++)
-            printf(", %s", hs_table_text(t, g[i].rows[j], hs_table_col(t, "task_id"), buf, sizeof buf));
+            printf(", %s",
+                   hs_table_text(t, g[i].rows[j], hs_table_col(t, "task_id"), buf, sizeof buf));
         printf("%s\n", g[i].n > GROUP_IDS ? " ..." : "");
         print_logs(t, g[i].rows[0], logs);
     }
@@ -246,9 +248,10 @@ int hs_cmd_status(int argc, char **argv)
         if (t.n_damaged) {
             char ids[256];
             hs_table_damaged_ids(&t, ids, sizeof ids);
-            printf("  %zu damaged row%s: %s (bytes that do not match the row's checksum or a status "
-                   "byte out of range; hsweep run --resume --repair reruns them)\n",
-                   t.n_damaged, t.n_damaged > 1 ? "s" : "", ids);
+            printf(
+                "  %zu damaged row%s: %s (bytes that do not match the row's checksum or a status "
+                "byte out of range; hsweep run --resume --repair reruns them)\n",
+                t.n_damaged, t.n_damaged > 1 ? "s" : "", ids);
             damaged_all += t.n_damaged;
         }
         char *logs = strcmp(t.kernel, "exec") == 0 ? hs_cli_exec_log_dir(file, &t) : NULL;

@@ -23,7 +23,8 @@
 
 typedef struct submit_args {
     const char *sweep, *output, *template_name, *script, *partition, *account, *launcher, *collate;
-    const char *qos, *constraint, *mem, *mem_per_cpu, *gres, *gpus_per_task, *mail_type, *mail_user, *mpi;
+    const char *qos, *constraint, *mem, *mem_per_cpu, *gres, *gpus_per_task, *mail_type, *mail_user,
+        *mpi;
     long nodes, ntasks, time_s, signal_s, cpus;
     const char *time_text;
     hs_kv extra[MAX_SBATCH_ARGS]; /* --sbatch-arg, in order */
@@ -33,9 +34,30 @@ typedef struct submit_args {
 } submit_args;
 
 enum {
-    O_TEMPLATE = 256, O_SCRIPT, O_NODES, O_NTASKS, O_TIME, O_SIGNAL, O_PARTITION, O_ACCOUNT, O_QOS,
-    O_CONSTRAINT, O_CPUS, O_MEM, O_MEM_PER_CPU, O_GRES, O_GPUS_PER_TASK, O_MAIL_TYPE, O_MAIL_USER,
-    O_SBATCH_ARG, O_LAUNCHER, O_MPI, O_SETUP, O_SETUP_FILE, O_COLLATE, O_DRY_RUN
+    O_TEMPLATE = 256,
+    O_SCRIPT,
+    O_NODES,
+    O_NTASKS,
+    O_TIME,
+    O_SIGNAL,
+    O_PARTITION,
+    O_ACCOUNT,
+    O_QOS,
+    O_CONSTRAINT,
+    O_CPUS,
+    O_MEM,
+    O_MEM_PER_CPU,
+    O_GRES,
+    O_GPUS_PER_TASK,
+    O_MAIL_TYPE,
+    O_MAIL_USER,
+    O_SBATCH_ARG,
+    O_LAUNCHER,
+    O_MPI,
+    O_SETUP,
+    O_SETUP_FILE,
+    O_COLLATE,
+    O_DRY_RUN
 };
 
 /* Every option of submit: getopt_long's table and the --help text come from here. */
@@ -44,10 +66,12 @@ static const struct {
     int key;
     const char *arg, *help;
 } submit_opts[] = {
-    {"output", 'o', "FILE", "results file (default: the sweep file's output); the job\n"
-                            "script goes beside it as STEM.sbatch, the log as STEM-JOBID.out"},
-    {"template", O_TEMPLATE, "NAME|FILE", "requeue (default), srun, mpirun, or a script with the same\n"
-                                          "settings block"},
+    {"output", 'o', "FILE",
+     "results file (default: the sweep file's output); the job\n"
+     "script goes beside it as STEM.sbatch, the log as STEM-JOBID.out"},
+    {"template", O_TEMPLATE, "NAME|FILE",
+     "requeue (default), srun, mpirun, or a script with the same\n"
+     "settings block"},
     {"script", O_SCRIPT, "FILE", "where to write the job script"},
     {"nodes", O_NODES, "N", "sbatch --nodes"},
     {"ntasks-per-node", O_NTASKS, "M", "sbatch --ntasks-per-node: MPI ranks per node"},
@@ -64,14 +88,17 @@ static const struct {
     {"gpus-per-task", O_GPUS_PER_TASK, "[TYPE:]N", "sbatch --gpus-per-task"},
     {"mail-type", O_MAIL_TYPE, "TYPES", "sbatch --mail-type (e.g. END,FAIL)"},
     {"mail-user", O_MAIL_USER, "ADDR", "sbatch --mail-user"},
-    {"sbatch-arg", O_SBATCH_ARG, "--KEY[=VALUE]", "any other sbatch option, an #SBATCH line of the\n"
-                                                  "sweep job (repeatable; e.g. --sbatch-arg=--exclusive)"},
+    {"sbatch-arg", O_SBATCH_ARG, "--KEY[=VALUE]",
+     "any other sbatch option, an #SBATCH line of the\n"
+     "sweep job (repeatable; e.g. --sbatch-arg=--exclusive)"},
     {"launcher", O_LAUNCHER, "srun|mpirun", "how the requeue job starts the ranks (default srun)"},
     {"mpi", O_MPI, "PLUGIN", "srun --mpi=PLUGIN (default pmix; see srun --mpi=list)"},
-    {"setup", O_SETUP, "LINE", "a shell line the jobs run before starting hsweep, as\n"
-                               "written: trusted shell (repeatable; e.g. \"module load x\")"},
+    {"setup", O_SETUP, "LINE",
+     "a shell line the jobs run before starting hsweep, as\n"
+     "written: trusted shell (repeatable; e.g. \"module load x\")"},
     {"setup-file", O_SETUP_FILE, "FILE", "the lines of FILE, likewise"},
-    {"collate", O_COLLATE, "\"ARGS\"", "then a job running hsweep collate FILE ARGS (split at blanks)"},
+    {"collate", O_COLLATE, "\"ARGS\"",
+     "then a job running hsweep collate FILE ARGS (split at blanks)"},
     {"dry-run", O_DRY_RUN, NULL, "print the job script(s), write and submit nothing"},
     {"help", 'h', NULL, "this help"},
 };
@@ -87,9 +114,12 @@ static void print_help(void)
     for (size_t i = 0; i < N_OPTS; i++) {
         char head[64];
         int k = submit_opts[i].key;
-        snprintf(head, sizeof head, "%s--%s%s%s", k == 'o' ? "-o, " : k == 'h' ? "-h, " : "",
-                 submit_opts[i].name,
-                 submit_opts[i].arg ? " " : "", submit_opts[i].arg ? submit_opts[i].arg : "");
+        snprintf(head, sizeof head, "%s--%s%s%s",
+                 k == 'o'   ? "-o, "
+                 : k == 'h' ? "-h, "
+                            : "",
+                 submit_opts[i].name, submit_opts[i].arg ? " " : "",
+                 submit_opts[i].arg ? submit_opts[i].arg : "");
         printf("  %-30s", head);
         if (strlen(head) > 30)
             printf("\n  %-30s", "");
@@ -111,7 +141,8 @@ static int parse_count(const char *opt, const char *s, long max, long *out)
     errno = 0;
     long v = strtol(s, &end, 10);
     if (errno || *end || end == s || v < 1 || v > max)
-        return hs_cli_usage("submit", "%s needs a whole number from 1 to %ld, got '%s'", opt, max, s);
+        return hs_cli_usage("submit", "%s needs a whole number from 1 to %ld, got '%s'", opt, max,
+                            s);
     *out = v;
     return 0;
 }
@@ -242,28 +273,35 @@ static int check_args(submit_args *a)
     if (!a->sweep)
         return hs_cli_usage("submit", "needs a sweep file");
     if ((a->partition && check_name("--partition", a->partition)) ||
-        (a->account && check_name("--account", a->account)) || (a->qos && check_name("--qos", a->qos)))
+        (a->account && check_name("--account", a->account)) ||
+        (a->qos && check_name("--qos", a->qos)))
         return 2;
     if (a->launcher && strcmp(a->launcher, "srun") != 0 && strcmp(a->launcher, "mpirun") != 0)
         return hs_cli_usage("submit", "--launcher is srun or mpirun, not '%s'", a->launcher);
-    if (a->mpi &&
-        ((a->launcher && strcmp(a->launcher, "mpirun") == 0) || strcmp(a->template_name, "mpirun") == 0))
-        return hs_cli_usage("submit", "--mpi chooses srun's MPI plugin; it does not go with mpirun");
+    if (a->mpi && ((a->launcher && strcmp(a->launcher, "mpirun") == 0) ||
+                   strcmp(a->template_name, "mpirun") == 0))
+        return hs_cli_usage("submit",
+                            "--mpi chooses srun's MPI plugin; it does not go with mpirun");
     if (a->mem && a->mem_per_cpu)
         return hs_cli_usage("submit", "--mem and --mem-per-cpu exclude each other (as in sbatch)");
-    int bad = (a->mpi && hs_submit_check_chars("--mpi", a->mpi, "_", "an srun MPI plugin name (e.g. pmix, "
-                                               "pmi2, cray_shasta; see srun --mpi=list)", &e)) ||
-              (a->mem && hs_submit_check_size("--mem", a->mem, &e)) ||
-              (a->mem_per_cpu && hs_submit_check_size("--mem-per-cpu", a->mem_per_cpu, &e)) ||
-              (a->gres && hs_submit_check_chars("--gres", a->gres, "_-.:,/", "a list of NAME[:TYPE][:COUNT] "
-                                                "(e.g. gpu:a100:4)", &e)) ||
-              (a->gpus_per_task && hs_submit_check_chars("--gpus-per-task", a->gpus_per_task, "_-.:,",
-                                                         "[TYPE:]N (e.g. 1 or a100:1)", &e)) ||
-              (a->constraint && hs_submit_check_chars("--constraint", a->constraint, "_-.&|[]*:,()!",
-                                                      "node features joined by & | , [] and *N", &e)) ||
-              (a->mail_type && hs_submit_check_mail_type(a->mail_type, &e)) ||
-              (a->mail_user && hs_submit_check_chars("--mail-user", a->mail_user, "_-.+@%",
-                                                     "a mail address", &e));
+    int bad =
+        (a->mpi && hs_submit_check_chars("--mpi", a->mpi, "_",
+                                         "an srun MPI plugin name (e.g. pmix, "
+                                         "pmi2, cray_shasta; see srun --mpi=list)",
+                                         &e)) ||
+        (a->mem && hs_submit_check_size("--mem", a->mem, &e)) ||
+        (a->mem_per_cpu && hs_submit_check_size("--mem-per-cpu", a->mem_per_cpu, &e)) ||
+        (a->gres && hs_submit_check_chars("--gres", a->gres, "_-.:,/",
+                                          "a list of NAME[:TYPE][:COUNT] "
+                                          "(e.g. gpu:a100:4)",
+                                          &e)) ||
+        (a->gpus_per_task && hs_submit_check_chars("--gpus-per-task", a->gpus_per_task, "_-.:,",
+                                                   "[TYPE:]N (e.g. 1 or a100:1)", &e)) ||
+        (a->constraint && hs_submit_check_chars("--constraint", a->constraint, "_-.&|[]*:,()!",
+                                                "node features joined by & | , [] and *N", &e)) ||
+        (a->mail_type && hs_submit_check_mail_type(a->mail_type, &e)) ||
+        (a->mail_user &&
+         hs_submit_check_chars("--mail-user", a->mail_user, "_-.+@%", "a mail address", &e));
     if (bad)
         return hs_cli_usage("submit", "%s", e.msg);
     if (a->time_text && hs_slurm_time_parse(a->time_text, &a->time_s, &e) != 0)
@@ -282,8 +320,9 @@ static int parse_args(int argc, char **argv, submit_args *a)
 {
     struct option longs[N_OPTS + 1];
     for (size_t i = 0; i < N_OPTS; i++)
-        longs[i] = (struct option){submit_opts[i].name, submit_opts[i].arg ? required_argument : no_argument,
-                                   NULL, submit_opts[i].key};
+        longs[i] = (struct option){submit_opts[i].name,
+                                   submit_opts[i].arg ? required_argument : no_argument, NULL,
+                                   submit_opts[i].key};
     longs[N_OPTS] = (struct option){0};
     opterr = 0;
     optind = 0; /* glibc: start afresh */
@@ -296,8 +335,8 @@ static int parse_args(int argc, char **argv, submit_args *a)
         if (k == '?' && optopt > 0 && optopt < 256 && optopt != 'o' && optopt != 'h')
             return hs_cli_usage("submit", "unknown option '-%c'", optopt);
         if (k == '?' && !optopt)
-            return hs_cli_usage("submit", "unknown option '%.*s'", (int)strcspn(argv[optind - 1], "="),
-                                argv[optind - 1]);
+            return hs_cli_usage("submit", "unknown option '%.*s'",
+                                (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
         if (k == ':')
             return hs_cli_usage("submit", "%s needs a value", word);
         int no_value = k == '?'; /* a long option given a value it does not take */
@@ -309,7 +348,8 @@ static int parse_args(int argc, char **argv, submit_args *a)
             for (size_t i = 0; i < N_OPTS && !full; i++)
                 full = submit_opts[i].key == k ? submit_opts[i].name : NULL;
             if (!full || strlen(full) != n || strncmp(word + 2, full, n) != 0)
-                return hs_cli_usage("submit", "unknown option '%.*s' (options are not abbreviated: --%s)",
+                return hs_cli_usage("submit",
+                                    "unknown option '%.*s' (options are not abbreviated: --%s)",
                                     (int)n + 2, word, full ? full : "?");
         }
         if (no_value)
@@ -371,10 +411,11 @@ static int find_template(const char *name, char *path, size_t cap, hs_err *e)
         if (access(path, R_OK) == 0)
             return 0;
     }
-    return HS_FAIL(e, HS_EINPUT,
-                   "no template '%s' (looked for %s.sbatch in %s/../share/hsweep/slurm, $HSWEEP_TEMPLATES "
-                   "and %s/../slurm); give --template FILE",
-                   name, name, exe, exe);
+    return HS_FAIL(
+        e, HS_EINPUT,
+        "no template '%s' (looked for %s.sbatch in %s/../share/hsweep/slurm, $HSWEEP_TEMPLATES "
+        "and %s/../slurm); give --template FILE",
+        name, name, exe, exe);
 }
 
 /* "dir/stem" of the results file (".h5" dropped), malloc'd. */
@@ -506,8 +547,8 @@ static int run_sbatch(const char *script, const char *after, char *id, size_t ca
         ;
     id[strspn(id, "0123456789")] = '\0'; /* "ID" or "ID;cluster" */
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        return HS_FAIL(e, HS_EIO, "%s %s failed (exit status %d); nothing submitted for it", prog, script,
-                       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+        return HS_FAIL(e, HS_EIO, "%s %s failed (exit status %d); nothing submitted for it", prog,
+                       script, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     if (!id[0])
         return HS_FAIL(e, HS_EIO, "%s %s printed no job id", prog, script);
     return 0;
@@ -515,13 +556,13 @@ static int run_sbatch(const char *script, const char *after, char *id, size_t ca
 
 typedef struct job {
     char tmpl_path[PATH_MAX];
-    char *text;    /* rendered script */
-    char *script;  /* where it is written */
+    char *text;   /* rendered script */
+    char *script; /* where it is written */
 } job;
 
 /* Render template `name` into j with the given #SBATCH options and settings. */
-static int render(job *j, const char *name, const hs_kv *sb, size_t nsb, const hs_kv *set, size_t nset,
-                  hs_err *e)
+static int render(job *j, const char *name, const hs_kv *sb, size_t nsb, const hs_kv *set,
+                  size_t nset, hs_err *e)
 {
     HS_CALL(find_template(name, j->tmpl_path, sizeof j->tmpl_path, e));
     size_t n;
@@ -559,15 +600,17 @@ static void fmt_duration(double s, char *buf, size_t cap)
 }
 
 /* Summary of the cost estimate and the time it needs, to stderr. */
-static void print_estimate(const hs_estimate *est, long nodes, long ntasks, long time_s, long signal_s)
+static void print_estimate(const hs_estimate *est, long nodes, long ntasks, long time_s,
+                           long signal_s)
 {
     double wall = hs_estimate_wall_s(est, (int)nodes, (int)ntasks);
     char w[32];
     fmt_duration(wall, w, sizeof w);
-    fprintf(stderr,
-            "hsweep submit: %llu tasks, estimated %.3g core-hours (kernels' cost hints); on %ld node(s) x %ld "
-            "rank(s): about %s of wall time, %.3g node-hours\n",
-            est->n_tasks, est->core_s / 3600, nodes, ntasks, w, wall * (double)nodes / 3600);
+    fprintf(
+        stderr,
+        "hsweep submit: %llu tasks, estimated %.3g core-hours (kernels' cost hints); on %ld node(s) x %ld "
+        "rank(s): about %s of wall time, %.3g node-hours\n",
+        est->n_tasks, est->core_s / 3600, nodes, ntasks, w, wall * (double)nodes / 3600);
     if (time_s > 0 && signal_s > 0 && wall > (double)(time_s - signal_s))
         fprintf(stderr, "hsweep submit: longer than one time limit: expect about %.0f requeue(s)\n",
                 ceil(wall / (double)(time_s - signal_s)) - 1);
@@ -581,10 +624,10 @@ typedef struct submit {
     char exe[PATH_MAX], jobname[64];
     char *sweep_abs, *out_abs, *stem, *stem_pat, *log, *clog;
     char time_buf[32], sig_buf[32], nodes_buf[24], ntasks_buf[24], cpus_buf[24];
-    hs_kv opt_sb[14];                  /* the options hsweep sets when given (some NULL) */
-    hs_kv sb[24 + MAX_SBATCH_ARGS];    /* the job's #SBATCH options */
+    hs_kv opt_sb[14];               /* the options hsweep sets when given (some NULL) */
+    hs_kv sb[24 + MAX_SBATCH_ARGS]; /* the job's #SBATCH options */
     size_t nsb;
-    hs_kv st[6];                       /* the job's settings */
+    hs_kv st[6]; /* the job's settings */
     size_t nst;
     job sj, cj; /* the sweep's job; the collate job (cj.text NULL without --collate) */
 } submit;
@@ -609,15 +652,17 @@ static int submit_paths(submit *s, hs_err *e)
     for (char *p = s->jobname; *p; p++)
         if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-", *p))
             *p = '_';
-    size_t sl = s->stem_pat ? strlen(s->stem_pat) + 32 : 0; /* stem_pat is at least as long as stem */
+    size_t sl =
+        s->stem_pat ? strlen(s->stem_pat) + 32 : 0; /* stem_pat is at least as long as stem */
     s->log = malloc(sl + 1);
     s->clog = malloc(sl + 1);
     s->sj.script = a->script ? strdup(a->script) : malloc(sl + 1);
     s->cj.script = malloc(sl + 1);
     if (!s->sweep_abs || !s->out_abs || !s->stem || !s->stem_pat || !s->log || !s->clog ||
         !s->sj.script || !s->cj.script)
-        return s->sweep_abs ? HS_FAIL(e, HS_ENOMEM, "out of memory")
-                            : HS_FAIL(e, HS_EIO, "cannot resolve %s: %s", a->sweep, strerror(errno));
+        return s->sweep_abs
+                   ? HS_FAIL(e, HS_ENOMEM, "out of memory")
+                   : HS_FAIL(e, HS_EIO, "cannot resolve %s: %s", a->sweep, strerror(errno));
     snprintf(s->log, sl, "%s-%%j.out", s->stem_pat);
     snprintf(s->clog, sl, "%s-collate-%%j.out", s->stem_pat);
     if (!a->script)
@@ -691,10 +736,11 @@ static int submit_render(submit *s, hs_err *e)
          * (sbatch(1), --signal). */
         long sig = a->signal_s ? a->signal_s : (long)fmax(60, ceil(1.5 * s->est.max_task_s) + 30);
         if (a->time_s && sig >= a->time_s)
-            return HS_FAIL(e, HS_EINPUT,
-                           "the warning signal (%ld s before the end) does not fit in --time %s; give a longer "
-                           "--time or a shorter --signal-offset",
-                           sig, a->time_text);
+            return HS_FAIL(
+                e, HS_EINPUT,
+                "the warning signal (%ld s before the end) does not fit in --time %s; give a longer "
+                "--time or a shorter --signal-offset",
+                sig, a->time_text);
         a->signal_s = sig;
         snprintf(s->sig_buf, sizeof s->sig_buf, "B:USR1@%ld", sig);
         s->sb[s->nsb++] = (hs_kv){"signal", s->sig_buf};
@@ -708,7 +754,8 @@ static int submit_render(submit *s, hs_err *e)
         for (size_t i = 3; i < 7; i++) /* partition, account, qos, constraint */
             if (s->opt_sb[i].value)
                 csb[ncsb++] = s->opt_sb[i];
-        hs_kv cst[4] = {{"HS_BIN", s->exe}, {"HS_OUTPUT", s->out_abs}, {"HS_COLLATE_ARGS", a->collate}};
+        hs_kv cst[4] = {
+            {"HS_BIN", s->exe}, {"HS_OUTPUT", s->out_abs}, {"HS_COLLATE_ARGS", a->collate}};
         size_t ncst = 3;
         if (a->setup)
             cst[ncst++] = (hs_kv){"HS_SETUP", a->setup};
@@ -741,9 +788,10 @@ static int submit_send(const submit *s, hs_err *e)
     if (s->a.dry_run) {
         printf("%s", sj->text);
         if (cj->text)
-            printf("\n# ---- then, with --dependency=afterany:<the job above> (it tabulates the file "
-                   "only when no task is left):\n%s",
-                   cj->text);
+            printf(
+                "\n# ---- then, with --dependency=afterany:<the job above> (it tabulates the file "
+                "only when no task is left):\n%s",
+                cj->text);
         return 0;
     }
     char id[64], cid[64];

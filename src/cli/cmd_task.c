@@ -15,7 +15,8 @@
 /* With traces 0 only each trace's length is printed ("trace_len"): a trace can be
  * hundreds of KB of JSON. */
 static void print_result(const hs_kernel *k, const hs_value *v, int64_t seed, uint64_t rng_seed,
-                         const hs_out *out, double wall, const char *sweep, long long id, int traces)
+                         const hs_out *out, double wall, const char *sweep, long long id,
+                         int traces)
 {
     FILE *o = stdout;
     fprintf(o, "{\"kernel\":");
@@ -136,8 +137,12 @@ static int from_file(const char *file, const char *sweep, const char *idtext, co
         return hs_cli_fail(&e);
     }
     hs_sweepset *set;
-    hs_load_opts lo = {.max_tasks = UINT64_MAX, .skip_checks = 1, .reduced = hs_store_is_reduced(file),
-                       .no_plugins = 1, .allow_plugin = allow, .stored = 1};
+    hs_load_opts lo = {.max_tasks = UINT64_MAX,
+                       .skip_checks = 1,
+                       .reduced = hs_store_is_reduced(file),
+                       .no_plugins = 1,
+                       .allow_plugin = allow,
+                       .stored = 1};
     int rc = hs_sweepset_parse(cpath, text, &lo, &set, &e);
     free(text);
     if (rc) {
@@ -209,10 +214,12 @@ static const hs_cli_opt task_opts[] = {
     {"from", O_FROM, "FILE.h5", "run task --id of the sweep text stored in FILE"},
     {"id", O_ID, "N", "with --from: the task id"},
     {"sweep", O_SWEEP, "NAME", "with --from: the sweep (needed when FILE holds several)"},
-    {"allow-plugin", O_ALLOW_PLUGIN, "LIB", "with --from: load this plug-in library if the sweep\n"
-                                            "names it"},
-    {"traces", O_TRACES, NULL, "print the traces' values too (default: only their lengths,\n"
-                               "\"trace_len\")"},
+    {"allow-plugin", O_ALLOW_PLUGIN, "LIB",
+     "with --from: load this plug-in library if the sweep\n"
+     "names it"},
+    {"traces", O_TRACES, NULL,
+     "print the traces' values too (default: only their lengths,\n"
+     "\"trace_len\")"},
     {0},
 };
 

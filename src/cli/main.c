@@ -19,9 +19,9 @@ static const char submit_usage[] =
     "      Write a Slurm job script from slurm/ (by default one that requeues itself\n"
     "      at the time limit and resumes) and sbatch it; --dry-run prints it.\n";
 
-static const hs_cli_spec *const specs[] = {&hs_cli_run,   &hs_cli_plan,    &hs_cli_status,
+static const hs_cli_spec *const specs[] = {&hs_cli_run,     &hs_cli_plan, &hs_cli_status,
                                            &hs_cli_kernels, &hs_cli_task, &hs_cli_collate,
-                                           &hs_cli_report, &hs_cli_diag};
+                                           &hs_cli_report,  &hs_cli_diag};
 
 static void print_usage(FILE *f)
 {
@@ -56,8 +56,8 @@ static int print_version(void)
         len--;
     unsigned maj = 0, min = 0, rel = 0;
     H5get_libversion(&maj, &min, &rel);
-    printf("hsweep %s\ncommit %s\nMPI: %.*s\nHDF5: %u.%u.%u\n", HS_VERSION, HS_GIT_COMMIT, len,
-           mpi, maj, min, rel);
+    printf("hsweep %s\ncommit %s\nMPI: %.*s\nHDF5: %u.%u.%u\n", HS_VERSION, HS_GIT_COMMIT, len, mpi,
+           maj, min, rel);
     return 0;
 }
 
@@ -99,9 +99,9 @@ int main(int argc, char **argv)
     static const struct {
         const char *name;
         int (*fn)(int, char **);
-    } cmds[] = {{"run", hs_cmd_run},         {"plan", hs_cmd_plan},       {"status", hs_cmd_status},
-                {"kernels", hs_cmd_kernels}, {"task", hs_cmd_task},       {"collate", hs_cmd_collate},
-                {"report", hs_cmd_report},   {"diag", hs_cmd_diag},       {"submit", hs_cmd_submit}};
+    } cmds[] = {{"run", hs_cmd_run},         {"plan", hs_cmd_plan}, {"status", hs_cmd_status},
+                {"kernels", hs_cmd_kernels}, {"task", hs_cmd_task}, {"collate", hs_cmd_collate},
+                {"report", hs_cmd_report},   {"diag", hs_cmd_diag}, {"submit", hs_cmd_submit}};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (strcmp(sub_argv[0], cmds[i].name) == 0)
             return cmds[i].fn(sub_argc, sub_argv);

@@ -176,7 +176,8 @@ int hs_rowset_match(hs_rowset *rs, size_t i, const hs_filter *f)
             v->b = hs_rowset_num(rs, i, col) != 0;
             break;
         default:
-            v->s = hs_rowset_text(rs, i, col, rs->scratch_text + (size_t)p * HS_TEXT_CAP, HS_TEXT_CAP);
+            v->s =
+                hs_rowset_text(rs, i, col, rs->scratch_text + (size_t)p * HS_TEXT_CAP, HS_TEXT_CAP);
             break;
         }
     }
@@ -380,9 +381,13 @@ static void load_sweepset(hs_rowset *rs)
 {
     char *text = NULL, *path = NULL;
     hs_err e;
-    hs_load_opts lo = {.max_tasks = UINT64_MAX, .skip_checks = 1,
-                       .reduced = hs_store_is_reduced(rs->file[0]), .no_plugins = 1,
-                       .plugin_schema = file_schema, .plugin_schema_arg = rs, .stored = 1};
+    hs_load_opts lo = {.max_tasks = UINT64_MAX,
+                       .skip_checks = 1,
+                       .reduced = hs_store_is_reduced(rs->file[0]),
+                       .no_plugins = 1,
+                       .plugin_schema = file_schema,
+                       .plugin_schema_arg = rs,
+                       .stored = 1};
     if (hs_store_read_root_attr(rs->file[0], "config_text", &text, &e) != 0 ||
         hs_store_read_root_attr(rs->file[0], "config_path", &path, &e) != 0 ||
         hs_sweepset_parse(path, text, &lo, &rs->set, &e) != 0) {
@@ -482,7 +487,8 @@ void hs_keys_sort(const hs_keys *k, size_t *perm, size_t *tmp, size_t n)
     hs_keys_sort(k, perm + h, tmp, n - h);
     size_t i = 0, j = h, o = 0;
     while (i < h || j < n)
-        tmp[o++] = (j >= n || (i < h && hs_keys_cmp(k, perm[i], perm[j]) <= 0)) ? perm[i++] : perm[j++];
+        tmp[o++] =
+            (j >= n || (i < h && hs_keys_cmp(k, perm[i], perm[j]) <= 0)) ? perm[i++] : perm[j++];
     memcpy(perm, tmp, n * sizeof *perm);
 }
 
@@ -526,7 +532,8 @@ int hs_keys_build(const hs_rowset *rs, const int *cols, size_t n_cols, const uns
             for (size_t c = 0; nn && c < n_cols; c++) {
                 k->num[k->n * n_cols + c] =
                     hs_rowset_numeric(rs, cols[c]) ? hs_rowset_num(rs, i, cols[c]) : NAN;
-                k->text[k->n * n_cols + c] = strdup(hs_rowset_text(rs, i, cols[c], disp, HS_TEXT_CAP));
+                k->text[k->n * n_cols + c] =
+                    strdup(hs_rowset_text(rs, i, cols[c], disp, HS_TEXT_CAP));
                 rc |= k->text[k->n * n_cols + c] ? 0 : -1;
             }
             if (!nn)

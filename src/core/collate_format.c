@@ -305,7 +305,8 @@ static void print_long(const hs_pivot *p, FILE *out)
         put_field(out, p->fmt, p->cname[c]);
     }
     fprintf(out, "%smetric%sagg%s%svalue%sn_values%sn_na%sn_tasks\n", sep, sep, sep,
-            p->con_op ? (p->fmt == HS_FMT_LONG_CSV ? "contrast," : "contrast\t") : "", sep, sep, sep);
+            p->con_op ? (p->fmt == HS_FMT_LONG_CSV ? "contrast," : "contrast\t") : "", sep, sep,
+            sep);
     for (size_t row = 0; row < p->n_rows; row++)
         for (size_t s = 0; s < p->n_p; s++) {
             const hs_part *q = &p->p[s];
@@ -315,7 +316,9 @@ static void print_long(const hs_pivot *p, FILE *out)
                     if (!c || c->n_tasks == 0)
                         continue;
                     int status = q->mcol[m] == HS_COL_STATUS;
-                    for (int sub = 0; sub < (status ? HS_ST_COUNT : p->agg == HS_AGG_MEANSTD ? 2 : 1);
+                    for (int sub = 0; sub < (status                     ? HS_ST_COUNT
+                                             : p->agg == HS_AGG_MEANSTD ? 2
+                                                                        : 1);
                          sub++) {
                         if (status && !(sub == HS_ST_OK || c->st[sub]))
                             continue;
@@ -330,10 +333,10 @@ static void print_long(const hs_pivot *p, FILE *out)
                         }
                         fputs(sep, out);
                         put_field(out, p->fmt, p->mname[m]);
-                        const char *agg = status                   ? hs_status_name(sub)
+                        const char *agg = status                     ? hs_status_name(sub)
                                           : p->agg != HS_AGG_MEANSTD ? hs_agg_names[p->agg]
-                                          : sub                    ? "std"
-                                                                   : "mean";
+                                          : sub                      ? "std"
+                                                                     : "mean";
                         fprintf(out, "%s%s", sep, agg);
                         if (p->con_op) {
                             fputs(sep, out);

@@ -26,14 +26,15 @@ typedef struct hs_rowset {
     const hs_kernel *kernel; /* NULL if this hsweep does not have the kernel */
     size_t n_files;
     char **file;
-    hs_table *t;       /* one per file; identical columns (checked) */
-    size_t n;          /* distinct finished tasks */
-    size_t *tab, *row; /* task i is row row[i] of table tab[i]; i in [n, n + pending): pending rows */
-    size_t pending;    /* distinct tasks finished in no file */
-    size_t duplicates; /* finished rows of a task already finished in an earlier file */
-    size_t damaged;    /* rows damaged in their file (table.h), counted as pending */
+    hs_table *t; /* one per file; identical columns (checked) */
+    size_t n;    /* distinct finished tasks */
+    size_t *tab,
+        *row;       /* task i is row row[i] of table tab[i]; i in [n, n + pending): pending rows */
+    size_t pending; /* distinct tasks finished in no file */
+    size_t duplicates;     /* finished rows of a task already finished in an earlier file */
+    size_t damaged;        /* rows damaged in their file (table.h), counted as pending */
     char damaged_ids[512]; /* "FILE: tasks 5, 9" per file with damaged rows */
-    char **axes;       /* union of the files' axes, "seed" last */
+    char **axes;           /* union of the files' axes, "seed" last */
     size_t n_axes;
     hs_sweepset *set;   /* the first file's sweep file, re-parsed; NULL if that failed */
     const hs_sweep *sw; /* this sweep in set, or NULL */
@@ -169,11 +170,11 @@ typedef struct hs_pivot {
     char *mbuf, *rbuf, *cbuf, *sbuf, *conbuf;
     char *con_axis, *con_text; /* --contrast AXIS=TEXT, TEXT "a-b" or "a/b" */
     char con_op;               /* '-' or '/'; 0 without --contrast */
-    const hs_part *con_part;      /* the first sweep split by --contrast: names the two values */
+    const hs_part *con_part;   /* the first sweep split by --contrast: names the two values */
     hs_part *p;
-    size_t n_rows;       /* rows printed: the union of the sweeps' row keys, sorted */
-    size_t *row_key;     /* [n_rows][n_p]: that sweep's row key, or HS_NO_KEY */
-    const char **rtext;  /* [n_rows][n_r]: the row's key texts */
+    size_t n_rows;      /* rows printed: the union of the sweeps' row keys, sorted */
+    size_t *row_key;    /* [n_rows][n_p]: that sweep's row key, or HS_NO_KEY */
+    const char **rtext; /* [n_rows][n_r]: the row's key texts */
 } hs_pivot;
 
 /* Print p in its format p->fmt (HS_FMT_*); HS_EIO etc. on failure. */

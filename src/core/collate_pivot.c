@@ -179,7 +179,8 @@ static int parse_axis_names(hs_pivot *p, hs_err *e)
             int everywhere = hs_table_col(&rs0->t[0], name) >= 0;
             for (size_t s = 1; s < p->n_p; s++)
                 everywhere &= hs_collate_in_list(p->p[s].rs.axes, p->p[s].rs.n_axes, name);
-            if (everywhere && strcmp(name, "seed") != 0 && !hs_collate_in_list(p->cname, p->n_c, name) &&
+            if (everywhere && strcmp(name, "seed") != 0 &&
+                !hs_collate_in_list(p->cname, p->n_c, name) &&
                 !(p->con_axis && strcmp(name, p->con_axis) == 0))
                 p->rname[p->n_r++] = name;
         }
@@ -187,8 +188,8 @@ static int parse_axis_names(hs_pivot *p, hs_err *e)
     for (size_t r = 0; r < p->n_r; r++)
         if (hs_collate_in_list(p->cname, p->n_c, p->rname[r]))
             return HS_FAIL(e, HS_EINPUT, "'%s' is given both as --rows and --cols", p->rname[r]);
-    if (p->con_axis &&
-        (hs_collate_in_list(p->rname, p->n_r, p->con_axis) || hs_collate_in_list(p->cname, p->n_c, p->con_axis)))
+    if (p->con_axis && (hs_collate_in_list(p->rname, p->n_r, p->con_axis) ||
+                        hs_collate_in_list(p->cname, p->n_c, p->con_axis)))
         return HS_FAIL(e, HS_EINPUT,
                        "--contrast %s=%s: '%s' cannot also be a --rows or --cols axis", p->con_axis,
                        p->con_text, p->con_axis);
@@ -336,8 +337,7 @@ static int part_contrast(hs_pivot *p, hs_part *q, hs_err *e)
     if (!p->con_op) {
         p->con_op = t[chosen];
         p->con_part = q;
-    }
-    else if (p->con_op != t[chosen])
+    } else if (p->con_op != t[chosen])
         return HS_FAIL(e, HS_EINPUT, "--contrast %s=%s: splits differently in sweep '%s'",
                        p->con_axis, t, rs->sweep);
     for (int s = 0; s < 2; s++) {
@@ -420,8 +420,8 @@ static int part_select(hs_pivot *p, hs_part *q, hs_err *e)
 }
 
 /* Aggregate the tasks idx[0..n) of one cell (one contrast side) for metric m into c. */
-static void fill_cell(const hs_pivot *p, hs_part *q, size_t m, const size_t *idx, size_t n, double *vals,
-                      hs_cell *c)
+static void fill_cell(const hs_pivot *p, hs_part *q, size_t m, const size_t *idx, size_t n,
+                      double *vals, hs_cell *c)
 {
     int col = q->mcol[m];
     for (size_t t = 0; t < n; t++) {
@@ -560,7 +560,6 @@ static int merge_rows(hs_pivot *p, hs_err *e)
     free(tmp);
     return rc;
 }
-
 
 /* Cells with at least one task, over every sweep. */
 static size_t count_cells(const hs_pivot *p)

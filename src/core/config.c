@@ -124,8 +124,9 @@ int hs_cfg_scalar_value(pctx *c, const hs_param_spec *spec, config_setting_t *s,
             return hs_cfg_perr(c, line, spec->name, "expected a string");
         out->s = config_setting_get_string(s);
         if (strlen(out->s) > HS_MAX_STRING) /* every task's row holds the longest one */
-            return hs_cfg_perr(c, line, spec->name, "a string of %zu bytes is longer than the maximum of %d",
-                        strlen(out->s), HS_MAX_STRING);
+            return hs_cfg_perr(c, line, spec->name,
+                               "a string of %zu bytes is longer than the maximum of %d",
+                               strlen(out->s), HS_MAX_STRING);
         break;
     }
     hs_err ve;
@@ -197,12 +198,11 @@ static int cmp_case_index(const void *pa, const void *pb)
     return d ? d : (a > b) - (a < b);
 }
 
-static const char *const sweep_keys[] = {"name",      "kernel",  "fixed",        "matrix",
-                                         "zip",       "cases",   "seeds",        "expect",
-                                         "ranks_per_task", "isolation", "timeout_s", "retries",
-                                         "mem_limit_mb", "description", "reduced", "refine", "command", "parse",
-                                         "workdir", "env", "metrics", "traces", "cost_s",
-                                         "protocol"};
+static const char *const sweep_keys[] = {
+    "name",         "kernel",      "fixed",          "matrix",    "zip",       "cases",
+    "seeds",        "expect",      "ranks_per_task", "isolation", "timeout_s", "retries",
+    "mem_limit_mb", "description", "reduced",        "refine",    "command",   "parse",
+    "workdir",      "env",         "metrics",        "traces",    "cost_s",    "protocol"};
 /* Keys of kernel = "exec" sweeps only: "command" and those after it. */
 #define FIRST_EXEC_KEY "command"
 #define N_SWEEP_KEYS (sizeof sweep_keys / sizeof sweep_keys[0])
@@ -253,8 +253,10 @@ static int check_case_duplicates(pctx *c, hs_sweep *s)
             size_t a = order[i - 1], b = order[i];
             if (cmp_cases(s, a, b) == 0) {
                 free(order);
-                return hs_cfg_perr(c, s->line, "cases", "case %zu is the same task as case %zu (identical "
-                            "parameter values): remove one", b + 1, a + 1);
+                return hs_cfg_perr(c, s->line, "cases",
+                                   "case %zu is the same task as case %zu (identical "
+                                   "parameter values): remove one",
+                                   b + 1, a + 1);
             }
         }
         free(order);
@@ -331,8 +333,9 @@ static int finish_sweep(pctx *c, sweep_build *b, const hs_load_opts *o, uint64_t
             continue;
         for (size_t ci = 0; ci < s->n_cases; ci++)
             if (!s->case_set || !s->case_set[ci * k->n_params + p])
-                return hs_cfg_perr(c, s->line, k->params[p].name, "required parameter of kernel '%s' is not given%s",
-                            k->name, s->case_set ? " (in every case)" : "");
+                return hs_cfg_perr(c, s->line, k->params[p].name,
+                                   "required parameter of kernel '%s' is not given%s", k->name,
+                                   s->case_set ? " (in every case)" : "");
     }
     for (size_t p = 0; p < k->n_params; p++)
         s->varying[p] = (b->src[p] == SRC_MATRIX || b->src[p] == SRC_ZIP ||
@@ -344,10 +347,11 @@ static int finish_sweep(pctx *c, sweep_build *b, const hs_load_opts *o, uint64_t
         s->n_seeds = 1;
     }
     if (row_type_bytes(k) > ROW_TYPE_MAX)
-        return hs_cfg_perr(c, s->line, NULL,
-                    "its results table would have %zu columns whose description takes about %.0f "
-                    "bytes, more than HDF5's %.0f: use fewer or shorter metric and parameter names",
-                    k->n_params + k->n_metrics + k->n_traces + 11, row_type_bytes(k), ROW_TYPE_MAX);
+        return hs_cfg_perr(
+            c, s->line, NULL,
+            "its results table would have %zu columns whose description takes about %.0f "
+            "bytes, more than HDF5's %.0f: use fewer or shorter metric and parameter names",
+            k->n_params + k->n_metrics + k->n_traces + 11, row_type_bytes(k), ROW_TYPE_MAX);
     HS_CALL(check_case_duplicates(c, s));
     uint64_t max = o && o->max_tasks ? o->max_tasks : HS_DEFAULT_MAX_TASKS;
     /* Count with overflow checks: refuse before anything is allocated per task. */
@@ -355,10 +359,11 @@ static int finish_sweep(pctx *c, sweep_build *b, const hs_load_opts *o, uint64_t
     for (size_t a = 0; a < s->n_axes; a++)
         n *= (long double)s->axes[a].n;
     if (n > (long double)max || n + (long double)*total > (long double)max)
-        return hs_cfg_perr(c, s->line, NULL,
-                    "expands to %.0Lf tasks (%llu in the file so far), more than the limit of %llu; "
-                    "raise it with max_tasks = N; at the top of the file or --max-tasks N",
-                    n, (unsigned long long)*total, (unsigned long long)max);
+        return hs_cfg_perr(
+            c, s->line, NULL,
+            "expands to %.0Lf tasks (%llu in the file so far), more than the limit of %llu; "
+            "raise it with max_tasks = N; at the top of the file or --max-tasks N",
+            n, (unsigned long long)*total, (unsigned long long)max);
     s->n_tasks = (uint64_t)n;
     *total += s->n_tasks;
     string_widths(s);
@@ -390,8 +395,9 @@ static int check_sweep_keys(pctx *c, config_setting_t *g)
         if (!known) {
             char sg[128];
             hs_cfg_suggest(nm, sweep_keys, N_SWEEP_KEYS, sg, sizeof sg);
-            return hs_cfg_perr(c, config_setting_source_line(m), nm,
-                        "unknown sweep key%s; parameters go inside fixed, matrix, zip or cases", sg);
+            return hs_cfg_perr(
+                c, config_setting_source_line(m), nm,
+                "unknown sweep key%s; parameters go inside fixed, matrix, zip or cases", sg);
         }
     }
     return 0;
@@ -403,18 +409,18 @@ static int sweep_name(pctx *c, hs_sweepset *set, config_setting_t *g, hs_sweep *
     config_setting_t *nm = config_setting_get_member(g, "name");
     if (!nm || config_setting_type(nm) != CONFIG_TYPE_STRING)
         return hs_cfg_perr(c, nm ? (int)config_setting_source_line(nm) : s->line, "name",
-                    "each sweep needs name = \"...\" (a string)");
+                           "each sweep needs name = \"...\" (a string)");
     const char *name = config_setting_get_string(nm);
     if (!name_valid(name))
         return hs_cfg_perr(c, config_setting_source_line(nm), "name",
-                    "\"%s\" is not a valid sweep name (letters, digits, _ - . only)", name);
+                           "\"%s\" is not a valid sweep name (letters, digits, _ - . only)", name);
     s->name = strdup(name);
     if (!s->name)
         return HS_FAIL(c->e, HS_ENOMEM, "out of memory");
     for (hs_sweep *p = set->sweeps; p < s; p++)
         if (strcmp(p->name, name) == 0)
             return hs_cfg_perr(c, config_setting_source_line(nm), "name",
-                        "sweep name \"%s\" is used twice (also at line %d)", name, p->line);
+                               "sweep name \"%s\" is used twice (also at line %d)", name, p->line);
     c->sweep = s->name;
     return 0;
 }
@@ -426,7 +432,7 @@ static int sweep_kernel(pctx *c, hs_sweepset *set, config_setting_t *g, hs_sweep
     config_setting_t *km = config_setting_get_member(g, "kernel");
     if (!km || config_setting_type(km) != CONFIG_TYPE_STRING)
         return hs_cfg_perr(c, km ? (int)config_setting_source_line(km) : s->line, "kernel",
-                    "each sweep needs kernel = \"...\" (a string)");
+                           "each sweep needs kernel = \"...\" (a string)");
     const char *kn = config_setting_get_string(km);
     if (strcmp(kn, "exec") == 0)
         HS_CALL(hs_cfg_exec_kernel(c, set, g, s));
@@ -441,7 +447,7 @@ static int sweep_kernel(pctx *c, hs_sweepset *set, config_setting_t *g, hs_sweep
         config_setting_t *m = config_setting_get_member(g, sweep_keys[j]);
         if (m)
             return hs_cfg_perr(c, config_setting_source_line(m), sweep_keys[j],
-                        "only sweeps with kernel = \"exec\" take this key");
+                               "only sweeps with kernel = \"exec\" take this key");
     }
     if (s->kernel)
         return 0;
@@ -456,8 +462,8 @@ static int sweep_kernel(pctx *c, hs_sweepset *set, config_setting_t *g, hs_sweep
     char sg[128];
     hs_cfg_suggest(kn, names, n, sg, sizeof sg);
     return hs_cfg_perr(c, config_setting_source_line(km), "kernel",
-                "unknown kernel \"%s\"%s; known: %s, and exec or plugin:PATH for your own",
-                kn, sg, known);
+                       "unknown kernel \"%s\"%s; known: %s, and exec or plugin:PATH for your own",
+                       kn, sg, known);
 }
 
 /* ranks_per_task, isolation, timeout_s, retries, mem_limit_mb, description: the run settings. */
@@ -469,14 +475,16 @@ static int run_setting(pctx *c, hs_sweep *s, config_setting_t *m)
     int rc = 0;
     if (strcmp(key, "ranks_per_task") == 0) {
         int t = config_setting_type(m);
-        long long v = (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) ? config_setting_get_int64(m) : -1;
+        long long v =
+            (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) ? config_setting_get_int64(m) : -1;
         if (v < 1 || v > 65536)
             rc = hs_cfg_perr(c, line, key, "expected an integer >= 1");
         else if (v > 1 && !k->gang)
             rc = hs_cfg_perr(c, line, key, "kernel '%s' runs on one rank only", k->name);
         s->ranks_per_task = (int)v;
     } else if (strcmp(key, "isolation") == 0) {
-        const char *v = config_setting_type(m) == CONFIG_TYPE_STRING ? config_setting_get_string(m) : "";
+        const char *v =
+            config_setting_type(m) == CONFIG_TYPE_STRING ? config_setting_get_string(m) : "";
         if (strcmp(v, "fork") == 0)
             s->isolation = HS_ISO_FORK;
         else if (strcmp(v, "none") == 0)
@@ -486,17 +494,20 @@ static int run_setting(pctx *c, hs_sweep *s, config_setting_t *m)
     } else if (strcmp(key, "timeout_s") == 0) {
         int t = config_setting_type(m);
         double v = t == CONFIG_TYPE_FLOAT ? config_setting_get_float(m)
-                   : (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) ? (double)config_setting_get_int64(m)
-                                                                       : -1;
+                   : (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)
+                       ? (double)config_setting_get_int64(m)
+                       : -1;
         if (!(v >= 0 && v <= 1e9))
             rc = hs_cfg_perr(c, line, key, "expected a number of seconds >= 0 (0: no limit)");
         s->timeout_s = v;
     } else if (strcmp(key, "retries") == 0 || strcmp(key, "mem_limit_mb") == 0) {
         int t = config_setting_type(m);
-        long long v = (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) ? config_setting_get_int64(m) : -1;
+        long long v =
+            (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) ? config_setting_get_int64(m) : -1;
         if (v < 0 || v > (key[0] == 'r' ? 100 : 1LL << 40))
-            rc = hs_cfg_perr(c, line, key, key[0] == 'r' ? "expected an integer in [0, 100]"
-                                                  : "expected a number of MiB >= 0 (0: no limit)");
+            rc = hs_cfg_perr(c, line, key,
+                             key[0] == 'r' ? "expected an integer in [0, 100]"
+                                           : "expected a number of MiB >= 0 (0: no limit)");
         else if (key[0] == 'r')
             s->retries = (int)v;
         else
@@ -547,7 +558,8 @@ static int parse_sweep(pctx *c, hs_sweepset *set, config_setting_t *g, hs_sweep 
     s->retries = -1;
     s->mem_limit_mb = -1;
     if (config_setting_type(g) != CONFIG_TYPE_GROUP)
-        return hs_cfg_perr(c, s->line, "sweeps", "each sweep must be a group { name = ...; kernel = ...; }");
+        return hs_cfg_perr(c, s->line, "sweeps",
+                           "each sweep must be a group { name = ...; kernel = ...; }");
     HS_CALL(check_sweep_keys(c, g));
     HS_CALL(sweep_name(c, set, g, s));
     HS_CALL(sweep_kernel(c, set, g, s, o));
@@ -648,7 +660,8 @@ int hs_cfg_parse_top(pctx *c, hs_sweepset *set, const hs_load_opts *o)
         } else if (strcmp(nm, "sweeps") == 0) {
             sweeps = m;
         } else if (strcmp(nm, "max_tasks") == 0) {
-            long long v = (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) ? config_setting_get_int64(m) : 0;
+            long long v =
+                (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) ? config_setting_get_int64(m) : 0;
             if (v < 1)
                 return hs_cfg_perr(c, line, nm, "expected a positive integer");
             if (!o || !o->max_tasks)
@@ -659,14 +672,15 @@ int hs_cfg_parse_top(pctx *c, hs_sweepset *set, const hs_load_opts *o)
         } else {
             char sg[128];
             hs_cfg_suggest(nm, top_keys, 4, sg, sizeof sg);
-            return hs_cfg_perr(c, line, nm, "unknown top-level key%s (expected output, sweeps, max_tasks)", sg);
+            return hs_cfg_perr(c, line, nm,
+                               "unknown top-level key%s (expected output, sweeps, max_tasks)", sg);
         }
     }
     if (!sweeps)
         return hs_cfg_perr(c, 1, "sweeps", "the file defines no sweeps = ( { ... } );");
     if (config_setting_type(sweeps) != CONFIG_TYPE_LIST || config_setting_length(sweeps) < 1)
         return hs_cfg_perr(c, config_setting_source_line(sweeps), "sweeps",
-                    "expected a non-empty list of groups ( { ... }, { ... } )");
+                           "expected a non-empty list of groups ( { ... }, { ... } )");
     c->max_tasks = opts.max_tasks ? opts.max_tasks : HS_DEFAULT_MAX_TASKS;
     int n = config_setting_length(sweeps);
     set->sweeps = calloc((size_t)n, sizeof *set->sweeps);

@@ -61,8 +61,9 @@ static int schema_add_group(pctx *c, exec_schema *sc, config_setting_t *g)
             continue;
         }
         if (ty < 0)
-            return hs_cfg_perr(c, config_setting_source_line(m), nm,
-                        "cannot tell the parameter's type (integer, real, bool or string) from its value");
+            return hs_cfg_perr(
+                c, config_setting_source_line(m), nm,
+                "cannot tell the parameter's type (integer, real, bool or string) from its value");
         if (sc->n == sc->cap) {
             sc->cap = sc->cap ? 2 * sc->cap : 16;
             const char **nn = realloc(sc->names, sc->cap * sizeof *nn);
@@ -126,11 +127,13 @@ static int warm_keys(pctx *c, config_setting_t *g, const hs_exec_def *d)
         config_setting_t *m = config_setting_get_member(g, keys[k]);
         int n = m && config_setting_is_aggregate(m) ? config_setting_length(m) : m ? 1 : 0;
         for (int i = 0; i < n; i++) {
-            config_setting_t *el = config_setting_is_aggregate(m) ? config_setting_get_elem(m, (unsigned)i) : m;
+            config_setting_t *el =
+                config_setting_is_aggregate(m) ? config_setting_get_elem(m, (unsigned)i) : m;
             hs_err te;
             if (k == 3 && d->parse != HS_EXEC_JSON)
-                return hs_cfg_perr(c, config_setting_source_line(m), keys[k],
-                            "protocol = \"jsonl\" reads JSON answers: parse must be \"json-last-line\"");
+                return hs_cfg_perr(
+                    c, config_setting_source_line(m), keys[k],
+                    "protocol = \"jsonl\" reads JSON answers: parse must be \"json-last-line\"");
             if (k < 3 && hs_exec_warm_template_check(config_setting_get_string(el), &te) != 0)
                 return hs_cfg_perr(c, config_setting_source_line(el), keys[k], "%s", te.msg);
         }
@@ -161,8 +164,9 @@ static int exec_keys(pctx *c, config_setting_t *g, const exec_schema *sc, hs_exe
             if (num)
                 snprintf(cost_buf, cost_cap, "%.17g", v);
             else if (t != CONFIG_TYPE_STRING)
-                return hs_cfg_perr(c, line, key, "expected seconds per task: a number or a formula of the "
-                            "parameters (a string, e.g. \"0.5 + epochs * 0.01\")");
+                return hs_cfg_perr(c, line, key,
+                                   "expected seconds per task: a number or a formula of the "
+                                   "parameters (a string, e.g. \"0.5 + epochs * 0.01\")");
             d->cost_s = num ? cost_buf : config_setting_get_string(m);
             if (!num && hs_exec_cost_check(d->cost_s, sc->names, sc->types, sc->n, &te) != 0)
                 return hs_cfg_perr(c, line, key, "%s", te.msg);
@@ -180,15 +184,17 @@ static int exec_keys(pctx *c, config_setting_t *g, const exec_schema *sc, hs_exe
         } else if (strcmp(key, "workdir") == 0) {
             hs_err te;
             if (t != CONFIG_TYPE_STRING || !*config_setting_get_string(m))
-                return hs_cfg_perr(c, line, key, "expected a directory (a string; {task_id} etc. allowed)");
+                return hs_cfg_perr(c, line, key,
+                                   "expected a directory (a string; {task_id} etc. allowed)");
             d->workdir = config_setting_get_string(m);
             if (hs_exec_template_check(d->workdir, sc->names, sc->n, &te) != 0)
                 return hs_cfg_perr(c, line, key, "%s", te.msg);
         } else if (strcmp(key, "env") == 0 || strcmp(key, "traces") == 0) {
             int is_env = key[0] == 'e', n = config_setting_length(m);
             if (t != CONFIG_TYPE_GROUP)
-                return hs_cfg_perr(c, line, key, is_env ? "expected a group { NAME = \"value\"; ... }"
-                                                 : "expected a group { name = max_length; ... }");
+                return hs_cfg_perr(c, line, key,
+                                   is_env ? "expected a group { NAME = \"value\"; ... }"
+                                          : "expected a group { name = max_length; ... }");
             if (!is_env && n > HS_EXEC_MAX_TRACES)
                 return hs_cfg_perr(c, line, key, "at most %d traces", HS_EXEC_MAX_TRACES);
             const char **names = calloc((size_t)n + 1, sizeof *names);
@@ -211,18 +217,21 @@ static int exec_keys(pctx *c, config_setting_t *g, const exec_schema *sc, hs_exe
                 names[j] = config_setting_name(el);
                 hs_err te;
                 if (is_env && !env_name_ok(names[j]))
-                    return hs_cfg_perr(c, el_line, key, "'%s' is not a variable name (letters, digits, _)",
-                                names[j]);
+                    return hs_cfg_perr(c, el_line, key,
+                                       "'%s' is not a variable name (letters, digits, _)",
+                                       names[j]);
                 if (is_env && et != CONFIG_TYPE_STRING)
                     return hs_cfg_perr(c, el_line, key, "%s: expected a string", names[j]);
                 if (is_env && hs_exec_template_check((vals[j] = config_setting_get_string(el)),
                                                      sc->names, sc->n, &te) != 0)
                     return hs_cfg_perr(c, el_line, key, "%s: %s", names[j], te.msg);
                 long long len = (et == CONFIG_TYPE_INT || et == CONFIG_TYPE_INT64)
-                                    ? config_setting_get_int64(el) : -1;
+                                    ? config_setting_get_int64(el)
+                                    : -1;
                 if (!is_env && (len < 1 || len > 100000000))
-                    return hs_cfg_perr(c, el_line, key, "%s: expected its maximum length, an integer in [1, 1e8]",
-                                names[j]);
+                    return hs_cfg_perr(c, el_line, key,
+                                       "%s: expected its maximum length, an integer in [1, 1e8]",
+                                       names[j]);
                 if (!is_env)
                     trace_lens[j] = (size_t)len;
             }
@@ -230,7 +239,7 @@ static int exec_keys(pctx *c, config_setting_t *g, const exec_schema *sc, hs_exe
     }
     if (!d->argc)
         return hs_cfg_perr(c, config_setting_source_line(g), "command",
-                    "kernel = \"exec\" needs command = [\"program\", \"arg\", ...]");
+                           "kernel = \"exec\" needs command = [\"program\", \"arg\", ...]");
     return d->warm ? warm_keys(c, g, d) : 0;
 }
 
@@ -238,7 +247,8 @@ static int exec_keys(pctx *c, config_setting_t *g, const exec_schema *sc, hs_exe
 int hs_cfg_exec_kernel(pctx *c, hs_sweepset *set, config_setting_t *g, hs_sweep *s)
 {
     exec_schema sc = {0};
-    hs_exec_def d = {.sweep = s->name, .parse = HS_EXEC_JSON, .task_id = hs_cfg_sweep_task_id, .task_id_arg = s};
+    hs_exec_def d = {
+        .sweep = s->name, .parse = HS_EXEC_JSON, .task_id = hs_cfg_sweep_task_id, .task_id_arg = s};
     size_t trace_lens[HS_EXEC_MAX_TRACES];
     char cost_buf[32];
     d.trace_lens = trace_lens;
@@ -267,8 +277,9 @@ int hs_cfg_exec_kernel(pctx *c, hs_sweepset *set, config_setting_t *g, hs_sweep 
         hs_err xe;
         if (hs_exec_create(&d, &s->exec, &xe) != 0) {
             /* A name the table check refused: point at the key that declares it. */
-            const char *key = strstr(xe.msg, ": metric '") ? "metrics"
-                              : strstr(xe.msg, ": trace '") ? "traces" : NULL;
+            const char *key = strstr(xe.msg, ": metric '")  ? "metrics"
+                              : strstr(xe.msg, ": trace '") ? "traces"
+                                                            : NULL;
             config_setting_t *m = key ? config_setting_get_member(g, key) : NULL;
             int line = m ? (int)config_setting_source_line(m) : s->line;
             const char *pq = strstr(xe.msg, ": parameter '");

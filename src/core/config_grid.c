@@ -15,7 +15,8 @@ static const hs_value *sort_vals;
 
 static int cmp_index(const void *pa, const void *pb)
 {
-    return hs_cfg_cmp_value(sort_type, &sort_vals[*(const size_t *)pa], &sort_vals[*(const size_t *)pb]);
+    return hs_cfg_cmp_value(sort_type, &sort_vals[*(const size_t *)pa],
+                            &sort_vals[*(const size_t *)pb]);
 }
 
 /* Values of an axis: a list/array of scalars, or a range group. */
@@ -28,7 +29,7 @@ static int axis_values(pctx *c, const hs_param_spec *spec, config_setting_t *s, 
         return hs_cfg_range_values(c, spec, s, vals, n);
     if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST)
         return hs_cfg_perr(c, line, spec->name,
-                    "an axis needs a list of values [a, b, ...] or a range {from; to; num}");
+                           "an axis needs a list of values [a, b, ...] or a range {from; to; num}");
     int len = config_setting_length(s);
     if (len < 1)
         return hs_cfg_perr(c, line, spec->name, "an axis needs at least one value");
@@ -40,7 +41,7 @@ static int axis_values(pctx *c, const hs_param_spec *spec, config_setting_t *s, 
         if (!hs_cfg_is_scalar_type(config_setting_type(el))) {
             free(v);
             return hs_cfg_perr(c, config_setting_source_line(el), spec->name,
-                        "axis values must be %s", hs_cfg_type_word(spec->type));
+                               "axis values must be %s", hs_cfg_type_word(spec->type));
         }
         if (hs_cfg_scalar_value(c, spec, el, &v[i]) != 0) {
             free(v);
@@ -65,7 +66,8 @@ static int axis_values(pctx *c, const hs_param_spec *spec, config_setting_t *s, 
             int line2 = config_setting_source_line(config_setting_get_elem(s, (unsigned)b));
             free(order);
             free(v);
-            return hs_cfg_perr(c, line2, spec->name, "value number %zu repeats value number %zu", b + 1, a + 1);
+            return hs_cfg_perr(c, line2, spec->name, "value number %zu repeats value number %zu",
+                               b + 1, a + 1);
         }
     free(order);
     *vals = v;
@@ -84,8 +86,8 @@ static int param_of(pctx *c, const hs_kernel *k, config_setting_t *m, int *idx)
         return 0;
     char sg[128];
     hs_cfg_suggest_param(k, key, sg, sizeof sg);
-    return hs_cfg_perr(c, config_setting_source_line(m), key, "unknown parameter of kernel '%s'%s", k->name,
-                sg);
+    return hs_cfg_perr(c, config_setting_source_line(m), key, "unknown parameter of kernel '%s'%s",
+                       k->name, sg);
 }
 
 static int claim(pctx *c, sweep_build *b, int idx, int where, config_setting_t *m)
@@ -93,8 +95,8 @@ static int claim(pctx *c, sweep_build *b, int idx, int where, config_setting_t *
     const char *key = config_setting_name(m);
     int line = config_setting_source_line(m);
     if (b->src[idx] != SRC_NONE && !(where == SRC_CASE && b->src[idx] == SRC_CASE))
-        return hs_cfg_perr(c, line, key, "given twice: in %s here and in %s at line %d", src_names[where],
-                    src_names[b->src[idx]], b->s->set_line[idx]);
+        return hs_cfg_perr(c, line, key, "given twice: in %s here and in %s at line %d",
+                           src_names[where], src_names[b->src[idx]], b->s->set_line[idx]);
     if (b->src[idx] == SRC_NONE)
         b->s->set_line[idx] = line;
     b->src[idx] = where;
@@ -105,7 +107,8 @@ int hs_cfg_parse_fixed(pctx *c, sweep_build *b, config_setting_t *g)
 {
     const hs_kernel *k = b->s->kernel;
     if (config_setting_type(g) != CONFIG_TYPE_GROUP)
-        return hs_cfg_perr(c, config_setting_source_line(g), "fixed", "expected a group { key = value; ... }");
+        return hs_cfg_perr(c, config_setting_source_line(g), "fixed",
+                           "expected a group { key = value; ... }");
     for (int i = 0; i < config_setting_length(g); i++) {
         config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
         int idx;
@@ -113,8 +116,8 @@ int hs_cfg_parse_fixed(pctx *c, sweep_build *b, config_setting_t *g)
         HS_CALL(claim(c, b, idx, SRC_FIXED, m));
         if (!hs_cfg_is_scalar_type(config_setting_type(m)))
             return hs_cfg_perr(c, config_setting_source_line(m), config_setting_name(m),
-                        "a fixed value must be %s (lists belong in matrix or zip)",
-                        hs_cfg_type_word(k->params[idx].type));
+                               "a fixed value must be %s (lists belong in matrix or zip)",
+                               hs_cfg_type_word(k->params[idx].type));
         HS_CALL(hs_cfg_scalar_value(c, &k->params[idx], m, &b->s->base[idx]));
     }
     return 0;
@@ -123,7 +126,8 @@ int hs_cfg_parse_fixed(pctx *c, sweep_build *b, config_setting_t *g)
 static int push_axis(pctx *c, hs_sweep *s, hs_axis *a)
 {
     if (s->n_axes >= HS_MAX_AXES)
-        return hs_cfg_perr(c, a->line, NULL, "more than %d matrix axes and zip groups", HS_MAX_AXES);
+        return hs_cfg_perr(c, a->line, NULL, "more than %d matrix axes and zip groups",
+                           HS_MAX_AXES);
     hs_axis *na = realloc(s->axes, (s->n_axes + 1) * sizeof *na);
     if (!na)
         return HS_FAIL(c->e, HS_ENOMEM, "out of memory");
@@ -137,7 +141,7 @@ int hs_cfg_parse_matrix(pctx *c, sweep_build *b, config_setting_t *g)
     const hs_kernel *k = b->s->kernel;
     if (config_setting_type(g) != CONFIG_TYPE_GROUP)
         return hs_cfg_perr(c, config_setting_source_line(g), "matrix",
-                    "expected a group { key = [values]; ... }");
+                           "expected a group { key = [values]; ... }");
     for (int i = 0; i < config_setting_length(g); i++) {
         config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
         int idx;
@@ -148,7 +152,8 @@ int hs_cfg_parse_matrix(pctx *c, sweep_build *b, config_setting_t *g)
         if (!a.param)
             return HS_FAIL(c->e, HS_ENOMEM, "out of memory");
         a.param[0] = idx;
-        if (axis_values(c, &k->params[idx], m, &a.values, &a.n) != 0 || push_axis(c, b->s, &a) != 0) {
+        if (axis_values(c, &k->params[idx], m, &a.values, &a.n) != 0 ||
+            push_axis(c, b->s, &a) != 0) {
             free(a.param);
             free(a.values);
             return c->e->code;
@@ -185,8 +190,8 @@ static int parse_zip_group(pctx *c, sweep_build *b, config_setting_t *g)
             first_key = config_setting_name(m);
         } else if (n != a.n) {
             rc = hs_cfg_perr(c, config_setting_source_line(m), config_setting_name(m),
-                      "zip lists of unequal length: '%s' has %zu values, '%s' has %zu",
-                      config_setting_name(m), n, first_key, a.n);
+                             "zip lists of unequal length: '%s' has %zu values, '%s' has %zu",
+                             config_setting_name(m), n, first_key, a.n);
         }
     }
     if (rc == 0) {
@@ -216,11 +221,12 @@ int hs_cfg_parse_zip(pctx *c, sweep_build *b, config_setting_t *z)
         return parse_zip_group(c, b, z);
     if (t != CONFIG_TYPE_LIST)
         return hs_cfg_perr(c, config_setting_source_line(z), "zip",
-                    "expected a group { a = [...]; b = [...]; } or a list of such groups");
+                           "expected a group { a = [...]; b = [...]; } or a list of such groups");
     for (int i = 0; i < config_setting_length(z); i++) {
         config_setting_t *g = config_setting_get_elem(z, (unsigned)i);
         if (config_setting_type(g) != CONFIG_TYPE_GROUP)
-            return hs_cfg_perr(c, config_setting_source_line(g), "zip", "each zip entry must be a group");
+            return hs_cfg_perr(c, config_setting_source_line(g), "zip",
+                               "each zip entry must be a group");
         HS_CALL(parse_zip_group(c, b, g));
     }
     return 0;
@@ -244,7 +250,8 @@ int hs_cfg_parse_cases(pctx *c, sweep_build *b, config_setting_t *l)
     for (int i = 0; i < n; i++) {
         config_setting_t *g = config_setting_get_elem(l, (unsigned)i);
         if (config_setting_type(g) != CONFIG_TYPE_GROUP)
-            return hs_cfg_perr(c, config_setting_source_line(g), "cases", "case %d is not a group", i + 1);
+            return hs_cfg_perr(c, config_setting_source_line(g), "cases", "case %d is not a group",
+                               i + 1);
         for (int j = 0; j < config_setting_length(g); j++) {
             config_setting_t *m = config_setting_get_elem(g, (unsigned)j);
             int idx;
@@ -252,8 +259,10 @@ int hs_cfg_parse_cases(pctx *c, sweep_build *b, config_setting_t *l)
             HS_CALL(claim(c, b, idx, SRC_CASE, m));
             if (!hs_cfg_is_scalar_type(config_setting_type(m)))
                 return hs_cfg_perr(c, config_setting_source_line(m), config_setting_name(m),
-                            "a case value must be %s", hs_cfg_type_word(k->params[idx].type));
-            HS_CALL(hs_cfg_scalar_value(c, &k->params[idx], m, &s->cases[(size_t)i * k->n_params + idx]));
+                                   "a case value must be %s",
+                                   hs_cfg_type_word(k->params[idx].type));
+            HS_CALL(hs_cfg_scalar_value(c, &k->params[idx], m,
+                                        &s->cases[(size_t)i * k->n_params + idx]));
             s->case_set[(size_t)i * k->n_params + idx] = 1;
         }
     }
@@ -267,10 +276,11 @@ int hs_cfg_parse_seeds(pctx *c, hs_sweep *s, config_setting_t *m)
     if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) {
         /* `seeds = 3;` reads as "three seeds" as often as "seed 3": neither is guessed */
         long long v = config_setting_get_int64(m);
-        return hs_cfg_perr(c, line, "seeds",
-                    "a single number is not a list of seeds: write seeds = [%lld]; for the one "
-                    "seed %lld, or list every seed, e.g. seeds = [1, 2, 3]; for three",
-                    v, v);
+        return hs_cfg_perr(
+            c, line, "seeds",
+            "a single number is not a list of seeds: write seeds = [%lld]; for the one "
+            "seed %lld, or list every seed, e.g. seeds = [1, 2, 3]; for three",
+            v, v);
     }
     if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST)
         return hs_cfg_perr(c, line, "seeds", "expected a list of integers [1, 2, 3]");
@@ -284,12 +294,13 @@ int hs_cfg_parse_seeds(pctx *c, hs_sweep *s, config_setting_t *m)
         config_setting_t *el = config_setting_get_elem(m, (unsigned)i);
         int et = config_setting_type(el);
         if (et != CONFIG_TYPE_INT && et != CONFIG_TYPE_INT64)
-            return hs_cfg_perr(c, config_setting_source_line(el), "seeds", "seeds must be integers");
+            return hs_cfg_perr(c, config_setting_source_line(el), "seeds",
+                               "seeds must be integers");
         s->seeds[i] = config_setting_get_int64(el);
         for (int j = 0; j < i; j++)
             if (s->seeds[j] == s->seeds[i])
-                return hs_cfg_perr(c, config_setting_source_line(el), "seeds", "seed %lld is repeated",
-                            (long long)s->seeds[i]);
+                return hs_cfg_perr(c, config_setting_source_line(el), "seeds",
+                                   "seed %lld is repeated", (long long)s->seeds[i]);
     }
     s->n_seeds = (size_t)n;
     return 0;
@@ -310,7 +321,7 @@ int hs_cfg_parse_reduced(pctx *c, sweep_build *b, config_setting_t *g, int apply
     const hs_kernel *k = s->kernel;
     if (config_setting_type(g) != CONFIG_TYPE_GROUP)
         return hs_cfg_perr(c, config_setting_source_line(g), "reduced",
-                    "expected a group { key = value; axis = [values]; seeds = [...]; }");
+                           "expected a group { key = value; axis = [values]; seeds = [...]; }");
     for (int i = 0; i < config_setting_length(g); i++) {
         config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
         const char *key = config_setting_name(m);
@@ -331,7 +342,8 @@ int hs_cfg_parse_reduced(pctx *c, sweep_build *b, config_setting_t *g, int apply
         int idx;
         HS_CALL(param_of(c, k, m, &idx));
         if (b->src[idx] == SRC_ZIP)
-            return hs_cfg_perr(c, line, key, "a member of a zip group cannot be reduced on its own");
+            return hs_cfg_perr(c, line, key,
+                               "a member of a zip group cannot be reduced on its own");
         if (b->src[idx] == SRC_MATRIX) {
             hs_axis *ax = s->axes;
             while (ax->param[0] != idx)
@@ -351,7 +363,7 @@ int hs_cfg_parse_reduced(pctx *c, sweep_build *b, config_setting_t *g, int apply
         }
         if (!hs_cfg_is_scalar_type(config_setting_type(m)))
             return hs_cfg_perr(c, line, key, "expected %s (only a matrix axis takes a list here)",
-                        hs_cfg_type_word(k->params[idx].type));
+                               hs_cfg_type_word(k->params[idx].type));
         hs_value v;
         HS_CALL(hs_cfg_scalar_value(c, &k->params[idx], m, &v));
         if (!apply)

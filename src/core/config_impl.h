@@ -19,7 +19,7 @@
 /* Where the parser is: every error names the file, the line, the sweep and the key. */
 typedef struct pctx {
     const char *path;
-    const char *sweep;  /* current sweep name, or NULL */
+    const char *sweep; /* current sweep name, or NULL */
     hs_err *e;
     uint64_t max_tasks; /* the task limit, known before any sweep is parsed; 0 before */
 } pctx;
@@ -29,7 +29,7 @@ enum { SRC_NONE, SRC_FIXED, SRC_MATRIX, SRC_ZIP, SRC_CASE };
 
 typedef struct sweep_build {
     hs_sweep *s;
-    int *src;  /* per parameter: SRC_* */
+    int *src; /* per parameter: SRC_* */
 } sweep_build;
 
 /* ---- config.c ---- */

@@ -10,8 +10,9 @@
 
 #include "core/config_impl.h"
 
-static const char *const rule_keys[] = {"claim",      "when",   "metric", "op",  "value", "ref",
-                                        "ref_sweep",  "ref_metric", "factor", "tol", "over", "tasks"};
+static const char *const rule_keys[] = {"claim",  "when", "metric",    "op",
+                                        "value",  "ref",  "ref_sweep", "ref_metric",
+                                        "factor", "tol",  "over",      "tasks"};
 #define N_RULE_KEYS (sizeof rule_keys / sizeof rule_keys[0])
 
 const char *hs_rule_op_name(int op) { return op == HS_RULE_WITHIN ? "within" : hs_op_name(op); }
@@ -73,8 +74,9 @@ static int rule_number(pctx *c, config_setting_t *m, const char *key, double *ou
         *out = (double)config_setting_get_int64(m);
     else
         return hs_cfg_perr(c, config_setting_source_line(m), key, "expected a number");
-    return isfinite(*out) ? 0
-                          : hs_cfg_perr(c, config_setting_source_line(m), key, "expected a finite number");
+    return isfinite(*out)
+               ? 0
+               : hs_cfg_perr(c, config_setting_source_line(m), key, "expected a finite number");
 }
 
 /* One rule's own keys; its reference is checked by check_rule_ref once every sweep is known. */
@@ -106,13 +108,15 @@ static int parse_rule(pctx *c, const hs_sweep *s, config_setting_t *g, hs_rule *
             rc = rule_string(c, m, key, dst);
             /* ref_metric belongs to the reference's kernel: checked with the reference */
             if (rc == 0 && nm[0] == 'm' && !rule_metric_ok(s->kernel, *dst))
-                rc = hs_cfg_perr(c, ml, key, "'%s' is not a metric of kernel '%s'", *dst, s->kernel->name);
+                rc = hs_cfg_perr(c, ml, key, "'%s' is not a metric of kernel '%s'", *dst,
+                                 s->kernel->name);
             rmetric_line = nm[0] == 'r' ? ml : rmetric_line;
         } else if (strcmp(nm, "op") == 0) {
             rc = rule_string(c, m, key, &str);
             r->op = rc ? 0 : strcmp(str, "within") == 0 ? HS_RULE_WITHIN : hs_op_parse(str);
             if (rc == 0 && r->op < 0)
-                rc = hs_cfg_perr(c, ml, key, "op \"%s\": expected one of < <= > >= = != within", str);
+                rc = hs_cfg_perr(c, ml, key, "op \"%s\": expected one of < <= > >= = != within",
+                                 str);
         } else if (strcmp(nm, "value") == 0) {
             rc = rule_number(c, m, key, &r->value);
             has_value = 1;
@@ -132,16 +136,17 @@ static int parse_rule(pctx *c, const hs_sweep *s, config_setting_t *g, hs_rule *
             const char *alt = nm[0] == 'o' ? "any" : "all", *def = nm[0] == 'o' ? "all" : "mean";
             rc = rule_string(c, m, key, &str);
             if (rc == 0 && strcmp(str, alt) != 0 && strcmp(str, def) != 0)
-                rc = hs_cfg_perr(c, ml, key, "\"%s\": expected \"%s\" (default) or \"%s\"", str, def, alt);
+                rc = hs_cfg_perr(c, ml, key, "\"%s\": expected \"%s\" (default) or \"%s\"", str,
+                                 def, alt);
             if (rc == 0)
                 *(nm[0] == 'o' ? &r->over_any : &r->tasks_all) = strcmp(str, alt) == 0;
         } else {
             char sg[128];
             hs_cfg_suggest(nm, rule_keys, N_RULE_KEYS, sg, sizeof sg);
             rc = hs_cfg_perr(c, ml, key,
-                      "unknown rule key%s (a rule has claim, when, metric, op, value or ref/"
-                      "ref_sweep, ref_metric, factor, tol, over, tasks)",
-                      sg);
+                             "unknown rule key%s (a rule has claim, when, metric, op, value or ref/"
+                             "ref_sweep, ref_metric, factor, tol, over, tasks)",
+                             sg);
         }
         free(str);
         HS_CALL(rc);
@@ -151,15 +156,17 @@ static int parse_rule(pctx *c, const hs_sweep *s, config_setting_t *g, hs_rule *
         return hs_cfg_perr(c, gl, "expect", "a rule needs metric and op");
     if (has_value == has_ref)
         return hs_cfg_perr(c, gl, "expect",
-                    has_value ? "a rule compares with value or with a reference (ref, ref_sweep), "
-                                "not both"
-                              : "a rule needs value (a constant) or a reference (ref, ref_sweep)");
+                           has_value
+                               ? "a rule compares with value or with a reference (ref, ref_sweep), "
+                                 "not both"
+                               : "a rule needs value (a constant) or a reference (ref, ref_sweep)");
     if (!has_ref && (factor_line || rmetric_line))
         return hs_cfg_perr(c, factor_line ? factor_line : rmetric_line,
-                    factor_line ? "expect.factor" : "expect.ref_metric",
-                    "only a rule with a reference (ref, ref_sweep) takes this key");
+                           factor_line ? "expect.factor" : "expect.ref_metric",
+                           "only a rule with a reference (ref, ref_sweep) takes this key");
     if (r->op == HS_RULE_WITHIN && !tol_line)
-        return hs_cfg_perr(c, gl, "expect", "op \"within\" needs tol (e.g. tol = 0.1: within 10%%)");
+        return hs_cfg_perr(c, gl, "expect",
+                           "op \"within\" needs tol (e.g. tol = 0.1: within 10%%)");
     if (r->op != HS_RULE_WITHIN && tol_line)
         return hs_cfg_perr(c, tol_line, "expect.tol", "tol goes with op = \"within\" only");
     return 0;
@@ -169,7 +176,8 @@ int hs_cfg_parse_expect(pctx *c, hs_sweep *s, config_setting_t *l)
 {
     int line = config_setting_source_line(l);
     if (config_setting_type(l) != CONFIG_TYPE_LIST)
-        return hs_cfg_perr(c, line, "expect", "expected a list of rules ( { metric; op; value; }, ... )");
+        return hs_cfg_perr(c, line, "expect",
+                           "expected a list of rules ( { metric; op; value; }, ... )");
     int n = config_setting_length(l);
     s->rules = calloc((size_t)n + 1, sizeof *s->rules);
     if (!s->rules)
@@ -177,7 +185,8 @@ int hs_cfg_parse_expect(pctx *c, hs_sweep *s, config_setting_t *l)
     for (int i = 0; i < n; i++) {
         config_setting_t *g = config_setting_get_elem(l, (unsigned)i);
         if (config_setting_type(g) != CONFIG_TYPE_GROUP)
-            return hs_cfg_perr(c, config_setting_source_line(g), "expect", "rule %d is not a group", i + 1);
+            return hs_cfg_perr(c, config_setting_source_line(g), "expect", "rule %d is not a group",
+                               i + 1);
         HS_CALL(parse_rule(c, s, g, &s->rules[s->n_rules++]));
     }
     return 0;
@@ -207,14 +216,15 @@ static int axis_has(const hs_sweep *s, const hs_cond *cd, int *has)
             if (s->axes[a].param[q] == p) {
                 is_axis = 1;
                 for (size_t i = 0; i < s->axes[a].n; i++)
-                    *has |= axis_value_matches(k, p, &s->axes[a].values[i * s->axes[a].n_params + q], cd);
+                    *has |= axis_value_matches(k, p,
+                                               &s->axes[a].values[i * s->axes[a].n_params + q], cd);
             }
     for (size_t ci = 0; s->n_cases > 1 && s->case_set && ci < s->n_cases; ci++)
         if (s->case_set[ci * np + p])
             is_axis = 1;
     for (size_t ci = 0; is_axis && s->case_set && ci < s->n_cases; ci++)
-        *has |= axis_value_matches(k, p, s->case_set[ci * np + p] ? &s->cases[ci * np + p] : &s->base[p],
-                                   cd);
+        *has |= axis_value_matches(
+            k, p, s->case_set[ci * np + p] ? &s->cases[ci * np + p] : &s->base[p], cd);
     return is_axis;
 }
 
@@ -239,19 +249,20 @@ static int check_rule_ref(pctx *c, const hs_sweepset *set, const hs_sweep *s, hs
             char sg[128];
             hs_cfg_suggest(r->ref_sweep, names, n, sg, sizeof sg);
             return hs_cfg_perr(c, config_setting_source_line(m), "expect.ref_sweep",
-                        "this file has no sweep '%s'%s", r->ref_sweep, sg);
+                               "this file has no sweep '%s'%s", r->ref_sweep, sg);
         }
         rs = &set->sweeps[si];
         if (rs == s)
             return hs_cfg_perr(c, config_setting_source_line(m), "expect.ref_sweep",
-                        "names this sweep: a contrast within it needs ref alone");
+                               "names this sweep: a contrast within it needs ref alone");
     }
     const char *mn = r->ref_metric ? r->ref_metric : r->metric;
     if (!rule_metric_ok(rs->kernel, mn)) {
         m = config_setting_get_member(g, r->ref_metric ? "ref_metric" : "metric");
-        return hs_cfg_perr(c, config_setting_source_line(m), r->ref_metric ? "expect.ref_metric" : "expect.metric",
-                    "'%s' is not a metric of kernel '%s' of sweep '%s'%s", mn, rs->kernel->name,
-                    rs->name, r->ref_metric ? "" : " (set ref_metric)");
+        return hs_cfg_perr(c, config_setting_source_line(m),
+                           r->ref_metric ? "expect.ref_metric" : "expect.metric",
+                           "'%s' is not a metric of kernel '%s' of sweep '%s'%s", mn,
+                           rs->kernel->name, rs->name, r->ref_metric ? "" : " (set ref_metric)");
     }
     if (!r->ref_text)
         return 0;
@@ -261,24 +272,27 @@ static int check_rule_ref(pctx *c, const hs_sweepset *set, const hs_sweep *s, hs
     if (hs_filter_parse(rs->kernel, r->ref_text, &r->ref, &fe) != 0)
         return hs_cfg_perr(c, line, "expect.ref", "%s", fe.msg);
     if (r->ref.n == 0)
-        return hs_cfg_perr(c, line, "expect.ref", "\"%s\": expected AXIS = VALUE[, AXIS = VALUE ...]",
-                    r->ref_text);
+        return hs_cfg_perr(c, line, "expect.ref",
+                           "\"%s\": expected AXIS = VALUE[, AXIS = VALUE ...]", r->ref_text);
     for (size_t i = 0; i < r->ref.n; i++) {
         const hs_cond *cd = &r->ref.c[i];
         for (size_t j = 0; j < i; j++)
             if (r->ref.c[j].param == cd->param)
-                return hs_cfg_perr(c, line, "expect.ref", "\"%s\": an axis given twice", r->ref_text);
+                return hs_cfg_perr(c, line, "expect.ref", "\"%s\": an axis given twice",
+                                   r->ref_text);
         const char *an = cd->param < 0 ? "seed" : rs->kernel->params[cd->param].name;
         int has = 0;
         if (cd->op != HS_OP_EQ)
-            return hs_cfg_perr(c, line, "expect.ref", "\"%s\": a reference sets axis values: write AXIS = VALUE",
-                        r->ref_text);
+            return hs_cfg_perr(c, line, "expect.ref",
+                               "\"%s\": a reference sets axis values: write AXIS = VALUE",
+                               r->ref_text);
         if (cd->param < 0 || !axis_has(rs, cd, &has))
-            return hs_cfg_perr(c, line, "expect.ref", "'%s' is not an axis of sweep '%s'", an, rs->name);
+            return hs_cfg_perr(c, line, "expect.ref", "'%s' is not an axis of sweep '%s'", an,
+                               rs->name);
         /* a reduced run may leave the value out: its groups are then incomplete */
         if (!has && !set->reduced)
             return hs_cfg_perr(c, line, "expect.ref", "axis '%s' of sweep '%s' has no value %s", an,
-                        rs->name, cd->text);
+                               rs->name, cd->text);
     }
     return 0;
 }
@@ -287,12 +301,12 @@ int hs_cfg_check_rule_refs(pctx *c, hs_sweepset *set, config_setting_t *sweeps)
 {
     for (size_t i = 0; i < set->n_sweeps; i++) {
         hs_sweep *s = &set->sweeps[i];
-        config_setting_t *l = config_setting_get_member(
-            config_setting_get_elem(sweeps, (unsigned)i), "expect");
+        config_setting_t *l =
+            config_setting_get_member(config_setting_get_elem(sweeps, (unsigned)i), "expect");
         c->sweep = s->name;
         for (size_t ri = 0; ri < s->n_rules; ri++)
-            HS_CALL(check_rule_ref(c, set, s, &s->rules[ri],
-                                   config_setting_get_elem(l, (unsigned)ri)));
+            HS_CALL(
+                check_rule_ref(c, set, s, &s->rules[ri], config_setting_get_elem(l, (unsigned)ri)));
     }
     c->sweep = NULL;
     return 0;

@@ -117,17 +117,18 @@ static int check_literals(const char *path, const char *t, hs_err *e)
                 continue;
             }
             int wide = *p == 'L';
-            const char *lim = hex ? (wide ? "7fffffffffffffff" : "ffffffff")
+            const char *lim = hex    ? (wide ? "7fffffffffffffff" : "ffffffff")
                               : wide ? (neg ? "9223372036854775808" : "9223372036854775807")
                                      : (neg ? "2147483648" : "2147483647");
             int bad = hex ? (n > strlen(lim) || (n == strlen(lim) && strncasecmp(d, lim, n) > 0))
                           : digits_exceed(d, n, lim);
             if (bad)
-                return HS_FAIL(e, HS_EINPUT,
-                               "%s:%d: integer %s%.*s%s does not fit in %d bits%s", path, line,
-                               neg ? "-" : "", (int)(n > 40 ? 40 : n), d, n > 40 ? "..." : "",
-                               wide ? 64 : 32,
-                               wide ? "" : "; write it with an L suffix (e.g. 3000000000L), or as a real number (3e9)");
+                return HS_FAIL(
+                    e, HS_EINPUT, "%s:%d: integer %s%.*s%s does not fit in %d bits%s", path, line,
+                    neg ? "-" : "", (int)(n > 40 ? 40 : n), d, n > 40 ? "..." : "", wide ? 64 : 32,
+                    wide
+                        ? ""
+                        : "; write it with an L suffix (e.g. 3000000000L), or as a real number (3e9)");
             while (*p == 'L')
                 p++;
         } else {
@@ -194,7 +195,7 @@ typedef struct textbuf {
     struct srcseg {
         int out, line;
         const char *name;
-    } *seg;
+    } * seg;
     char **names; /* owned copies of the names, one per expanded file (n_seg at most) */
     size_t n_names;
 } textbuf;
@@ -445,8 +446,8 @@ static size_t copy_as_reals(const char *open, const char *last, char *out)
             r = s2;
             continue;
         }
-        int k = (r > open && (r[-1] == '[' || r[-1] == ',' || isspace((unsigned char)r[-1]) ||
-                              r[-1] == '/'))
+        int k = (r > open &&
+                 (r[-1] == '[' || r[-1] == ',' || isspace((unsigned char)r[-1]) || r[-1] == '/'))
                     ? literal_at(r, &e)
                     : LIT_NONE;
         if (k == LIT_INT) {
@@ -584,9 +585,8 @@ static int syntax_cause(const char *t, int err_line, char *buf, size_t cap)
                 while (s > t && s[-1] != '"')
                     s--;
                 snprintf(key, sizeof key, "%.*s", (int)(p - 1 - s), s);
-                snprintf(buf, cap,
-                         "a quoted key (\"%s\" %c): keys are bare names, as in %s = ...;", key, *n,
-                         key);
+                snprintf(buf, cap, "a quoted key (\"%s\" %c): keys are bare names, as in %s = ...;",
+                         key, *n, key);
                 return at;
             }
             continue;

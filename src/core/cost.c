@@ -95,7 +95,9 @@ static int fit(const hs_cost_obs *o, int slope, hs_cost_model *m, hs_err *e)
             sxx += (o->x[i] - mx) * (o->x[i] - mx);
         }
         b = sxy / sxx;
-        b = b < HS_COST_SLOPE_MIN ? HS_COST_SLOPE_MIN : b > HS_COST_SLOPE_MAX ? HS_COST_SLOPE_MAX : b;
+        b = b < HS_COST_SLOPE_MIN   ? HS_COST_SLOPE_MIN
+            : b > HS_COST_SLOPE_MAX ? HS_COST_SLOPE_MAX
+                                    : b;
         center = mx;
     }
     for (size_t i = 0; i < o->n; i++)
@@ -141,7 +143,10 @@ void hs_cost_format(const hs_cost_model *m, char *buf, size_t cap)
 
 /* ---- calibration from a results file ---------------------------------- */
 
-static int is_sample_status(int s) { return s == HS_ST_OK || s == HS_ST_NONFINITE || s == HS_ST_DIVERGED; }
+static int is_sample_status(int s)
+{
+    return s == HS_ST_OK || s == HS_ST_NONFINITE || s == HS_ST_DIVERGED;
+}
 
 /* Task r's parameter values from its row (strings point into text, one TEXT_CAP slot each). */
 enum { TEXT_CAP = 1024 };
@@ -191,7 +196,8 @@ static int calibrate_table(const hs_sweepset *set, const hs_sweep *s, const char
             rc = HS_FAIL(e, HS_EINPUT,
                          "%s: sweep '%s' has no %s column '%s' (written by another version of "
                          "kernel '%s'): cannot compute its tasks' cost hints",
-                         path, s->name, want_text ? "string" : "numeric", k->params[p].name, k->name);
+                         path, s->name, want_text ? "string" : "numeric", k->params[p].name,
+                         k->name);
     }
     double ranks = (double)s->ranks_per_task;
     for (size_t r = 0; rc == 0 && r < t->n_rows; r++) {
@@ -263,10 +269,11 @@ int hs_cost_calibrate(const hs_sweepset *set, const char *path, hs_cost_calib *c
         for (size_t i = 0; i < set->n_sweeps && n < 64; i++)
             mine[n++] = set->sweeps[i].name;
         join_names(mine, n, want, sizeof want);
-        rc = HS_FAIL(e, HS_EINPUT,
-                     "%s: holds none of the sweeps of %s (it holds: %s; %s has: %s): calibrate with "
-                     "a results file of the same sweeps",
-                     path, set->path, have, set->path, want);
+        rc =
+            HS_FAIL(e, HS_EINPUT,
+                    "%s: holds none of the sweeps of %s (it holds: %s; %s has: %s): calibrate with "
+                    "a results file of the same sweeps",
+                    path, set->path, have, set->path, want);
     }
     hs_table_list_free(names, nn);
     if (rc)
@@ -292,11 +299,11 @@ enum { LEFT_MAX_SAMPLES = 1 << 16 };
 
 typedef struct left_sweep {
     int64_t count[N_BINS];
-    double sum[N_BINS];   /* sum of the hints in each bin */
+    double sum[N_BINS]; /* sum of the hints in each bin */
     hs_cost_obs obs;
-    size_t seen;          /* samples observed, kept or not */
+    size_t seen; /* samples observed, kept or not */
     hs_cost_model model;
-    size_t fitted;        /* seen when model was fitted */
+    size_t fitted; /* seen when model was fitted */
 } left_sweep;
 
 struct hs_cost_left {
@@ -306,8 +313,7 @@ struct hs_cost_left {
     size_t pooled_n;      /* samples in all when pooled was fitted */
 };
 
-int hs_cost_left_create(size_t n_sweeps, const hs_cost_calib *calib, hs_cost_left **out,
-                        hs_err *e)
+int hs_cost_left_create(size_t n_sweeps, const hs_cost_calib *calib, hs_cost_left **out, hs_err *e)
 {
     hs_cost_left *l = calloc(1, sizeof *l);
     if (l)

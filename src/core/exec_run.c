@@ -34,7 +34,8 @@ static char *make_base(const char *dir, hs_err *e)
         if (*c == '/') {
             *c = 0;
             if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
-                HS_FAIL(e, HS_EIO, "cannot create log directory %s: %s: %s", dir, buf, strerror(errno));
+                HS_FAIL(e, HS_EIO, "cannot create log directory %s: %s: %s", dir, buf,
+                        strerror(errno));
                 return NULL;
             }
             *c = '/';
@@ -81,24 +82,25 @@ static void note_changes(const hs_sweep *s, const hs_table *t)
         for (size_t j = 0; j < t->n_exec_files; j++)
             if (strcmp(p->fields[2 * i], t->exec_files[j]) == 0 &&
                 strcmp(p->fields[2 * i + 1], t->exec_files_sha256[j]) != 0)
-                fprintf(stderr, "hsweep: sweep %s: %s changed since the results file was created "
+                fprintf(stderr,
+                        "hsweep: sweep %s: %s changed since the results file was created "
                         "(SHA-256 %.12s... there, %.12s... now): the tasks run now use the new "
                         "version; the file keeps the old provenance\n",
                         s->name, t->exec_files[j], t->exec_files_sha256[j], p->fields[2 * i + 1]);
     if (*t->exec_git_describe && strcmp(t->exec_git_describe, p->git_describe) != 0)
-        fprintf(stderr, "hsweep: sweep %s: git describe was %s when the results file was created, "
-                "is %s now\n", s->name, t->exec_git_describe, *p->git_describe ? p->git_describe : "(none)");
+        fprintf(stderr,
+                "hsweep: sweep %s: git describe was %s when the results file was created, "
+                "is %s now\n",
+                s->name, t->exec_git_describe, *p->git_describe ? p->git_describe : "(none)");
 }
 
 /* Rank 0: sweep s's log base and provenance as one blob (base, NUL, provenance fields). */
-static int decide(const hs_sweep *s, const char *results, const char *logs, int no_logs,
-                  int resume, char **out, size_t *len, hs_err *e)
+static int decide(const hs_sweep *s, const char *results, const char *logs, int no_logs, int resume,
+                  char **out, size_t *len, hs_err *e)
 {
     hs_table t;
     int stored = resume && read_stored(results, s->name, &t) == 0;
-    const char *want = logs ? logs
-                       : no_logs ? NULL
-                       : stored && *t.exec_logs ? t.exec_logs : NULL;
+    const char *want = logs ? logs : no_logs ? NULL : stored && *t.exec_logs ? t.exec_logs : NULL;
     char *dflt = !want && !no_logs ? hs_exec_logs_default(results) : NULL;
     char *base = NULL, *prov = NULL;
     size_t plen = 0;

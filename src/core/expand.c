@@ -144,7 +144,8 @@ int hs_cfg_range_values(pctx *c, const hs_param_spec *spec, config_setting_t *g,
 {
     int line = config_setting_source_line(g);
     if (spec->type != HS_T_INT && spec->type != HS_T_REAL)
-        return hs_cfg_perr(c, line, spec->name, "a range {from; to; num} needs a numeric parameter");
+        return hs_cfg_perr(c, line, spec->name,
+                           "a range {from; to; num} needs a numeric parameter");
     double from = NAN, to = NAN;
     long long num = 0;
     int have_num = 0;
@@ -184,17 +185,19 @@ int hs_cfg_range_values(pctx *c, const hs_param_spec *spec, config_setting_t *g,
     if (num < 1 || num > 100000000)
         return hs_cfg_perr(c, line, spec->name, "range num must be in [1, 1e8], got %lld", num);
     if (c->max_tasks && (uint64_t)num > c->max_tasks) /* before its values are allocated */
-        return hs_cfg_perr(c, line, spec->name,
-                    "range num = %lld is more than the limit of %llu tasks; raise it with max_tasks = N; "
-                    "at the top of the file or --max-tasks N",
-                    num, (unsigned long long)c->max_tasks);
+        return hs_cfg_perr(
+            c, line, spec->name,
+            "range num = %lld is more than the limit of %llu tasks; raise it with max_tasks = N; "
+            "at the top of the file or --max-tasks N",
+            num, (unsigned long long)c->max_tasks);
     int lg;
     if (strcmp(scale, "lin") == 0)
         lg = 0;
     else if (strcmp(scale, "log") == 0)
         lg = 1;
     else
-        return hs_cfg_perr(c, line, spec->name, "range scale must be \"lin\" or \"log\", got \"%s\"", scale);
+        return hs_cfg_perr(c, line, spec->name,
+                           "range scale must be \"lin\" or \"log\", got \"%s\"", scale);
     if (lg && !(from > 0 && to > 0))
         return hs_cfg_perr(c, line, spec->name, "a log range needs from > 0 and to > 0");
     hs_value *v = calloc((size_t)num, sizeof *v);
@@ -218,9 +221,10 @@ int hs_cfg_range_values(pctx *c, const hs_param_spec *spec, config_setting_t *g,
             free(v);
             if (spec->type == HS_T_INT)
                 return hs_cfg_perr(c, line, spec->name,
-                            "range gives the value %lld twice after rounding to integers",
-                            (long long)dup.i);
-            return hs_cfg_perr(c, line, spec->name, "range gives the value %g more than once", dup.r);
+                                   "range gives the value %lld twice after rounding to integers",
+                                   (long long)dup.i);
+            return hs_cfg_perr(c, line, spec->name, "range gives the value %g more than once",
+                               dup.r);
         }
     }
     *vals = v;
@@ -250,7 +254,7 @@ uint64_t hs_cfg_sweep_task_id(const void *arg, const hs_value *v, int64_t seed)
             int match = 1;
             for (size_t q = 0; q < ax->n_params && match; q++)
                 match = hs_cfg_values_equal(k->params[ax->param[q]].type, &v[ax->param[q]],
-                                     &ax->values[j * ax->n_params + q]);
+                                            &ax->values[j * ax->n_params + q]);
             if (match)
                 break;
         }

@@ -53,7 +53,10 @@ int hs_op_eval(int op, double a, double b)
     return op_holds(op, isnan(a) || isnan(b) ? 2 : (a > b) - (a < b));
 }
 
-void hs_num_format(double x, char *buf, size_t cap) { snprintf(buf, cap, "%.*g", HS_TABLE_DIGITS, x); }
+void hs_num_format(double x, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%.*g", HS_TABLE_DIGITS, x);
+}
 
 /*
  * Significant digits written in a plain decimal "[+-]ddd.ddd[e[+-]dd]":
@@ -139,8 +142,9 @@ static int add_cond(const hs_kernel *k, char *piece, hs_filter *f, const char *t
     char *key, *val;
     int op = split_cond(piece, &key, &val);
     if (op < 0 || !*key || !*val)
-        return HS_FAIL(e, HS_EINPUT,
-                       "condition \"%s\": expected KEY OP VALUE with OP one of < <= > >= = !=", text);
+        return HS_FAIL(
+            e, HS_EINPUT,
+            "condition \"%s\": expected KEY OP VALUE with OP one of < <= > >= = !=", text);
     size_t vl = strlen(val);
     if (vl >= 2 && (val[0] == '"' || val[0] == '\'') && val[vl - 1] == val[0]) {
         val[vl - 1] = 0;
@@ -160,8 +164,8 @@ static int add_cond(const hs_kernel *k, char *piece, hs_filter *f, const char *t
         spec = &k->params[c.param];
     }
     if ((spec->type == HS_T_STRING || spec->type == HS_T_BOOL) && op != HS_OP_EQ && op != HS_OP_NE)
-        return HS_FAIL(e, HS_EINPUT, "condition \"%s\": '%s' can only be compared with = or !=",
-                       text, key);
+        return HS_FAIL(e, HS_EINPUT,
+                       "condition \"%s\": '%s' can only be compared with = or !=", text, key);
     c.text = strdup(val);
     if (!c.text)
         return HS_FAIL(e, HS_ENOMEM, "out of memory");
@@ -170,9 +174,11 @@ static int add_cond(const hs_kernel *k, char *piece, hs_filter *f, const char *t
         free(c.text);
         return HS_FAIL(e, HS_EINPUT, "condition \"%s\": %s", text, pe.msg);
     }
-    if (spec->type == HS_T_REAL && isnan(c.v.r)) { /* nothing compares with nan: it would match nothing */
+    if (spec->type == HS_T_REAL &&
+        isnan(c.v.r)) { /* nothing compares with nan: it would match nothing */
         free(c.text);
-        return HS_FAIL(e, HS_EINPUT, "condition \"%s\": '%s' is not a number to compare with", text, val);
+        return HS_FAIL(e, HS_EINPUT, "condition \"%s\": '%s' is not a number to compare with", text,
+                       val);
     }
     hs_cond *nc = realloc(f->c, (f->n + 1) * sizeof *nc);
     if (!nc) {

@@ -44,7 +44,8 @@ int hs_gpu_bind(MPI_Comm comm, hs_err *e)
     const char *mode = getenv("HSWEEP_GPU_BIND");
     int bad = mode && *mode && strcmp(mode, "auto") != 0 && strcmp(mode, "none") != 0;
     int on = !bad && !(mode && strcmp(mode, "none") == 0);
-    const char *vars[] = {"CUDA_VISIBLE_DEVICES", "SLURM_STEP_GPUS", "SLURM_JOB_GPUS"}, *list = NULL, *var = "";
+    const char *vars[] = {"CUDA_VISIBLE_DEVICES", "SLURM_STEP_GPUS", "SLURM_JOB_GPUS"},
+               *list = NULL, *var = "";
     for (size_t i = 0; i < sizeof vars / sizeof vars[0] && !list; i++)
         if (getenv(vars[i]) && *getenv(vars[i]))
             list = getenv(var = vars[i]);
@@ -67,8 +68,8 @@ int hs_gpu_bind(MPI_Comm comm, hs_err *e)
             total += lens[i];
         }
         all = malloc((size_t)total);
-        out = HS_MPI_CHECK(e, MPI_Allgatherv(key, len, MPI_CHAR, all ? all : (char *)key, lens, offs,
-                                             MPI_CHAR, node));
+        out = HS_MPI_CHECK(e, MPI_Allgatherv(key, len, MPI_CHAR, all ? all : (char *)key, lens,
+                                             offs, MPI_CHAR, node));
     }
     if (out == 0)
         out = HS_MPI_CHECK(e, MPI_Comm_free(&node));
@@ -79,7 +80,8 @@ int hs_gpu_bind(MPI_Comm comm, hs_err *e)
     else if (!lens || !all)
         out = HS_FAIL(e, HS_ENOMEM, "out of memory");
     else if (bad)
-        out = HS_FAIL(e, HS_EINPUT, "HSWEEP_GPU_BIND is auto (the default) or none, not '%s'", mode);
+        out =
+            HS_FAIL(e, HS_EINPUT, "HSWEEP_GPU_BIND is auto (the default) or none, not '%s'", mode);
     else if (*key) {
         int index = 0, count = 0;
         for (int i = 0; i < nn; i++)
@@ -93,7 +95,8 @@ int hs_gpu_bind(MPI_Comm comm, hs_err *e)
         if (out == HS_EINPUT) {
             char why[sizeof e->msg];
             snprintf(why, sizeof why, "%s", e->msg);
-            out = HS_FAIL(e, HS_EINPUT, "%s: %s (set HSWEEP_GPU_BIND=none to leave it alone)", var, why);
+            out = HS_FAIL(e, HS_EINPUT, "%s: %s (set HSWEEP_GPU_BIND=none to leave it alone)", var,
+                          why);
         }
         if (out == 0 && setenv("CUDA_VISIBLE_DEVICES", share, 1) != 0)
             out = HS_FAIL(e, HS_ENOMEM, "cannot set CUDA_VISIBLE_DEVICES");

@@ -27,11 +27,11 @@
  * half as much.)
  */
 typedef struct batch_hdr {
-    uint32_t n;           /* tasks in the batch, from the worker */
-    uint32_t started;     /* atomic: tasks the process has taken (the last may be running) */
-    uint32_t finished;    /* atomic: tasks whose outputs are complete */
-    uint32_t halt;        /* atomic: set by the worker: begin no further task */
-    uint64_t end;         /* end of the last slot */
+    uint32_t n;        /* tasks in the batch, from the worker */
+    uint32_t started;  /* atomic: tasks the process has taken (the last may be running) */
+    uint32_t finished; /* atomic: tasks whose outputs are complete */
+    uint32_t halt;     /* atomic: set by the worker: begin no further task */
+    uint64_t end;      /* end of the last slot */
     uint64_t slot[HS_ISO_MAX_BATCH]; /* each slot's offset */
 } batch_hdr;
 
@@ -40,34 +40,34 @@ typedef struct slot_hdr {
      * (the task process is a fork of the worker: same mappings) */
     const hs_kernel *k;
     uint64_t seed;
-    double timeout_s;     /* > 0: the kernel's deadline is this long after it starts */
-    double deadline;      /* otherwise this one */
+    double timeout_s; /* > 0: the kernel's deadline is this long after it starts */
+    double deadline;  /* otherwise this one */
     int64_t sweep_seed;
     uint64_t off_values, off_tlen, off_metrics, off_traces, off_end; /* from the mapping's start */
     /* the result, from the task process */
     double t_start, t_end; /* CLOCK_MONOTONIC; t_start is written before `started` counts it */
     double start_unix;
     int32_t status;
-    int32_t retire;       /* the process must be replaced before the next task */
-    int32_t stop_signal;  /* hs_out's */
+    int32_t retire;      /* the process must be replaced before the next task */
+    int32_t stop_signal; /* hs_out's */
     int64_t peak_rss_kb;
-    struct rusage used;   /* this task's usage */
-    struct rusage total;  /* the process's usage so far */
+    struct rusage used;  /* this task's usage */
+    struct rusage total; /* the process's usage so far */
     char detail[256];
 } slot_hdr;
 
 struct hs_isolate {
-    pid_t pid;            /* the task process; 0: none */
-    int cmd;              /* tasks to the process (write end); -1: none */
-    int cmd_keep;         /* the same pipe's read end, kept open so that a write after
+    pid_t pid;    /* the task process; 0: none */
+    int cmd;      /* tasks to the process (write end); -1: none */
+    int cmd_keep; /* the same pipe's read end, kept open so that a write after
                              the process died raises no SIGPIPE (its death shows on ans) */
-    int ans;              /* answers from the process (read end) */
-    long mem_mb;          /* the process's RLIMIT_AS in MiB; 0: none */
+    int ans;      /* answers from the process (read end) */
+    long mem_mb;  /* the process's RLIMIT_AS in MiB; 0: none */
     int retire;
-    void *base;           /* the shared mapping */
+    void *base; /* the shared mapping */
     size_t size;
     uint64_t seq;
-    struct rusage total;  /* the process's usage at the end of its last task */
+    struct rusage total;            /* the process's usage at the end of its last task */
     slot_hdr lay[HS_ISO_MAX_BATCH]; /* the batch being laid out */
     size_t off[HS_ISO_MAX_BATCH];
 };
@@ -219,8 +219,12 @@ static void run_one(char *base, slot_hdr *h)
 {
     const hs_kernel *k = h->k;
     hs_params p = {k, (hs_value *)(base + h->off_values)};
-    hs_ctx ctx = {.seed = h->seed, .deadline = h->deadline, .comm = NULL, .gang_rank = 0,
-                  .gang_size = 1, .sweep_seed = h->sweep_seed};
+    hs_ctx ctx = {.seed = h->seed,
+                  .deadline = h->deadline,
+                  .comm = NULL,
+                  .gang_rank = 0,
+                  .gang_size = 1,
+                  .sweep_seed = h->sweep_seed};
     if (h->timeout_s > 0)
         ctx.deadline = h->t_start + h->timeout_s;
     hs_out out;
@@ -258,7 +262,8 @@ static void run_one(char *base, slot_hdr *h)
  * output pages are unmapped here after it (the data stays in the shared
  * mapping), so that neither counts in the next task's peak.
  */
-static _Noreturn void task_process(int in, int out, char *base, size_t size, long mem_mb, pid_t parent)
+static _Noreturn void task_process(int in, int out, char *base, size_t size, long mem_mb,
+                                   pid_t parent)
 {
     /* Die with the worker: a killed job leaves no orphans computing. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -294,7 +299,7 @@ static _Noreturn void task_process(int in, int out, char *base, size_t size, lon
     int known = read_statm(statm, &start) == 0;
     struct rusage children; /* of the children reaped so far */
     getrusage(RUSAGE_CHILDREN, &children);
-    size_t touched = 0;     /* end of the mapping's pages this process has touched */
+    size_t touched = 0; /* end of the mapping's pages this process has touched */
     batch_hdr *b = (batch_hdr *)base;
     for (;;) {
         uint64_t seq;
@@ -552,7 +557,8 @@ static void death_status(hs_out *out, int st, int killed_timeout, double elapsed
         int code = WEXITSTATUS(st);
         out->status = HS_ST_FAILED;
         if (code == 112)
-            snprintf(out->detail, sizeof out->detail, "out of memory allocating the task's outputs");
+            snprintf(out->detail, sizeof out->detail,
+                     "out of memory allocating the task's outputs");
         else
             snprintf(out->detail, sizeof out->detail, "kernel exited with code %d before returning",
                      code);

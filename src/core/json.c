@@ -41,7 +41,8 @@ void hs_json_str(FILE *out, const char *s)
     for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p;) {
         size_t n = utf8_len(p);
         if (n == 0) {
-            fputs("\\ufffd", out); /* not UTF-8: the replacement character, so the JSON stays valid */
+            fputs("\\ufffd",
+                  out); /* not UTF-8: the replacement character, so the JSON stays valid */
             p++;
             continue;
         }
@@ -72,8 +73,10 @@ static long hex4(const char *s)
     long v = 0;
     for (int i = 0; i < 4; i++) {
         char c = s[i];
-        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
         if (d < 0)
             return -1;
         v = 16 * v + d;

@@ -27,10 +27,10 @@
  * the same message, without loading it again.
  */
 typedef struct loaded_lib {
-    char *real;              /* realpath() of the library (the path as given if it has none) */
-    void *handle;            /* NULL if it was refused */
+    char *real;   /* realpath() of the library (the path as given if it has none) */
+    void *handle; /* NULL if it was refused */
     const hs_kernel *k;
-    int rc;                  /* 0, or the HS_E* code it was refused with */
+    int rc; /* 0, or the HS_E* code it was refused with */
     char msg[sizeof(((hs_err *)0)->msg)];
 } loaded_lib;
 
@@ -71,15 +71,18 @@ static int probe(const char *path, hs_err *e)
     int ws = 0;
     while (waitpid(pid, &ws, 0) < 0)
         if (errno != EINTR)
-            return HS_FAIL(e, HS_EIO, "cannot wait for the try of plug-in %s: %s", path, strerror(errno));
+            return HS_FAIL(e, HS_EIO, "cannot wait for the try of plug-in %s: %s", path,
+                           strerror(errno));
     if (WIFSIGNALED(ws) && WTERMSIG(ws) == SIGALRM)
-        return HS_FAIL(e, HS_EINPUT, "plug-in %s did not finish loading within 60 s; it is not used", path);
+        return HS_FAIL(e, HS_EINPUT,
+                       "plug-in %s did not finish loading within 60 s; it is not used", path);
     if (WIFSIGNALED(ws))
-        return HS_FAIL(e, HS_EINPUT, "plug-in %s crashed while loading (signal %d: %s); it is not used",
-                       path, WTERMSIG(ws), strsignal(WTERMSIG(ws)));
+        return HS_FAIL(e, HS_EINPUT,
+                       "plug-in %s crashed while loading (signal %d: %s); it is not used", path,
+                       WTERMSIG(ws), strsignal(WTERMSIG(ws)));
     if (WIFEXITED(ws) && WEXITSTATUS(ws) != 0)
-        return HS_FAIL(e, HS_EINPUT, "plug-in %s exited (code %d) while loading; it is not used", path,
-                       WEXITSTATUS(ws));
+        return HS_FAIL(e, HS_EINPUT, "plug-in %s exited (code %d) while loading; it is not used",
+                       path, WEXITSTATUS(ws));
     return 0;
 }
 
@@ -106,10 +109,11 @@ static int load(const char *path, void **handle, const hs_kernel **k, hs_err *e)
     const hs_kernel *t = NULL;
     int rc = 0;
     if (!sym)
-        rc = HS_FAIL(e, HS_EINPUT, "plug-in %s does not export %s() (see include/hsweep/kernel.h)", path,
-                     HS_PLUGIN_ENTRY);
+        rc = HS_FAIL(e, HS_EINPUT, "plug-in %s does not export %s() (see include/hsweep/kernel.h)",
+                     path, HS_PLUGIN_ENTRY);
     else if (!(t = entry()))
-        rc = HS_FAIL(e, HS_EINPUT, "plug-in %s: %s() returned no kernel table", path, HS_PLUGIN_ENTRY);
+        rc = HS_FAIL(e, HS_EINPUT, "plug-in %s: %s() returned no kernel table", path,
+                     HS_PLUGIN_ENTRY);
     /* The ABI field comes first in every version: read nothing else of another ABI's table. */
     else if (t->abi != HS_KERNEL_ABI)
         rc = HS_FAIL(e, HS_EINPUT,
@@ -198,7 +202,8 @@ int hs_cfg_plugin_kernel(pctx *c, hs_sweepset *set, config_setting_t *km, hs_swe
     const char *lib = config_setting_get_string(km) + strlen("plugin:");
     int line = config_setting_source_line(km);
     if (!*lib)
-        return hs_cfg_perr(c, line, "kernel", "\"plugin:\" needs the library's path, e.g. \"plugin:libmine.so\"");
+        return hs_cfg_perr(c, line, "kernel",
+                           "\"plugin:\" needs the library's path, e.g. \"plugin:libmine.so\"");
     char *dir = lib[0] == '/' ? NULL : hs_cfg_sweep_dir(set->path);
     size_t need = strlen(lib) + (dir ? strlen(dir) : 0) + 2;
     char *path = malloc(need);
@@ -217,14 +222,18 @@ int hs_cfg_plugin_kernel(pctx *c, hs_sweepset *set, config_setting_t *km, hs_swe
     if (schema)
         s->kernel = schema;
     else if (o && o->no_plugins && !hs_plugin_same(path, o->allow_plugin))
-        rc = hs_cfg_perr(c, line, "kernel", "runs plug-in %s, which is not loaded for a results file "
-                  "(hsweep task --from ... --allow-plugin %s loads it)", path, path);
+        rc = hs_cfg_perr(c, line, "kernel",
+                         "runs plug-in %s, which is not loaded for a results file "
+                         "(hsweep task --from ... --allow-plugin %s loads it)",
+                         path, path);
     else if (hs_plugin_open(path, &s->plugin, &pe) != 0)
         rc = hs_cfg_perr(c, line, "kernel", "%s", pe.msg);
     else if (hs_kernel_find(hs_plugin_kernel(s->plugin)->name) ||
              strcmp(hs_plugin_kernel(s->plugin)->name, "exec") == 0)
-        rc = hs_cfg_perr(c, line, "kernel", "plug-in %s names its kernel '%s', the name of a kernel built into "
-                  "hsweep: rename it", path, hs_plugin_kernel(s->plugin)->name);
+        rc = hs_cfg_perr(c, line, "kernel",
+                         "plug-in %s names its kernel '%s', the name of a kernel built into "
+                         "hsweep: rename it",
+                         path, hs_plugin_kernel(s->plugin)->name);
     else
         s->kernel = hs_plugin_kernel(s->plugin);
     free(path);

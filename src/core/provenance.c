@@ -42,7 +42,8 @@ int hs_provenance_gather(MPI_Comm comm, const char *host, char **hosts, char *mp
     char *all = calloc((size_t)size, HS_HOST_LEN);
     if (!all)
         return HS_FAIL(e, HS_ENOMEM, "out of memory");
-    int rc = HS_MPI_CHECK(e, MPI_Allgather(host, HS_HOST_LEN, MPI_CHAR, all, HS_HOST_LEN, MPI_CHAR, comm));
+    int rc = HS_MPI_CHECK(
+        e, MPI_Allgather(host, HS_HOST_LEN, MPI_CHAR, all, HS_HOST_LEN, MPI_CHAR, comm));
     if (rc == 0 && !(*hosts = calloc((size_t)size * (HS_HOST_LEN + 1) + 1, 1)))
         rc = HS_FAIL(e, HS_ENOMEM, "out of memory");
     if (rc == 0)

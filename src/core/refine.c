@@ -89,7 +89,8 @@ static int parse_block(const char *path, hs_sweep *s, config_setting_t *g, hs_re
 {
     const hs_kernel *k = s->kernel;
     int gl = config_setting_source_line(g);
-    static const char *const keys[] = {"rule", "axis", "scale", "tol", "max_tasks", "points", "min"};
+    static const char *const keys[] = {"rule",      "axis",   "scale", "tol",
+                                       "max_tasks", "points", "min"};
     int have_rule = 0, have_tol = 0, have_min = 0;
     const char *axis = NULL;
     sp->points = 3;
@@ -139,8 +140,8 @@ static int parse_block(const char *path, hs_sweep *s, config_setting_t *g, hs_re
             axis = config_setting_get_string(m);
             sp->param = hs_kernel_param_index(k, axis);
             size_t a = 0;
-            while (a < s->n_axes &&
-                   !(s->axes[a].n_params == 1 && s->axes[a].param[0] == sp->param && !s->axes[a].is_zip))
+            while (a < s->n_axes && !(s->axes[a].n_params == 1 &&
+                                      s->axes[a].param[0] == sp->param && !s->axes[a].is_zip))
                 a++;
             if (sp->param < 0 || a == s->n_axes)
                 return rerr(e, path, line, s->name, full, "'%s' is not a matrix axis of the sweep",
@@ -158,7 +159,8 @@ static int parse_block(const char *path, hs_sweep *s, config_setting_t *g, hs_re
         } else if (strcmp(key, "scale") == 0) {
             const char *v = t == CONFIG_TYPE_STRING ? config_setting_get_string(m) : "";
             if (strcmp(v, "log") != 0 && strcmp(v, "linear") != 0)
-                return rerr(e, path, line, s->name, full, "expected \"linear\" (default) or \"log\"");
+                return rerr(e, path, line, s->name, full,
+                            "expected \"linear\" (default) or \"log\"");
             sp->log = strcmp(v, "log") == 0;
         } else if (strcmp(key, "tol") == 0) {
             if (!(num > 0) || !isfinite(num))
@@ -173,8 +175,9 @@ static int parse_block(const char *path, hs_sweep *s, config_setting_t *g, hs_re
             sp->max_tasks = (uint64_t)num;
         } else if (strcmp(key, "points") == 0) {
             if (!is_int || num < 1 || num > 64)
-                return rerr(e, path, line, s->name, full,
-                            "expected an integer from 1 to 64: the values a bracket is split at per round");
+                return rerr(
+                    e, path, line, s->name, full,
+                    "expected an integer from 1 to 64: the values a bracket is split at per round");
             sp->points = (unsigned)num;
         } else {
             if (!(num > 0) || !isfinite(num))
@@ -189,18 +192,21 @@ static int parse_block(const char *path, hs_sweep *s, config_setting_t *g, hs_re
     if (ru->ref_text || ru->ref_sweep)
         return rerr(e, path, gl, s->name, "refine.rule",
                     "rule %zu compares with a reference group; refinement needs a rule with a "
-                    "constant value", sp->rule + 1);
+                    "constant value",
+                    sp->rule + 1);
     if (strcmp(ru->metric, "wall_s") == 0)
         return rerr(e, path, gl, s->name, "refine.rule",
                     "rule %zu checks wall_s, which differs from run to run; refinement must "
-                    "decide the same points every time", sp->rule + 1);
+                    "decide the same points every time",
+                    sp->rule + 1);
     if (s->n_seeds > HS_REFINE_MAX_SEEDS)
         return rerr(e, path, gl, s->name, "refine",
                     "the sweep has %zu seeds; refinement takes at most %d", s->n_seeds,
                     HS_REFINE_MAX_SEEDS);
     if (s->ranks_per_task > 1)
         return rerr(e, path, gl, s->name, "refine",
-                    "refinement runs on tasks of one rank (ranks_per_task = %d)", s->ranks_per_task);
+                    "refinement runs on tasks of one rank (ranks_per_task = %d)",
+                    s->ranks_per_task);
     if (!sp->max_tasks)
         sp->max_tasks = 100 * s->n_seeds;
     if (sp->max_tasks < s->n_seeds)
@@ -223,7 +229,8 @@ static int parse_block(const char *path, hs_sweep *s, config_setting_t *g, hs_re
     if (sp->log && lo <= 0 && !have_min)
         return rerr(e, path, gl, s->name, "refine.min",
                     "axis '%s' has the value %g: on log scale give the smallest value to try, "
-                    "e.g. min = 1e-12", axis, lo);
+                    "e.g. min = 1e-12",
+                    axis, lo);
     if (sp->log && lo < 0)
         return rerr(e, path, gl, s->name, "refine.scale",
                     "axis '%s' has a negative value (%g): log scale needs values >= 0", axis, lo);
@@ -256,7 +263,8 @@ int hs_refine_parse(const char *path, hs_sweep *s, void *setting, uint64_t max_r
                             "rule %zu along '%s' is refined twice", sp->rule + 1,
                             s->kernel->params[sp->param].name);
         sp->row0 = (uint64_t)rows;
-        rows += (long double)sp->n_active * (long double)(sp->n_vals - 1) * (long double)sp->max_tasks;
+        rows +=
+            (long double)sp->n_active * (long double)(sp->n_vals - 1) * (long double)sp->max_tasks;
     }
     uint64_t max = max_rows ? max_rows : HS_DEFAULT_MAX_TASKS;
     if (rows + (long double)s->n_tasks > (long double)max)
@@ -320,7 +328,8 @@ const hs_refine_spec *hs_refine_locate(const hs_sweep *s, uint64_t id, uint64_t 
 }
 
 /* Grid task id of line `line`, axis value index pos, seed index sj. */
-static uint64_t grid_id(const hs_sweep *s, const hs_refine_spec *sp, uint64_t line, size_t pos, size_t sj)
+static uint64_t grid_id(const hs_sweep *s, const hs_refine_spec *sp, uint64_t line, size_t pos,
+                        size_t sj)
 {
     size_t idx[HS_MAX_AXES];
     for (size_t a = s->n_axes; a-- > 0;) {
@@ -407,7 +416,8 @@ void hs_refine_note(const hs_sweep *s, const hs_out *o, int64_t *words)
 {
     words[0] = o->status;
     for (size_t j = 0; j < s->n_refine; j++)
-        words[1 + j] = hs_refine_dbits(rule_value(s->kernel, &s->rules[s->refine[j].rule], o->status, o->metrics));
+        words[1 + j] = hs_refine_dbits(
+            rule_value(s->kernel, &s->rules[s->refine[j].rule], o->status, o->metrics));
 }
 
 int hs_refine_narrow(const hs_refine_spec *sp, double a, double b)

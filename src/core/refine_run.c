@@ -20,8 +20,8 @@ enum { B_WAIT = 0, B_RUN, B_DONE };
 /* A grid bracket and the refinement inside it. */
 typedef struct bracket {
     uint8_t state;
-    uint16_t round;      /* rounds decided */
-    uint32_t used;       /* points handed out */
+    uint16_t round; /* rounds decided */
+    uint32_t used;  /* points handed out */
     uint32_t round_first, round_n, round_fin;
 } bracket;
 
@@ -30,17 +30,17 @@ typedef struct results {
     int8_t *st;
     double *x;
     uint8_t *match;
-    uint32_t *fin;       /* per point */
+    uint32_t *fin; /* per point */
 } results;
 
 typedef struct block {
     size_t si;
     const hs_refine_spec *sp;
     uint64_t max_points;
-    bracket *b;          /* [n_active * (n_vals - 1)] */
-    results grid;        /* points: line * n_vals + axis index */
-    results ref;         /* points: bracket * max_points + point */
-    size_t *rank;        /* axis index -> position in increasing order */
+    bracket *b;   /* [n_active * (n_vals - 1)] */
+    results grid; /* points: line * n_vals + axis index */
+    results ref;  /* points: bracket * max_points + point */
+    size_t *rank; /* axis index -> position in increasing order */
 } block;
 
 struct hs_refine {
@@ -48,18 +48,18 @@ struct hs_refine {
     int retries;
     block *blk;
     size_t n_blk;
-    uint64_t *q;         /* queued refs */
+    uint64_t *q; /* queued refs */
     size_t q_head, q_n, q_cap;
     uint64_t added;
-    hs_value *v;         /* scratch */
+    hs_value *v; /* scratch */
     /* replay: the file's rows by task id, and the finished ones still to feed */
     const hs_table *tab;
-    int64_t **row_of;    /* per sweep: table row of each task id, or -1 */
-    uint64_t *feed;      /* refs (sweep << 40 | id) */
+    int64_t **row_of; /* per sweep: table row of each task id, or -1 */
+    uint64_t *feed;   /* refs (sweep << 40 | id) */
     size_t feed_n, feed_cap;
-    uint64_t replayed;   /* refinement rows of the file reached by the replay */
-    int retry_failed;    /* failed rows run again (not final) */
-    int bad;             /* a refinement row with another value than the replay gives it */
+    uint64_t replayed; /* refinement rows of the file reached by the replay */
+    int retry_failed;  /* failed rows run again (not final) */
+    int bad;           /* a refinement row with another value than the replay gives it */
     char bad_msg[256];
 };
 
@@ -158,7 +158,10 @@ static void push(uint64_t **a, size_t *n, size_t *cap, uint64_t v)
 
 static uint64_t mkref(size_t si, uint64_t id) { return ((uint64_t)si << 40) | id; }
 
-static const hs_sweep *blk_sweep(const hs_refine *rf, const block *b) { return &rf->set->sweeps[b->si]; }
+static const hs_sweep *blk_sweep(const hs_refine *rf, const block *b)
+{
+    return &rf->set->sweeps[b->si];
+}
 
 /* A point's check from its seeds' results (HS_GROUP_*), with the shared rule evaluator. */
 static int point_verdict(const hs_refine *rf, const block *b, const results *r, uint64_t p)
@@ -251,7 +254,8 @@ static void hand_out(hs_refine *rf, block *b, uint64_t bi, uint32_t p, double x,
 {
     const hs_sweep *s = blk_sweep(rf, b);
     for (size_t j = 0; j < s->n_seeds; j++) {
-        uint64_t id = s->n_tasks + b->sp->row0 + bi * b->sp->max_tasks + (uint64_t)p * s->n_seeds + j;
+        uint64_t id =
+            s->n_tasks + b->sp->row0 + bi * b->sp->max_tasks + (uint64_t)p * s->n_seeds + j;
         hs_refine_define(s, id, x, round);
         int64_t r = rf->row_of ? rf->row_of[b->si][id] : -1;
         int done = 0;
@@ -263,9 +267,10 @@ static void hand_out(hs_refine *rf, block *b, uint64_t bi, uint32_t p, double x,
             rf->replayed++;
             if (fx != x && !rf->bad) {
                 rf->bad = 1;
-                snprintf(rf->bad_msg, sizeof rf->bad_msg,
-                         "sweep '%s': refinement row %llu holds %s = %.17g where the replay gives %.17g",
-                         s->name, (unsigned long long)id, s->kernel->params[b->sp->param].name, fx, x);
+                snprintf(
+                    rf->bad_msg, sizeof rf->bad_msg,
+                    "sweep '%s': refinement row %llu holds %s = %.17g where the replay gives %.17g",
+                    s->name, (unsigned long long)id, s->kernel->params[b->sp->param].name, fx, x);
             }
             done = st > HS_ST_PENDING && !(rf->retry_failed && is_failure(st));
         }
@@ -403,12 +408,14 @@ static void drain_feed(hs_refine *rf)
     }
 }
 
-void hs_refine_finished(hs_refine *rf, size_t si, uint64_t id, unsigned attempt, const int64_t *words)
+void hs_refine_finished(hs_refine *rf, size_t si, uint64_t id, unsigned attempt,
+                        const int64_t *words)
 {
     if (!rf || si >= rf->set->n_sweeps)
         return;
     const hs_sweep *s = &rf->set->sweeps[si];
-    if (!s->n_refine || id >= s->n_tasks + s->n_refine_rows || !is_final(rf, s, attempt, (int)words[0]))
+    if (!s->n_refine || id >= s->n_tasks + s->n_refine_rows ||
+        !is_final(rf, s, attempt, (int)words[0]))
         return;
     finished_one(rf, si, id, words);
 }
@@ -432,7 +439,8 @@ int hs_refine_replay(hs_refine *rf, const char *path, int retry_failed, hs_err *
         if (!row_of || !ro) {
             rc = HS_FAIL(e, HS_ENOMEM, "out of memory");
         } else if (tc < 0 || oc < 0) {
-            rc = HS_FAIL(e, HS_ESTATE, "%s: sweep '%s' has no task_id or origin column", path, s->name);
+            rc = HS_FAIL(e, HS_ESTATE, "%s: sweep '%s' has no task_id or origin column", path,
+                         s->name);
         } else {
             for (uint64_t i = 0; i < rows; i++)
                 row_of[i] = -1;
@@ -456,8 +464,10 @@ int hs_refine_replay(hs_refine *rf, const char *path, int retry_failed, hs_err *
                 }
             }
             if (rf->bad)
-                rc = HS_FAIL(e, HS_ESTATE, "%s: %s: the file was not written by this sweep file's "
-                             "refinement; rerun with --overwrite", path, rf->bad_msg);
+                rc = HS_FAIL(e, HS_ESTATE,
+                             "%s: %s: the file was not written by this sweep file's "
+                             "refinement; rerun with --overwrite",
+                             path, rf->bad_msg);
             else if (rf->replayed != in_file)
                 rc = HS_FAIL(e, HS_ESTATE,
                              "%s: sweep '%s': %llu refinement row(s) in the file, of which the "

@@ -117,10 +117,7 @@ static void agg_add(view *v, size_t g, int col, const hs_filter *f, agg *a)
 
 static double agg_mean(const agg *a) { return a->n_vals ? a->sum / (double)a->n_vals : NAN; }
 /* The mean over finite values only (a ±inf value counts as no value), NaN without any. */
-static double agg_mean_finite(const agg *a)
-{
-    return a->n_fin ? a->fsum / (double)a->n_fin : NAN;
-}
+static double agg_mean_finite(const agg *a) { return a->n_fin ? a->fsum / (double)a->n_fin : NAN; }
 
 void hs_report_metric_mean(const report *r, size_t g, size_t m, double *mean, size_t *n_na)
 {
@@ -257,7 +254,8 @@ static int bind_refs(report *r, const hs_report_opts *o, hs_err *e)
         r->share[ri] = malloc((r->v.n_g + 1) * sizeof **r->share);
         if (!r->share[ri])
             return HS_FAIL(e, HS_ENOMEM, "out of memory");
-        r->rcol[ri] = rv ? hs_rowset_col(&rv->rs, ru->ref_metric ? ru->ref_metric : ru->metric) : -1;
+        r->rcol[ri] =
+            rv ? hs_rowset_col(&rv->rs, ru->ref_metric ? ru->ref_metric : ru->metric) : -1;
         for (size_t a = 0; a < r->v.n_g; a++) {
             r->share[ri][a] = -1;
             const char *an = axis_name(&r->v, a);
@@ -283,10 +281,10 @@ static void line_text(const report *r, const flips *f, const fline *l, char *buf
     }
     size_t used = (size_t)snprintf(buf, cap, "flips between ");
     for (size_t k = 0; k < l->n_ch && k < MAX_CHANGES && used < cap; k++)
-        used += (size_t)snprintf(buf + used, cap - used, "%s%s=%s and %s=%s (%s → %s)",
-                                 k ? ", " : "", an, gtext(&r->v, l->ch_from[k], f->a), an,
-                                 gtext(&r->v, l->ch_to[k], f->a), hs_report_gver_names[l->ch_before[k]],
-                                 hs_report_gver_names[!l->ch_before[k]]);
+        used += (size_t)snprintf(
+            buf + used, cap - used, "%s%s=%s and %s=%s (%s → %s)", k ? ", " : "", an,
+            gtext(&r->v, l->ch_from[k], f->a), an, gtext(&r->v, l->ch_to[k], f->a),
+            hs_report_gver_names[l->ch_before[k]], hs_report_gver_names[!l->ch_before[k]]);
     if (l->n_ch > MAX_CHANGES && used < cap)
         snprintf(buf + used, cap - used, " … (%zu changes)", l->n_ch);
 }
@@ -583,7 +581,7 @@ static int same_line(const view *v, size_t g, size_t h, size_t a)
  * of the rule along the axis (NULL if the report has none).
  */
 size_t hs_report_refine_brackets(const report *r, const hs_refine_spec *sp, const flips **fp,
-                              rbracket **out)
+                                 rbracket **out)
 {
     const view *v = &r->v;
     const char *an = r->v.rs.sw->kernel->params[sp->param].name;

@@ -35,9 +35,9 @@ typedef struct view {
 
 /* A rule on a group. */
 typedef struct gcheck {
-    int ver;      /* G_* */
-    int why;      /* WHY_* of the group's own tasks */
-    int why_ref;  /* WHY_* of the reference */
+    int ver;     /* G_* */
+    int why;     /* WHY_* of the group's own tasks */
+    int why_ref; /* WHY_* of the reference */
     double lhs, rhs;
 } gcheck;
 
@@ -63,21 +63,21 @@ typedef struct flips {
     unsigned char *vary; /* [n_g] other axes that differ between lines */
     size_t n_cls;
     char (*cls_text)[400];
-    size_t *cls_lines;   /* lines per class; classes ordered by it, most first */
+    size_t *cls_lines; /* lines per class; classes ordered by it, most first */
 } flips;
 
 typedef struct report {
     view v;
     const hs_rule *rules;
     size_t n_rules;
-    view *other;  /* reference sweeps, loaded once each */
+    view *other; /* reference sweeps, loaded once each */
     size_t n_other;
-    view **ref;   /* per rule: the view its reference group is in; NULL: not in the files */
-    int **share;  /* per rule, per group axis: the reference view's axis kept equal, or -1 */
+    view **ref;  /* per rule: the view its reference group is in; NULL: not in the files */
+    int **share; /* per rule, per group axis: the reference view's axis kept equal, or -1 */
     int *lcol, *rcol;
-    gcheck *chk;         /* [group][rule] */
-    size_t (*count)[3];  /* per rule: groups held, violated, incomplete */
-    int *verdict;        /* per rule: R_* */
+    gcheck *chk;        /* [group][rule] */
+    size_t (*count)[3]; /* per rule: groups held, violated, incomplete */
+    int *verdict;       /* per rule: R_* */
     flips *fl;
     size_t n_fl;
     unsigned char *keep; /* per group axis: it varies between groups (a column of the table) */

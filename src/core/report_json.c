@@ -43,7 +43,8 @@ static void print_flips_json(const report *r, const flips *f, FILE *out)
     const view *v = &r->v;
     fprintf(out, "{\"axis\": ");
     hs_json_str(out, axis_name(v, f->a));
-    fprintf(out, ", \"n_values\": %zu, \"n_groups\": %zu, \"classes\": [", f->n_values, f->n_groups);
+    fprintf(out, ", \"n_values\": %zu, \"n_groups\": %zu, \"classes\": [", f->n_values,
+            f->n_groups);
     for (size_t k = 0; k < f->n_cls; k++) {
         fprintf(out, "%s{\"text\": ", k ? ", " : "");
         hs_json_str(out, f->cls_text[k]);
@@ -62,8 +63,9 @@ static void print_flips_json(const report *r, const flips *f, FILE *out)
                 json_axis_value(v, ln->rep, b, out);
                 sep = ", ";
             }
-        fprintf(out, "}, \"n_groups\": %zu, \"class\": %d, \"flips\": %zu, \"constant\": ",
-                ln->n_groups, ln->cls, ln->n_ch);
+        fprintf(out,
+                "}, \"n_groups\": %zu, \"class\": %d, \"flips\": %zu, \"constant\": ", ln->n_groups,
+                ln->cls, ln->n_ch);
         if (ln->n_ch)
             fprintf(out, "null");
         else
@@ -74,7 +76,8 @@ static void print_flips_json(const report *r, const flips *f, FILE *out)
             json_axis_value(v, ln->ch_from[c], f->a, out);
             fprintf(out, ", \"to\": ");
             json_axis_value(v, ln->ch_to[c], f->a, out);
-            fprintf(out, ", \"before\": \"%s\", \"after\": \"%s\"}", hs_report_gver_names[ln->ch_before[c]],
+            fprintf(out, ", \"before\": \"%s\", \"after\": \"%s\"}",
+                    hs_report_gver_names[ln->ch_before[c]],
                     hs_report_gver_names[!ln->ch_before[c]]);
         }
         fprintf(out, "]}");
@@ -158,7 +161,9 @@ static void print_refine_json(const report *r, FILE *out)
             fprintf(out, ", \"metric_b\": ");
             hs_json_num(out, r->chk[b->gb * r->n_rules + sp->rule].lhs);
             fprintf(out, ", \"tasks_added\": %zu, \"stop\": \"%s\", \"monotone\": %s}", b->added,
-                    b->narrow ? "tol" : b->pending ? "running" : "budget",
+                    b->narrow    ? "tol"
+                    : b->pending ? "running"
+                                 : "budget",
                     b->n_ch > 1 ? "false" : "true");
         }
         fprintf(out, "]}");

@@ -44,8 +44,10 @@ static void line_name(const report *r, const flips *f, size_t g, char *buf, size
     for (size_t b = 0; b < r->v.n_g && used < cap; b++)
         if (f->vary[b])
             used += (size_t)snprintf(buf + used, cap - used, "%s%s=%s",
-                                     used ? ", " : nv > 1 ? "(" : "", axis_name(&r->v, b),
-                                     gtext(&r->v, g, b));
+                                     used     ? ", "
+                                     : nv > 1 ? "("
+                                              : "",
+                                     axis_name(&r->v, b), gtext(&r->v, g, b));
     if (nv > 1 && used < cap)
         snprintf(buf + used, cap - used, ")");
 }
@@ -195,7 +197,8 @@ static void print_groups_md(const report *r, size_t rows, FILE *out)
             sep = " ";
             for (size_t ri = 0; ri < nr; ri++)
                 if (r->chk[g * nr + ri].ver != G_NA) {
-                    fprintf(out, "%s%zu %s", sep, ri + 1, hs_report_gver_names[r->chk[g * nr + ri].ver]);
+                    fprintf(out, "%s%zu %s", sep, ri + 1,
+                            hs_report_gver_names[r->chk[g * nr + ri].ver]);
                     sep = ", ";
                 }
             fprintf(out, " |");
@@ -203,8 +206,9 @@ static void print_groups_md(const report *r, size_t rows, FILE *out)
         fprintf(out, "\n");
     }
     if (shown < ng)
-        fprintf(out, "\n… %zu more groups not shown: `--full` shows every group, `--format json` "
-                     "gives them with every verdict.\n",
+        fprintf(out,
+                "\n… %zu more groups not shown: `--full` shows every group, `--format json` "
+                "gives them with every verdict.\n",
                 ng - shown);
     if (r->n_m)
         fprintf(out, "\nMetric columns are means over the group's tasks (seeds); (k/n n/a): k of n "
@@ -235,25 +239,29 @@ static void print_refine_md(const report *r, FILE *out)
         const flips *f;
         rbracket *br;
         size_t n = hs_report_refine_brackets(r, sp, &f, &br);
-        fprintf(out, "\nRefinement of rule %zu along %s (tol %g%s, at most %llu tasks a bracket):\n\n",
+        fprintf(out,
+                "\nRefinement of rule %zu along %s (tol %g%s, at most %llu tasks a bracket):\n\n",
                 sp->rule + 1, sw->kernel->params[sp->param].name, sp->tol,
                 sp->log ? " relative, log scale" : "", (unsigned long long)sp->max_tasks);
         if (!n)
             fprintf(out, "no line flips: nothing to refine.\n");
         else
-            fprintf(out, "| line | bracket [a, b] | %s | %s at a | %s at b | tasks added | stop |\n"
-                         "|---|---|---:|---:|---:|---:|---|\n",
+            fprintf(out,
+                    "| line | bracket [a, b] | %s | %s at a | %s at b | tasks added | stop |\n"
+                    "|---|---|---:|---:|---:|---:|---|\n",
                     sp->log ? "b/a - 1" : "width", m, m);
         for (size_t i = 0; i < n; i++) {
             const rbracket *b = &br[i];
             char name[600], ea[64], eb[64], w[64];
             line_name(r, f, b->rep, name, sizeof name);
-            hs_collate_md_value(ea, sizeof ea, r->chk[b->ga * r->n_rules + sp->rule].lhs, NAN, 0, 1);
-            hs_collate_md_value(eb, sizeof eb, r->chk[b->gb * r->n_rules + sp->rule].lhs, NAN, 0, 1);
+            hs_collate_md_value(ea, sizeof ea, r->chk[b->ga * r->n_rules + sp->rule].lhs, NAN, 0,
+                                1);
+            hs_collate_md_value(eb, sizeof eb, r->chk[b->gb * r->n_rules + sp->rule].lhs, NAN, 0,
+                                1);
             hs_num_format(hs_report_rb_width(sp, b), w, sizeof w);
-            fprintf(out, "| %s | [%s, %s] | %s | %s | %s | %zu | %s%s |\n", name[0] ? name : "(all)",
-                    gtext(v, b->ga, f->a), gtext(v, b->gb, f->a), w, ea, eb, b->added, rb_stop(b),
-                    b->n_ch > 1 ? "; not monotone" : "");
+            fprintf(out, "| %s | [%s, %s] | %s | %s | %s | %zu | %s%s |\n",
+                    name[0] ? name : "(all)", gtext(v, b->ga, f->a), gtext(v, b->gb, f->a), w, ea,
+                    eb, b->added, rb_stop(b), b->n_ch > 1 ? "; not monotone" : "");
         }
         free(br);
     }
@@ -336,8 +344,14 @@ void hs_report_print_md(const report *r, int full, FILE *out)
         lines += text[i] == '\n';
     fwrite(text, 1, len, out);
     free(text);
-    size_t room = lines + GROUP_TABLE_EXTRA < HS_REPORT_LINES ? HS_REPORT_LINES - lines - GROUP_TABLE_EXTRA : 0;
-    print_groups_md(r, full ? SIZE_MAX : room > HS_REPORT_MIN_ROWS ? room : HS_REPORT_MIN_ROWS, out);
+    size_t room = lines + GROUP_TABLE_EXTRA < HS_REPORT_LINES
+                      ? HS_REPORT_LINES - lines - GROUP_TABLE_EXTRA
+                      : 0;
+    print_groups_md(r,
+                    full                        ? SIZE_MAX
+                    : room > HS_REPORT_MIN_ROWS ? room
+                                                : HS_REPORT_MIN_ROWS,
+                    out);
 }
 
 /* "3 rules: 2 held, 1 violated (see above)." */

@@ -47,8 +47,8 @@ static int lazy_wait(MPI_Request *req, MPI_Status *st, hs_err *e)
 
 /* Scratch for a batch of fork-isolated tasks. */
 typedef struct forked {
-    size_t batch;            /* tasks in the next batch */
-    hs_value *v;             /* HS_ISO_MAX_BATCH x maxp parameter values */
+    size_t batch; /* tasks in the next batch */
+    hs_value *v;  /* HS_ISO_MAX_BATCH x maxp parameter values */
     int64_t seed[HS_ISO_MAX_BATCH];
     uint64_t rng_seed[HS_ISO_MAX_BATCH];
     hs_params p[HS_ISO_MAX_BATCH];
@@ -61,27 +61,27 @@ typedef struct worker {
     const hs_sweepset *set;
     const hs_run_opts *opts;
     hs_store *store;
-    MPI_Comm comm;           /* the run's communicator (coordinator is rank 0) */
+    MPI_Comm comm; /* the run's communicator (coordinator is rank 0) */
     int rank;
     char host[HS_HOST_LEN];
-    MPI_Comm gang;           /* MPI_COMM_NULL when the gang is this rank alone */
+    MPI_Comm gang; /* MPI_COMM_NULL when the gang is this rank alone */
     int gang_size;
     int64_t counts[HS_ST_COUNT];
-    uint64_t *retry;         /* refs to run again, sent with the next request */
+    uint64_t *retry; /* refs to run again, sent with the next request */
     size_t n_retry, cap_retry;
-    int64_t *fin;            /* tasks finished since the last request: notes of `note` words */
+    int64_t *fin; /* tasks finished since the last request: notes of `note` words */
     size_t n_fin, cap_fin;
-    size_t note;             /* words a note: ref, wall ns or -1, then the refinement's (refine.h) */
-    double stop_at;          /* CLOCK_MONOTONIC time running tasks are abandoned; 0: no stop */
-    double last_probe;       /* when check_stop last looked for a stop message */
-    hs_value *v;             /* scratch parameter values, max n_params */
-    size_t maxp;             /* the most parameters of any kernel in the run */
-    forked *fk;              /* scratch of --isolation fork */
-    hs_isolate *iso;         /* the task process of --isolation fork; NULL until needed */
-    int io_rc;               /* first error (a store write, memory, an MPI call): stops this worker */
+    size_t note;       /* words a note: ref, wall ns or -1, then the refinement's (refine.h) */
+    double stop_at;    /* CLOCK_MONOTONIC time running tasks are abandoned; 0: no stop */
+    double last_probe; /* when check_stop last looked for a stop message */
+    hs_value *v;       /* scratch parameter values, max n_params */
+    size_t maxp;       /* the most parameters of any kernel in the run */
+    forked *fk;        /* scratch of --isolation fork */
+    hs_isolate *iso;   /* the task process of --isolation fork; NULL until needed */
+    int io_rc;         /* first error (a store write, memory, an MPI call): stops this worker */
     hs_err io_err;
-    hs_err mpi_err;          /* scratch of W_MPI */
-    struct progress *solo;   /* one process: the progress shown while a batch runs */
+    hs_err mpi_err;        /* scratch of W_MPI */
+    struct progress *solo; /* one process: the progress shown while a batch runs */
 } worker;
 
 static void worker_free(worker *w)
@@ -149,8 +149,9 @@ static void check_stop(worker *w)
             W_MPI(w, MPI_Recv(&kind, 1, MPI_INT, 0, HS_TAG_STOP, w->comm, MPI_STATUS_IGNORE));
     }
     if (hs_signals_stop_requested() || flag)
-        w->stop_at = hs_now_mono() +
-                     (kind == 2 ? 0 : w->opts->grace_s > 0 ? w->opts->grace_s : 60.0);
+        w->stop_at = hs_now_mono() + (kind == 2              ? 0
+                                      : w->opts->grace_s > 0 ? w->opts->grace_s
+                                                             : 60.0);
 }
 
 static void solo_tick(worker *w);
@@ -220,11 +221,18 @@ static void record(worker *w, uint64_t ref, const hs_value *v, int64_t seed, uin
         return;
     const hs_sweep *s = &w->set->sweeps[ref_sweep(ref)];
     unsigned attempt = ref_attempt(ref);
-    int failed = out->status == HS_ST_FAILED || out->status == HS_ST_TIMEOUT ||
-                 out->status == HS_ST_CRASHED;
-    hs_result r = {.params = v, .seed = seed, .rng_seed = rng_seed, .out = out,
-                   .attempts = (int)attempt, .rank = w->rank, .host = w->host, .wall_s = wall,
-                   .started_unix = started, .peak_rss_kb = (int64_t)peak_kb};
+    int failed =
+        out->status == HS_ST_FAILED || out->status == HS_ST_TIMEOUT || out->status == HS_ST_CRASHED;
+    hs_result r = {.params = v,
+                   .seed = seed,
+                   .rng_seed = rng_seed,
+                   .out = out,
+                   .attempts = (int)attempt,
+                   .rank = w->rank,
+                   .host = w->host,
+                   .wall_s = wall,
+                   .started_unix = started,
+                   .peak_rss_kb = (int64_t)peak_kb};
     if (w->io_rc == 0)
         w->io_rc = hs_store_write_result(w->store, ref_sweep(ref), ref_id(ref), &r, &w->io_err);
     push_finished(w, ref, out, wall);
@@ -245,7 +253,11 @@ static void run_task(worker *w, uint64_t ref, int lead)
     uint64_t rng_seed;
     hs_sweep_task(s, ref_id(ref), w->v, &seed, &rng_seed);
     hs_params p = {k, w->v};
-    hs_ctx ctx = {.seed = rng_seed, .deadline = 0, .comm = NULL, .gang_rank = 0, .gang_size = 1,
+    hs_ctx ctx = {.seed = rng_seed,
+                  .deadline = 0,
+                  .comm = NULL,
+                  .gang_rank = 0,
+                  .gang_size = 1,
                   .sweep_seed = seed};
     if (w->gang != MPI_COMM_NULL) {
         ctx.comm = &w->gang;
@@ -312,8 +324,8 @@ static size_t run_forked(worker *w, const uint64_t *refs, size_t n)
     const hs_sweep *s = &w->set->sweeps[ref_sweep(refs[0])];
     const hs_kernel *k = s->kernel;
     long mem = s->mem_limit_mb >= 0 ? s->mem_limit_mb : w->opts->mem_limit_mb;
-    hs_iso_opts io = {.timeout_s = eff_timeout(w, s), .mem_limit_mb = mem, .abandon_at = abandon_at,
-                      .arg = w};
+    hs_iso_opts io = {
+        .timeout_s = eff_timeout(w, s), .mem_limit_mb = mem, .abandon_at = abandon_at, .arg = w};
     forked *f = w->fk;
     size_t i = 0;
     while (i < n && w->io_rc == 0) {
@@ -326,14 +338,14 @@ static size_t run_forked(worker *w, const uint64_t *refs, size_t n)
             hs_value *v = f->v + ready * w->maxp;
             hs_sweep_task(s, ref_id(refs[i + ready]), v, &f->seed[ready], &f->rng_seed[ready]);
             f->p[ready] = (hs_params){k, v};
-            f->ctx[ready] = (hs_ctx){.seed = f->rng_seed[ready], .gang_size = 1,
-                                     .sweep_seed = f->seed[ready]};
+            f->ctx[ready] =
+                (hs_ctx){.seed = f->rng_seed[ready], .gang_size = 1, .sweep_seed = f->seed[ready]};
             if (hs_out_init(&f->out[ready], k, &f->p[ready], &e) != 0) {
                 worker_fail(w, &e);
                 break;
             }
-            f->t[ready] = (hs_iso_task){.k = k, .p = &f->p[ready], .ctx = &f->ctx[ready],
-                                        .out = &f->out[ready]};
+            f->t[ready] = (hs_iso_task){
+                .k = k, .p = &f->p[ready], .ctx = &f->ctx[ready], .out = &f->out[ready]};
         }
         size_t done = 0;
         int rc = ready == m && !w->iso ? hs_isolate_create(&w->iso, &e) : 0;
@@ -350,8 +362,8 @@ static size_t run_forked(worker *w, const uint64_t *refs, size_t n)
         }
         double wall = 0;
         for (size_t j = 0; j < done; j++) {
-            record(w, refs[i + j], f->p[j].v, f->seed[j], f->rng_seed[j], &f->out[j], f->t[j].wall_s,
-                   f->t[j].started_unix, f->t[j].ru.ru_maxrss);
+            record(w, refs[i + j], f->p[j].v, f->seed[j], f->rng_seed[j], &f->out[j],
+                   f->t[j].wall_s, f->t[j].started_unix, f->t[j].ru.ru_maxrss);
             wall += f->t[j].wall_s;
         }
         for (size_t j = 0; j < ready; j++)
@@ -507,7 +519,8 @@ typedef hs_sched_queue queue;
 /* A status byte out of range (a damaged row) runs again like a failure. */
 static int is_failure(int s)
 {
-    return s == HS_ST_FAILED || s == HS_ST_TIMEOUT || s == HS_ST_CRASHED || s < 0 || s >= HS_ST_COUNT;
+    return s == HS_ST_FAILED || s == HS_ST_TIMEOUT || s == HS_ST_CRASHED || s < 0 ||
+           s >= HS_ST_COUNT;
 }
 
 /* What the coordinator knows of the run's progress. */
@@ -517,14 +530,14 @@ typedef struct progress {
     double t0, last;
     int tty, quiet;
     double every;
-    int workers;            /* tasks that run at once */
+    int workers; /* tasks that run at once */
     const hs_sweepset *set;
-    hs_cost_left *left;     /* the work not yet finished and the cost models */
-    hs_value *v;            /* scratch: one task's parameters */
-    int halt, halted;       /* --halt's HS_HALT_*, and the same once its limit is reached */
-    int64_t halt_at;        /* failed, timed-out and crashed tasks that halt the run */
-    hs_refine *rf;          /* the refinement's decisions; NULL without refine blocks */
-    size_t note;            /* words per note of a finished task */
+    hs_cost_left *left; /* the work not yet finished and the cost models */
+    hs_value *v;        /* scratch: one task's parameters */
+    int halt, halted;   /* --halt's HS_HALT_*, and the same once its limit is reached */
+    int64_t halt_at;    /* failed, timed-out and crashed tasks that halt the run */
+    hs_refine *rf;      /* the refinement's decisions; NULL without refine blocks */
+    size_t note;        /* words per note of a finished task */
 } progress;
 
 /* The kernel's cost hint of task ref. */
@@ -656,7 +669,8 @@ static int take_work(queue *q, progress *pg, int workers, uint64_t *msg)
 static int halt_due(progress *pg)
 {
     if (pg->halt && !pg->halted &&
-        pg->counts[HS_ST_FAILED] + pg->counts[HS_ST_TIMEOUT] + pg->counts[HS_ST_CRASHED] >= pg->halt_at)
+        pg->counts[HS_ST_FAILED] + pg->counts[HS_ST_TIMEOUT] + pg->counts[HS_ST_CRASHED] >=
+            pg->halt_at)
         pg->halted = pg->halt;
     return pg->halted;
 }
@@ -721,8 +735,8 @@ static int owed_by_others(const int *owe, int nworkers, int w)
  * run stops.  Returns 0, or HS_EMPI naming the failed send.
  */
 static int serve_parked(queue *q, progress *pg, MPI_Comm comm, int nworkers, int *owe,
-                        unsigned char *parked, uint64_t (*out)[1 + HS_MAX_BATCH],
-                        MPI_Request *sent, hs_err *e)
+                        unsigned char *parked, uint64_t (*out)[1 + HS_MAX_BATCH], MPI_Request *sent,
+                        hs_err *e)
 {
     if (!parked || !owe || !out || !sent)
         return 0;
@@ -751,7 +765,7 @@ static int serve_parked(queue *q, progress *pg, MPI_Comm comm, int nworkers, int
 static int coordinator_loop(queue *q, MPI_Comm comm, int nworkers, progress *pg, hs_err *e)
 {
     int active = nworkers, stop_sent = 0, rc = 0;
-    int64_t (*wc)[HS_ST_COUNT] = calloc((size_t)nworkers + 1, sizeof *wc);
+    int64_t(*wc)[HS_ST_COUNT] = calloc((size_t)nworkers + 1, sizeof *wc);
     unsigned char *done = calloc((size_t)nworkers + 1, 1);
     int64_t *in = malloc((HS_ST_COUNT + 4096) * sizeof *in);
     size_t in_cap = HS_ST_COUNT + 4096;
@@ -759,7 +773,7 @@ static int coordinator_loop(queue *q, MPI_Comm comm, int nworkers, progress *pg,
      * send of a batch returns only once the worker next enters MPI (the
      * shared-memory transport hands the fragment back then), and would spin
      * this rank's core while the worker runs its prefetched batch. */
-    uint64_t (*out)[1 + HS_MAX_BATCH] = malloc(((size_t)nworkers + 1) * sizeof *out);
+    uint64_t(*out)[1 + HS_MAX_BATCH] = malloc(((size_t)nworkers + 1) * sizeof *out);
     MPI_Request *sent = malloc(((size_t)nworkers + 1) * sizeof *sent);
     for (int i = 0; sent && i <= nworkers; i++)
         sent[i] = MPI_REQUEST_NULL;
@@ -801,7 +815,7 @@ static int coordinator_loop(queue *q, MPI_Comm comm, int nworkers, progress *pg,
             }
         }
         if ((rc = HS_MPI_CHECK(e, MPI_Recv(in, (int)in_cap, MPI_INT64_T, st.MPI_SOURCE, st.MPI_TAG,
-                                          comm, MPI_STATUS_IGNORE))))
+                                           comm, MPI_STATUS_IGNORE))))
             break;
         int w = st.MPI_SOURCE;
         if (wc && w <= nworkers)
@@ -916,11 +930,11 @@ typedef struct run {
     MPI_Comm comm;
     int rank, size;
     hs_sweepset *set;
-    const char *path;        /* the results file */
-    int G, nworkers;         /* ranks per gang; workers (gang leaders, or ranks) */
-    int color, gang_rank;    /* this rank's gang (MPI_UNDEFINED: none) and its rank in it */
+    const char *path;     /* the results file */
+    int G, nworkers;      /* ranks per gang; workers (gang leaders, or ranks) */
+    int color, gang_rank; /* this rank's gang (MPI_UNDEFINED: none) and its rank in it */
     worker w;
-    hs_cost_calib *calib;    /* rank 0, on resume: the file's task times; NULL otherwise */
+    hs_cost_calib *calib; /* rank 0, on resume: the file's task times; NULL otherwise */
     hs_refine *rf;
     hs_store *st;
     progress pg;
@@ -973,7 +987,8 @@ static int run_load(run *r, hs_err *e)
     const hs_run_opts *o = r->o;
     char *text = NULL;
     HS_CALL(hs_mpi_share_file(o->sweep_path, r->comm, &text, e));
-    hs_load_opts lo = {.max_tasks = o->max_tasks, .skip_checks = r->rank != 0, .reduced = o->reduced};
+    hs_load_opts lo = {
+        .max_tasks = o->max_tasks, .skip_checks = r->rank != 0, .reduced = o->reduced};
     int rc = hs_mpi_agree(hs_sweepset_parse(o->sweep_path, text, &lo, &r->set, e), r->comm, e);
     free(text);
     HS_CALL(rc);
@@ -995,8 +1010,10 @@ static int run_gangs(run *r, hs_err *e)
     int G = r->G, size = r->size, rank = r->rank;
     r->nworkers = size == 1 ? 1 : (size - 1) / G;
     if (size > 1 && r->nworkers < 1)
-        return HS_FAIL(e, HS_EINPUT, "%s: ranks_per_task = %d needs at least %d MPI ranks (one "
-                       "coordinator + one gang), got %d", r->o->sweep_path, G, G + 1, size);
+        return HS_FAIL(e, HS_EINPUT,
+                       "%s: ranks_per_task = %d needs at least %d MPI ranks (one "
+                       "coordinator + one gang), got %d",
+                       r->o->sweep_path, G, G + 1, size);
     worker *w = &r->w;
     int rc = hs_provenance_host(w->host, sizeof w->host, e);
     r->color = MPI_UNDEFINED;
@@ -1077,8 +1094,12 @@ static int run_queue(run *r, hs_err *e)
     progress *pg = &r->pg;
     *pg = (progress){.t0 = hs_now_mono(),
                      .tty = mode == HS_PROGRESS_BAR || (mode == HS_PROGRESS_AUTO && isatty(2)),
-                     .quiet = mode == HS_PROGRESS_NONE, .every = o->log_every > 0 ? o->log_every : 10.0,
-                     .workers = r->nworkers, .set = set, .rf = r->rf, .note = r->w.note};
+                     .quiet = mode == HS_PROGRESS_NONE,
+                     .every = o->log_every > 0 ? o->log_every : 10.0,
+                     .workers = r->nworkers,
+                     .set = set,
+                     .rf = r->rf,
+                     .note = r->w.note};
     pg->last = pg->t0;
     int rc = 0;
     if (r->rank == 0) {
@@ -1099,11 +1120,13 @@ static int run_queue(run *r, hs_err *e)
                                   : (int64_t)o->halt_fail;
         pg->halt_at = pg->halt_at < 1 ? 1 : pg->halt_at;
         if (rc == 0 && !o->quiet)
-            fprintf(stderr, "hsweep: %s: %llu tasks in %zu sweep(s), %llu to run, on %d rank(s)%s -> %s\n",
+            fprintf(stderr,
+                    "hsweep: %s: %llu tasks in %zu sweep(s), %llu to run, on %d rank(s)%s -> %s\n",
                     o->sweep_path, (unsigned long long)pg->total, set->n_sweeps,
                     (unsigned long long)r->q.n, r->size, r->G > 1 ? " in gangs" : "", r->path);
         if (rc == 0 && !o->quiet && timed)
-            fprintf(stderr, "hsweep: longest-first order and ETA from the times of %llu finished "
+            fprintf(stderr,
+                    "hsweep: longest-first order and ETA from the times of %llu finished "
                     "task(s) in %s (hsweep plan --calibrate shows the fit)\n",
                     (unsigned long long)timed, r->path);
     }
@@ -1150,7 +1173,8 @@ static int run_finish(run *r, int rc, hs_err *e)
     rc = rc ? rc : hs_mpi_agree(w->io_rc, comm, e);
     /* Did anyone stop early?  Then say how much is left and how to resume.
      * Did tasks fail?  Then the exit code says so. */
-    int stopped = hs_signals_stop_requested() || w->stop_at > 0, any_stop = 0, halted = r->pg.halted;
+    int stopped = hs_signals_stop_requested() || w->stop_at > 0, any_stop = 0,
+        halted = r->pg.halted;
     HS_MPI_CALL(e, MPI_Allreduce(&stopped, &any_stop, 1, MPI_INT, MPI_MAX, comm));
     HS_MPI_CALL(e, MPI_Bcast(&halted, 1, MPI_INT, 0, comm));
     long long remaining = 0, failures = 0;
@@ -1188,7 +1212,8 @@ static int run_finish(run *r, int rc, hs_err *e)
             rc = crc;
         }
     }
-    const char *path = r->path, *resume_o = o->output ? " -o " : "", *out = o->output ? o->output : "";
+    const char *path = r->path, *resume_o = o->output ? " -o " : "",
+               *out = o->output ? o->output : "";
     if (rc == 0 && halted)
         rc = HS_FAIL(e, HS_ETASKS,
                      "halted by --halt with %lld task(s) failed, timed out or crashed and %lld not "
@@ -1202,14 +1227,18 @@ static int run_finish(run *r, int rc, hs_err *e)
                      "Resume with: hsweep run --resume%s %s%s%s",
                      remaining, path, o->reduced ? " --reduced" : "", o->sweep_path, resume_o, out);
     else if (rc == 0 && failures > 0)
-        rc = HS_FAIL(e, HS_ETASKS, "%lld task(s) ended failed, timeout or crashed (hsweep status %s "
-                     "lists them)", failures, path);
+        rc = HS_FAIL(e, HS_ETASKS,
+                     "%lld task(s) ended failed, timeout or crashed (hsweep status %s "
+                     "lists them)",
+                     failures, path);
     return rc;
 }
 
 int hs_sched_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
 {
-    run r = {.o = o, .comm = comm, .color = MPI_UNDEFINED,
+    run r = {.o = o,
+             .comm = comm,
+             .color = MPI_UNDEFINED,
              .w = {.opts = o, .comm = comm, .gang = MPI_COMM_NULL, .gang_size = 1}};
     HS_MPI_CALL(e, MPI_Comm_rank(comm, &r.rank));
     HS_MPI_CALL(e, MPI_Comm_size(comm, &r.size));

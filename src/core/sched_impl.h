@@ -32,7 +32,7 @@ typedef struct hs_sched_qitem {
 /* The coordinator's queue: ref[next..n) are still to hand out. */
 typedef struct hs_sched_queue {
     uint64_t *ref;
-    double *cost;     /* expected seconds of each queued task */
+    double *cost; /* expected seconds of each queued task */
     size_t n, next, cap;
 } hs_sched_queue;
 

@@ -41,10 +41,11 @@ static void on_alarm(int sig)
 void hs_signals_grace(double grace_s)
 {
     inproc_grace_s = (unsigned)ceil(grace_s > 0 ? grace_s : 60.0);
-    snprintf(inproc_note, sizeof inproc_note,
-             "\nhsweep: stop requested while a task runs inside this process (--isolation none or a "
-             "gang task), which a signal cannot interrupt: waiting up to the grace period (%u s)\n",
-             inproc_grace_s);
+    snprintf(
+        inproc_note, sizeof inproc_note,
+        "\nhsweep: stop requested while a task runs inside this process (--isolation none or a "
+        "gang task), which a signal cannot interrupt: waiting up to the grace period (%u s)\n",
+        inproc_grace_s);
     snprintf(inproc_exit, sizeof inproc_exit,
              "hsweep: the task running inside this process did not return within the grace period "
              "(%u s): exiting (code 3) with it left pending; resume with hsweep run --resume\n",
@@ -70,10 +71,7 @@ int hs_signals_install(hs_err *e)
     return 0;
 }
 
-int hs_signals_stop_requested(void)
-{
-    return stop_requested != 0;
-}
+int hs_signals_stop_requested(void) { return stop_requested != 0; }
 
 void hs_signals_inproc(int running)
 {

@@ -32,11 +32,11 @@ typedef struct layout {
     size_t row_size;
     size_t off_task_id, off_seed, off_rng_seed, off_status, off_attempts, off_rank, off_host;
     size_t off_wall, off_started, off_rss, off_detail, off_crc;
-    size_t off_origin;  /* sweeps with refine blocks: the origin column; 0: none */
+    size_t off_origin; /* sweeps with refine blocks: the origin column; 0: none */
     size_t *off_param, *off_metric, *off_tlen;
-    hid_t row_type;     /* memory = file type */
-    hid_t status_type;  /* compound of the status member alone */
-    hid_t dset;         /* /<sweep>/tasks */
+    hid_t row_type;    /* memory = file type */
+    hid_t status_type; /* compound of the status member alone */
+    hid_t dset;        /* /<sweep>/tasks */
     hid_t *trace_dset;
     size_t *trace_width;
     /* Where the raw data of the task table and of each trace starts in the
@@ -44,7 +44,7 @@ typedef struct layout {
      * through H5Dwrite. */
     haddr_t row_addr;
     haddr_t *trace_addr;
-    double *scratch;    /* max trace width; between writes NaN up to scratch_nan */
+    double *scratch; /* max trace width; between writes NaN up to scratch_nan */
     size_t scratch_nan;
     unsigned char *row;
     hid_t index_dset;   /* /<sweep>/config_index where the file keeps one (else 0) */
@@ -53,13 +53,13 @@ typedef struct layout {
 
 struct hs_store {
     hid_t file;
-    MPI_File *fh;       /* HDF5's own MPI-IO handle of the file (H5Fget_vfd_handle) */
-    int lock_fd;        /* holds a shared flock on the file while this run uses it */
-    size_t unkicked;    /* trace bytes written since write-back was last started */
-    char path[4096];    /* the results file, for messages */
+    MPI_File *fh;    /* HDF5's own MPI-IO handle of the file (H5Fget_vfd_handle) */
+    int lock_fd;     /* holds a shared flock on the file while this run uses it */
+    size_t unkicked; /* trace bytes written since write-back was last started */
+    char path[4096]; /* the results file, for messages */
     const hs_sweepset *set;
-    layout *lay;        /* one per sweep */
-    hid_t mem1;         /* dataspace of one element */
+    layout *lay;         /* one per sweep */
+    hid_t mem1;          /* dataspace of one element */
     uint16_t text_index; /* this run's entry in the file's sweep-text history */
 };
 
@@ -139,11 +139,11 @@ static int frame_at(int rc, const char *file, int line, const char *func)
 }
 
 /* A collective MPI call that every rank makes whatever its rc: checked while rc is 0. */
-#define MPI_ALL(rc, e, call)                                                  \
-    do {                                                                      \
-        int mpi_rc_ = (call);                                                 \
-        if ((rc) == 0)                                                        \
-            (rc) = hs_err_mpi((e), mpi_rc_, #call, __FILE__, __LINE__);       \
+#define MPI_ALL(rc, e, call)                                                                       \
+    do {                                                                                           \
+        int mpi_rc_ = (call);                                                                      \
+        if ((rc) == 0)                                                                             \
+            (rc) = hs_err_mpi((e), mpi_rc_, #call, __FILE__, __LINE__);                            \
     } while (0)
 
 /* ---- types -------------------------------------------------------------- */
@@ -270,7 +270,8 @@ static int layout_build(layout *l, const hs_sweep *s, hs_err *e)
     HS_H5_CALL(e, b.ct = H5Tcreate(H5T_COMPOUND, size));
     l->row_type = b.ct; /* layout_free closes it */
     hid_t bt = enum_type(1, e), stt = bt < 0 ? -1 : enum_type(0, e),
-          ht = stt < 0 ? -1 : str_type(HS_HOST_LEN, e), dt = ht < 0 ? -1 : str_type(HS_DETAIL_LEN, e);
+          ht = stt < 0 ? -1 : str_type(HS_HOST_LEN, e),
+          dt = ht < 0 ? -1 : str_type(HS_DETAIL_LEN, e);
     b.rc = dt < 0 ? HS_EHDF5 : 0;
     l->off_task_id = add_member(&b, "task_id", H5T_NATIVE_UINT64);
     l->off_seed = add_member(&b, "seed", H5T_NATIVE_INT64);
@@ -383,7 +384,8 @@ static hid_t vstr_type(hs_err *e)
     hid_t t;
     if (HS_H5_CHECK(e, t = H5Tcopy(H5T_C_S1)))
         return -1;
-    if (HS_H5_CHECK(e, H5Tset_size(t, H5T_VARIABLE)) || HS_H5_CHECK(e, H5Tset_cset(t, H5T_CSET_UTF8))) {
+    if (HS_H5_CHECK(e, H5Tset_size(t, H5T_VARIABLE)) ||
+        HS_H5_CHECK(e, H5Tset_cset(t, H5T_CSET_UTF8))) {
         H5Tclose(t); /* cleanup: the error is recorded */
         return -1;
     }
@@ -398,7 +400,8 @@ static int attr_put(hid_t obj, const char *name, hid_t t, const void *vals, size
     hsize_t dim = n;
     hid_t sp, a = -1;
     HS_H5_CALL(e, sp = scalar ? H5Screate(H5S_SCALAR)
-                              : n ? H5Screate_simple(1, &dim, NULL) : H5Screate(H5S_NULL));
+                       : n    ? H5Screate_simple(1, &dim, NULL)
+                              : H5Screate(H5S_NULL));
     int rc = HS_H5_CHECK(e, a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT));
     if (rc == 0 && n)
         rc = HS_H5_CHECK(e, H5Awrite(a, t, vals));
@@ -510,11 +513,11 @@ static int write_sweep_attrs(hid_t g, const hs_sweep *s, hs_err *e)
     size_t na = hs_sweep_axes(s, a, HS_MAX_AXES * 4 + 2);
     rc = rc ? rc : attr_strs(g, "axes", a, na, 0, e);
     rc = rc ? rc : attr_put(g, "seeds", H5T_NATIVE_INT64, s->seeds, s->n_seeds, 0, e);
-#define STRS(attr, count, expr)                                               \
-    do {                                                                      \
-        for (size_t i_ = 0; i_ < (count); i_++)                               \
-            a[i_] = (expr) ? (expr) : "";                                     \
-        rc = rc ? rc : attr_strs(g, attr, a, count, 0, e);                    \
+#define STRS(attr, count, expr)                                                                    \
+    do {                                                                                           \
+        for (size_t i_ = 0; i_ < (count); i_++)                                                    \
+            a[i_] = (expr) ? (expr) : "";                                                          \
+        rc = rc ? rc : attr_strs(g, attr, a, count, 0, e);                                         \
     } while (0)
     STRS("param_names", np, k->params[i_].name);
     STRS("param_types", np, type_name(k->params[i_].type));
@@ -722,11 +725,14 @@ static int create_sweep(hs_store *st, size_t si, MPI_Comm comm, const char *path
         if (tsp >= 0)
             CLOSE_H5(rc, e, H5Sclose(tsp));
         if (rc == 0)
-            rc = context(e, attr_str(l->trace_dset[t], "unit", k->traces[t].unit ? k->traces[t].unit : "", e),
-                         full, path);
+            rc = context(
+                e,
+                attr_str(l->trace_dset[t], "unit", k->traces[t].unit ? k->traces[t].unit : "", e),
+                full, path);
         if (rc == 0)
-            rc = context(e, attr_str(l->trace_dset[t], "doc", k->traces[t].doc ? k->traces[t].doc : "", e),
-                         full, path);
+            rc = context(
+                e, attr_str(l->trace_dset[t], "doc", k->traces[t].doc ? k->traces[t].doc : "", e),
+                full, path);
     }
     if (dcpl >= 0)
         CLOSE_H5(rc, e, H5Pclose(dcpl));
@@ -947,12 +953,13 @@ static int build_file(hs_store *st, const char *tmp, const char *path, const hs_
     if (rc == 0) /* dense root attributes: config_text may be large */
         rc = HS_H5_CHECK(e, H5Pset_attr_phase_change(fcpl, 0, 0));
     if (rc == 0)
-        rc = HS_H5_CHECK(e, H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED |
-                                                                   H5P_CRT_ORDER_INDEXED));
+        rc = HS_H5_CHECK(
+            e, H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED));
     errno = 0;
     st->file = rc ? -1 : H5Fcreate(tmp, H5F_ACC_EXCL, fcpl, fapl);
     int err = errno;
-    *made = rc == 0 && (st->file >= 0 || err != EEXIST); /* a failed create may still have made it */
+    *made =
+        rc == 0 && (st->file >= 0 || err != EEXIST); /* a failed create may still have made it */
     if (fapl >= 0)
         CLOSE_H5(rc, e, H5Pclose(fapl));
     if (fcpl >= 0)
@@ -1061,7 +1068,8 @@ int hs_store_read_root_attr(const char *path, const char *name, char **value, hs
     int rc = 0;
     hid_t a = H5Aopen(f, name, H5P_DEFAULT), t = -1;
     if (a < 0) {
-        rc = HS_FAIL(e, HS_ESTATE, "%s: not an hsweep results file (no '%s' attribute)", path, name);
+        rc =
+            HS_FAIL(e, HS_ESTATE, "%s: not an hsweep results file (no '%s' attribute)", path, name);
     } else if ((t = vstr_type(e)) < 0) {
         rc = HS_EHDF5;
         H5Aclose(a); /* cleanup: the error is recorded */
@@ -1221,8 +1229,9 @@ static int open_store(const char *file, const char *path, const hs_sweepset *set
         snprintf(nm, sizeof nm, "%s/tasks", s->name);
         l->dset = H5Dopen2(st->file, nm, H5P_DEFAULT);
         if (l->dset < 0) {
-            rc = HS_FAIL(e, HS_ESTATE, "%s: has no sweep '%s': it was written for another sweep file",
-                         path, s->name);
+            rc = HS_FAIL(e, HS_ESTATE,
+                         "%s: has no sweep '%s': it was written for another sweep file", path,
+                         s->name);
             break;
         }
         hid_t ft = -1, fs = -1;
@@ -1309,7 +1318,8 @@ static int check_task_seeds(const char *path, const hs_sweepset *set, hs_err *e)
             rc = HS_H5_CHECK(e, H5Sget_simple_extent_dims(fs, &n, NULL));
         if (fs >= 0)
             CLOSE_H5(rc, e, H5Sclose(fs));
-        uint64_t *seeds = n == s->n_tasks + s->n_refine_rows ? malloc((n ? n : 1) * sizeof *seeds) : NULL;
+        uint64_t *seeds =
+            n == s->n_tasks + s->n_refine_rows ? malloc((n ? n : 1) * sizeof *seeds) : NULL;
         hs_value *v = calloc(s->kernel->n_params + 1, sizeof *v);
         if (rc || n != s->n_tasks + s->n_refine_rows) {
             /* open_store names the different task table */
@@ -1321,15 +1331,16 @@ static int check_task_seeds(const char *path, const hs_sweepset *set, hs_err *e)
             char ids[128] = "";
             size_t len = 0;
             uint64_t bad = 0;
-            for (uint64_t id = 0; id < s->n_tasks; id++) { /* refinement rows: the replay checks them */
+            for (uint64_t id = 0; id < s->n_tasks;
+                 id++) { /* refinement rows: the replay checks them */
                 int64_t seed;
                 uint64_t rng;
                 hs_sweep_task(s, id, v, &seed, &rng);
                 if (rng == seeds[id])
                     continue;
                 if (bad++ < 5 && len < sizeof ids)
-                    len += (size_t)snprintf(ids + len, sizeof ids - len, "%s%llu", bad > 1 ? ", " : "",
-                                            (unsigned long long)id);
+                    len += (size_t)snprintf(ids + len, sizeof ids - len, "%s%llu",
+                                            bad > 1 ? ", " : "", (unsigned long long)id);
             }
             if (bad)
                 rc = HS_FAIL(e, HS_ESTATE,
@@ -1385,8 +1396,8 @@ static int check_resumable(const char *path, hs_err *e)
                            "was complete (%.200s is what it left; delete it); start the run again "
                            "without --resume",
                            path, left);
-        return HS_FAIL(e, HS_ESTATE, "%s: no results file to resume; start the run without --resume",
-                       path);
+        return HS_FAIL(e, HS_ESTATE,
+                       "%s: no results file to resume; start the run without --resume", path);
     }
     int fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0 && (errno == EROFS || errno == EACCES || errno == EPERM))
@@ -1436,7 +1447,8 @@ static int find_damaged(const char *path, const hs_sweepset *set, int flags, uin
             if (!ids[si])
                 rc = HS_FAIL(e, HS_ENOMEM, "out of memory");
             for (size_t r = 0; rc == 0 && r < t.n_rows; r++)
-                if (t.damage[r]) /* by task id: a table with refinement rows leaves unused ones out */
+                if (t.damage
+                        [r]) /* by task id: a table with refinement rows leaves unused ones out */
                     ids[si][n[si]++] = (uint64_t)hs_table_num(&t, r, hs_table_col(&t, "task_id"));
         }
         hs_table_free(&t);
@@ -1579,7 +1591,8 @@ static int index_open(hs_store *st, size_t si, int create, hs_err *e)
         hid_t sp = -1, dcpl = dcpl_make(H5D_FILL_TIME_ALLOC, e);
         uint16_t zero = 0;
         hsize_t n = s->n_tasks;
-        rc = dcpl < 0 ? HS_EHDF5 : HS_H5_CHECK(e, H5Pset_fill_value(dcpl, H5T_NATIVE_UINT16, &zero));
+        rc =
+            dcpl < 0 ? HS_EHDF5 : HS_H5_CHECK(e, H5Pset_fill_value(dcpl, H5T_NATIVE_UINT16, &zero));
         if (rc == 0)
             rc = HS_H5_CHECK(e, sp = H5Screate_simple(1, &n, NULL));
         if (rc == 0)
@@ -1590,10 +1603,11 @@ static int index_open(hs_store *st, size_t si, int create, hs_err *e)
         if (dcpl >= 0)
             CLOSE_H5(rc, e, H5Pclose(dcpl));
         if (rc == 0 &&
-            (rc = attr_str(l->index_dset, "doc",
-                           "entry of the root attribute config_texts (accepted at config_accepted_utc) "
-                           "whose run wrote each task's row",
-                           e)) != 0) {
+            (rc = attr_str(
+                 l->index_dset, "doc",
+                 "entry of the root attribute config_texts (accepted at config_accepted_utc) "
+                 "whose run wrote each task's row",
+                 e)) != 0) {
             H5Dclose(l->index_dset); /* cleanup: the error is recorded */
             l->index_dset = -1;
         }
@@ -1717,9 +1731,10 @@ int hs_store_read_row_text(const char *path, const char *sweep, uint64_t id, cha
         return h5fail_open(e, "cannot open as an HDF5 results file", path);
     char **texts = NULL, **times = NULL, **paths = NULL;
     size_t n = 0;
-    int rc = history_read(f, &texts, &times, &paths, &n, e) != 0
-                 ? HS_FAIL(e, HS_ESTATE, "%s: not an hsweep results file (no readable sweep text)", path)
-                 : 0;
+    int rc =
+        history_read(f, &texts, &times, &paths, &n, e) != 0
+            ? HS_FAIL(e, HS_ESTATE, "%s: not an hsweep results file (no readable sweep text)", path)
+            : 0;
     uint16_t k = 0;
     char nm[600];
     snprintf(nm, sizeof nm, "%s/config_index", sweep);
@@ -1899,8 +1914,8 @@ static void kick_writeback(hs_store *st, size_t n)
  * dataset's width.  The NaN come from l->scratch, filled as far as needed
  * (not up front: a task process forked later would count it in its RSS).
  */
-static int trace_write(hs_store *st, layout *l, size_t t, uint64_t id, const double *buf, size_t len,
-                       hs_err *e)
+static int trace_write(hs_store *st, layout *l, size_t t, uint64_t id, const double *buf,
+                       size_t len, hs_err *e)
 {
     size_t w = l->trace_width[t];
     len = len < w ? len : w;
@@ -1914,7 +1929,8 @@ static int trace_write(hs_store *st, layout *l, size_t t, uint64_t id, const dou
             return raw_write(st, at, buf, w * sizeof(double), e);
         if (len * sizeof(double) > TRACE_COPY_MAX) {
             HS_CALL(raw_write(st, at, buf, len * sizeof(double), e));
-            return raw_write(st, at + len * sizeof(double), l->scratch, (w - len) * sizeof(double), e);
+            return raw_write(st, at + len * sizeof(double), l->scratch, (w - len) * sizeof(double),
+                             e);
         }
     }
     if (len)
@@ -2009,8 +2025,8 @@ int hs_store_write_result(hs_store *st, size_t si, uint64_t id, const hs_result 
     }
     /* 2. the row, status still pending; 3. its status byte: from then on
      * the row counts as complete */
-    HS_CALL(context(e, row_write(st, l, id, row, e), "cannot write a task row (disk full?)",
-                    st->path));
+    HS_CALL(
+        context(e, row_write(st, l, id, row, e), "cannot write a task row (disk full?)", st->path));
     HS_CALL(context(e, index_write(st, l, id, e), "cannot write a task's config_index (disk full?)",
                     st->path));
     memcpy(row + l->off_status, &status, 1);

@@ -66,7 +66,8 @@ int hs_slurm_time_parse(const char *s, long *seconds, hs_err *e)
     const char *dash = strchr(s, '-');
     if (dash) {
         char *end;
-        if (!isdigit((unsigned char)*s) || (days = strtol(s, &end, 10), end != dash) || days > 100000)
+        if (!isdigit((unsigned char)*s) || (days = strtol(s, &end, 10), end != dash) ||
+            days > 100000)
             t = -1;
         else {
             int n = colon_fields(dash + 1, f, 3);
@@ -77,12 +78,16 @@ int hs_slurm_time_parse(const char *s, long *seconds, hs_err *e)
         }
     } else {
         int n = colon_fields(s, f, 3);
-        t = n == 1 ? f[0] * 60 : n == 2 ? f[0] * 60 + f[1] : n == 3 ? f[0] * 3600 + f[1] * 60 + f[2] : -1;
+        t = n == 1   ? f[0] * 60
+            : n == 2 ? f[0] * 60 + f[1]
+            : n == 3 ? f[0] * 3600 + f[1] * 60 + f[2]
+                     : -1;
     }
     if (t < 0)
-        return HS_FAIL(e, HS_EINPUT,
-                       "bad time limit '%s': use minutes, M:S, H:M:S, D-H, D-H:M or D-H:M:S (Slurm's --time)",
-                       s);
+        return HS_FAIL(
+            e, HS_EINPUT,
+            "bad time limit '%s': use minutes, M:S, H:M:S, D-H, D-H:M or D-H:M:S (Slurm's --time)",
+            s);
     t += days * 86400;
     if (t <= 0)
         return HS_FAIL(e, HS_EINPUT, "time limit '%s' must be positive", s);
@@ -179,7 +184,8 @@ int hs_submit_render(const char *tmpl, const char *tmpl_name, const hs_kv *sbatc
     static const char open_tag[] = "# >>> hsweep settings", close_tag[] = "# <<< hsweep settings";
     for (size_t i = 0; i < n_sbatch; i++)
         if (sbatch[i].value && strchr(sbatch[i].value, '\n'))
-            return HS_FAIL(e, HS_EINPUT, "the value of --%s holds a newline, which an #SBATCH line cannot",
+            return HS_FAIL(e, HS_EINPUT,
+                           "the value of --%s holds a newline, which an #SBATCH line cannot",
                            sbatch[i].key);
     const char *last_sbatch = NULL, *block = NULL, *block_end = NULL;
     for (const char *l = tmpl; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l)) {
@@ -193,9 +199,11 @@ int hs_submit_render(const char *tmpl, const char *tmpl_name, const hs_kv *sbatc
             block_end = l;
     }
     if (!block || !block_end)
-        return HS_FAIL(e, HS_EINPUT, "template %s has no '%s' ... '%s' block", tmpl_name, open_tag, close_tag);
+        return HS_FAIL(e, HS_EINPUT, "template %s has no '%s' ... '%s' block", tmpl_name, open_tag,
+                       close_tag);
     if (!last_sbatch || last_sbatch > block)
-        return HS_FAIL(e, HS_EINPUT, "template %s: its #SBATCH lines must come before the settings block",
+        return HS_FAIL(e, HS_EINPUT,
+                       "template %s: its #SBATCH lines must come before the settings block",
                        tmpl_name);
 
     char *buf = NULL;
@@ -239,8 +247,8 @@ int hs_submit_render(const char *tmpl, const char *tmpl_name, const hs_kv *sbatc
         rc = HS_FAIL(e, HS_ENOMEM, "out of memory rendering %s", tmpl_name);
     for (size_t i = 0; rc == 0 && i < n_settings; i++)
         if (!set_seen[i])
-            rc = HS_FAIL(e, HS_EINPUT, "template %s does not set %s in its settings block", tmpl_name,
-                         settings[i].key);
+            rc = HS_FAIL(e, HS_EINPUT, "template %s does not set %s in its settings block",
+                         tmpl_name, settings[i].key);
     free(sb_seen);
     free(set_seen);
     if (rc) {
@@ -255,12 +263,14 @@ int hs_submit_check_text(const char *opt, const char *s, hs_err *e)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)
         if (*p < 0x20 || *p == 0x7f)
-            return HS_FAIL(e, HS_EINPUT, "%s: the value holds a control character (byte 0x%02x at %zu%s)", opt,
-                           *p, (size_t)(p - (const unsigned char *)s), *p == '\n' ? ", a newline" : "");
+            return HS_FAIL(
+                e, HS_EINPUT, "%s: the value holds a control character (byte 0x%02x at %zu%s)", opt,
+                *p, (size_t)(p - (const unsigned char *)s), *p == '\n' ? ", a newline" : "");
     return 0;
 }
 
-int hs_submit_check_chars(const char *opt, const char *s, const char *extra, const char *what, hs_err *e)
+int hs_submit_check_chars(const char *opt, const char *s, const char *extra, const char *what,
+                          hs_err *e)
 {
     for (const char *p = s; *p; p++)
         if (!isalnum((unsigned char)*p) && !strchr(extra, *p))
@@ -274,18 +284,20 @@ int hs_submit_check_size(const char *opt, const char *s, hs_err *e)
      * specified using the suffix [K|M|G|T]." */
     size_t n = strspn(s, "0123456789");
     if (n == 0 || n > 15 || (s[n] && (!strchr("KMGTkmgt", s[n]) || s[n + 1])))
-        return HS_FAIL(e, HS_EINPUT, "%s takes a size: a whole number of megabytes, or with K, M, G or T "
-                       "(e.g. 4G), got '%s'", opt, s);
+        return HS_FAIL(e, HS_EINPUT,
+                       "%s takes a size: a whole number of megabytes, or with K, M, G or T "
+                       "(e.g. 4G), got '%s'",
+                       opt, s);
     return 0;
 }
 
 int hs_submit_check_mail_type(const char *s, hs_err *e)
 {
     /* sbatch(1), --mail-type. */
-    static const char *const types[] = {"NONE",          "BEGIN",         "END",           "FAIL",
-                                        "REQUEUE",       "ALL",           "INVALID_DEPEND", "STAGE_OUT",
-                                        "TIME_LIMIT",    "TIME_LIMIT_90", "TIME_LIMIT_80", "TIME_LIMIT_50",
-                                        "ARRAY_TASKS"};
+    static const char *const types[] = {
+        "NONE",          "BEGIN",          "END",        "FAIL",       "REQUEUE",
+        "ALL",           "INVALID_DEPEND", "STAGE_OUT",  "TIME_LIMIT", "TIME_LIMIT_90",
+        "TIME_LIMIT_80", "TIME_LIMIT_50",  "ARRAY_TASKS"};
     const char *p = s;
     do {
         size_t n = strcspn(p, ","), i = 0;
@@ -293,9 +305,12 @@ int hs_submit_check_mail_type(const char *s, hs_err *e)
                (strlen(types[i]) != n || strncasecmp(p, types[i], n) != 0))
             i++;
         if (i == sizeof types / sizeof types[0])
-            return HS_FAIL(e, HS_EINPUT, "--mail-type: '%.*s' is not one of NONE, BEGIN, END, FAIL, REQUEUE, "
-                           "ALL, INVALID_DEPEND, STAGE_OUT, TIME_LIMIT, TIME_LIMIT_90, TIME_LIMIT_80, "
-                           "TIME_LIMIT_50, ARRAY_TASKS (comma-separated)", (int)n, p);
+            return HS_FAIL(
+                e, HS_EINPUT,
+                "--mail-type: '%.*s' is not one of NONE, BEGIN, END, FAIL, REQUEUE, "
+                "ALL, INVALID_DEPEND, STAGE_OUT, TIME_LIMIT, TIME_LIMIT_90, TIME_LIMIT_80, "
+                "TIME_LIMIT_50, ARRAY_TASKS (comma-separated)",
+                (int)n, p);
         p += n;
     } while (*p++ == ',');
     return 0;
@@ -304,25 +319,38 @@ int hs_submit_check_mail_type(const char *s, hs_err *e)
 int hs_submit_sbatch_arg(char *arg, hs_kv *kv, hs_err *e)
 {
     /* Keys submit writes (or checks) itself, and the option that sets each. */
-    static const char *const own[][2] = {
-        {"job-name", "(named after the sweep file)"}, {"output", "-o (the log goes beside the results)"},
-        {"nodes", "--nodes"}, {"ntasks-per-node", "--ntasks-per-node"}, {"time", "--time"},
-        {"signal", "--signal-offset"}, {"partition", "--partition"}, {"account", "--account"},
-        {"qos", "--qos"}, {"constraint", "--constraint"}, {"cpus-per-task", "--cpus-per-task"},
-        {"mem", "--mem"}, {"mem-per-cpu", "--mem-per-cpu"}, {"gres", "--gres"},
-        {"gpus-per-task", "--gpus-per-task"}, {"mail-type", "--mail-type"}, {"mail-user", "--mail-user"},
-        {"dependency", "(submit sets it for the collate job)"}, {"parsable", "(submit passes it)"}};
+    static const char *const own[][2] = {{"job-name", "(named after the sweep file)"},
+                                         {"output", "-o (the log goes beside the results)"},
+                                         {"nodes", "--nodes"},
+                                         {"ntasks-per-node", "--ntasks-per-node"},
+                                         {"time", "--time"},
+                                         {"signal", "--signal-offset"},
+                                         {"partition", "--partition"},
+                                         {"account", "--account"},
+                                         {"qos", "--qos"},
+                                         {"constraint", "--constraint"},
+                                         {"cpus-per-task", "--cpus-per-task"},
+                                         {"mem", "--mem"},
+                                         {"mem-per-cpu", "--mem-per-cpu"},
+                                         {"gres", "--gres"},
+                                         {"gpus-per-task", "--gpus-per-task"},
+                                         {"mail-type", "--mail-type"},
+                                         {"mail-user", "--mail-user"},
+                                         {"dependency", "(submit sets it for the collate job)"},
+                                         {"parsable", "(submit passes it)"}};
     HS_CALL(hs_submit_check_text("--sbatch-arg", arg, e));
     char *eq = strchr(arg, '=');
     size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
     size_t k = n > 2 ? strspn(arg + 2, "abcdefghijklmnopqrstuvwxyz0123456789-") : 0;
     if (strncmp(arg, "--", 2) != 0 || n < 3 || k != n - 2 || arg[2] == '-')
-        return HS_FAIL(e, HS_EINPUT, "--sbatch-arg takes one sbatch option in its long form, --KEY or "
-                       "--KEY=VALUE (e.g. --sbatch-arg=--exclusive), got '%s'", arg);
+        return HS_FAIL(e, HS_EINPUT,
+                       "--sbatch-arg takes one sbatch option in its long form, --KEY or "
+                       "--KEY=VALUE (e.g. --sbatch-arg=--exclusive), got '%s'",
+                       arg);
     for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
         if (strlen(own[i][0]) == n - 2 && strncmp(arg + 2, own[i][0], n - 2) == 0)
-            return HS_FAIL(e, HS_EINPUT, "--sbatch-arg %s: hsweep submit sets --%s itself; use %s", arg,
-                           own[i][0], own[i][1]);
+            return HS_FAIL(e, HS_EINPUT, "--sbatch-arg %s: hsweep submit sets --%s itself; use %s",
+                           arg, own[i][0], own[i][1]);
     if (eq)
         *eq = '\0';
     kv->key = arg + 2;
@@ -330,13 +358,15 @@ int hs_submit_sbatch_arg(char *arg, hs_kv *kv, hs_err *e)
     return 0;
 }
 
-int hs_submit_setup_add(char **buf, const char *text, size_t n, int one_line, const char *origin, hs_err *e)
+int hs_submit_setup_add(char **buf, const char *text, size_t n, int one_line, const char *origin,
+                        hs_err *e)
 {
     size_t line = 1;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)text[i];
         if (c == '\n' && one_line)
-            return HS_FAIL(e, HS_EINPUT, "%s: one line per --setup (give several, or --setup-file)", origin);
+            return HS_FAIL(e, HS_EINPUT, "%s: one line per --setup (give several, or --setup-file)",
+                           origin);
         if (c == '\n')
             line++;
         else if (c == '\0' || c == '\r' || c == 0x7f || (c < 0x20 && c != '\t'))

@@ -31,8 +31,8 @@ static int h5err_at(hs_err *e, const char *path, const char *what, const char *f
 static int damaged_at(hs_err *e, const char *path, const char *what, const char *file, int line)
 {
     H5Eclear2(H5E_DEFAULT);
-    return hs_err_set(e, HS_EINPUT, file, line, "%s: damaged results file: %s (try h5dump / h5check)",
-                      path, what);
+    return hs_err_set(e, HS_EINPUT, file, line,
+                      "%s: damaged results file: %s (try h5dump / h5check)", path, what);
 }
 
 static hid_t open_ro(const char *path, hs_err *e)
@@ -71,10 +71,10 @@ static herr_t list_cb(hid_t g, const char *name, const H5L_info_t *info, void *d
         return -1;
     }
     H5O_info_t oi;
-    htri_t has = H5Lexists(g, name, H5P_DEFAULT) > 0 &&
-                         H5Oget_info_by_name(g, name, &oi, H5P_DEFAULT) >= 0
-                     ? (oi.type == H5O_TYPE_GROUP ? H5Lexists(g, path, H5P_DEFAULT) : 0)
-                     : -1;
+    htri_t has =
+        H5Lexists(g, name, H5P_DEFAULT) > 0 && H5Oget_info_by_name(g, name, &oi, H5P_DEFAULT) >= 0
+            ? (oi.type == H5O_TYPE_GROUP ? H5Lexists(g, path, H5P_DEFAULT) : 0)
+            : -1;
     if (has < 0) {
         l->bad = 1;
         return -1;
@@ -116,7 +116,8 @@ static int list_sweeps(const char *path, char ***names, size_t *n, hs_err *e)
     if (rc < 0) {
         H5Fclose(f); /* cleanup: the damage is said below */
         hs_table_list_free(l.names, l.n);
-        return damaged(e, path, l.bad ? "a sweep group does not open" : "its groups cannot be listed");
+        return damaged(e, path,
+                       l.bad ? "a sweep group does not open" : "its groups cannot be listed");
     }
     if (l.n == 0)
         return HS_FAIL(e, HS_EINPUT, "%s: not an hsweep results file (no sweep tables)", path);
@@ -143,7 +144,8 @@ static int vstr_make(hs_err *e)
         return 0;
     hid_t t;
     HS_H5_CALL(e, t = H5Tcopy(H5T_C_S1));
-    if (HS_H5_CHECK(e, H5Tset_size(t, H5T_VARIABLE)) || HS_H5_CHECK(e, H5Tset_cset(t, H5T_CSET_UTF8))) {
+    if (HS_H5_CHECK(e, H5Tset_size(t, H5T_VARIABLE)) ||
+        HS_H5_CHECK(e, H5Tset_cset(t, H5T_CSET_UTF8))) {
         H5Tclose(t); /* cleanup: the error is recorded */
         return HS_EHDF5;
     }
@@ -442,8 +444,8 @@ static const char *check_rows(hs_table *t, hid_t f, hid_t d, hid_t ft, hs_err *e
         hid_t td = H5Lexists(f, dn, H5P_DEFAULT) > 0 ? H5Dopen2(f, dn, H5P_DEFAULT) : -1;
         hid_t sp = td >= 0 ? H5Dget_space(td) : -1;
         hsize_t dims[2] = {0, 0};
-        if (sp < 0 || H5Sget_simple_extent_ndims(sp) != 2 || H5Sget_simple_extent_dims(sp, dims, NULL) < 0 ||
-            dims[0] != t->n_rows)
+        if (sp < 0 || H5Sget_simple_extent_ndims(sp) != 2 ||
+            H5Sget_simple_extent_dims(sp, dims, NULL) < 0 || dims[0] != t->n_rows)
             bad = "a trace dataset is missing or has another number of rows";
         size_t w = (size_t)dims[1], per = w ? TRACE_BLOCK_BYTES / (w * sizeof(double)) : 0;
         per = per ? per : 1;
@@ -526,12 +528,14 @@ int hs_table_read(const char *path, const char *sweep, hs_table *t, hs_err *e)
     hid_t g = H5Gopen2(f, sweep, H5P_DEFAULT);
     hid_t d = g >= 0 ? H5Dopen2(f, dn, H5P_DEFAULT) : -1;
     hid_t ft = d >= 0 ? H5Dget_type(d) : -1;
-    hid_t mt = ft >= 0 && H5Tget_class(ft) == H5T_COMPOUND ? H5Tget_native_type(ft, H5T_DIR_ASCEND) : -1;
+    hid_t mt =
+        ft >= 0 && H5Tget_class(ft) == H5T_COMPOUND ? H5Tget_native_type(ft, H5T_DIR_ASCEND) : -1;
     hid_t sp = mt >= 0 ? H5Dget_space(d) : -1;
     const char *bad = NULL;
     int rc = 0;
     hsize_t fsize = 0;
-    hssize_t np = sp >= 0 && H5Sget_simple_extent_ndims(sp) == 1 ? H5Sget_simple_extent_npoints(sp) : -1;
+    hssize_t np =
+        sp >= 0 && H5Sget_simple_extent_ndims(sp) == 1 ? H5Sget_simple_extent_npoints(sp) : -1;
     int nm = mt >= 0 ? H5Tget_nmembers(mt) : -1;
     if (!(t->sweep = strdup(sweep)))
         rc = HS_FAIL(e, HS_ENOMEM, "out of memory");
@@ -805,7 +809,8 @@ long hs_table_trace(const char *path, const char *sweep, const char *name, size_
         hid_t d = H5Dopen2(f, dn, H5P_DEFAULT);
         hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
         hsize_t dims[2] = {0, 0};
-        if (sp < 0 || H5Sget_simple_extent_ndims(sp) != 2 || H5Sget_simple_extent_dims(sp, dims, NULL) < 0) {
+        if (sp < 0 || H5Sget_simple_extent_ndims(sp) != 2 ||
+            H5Sget_simple_extent_dims(sp, dims, NULL) < 0) {
             damaged(e, path, "a trace dataset does not open");
         } else if (row >= dims[0]) {
             damaged(e, path, "a trace dataset has fewer rows than the task table");
@@ -815,8 +820,9 @@ long hs_table_trace(const char *path, const char *sweep, const char *name, size_
             hid_t ms;
             if (HS_H5_CHECK(e, ms = H5Screate_simple(1, &n, NULL)))
                 ; /* e names the call */
-            else if (n == 0 || (H5Sselect_hyperslab(sp, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
-                                H5Dread(d, H5T_NATIVE_DOUBLE, ms, sp, H5P_DEFAULT, buf) >= 0))
+            else if (n == 0 ||
+                     (H5Sselect_hyperslab(sp, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
+                      H5Dread(d, H5T_NATIVE_DOUBLE, ms, sp, H5P_DEFAULT, buf) >= 0))
                 got = (long)n;
             else
                 damaged(e, path, "a trace's values do not read");
@@ -892,9 +898,15 @@ int hs_table_schema(const hs_table *t, hs_kernel *k, hs_err *e)
         tr[i].name = t->traces[i];
         tr[i].len = no_len;
     }
-    *k = (hs_kernel){.abi = HS_KERNEL_ABI, .name = t->kernel, .summary = "", .params = p,
-                     .n_params = t->n_params, .metrics = m, .n_metrics = t->n_metrics,
-                     .traces = tr, .n_traces = t->n_traces};
+    *k = (hs_kernel){.abi = HS_KERNEL_ABI,
+                     .name = t->kernel,
+                     .summary = "",
+                     .params = p,
+                     .n_params = t->n_params,
+                     .metrics = m,
+                     .n_metrics = t->n_metrics,
+                     .traces = tr,
+                     .n_traces = t->n_traces};
     return 0;
 }
 

@@ -19,8 +19,8 @@
 
 #include "hsweep/numeric/status.h"
 
-static const char *const status_names[HS_ST_COUNT] = {
-    "pending", "ok", "nonfinite", "diverged", "failed", "timeout", "crashed"};
+static const char *const status_names[HS_ST_COUNT] = {"pending", "ok",      "nonfinite", "diverged",
+                                                      "failed",  "timeout", "crashed"};
 
 const char *hs_status_name(int status)
 {
@@ -151,7 +151,8 @@ int hs_value_parse(const hs_param_spec *spec, const char *s, hs_value *out, hs_e
         else if (strcmp(s, "false") == 0 || strcmp(s, "0") == 0)
             out->b = 0;
         else
-            return HS_FAIL(e, HS_EINPUT, "key '%s': expected true or false, got '%s'", spec->name, s);
+            return HS_FAIL(e, HS_EINPUT, "key '%s': expected true or false, got '%s'", spec->name,
+                           s);
         return 0;
     case HS_T_STRING:
         out->s = s;
@@ -214,8 +215,8 @@ void hs_value_format(const hs_param_spec *spec, const hs_value *v, char *buf, si
 
 /* The columns every results table has besides parameters, metrics and <trace>_len. */
 static const char *const reserved_columns[] = {
-    "task_id", "seed", "rng_seed", "status", "attempts", "rank", "host", "wall_s",
-    "started_unix", "peak_rss_kb", "detail", "crc32c", NULL};
+    "task_id", "seed",         "rng_seed",    "status", "attempts", "rank", "host",
+    "wall_s",  "started_unix", "peak_rss_kb", "detail", "crc32c",   NULL};
 
 static int name_ok(const char *name)
 {
@@ -246,21 +247,24 @@ static const char *column_clash(const hs_kernel *k, const char *name)
 int hs_kernel_validate(const hs_kernel *k, hs_err *e)
 {
     if (k->abi != HS_KERNEL_ABI)
-        return HS_FAIL(e, HS_ESTATE,
-                       "kernel '%s' was built against kernel ABI %d, this hsweep has ABI %d: rebuild it",
-                       k->name ? k->name : "?", k->abi, HS_KERNEL_ABI);
+        return HS_FAIL(
+            e, HS_ESTATE,
+            "kernel '%s' was built against kernel ABI %d, this hsweep has ABI %d: rebuild it",
+            k->name ? k->name : "?", k->abi, HS_KERNEL_ABI);
     if (!k->name || !name_ok(k->name) || !k->run)
         return HS_FAIL(e, HS_ESTATE, "kernel table without a valid name or run function");
     for (size_t i = 0; i < k->n_traces; i++)
         if (!name_ok(k->traces[i].name) || hs_kernel_trace_index(k, k->traces[i].name) != (int)i ||
             !k->traces[i].len)
-            return HS_FAIL(e, HS_ESTATE, "kernel %s: trace '%s' has a bad name or no length function",
-                           k->name, k->traces[i].name ? k->traces[i].name : "");
+            return HS_FAIL(e, HS_ESTATE,
+                           "kernel %s: trace '%s' has a bad name or no length function", k->name,
+                           k->traces[i].name ? k->traces[i].name : "");
     for (size_t i = 0; i < k->n_params; i++) {
         const hs_param_spec *s = &k->params[i];
         if (!name_ok(s->name) || hs_kernel_param_index(k, s->name) != (int)i)
-            return HS_FAIL(e, HS_ESTATE, "kernel %s: parameter %zu has a bad or duplicate name '%s'",
-                           k->name, i, s->name ? s->name : "");
+            return HS_FAIL(e, HS_ESTATE,
+                           "kernel %s: parameter %zu has a bad or duplicate name '%s'", k->name, i,
+                           s->name ? s->name : "");
         const char *clash = column_clash(k, s->name);
         if (clash)
             return HS_FAIL(e, HS_ESTATE, "kernel %s: parameter '%s' clashes with %s of that name",
@@ -279,7 +283,8 @@ int hs_kernel_validate(const hs_kernel *k, hs_err *e)
         if (!name_ok(name) || hs_kernel_metric_index(k, name) != (int)i)
             return HS_FAIL(e, HS_ESTATE, "kernel %s: metric '%s' has a bad or duplicate name",
                            k->name, name ? name : "");
-        const char *clash = hs_kernel_param_index(k, name) >= 0 ? "a parameter" : column_clash(k, name);
+        const char *clash =
+            hs_kernel_param_index(k, name) >= 0 ? "a parameter" : column_clash(k, name);
         if (clash)
             return HS_FAIL(e, HS_ESTATE, "kernel %s: metric '%s' clashes with %s of that name",
                            k->name, name, clash);
@@ -392,10 +397,7 @@ void hs_out_status(hs_out *out, hs_status st, const char *fmt, ...)
     }
 }
 
-int hs_task_stop_signal(int sig)
-{
-    return sig == SIGTERM || sig == SIGUSR1 || sig == SIGINT;
-}
+int hs_task_stop_signal(int sig) { return sig == SIGTERM || sig == SIGUSR1 || sig == SIGINT; }
 
 void hs_task_run(const hs_kernel *k, const hs_params *p, const hs_ctx *ctx, hs_out *out)
 {

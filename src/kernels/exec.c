@@ -31,16 +31,17 @@ extern char **environ;
 static const hs_exec *exec_of(const hs_params *p) { return (const hs_exec *)(const void *)p->k; }
 
 /* A trace's length function cannot be told which trace it serves: one per slot. */
-#define TRACE_LEN(i) \
+#define TRACE_LEN(i)                                                                               \
     static size_t trace_len_##i(const hs_params *p) { return exec_of(p)->trace_lens[i]; }
-TRACE_LEN(0) TRACE_LEN(1) TRACE_LEN(2) TRACE_LEN(3) TRACE_LEN(4) TRACE_LEN(5) TRACE_LEN(6)
-TRACE_LEN(7) TRACE_LEN(8) TRACE_LEN(9) TRACE_LEN(10) TRACE_LEN(11) TRACE_LEN(12) TRACE_LEN(13)
-TRACE_LEN(14) TRACE_LEN(15)
+TRACE_LEN(0)
+TRACE_LEN(1) TRACE_LEN(2) TRACE_LEN(3) TRACE_LEN(4) TRACE_LEN(5) TRACE_LEN(6) TRACE_LEN(7)
+    TRACE_LEN(8) TRACE_LEN(9) TRACE_LEN(10) TRACE_LEN(11) TRACE_LEN(12) TRACE_LEN(13) TRACE_LEN(14)
+        TRACE_LEN(15)
 #undef TRACE_LEN
-static size_t (*const trace_len_fn[HS_EXEC_MAX_TRACES])(const hs_params *) = {
-    trace_len_0,  trace_len_1,  trace_len_2,  trace_len_3, trace_len_4,  trace_len_5,
-    trace_len_6,  trace_len_7,  trace_len_8,  trace_len_9, trace_len_10, trace_len_11,
-    trace_len_12, trace_len_13, trace_len_14, trace_len_15};
+            static size_t (*const trace_len_fn[HS_EXEC_MAX_TRACES])(const hs_params *) = {
+                trace_len_0,  trace_len_1,  trace_len_2,  trace_len_3, trace_len_4,  trace_len_5,
+                trace_len_6,  trace_len_7,  trace_len_8,  trace_len_9, trace_len_10, trace_len_11,
+                trace_len_12, trace_len_13, trace_len_14, trace_len_15};
 
 /*
  * The sweep's cost_s; without one, 1 s: an external process costs
@@ -57,8 +58,8 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out);
 
 /* ---- templates ------------------------------------------------------------------ */
 
-static const char *const builtin_names[] = {"seed", "seed32", "sweep_seed", "task_id", "sweep",
-                                           "sweep_dir"};
+static const char *const builtin_names[] = {"seed",    "seed32", "sweep_seed",
+                                            "task_id", "sweep",  "sweep_dir"};
 
 uint32_t hs_exec_seed32(uint64_t seed) { return (uint32_t)(seed ^ (seed >> 32)); }
 #define N_BUILTIN (sizeof builtin_names / sizeof builtin_names[0])
@@ -77,7 +78,8 @@ int hs_exec_template_check(const char *tpl, const char *const *param_names, size
             continue;
         const char *end = strchr(c, '}');
         if (!end)
-            return HS_FAIL(e, HS_EINPUT, "\"%s\": '{' without '}' (write {{ for a literal brace)", tpl);
+            return HS_FAIL(e, HS_EINPUT, "\"%s\": '{' without '}' (write {{ for a literal brace)",
+                           tpl);
         size_t len = (size_t)(end - c - 1);
         int known = 0;
         for (size_t i = 0; i < n_params && !known; i++)
@@ -85,10 +87,11 @@ int hs_exec_template_check(const char *tpl, const char *const *param_names, size
         for (size_t i = 0; i < N_BUILTIN && !known; i++)
             known = strlen(builtin_names[i]) == len && strncmp(builtin_names[i], c + 1, len) == 0;
         if (!known)
-            return HS_FAIL(e, HS_EINPUT,
-                           "\"%s\": unknown placeholder {%.*s}: not a parameter of the sweep (fixed, "
-                           "matrix, zip, cases) nor seed, seed32, sweep_seed, task_id, sweep, sweep_dir",
-                           tpl, (int)(len > 64 ? 64 : len), c + 1);
+            return HS_FAIL(
+                e, HS_EINPUT,
+                "\"%s\": unknown placeholder {%.*s}: not a parameter of the sweep (fixed, "
+                "matrix, zip, cases) nor seed, seed32, sweep_seed, task_id, sweep, sweep_dir",
+                tpl, (int)(len > 64 ? 64 : len), c + 1);
         c = end;
     }
     return 0;
@@ -254,11 +257,17 @@ int hs_exec_create(const hs_exec_def *d, hs_exec **out, hs_err *e)
     x->trace_lens = calloc(d->n_traces + 1, sizeof *x->trace_lens);
     oom |= !x->params || !x->metrics || !x->traces || !x->trace_lens;
     for (size_t i = 0; !oom && i < d->n_params; i++)
-        x->params[i] = (hs_param_spec){dup_or(d->param_names[i], &oom), d->param_types[i], NULL,
-                                       -HUGE_VAL, HUGE_VAL, NULL, "",
+        x->params[i] = (hs_param_spec){dup_or(d->param_names[i], &oom),
+                                       d->param_types[i],
+                                       NULL,
+                                       -HUGE_VAL,
+                                       HUGE_VAL,
+                                       NULL,
+                                       "",
                                        "exec parameter: {name} in command, env and workdir"};
     for (size_t i = 0; !oom && i < d->n_metrics; i++)
-        x->metrics[i] = (hs_metric_spec){dup_or(d->metric_names[i], &oom), "", "read from the command's output"};
+        x->metrics[i] = (hs_metric_spec){dup_or(d->metric_names[i], &oom), "",
+                                         "read from the command's output"};
     for (size_t i = 0; !oom && i < d->n_traces; i++) {
         x->traces[i] = (hs_trace_spec){dup_or(d->trace_names[i], &oom), "",
                                        "read from the command's output", trace_len_fn[i]};
@@ -288,18 +297,19 @@ int hs_exec_create(const hs_exec_def *d, hs_exec **out, hs_err *e)
     x->warm = d->warm;
     x->task_id = d->task_id;
     x->task_id_arg = d->task_id_arg;
-    x->k = (hs_kernel){.abi = HS_KERNEL_ABI,
-                       .name = "exec",
-                       .summary = x->summary,
-                       .doc = "Runs the sweep's command once per task (see the README, exec kernel).",
-                       .params = x->params,
-                       .n_params = d->n_params,
-                       .metrics = x->metrics,
-                       .n_metrics = d->n_metrics,
-                       .traces = x->traces,
-                       .n_traces = d->n_traces,
-                       .cost = cost,
-                       .run = run};
+    x->k =
+        (hs_kernel){.abi = HS_KERNEL_ABI,
+                    .name = "exec",
+                    .summary = x->summary,
+                    .doc = "Runs the sweep's command once per task (see the README, exec kernel).",
+                    .params = x->params,
+                    .n_params = d->n_params,
+                    .metrics = x->metrics,
+                    .n_metrics = d->n_metrics,
+                    .traces = x->traces,
+                    .n_traces = d->n_traces,
+                    .cost = cost,
+                    .run = run};
     int rc = oom ? HS_FAIL(e, HS_ENOMEM, "out of memory") : hs_kernel_validate(&x->k, e);
     if (rc == 0 && d->cost_s)
         rc = hs_exec_cost_compile(x, d->cost_s, e);
@@ -558,8 +568,8 @@ typedef struct proc {
  * (stdout) and the log; a pipe at its end gets fd -1.  Returns the pipes
  * still open; *rc becomes HS_ENOMEM if the reader ran out of memory.
  */
-static int read_ready(proc *pr, struct pollfd *pf, int n_ready, hs_exec_reader *rd,
-                      hs_exec_log *lg, int *rc)
+static int read_ready(proc *pr, struct pollfd *pf, int n_ready, hs_exec_reader *rd, hs_exec_log *lg,
+                      int *rc)
 {
     char buf[65536];
     for (int i = 0; i < 2 && n_ready > 0; i++) {
@@ -676,7 +686,8 @@ int hs_exec_cmd_prepare(const hs_exec *x, const hs_params *p, const hs_ctx *ctx,
     if (oom) {
         hs_out_status(out, HS_ST_FAILED, "out of memory preparing the command");
     } else if (c->wd && mkdir_p(c->wd) != 0) {
-        hs_out_status(out, HS_ST_FAILED, "cannot create workdir %.180s: %s", c->wd, strerror(errno));
+        hs_out_status(out, HS_ST_FAILED, "cannot create workdir %.180s: %s", c->wd,
+                      strerror(errno));
     } else if (!(c->prog = hs_exec_resolve(c->argv[0], path))) {
         hs_out_status(out, HS_ST_FAILED, "command not found: %.100s (PATH=%.100s)", c->argv[0],
                       path ? path : "");
@@ -704,7 +715,8 @@ void hs_exec_judge_end(const hs_exec *x, hs_out *out, int timed_out, double t0, 
     int fin;
     if (timed_out) {
         char pre[96];
-        snprintf(pre, sizeof pre, "command killed at the deadline after %.3g s", hs_now_mono() - t0);
+        snprintf(pre, sizeof pre, "command killed at the deadline after %.3g s",
+                 hs_now_mono() - t0);
         fail_with_tail(out, HS_ST_TIMEOUT, pre, err_tail, "stderr: ");
     } else if (WIFSIGNALED(status)) {
         char pre[96];
@@ -758,7 +770,8 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
         int keep_fd = -1;
         pid_t guard = -1;
         if (pr.pid > 0) {
-            setpgid(pr.pid, pr.pid); /* as the child does: the group exists before the guard joins it */
+            setpgid(pr.pid,
+                    pr.pid); /* as the child does: the group exists before the guard joins it */
             guard = guard_start(pr.pid, &keep_fd);
         }
         close(fds[1]);
@@ -776,7 +789,9 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
         } else if (got == (ssize_t)sizeof msg) {
             waitpid(pr.pid, &pr.status, 0);
             hs_out_status(out, HS_ST_FAILED, "cannot %s %.150s: %s",
-                          msg[0] == 2 ? "enter workdir for" : msg[0] == 1 ? "set up stdio for" : "execute",
+                          msg[0] == 2   ? "enter workdir for"
+                          : msg[0] == 1 ? "set up stdio for"
+                                        : "execute",
                           c.prog, strerror(msg[1]));
         } else if (pump(&pr, fds[0], fds[2], ctx->deadline, &rd, &lg) != 0) {
             hs_out_status(out, HS_ST_FAILED, "out of memory reading the command's output");

@@ -101,7 +101,8 @@ static int atom(cparse *c)
         return emit(c, OP_NUM, v, 0);
     }
     if (!(isalpha((unsigned char)ch) || ch == '_'))
-        return cfail(c, "%s", ch ? "expected a number, a parameter or '('" : "formula ends too early");
+        return cfail(c, "%s",
+                     ch ? "expected a number, a parameter or '('" : "formula ends too early");
     size_t b = c->i;
     while (isalnum((unsigned char)c->s[c->i]) || c->s[c->i] == '_')
         c->i++;
@@ -129,7 +130,8 @@ static int atom(cparse *c)
                 return cfail(c, "parameter %s is a string, not a number", name);
             return emit(c, OP_PARAM, 0, k);
         }
-    return cfail(c, "unknown name %s: not a parameter of the sweep (fixed, matrix, zip, cases)", name);
+    return cfail(c, "unknown name %s: not a parameter of the sweep (fixed, matrix, zip, cases)",
+                 name);
 }
 
 static int power(cparse *c)
@@ -227,7 +229,8 @@ int hs_exec_cost_compile(hs_exec *x, const char *formula, hs_err *e)
         nm[i] = x->params[i].name;
         ty[i] = x->params[i].type;
     }
-    cparse c = {.s = formula, .names = nm, .types = ty, .n_names = x->k.n_params, .ops = x->cost_ops};
+    cparse c = {
+        .s = formula, .names = nm, .types = ty, .n_names = x->k.n_params, .ops = x->cost_ops};
     int rc = compile(&c) == 0 ? 0 : HS_FAIL(e, HS_EINPUT, "cost_s \"%.80s\": %s", formula, c.err);
     x->n_cost_ops = c.n_ops;
     if (nm != names)

@@ -34,8 +34,8 @@ struct hs_exec {
     const void *task_id_arg;
     hs_exec_op *cost_ops; /* cost_s; NULL: 1 s a task */
     size_t n_cost_ops;
-    char *log_base;       /* per-task logs under log_base/<sweep>/; NULL: none */
-    char *prov_blob;      /* hs_exec_prov_set's copy; NULL: none */
+    char *log_base;  /* per-task logs under log_base/<sweep>/; NULL: none */
+    char *prov_blob; /* hs_exec_prov_set's copy; NULL: none */
     const char **prov_fields;
     hs_exec_prov prov;
 };
@@ -43,8 +43,8 @@ struct hs_exec {
 /* One task's log files (exec_log.c): fd[0] its stdout, fd[1] its stderr. */
 typedef struct hs_exec_log {
     int fd[2];
-    int err;        /* the first write error (errno) */
-    char dir[256];  /* for messages */
+    int err;       /* the first write error (errno) */
+    char dir[256]; /* for messages */
 } hs_exec_log;
 
 /*
@@ -87,13 +87,13 @@ double hs_exec_cost_eval(const hs_exec *x, const hs_value *v);
 typedef struct hs_exec_reader {
     const hs_exec *x;
     hs_out *out;
-    char *line;       /* the line being read */
+    char *line; /* the line being read */
     size_t len, cap;
-    char *last;       /* JSON mode: the last complete object line */
+    char *last; /* JSON mode: the last complete object line */
     size_t last_len, last_cap;
-    int found;        /* key=value mode: declared names seen */
+    int found;          /* key=value mode: declared names seen */
     unsigned char *got; /* per declared metric: a value was read */
-    int error;        /* key=value mode: a bad value was seen (why[]) */
+    int error;          /* key=value mode: a bad value was seen (why[]) */
     char why[200];
 } hs_exec_reader;
 
@@ -124,13 +124,13 @@ char *hs_exec_resolve(const char *prog, const char *path);
 
 /* A task's command, ready for fork(). */
 typedef struct hs_exec_cmd {
-    char **argv;  /* argc entries and NULL */
+    char **argv; /* argc entries and NULL */
     size_t argc;
-    char **add;   /* the environment's additions: env, then the extra ones */
+    char **add; /* the environment's additions: env, then the extra ones */
     size_t n_add;
-    char **envp;  /* the whole environment (its strings are the process's and add's) */
-    char *wd;     /* NULL: the runner's working directory */
-    char *prog;   /* argv[0] resolved on the task's PATH */
+    char **envp; /* the whole environment (its strings are the process's and add's) */
+    char *wd;    /* NULL: the runner's working directory */
+    char *prog;  /* argv[0] resolved on the task's PATH */
 } hs_exec_cmd;
 
 /*

@@ -42,7 +42,7 @@ static int open_dir(int dirfd, const char *name, const char *shown, char *why, s
     if (fd < 0)
         snprintf(why, cap, "log directory %.160s: %s", shown,
                  errno == ELOOP || errno == ENOTDIR ? "a symbolic link or not a directory: refused"
-                                                   : strerror(errno));
+                                                    : strerror(errno));
     return fd;
 }
 
@@ -102,16 +102,18 @@ int hs_exec_log_open(const hs_exec *x, uint64_t id, hs_exec_log *lg, char *why, 
         for (int s = 0; s < 2 && rc == 0; s++) {
             snprintf(old, sizeof old, "%s.%u", name[s], n);
             if (renameat2(dir, name[s], dir, old, RENAME_NOREPLACE) != 0 && errno != ENOENT) {
-                snprintf(why, cap, "cannot keep the earlier log %.150s/%s as %s: %s", shown, name[s],
-                         old, strerror(errno));
+                snprintf(why, cap, "cannot keep the earlier log %.150s/%s as %s: %s", shown,
+                         name[s], old, strerror(errno));
                 rc = -1;
             }
         }
     }
     for (int s = 0; s < 2 && rc == 0; s++) {
-        lg->fd[s] = openat(dir, name[s], O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+        lg->fd[s] =
+            openat(dir, name[s], O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
         if (lg->fd[s] < 0) {
-            snprintf(why, cap, "cannot create log file %.150s/%s: %s", shown, name[s], strerror(errno));
+            snprintf(why, cap, "cannot create log file %.150s/%s: %s", shown, name[s],
+                     strerror(errno));
             rc = -1;
         }
     }
@@ -149,6 +151,7 @@ int hs_exec_log_close(hs_exec_log *lg, char *why, size_t cap)
             lg->fd[s] = -1;
         }
     if (lg->err && why)
-        snprintf(why, cap, "the task's log in %.150s is incomplete: %s", lg->dir, strerror(lg->err));
+        snprintf(why, cap, "the task's log in %.150s is incomplete: %s", lg->dir,
+                 strerror(lg->err));
     return lg->err ? -1 : 0;
 }

@@ -271,7 +271,8 @@ static int parse_json(const hs_exec *x, const char *s, size_t n, hs_out *out, un
                 break;
             seen++;
         } else if (strcmp(key, "status") == 0 || strcmp(key, "detail") == 0) {
-            if (jstring(&j, key[0] == 's' ? st : detail, key[0] == 's' ? sizeof st : sizeof detail) != 0)
+            if (jstring(&j, key[0] == 's' ? st : detail,
+                        key[0] == 's' ? sizeof st : sizeof detail) != 0)
                 break;
         } else if (jskip(&j, 0) != 0) {
             break;
@@ -436,7 +437,8 @@ static int missing_metrics(const hs_exec_reader *r, char *why, size_t cap)
     o = (size_t)snprintf(why, cap, "no value for declared metric%s", n > 1 ? "s" : "");
     for (size_t i = 0, shown = 0; i < k->n_metrics && o < cap; i++)
         if (!r->got[i])
-            o += (size_t)snprintf(why + o, cap - o, "%s%s", shown++ ? ", " : " ", k->metrics[i].name);
+            o += (size_t)snprintf(why + o, cap - o, "%s%s", shown++ ? ", " : " ",
+                                  k->metrics[i].name);
     return 1;
 }
 

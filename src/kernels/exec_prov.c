@@ -112,8 +112,8 @@ static char *first_line(char *s)
 static int is_interpreter(const char *path)
 {
     static const char *const prefix[] = {"python", "pypy"};
-    static const char *const exact[] = {"Rscript", "R", "julia", "node", "perl", "ruby", "bash",
-                                        "octave"};
+    static const char *const exact[] = {"Rscript", "R",    "julia", "node",
+                                        "perl",    "ruby", "bash",  "octave"};
     const char *b = strrchr(path, '/');
     b = b ? b + 1 : path;
     for (size_t i = 0; i < sizeof prefix / sizeof prefix[0]; i++)
@@ -259,8 +259,11 @@ int hs_exec_prov_set(hs_exec *x, const char *blob, size_t len)
     free(x->prov_fields);
     x->prov_blob = copy;
     x->prov_fields = f;
-    x->prov = (hs_exec_prov){.git_describe = f[0], .git_dirty = f[1], .interpreter = f[2],
-                             .interpreter_version = f[3], .n_files = (nf - 4) / 2,
+    x->prov = (hs_exec_prov){.git_describe = f[0],
+                             .git_dirty = f[1],
+                             .interpreter = f[2],
+                             .interpreter_version = f[3],
+                             .n_files = (nf - 4) / 2,
                              .fields = f + 4};
     return 0;
 }

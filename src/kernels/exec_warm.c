@@ -90,8 +90,10 @@ char *hs_exec_task_json(const hs_exec *x, const hs_params *p, const hs_ctx *ctx,
         }
         hs_value_format(ps, &p->v[i], num, sizeof num);
         if (ps->type == HS_T_REAL && !isfinite(p->v[i].r)) /* JSON has no words for these; */
-            snprintf(num, sizeof num, "%s", /* Python's json reads these */
-                     isnan(p->v[i].r) ? "NaN" : p->v[i].r > 0 ? "Infinity" : "-Infinity");
+            snprintf(num, sizeof num, "%s",                /* Python's json reads these */
+                     isnan(p->v[i].r) ? "NaN"
+                     : p->v[i].r > 0  ? "Infinity"
+                                      : "-Infinity");
         fputs(num, f);
     }
     fputs("}}", f);
@@ -119,11 +121,12 @@ int hs_exec_warm_template_check(const char *tpl, hs_err *e)
             c = end;
             continue;
         }
-        return HS_FAIL(e, HS_EINPUT,
-                       "\"%s\": {%.*s} differs from task to task, but with protocol = \"jsonl\" the "
-                       "program is started once per worker: it reads each task's parameters, seed "
-                       "and task_id from its standard input (only {sweep} and {sweep_dir} are allowed)",
-                       tpl, (int)(len > 64 ? 64 : len), c + 1);
+        return HS_FAIL(
+            e, HS_EINPUT,
+            "\"%s\": {%.*s} differs from task to task, but with protocol = \"jsonl\" the "
+            "program is started once per worker: it reads each task's parameters, seed "
+            "and task_id from its standard input (only {sweep} and {sweep_dir} are allowed)",
+            tpl, (int)(len > 64 ? 64 : len), c + 1);
     }
     return 0;
 }
@@ -137,14 +140,14 @@ int hs_exec_warm_template_check(const char *tpl, hs_err *e)
 typedef struct warm {
     const hs_exec *x; /* the sweep whose program it is */
     pid_t owner;
-    pid_t pid;        /* 0: none */
+    pid_t pid; /* 0: none */
     pid_t guard;
-    int in, in_keep;  /* its stdin (write end, non-blocking) and the read end, kept so
+    int in, in_keep; /* its stdin (write end, non-blocking) and the read end, kept so
                          that a write after it died raises no SIGPIPE */
-    int out, err;     /* its stdout and stderr (read ends, non-blocking) */
+    int out, err;    /* its stdout and stderr (read ends, non-blocking) */
     int pidfd, guard_fd;
-    int dirty;        /* it wrote past its answer: replace it before the next task */
-    char *part;       /* stdout after the last newline read */
+    int dirty;  /* it wrote past its answer: replace it before the next task */
+    char *part; /* stdout after the last newline read */
     size_t part_len, part_cap;
 } warm;
 
@@ -531,8 +534,8 @@ void hs_exec_warm_run(const hs_exec *x, const hs_params *p, const hs_ctx *ctx, h
     if (outcome == T_OOM) {
         hs_out_status(out, HS_ST_FAILED, "out of memory reading the command's output");
     } else if (said >= 0 && (uint64_t)said != id) {
-        hs_out_status(out, HS_ST_FAILED, "a fresh program answered for task_id %lld, not %llu", said,
-                      (unsigned long long)id);
+        hs_out_status(out, HS_ST_FAILED, "a fresh program answered for task_id %lld, not %llu",
+                      said, (unsigned long long)id);
         warm_end(0);
     } else {
         /* An answer is judged as the output of a command that exited 0. */

@@ -40,8 +40,7 @@ static const hs_param_spec params[] = {
      "dual averaging target for the mean acceptance statistic (Stan's adapt_delta)"},
     {"init_radius", HS_T_REAL, "2", 0, 1000, NULL, "",
      "initial values uniform(-init_radius, init_radius) on the unconstrained scale (Stan: 2)"},
-    HS_NUTS_POSE_PARAMS
-};
+    HS_NUTS_POSE_PARAMS};
 
 static const hs_metric_spec metrics[] = {
     {"divergences", "", "divergent transitions after warmup (energy error > 1000 or NaN)"},
@@ -59,14 +58,14 @@ static const hs_metric_spec metrics[] = {
     {"treedepth_sat_frac", "", "fraction of draws whose tree reached max_treedepth"},
     {"accept_mean", "", "mean acceptance statistic over draws"},
     {"min_ebfmi", "", "smallest E-BFMI over chains (< 0.3: poor energy exploration)"},
-    {"grad_evals", "", "log density + gradient evaluations, warmup and the pose initial metric included"},
+    {"grad_evals", "",
+     "log density + gradient evaluations, warmup and the pose initial metric included"},
     {"draws_per_s", "1/s", "chains * draws / wall time of the sampling phase"},
     {"ess_per_s", "1/s", "min_ess_bulk / wall time of the sampling phase"},
     {"init_logp_absmax", "",
      "largest |log density| at the chains' initial points (inf if one is not finite)"},
     {"init_nonfinite_grads", "", "non-finite gradient entries at the initial points, all chains"},
-    HS_NUTS_POSE_METRICS
-};
+    HS_NUTS_POSE_METRICS};
 
 static size_t per_draw_len(const hs_params *p)
 {
@@ -165,7 +164,7 @@ static int target_create(const hs_params *p, const hs_ctx *ctx, target *t, char 
         kind = HS_REF_FUNNEL;
     else if (strcmp(m, "eight_schools") == 0)
         kind = strcmp(hs_param_str(p, "param"), "noncentered") == 0 ? HS_REF_EIGHT_NONCENTERED
-                                                                     : HS_REF_EIGHT_CENTERED;
+                                                                    : HS_REF_EIGHT_CENTERED;
     if (hs_ref_model_init(&t->ref, kind, (size_t)hs_param_int(p, "dim"), &t->model) != 0) {
         snprintf(msg, cap, "model %s: invalid dim %lld", m, (long long)hs_param_int(p, "dim"));
         return -1;
@@ -283,9 +282,10 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
         goto done;
 
     const size_t len = chains * n;
-    per_draw pd = {hs_out_trace(out, "lp", len),        hs_out_trace(out, "stepsize", len),
-                   hs_out_trace(out, "treedepth", len), hs_out_trace(out, "divergent", len),
-                   hs_out_trace(out, "energy", len),    hs_out_trace(out, "subset_draws", len * ns)};
+    per_draw pd = {
+        hs_out_trace(out, "lp", len),        hs_out_trace(out, "stepsize", len),
+        hs_out_trace(out, "treedepth", len), hs_out_trace(out, "divergent", len),
+        hs_out_trace(out, "energy", len),    hs_out_trace(out, "subset_draws", len * ns)};
     if (!pd.lp || !pd.stepsize || !pd.treedepth || !pd.divergent || !pd.energy || !pd.subset) {
         hs_out_status(out, HS_ST_FAILED, "trace buffers unavailable");
         goto done;

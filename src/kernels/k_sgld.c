@@ -13,9 +13,8 @@
 #include "llc_kernel.h"
 
 static const hs_param_spec params[] = {
-    HS_LLC_TARGET_PARAMS
-    {"epsilon", HS_T_REAL, "1e-3", 1e-15, 1e6, NULL, "",
-     "step ε (stable on a quadratic only if ε(nβh_max + γ) < 4)"},
+    HS_LLC_TARGET_PARAMS{"epsilon", HS_T_REAL, "1e-3", 1e-15, 1e6, NULL, "",
+                         "step ε (stable on a quadratic only if ε(nβh_max + γ) < 4)"},
     {"steps", HS_T_INT, "20000", 1, 1e9, NULL, "steps", "SGLD steps per chain, warmup included"},
     {"warmup", HS_T_INT, "1000", 0, 1e9, NULL, "steps", "steps before the first draw"},
     {"eval_every", HS_T_INT, "10", 1, 1e9, NULL, "steps", "a draw every this many steps"},
@@ -23,11 +22,12 @@ static const hs_param_spec params[] = {
 };
 
 static const hs_metric_spec metrics[] = {
-    HS_LLC_COMMON_METRICS
-    {"ess_bulk", "draws", "bulk effective sample size of the λ draws across chains"},
+    HS_LLC_COMMON_METRICS{"ess_bulk", "draws",
+                          "bulk effective sample size of the λ draws across chains"},
     {"ess_tail", "draws", "tail effective sample size of the λ draws across chains"},
-    {"mcse", "", "Monte Carlo standard error of lambda_hat: sd of the draws / √ESS of their mean "
-                 "(posterior::mcse_mean); the discretisation bias of ε is not in it"},
+    {"mcse", "",
+     "Monte Carlo standard error of lambda_hat: sd of the draws / √ESS of their mean "
+     "(posterior::mcse_mean); the discretisation bias of ε is not in it"},
 };
 
 static hs_llc_sgld_config config_of(const hs_params *p)
@@ -63,9 +63,9 @@ static double cost(const hs_params *p)
     const double rows = quad ? d : ((double)c.batch < n ? (double)c.batch : n);
     const double per_step = 5e-8 * d + 6e-9 * rows * d;
     const double per_draw = quad ? 2e-9 * d * d : 6e-9 * n * d;
-    return hs_llck_target_cost(p) + (double)hs_param_int(p, "chains") *
-                                        ((double)c.steps * per_step +
-                                         (double)hs_llc_sgld_ndraws(&c) * per_draw);
+    return hs_llck_target_cost(p) +
+           (double)hs_param_int(p, "chains") *
+               ((double)c.steps * per_step + (double)hs_llc_sgld_ndraws(&c) * per_draw);
 }
 
 static int check(const hs_params *p, char *msg, size_t cap, const char **key)

@@ -21,13 +21,16 @@ static const hs_param_spec params[] = {
     {"sources", HS_T_INT, "3", 1, 64, NULL, "", "K: true sources (< sensors); the signal block"},
     {"min_sep_deg", HS_T_REAL, "5", 0, 120, NULL, "deg",
      "minimum separation of the source angles, drawn in [-60, 60]"},
-    {"snapshots", HS_T_INT, "200", 1, 1e6, NULL, "", "L: snapshots in R_samp (>= sources, rank_hat)"},
+    {"snapshots", HS_T_INT, "200", 1, 1e6, NULL, "",
+     "L: snapshots in R_samp (>= sources, rank_hat)"},
     {"snr_db", HS_T_REAL, "10", -40, 80, NULL, "dB", "per-source SNR (unit source power)"},
-    {"rank_hat", HS_T_INT, "5", 1, 16384, NULL, "", "factors of R_hat = F F^H (seed 004: K_MAX = 5)"},
+    {"rank_hat", HS_T_INT, "5", 1, 16384, NULL, "",
+     "factors of R_hat = F F^H (seed 004: K_MAX = 5)"},
     {"hat", HS_T_STRING, "generic", 0, 0, "generic|structural", "",
      "generic: top eigvecs of R_samp + perturbation (zeros distinct, ~eps); structural: F "
      "confined to rank_hat coordinates (zeros exactly tied)"},
-    {"hat_noise", HS_T_REAL, "0.05", 0, 10, NULL, "", "relative Frobenius size of F's perturbation"},
+    {"hat_noise", HS_T_REAL, "0.05", 0, 10, NULL, "",
+     "relative Frobenius size of F's perturbation"},
     {"ridge", HS_T_REAL, "0", 0, 1, NULL, "", "added to the diagonal of the trace-1 R_hat"},
     {"beta", HS_T_REAL, "0.3", 0, 1, NULL, "",
      "R_blend = (1-beta) R_hat + beta R_ref, hermitised, trace 1 (seed 004: 0.3)"},
@@ -115,8 +118,8 @@ static int check(const hs_params *p, char *msg, size_t cap, const char **key)
 }
 
 /* One eigendecomposition: ScaLAPACK on a gang, LAPACK otherwise. */
-static int decompose(const hs_ctx *ctx, int n, const double complex *a, hs_eig_prec prec,
-                     double *w, double complex *v, hs_eig_quality *q)
+static int decompose(const hs_ctx *ctx, int n, const double complex *a, hs_eig_prec prec, double *w,
+                     double complex *v, hs_eig_quality *q)
 {
     if (ctx->gang_size > 1 && ctx->comm)
         return hs_eig_herm_dist(ctx->comm, n, a, prec, w, v, q);
@@ -163,8 +166,8 @@ static double music_rmse(int n, int k, const double complex *es, int g, double *
  * NaN if a solve fails (members are then released).
  */
 static double fd_check(const hs_ctx *ctx, int n, const double complex *a, hs_eig_prec prec,
-                       const hs_doa_loss *loss, const double complex *g, double gnorm,
-                       double scale, int dirs)
+                       const hs_doa_loss *loss, const double complex *g, double gnorm, double scale,
+                       int dirs)
 {
     size_t nn = (size_t)n * (size_t)n;
     double complex *e = malloc(sizeof *e * nn), *ap = malloc(sizeof *ap * nn);
@@ -232,12 +235,16 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
         return run_member(ctx, n, prec, fd_dirs);
 
     hs_doa_spec sp = {
-        .n = n, .k = k, .min_sep_deg = hs_param_real(p, "min_sep_deg"),
-        .snapshots = (int)hs_param_int(p, "snapshots"), .snr_db = hs_param_real(p, "snr_db"),
+        .n = n,
+        .k = k,
+        .min_sep_deg = hs_param_real(p, "min_sep_deg"),
+        .snapshots = (int)hs_param_int(p, "snapshots"),
+        .snr_db = hs_param_real(p, "snr_db"),
         .rank_hat = (int)hs_param_int(p, "rank_hat"),
         .hat = strcmp(hs_param_str(p, "hat"), "structural") == 0 ? HS_DOA_HAT_STRUCTURAL
-                                                                  : HS_DOA_HAT_GENERIC,
-        .hat_noise = hs_param_real(p, "hat_noise"), .ridge = hs_param_real(p, "ridge"),
+                                                                 : HS_DOA_HAT_GENERIC,
+        .hat_noise = hs_param_real(p, "hat_noise"),
+        .ridge = hs_param_real(p, "ridge"),
         .beta = hs_param_real(p, "beta"),
         .blend_with = strcmp(hs_param_str(p, "blend_with"), "true") == 0 ? HS_DOA_REF_TRUE
                                                                          : HS_DOA_REF_SAMPLE};
@@ -261,9 +268,11 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
         hs_out_status(out, HS_ST_FAILED, "eigensolver failed (%d)", rc);
     } else {
         const double *theta = hs_doa_angles(doa);
-        hs_doa_loss loss = {.k = k, .margin = hs_param_real(p, "gap_margin"),
+        hs_doa_loss loss = {.k = k,
+                            .margin = hs_param_real(p, "gap_margin"),
                             .w_gap = hs_param_real(p, "lam_gap"),
-                            .w_sub = hs_param_real(p, "lam_sub"), .us = hs_doa_true_basis(doa)};
+                            .w_sub = hs_param_real(p, "lam_sub"),
+                            .us = hs_doa_true_basis(doa)};
         const char *bws = hs_param_str(p, "backward");
         double scale = fmax(fabs(w[0]), fabs(w[n - 1]));
         hs_eig_bw bw = {.mode = strcmp(bws, "masked") == 0       ? HS_EIG_BW_MASKED
@@ -314,8 +323,8 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
             hs_out_status(out, HS_ST_FAILED, "backward failed (%d)", rc);
         else if (bad)
             hs_out_status(out, HS_ST_NONFINITE,
-                          "%d of %d gradient entries non-finite (max|F_ij| = %g, min gap %g)",
-                          bad, n * n, fmax, st.gap_min);
+                          "%d of %d gradient entries non-finite (max|F_ij| = %g, min gap %g)", bad,
+                          n * n, fmax, st.gap_min);
     }
     hs_doa_destroy(&doa);
     free(w), free(wbar), free(v), free(gr), free(vbar), free(cols), free(spec);

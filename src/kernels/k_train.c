@@ -11,10 +11,12 @@
 #include "hsweep/kernel.h"
 
 static const hs_param_spec params[] = {
-    {"lr", HS_T_REAL, "5e-4", 0, 1e15, NULL, "", "Adam step size (beta1 0.9, beta2 0.999, eps 1e-8)"},
+    {"lr", HS_T_REAL, "5e-4", 0, 1e15, NULL, "",
+     "Adam step size (beta1 0.9, beta2 0.999, eps 1e-8)"},
     {"batch_size", HS_T_INT, "10", 1, 1e6, NULL, "rows",
      "training rows per update; the last batch of an epoch may be smaller (drop_last = False)"},
-    {"epochs", HS_T_INT, "10", 1, 1e5, NULL, "", "passes over the training rows, reshuffled each time"},
+    {"epochs", HS_T_INT, "10", 1, 1e5, NULL, "",
+     "passes over the training rows, reshuffled each time"},
     {"clip", HS_T_REAL, "1.0", 0, 1e300, NULL, "",
      "global gradient-norm clip as torch clip_grad_norm_ (max_norm / (norm + 1e-6)); 0 = off"},
     {"precision", HS_T_STRING, "f32", 0, 0, "f32|f64", "",
@@ -34,7 +36,8 @@ static const hs_param_spec params[] = {
      "width of both hidden layers of the treatment classifier"},
     {"label_ratio", HS_T_REAL, "1.0", 0, 1, NULL, "",
      "fraction of training rows whose treatment is seen (chosen from data_seed)"},
-    {"ulb_weight", HS_T_REAL, "1.0", 0, 1e6, NULL, "", "weight of the unlabelled loss (flow_ssc gamma)"},
+    {"ulb_weight", HS_T_REAL, "1.0", 0, 1e6, NULL, "",
+     "weight of the unlabelled loss (flow_ssc gamma)"},
     {"pred_samples", HS_T_INT, "100", 1, 1e9, NULL, "",
      "flow inversions averaged per outcome prediction (flow_ssc eval_samples)"},
     {"data", HS_T_STRING, "nhefs_like", 0, 0, "nhefs_like|csv", "",
@@ -45,7 +48,8 @@ static const hs_param_spec params[] = {
      "the first n_train rows train, the rest validate (seed: 50 vs 783 of 1566)"},
     {"leak", HS_T_BOOL, "false", 0, 0, NULL, "",
      "nhefs_like: add column wt82 = wt71 + y, from which y is exactly recoverable"},
-    {"csv_path", HS_T_STRING, "", 0, 0, NULL, "", "data = csv: the file (header line, comma separated)"},
+    {"csv_path", HS_T_STRING, "", 0, 0, NULL, "",
+     "data = csv: the file (header line, comma separated)"},
     {"x_cols", HS_T_STRING, "", 0, 0, NULL, "",
      "data = csv: covariate columns, comma separated; empty = all but t_col and y_col"},
     {"t_col", HS_T_STRING, "qsmk", 0, 0, NULL, "", "data = csv: treatment column (0/1)"},
@@ -78,7 +82,8 @@ static size_t per_epoch(const hs_params *p) { return (size_t)hs_param_int(p, "ep
 static const hs_trace_spec traces[] = {
     {"loss", "", "mean batch loss per epoch (labelled + ulb_weight * unlabelled)", per_epoch},
     {"loss_lab", "", "labelled part of the loss per epoch", per_epoch},
-    {"loss_ulb", "", "unlabelled part of the loss per epoch (0 when every row is labelled)", per_epoch},
+    {"loss_ulb", "", "unlabelled part of the loss per epoch (0 when every row is labelled)",
+     per_epoch},
     {"val_rmse", "y units", "pooled validation RMSE after each epoch", per_epoch},
     {"val_acc", "", "validation treatment accuracy after each epoch", per_epoch},
     {"grad_max", "", "largest pre-clip gradient norm within each epoch", per_epoch},
@@ -218,8 +223,8 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
         hs_out_status(out, HS_ST_DIVERGED, "loss diverged at update %ld (epoch %ld)", r.diverged_at,
                       r.diverged_at / (long)per);
     else if (r.stopped)
-        hs_out_status(out, HS_ST_TIMEOUT, "deadline passed after %zu of %zu epochs",
-                      r.epochs_run, c.epochs);
+        hs_out_status(out, HS_ST_TIMEOUT, "deadline passed after %zu of %zu epochs", r.epochs_run,
+                      c.epochs);
     hs_flowssc_data_free(&d);
     return 0;
 }

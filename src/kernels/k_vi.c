@@ -14,11 +14,11 @@
 #include "llc_kernel.h"
 
 static const hs_param_spec params[] = {
-    HS_LLC_TARGET_PARAMS
-    {"family", HS_T_STRING, "mfa", 0, 0, "mfa|gaussian", "",
-     "mfa: the seeds' mixture of factor analyzers with its clamps (biased on rotated or "
-     "singular targets); gaussian: one full-covariance Gaussian, no clamps, exact on "
-     "quadratic targets"},
+    HS_LLC_TARGET_PARAMS{
+        "family", HS_T_STRING, "mfa", 0, 0, "mfa|gaussian", "",
+        "mfa: the seeds' mixture of factor analyzers with its clamps (biased on rotated or "
+        "singular targets); gaussian: one full-covariance Gaussian, no clamps, exact on "
+        "quadratic targets"},
     {"estimator", HS_T_STRING, "mean", 0, 0, "mean|mala", "",
      "mean: λ̂ = nβ·E_q[L_n − L_n(w*)] over eval_samples draws of the fitted q (biased where "
      "q cannot match the local posterior: rrr, mlp at small γ); mala (family gaussian): a "
@@ -65,10 +65,10 @@ static const hs_param_spec params[] = {
 };
 
 static const hs_metric_spec metrics[] = {
-    HS_LLC_COMMON_METRICS
-    {"lambda_hat_cv", "",
-     "λ̂ with the control variate ½δᵀHδ and its exact mean under q (NaN for estimator mala, "
-     "whose draws are not from q)"},
+    HS_LLC_COMMON_METRICS{
+        "lambda_hat_cv", "",
+        "λ̂ with the control variate ½δᵀHδ and its exact mean under q (NaN for estimator mala, "
+        "whose draws are not from q)"},
     {"rel_error_cv", "", "|lambda_hat_cv − lambda_exact| / lambda_exact"},
     {"variance_reduction", "",
      "variance of the plain λ draws / variance of the control-variated ones (pooled over "
@@ -83,7 +83,8 @@ static const hs_metric_spec metrics[] = {
     {"mala_accept", "",
      "estimator mala: mean Metropolis acceptance probability over the kept steps, mean over "
      "chains (NaN for mean)"},
-    {"mala_step", "", "estimator mala: adapted step h in q's whitened coordinates, mean over "
+    {"mala_step", "",
+     "estimator mala: adapted step h in q's whitened coordinates, mean over "
      "chains (NaN for mean)"},
     {"c_min_eig", "", "mfa: smallest eigenvalue of any C_m over the run (at traced steps)"},
     {"ridge_used", "", "mfa: largest Cholesky ridge the factorisations actually needed"},
@@ -114,8 +115,7 @@ static const hs_trace_spec traces[] = {
     {"dsqrt_min", "", STEP_DOC("min of D_sqrt (gaussian: of e^ℓ)"), step_len},
     {"dsqrt_max", "", STEP_DOC("max of D_sqrt (gaussian: of e^ℓ)"), step_len},
     {"acol_min", "",
-     STEP_DOC("min column norm over all A_m (gaussian: of N·diag(e^ℓ), whitened by P)"),
-     step_len},
+     STEP_DOC("min column norm over all A_m (gaussian: of N·diag(e^ℓ), whitened by P)"), step_len},
     {"acol_max", "", STEP_DOC("max column norm over all A_m (gaussian: as acol_min)"), step_len},
     {"pi_min", "", STEP_DOC("min mixture weight"), step_len},
     {"pi_max", "", STEP_DOC("max mixture weight"), step_len},
@@ -134,13 +134,12 @@ static double cost(const hs_params *p)
     rows = strcmp(hs_param_str(p, "target"), "quadratic") ? (rows < n ? rows : n) : d;
     const double fam = strcmp(hs_param_str(p, "family"), "mfa") ? 3.0 * d * d : M * d * r * 3.0;
     const double per_step = 1e-6 + 4e-9 * (fam + rows * d * 3.0);
-    const double mala = strcmp(hs_param_str(p, "estimator"), "mala")
-                            ? 0.0
-                            : (double)hs_param_int(p, "mala_steps") *
-                                  (8e-9 * d * (strcmp(hs_param_str(p, "target"), "quadratic")
-                                                   ? n
-                                                   : d) +
-                                   4e-9 * d * d);
+    const double mala =
+        strcmp(hs_param_str(p, "estimator"), "mala")
+            ? 0.0
+            : (double)hs_param_int(p, "mala_steps") *
+                  (8e-9 * d * (strcmp(hs_param_str(p, "target"), "quadratic") ? n : d) +
+                   4e-9 * d * d);
     return hs_llck_target_cost(p) +
            (double)hs_param_int(p, "chains") *
                ((double)hs_param_int(p, "steps") * per_step + mala +
@@ -152,15 +151,17 @@ static int check(const hs_params *p, char *msg, size_t cap, const char **key)
     if (strcmp(hs_param_str(p, "estimator"), "mala"))
         return hs_llck_check(p, msg, cap, key);
     if (strcmp(hs_param_str(p, "family"), "gaussian")) {
-        snprintf(msg, cap, "estimator = \"mala\" needs family = \"gaussian\" (its covariance "
-                           "factor preconditions the chain)");
+        snprintf(msg, cap,
+                 "estimator = \"mala\" needs family = \"gaussian\" (its covariance "
+                 "factor preconditions the chain)");
         *key = "estimator";
         return -1;
     }
     const int64_t kept = hs_param_int(p, "mala_steps") - hs_param_int(p, "mala_warmup");
     if (kept < hs_param_int(p, "eval_samples")) {
-        snprintf(msg, cap, "mala_steps − mala_warmup = %lld kept steps, fewer than "
-                           "eval_samples = %lld draws to record",
+        snprintf(msg, cap,
+                 "mala_steps − mala_warmup = %lld kept steps, fewer than "
+                 "eval_samples = %lld draws to record",
                  (long long)kept, (long long)hs_param_int(p, "eval_samples"));
         *key = "mala_warmup";
         return -1;
@@ -231,9 +232,9 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
         if (hs_ctx_expired(ctx))
             continue;
         hs_llc_vi_trace tr;
-        double **f[N_STEP_TRACES] = {&tr.elbo,     &tr.lambda,   &tr.grad_norm,
+        double **f[N_STEP_TRACES] = {&tr.elbo,      &tr.lambda,    &tr.grad_norm,
                                      &tr.dsqrt_min, &tr.dsqrt_max, &tr.acol_min,
-                                     &tr.acol_max,  &tr.pi_min,   &tr.pi_max};
+                                     &tr.acol_max,  &tr.pi_min,    &tr.pi_max};
         for (size_t k = 0; k < N_STEP_TRACES; k++)
             *f[k] = step[k] ? step[k] + c * T : NULL;
         hs_llc_vi_result r;

@@ -86,9 +86,8 @@ double hs_llck_target_cost(const hs_params *p)
     return 8e-9 * (double)c.n * d * ((double)c.fit_steps + 3.0 * d);
 }
 
-size_t hs_llck_report(const hs_params *p, const hs_llc_target *t, const double *est,
-                      size_t chains, const double *draws, size_t n, long first_nonfinite,
-                      hs_out *out)
+size_t hs_llck_report(const hs_params *p, const hs_llc_target *t, const double *est, size_t chains,
+                      const double *draws, size_t n, long first_nonfinite, hs_out *out)
 {
     const double nbeta = hs_llc_nbeta((size_t)hs_param_int(p, "n"), hs_param_real(p, "beta0"));
     const double gamma = hs_param_real(p, "gamma");

@@ -67,13 +67,13 @@ static int load_file(const char *path, int T, pose_data *d, char *msg, size_t ca
     if ((rc = hs_datafile_read(f, "y", HS_DATA_F64, 4, dy, (void **)&yall, &e)) ||
         (rc = hs_datafile_read(f, "P", HS_DATA_F64, 3, dP, (void **)&d->P, &e)) ||
         (rc = hs_datafile_read(f, "parents", HS_DATA_INT, 1, dpar, (void **)&d->parents, &e)) ||
-        (rc = hs_datafile_read(f, "bone_lengths", HS_DATA_F64, 1, dlen, (void **)&d->nominal,
-                               &e)))
+        (rc = hs_datafile_read(f, "bone_lengths", HS_DATA_F64, 1, dlen, (void **)&d->nominal, &e)))
         goto done;
     d->C = (int)dy[0], d->K = (int)dy[2], d->T = T;
     if (dy[3] != 2 || dP[0] != dy[0] || dP[1] != 3 || dP[2] != 4 || dpar[0] != dy[2] ||
         dlen[0] + 1 != dy[2]) {
-        rc = HS_FAIL(&e, HS_EINPUT, "inconsistent shapes: y [%zu,%zu,%zu,%zu], P [%zu,%zu,%zu], "
+        rc = HS_FAIL(&e, HS_EINPUT,
+                     "inconsistent shapes: y [%zu,%zu,%zu,%zu], P [%zu,%zu,%zu], "
                      "parents [%zu], bone_lengths [%zu]; expected y [C,T,K,2], P [C,3,4], "
                      "parents [K], bone_lengths [K-1]",
                      dy[0], dy[1], dy[2], dy[3], dP[0], dP[1], dP[2], dpar[0], dlen[0]);
@@ -126,8 +126,7 @@ done:
 }
 
 /* Synthetic data from the task parameters; keeps the truth in pp. */
-static int make_synthetic(const hs_params *p, hs_nuts_pose *pp, pose_data *d, char *msg,
-                          size_t cap)
+static int make_synthetic(const hs_params *p, hs_nuts_pose *pp, pose_data *d, char *msg, size_t cap)
 {
     d->T = (int)hs_param_int(p, "T");
     d->K = (int)hs_param_int(p, "joints");
@@ -141,8 +140,7 @@ static int make_synthetic(const hs_params *p, hs_nuts_pose *pp, pose_data *d, ch
     pp->truth_x = malloc(T * K * 3 * sizeof(double));
     pp->truth_len = malloc(T * (K - 1) * sizeof(double));
     int *state = malloc(T * sizeof(int));
-    if (!d->parents || !d->nominal || !d->P || !d->y || !pp->truth_x || !pp->truth_len ||
-        !state) {
+    if (!d->parents || !d->nominal || !d->P || !d->y || !pp->truth_x || !pp->truth_len || !state) {
         free(state);
         snprintf(msg, cap, "pose: out of memory for T = %zu", T);
         return HS_ENOMEM;
@@ -201,8 +199,8 @@ static int bone_values(const hs_params *p, int h, int B, double *out, char *msg,
     if (n < 0)
         snprintf(msg, cap, "pose: %s: %s", bone_list[h], why);
     else if (n != 0 && n != B)
-        snprintf(msg, cap, "pose: %s has %d values but the skeleton has %d bones", bone_list[h],
-                 n, B);
+        snprintf(msg, cap, "pose: %s has %d values but the skeleton has %d bones", bone_list[h], n,
+                 B);
     else
         return n > 0;
     return HS_EINPUT;
@@ -220,7 +218,8 @@ int hs_nuts_pose_check(const hs_params *p, char *msg, size_t cap, const char **k
 {
     if (strcmp(hs_param_str(p, "coords"), "joints") == 0 &&
         strcmp(hs_param_str(p, "lengths"), "free") == 0) {
-        snprintf(msg, cap, "coords = \"joints\" needs lengths = \"positive\": free lengths have "
+        snprintf(msg, cap,
+                 "coords = \"joints\" needs lengths = \"positive\": free lengths have "
                  "mirror modes (l, r) ~ (-l, -r) that joint positions cannot represent (use "
                  "coords = \"raw\" or \"auto\")");
         *key = "coords";
@@ -271,23 +270,35 @@ int hs_nuts_pose_create(const hs_params *p, uint64_t seed, hs_nuts_pose **out, c
         pp->init_radius = hs_param_real(p, "init_radius");
         pp->hessian_metric = strcmp(hs_param_str(p, "init_metric"), "hessian") == 0;
         hs_pose_config cfg = {
-            .T = d.T, .K = d.K, .C = d.C, .S = (int)hs_param_int(p, "states"),
-            .parents = d.parents, .nominal = d.nominal, .P = d.P, .y = d.y,
-            .width = d.width, .height = d.height,
+            .T = d.T,
+            .K = d.K,
+            .C = d.C,
+            .S = (int)hs_param_int(p, "states"),
+            .parents = d.parents,
+            .nominal = d.nominal,
+            .P = d.P,
+            .y = d.y,
+            .width = d.width,
+            .height = d.height,
             .lengths_positive = strcmp(hs_param_str(p, "lengths"), "positive") == 0,
             .use_mixture = hs_param_bool(p, "use_mixture"),
             .use_hmm = hs_param_bool(p, "use_hmm"),
             .vmf_normalized = hs_param_bool(p, "vmf_normalized"),
             .dir_shell = strcmp(hs_param_str(p, "coords"), "shell") == 0,
-            .joints = use_joints(p), .vmf_natural = use_joints(p),
-            .eta2_mode = hs_param_real(p, "eta2_mode"), .eta2_sd = hs_param_real(p, "eta2_sd"),
+            .joints = use_joints(p),
+            .vmf_natural = use_joints(p),
+            .eta2_mode = hs_param_real(p, "eta2_mode"),
+            .eta2_sd = hs_param_real(p, "eta2_sd"),
             .sigma_obs_mode = hs_param_real(p, "sigma_obs_mode"),
             .sigma_obs_sd = hs_param_real(p, "sigma_obs_sd"),
             .kappa_mode = hs_param_real(p, "kappa_mode"),
-            .kappa_sd = hs_param_real(p, "kappa_sd"), .rho_sd = hs_param_real(p, "rho_sd"),
+            .kappa_sd = hs_param_real(p, "kappa_sd"),
+            .rho_sd = hs_param_real(p, "rho_sd"),
             .sigma2_mode = hs_param_real(p, "sigma2_mode"),
-            .sigma2_sd = hs_param_real(p, "sigma2_sd"), .rho_sd_b = given[0] ? hyp[0] : NULL,
-            .sigma2_mode_b = given[1] ? hyp[1] : NULL, .sigma2_sd_b = given[2] ? hyp[2] : NULL,
+            .sigma2_sd = hs_param_real(p, "sigma2_sd"),
+            .rho_sd_b = given[0] ? hyp[0] : NULL,
+            .sigma2_mode_b = given[1] ? hyp[1] : NULL,
+            .sigma2_sd_b = given[2] ? hyp[2] : NULL,
             .prior_relative = strcmp(hs_param_str(p, "prior_scale"), "relative") == 0,
             .x0_hat = d.x0_hat,
             .obs_twice = hs_param_bool(p, "obs_twice")};
@@ -354,7 +365,7 @@ void hs_nuts_pose_report(const hs_nuts_pose *pp, const double *draws, size_t n, 
     size_t T = (size_t)c->T, K = (size_t)c->K, B = K - 1, dim = L->dim, N = n * m;
     if (N == 0)
         return;
-#define DRAW(ch, i) (draws + ((ch) * n + (i)) * dim)
+#define DRAW(ch, i) (draws + ((ch)*n + (i)) * dim)
     double s1 = 0.0, s2 = 0.0, so = 0.0, km = 0.0;
     for (size_t ch = 0; ch < m; ch++)
         for (size_t i = 0; i < n; i++) {
@@ -452,8 +463,8 @@ double hs_nuts_pose_cost(const hs_params *p)
     double C = (double)hs_param_int(p, "cameras"), S = (double)hs_param_int(p, "states");
     const char *co = hs_param_str(p, "coords");
     double per_grad = 7e-9 * T * (K * C + (hs_param_bool(p, "use_hmm") ? 3.0 * K * S : 0.0));
-    double steps = use_joints(p)                   ? 280.0 + 0.15 * T
-                   : strcmp(co, "shell") == 0      ? 250.0 + 0.23 * T
+    double steps = use_joints(p)                     ? 280.0 + 0.15 * T
+                   : strcmp(co, "shell") == 0        ? 250.0 + 0.23 * T
                    : hs_param_bool(p, "use_mixture") ? 1000.0
                                                      : 300.0;
     double iters = (double)hs_param_int(p, "chains") *

@@ -32,8 +32,7 @@ void Cfree_blacs_system_handle(int handle);
 void Cblacs_gridinit(int *ictxt, const char *order, int nprow, int npcol);
 void Cblacs_gridinfo(int ictxt, int *nprow, int *npcol, int *myrow, int *mycol);
 void Cblacs_gridexit(int ictxt);
-int numroc_(const int *n, const int *nb, const int *iproc, const int *isrcproc,
-            const int *nprocs);
+int numroc_(const int *n, const int *nb, const int *iproc, const int *isrcproc, const int *nprocs);
 void descinit_(int *desc, const int *m, const int *n, const int *mb, const int *nb,
                const int *irsrc, const int *icsrc, const int *ictxt, const int *lld, int *info);
 void Cpzgemr2d(int m, int n, double complex *a, int ia, int ja, int *desca, double complex *b,
@@ -44,10 +43,9 @@ void pzheevd_(const char *jobz, const char *uplo, const int *n, double complex *
               double *rwork, const int *lrwork, int *iwork, const int *liwork, int *info,
               size_t ljobz, size_t luplo);
 void pcheevd_(const char *jobz, const char *uplo, const int *n, fcomplex *a, const int *ia,
-              const int *ja, const int *desca, float *w, fcomplex *z, const int *iz,
-              const int *jz, const int *descz, fcomplex *work, const int *lwork, float *rwork,
-              const int *lrwork, int *iwork, const int *liwork, int *info, size_t ljobz,
-              size_t luplo);
+              const int *ja, const int *desca, float *w, fcomplex *z, const int *iz, const int *jz,
+              const int *descz, fcomplex *work, const int *lwork, float *rwork, const int *lrwork,
+              int *iwork, const int *liwork, int *info, size_t ljobz, size_t luplo);
 void pzgemm_(const char *transa, const char *transb, const int *m, const int *n, const int *k,
              const double complex *alpha, const double complex *a, const int *ia, const int *ja,
              const int *desca, const double complex *b, const int *ib, const int *jb,
@@ -80,8 +78,8 @@ static int solve_serial(int n, hs_eig_prec prec, double *w, double complex *v, d
         int *iwork = malloc(sizeof *iwork * (size_t)liwork);
         if (work && rwork && iwork) {
             double t0 = now_s();
-            zheevd_("V", "L", &n, v, &n, w, work, &lwork, rwork, &lrwork, iwork, &liwork, &info,
-                    1, 1);
+            zheevd_("V", "L", &n, v, &n, w, work, &lwork, rwork, &lrwork, iwork, &liwork, &info, 1,
+                    1);
             *secs = now_s() - t0;
         }
         int rc = (work && rwork && iwork) ? info_code(info) : HS_NUM_ENOMEM;
@@ -106,8 +104,8 @@ static int solve_serial(int n, hs_eig_prec prec, double *w, double complex *v, d
         int *iwork = malloc(sizeof *iwork * (size_t)liwork);
         if (work && rwork && iwork) {
             double t0 = now_s();
-            cheevd_("V", "L", &n, af, &n, wf, work, &lwork, rwork, &lrwork, iwork, &liwork,
-                    &info, 1, 1);
+            cheevd_("V", "L", &n, af, &n, wf, work, &lwork, rwork, &lrwork, iwork, &liwork, &info,
+                    1, 1);
             *secs = now_s() - t0;
             rc = info_code(info);
         } else {
@@ -145,8 +143,7 @@ int hs_eig_herm(int n, const double complex *a, hs_eig_prec prec, double *w, dou
     for (int j = 0; j < n; j++)
         for (int i = 0; i < n; i++)
             r[(size_t)j * n + i] = v[(size_t)j * n + i] * w[j];
-    cblas_zgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, n, n, &one, a, n, v, n, &mone, r,
-                n);
+    cblas_zgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, n, n, &one, a, n, v, n, &mone, r, n);
     double rn = 0.0, an = 0.0;
     for (size_t i = 0; i < nn; i++)
         rn += creal(r[i] * conj(r[i])), an += creal(a[i] * conj(a[i]));
@@ -452,8 +449,8 @@ static float complex *to_f32(int rows, int cols, const double complex *a, int ld
  * single column of plain B (n = 1) goes through zgemv / cgemv.  A has lda
  * rows, B ldb rows.  Returns 0 or HS_NUM_ENOMEM.
  */
-static int gemm_prec(hs_eig_prec prec, CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n,
-                     int k, const double complex *a, int lda, const double complex *b, int ldb,
+static int gemm_prec(hs_eig_prec prec, CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k,
+                     const double complex *a, int lda, const double complex *b, int ldb,
                      double complex *c)
 {
     const int gemv = n == 1 && tb == CblasNoTrans;
@@ -534,8 +531,8 @@ int hs_eig_backward(int n, const double *w, const double complex *v, const doubl
     /* X(:, c) = V^H vbar(:, c) for the listed columns; zero elsewhere. */
     for (int c = 0; c < m && rc == 0; c++) {
         int jc = full ? cols[c] : slot[cols[c]];
-        rc = gemm_prec(prec, CblasConjTrans, CblasNoTrans, n, 1, n, v, n, vbar + (size_t)c * n,
-                       n, x + (size_t)jc * n);
+        rc = gemm_prec(prec, CblasConjTrans, CblasNoTrans, n, 1, n, v, n, vbar + (size_t)c * n, n,
+                       x + (size_t)jc * n);
     }
     /* M = diag(wbar) + F o X, formed in place of X, column by column. */
     for (int c = 0; c < nc && rc == 0; c++) {

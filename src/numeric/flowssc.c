@@ -65,8 +65,9 @@ int hs_flowssc_train(const hs_flowssc_config *c, const hs_flowssc_data *d,
     }
     if (c->batch_size < 1 || c->flow_layers < 1 || c->flow_hidden < 1 || c->clf_hidden < 1 ||
         c->pred_samples < 1 || d->d_x < 1) {
-        snprintf(err, cap, "flow_ssc: batch_size, flow_layers, flow_hidden, clf_hidden, "
-                           "pred_samples and d_x must be positive");
+        snprintf(err, cap,
+                 "flow_ssc: batch_size, flow_layers, flow_hidden, clf_hidden, "
+                 "pred_samples and d_x must be positive");
         return -1;
     }
     hs_flowssc_traces none = {0};
@@ -79,8 +80,8 @@ struct hs_flowssc {
     void *m;
 };
 
-int hs_flowssc_create(hs_flowssc **out, int f32, size_t d_x, size_t flow_layers,
-                      size_t flow_hidden, size_t clf_hidden, size_t max_rows, uint64_t seed,
+int hs_flowssc_create(hs_flowssc **out, int f32, size_t d_x, size_t flow_layers, size_t flow_hidden,
+                      size_t clf_hidden, size_t max_rows, uint64_t seed,
                       hs_flowssc_out_init out_init)
 {
     *out = NULL;
@@ -143,8 +144,8 @@ const char *hs_flowssc_block(const hs_flowssc *m, size_t i, size_t *off, size_t 
     i -= 6;
     size_t l = i / 16, j = i % 16, dc = ly->dc;
     /* within a layer: Win, bin, per block Wa, ba, Wb, bb, Wg, bg, then Wout, bout */
-    const size_t rel[6] = {0, H * H, H * H + H, 2 * H * H + H, 2 * H * H + 2 * H,
-                           2 * H * H + 2 * H + H * dc};
+    const size_t rel[6] = {
+        0, H * H, H * H + H, 2 * H * H + H, 2 * H * H + 2 * H, 2 * H * H + 2 * H + H * dc};
     size_t o[17] = {0, ly->o_bin};
     for (size_t k = 0; k < 2; k++)
         for (size_t q = 0; q < 6; q++)
@@ -161,8 +162,8 @@ void hs_flowssc_get_params(const hs_flowssc *m, double *w) { m->ops->get(m->m, w
 
 void hs_flowssc_set_params(hs_flowssc *m, const double *w) { m->ops->set(m->m, w); }
 
-int hs_flowssc_loss_grad(hs_flowssc *m, const double *xn, const int *t, const double *yn,
-                         size_t n, double ulb_weight, double parts[3], double *grad)
+int hs_flowssc_loss_grad(hs_flowssc *m, const double *xn, const int *t, const double *yn, size_t n,
+                         double ulb_weight, double parts[3], double *grad)
 {
     return m->ops->loss_grad(m->m, xn, t, yn, n, ulb_weight, parts, grad);
 }

@@ -60,22 +60,37 @@ static void one_hot(hs_rng *r, const double *p, int k, double *x)
             c = j;
             break;
         }
-        }
+    }
     for (int j = 0; j < k; j++)
         x[j] = j == c;
 }
 
 /* Column indices of the covariates the structural model uses. */
 enum {
-    C_AGE, C_SCHOOL, C_SMOKEINT, C_SMOKEYRS, C_WT71, C_HT, C_SBP, C_DBP, C_CHOL, C_PRICE71,
-    C_PRICE82, C_TAX71, C_TAX82, C_ALCAMT, N_CONT,
-    C_EDU = N_CONT,         /* 5: < 8 y, HS dropout, HS, college dropout, college */
-    C_EXER = C_EDU + 5,     /* 3: much, moderate, little exercise */
-    C_ACTIVE = C_EXER + 3,  /* 4: very, moderately, inactive, bedridden-ish */
-    C_ALCFREQ = C_ACTIVE + 4, /* 5 */
+    C_AGE,
+    C_SCHOOL,
+    C_SMOKEINT,
+    C_SMOKEYRS,
+    C_WT71,
+    C_HT,
+    C_SBP,
+    C_DBP,
+    C_CHOL,
+    C_PRICE71,
+    C_PRICE82,
+    C_TAX71,
+    C_TAX82,
+    C_ALCAMT,
+    N_CONT,
+    C_EDU = N_CONT,            /* 5: < 8 y, HS dropout, HS, college dropout, college */
+    C_EXER = C_EDU + 5,        /* 3: much, moderate, little exercise */
+    C_ACTIVE = C_EXER + 3,     /* 4: very, moderately, inactive, bedridden-ish */
+    C_ALCFREQ = C_ACTIVE + 4,  /* 5 */
     C_MARITAL = C_ALCFREQ + 5, /* 5 */
     C_FLAGS = C_MARITAL + 5,
-    C_FEMALE = C_FLAGS, C_NONWHITE, C_HBP
+    C_FEMALE = C_FLAGS,
+    C_NONWHITE,
+    C_HBP
 };
 
 /* Prevalences of the binary flags (sex, race, then NHEFS medical history:
@@ -83,9 +98,9 @@ enum {
  * hayfever, diabetes, polio, tumor, nervousbreak, alcoholpy, headache,
  * otherpain, weakheart, allergies, nerves, lackpep, hbpmed, boweltrouble,
  * wtloss, infection, pica, birthcontrol). */
-static const double flag_p[] = {0.49, 0.13, 0.30, 0.05,  0.09, 0.015, 0.005, 0.10, 0.03, 0.02,
-                                0.05, 0.08, 0.04, 0.013, 0.024, 0.03, 0.87, 0.62, 0.24, 0.02,
-                                0.06, 0.14, 0.05, 0.20,  0.16,  0.03, 0.30, 0.03, 0.30};
+static const double flag_p[] = {0.49, 0.13, 0.30, 0.05,  0.09,  0.015, 0.005, 0.10, 0.03, 0.02,
+                                0.05, 0.08, 0.04, 0.013, 0.024, 0.03,  0.87,  0.62, 0.24, 0.02,
+                                0.06, 0.14, 0.05, 0.20,  0.16,  0.03,  0.30,  0.03, 0.30};
 #define N_FLAGS (sizeof flag_p / sizeof flag_p[0])
 
 _Static_assert(C_FLAGS + sizeof flag_p / sizeof flag_p[0] == HS_NHEFS_DX,
@@ -283,7 +298,8 @@ static void csv_state_free(csv_state *s)
 #if defined(__GNUC__)
 __attribute__((format(printf, 5, 6)))
 #endif
-static int csv_fail(csv_state *s, hs_flowssc_data *d, char *err, size_t cap, const char *fmt, ...)
+static int
+csv_fail(csv_state *s, hs_flowssc_data *d, char *err, size_t cap, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -294,8 +310,8 @@ static int csv_fail(csv_state *s, hs_flowssc_data *d, char *err, size_t cap, con
     return -1;
 }
 
-int hs_flowssc_data_csv(hs_flowssc_data *d, const char *path, const char *x_cols,
-                        const char *t_col, const char *y_col, char *err, size_t cap)
+int hs_flowssc_data_csv(hs_flowssc_data *d, const char *path, const char *x_cols, const char *t_col,
+                        const char *y_col, char *err, size_t cap)
 {
     csv_state s = {0};
     s.f = fopen(path, "r");
@@ -345,8 +361,8 @@ int hs_flowssc_data_csv(hs_flowssc_data *d, const char *path, const char *x_cols
             if (dx >= nh) {
                 free(nm);
                 free(names);
-                return csv_fail(&s, d, err, cap, "%s:1: x_cols names more columns than the file has",
-                                path);
+                return csv_fail(&s, d, err, cap,
+                                "%s:1: x_cols names more columns than the file has", path);
             }
             s.xc[dx++] = c;
         }
@@ -364,8 +380,8 @@ int hs_flowssc_data_csv(hs_flowssc_data *d, const char *path, const char *x_cols
             continue;
         size_t nf = split_csv(s.line, s.fld, nh);
         if (nf != nh)
-            return csv_fail(&s, d, err, cap, "%s:%zu: %zu fields, the header has %zu", path,
-                            lineno, nf, nh);
+            return csv_fail(&s, d, err, cap, "%s:%zu: %zu fields, the header has %zu", path, lineno,
+                            nf, nh);
         if (is_missing(s.fld[tc]) || is_missing(s.fld[yc]))
             continue;
         int skip = 0;
@@ -409,10 +425,10 @@ int hs_flowssc_data_csv(hs_flowssc_data *d, const char *path, const char *x_cols
         n++;
     }
     if (n < 2)
-        return csv_fail(&s, d, err, cap, "%s:%zu: %zu complete rows; need at least 2", path,
-                        lineno, n);
-    *d = (hs_flowssc_data){.n = n, .d_x = dx, .x = s.x, .t = s.t, .y = s.y,
-                           .noise_sd = NAN, .ate = NAN};
+        return csv_fail(&s, d, err, cap, "%s:%zu: %zu complete rows; need at least 2", path, lineno,
+                        n);
+    *d = (hs_flowssc_data){
+        .n = n, .d_x = dx, .x = s.x, .t = s.t, .y = s.y, .noise_sd = NAN, .ate = NAN};
     s.x = NULL;
     s.y = NULL;
     s.t = NULL;

@@ -34,8 +34,8 @@ typedef struct fs_ops {
     void (*set)(void *m, const double *w);
     int (*loss_grad)(void *m, const double *xn, const int *t, const double *yn, size_t n,
                      double ulb_weight, double parts[3], double *grad);
-    int (*train)(const hs_flowssc_config *c, const hs_flowssc_data *d,
-                 const hs_flowssc_traces *tr, hs_flowssc_result *r, char *err, size_t cap);
+    int (*train)(const hs_flowssc_config *c, const hs_flowssc_data *d, const hs_flowssc_traces *tr,
+                 hs_flowssc_result *r, char *err, size_t cap);
 } fs_ops;
 
 extern const fs_ops hs_fs_ops_f32, hs_fs_ops_f64;

@@ -35,25 +35,25 @@
 
 typedef struct model {
     fs_layout ly;
-    size_t cap, cap2;      /* rows per batch; flow rows (2 per unlabelled row) */
+    size_t cap, cap2; /* rows per batch; flow rows (2 per unlabelled row) */
     R *w, *g;
-    R *xn, *yn;            /* [cap][d], [cap]: normalised batch */
-    int *t;                /* [cap]: label, -1 = unlabelled (both t evaluated) */
-    size_t *src;           /* [cap2]: batch row of each flow row */
-    int *rt;               /* [cap2]: t of each flow row */
-    R *C;                  /* [cap2][d+2]: context [x~, onehot(t)] */
-    R *act;                /* [L][11][cap2][H] per flow layer: h0, h1, h2 (block inputs
+    R *xn, *yn;               /* [cap][d], [cap]: normalised batch */
+    int *t;                   /* [cap]: label, -1 = unlabelled (both t evaluated) */
+    size_t *src;              /* [cap2]: batch row of each flow row */
+    int *rt;                  /* [cap2]: t of each flow row */
+    R *C;                     /* [cap2][d+2]: context [x~, onehot(t)] */
+    R *act;                   /* [L][11][cap2][H] per flow layer: h0, h1, h2 (block inputs
                               and output), then per block k = 0, 1: relu(h_k), relu(u_k),
                               the gate sigmoid(C Wg^T + bg) and v = Wb relu(u_k) + bb */
-    R *raw;                /* [L][cap2][2] */
-    R *s, *b;              /* [L][cap2] */
-    R *u;                  /* [L+1][cap2]: u_0 = y~, u_{l+1} = u_l s_l + b_l */
-    R *ll, *dll, *du;      /* [cap2] */
-    R *ds, *db;            /* [L][cap2] */
-    R *dout;               /* [cap2][2] */
-    R *t1, *t2, *dh;       /* [cap2][H] scratch */
+    R *raw;                   /* [L][cap2][2] */
+    R *s, *b;                 /* [L][cap2] */
+    R *u;                     /* [L+1][cap2]: u_0 = y~, u_{l+1} = u_l s_l + b_l */
+    R *ll, *dll, *du;         /* [cap2] */
+    R *ds, *db;               /* [L][cap2] */
+    R *dout;                  /* [cap2][2] */
+    R *t1, *t2, *dh;          /* [cap2][H] scratch */
     R *ch1, *ch2, *dc1, *dc2; /* [cap][Hc] */
-    R *logit, *lp, *dlp;   /* [cap][2] */
+    R *logit, *lp, *dlp;      /* [cap][2] */
 } model;
 
 #define N_ACT 11
@@ -72,10 +72,9 @@ static void destroy(void *vm)
     model *M = vm;
     if (!M)
         return;
-    void *bufs[] = {M->w,   M->g,   M->xn,  M->yn,  M->t,   M->src, M->rt,    M->C,
-                    M->act, M->raw, M->s,   M->b,   M->u,   M->ll,  M->dll,   M->du,
-                    M->ds,  M->db,  M->dout, M->t1, M->t2,  M->dh,  M->ch1,   M->ch2,
-                    M->dc1, M->dc2, M->logit, M->lp, M->dlp};
+    void *bufs[] = {M->w,  M->g,  M->xn,  M->yn,  M->t,   M->src, M->rt,    M->C,  M->act,  M->raw,
+                    M->s,  M->b,  M->u,   M->ll,  M->dll, M->du,  M->ds,    M->db, M->dout, M->t1,
+                    M->t2, M->dh, M->ch1, M->ch2, M->dc1, M->dc2, M->logit, M->lp, M->dlp};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
     free(M);
@@ -194,8 +193,8 @@ static void lin_bwd(const R *A, const R *dZ, size_t n, size_t in, size_t out, co
         for (size_t j = 0; j < out; j++)
             dbias[j] += dZ[i * out + j];
     if (dA)
-        GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)in, (int)out, 1, dZ,
-             (int)out, W, (int)in, 0, dA, (int)in);
+        GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)in, (int)out, 1, dZ, (int)out,
+             W, (int)in, 0, dA, (int)in);
 }
 
 /*
@@ -346,11 +345,10 @@ static void cond_bwd(model *M, size_t m)
             const R *a1 = a1_at(M, l, k), *a2 = a2_at(M, l, k);
             const R *g = g_at(M, l, k), *v = v_at(M, l, k);
             for (size_t i = 0; i < m * H; i++) {
-                M->t2[i] = M->dh[i] * g[i];                       /* d v */
-                M->t1[i] = M->dh[i] * v[i] * g[i] * (1 - g[i]);   /* d gate input */
+                M->t2[i] = M->dh[i] * g[i];                     /* d v */
+                M->t1[i] = M->dh[i] * v[i] * g[i] * (1 - g[i]); /* d gate input */
             }
-            lin_bwd(M->C, M->t1, m, ly->dc, H, blk + 2 * (H * H + H), gblk + 2 * (H * H + H),
-                    NULL);
+            lin_bwd(M->C, M->t1, m, ly->dc, H, blk + 2 * (H * H + H), gblk + 2 * (H * H + H), NULL);
             lin_bwd(a2, M->t2, m, H, H, blk + H * H + H, gblk + H * H + H, M->t1);
             relu_mask(M->t1, a2, m * H);
             lin_bwd(a1, M->t1, m, H, H, blk, gblk, M->t2);
@@ -479,8 +477,8 @@ typedef struct stats {
 } stats;
 
 /* Mean and population std of rows idx[0..n) (or 0..n if idx NULL) of X, Y. */
-static void batch_stats(const R *X, const R *Y, size_t d, const size_t *idx, size_t n, R *mx,
-                        R *sx, R *my, R *sy)
+static void batch_stats(const R *X, const R *Y, size_t d, const size_t *idx, size_t n, R *mx, R *sx,
+                        R *my, R *sy)
 {
     for (size_t j = 0; j < d; j++)
         mx[j] = sx[j] = 0;
@@ -607,7 +605,7 @@ static R mean_of(const R *a, size_t n)
 typedef struct work {
     model *M;
     R *X, *Y, *tmp;
-    int *Tl;             /* training labels after label_ratio (-1 = hidden) */
+    int *Tl; /* training labels after label_ratio (-1 = hidden) */
     size_t *idx;
     stats st;
     hs_adam opt;

@@ -41,8 +41,8 @@ static int mala_eval(const hs_llc_target *t, const hs_llc_mala_config *cfg, cons
 {
     const size_t d = hs_llc_target_dim(t);
     if (C)
-        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)d, (int)d, 1.0, C, (int)d, s->x, 1, 0.0,
-                    tmp, 1);
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)d, (int)d, 1.0, C, (int)d, s->x, 1, 0.0, tmp,
+                    1);
     else
         memcpy(tmp, s->x, d * sizeof *tmp);
     double r2 = 0;

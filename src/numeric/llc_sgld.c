@@ -55,8 +55,7 @@ int hs_llc_sgld_run(const hs_llc_target *t, const hs_llc_sgld_config *cfg, uint6
             res->first_nonfinite = s;
             break;
         }
-        if (s >= cfg->warmup && (s - cfg->warmup) % cfg->eval_every == 0 &&
-            res->n_draws < ndraws) {
+        if (s >= cfg->warmup && (s - cfg->warmup) % cfg->eval_every == 0 && res->n_draws < ndraws) {
             const double l = hs_llc_target_loss(t, w, work);
             if (!isfinite(l)) {
                 res->first_nonfinite = s;

@@ -19,8 +19,8 @@
 #define HS_LLC_MAX_DIM 4000 /* the Hessian at w* is kept as a dense d×d matrix */
 
 /* LAPACK symmetric eigensolver (reference LAPACK / OpenBLAS). */
-void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
-            double *w, double *work, const int *lwork, int *info, size_t ljobz, size_t luplo);
+void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w,
+            double *work, const int *lwork, int *info, size_t ljobz, size_t luplo);
 
 struct hs_llc_target {
     hs_llc_target_config cfg;
@@ -28,14 +28,14 @@ struct hs_llc_target {
     double *wstar_d;
     float *wstar_f;
     double wstar_loss, wstar_gnorm;
-    double *hess;   /* d×d Hessian of L_n at w* */
-    double *eig;    /* its eigenvalues, ascending */
+    double *hess; /* d×d Hessian of L_n at w* */
+    double *eig;  /* its eigenvalues, ascending */
     /* quadratic */
     double *Hq_d;
     float *Hq_f;
     /* networks: layer sizes sz[0..nl]; W_l (sz[l] × sz[l−1]) at woff[l], biases at boff[l] */
-    size_t nl, sz[HS_LLC_MAX_LAYERS + 1], woff[HS_LLC_MAX_LAYERS + 1],
-        boff[HS_LLC_MAX_LAYERS + 1], maxsz, sumsz;
+    size_t nl, sz[HS_LLC_MAX_LAYERS + 1], woff[HS_LLC_MAX_LAYERS + 1], boff[HS_LLC_MAX_LAYERS + 1],
+        maxsz, sumsz;
     int bias, relu;
     double *X_d, *Y_d;
     float *X_f, *Y_f;
@@ -505,14 +505,14 @@ double hs_llc_target_lossf(const hs_llc_target *t, const float *w, float *work)
     return target_loss_f(t, w, NULL, t->n, work);
 }
 
-double hs_llc_target_grad(const hs_llc_target *t, const double *w, const size_t *rows,
-                          size_t nrows, double *g, double *work)
+double hs_llc_target_grad(const hs_llc_target *t, const double *w, const size_t *rows, size_t nrows,
+                          double *g, double *work)
 {
     return target_grad_d(t, w, rows, nrows, g, work);
 }
 
-float hs_llc_target_gradf(const hs_llc_target *t, const float *w, const size_t *rows,
-                          size_t nrows, float *g, float *work)
+float hs_llc_target_gradf(const hs_llc_target *t, const float *w, const size_t *rows, size_t nrows,
+                          float *g, float *work)
 {
     return target_grad_f(t, w, rows, nrows, g, work);
 }

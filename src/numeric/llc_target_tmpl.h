@@ -15,8 +15,8 @@
  * res = act[nl] − Y and the mean squared error over nr·out entries
  * (torch's F.mse_loss, as devinterp's tests use).
  */
-static R F(net_forward)(const hs_llc_target *t, const R *w, const size_t *rows, size_t nr,
-                        R *work, R **act)
+static R F(net_forward)(const hs_llc_target *t, const R *w, const size_t *rows, size_t nr, R *work,
+                        R **act)
 {
     const size_t nl = t->nl;
     size_t off = 0;
@@ -57,8 +57,7 @@ static R F(net_forward)(const hs_llc_target *t, const R *w, const size_t *rows, 
 }
 
 /* Loss of the target; `work` has hs_llc_target_work_size(t) elements. */
-static R F(target_loss)(const hs_llc_target *t, const R *w, const size_t *rows, size_t nr,
-                        R *work)
+static R F(target_loss)(const hs_llc_target *t, const R *w, const size_t *rows, size_t nr, R *work)
 {
     if (t->cfg.kind == HS_LLC_QUADRATIC) {
         const size_t d = t->d;
@@ -74,8 +73,8 @@ static R F(target_loss)(const hs_llc_target *t, const R *w, const size_t *rows, 
 }
 
 /* Loss and gradient g (overwritten). */
-static R F(target_grad)(const hs_llc_target *t, const R *w, const size_t *rows, size_t nr,
-                        R *g, R *work)
+static R F(target_grad)(const hs_llc_target *t, const R *w, const size_t *rows, size_t nr, R *g,
+                        R *work)
 {
     const size_t d = t->d;
     if (t->cfg.kind == HS_LLC_QUADRATIC) {

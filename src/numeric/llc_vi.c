@@ -257,8 +257,8 @@ static size_t vi_mem_len(const hs_llc_vi *vi)
            hs_llc_target_work_size(vi->t);
 }
 
-void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
-            double *w, double *work, const int *lwork, int *info, size_t ljobz, size_t luplo);
+void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w,
+            double *work, const int *lwork, int *info, size_t ljobz, size_t luplo);
 
 /*
  * The GAUSSIAN family's fixed factor.  Laplace: with nβH + γI = U diag(p) Uᵀ
@@ -322,14 +322,15 @@ int hs_llc_vi_create(const hs_llc_target *t, const hs_llc_vi_config *cfg, hs_llc
     *out = NULL;
     const size_t d = hs_llc_target_dim(t);
     const int mfa = cfg->family == HS_LLC_VI_MFA;
-    if ((mfa && (cfg->components < 1 || cfg->rank < 1 || !(cfg->dsqrt_min > 0) ||
-                 !(cfg->dsqrt_max >= cfg->dsqrt_min) || !(cfg->max_norm > 0) ||
-                 !(cfg->ridge >= 0))) ||
+    if ((mfa &&
+         (cfg->components < 1 || cfg->rank < 1 || !(cfg->dsqrt_min > 0) ||
+          !(cfg->dsqrt_max >= cfg->dsqrt_min) || !(cfg->max_norm > 0) || !(cfg->ridge >= 0))) ||
         (!mfa && cfg->family != HS_LLC_VI_GAUSSIAN) || cfg->steps < 0 || cfg->trace_every < 1 ||
         cfg->batch < 1 || !(cfg->clip > 0) || cfg->window < 2 || !(cfg->elbo_tol >= 0)) {
-        snprintf(msg, cap, "invalid vi configuration (family mfa or gaussian; batch, trace_every "
-                           ">= 1; window >= 2; elbo_tol >= 0; clip > 0; mfa: components, rank >= "
-                           "1, 0 < dsqrt_min <= dsqrt_max, max_norm > 0, ridge >= 0)");
+        snprintf(msg, cap,
+                 "invalid vi configuration (family mfa or gaussian; batch, trace_every "
+                 ">= 1; window >= 2; elbo_tol >= 0; clip > 0; mfa: components, rank >= "
+                 "1, 0 < dsqrt_min <= dsqrt_max, max_norm > 0, ridge >= 0)");
         return HS_NUM_EINPUT;
     }
     hs_llc_vi *vi = calloc(1, sizeof *vi);
@@ -357,8 +358,8 @@ int hs_llc_vi_create(const hs_llc_target *t, const hs_llc_vi_config *cfg, hs_llc
     vi->Pinv = malloc(dd * sizeof(double));
     vi->P_f = malloc(dd * sizeof(float));
     if (!vi->mem_d || !vi->mem_f || !vi->wstar_d || !vi->wstar_f || !vi->rows || !vi->theta0 ||
-        !vi->theta_out || !vi->delta_out || !vi->eigwork || !vi->colwork || !vi->P_d ||
-        !vi->Pinv || !vi->P_f || hs_adam_init(&vi->adam, vi->np, cfg->lr))
+        !vi->theta_out || !vi->delta_out || !vi->eigwork || !vi->colwork || !vi->P_d || !vi->Pinv ||
+        !vi->P_f || hs_adam_init(&vi->adam, vi->np, cfg->lr))
         goto nomem;
     if (!mfa) {
         int info = 0;

@@ -13,14 +13,14 @@ typedef struct F(vw) {
     R logdetS;
 } F(vw);
 
-static void F(vw_bind)(hs_llc_vi *vi, F(vw) *b)
+static void F(vw_bind)(hs_llc_vi *vi, F(vw) * b)
 {
     const size_t d = vi->d, M = vi->M, r = vi->r;
     R *p = vi->F(mem);
-#define TAKE(field, len)                                                                      \
-    do {                                                                                      \
-        b->field = p;                                                                         \
-        p += (len);                                                                           \
+#define TAKE(field, len)                                                                           \
+    do {                                                                                           \
+        b->field = p;                                                                              \
+        p += (len);                                                                                \
     } while (0)
     TAKE(theta, vi->np);
     TAKE(grad, vi->np);
@@ -56,7 +56,7 @@ static void F(vw_bind)(hs_llc_vi *vi, F(vw) *b)
  * largest ridge used goes to vi->ridge_used.  Returns 0, or −1 if some C_m
  * cannot be factored (non-finite A).
  */
-static int F(prepare)(hs_llc_vi *vi, F(vw) *b, const R *theta)
+static int F(prepare)(hs_llc_vi *vi, F(vw) * b, const R *theta)
 {
     const size_t d = vi->d, M = vi->M, r = vi->r;
     const R *rho = theta, *A = theta + d, *alpha = theta + d + M * d * r;
@@ -132,7 +132,7 @@ static int F(prepare)(hs_llc_vi *vi, F(vw) *b, const R *theta)
  * log N_k = −½(d log 2π + 2 log det S + log det C_k + quad_k); responsibilities
  * r_k; acc = Σ_k r_k A_k y_k, so that ∇_w log q = −(u − acc)/s.
  */
-static R F(logq)(hs_llc_vi *vi, F(vw) *b, const R *theta, const R *u)
+static R F(logq)(hs_llc_vi *vi, F(vw) * b, const R *theta, const R *u)
 {
     const size_t d = vi->d, M = vi->M, r = vi->r;
     const R *A = theta + d;
@@ -192,7 +192,7 @@ static R F(logq)(hs_llc_vi *vi, F(vw) *b, const R *theta, const R *u)
 }
 
 /* u = ε + A_m z, δ = s⊙u, w = w* + δ (b->s from prepare). */
-static void F(sample)(hs_llc_vi *vi, F(vw) *b, const R *theta, size_t m)
+static void F(sample)(hs_llc_vi *vi, F(vw) * b, const R *theta, size_t m)
 {
     const size_t d = vi->d, r = vi->r;
     const R *Am = theta + d + m * d * r, *ws = vi->F(wstar);
@@ -210,7 +210,7 @@ static void F(sample)(hs_llc_vi *vi, F(vw) *b, const R *theta, size_t m)
  * GAUSSIAN family (see llc_vi.c): s = e^ℓ, log det S = Σℓ, π = (1).
  * Returns 0, or −1 if some s is 0 or not finite.
  */
-static int F(gauss_prepare)(hs_llc_vi *vi, F(vw) *b, const R *theta)
+static int F(gauss_prepare)(hs_llc_vi *vi, F(vw) * b, const R *theta)
 {
     R lds = 0;
     for (size_t i = 0; i < vi->d; i++) {
@@ -233,7 +233,7 @@ static const R *F(gauss_row)(const hs_llc_vi *vi, const R *theta, size_t i)
 }
 
 /* x = N(s⊙ε), δ = Px, u = ε, w = w* + δ (b->s from gauss_prepare). */
-static void F(gauss_sample)(hs_llc_vi *vi, F(vw) *b, const R *theta)
+static void F(gauss_sample)(hs_llc_vi *vi, F(vw) * b, const R *theta)
 {
     const size_t d = vi->d;
     const R *ws = vi->F(wstar);
@@ -256,7 +256,7 @@ static void F(gauss_sample)(hs_llc_vi *vi, F(vw) *b, const R *theta)
  * −½(d log 2π + uᵀu) − Σℓ − log|det P|; acc = N⁻ᵀ(u/s), so that the gradient
  * in the whitened coordinates x = P⁻¹(w − w*) is ∇_x log q = −acc.
  */
-static R F(gauss_logq)(hs_llc_vi *vi, F(vw) *b, const R *theta, const R *u)
+static R F(gauss_logq)(hs_llc_vi *vi, F(vw) * b, const R *theta, const R *u)
 {
     const size_t d = vi->d;
     R uu = 0;
@@ -280,8 +280,8 @@ static R F(gauss_logq)(hs_llc_vi *vi, F(vw) *b, const R *theta, const R *u)
  *   ∂/∂ℓ_j = (NᵀG)_j v_j,   ∂/∂N_ij = G_i v_j   (i > j).
  * Returns f = log p̃(w) − log q(w); *lossb receives L_B(w).
  */
-static R F(gauss_draw_grad)(hs_llc_vi *vi, F(vw) *b, const R *theta, const size_t *rows,
-                            size_t nr, R *lossb)
+static R F(gauss_draw_grad)(hs_llc_vi *vi, F(vw) * b, const R *theta, const size_t *rows, size_t nr,
+                            R *lossb)
 {
     const size_t d = vi->d;
     const R nbeta = (R)vi->cfg.nbeta, gamma = (R)vi->cfg.gamma;
@@ -295,8 +295,7 @@ static R F(gauss_draw_grad)(hs_llc_vi *vi, F(vw) *b, const R *theta, const size_
     R *gl = b->grad;
     for (size_t i = 0; i < d; i++)
         b->x[i] = -nbeta * b->gt[i] - gamma * b->delta[i];
-    GEMV(CblasRowMajor, CblasTrans, (int)d, (int)d, (R)1, vi->F(P), (int)d, b->x, 1, (R)0, b->G,
-         1);
+    GEMV(CblasRowMajor, CblasTrans, (int)d, (int)d, (R)1, vi->F(P), (int)d, b->x, 1, (R)0, b->G, 1);
     for (size_t i = 0; i < d; i++) {
         b->G[i] += b->acc[i];
         gl[i] = b->G[i];
@@ -325,7 +324,7 @@ static R F(gauss_draw_grad)(hs_llc_vi *vi, F(vw) *b, const R *theta, const size_
  * Returns f; *lossb receives L_B(w).  The baseline NAN means "use f itself"
  * (the first step: a zero logits gradient).
  */
-static R F(draw_grad)(hs_llc_vi *vi, F(vw) *b, const R *theta, size_t m, const size_t *rows,
+static R F(draw_grad)(hs_llc_vi *vi, F(vw) * b, const R *theta, size_t m, const size_t *rows,
                       size_t nr, R baseline, R *lossb)
 {
     const size_t d = vi->d, M = vi->M, r = vi->r;
@@ -360,7 +359,7 @@ static R F(draw_grad)(hs_llc_vi *vi, F(vw) *b, const R *theta, size_t m, const s
 }
 
 /* m ~ π, z ~ N(0, I_r), ε ~ N(0, I_d) into b. */
-static size_t F(draw_noise)(hs_llc_vi *vi, F(vw) *b, hs_rng *rng)
+static size_t F(draw_noise)(hs_llc_vi *vi, F(vw) * b, hs_rng *rng)
 {
     size_t m = vi->M - 1;
     if (vi->cfg.family == HS_LLC_VI_MFA) {
@@ -402,8 +401,8 @@ static void F(max_norm)(hs_llc_vi *vi, R *theta)
 }
 
 /* Record the per-step trace entries of step `pos`. */
-static void F(record)(hs_llc_vi *vi, F(vw) *b, const hs_llc_vi_trace *tr, size_t pos, R f,
-                      R lossb, double gnorm)
+static void F(record)(hs_llc_vi *vi, F(vw) * b, const hs_llc_vi_trace *tr, size_t pos, R f, R lossb,
+                      double gnorm)
 {
     const size_t d = vi->d, M = vi->M, r = vi->r;
     const R *A = b->theta + d;
@@ -471,13 +470,13 @@ static void F(record)(hs_llc_vi *vi, F(vw) *b, const hs_llc_vi_trace *tr, size_t
 }
 
 /* The family's prepare / sample / draw_grad (MFA's m and baseline unused by GAUSSIAN). */
-static int F(fam_prepare)(hs_llc_vi *vi, F(vw) *b, const R *theta)
+static int F(fam_prepare)(hs_llc_vi *vi, F(vw) * b, const R *theta)
 {
     return vi->cfg.family == HS_LLC_VI_GAUSSIAN ? F(gauss_prepare)(vi, b, theta)
                                                 : F(prepare)(vi, b, theta);
 }
 
-static void F(fam_sample)(hs_llc_vi *vi, F(vw) *b, const R *theta, size_t m)
+static void F(fam_sample)(hs_llc_vi *vi, F(vw) * b, const R *theta, size_t m)
 {
     if (vi->cfg.family == HS_LLC_VI_GAUSSIAN)
         F(gauss_sample)(vi, b, theta);
@@ -485,7 +484,7 @@ static void F(fam_sample)(hs_llc_vi *vi, F(vw) *b, const R *theta, size_t m)
         F(sample)(vi, b, theta, m);
 }
 
-static R F(fam_draw_grad)(hs_llc_vi *vi, F(vw) *b, const R *theta, size_t m, const size_t *rows,
+static R F(fam_draw_grad)(hs_llc_vi *vi, F(vw) * b, const R *theta, size_t m, const size_t *rows,
                           size_t nr, R baseline, R *lossb)
 {
     return vi->cfg.family == HS_LLC_VI_GAUSSIAN
@@ -546,9 +545,9 @@ static int F(run)(hs_llc_vi *vi, hs_rng *rng, const hs_llc_vi_trace *tr, double 
             return HS_NUM_ENOMEM;
         if (vi->cfg.family == HS_LLC_VI_MFA)
             F(max_norm)(vi, b.theta);
-        baseline = baseline == baseline ? (R)(HS_VI_BASELINE_DECAY * baseline +
-                                              (1 - HS_VI_BASELINE_DECAY) * f)
-                                        : f;
+        baseline = baseline == baseline
+                       ? (R)(HS_VI_BASELINE_DECAY * baseline + (1 - HS_VI_BASELINE_DECAY) * f)
+                       : f;
         res->steps_done = t + 1;
         bsum += (double)f;
         bsq += (double)f * (double)f;

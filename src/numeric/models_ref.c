@@ -10,7 +10,7 @@
 /* Rubin (1981); Gelman et al., BDA3, table 5.2. */
 static const double eight_y[HS_REF_EIGHT_J] = {28, 8, -3, 7, -1, 1, 18, 12};
 static const double eight_sigma[HS_REF_EIGHT_J] = {15, 10, 16, 11, 9, 11, 10, 18};
-static const double eight_mu_sd = 5.0;  /* mu ~ N(0, 5^2) */
+static const double eight_mu_sd = 5.0;     /* mu ~ N(0, 5^2) */
 static const double eight_tau_scale = 5.0; /* tau ~ HalfCauchy(0, 5) */
 
 static double std_normal_lp(void *self, const double *q, double *grad)

@@ -28,7 +28,7 @@ typedef struct point {
 
 /* Scratch of one build_tree recursion level (base_nuts.hpp locals). */
 typedef struct level {
-    point z_final;    /* z_propose_final */
+    point z_final; /* z_propose_final */
     double *p_init_end, *ps_init_end, *rho_init;
     double *p_final_beg, *ps_final_beg, *rho_final;
 } level;
@@ -49,16 +49,16 @@ struct hs_nuts {
     hs_model model;
     hs_nuts_config cfg;
     size_t dim;
-    size_t dimp;      /* dim rounded up to LANES: the sampler's vectors' length, the
+    size_t dimp;    /* dim rounded up to LANES: the sampler's vectors' length, the
                        * padding held at 0 (p, q, g, minv and sqrt_m there are 0) */
-    double eps;       /* nominal step size */
-    double *minv;     /* inverse metric diagonal */
-    double *sqrt_m;   /* 1 / sqrt(minv), to draw p ~ N(0, M) */
+    double eps;     /* nominal step size */
+    double *minv;   /* inverse metric diagonal */
+    double *sqrt_m; /* 1 / sqrt(minv), to draw p ~ N(0, M) */
     point z, z_fwd, z_bck, z_sample, z_propose;
     double *p_fwd_fwd, *ps_fwd_fwd, *p_fwd_bck, *ps_fwd_bck;
     double *p_bck_fwd, *ps_bck_fwd, *p_bck_bck, *ps_bck_bck;
     double *rho, *rho_fwd, *rho_bck;
-    level *lv;        /* max_treedepth levels */
+    level *lv; /* max_treedepth levels */
     /* per-transition accumulators */
     int n_leapfrog, divergent;
     double sum_metro;
@@ -67,7 +67,7 @@ struct hs_nuts {
     windows win;
     double *w_mean, *w_m2; /* Welford running mean and sum of squares */
     size_t w_n;
-    size_t iter;           /* transitions done */
+    size_t iter; /* transitions done */
     unsigned long long grad_evals;
     double *mem;
 };
@@ -196,8 +196,8 @@ static double leapfrog(hs_nuts *s, point *z, double e)
  * ps_beg and ps_end, and p is added to rho.  Returns H as leapfrog does.
  */
 CLONES static double leapfrog_leaf(hs_nuts *s, double e, point *zp, double *restrict ps_beg,
-                            double *restrict ps_end, double *restrict p_beg,
-                            double *restrict p_end, double *restrict rho)
+                                   double *restrict ps_end, double *restrict p_beg,
+                                   double *restrict p_end, double *restrict rho)
 {
     const size_t d = s->dimp;
     point *z = &s->z;
@@ -237,8 +237,8 @@ static void sample_momentum(hs_nuts *s, hs_rng *rng, point *z)
  * Generalised no-U-turn criterion (base_nuts.hpp compute_criterion;
  * Betancourt 2017 appendix A.4.2): p#_minus . rho > 0 and p#_plus . rho > 0.
  */
-CLONES static int criterion(size_t d, const double *restrict ps_minus, const double *restrict ps_plus,
-                     const double *restrict rho)
+CLONES static int criterion(size_t d, const double *restrict ps_minus,
+                            const double *restrict ps_plus, const double *restrict rho)
 {
     double up[LANES] = {0}, um[LANES] = {0};
     for (size_t b = 0; b < d; b += LANES)
@@ -251,8 +251,8 @@ CLONES static int criterion(size_t d, const double *restrict ps_minus, const dou
 
 /* The criterion on rho = a + b without forming the sum. */
 CLONES static int criterion_sum(size_t d, const double *restrict ps_minus,
-                         const double *restrict ps_plus, const double *restrict a,
-                         const double *restrict b)
+                                const double *restrict ps_plus, const double *restrict a,
+                                const double *restrict b)
 {
     double up[LANES] = {0}, um[LANES] = {0};
     for (size_t k = 0; k < d; k += LANES)
@@ -271,7 +271,7 @@ CLONES static int criterion_sum(size_t d, const double *restrict ps_minus,
  * each summed in the same lanes and order, so the same values.
  */
 CLONES static int merge_criteria(size_t d, double *restrict rho, const level *L,
-                          const double *restrict ps_beg, const double *restrict ps_end)
+                                 const double *restrict ps_beg, const double *restrict ps_end)
 {
     const double *restrict ri = L->rho_init, *restrict rf = L->rho_final;
     const double *restrict psf = L->ps_final_beg, *restrict pf = L->p_final_beg;
@@ -303,8 +303,8 @@ CLONES static int merge_criteria(size_t d, double *restrict rho, const level *L,
  * subtree diverged or made a U-turn (the caller then discards it).
  */
 static int build_tree(hs_nuts *s, int depth, point *z_propose, double *ps_beg, double *ps_end,
-                      double *rho, double *p_beg, double *p_end, double H0, double e,
-                      double *lsw, hs_rng *rng)
+                      double *rho, double *p_beg, double *p_end, double H0, double e, double *lsw,
+                      hs_rng *rng)
 {
     const size_t d = s->dimp;
     if (depth == 0) {
@@ -666,22 +666,10 @@ void hs_nuts_destroy(hs_nuts **s)
     *s = NULL;
 }
 
-const double *hs_nuts_position(const hs_nuts *s)
-{
-    return s->z.q;
-}
+const double *hs_nuts_position(const hs_nuts *s) { return s->z.q; }
 
-const double *hs_nuts_inv_metric(const hs_nuts *s)
-{
-    return s->minv;
-}
+const double *hs_nuts_inv_metric(const hs_nuts *s) { return s->minv; }
 
-double hs_nuts_stepsize(const hs_nuts *s)
-{
-    return s->eps;
-}
+double hs_nuts_stepsize(const hs_nuts *s) { return s->eps; }
 
-unsigned long long hs_nuts_grad_evals(const hs_nuts *s)
-{
-    return s->grad_evals;
-}
+unsigned long long hs_nuts_grad_evals(const hs_nuts *s) { return s->grad_evals; }

@@ -29,24 +29,24 @@ struct hs_pose {
     int *parents;
     double *nominal, *P, *y;
     hs_pose_layout L;
-    double xhat0[3];    /* prior mean of x_root[0]: x0_hat or frame 0's triangulated root */
-    double *hyp;        /* [3][B] rho_sd, sigma2_mode, sigma2_sd per bone */
-    double *tri;        /* [T][K][3] triangulated joints, gaps filled */
-    double tri_sigma;   /* robust scale of the triangulation's reprojection residuals */
-    double log_wh;      /* log(W H): the outlier density is 1/(W H) */
+    double xhat0[3];  /* prior mean of x_root[0]: x0_hat or frame 0's triangulated root */
+    double *hyp;      /* [3][B] rho_sd, sigma2_mode, sigma2_sd per bone */
+    double *tri;      /* [T][K][3] triangulated joints, gaps filled */
+    double tri_sigma; /* robust scale of the triangulation's reprojection residuals */
+    double log_wh;    /* log(W H): the outlier density is 1/(W H) */
     /* Gamma (shape a, rate b) of each positive parameter's prior. */
     double a_eta, b_eta, a_sobs, b_sobs, a_kap, b_kap, *a_s2, *b_s2, *a_rho, *b_rho;
     /* Workspace, allocated once (hs_pose_logp_grad never allocates).  Per-bone
      * arrays are bone-major, frames innermost (pose_obs.h). */
-    double *len;        /* [B][T] lengths l */
-    double *u, *inv_s;  /* [B][3][T] unit directions, [B][T] 1/sqrt(|r|^2 + eps) */
-    double *gu;         /* [B][3][T] d logp / d u */
-    double *blp, *bdl;  /* [B][T] bone Jacobian terms (joint coordinates), l - rho */
-    double *emit, *gam, *hmm_work;            /* [T][S], [T][S], (2S + 1)T + S^2 */
-    double *est;        /* [S][T] emissions, then the posterior gamma, state-major */
-    double *mu, *km, *ubar, *dlc, *kap;        /* [S][B][3], [S][B][3], [S][B][3], [S][B], [S][B] */
-    double *cs, *gsum, *log_init, *g_init;     /* [S] each */
-    double *log_trans, *g_trans;               /* [S][S] each */
+    double *len;                   /* [B][T] lengths l */
+    double *u, *inv_s;             /* [B][3][T] unit directions, [B][T] 1/sqrt(|r|^2 + eps) */
+    double *gu;                    /* [B][3][T] d logp / d u */
+    double *blp, *bdl;             /* [B][T] bone Jacobian terms (joint coordinates), l - rho */
+    double *emit, *gam, *hmm_work; /* [T][S], [T][S], (2S + 1)T + S^2 */
+    double *est;                   /* [S][T] emissions, then the posterior gamma, state-major */
+    double *mu, *km, *ubar, *dlc, *kap;    /* [S][B][3], [S][B][3], [S][B][3], [S][B], [S][B] */
+    double *cs, *gsum, *log_init, *g_init; /* [S] each */
+    double *log_trans, *g_trans;           /* [S][S] each */
     /* The keypoint batch (pose_obs.h): [C][K][T] keypoints, 1/0 seen, [K][T]
      * joint positions and per-joint outputs, and the number of seen keypoints. */
     double *oy0, *oy1, *oseen, *xs[3], *og[3], *olp, *ogls, *ow;
@@ -121,12 +121,15 @@ static hs_pose_layout make_layout(const hs_pose_config *c)
 static int check_config(const hs_pose_config *c, char *msg, size_t cap)
 {
     if (c->T < 1 || c->K < 2 || c->K > 64 || c->C < 1 || c->C > 64 || c->S < 1 || c->S > 64) {
-        snprintf(msg, cap, "pose: need T >= 1, 2 <= K <= 64, 1 <= C <= 64, 1 <= S <= 64 "
-                 "(got T=%d K=%d C=%d S=%d)", c->T, c->K, c->C, c->S);
+        snprintf(msg, cap,
+                 "pose: need T >= 1, 2 <= K <= 64, 1 <= C <= 64, 1 <= S <= 64 "
+                 "(got T=%d K=%d C=%d S=%d)",
+                 c->T, c->K, c->C, c->S);
         return HS_NUM_EINPUT;
     }
     if (c->joints && !c->lengths_positive) {
-        snprintf(msg, cap, "pose: the joint-position parameterisation needs positive lengths "
+        snprintf(msg, cap,
+                 "pose: the joint-position parameterisation needs positive lengths "
                  "(free lengths have mirror modes it cannot represent)");
         return HS_NUM_EINPUT;
     }
@@ -136,23 +139,27 @@ static int check_config(const hs_pose_config *c, char *msg, size_t cap)
     }
     for (int k = 1; k < c->K; k++) {
         if (c->parents[k] < 0 || c->parents[k] >= k) {
-            snprintf(msg, cap, "pose: parents[%d] = %d: joints must be ordered so that "
-                     "0 <= parents[k] < k", k, c->parents[k]);
+            snprintf(msg, cap,
+                     "pose: parents[%d] = %d: joints must be ordered so that "
+                     "0 <= parents[k] < k",
+                     k, c->parents[k]);
             return HS_NUM_EINPUT;
         }
         if (!(c->nominal[k - 1] > 0.0) || !isfinite(c->nominal[k - 1])) {
-            snprintf(msg, cap, "pose: bone length %d must be positive and finite, got %g",
-                     k - 1, c->nominal[k - 1]);
+            snprintf(msg, cap, "pose: bone length %d must be positive and finite, got %g", k - 1,
+                     c->nominal[k - 1]);
             return HS_NUM_EINPUT;
         }
     }
-    const double hyp[] = {c->eta2_mode, c->eta2_sd, c->sigma_obs_mode, c->sigma_obs_sd,
-                          c->kappa_mode, c->kappa_sd, c->rho_sd, c->sigma2_mode, c->sigma2_sd,
-                          c->width, c->height};
+    const double hyp[] = {c->eta2_mode,  c->eta2_sd,  c->sigma_obs_mode, c->sigma_obs_sd,
+                          c->kappa_mode, c->kappa_sd, c->rho_sd,         c->sigma2_mode,
+                          c->sigma2_sd,  c->width,    c->height};
     for (size_t i = 0; i < sizeof hyp / sizeof hyp[0]; i++)
         if (!(hyp[i] > 0.0) || !isfinite(hyp[i])) {
-            snprintf(msg, cap, "pose: prior hyperparameters and the image size must be "
-                     "positive and finite (item %zu is %g)", i, hyp[i]);
+            snprintf(msg, cap,
+                     "pose: prior hyperparameters and the image size must be "
+                     "positive and finite (item %zu is %g)",
+                     i, hyp[i]);
             return HS_NUM_EINPUT;
         }
     const double *per_bone[3] = {c->rho_sd_b, c->sigma2_mode_b, c->sigma2_sd_b};
@@ -192,8 +199,7 @@ static int triangulate_all(hs_pose *ps)
     for (int t = 0; t < T; t++)
         for (int k = 0; k < K; k++) {
             for (int cc = 0; cc < C; cc++)
-                memcpy(yc + 2 * cc, ps->y + (((size_t)cc * T + t) * K + k) * 2,
-                       2 * sizeof(double));
+                memcpy(yc + 2 * cc, ps->y + (((size_t)cc * T + t) * K + k) * 2, 2 * sizeof(double));
             double *X = ps->tri + ((size_t)t * K + k) * 3;
             ok[(size_t)t * K + k] = hs_pose_triangulate(C, ps->P, yc, REJECT_PX, X) >= 2;
         }
@@ -380,13 +386,13 @@ void hs_pose_destroy(hs_pose **pose)
     if (!pose || !*pose)
         return;
     hs_pose *ps = *pose;
-    double *bufs[] = {ps->nominal, ps->P, ps->y, ps->tri, ps->a_rho, ps->b_rho, ps->a_s2,
-                      ps->b_s2, ps->hyp,
-                      ps->len, ps->u, ps->inv_s, ps->gu, ps->blp, ps->bdl, ps->emit, ps->gam, ps->est,
-                      ps->hmm_work, ps->mu, ps->km, ps->ubar, ps->dlc, ps->kap, ps->cs,
-                      ps->gsum, ps->log_init, ps->g_init, ps->log_trans, ps->g_trans,
-                      ps->oy0, ps->oy1, ps->oseen, ps->xs[0], ps->xs[1], ps->xs[2],
-                      ps->og[0], ps->og[1], ps->og[2], ps->olp, ps->ogls, ps->ow};
+    double *bufs[] = {ps->nominal,  ps->P,     ps->y,        ps->tri,    ps->a_rho,     ps->b_rho,
+                      ps->a_s2,     ps->b_s2,  ps->hyp,      ps->len,    ps->u,         ps->inv_s,
+                      ps->gu,       ps->blp,   ps->bdl,      ps->emit,   ps->gam,       ps->est,
+                      ps->hmm_work, ps->mu,    ps->km,       ps->ubar,   ps->dlc,       ps->kap,
+                      ps->cs,       ps->gsum,  ps->log_init, ps->g_init, ps->log_trans, ps->g_trans,
+                      ps->oy0,      ps->oy1,   ps->oseen,    ps->xs[0],  ps->xs[1],     ps->xs[2],
+                      ps->og[0],    ps->og[1], ps->og[2],    ps->olp,    ps->ogls,      ps->ow};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
     free(ps->parents);
@@ -602,11 +608,22 @@ double hs_pose_logp_grad(hs_pose *ps, const double *q, double *g)
     }
 
     /* The keypoints of every frame at once, then their sums in a fixed order. */
-    pose_obs_args ob = {.n = Tz * K, .C = c->C, .mixture = c->use_mixture, .P = ps->P,
-                        .x = {ps->xs[0], ps->xs[1], ps->xs[2]}, .y0 = ps->oy0, .y1 = ps->oy1,
-                        .seen = ps->oseen, .is2 = is2, .lgc = lgc, .lp_in = lp_in,
-                        .lp_out = lp_out, .g = {ps->og[0], ps->og[1], ps->og[2]},
-                        .lp = ps->olp, .gls = ps->ogls, .w = ps->ow};
+    pose_obs_args ob = {.n = Tz * K,
+                        .C = c->C,
+                        .mixture = c->use_mixture,
+                        .P = ps->P,
+                        .x = {ps->xs[0], ps->xs[1], ps->xs[2]},
+                        .y0 = ps->oy0,
+                        .y1 = ps->oy1,
+                        .seen = ps->oseen,
+                        .is2 = is2,
+                        .lgc = lgc,
+                        .lp_in = lp_in,
+                        .lp_out = lp_out,
+                        .g = {ps->og[0], ps->og[1], ps->og[2]},
+                        .lp = ps->olp,
+                        .gls = ps->ogls,
+                        .w = ps->ow};
     hs_pose_obs_batch(&ob);
     /* obs_twice (the seed's bug): the keypoint term and all its gradients doubled. */
     const double obs_k = c->obs_twice ? 2.0 : 1.0;
@@ -618,10 +635,18 @@ double hs_pose_logp_grad(hs_pose *ps, const double *q, double *g)
             ps->og[j][i] *= 2.0;
 
     /* Joint coordinates: every bone at once.  Raw: per frame, backward through the tree. */
-    pose_bones_args ba = {.T = Tz, .K = K, .parents = c->parents,
-                          .x = {ps->xs[0], ps->xs[1], ps->xs[2]}, .rho = rho, .is2b = is2b,
-                          .g = {ps->og[0], ps->og[1], ps->og[2]}, .u = ps->u, .il = ps->inv_s,
-                          .len = ps->len, .lp = ps->blp, .dl = ps->bdl};
+    pose_bones_args ba = {.T = Tz,
+                          .K = K,
+                          .parents = c->parents,
+                          .x = {ps->xs[0], ps->xs[1], ps->xs[2]},
+                          .rho = rho,
+                          .is2b = is2b,
+                          .g = {ps->og[0], ps->og[1], ps->og[2]},
+                          .u = ps->u,
+                          .il = ps->inv_s,
+                          .len = ps->len,
+                          .lp = ps->blp,
+                          .dl = ps->bdl};
     if (c->joints) {
         hs_pose_bones_batch(&ba);
         lp += hs_pose_lane_sum(Tz * B, ps->blp);

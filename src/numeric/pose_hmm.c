@@ -8,8 +8,8 @@
 #include "hsweep/pose.h"
 #include "pose_obs.h"
 
-#define LOG_2PI 1.8378770664093453  /* log(2 pi) */
-#define LOG_4PI 2.5310242469692907  /* log(4 pi) */
+#define LOG_2PI 1.8378770664093453 /* log(2 pi) */
+#define LOG_4PI 2.5310242469692907 /* log(4 pi) */
 
 /*
  * log C3(k) = log k - log(4 pi sinh k) = log k - log 2pi - k - log(1 - e^{-2k})

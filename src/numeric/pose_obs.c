@@ -187,9 +187,9 @@ CLONES void hs_pose_obs_batch(const pose_obs_args *a)
         memset(outs[i], 0, a->n * sizeof *outs[i]);
     for (int cc = 0; cc < a->C; cc++) {
         const size_t off = (size_t)cc * a->n;
-#define PASS(MIX)                                                                               \
-    camera_pass(a->n, a->P + 12 * cc, a->x[0], a->x[1], a->x[2], a->y0 + off, a->y1 + off,      \
-                a->seen + off, a->g[0], a->g[1], a->g[2], a->lp, a->gls, a->w, a->is2, a->lgc, \
+#define PASS(MIX)                                                                                  \
+    camera_pass(a->n, a->P + 12 * cc, a->x[0], a->x[1], a->x[2], a->y0 + off, a->y1 + off,         \
+                a->seen + off, a->g[0], a->g[1], a->g[2], a->lp, a->gls, a->w, a->is2, a->lgc,     \
                 a->lp_in, a->lp_out, MIX)
         if (a->mixture)
             PASS(1);
@@ -209,10 +209,9 @@ static inline __attribute__((always_inline)) void
 bone_pass(size_t T, const double *restrict xk0, const double *restrict xk1,
           const double *restrict xk2, const double *restrict xp0, const double *restrict xp1,
           const double *restrict xp2, double *restrict gk0, double *restrict gk1,
-          double *restrict gk2, double *restrict gp0, double *restrict gp1,
-          double *restrict gp2, double *restrict u0, double *restrict u1, double *restrict u2,
-          double *restrict il, double *restrict len, double *restrict lp, double *restrict dl,
-          double rho, double is2b)
+          double *restrict gk2, double *restrict gp0, double *restrict gp1, double *restrict gp2,
+          double *restrict u0, double *restrict u1, double *restrict u2, double *restrict il,
+          double *restrict len, double *restrict lp, double *restrict dl, double rho, double is2b)
 {
     for (size_t t = 0; t < T; t++) {
         double v0 = xk0[t] - xp0[t], v1 = xk1[t] - xp1[t], v2 = xk2[t] - xp2[t];
@@ -248,8 +247,8 @@ static inline __attribute__((always_inline)) void
 bone_tangent(size_t T, const double *restrict u0, const double *restrict u1,
              const double *restrict u2, const double *restrict gu0, const double *restrict gu1,
              const double *restrict gu2, const double *restrict il, double *restrict gk0,
-             double *restrict gk1, double *restrict gk2, double *restrict gp0,
-             double *restrict gp1, double *restrict gp2)
+             double *restrict gk1, double *restrict gk2, double *restrict gp0, double *restrict gp1,
+             double *restrict gp2)
 {
     for (size_t t = 0; t < T; t++) {
         double ug = fma(u0[t], gu0[t], fma(u1[t], gu1[t], u2[t] * gu2[t]));

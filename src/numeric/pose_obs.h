@@ -13,12 +13,12 @@
 #include <stddef.h>
 
 typedef struct pose_obs_args {
-    size_t n;             /* joints times frames, T K */
+    size_t n; /* joints times frames, T K */
     int C, mixture;
-    const double *P;      /* [C][12] camera matrices */
-    const double *x[3];   /* [n] joint positions, one array per axis */
+    const double *P;              /* [C][12] camera matrices */
+    const double *x[3];           /* [n] joint positions, one array per axis */
     const double *y0, *y1, *seen; /* [C][n] keypoints (0 where missing), 1 seen / 0 missing */
-    double is2;           /* 1 / sigma_obs^2 */
+    double is2;                   /* 1 / sigma_obs^2 */
     double lgc;           /* log normaliser of the 2-D Gaussian, -2 log sigma_obs - log 2 pi */
     double lp_in, lp_out; /* mixture: log p, log(1 - p) - log(W H) */
     /* [n] outputs, overwritten: d/dx, log-likelihood, d/dlog sigma_obs, inlier weight */
@@ -36,10 +36,10 @@ typedef struct pose_obs_args {
 typedef struct pose_bones_args {
     size_t T;
     int K;
-    const int *parents;         /* [K], parents[0] = -1 */
-    const double *x[3];         /* [K][T] joint positions */
-    const double *rho, *is2b;   /* [B] bone length means and 1 / sigma^2 */
-    double *g[3];               /* [K][T] d/dx, added to */
+    const int *parents;       /* [K], parents[0] = -1 */
+    const double *x[3];       /* [K][T] joint positions */
+    const double *rho, *is2b; /* [B] bone length means and 1 / sigma^2 */
+    double *g[3];             /* [K][T] d/dx, added to */
     /* Outputs, overwritten: u [B][3][T] unit directions; [B][T] 1/l, l, the
      * Jacobian term -2 log l and l - rho (gl above includes N(l; rho, s2)). */
     double *u, *il, *len, *lp, *dl;

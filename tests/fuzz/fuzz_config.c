@@ -13,9 +13,9 @@
 
 extern const hs_kernel hs_kernel_noop, hs_kernel_sleep, hs_kernel_nonfinite, hs_kernel_fail,
     hs_kernel_crash;
-const hs_kernel *const hs_builtin_kernels[] = {&hs_kernel_noop, &hs_kernel_sleep,
+const hs_kernel *const hs_builtin_kernels[] = {&hs_kernel_noop,      &hs_kernel_sleep,
                                                &hs_kernel_nonfinite, &hs_kernel_fail,
-                                               &hs_kernel_crash, NULL};
+                                               &hs_kernel_crash,     NULL};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

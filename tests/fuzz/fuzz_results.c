@@ -16,9 +16,9 @@
 
 extern const hs_kernel hs_kernel_noop, hs_kernel_sleep, hs_kernel_nonfinite, hs_kernel_fail,
     hs_kernel_crash;
-const hs_kernel *const hs_builtin_kernels[] = {&hs_kernel_noop, &hs_kernel_sleep,
+const hs_kernel *const hs_builtin_kernels[] = {&hs_kernel_noop,      &hs_kernel_sleep,
                                                &hs_kernel_nonfinite, &hs_kernel_fail,
-                                               &hs_kernel_crash, NULL};
+                                               &hs_kernel_crash,     NULL};
 
 /* What `hsweep status` reads of one sweep: every cell, every status, a trace row. */
 static void read_sweep(const char *path, const char *sweep)
@@ -60,8 +60,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FILE *out = fopen("/dev/null", "w");
         const char *files[] = {path};
         const char *metrics[] = {"status"};
-        hs_collate_opts co = {.files = files, .n_files = 1, .sweep = names[0], .metrics = metrics,
-                              .n_metrics = 1, .format = "json", .warnings = out, .notes = out};
+        hs_collate_opts co = {.files = files,
+                              .n_files = 1,
+                              .sweep = names[0],
+                              .metrics = metrics,
+                              .n_metrics = 1,
+                              .format = "json",
+                              .warnings = out,
+                              .notes = out};
         hs_report_opts ro = {.files = files, .n_files = 1, .format = "json"};
         if (out) {
             hs_collate(&co, out, NULL, &e);

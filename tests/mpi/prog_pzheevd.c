@@ -74,7 +74,7 @@ static void compare(MPI_Comm *gang, int grank, const double complex *a, hs_eig_p
     CHECK(werr <= tol);
     CHECK(verr <= tol);
     double e = prec == HS_EIG_F32 ? FLT_EPSILON : DBL_EPSILON;
-    CHECK(qd.residual <= 1e4 * e * N);   /* 1e-12 N in f64 */
+    CHECK(qd.residual <= 1e4 * e * N); /* 1e-12 N in f64 */
     CHECK(qd.orthogonality <= 1e4 * e * N);
     fprintf(stderr, "prec %d: |dw| %.3g, 1-|<vd,vs>| %.3g, residual %.3g, orth %.3g, %.4f s\n",
             (int)prec, werr, verr, qd.residual, qd.orthogonality, qd.solve_s);

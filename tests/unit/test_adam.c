@@ -84,7 +84,8 @@ static void test_f32(void)
         float g = (float)gs[t - 1];
         CHECK_EQ_INT(hs_adam_stepf(&a, &w, &g), 0);
         /* float arithmetic throughout: agrees to float precision, a few ulps per step */
-        CHECK_REL((double)w, closed_form(gs, t, 2.0, 0.1, 0.9, 0.999, 1e-8), 20.0 * t * FLT_EPSILON);
+        CHECK_REL((double)w, closed_form(gs, t, 2.0, 0.1, 0.9, 0.999, 1e-8),
+                  20.0 * t * FLT_EPSILON);
     }
     CHECK(a.mf && a.vf && !a.m);
     hs_adam_free(&a);

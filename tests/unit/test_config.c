@@ -48,73 +48,87 @@ static void bad_inputs(void)
     expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n matrix = { label = [1, 2]; }; });",
                  HS_EINPUT, "bad.cfg:2:", "key 'label'", "expected a string");
     /* value outside its range */
-    expect_error("sweeps = ({ name = \"a\"; kernel = \"sleep\";\n\n fixed = { seconds = -1.0; }; });",
-                 HS_EINPUT, "bad.cfg:3:", "key 'seconds'", "outside its range");
-    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n matrix = { trace_len = [1, 2,\n -5]; }; });",
-                 HS_EINPUT, "bad.cfg:3:", "key 'trace_len'", "outside its range");
+    expect_error(
+        "sweeps = ({ name = \"a\"; kernel = \"sleep\";\n\n fixed = { seconds = -1.0; }; });",
+        HS_EINPUT, "bad.cfg:3:", "key 'seconds'", "outside its range");
+    expect_error(
+        "sweeps = ({ name = \"a\"; kernel = \"noop\";\n matrix = { trace_len = [1, 2,\n -5]; }; });",
+        HS_EINPUT, "bad.cfg:3:", "key 'trace_len'", "outside its range");
     /* zip lists of unequal length */
-    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n zip = { x = [1.0, 2.0];\n k = [1, 2, 3]; }; });",
-                 HS_EINPUT, "bad.cfg:3:", "key 'k'", "unequal length");
+    expect_error(
+        "sweeps = ({ name = \"a\"; kernel = \"noop\";\n zip = { x = [1.0, 2.0];\n k = [1, 2, 3]; }; });",
+        HS_EINPUT, "bad.cfg:3:", "key 'k'", "unequal length");
     /* an axis given twice */
-    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n fixed = { x = 1.0; };\n matrix = { x = [1.0, 2.0]; }; });",
-                 HS_EINPUT, "bad.cfg:3:", "key 'x'", "given twice");
-    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n matrix = { k = [1, 2]; };\n zip = { k = [3, 4]; x = [1.0, 2.0]; }; });",
-                 HS_EINPUT, "bad.cfg:3:", "key 'k'", "given twice");
-    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n matrix = { k = [1, 2]; };\n cases = ( { x = 1.0; }, {\n k = 3; } ); });",
-                 HS_EINPUT, "bad.cfg:4:", "key 'k'", "given twice");
+    expect_error(
+        "sweeps = ({ name = \"a\"; kernel = \"noop\";\n fixed = { x = 1.0; };\n matrix = { x = [1.0, 2.0]; }; });",
+        HS_EINPUT, "bad.cfg:3:", "key 'x'", "given twice");
+    expect_error(
+        "sweeps = ({ name = \"a\"; kernel = \"noop\";\n matrix = { k = [1, 2]; };\n zip = { k = [3, 4]; x = [1.0, 2.0]; }; });",
+        HS_EINPUT, "bad.cfg:3:", "key 'k'", "given twice");
+    expect_error(
+        "sweeps = ({ name = \"a\"; kernel = \"noop\";\n matrix = { k = [1, 2]; };\n cases = ( { x = 1.0; }, {\n k = 3; } ); });",
+        HS_EINPUT, "bad.cfg:4:", "key 'k'", "given twice");
     /* unknown kernel, with the list of known ones */
-    expect_error("sweeps = ({ name = \"a\";\n kernel = \"nop\"; });", HS_EINPUT, "bad.cfg:2:",
-                 "unknown kernel \"nop\"", "did you mean 'noop'");
+    expect_error("sweeps = ({ name = \"a\";\n kernel = \"nop\"; });", HS_EINPUT,
+                 "bad.cfg:2:", "unknown kernel \"nop\"", "did you mean 'noop'");
     /* unknown sweep key and top-level key */
     expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n seed = [1]; });", HS_EINPUT,
                  "bad.cfg:2:", "key 'seed'", "did you mean 'seeds'");
     expect_error("outptu = \"x.h5\";\nsweeps = ({ name = \"a\"; kernel = \"noop\"; });", HS_EINPUT,
                  "bad.cfg:1:", "key 'outptu'", "did you mean 'output'");
     /* syntax error with its line */
-    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n\n fixed = { x = ; }; });", HS_EINPUT,
-                 "bad.cfg:3:", "syntax error", NULL);
+    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n\n fixed = { x = ; }; });",
+                 HS_EINPUT, "bad.cfg:3:", "syntax error", NULL);
     /* empty file, no sweeps */
     expect_error("", HS_EINPUT, "bad.cfg:1:", "empty", NULL);
     expect_error("output = \"x.h5\";\n", HS_EINPUT, "bad.cfg:1:", "no sweeps", NULL);
     /* duplicate sweep names, repeated seeds, repeated axis values */
-    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\"; },\n { name = \"a\"; kernel = \"noop\"; });",
-                 HS_EINPUT, "bad.cfg:2:", "used twice", NULL);
+    expect_error(
+        "sweeps = ({ name = \"a\"; kernel = \"noop\"; },\n { name = \"a\"; kernel = \"noop\"; });",
+        HS_EINPUT, "bad.cfg:2:", "used twice", NULL);
     expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n seeds = [1, 2, 1]; });", HS_EINPUT,
                  "bad.cfg:2:", "seed 1 is repeated", NULL);
     expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n matrix = { k = [1, 2, 1]; }; });",
                  HS_EINPUT, "bad.cfg:2:", "key 'k'", "repeats");
     /* ranges: log with a non-positive end, rounding to duplicate integers */
-    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n matrix = { x = { from = 0.0; to = 1.0; num = 3; scale = \"log\"; }; }; });",
-                 HS_EINPUT, "bad.cfg:2:", "key 'x'", "log range");
-    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n matrix = { k = { from = 1; to = 2; num = 5; }; }; });",
-                 HS_EINPUT, "bad.cfg:2:", "key 'k'", "twice after rounding");
-    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n matrix = { x = { from = 0e-3; to = 0.0; num = 5; }; }; });",
-                 HS_EINPUT, "bad.cfg:2:", "key 'x'", "more than once"); /* found by the fuzzer */
+    expect_error(
+        "sweeps = ({ name = \"a\"; kernel = \"noop\";\n matrix = { x = { from = 0.0; to = 1.0; num = 3; scale = \"log\"; }; }; });",
+        HS_EINPUT, "bad.cfg:2:", "key 'x'", "log range");
+    expect_error(
+        "sweeps = ({ name = \"a\"; kernel = \"noop\";\n matrix = { k = { from = 1; to = 2; num = 5; }; }; });",
+        HS_EINPUT, "bad.cfg:2:", "key 'k'", "twice after rounding");
+    expect_error(
+        "sweeps = ({ name = \"a\"; kernel = \"noop\";\n matrix = { x = { from = 0e-3; to = 0.0; num = 5; }; }; });",
+        HS_EINPUT, "bad.cfg:2:", "key 'x'", "more than once"); /* found by the fuzzer */
     /* expect rules are validated too */
-    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n expect = ( { when = \"kk <= 3\"; metric = \"xk\"; op = \"<\"; value = 1; } ); });",
-                 HS_EINPUT, "bad.cfg:2:", "'kk' is not a parameter", NULL);
-    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n expect = ( { metric = \"nope\"; op = \"<\"; value = 1; } ); });",
-                 HS_EINPUT, "bad.cfg:2:", "not a metric", NULL);
+    expect_error(
+        "sweeps = ({ name = \"a\"; kernel = \"noop\";\n expect = ( { when = \"kk <= 3\"; metric = \"xk\"; op = \"<\"; value = 1; } ); });",
+        HS_EINPUT, "bad.cfg:2:", "'kk' is not a parameter", NULL);
+    expect_error(
+        "sweeps = ({ name = \"a\"; kernel = \"noop\";\n expect = ( { metric = \"nope\"; op = \"<\"; value = 1; } ); });",
+        HS_EINPUT, "bad.cfg:2:", "not a metric", NULL);
     /* integers libconfig would silently wrap */
     expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n fixed = { k = 3000000000; }; });",
                  HS_EINPUT, "bad.cfg:2:", "does not fit in 32 bits", "L suffix");
-    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n\n seeds = [99999999999999999999L]; });",
-                 HS_EINPUT, "bad.cfg:3:", "does not fit in 64 bits", NULL);
+    expect_error(
+        "sweeps = ({ name = \"a\"; kernel = \"noop\";\n\n seeds = [99999999999999999999L]; });",
+        HS_EINPUT, "bad.cfg:3:", "does not fit in 64 bits", NULL);
     /* huge reals become inf: not a finite number */
     expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n fixed = { x = 1e400; }; });",
                  HS_EINPUT, "bad.cfg:2:", "key 'x'", "not a finite number");
     /* ranks_per_task on a single-rank kernel */
-    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n ranks_per_task = 2; });", HS_EINPUT,
-                 "bad.cfg:2:", "runs on one rank only", NULL);
+    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n ranks_per_task = 2; });",
+                 HS_EINPUT, "bad.cfg:2:", "runs on one rank only", NULL);
 }
 
 static void literals_ok(void)
 {
     /* limits themselves, hex, negatives, digits inside strings, comments and names */
-    hs_sweepset *s = parse_ok("max_tasks = 9223372036854775807L; # 99999999999999999999\n"
-                              "sweeps = ({ name = \"a1\"; kernel = \"noop\";\n"
-                              " fixed = { k = 0x10; x = 1.5e299; label = \"99999999999999999999\"; };\n"
-                              " seeds = (2147483647, -2147483648, -5, 3000000000L); });");
+    hs_sweepset *s =
+        parse_ok("max_tasks = 9223372036854775807L; # 99999999999999999999\n"
+                 "sweeps = ({ name = \"a1\"; kernel = \"noop\";\n"
+                 " fixed = { k = 0x10; x = 1.5e299; label = \"99999999999999999999\"; };\n"
+                 " seeds = (2147483647, -2147483648, -5, 3000000000L); });");
     CHECK_EQ_INT(s->sweeps[0].seeds[0], 2147483647);
     CHECK_EQ_INT(s->sweeps[0].seeds[1], -2147483648LL);
     CHECK_EQ_INT(s->sweeps[0].seeds[3], 3000000000LL);
@@ -176,7 +190,7 @@ static void expansion(void)
     hs_sweep_task(sw, 0, v, &seed, &rs);
     CHECK_EQ_INT(seed, 5);
     CHECK_EQ_INT(v[iflag].b, 1);
-    CHECK_EQ_INT(v[itl].i, 0); /* the default */
+    CHECK_EQ_INT(v[itl].i, 0);        /* the default */
     CHECK_EQ_INT(v[ix].r == 1e-4, 1); /* range endpoints are exact */
     hs_sweep_task(sw, 3 * 3, v, &seed, &rs);
     CHECK_EQ_INT(v[ix].r == 1e-1, 0);
@@ -219,8 +233,8 @@ static void expansion(void)
                         " zip = { k = [10, 20]; };\n"
                         " seeds = [5, 6, 7]; });";
     hs_sweepset *s3 = parse_ok(text3);
-    hs_sweep_task(sw, 0, v, &seed, &rs);                                   /* x = 1e-4 first */
-    hs_sweep_task(&s3->sweeps[0], 3 * 2 * 3, v2, &seed2, &rs2);           /* x = 1e-4 last */
+    hs_sweep_task(sw, 0, v, &seed, &rs);                        /* x = 1e-4 first */
+    hs_sweep_task(&s3->sweeps[0], 3 * 2 * 3, v2, &seed2, &rs2); /* x = 1e-4 last */
     CHECK(v2[ix].r == 1e-4);
     CHECK(rs == rs2);
     hs_sweepset_free(&s3);
@@ -271,22 +285,28 @@ static void range_grids(void)
         size_t n;
         double want[13];
     } cases[] = {
-        {"x = { from = 0; to = 1; num = 11; };", 11,
+        {"x = { from = 0; to = 1; num = 11; };",
+         11,
          {0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1}},
         {"x = { from = 1e-3; to = 10; num = 5; scale = \"log\"; };", 5, {1e-3, 1e-2, 0.1, 1, 10}},
         /* between the powers of ten: the double nearest 10^-3.5 (not its 15-digit rounding) */
-        {"x = { from = 1e-4; to = 1; num = 9; scale = \"log\"; };", 9,
+        {"x = { from = 1e-4; to = 1; num = 9; scale = \"log\"; };",
+         9,
          {1e-4, 3.1622776601683794e-4, 1e-3, 3.1622776601683794e-3, 1e-2, 3.162277660168379e-2, 0.1,
           0.31622776601683794, 1}},
         {"x = { from = 10; to = 0.001; num = 5; scale = \"log\"; };", 5, {10, 1, 0.1, 0.01, 0.001}},
-        {"x = { from = 2e-7; to = 2e5; num = 13; scale = \"log\"; };", 13,
+        {"x = { from = 2e-7; to = 2e5; num = 13; scale = \"log\"; };",
+         13,
          {2e-7, 2e-6, 2e-5, 2e-4, 2e-3, 2e-2, 0.2, 2, 20, 200, 2e3, 2e4, 2e5}},
         {"x = { from = 1; to = 16; num = 5; scale = \"log\"; };", 5, {1, 2, 4, 8, 16}},
-        {"x = { from = 1e-300; to = 1e300; num = 7; scale = \"log\"; };", 7,
+        {"x = { from = 1e-300; to = 1e300; num = 7; scale = \"log\"; };",
+         7,
          {1e-300, 1e-200, 1e-100, 1, 1e100, 1e200, 1e300}},
         /* crossing zero: exactly 0, not 2.8e-17 */
         {"x = { from = -0.3; to = 0.4; num = 8; };", 8, {-0.3, -0.2, -0.1, 0, 0.1, 0.2, 0.3, 0.4}},
-        {"x = { from = 2.5e-6; to = 5e-6; num = 6; };", 6, {2.5e-6, 3e-6, 3.5e-6, 4e-6, 4.5e-6, 5e-6}},
+        {"x = { from = 2.5e-6; to = 5e-6; num = 6; };",
+         6,
+         {2.5e-6, 3e-6, 3.5e-6, 4e-6, 4.5e-6, 5e-6}},
         /* no short decimal: the computed double stays (not 0.333333333333333) */
         {"x = { from = 0; to = 1; num = 4; };", 4, {0, 1.0 / 3, 2.0 / 3, 1}},
         {"k = { from = 1; to = 100; num = 5; scale = \"log\"; };", 5, {1, 3, 10, 32, 100}},
@@ -318,8 +338,9 @@ static void range_grids(void)
                  " matrix = { k = { from = 1; to = 3; num = 4; }; }; });",
                  HS_EINPUT, "bad.cfg:2:", "key 'k'", "twice after rounding to integers");
     /* ends near DBL_MAX: the points do not overflow (exec parameters have no range) */
-    s = parse_ok("sweeps = ({ name = \"r\"; kernel = \"exec\"; command = [\"true\"]; metrics = [\"m\"];\n"
-                 " matrix = { x = { from = 1e308; to = 1.7e308; num = 3; }; }; });");
+    s = parse_ok(
+        "sweeps = ({ name = \"r\"; kernel = \"exec\"; command = [\"true\"]; metrics = [\"m\"];\n"
+        " matrix = { x = { from = 1e308; to = 1.7e308; num = 3; }; }; });");
     CHECK(s->sweeps[0].axes[0].values[1].r == 1.35e308);
     hs_sweepset_free(&s);
     /* an end that libconfig reads as inf (found by the parser fuzz test) */
@@ -367,15 +388,16 @@ static void registry(void)
 static void rule_errors(void)
 {
     /* a sweep "a" with x, k axes; RULE is the body of one rule on line 3 */
-#define RULE_FILE(RULE)                                                                         \
-    "sweeps = ({ name = \"a\"; kernel = \"noop\";\n matrix = { x = [1.0, 2.0]; k = [1, 2]; };\n" \
-    " expect = ( {" RULE "} ); },\n { name = \"b\"; kernel = \"fail\"; matrix = { x = [1.0]; }; });"
-    expect_error(RULE_FILE("metirc = \"xk\"; op = \"<\"; value = 1;"), HS_EINPUT, "bad.cfg:3:",
-                 "key 'expect.metirc'", "did you mean 'metric'");
-    expect_error(RULE_FILE("metric = \"xk\"; op = \"~\"; value = 1;"), HS_EINPUT, "bad.cfg:3:",
-                 "key 'expect.op'", "within");
-    expect_error(RULE_FILE("metric = \"xk\"; op = \"<\";"), HS_EINPUT, "bad.cfg:3:",
-                 "needs value", NULL);
+#define RULE_FILE(RULE)                                                                            \
+    "sweeps = ({ name = \"a\"; kernel = \"noop\";\n matrix = { x = [1.0, 2.0]; k = [1, 2]; };\n"   \
+    " expect = ( {" RULE                                                                           \
+    "} ); },\n { name = \"b\"; kernel = \"fail\"; matrix = { x = [1.0]; }; });"
+    expect_error(RULE_FILE("metirc = \"xk\"; op = \"<\"; value = 1;"), HS_EINPUT,
+                 "bad.cfg:3:", "key 'expect.metirc'", "did you mean 'metric'");
+    expect_error(RULE_FILE("metric = \"xk\"; op = \"~\"; value = 1;"), HS_EINPUT,
+                 "bad.cfg:3:", "key 'expect.op'", "within");
+    expect_error(RULE_FILE("metric = \"xk\"; op = \"<\";"), HS_EINPUT, "bad.cfg:3:", "needs value",
+                 NULL);
     expect_error(RULE_FILE("metric = \"xk\"; op = \"<\"; value = 1; ref = \"x = 1\";"), HS_EINPUT,
                  "bad.cfg:3:", "not both", NULL);
     expect_error(RULE_FILE("metric = \"xk\"; op = \"<\"; ref = \"label = a\";"), HS_EINPUT,
@@ -430,9 +452,11 @@ static void rule_fields(void)
     CHECK(r->over_any && r->tasks_all);
     char buf[256];
     hs_rule_text(r, buf, sizeof buf);
-    CHECK_EQ_STR(buf, "when k = 2: some group: every task's xk within 10% of 2 × x_echo of b at x = 1");
+    CHECK_EQ_STR(buf,
+                 "when k = 2: some group: every task's xk within 10% of 2 × x_echo of b at x = 1");
     /* within: |lhs - rhs| <= tol |rhs|, NaN never holds */
-    CHECK(hs_rule_check(r, 10.9, 10.0) && !hs_rule_check(r, 11.1, 10.0) && !hs_rule_check(r, NAN, 1));
+    CHECK(hs_rule_check(r, 10.9, 10.0) && !hs_rule_check(r, 11.1, 10.0) &&
+          !hs_rule_check(r, NAN, 1));
     r = &s->sweeps[0].rules[1];
     CHECK(r->factor == 1.0 && isnan(r->tol) && r->value == 3.0 && !r->over_any && !r->tasks_all);
     hs_rule_text(r, buf, sizeof buf);
@@ -440,9 +464,10 @@ static void rule_fields(void)
     CHECK(hs_rule_check(r, 3, r->value) && !hs_rule_check(r, 2.5, r->value));
     hs_sweepset_free(&s);
     /* a reduced run may cut the reference value from its axis: the rule is then incomplete, not refused */
-    const char *text = "sweeps = ({ name = \"a\"; kernel = \"noop\"; matrix = { x = [1.0, 2.0]; };\n"
-                       " reduced = { x = [2.0]; };\n"
-                       " expect = ( { when = \"x = 2\"; metric = \"xk\"; op = \">\"; ref = \"x = 1\"; } ); });";
+    const char *text =
+        "sweeps = ({ name = \"a\"; kernel = \"noop\"; matrix = { x = [1.0, 2.0]; };\n"
+        " reduced = { x = [2.0]; };\n"
+        " expect = ( { when = \"x = 2\"; metric = \"xk\"; op = \">\"; ref = \"x = 1\"; } ); });";
     hs_load_opts lo = {.reduced = 1};
     hs_err e = {0};
     CHECK_EQ_INT(hs_sweepset_parse("red.cfg", text, &lo, &s, &e), 0);
@@ -452,9 +477,10 @@ static void rule_fields(void)
     CHECK_EQ_INT(s->sweeps[0].rules[0].ref.n, 1);
     hs_sweepset_free(&s);
     /* a reference typed as the table prints it (0.000316228 for 10^-3.5) names that grid value */
-    s = parse_ok("sweeps = ({ name = \"a\"; kernel = \"noop\";\n"
-                 " matrix = { x = { from = 1e-4; to = 1e-3; num = 3; scale = \"log\"; }; };\n"
-                 " expect = ( { when = \"x = 0.001\"; metric = \"xk\"; op = \">\"; ref = \"x = 0.000316228\"; } ); });");
+    s = parse_ok(
+        "sweeps = ({ name = \"a\"; kernel = \"noop\";\n"
+        " matrix = { x = { from = 1e-4; to = 1e-3; num = 3; scale = \"log\"; }; };\n"
+        " expect = ( { when = \"x = 0.001\"; metric = \"xk\"; op = \">\"; ref = \"x = 0.000316228\"; } ); });");
     CHECK_EQ_INT(s->sweeps[0].rules[0].ref.n, 1);
     hs_sweepset_free(&s);
     expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n"
@@ -485,8 +511,9 @@ static void sweep_file_syntax(void)
     expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n matrix = { k = [1, 2.5]; }; });",
                  HS_EINPUT, "bad.cfg:2:", "'k'", NULL);
     /* types that do not mix: file, line, key */
-    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n\n matrix = { x = [1, \"b\"]; }; });",
-                 HS_EINPUT, "bad.cfg:3:", "key 'x'", "all be numbers, all strings");
+    expect_error(
+        "sweeps = ({ name = \"a\"; kernel = \"noop\";\n\n matrix = { x = [1, \"b\"]; }; });",
+        HS_EINPUT, "bad.cfg:3:", "key 'x'", "all be numbers, all strings");
     /* a scalar seed is neither one seed nor a count */
     expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n seeds = 3; });", HS_EINPUT,
                  "bad.cfg:2:", "key 'seeds'", "seeds = [3];");
@@ -494,18 +521,20 @@ static void sweep_file_syntax(void)
                  " reduced = { seeds = 1; }; });",
                  HS_EINPUT, "bad.cfg:2:", "seeds = [1];", NULL);
     /* libconfig's bare "syntax error" gets its likely cause and line */
-    expect_error("sweeps = ({ name = 'a'; kernel = \"noop\"; });", HS_EINPUT, "bad.cfg:1:",
-                 "single quotes", "(\"a\")");
-    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\";\n matrix = { x = [1.0, 2.0,\n ]; }; });",
-                 HS_EINPUT, "bad.cfg:2:", "comma before ']'", NULL);
-    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\"; },\n);", HS_EINPUT, "bad.cfg:1:",
-                 "comma before ')'", NULL);
-    expect_error("sweeps = ({ \"name\": \"a\"; kernel = \"noop\"; });", HS_EINPUT, "bad.cfg:1:",
-                 "quoted key", "name = ...");
-    expect_error("sweeps = [\n { name = \"a\"; kernel = \"noop\"; } ];", HS_EINPUT, "bad.cfg:1:",
-                 "takes ( )", NULL);
-    expect_error("# comment, ]\nsweeps = ({ name = \"a\"; kernel = \"noop\"; matrix = { x = [1.0; }; });",
-                 HS_EINPUT, "bad.cfg:2:", "usual causes", "left open");
+    expect_error("sweeps = ({ name = 'a'; kernel = \"noop\"; });", HS_EINPUT,
+                 "bad.cfg:1:", "single quotes", "(\"a\")");
+    expect_error(
+        "sweeps = ({ name = \"a\"; kernel = \"noop\";\n matrix = { x = [1.0, 2.0,\n ]; }; });",
+        HS_EINPUT, "bad.cfg:2:", "comma before ']'", NULL);
+    expect_error("sweeps = ({ name = \"a\"; kernel = \"noop\"; },\n);", HS_EINPUT,
+                 "bad.cfg:1:", "comma before ')'", NULL);
+    expect_error("sweeps = ({ \"name\": \"a\"; kernel = \"noop\"; });", HS_EINPUT,
+                 "bad.cfg:1:", "quoted key", "name = ...");
+    expect_error("sweeps = [\n { name = \"a\"; kernel = \"noop\"; } ];", HS_EINPUT,
+                 "bad.cfg:1:", "takes ( )", NULL);
+    expect_error(
+        "# comment, ]\nsweeps = ({ name = \"a\"; kernel = \"noop\"; matrix = { x = [1.0; }; });",
+        HS_EINPUT, "bad.cfg:2:", "usual causes", "left open");
 }
 
 int main(void)

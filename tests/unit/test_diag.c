@@ -46,8 +46,17 @@ static double pm_z(void)
     return t - 6;
 }
 
-enum gen_kind { G_AR1_ODD, G_TIES, G_TIES_ROUND, G_HEAVY, G_NEAR_CONST, G_ONE_CHAIN,
-                G_STUCK, G_SHORT7, G_ANTITHETIC };
+enum gen_kind {
+    G_AR1_ODD,
+    G_TIES,
+    G_TIES_ROUND,
+    G_HEAVY,
+    G_NEAR_CONST,
+    G_ONE_CHAIN,
+    G_STUCK,
+    G_SHORT7,
+    G_ANTITHETIC
+};
 
 /* One draw of case `g` for chain c, iteration i, previous draw p (the R script's gen()). */
 static double gen_one(enum gen_kind g, size_t c, size_t i, double p)
@@ -96,9 +105,8 @@ static const ref_case cases[] = {
     {"ties_round", G_TIES_ROUND, 606, 60, 3, 1.0142639649880363, 0.99817725520971845,
      1.0142639649880363, 164.50956415924122, 180.40089086859686, 162.83419646825129,
      0.083956388707076099, 0},
-    {"heavy", G_HEAVY, 4242, 200, 4, 1.0005232100571688, 1.0005232100571688,
-     1.0003392890568352, 828.65810859677435, 762.46589500540267, 851.86816329267162,
-     0.4201583015245301, 0},
+    {"heavy", G_HEAVY, 4242, 200, 4, 1.0005232100571688, 1.0005232100571688, 1.0003392890568352,
+     828.65810859677435, 762.46589500540267, 851.86816329267162, 0.4201583015245301, 0},
     {"near_const", G_NEAR_CONST, 99, 40, 2, 2.2467336188349254, 0.98632482634875607,
      2.2467336188349254, 86.096160899889526, 55.898161244695892, 75.253903838025821,
      8.1245850413044676e-11,
@@ -110,11 +118,10 @@ static const ref_case cases[] = {
     {"one_chain", G_ONE_CHAIN, 2024, 1000, 1, 0.99948432659788833, 0.99948432659788833,
      0.99907789261714164, 349.20152906790673, 584.73790352552737, 349.46669668169704,
      0.060415955404457357, 0},
-    {"stuck", G_STUCK, 31337, 30, 4, 2.7086550714801043, 2.7086550714801043,
-     2.2131664303186223, 6.8567467658201222, 14.659685863874344, 6.5664476820680076,
-     15.960796035452477, 0},
-    {"short7", G_SHORT7, 5, 7, 2, 1.2538392754727792, 0.91172646053987427, 1.2538392754727792,
-     6, 6, 6, 0.46949881857049719, 0},
+    {"stuck", G_STUCK, 31337, 30, 4, 2.7086550714801043, 2.7086550714801043, 2.2131664303186223,
+     6.8567467658201222, 14.659685863874344, 6.5664476820680076, 15.960796035452477, 0},
+    {"short7", G_SHORT7, 5, 7, 2, 1.2538392754727792, 0.91172646053987427, 1.2538392754727792, 6, 6,
+     6, 0.46949881857049719, 0},
     {"antithetic", G_ANTITHETIC, 8, 64, 2, 1.0566255123818964, 0.98864878644227527,
      1.0566255123818964, 269.72287611492715, 91.392305557498531, 269.72287611492715,
      0.099797653615663007, 0},
@@ -134,12 +141,12 @@ static double *make(const ref_case *rc)
 }
 
 /* Expected NaN (posterior's NA) or equal to 1e-9 relative. */
-#define CHECK_REF(got, want)                                                  \
-    do {                                                                      \
-        if (isnan(want))                                                      \
-            CHECK(isnan(got));                                                \
-        else                                                                  \
-            CHECK_REL((got), (want), rc->tol > 0 ? rc->tol : 1e-9);          \
+#define CHECK_REF(got, want)                                                                       \
+    do {                                                                                           \
+        if (isnan(want))                                                                           \
+            CHECK(isnan(got));                                                                     \
+        else                                                                                       \
+            CHECK_REL((got), (want), rc->tol > 0 ? rc->tol : 1e-9);                                \
     } while (0)
 
 static void test_against_posterior(void)
@@ -288,8 +295,8 @@ static void test_rhat_definitions(void)
         double seed;
         size_t n, m;
     } tc[] = {
-        {"int_ties", T_INT, 11, 50, 4},     {"half_median", T_HALF_MEDIAN, 12, 40, 2},
-        {"heavy", T_HEAVY, 13, 100, 3},     {"scales", T_SCALES, 14, 64, 4},
+        {"int_ties", T_INT, 11, 50, 4},         {"half_median", T_HALF_MEDIAN, 12, 40, 2},
+        {"heavy", T_HEAVY, 13, 100, 3},         {"scales", T_SCALES, 14, 64, 4},
         {"one_chain", T_ONE_CHAIN, 15, 200, 1}, {"odd", T_ODD, 16, 41, 3},
     };
     for (size_t k = 0; k < sizeof tc / sizeof tc[0]; k++) {
@@ -356,9 +363,9 @@ static void test_qnorm(void)
 {
     /* R 4.2.2: sprintf("%.17g", qnorm(p)); AS 241 is accurate to ~1e-16. */
     static const double p[] = {1e-300, 1e-20, 0.001, 0.02425, 0.3, 0.7, 0.975, 1 - 1e-12};
-    static const double q[] = {-37.047096299361201, -9.2623400897984052, -3.0902323061678132,
+    static const double q[] = {-37.047096299361201, -9.2623400897984052,  -3.0902323061678132,
                                -1.9729610513118845, -0.52440051270804067, 0.52440051270804067,
-                               1.9599639845400536, 7.0344869100478356};
+                               1.9599639845400536,  7.0344869100478356};
     for (size_t i = 0; i < sizeof p / sizeof p[0]; i++)
         CHECK_REL(hs_diag_qnorm(p[i]), q[i], 1e-14);
     CHECK(hs_diag_qnorm(0.5) == 0);
@@ -398,8 +405,11 @@ static void test_csv(void)
     double rhat = NAN, eb = NAN, et = NAN, rb = NAN, rt = NAN;
     size_t nread = fread(got, 1, sizeof got - 1, out);
     got[nread] = '\0';
-    CHECK_EQ_INT(sscanf(got, "rhat: %lf\ness_bulk: %lf\ness_tail: %lf\nrhat_bulk: %lf\n"
-                             "rhat_tail: %lf", &rhat, &eb, &et, &rb, &rt), 5);
+    CHECK_EQ_INT(sscanf(got,
+                        "rhat: %lf\ness_bulk: %lf\ness_tail: %lf\nrhat_bulk: %lf\n"
+                        "rhat_tail: %lf",
+                        &rhat, &eb, &et, &rb, &rt),
+                 5);
     /* Printed with 17 significant digits: the very doubles the CSV's draws
        (written with %.17g, so read back exactly) give in memory. */
     CHECK(rhat == hs_diag_rhat(x, rc->n, rc->m));

@@ -24,14 +24,24 @@ static uint64_t task_id(const void *arg, const hs_value *v, int64_t seed)
 /* An exec table with the parameters above and cost_s = formula (NULL: none). */
 static hs_exec *make(const char *formula)
 {
-    static const char *const argv[] = {"prog", "--n={n}", "{label}", "{seed32}", "{seed}",
-                                       "{{x}}", "{task_id}"};
+    static const char *const argv[] = {"prog",   "--n={n}", "{label}",  "{seed32}",
+                                       "{seed}", "{{x}}",   "{task_id}"};
     static const char *const env_n[] = {"TAG"}, *const env_v[] = {"lr={lr}"};
     static const char *const metrics[] = {"m"};
-    hs_exec_def d = {.sweep = "s", .sweep_dir = "/tmp", .argv = argv, .argc = 7,
-                     .workdir = "runs/{task_id}", .env_names = env_n, .env_values = env_v,
-                     .n_env = 1, .param_names = names, .param_types = types, .n_params = 4,
-                     .metric_names = metrics, .n_metrics = 1, .task_id = task_id,
+    hs_exec_def d = {.sweep = "s",
+                     .sweep_dir = "/tmp",
+                     .argv = argv,
+                     .argc = 7,
+                     .workdir = "runs/{task_id}",
+                     .env_names = env_n,
+                     .env_values = env_v,
+                     .n_env = 1,
+                     .param_names = names,
+                     .param_types = types,
+                     .n_params = 4,
+                     .metric_names = metrics,
+                     .n_metrics = 1,
+                     .task_id = task_id,
                      .cost_s = formula};
     hs_exec *x = NULL;
     hs_err e;
@@ -72,14 +82,14 @@ int main(void)
     /* cost_s: none is 1 s; numbers; parameters; precedence; functions; bools as 0/1 */
     CHECK_NEAR(cost(NULL, 3, 0.1, 0), 1.0, 0);
     CHECK_NEAR(cost("42", 3, 0.1, 0), 42.0, 0);
-    CHECK_NEAR(cost("2 + 0.5 * n^2", 3, 0.1, 0), 6.5, 0);        /* 2 + 0.5 * 9 */
+    CHECK_NEAR(cost("2 + 0.5 * n^2", 3, 0.1, 0), 6.5, 0); /* 2 + 0.5 * 9 */
     CHECK_NEAR(cost("(2 + 0.5) * n", 4, 0.1, 0), 10.0, 0);
-    CHECK_NEAR(cost("2^3^2", 1, 0.1, 0), 512.0, 0);              /* right-assoc: 2^9 */
-    CHECK_NEAR(cost("10 - 4 - 3", 1, 0.1, 0), 3.0, 0);           /* left-assoc */
+    CHECK_NEAR(cost("2^3^2", 1, 0.1, 0), 512.0, 0);    /* right-assoc: 2^9 */
+    CHECK_NEAR(cost("10 - 4 - 3", 1, 0.1, 0), 3.0, 0); /* left-assoc */
     CHECK_NEAR(cost("24 / 4 / 2", 1, 0.1, 0), 3.0, 0);
     CHECK_NEAR(cost("1 - -2", 1, 0.1, 0), 3.0, 0);
     CHECK_NEAR(cost("5 - 2^2", 1, 0.1, 0), 1.0, 0);
-    CHECK_NEAR(cost("0 - -2^2 + 10", 1, 0.1, 0), 14.0, 0);       /* -(2^2) = -4 */
+    CHECK_NEAR(cost("0 - -2^2 + 10", 1, 0.1, 0), 14.0, 0); /* -(2^2) = -4 */
     CHECK_NEAR(cost("sqrt(n) + max(lr, 3) + min(1, 2) + abs(0-2)", 16, 0.5, 0), 10.0, 0);
     CHECK_NEAR(cost("exp(log(n)) + log2(8)", 7, 0.1, 0), 10.0, 1e-12);
     CHECK_NEAR(cost("1 + 100 * big", 1, 0.1, 1), 101.0, 0);
@@ -109,7 +119,7 @@ int main(void)
     CHECK_EQ_STR(c.argv[0], "prog");
     CHECK_EQ_STR(c.argv[1], "--n=3");
     CHECK_EQ_STR(c.argv[2], "a b'c");
-    CHECK_EQ_STR(c.argv[3], "3432638615"); /* 0xCC99E897 */
+    CHECK_EQ_STR(c.argv[3], "3432638615");           /* 0xCC99E897 */
     CHECK_EQ_STR(c.argv[4], "16045690981402826360"); /* 0xDEADBEEF12345678 */
     CHECK_EQ_STR(c.argv[5], "{x}");
     CHECK_EQ_STR(c.argv[6], "32"); /* task_id(): 3 * 10 + 2 */

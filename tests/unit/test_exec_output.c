@@ -26,10 +26,19 @@ static hs_exec *make(int parse)
     static const char *const metrics[] = {"a", "b"};
     static const char *const traces[] = {"tr"};
     static const size_t tlens[] = {4};
-    hs_exec_def d = {.sweep = "s", .sweep_dir = "/tmp", .argv = argv, .argc = 3, .parse = parse,
-                     .param_names = pnames, .param_types = ptypes, .n_params = 1,
-                     .metric_names = metrics, .n_metrics = 2, .trace_names = traces,
-                     .trace_lens = tlens, .n_traces = 1};
+    hs_exec_def d = {.sweep = "s",
+                     .sweep_dir = "/tmp",
+                     .argv = argv,
+                     .argc = 3,
+                     .parse = parse,
+                     .param_names = pnames,
+                     .param_types = ptypes,
+                     .n_params = 1,
+                     .metric_names = metrics,
+                     .n_metrics = 2,
+                     .trace_names = traces,
+                     .trace_lens = tlens,
+                     .n_traces = 1};
     hs_exec *x = NULL;
     hs_err e;
     if (hs_exec_create(&d, &x, &e) != 0)
@@ -67,11 +76,14 @@ static void test_json(void)
     hs_exec *x = make(HS_EXEC_JSON);
     REQUIRE(x != NULL);
     /* the last JSON line, after text and an earlier object */
-    answer(x, "starting\n{\"a\": 1}\nepoch 3 {loss}\n{\"a\": 2.5, \"b\": -3e2, \"tr\": [1, 2.5, -4]}\ndone\n");
+    answer(
+        x,
+        "starting\n{\"a\": 1}\nepoch 3 {loss}\n{\"a\": 2.5, \"b\": -3e2, \"tr\": [1, 2.5, -4]}\ndone\n");
     CHECK_EQ_INT(out.status, HS_ST_OK);
     CHECK(m("a") == 2.5 && m("b") == -300.0);
     CHECK_EQ_INT(out.trace_len[0], 3);
-    CHECK(out.trace[0] && out.trace[0][0] == 1.0 && out.trace[0][1] == 2.5 && out.trace[0][2] == -4.0);
+    CHECK(out.trace[0] && out.trace[0][0] == 1.0 && out.trace[0][1] == 2.5 &&
+          out.trace[0][2] == -4.0);
     /* two answers: the second wins, even without a final newline */
     answer(x, "{\"a\": 1, \"b\": 2}\n{\"b\": 4, \"a\": 3}");
     CHECK_EQ_INT(out.status, HS_ST_OK);
@@ -81,13 +93,16 @@ static void test_json(void)
     CHECK(out.status == HS_ST_OK && m("a") == 1.0 && m("b") == 2.0);
     /* the command's own status and a detail with \u escapes: one, two, three
      * bytes and a surrogate pair (U+1F600) */
-    answer(x, "{\"status\": \"diverged\", \"detail\": \"A\\u00e9\\u20ac\\ud83d\\ude00 \\\"q\\\"\"}\n");
+    answer(x,
+           "{\"status\": \"diverged\", \"detail\": \"A\\u00e9\\u20ac\\ud83d\\ude00 \\\"q\\\"\"}\n");
     CHECK_EQ_INT(out.status, HS_ST_DIVERGED);
     CHECK_EQ_STR(out.detail, "A\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80 \"q\"");
     /* refused: a lone surrogate, an unknown status */
-    fails(x, "{\"a\": 1, \"b\": 2, \"detail\": \"\\udc00\"}\n", "malformed JSON on the last line starting with '{'");
+    fails(x, "{\"a\": 1, \"b\": 2, \"detail\": \"\\udc00\"}\n",
+          "malformed JSON on the last line starting with '{'");
     CHECK_CONTAINS(out.detail, "surrogate");
-    fails(x, "{\"status\": \"great\"}\n", "\"status\": \"great\" is not ok, nonfinite, diverged or failed");
+    fails(x, "{\"status\": \"great\"}\n",
+          "\"status\": \"great\" is not ok, nonfinite, diverged or failed");
     /* garbage only */
     fails(x, "no json here\nat all\n", "stdout has no line with a JSON object");
     /* malformed: a trailing comma, text after the object, a string for a metric */

@@ -49,10 +49,24 @@ static void expect_ops(double x, const char *typed, int want)
  * ranges left them: each matches its table form and its exec-template form. */
 static void typed_as_printed(void)
 {
-    static const double stored[] = {
-        0.1, 0.3, 0.30000000000000004, 0.7000000000000001, 1e-3, 0.010000000000000002,
-        0.10000000000000006, 1.0000000000000009, 3.1622776601683794e-4, 3.162277660168379e-2,
-        31.622776601683793, 1e6, 123456789.0, -0.1, -2.5e-7, 1.0 / 3, 6.02214076e23, 1e-300};
+    static const double stored[] = {0.1,
+                                    0.3,
+                                    0.30000000000000004,
+                                    0.7000000000000001,
+                                    1e-3,
+                                    0.010000000000000002,
+                                    0.10000000000000006,
+                                    1.0000000000000009,
+                                    3.1622776601683794e-4,
+                                    3.162277660168379e-2,
+                                    31.622776601683793,
+                                    1e6,
+                                    123456789.0,
+                                    -0.1,
+                                    -2.5e-7,
+                                    1.0 / 3,
+                                    6.02214076e23,
+                                    1e-300};
     const hs_param_spec *spec = &noop()->params[hs_kernel_param_index(noop(), "x")];
     for (size_t i = 0; i < sizeof stored / sizeof stored[0]; i++) {
         char table[64], exact[64];
@@ -114,8 +128,8 @@ static void exact_types(void)
         const char *cond;
         int seed, want;
     } cases[] = {
-        {"k = 1000001", 0, 1},  {"k = 1000000", 0, 0},  {"k <= 1000000", 0, 0},
-        {"k > 1000000", 0, 1},  {"seed = 3", 3, 1},     {"seed < 3", 3, 0},
+        {"k = 1000001", 0, 1},  {"k = 1000000", 0, 0},   {"k <= 1000000", 0, 0},
+        {"k > 1000000", 0, 1},  {"seed = 3", 3, 1},      {"seed < 3", 3, 0},
         {"seed >= 3", 3, 1},    {"label = 'b c'", 0, 1}, {"label != \"b c\"", 0, 0},
         {"flag = false", 0, 1}, {"flag != false", 0, 0},
     };
@@ -141,7 +155,8 @@ static void conditions(void)
     p.v[hs_kernel_param_index(k, "x")].r = 0.010000000000000002;
     p.v[hs_kernel_param_index(k, "label")].s = "b c";
     hs_filter f = {0};
-    REQUIRE(hs_filter_parse(k, "x <= 0.01 and label = \"b c\" and seed != 4 and x > 1e-2", &f, &e) == 0);
+    REQUIRE(hs_filter_parse(k, "x <= 0.01 and label = \"b c\" and seed != 4 and x > 1e-2", &f,
+                            &e) == 0);
     REQUIRE(f.n == 4);
     CHECK(hs_cond_match(k, &f.c[0], p.v, 4));
     CHECK(hs_cond_match(k, &f.c[1], p.v, 4));

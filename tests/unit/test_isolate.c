@@ -86,14 +86,28 @@ static int run(const hs_params *p, const hs_ctx *ctx, hs_out *out)
 }
 
 static const hs_param_spec params[] = {
-    {"mode", HS_T_STRING, "ok", 0, 0, "ok|segv|exit|term|termdfl|hang|polite|fail|alloc", NULL, "what to do"},
+    {"mode", HS_T_STRING, "ok", 0, 0, "ok|segv|exit|term|termdfl|hang|polite|fail|alloc", NULL,
+     "what to do"},
     {"x", HS_T_REAL, "1", -1e9, 1e9, NULL, NULL, "a value"},
 };
-static const hs_metric_spec metrics[] = {{"v", NULL, "2 x"}, {"pid", NULL, "task process"},
-                                         {"calls", NULL, "tasks this process ran"}};
+static const hs_metric_spec metrics[] = {
+    {"v", NULL, "2 x"}, {"pid", NULL, "task process"}, {"calls", NULL, "tasks this process ran"}};
 static const hs_trace_spec traces[] = {{"tr", NULL, "x, x + 1, x + 2", tr_len}};
-static const hs_kernel kern = {HS_KERNEL_ABI, "isotest", "isolation test", NULL, params, 2, metrics, 3,
-                               traces, 1, NULL, NULL, run, 1, 0};
+static const hs_kernel kern = {HS_KERNEL_ABI,
+                               "isotest",
+                               "isolation test",
+                               NULL,
+                               params,
+                               2,
+                               metrics,
+                               3,
+                               traces,
+                               1,
+                               NULL,
+                               NULL,
+                               run,
+                               1,
+                               0};
 
 enum { MAXT = 8 };
 static hs_params P[MAXT];
@@ -123,7 +137,10 @@ static void teardown(size_t n)
     }
 }
 
-static double metric(size_t i, const char *name) { return O[i].metrics[hs_kernel_metric_index(&kern, name)]; }
+static double metric(size_t i, const char *name)
+{
+    return O[i].metrics[hs_kernel_metric_index(&kern, name)];
+}
 
 static void test_batch_and_crash(hs_isolate *iso)
 {

@@ -49,8 +49,17 @@ static void num_of(double x, char *buf, size_t cap)
  * are null. */
 static void test_numbers(void)
 {
-    const double xs[] = {0.0, -0.0, 1.0, -3.0, 0.1, 1.0 / 3.0, 2.5e-308, 4.9e-324, 1.7976931348623157e308,
-                         123456789012345678.0, -7.25e-5};
+    const double xs[] = {0.0,
+                         -0.0,
+                         1.0,
+                         -3.0,
+                         0.1,
+                         1.0 / 3.0,
+                         2.5e-308,
+                         4.9e-324,
+                         1.7976931348623157e308,
+                         123456789012345678.0,
+                         -7.25e-5};
     char buf[64];
     for (size_t i = 0; i < sizeof xs / sizeof xs[0]; i++) {
         num_of(xs[i], buf, sizeof buf);
@@ -94,7 +103,7 @@ int main(void)
     decode("\\u00e9rest", 6, "\xc3\xa9");
     decode("\\u20AC", 6, "\xe2\x82\xac");
     decode("\\uffff", 6, "\xef\xbf\xbf");
-    decode("\\u07FF", 6, "\xdf\xbf"); /* the last two-byte code point */
+    decode("\\u07FF", 6, "\xdf\xbf");     /* the last two-byte code point */
     decode("\\u0800", 6, "\xe0\xa0\x80"); /* the first three-byte one */
     /* pairs: D83D DE00 = 0x10000 + 0x3D * 0x400 + 0x200 = U+1F600; DBFF DFFF = U+10FFFF; D800 DC00 = U+10000 */
     decode("\\ud83d\\ude00", 12, "\xf0\x9f\x98\x80");

@@ -62,11 +62,24 @@ static hs_llc_target *make(const hs_llc_target_config *c)
 
 static hs_llc_vi_config vi_config(double nbeta, double gamma)
 {
-    hs_llc_vi_config v = {.family = HS_LLC_VI_MFA, .components = 8, .rank = 2, .ridge = 1e-5,
-                          .max_norm = 10, .dsqrt_min = 1e-4, .dsqrt_max = 1e2, .clip = 5,
-                          .lr = 0.01, .steps = 5000, .window = 1000, .elbo_tol = 1e-3,
-                          .eval_samples = 64, .batch = 32, .nbeta = nbeta, .gamma = gamma,
-                          .use_f32 = 0, .trace_every = 1};
+    hs_llc_vi_config v = {.family = HS_LLC_VI_MFA,
+                          .components = 8,
+                          .rank = 2,
+                          .ridge = 1e-5,
+                          .max_norm = 10,
+                          .dsqrt_min = 1e-4,
+                          .dsqrt_max = 1e2,
+                          .clip = 5,
+                          .lr = 0.01,
+                          .steps = 5000,
+                          .window = 1000,
+                          .elbo_tol = 1e-3,
+                          .eval_samples = 64,
+                          .batch = 32,
+                          .nbeta = nbeta,
+                          .gamma = gamma,
+                          .use_f32 = 0,
+                          .trace_every = 1};
     return v;
 }
 
@@ -463,8 +476,8 @@ static void test_stl_unbiased(void)
 }
 
 /* Fit `chains` VI chains; returns the mean plain and control-variated λ̂. */
-static void vi_fit(const hs_llc_target *t, const hs_llc_vi_config *v, size_t chains,
-                   double *plain, double *cv)
+static void vi_fit(const hs_llc_target *t, const hs_llc_vi_config *v, size_t chains, double *plain,
+                   double *cv)
 {
     hs_llc_vi *vi = make_vi(t, v);
     double *draws = malloc(v->eval_samples * sizeof *draws);
@@ -580,8 +593,7 @@ static void test_vi_gaussian_quadratic(void)
                 hs_llc_target_config q = quad_config(dims[a], rk, 1);
                 hs_llc_target *t = NULL;
                 char msg[256], what[96];
-                REQUIRE(hs_llc_target_create(&q, 100 + a * 10 + rk + g, &t, msg, sizeof msg) ==
-                        0);
+                REQUIRE(hs_llc_target_create(&q, 100 + a * 10 + rk + g, &t, msg, sizeof msg) == 0);
                 hs_llc_vi_config v = vi_config(nb, gammas[g]);
                 v.family = HS_LLC_VI_GAUSSIAN;
                 v.laplace_precondition = 1;
@@ -681,8 +693,13 @@ static void test_sgld_quadratic(void)
     hs_llc_target_config q = quad_config(10, 10, 0);
     hs_llc_target *t = make(&q);
     const double nb = hs_llc_nbeta(100, 1.0), exact = hs_llc_lambda_exact(t, nb, 1.0);
-    hs_llc_sgld_config c = {.epsilon = 1e-3, .steps = 100000, .warmup = 1000, .eval_every = 10,
-                            .batch = 32, .nbeta = nb, .gamma = 1.0};
+    hs_llc_sgld_config c = {.epsilon = 1e-3,
+                            .steps = 100000,
+                            .warmup = 1000,
+                            .eval_every = 10,
+                            .batch = 32,
+                            .nbeta = nb,
+                            .gamma = 1.0};
     double disc = 0;
     for (int i = 1; i <= 10; i++) {
         const double p = nb * i + 1.0;
@@ -711,16 +728,19 @@ static void test_sgld_rotated(void)
         size_t d, rank;
         double gamma, epsilon;
         long steps;
-    } cases[] = {{6, 3, 1e-2, 1e-4, 400000},
-                 {10, 1, 1e-4, 1e-4, 400000},
-                 {10, 10, 1.0, 5e-5, 200000}};
+    } cases[] = {
+        {6, 3, 1e-2, 1e-4, 400000}, {10, 1, 1e-4, 1e-4, 400000}, {10, 10, 1.0, 5e-5, 200000}};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         hs_llc_target_config q = quad_config(cases[k].d, cases[k].rank, 1);
         hs_llc_target *t = make(&q);
         const double nb = hs_llc_nbeta(100, 1.0), gamma = cases[k].gamma;
         const double exact = hs_llc_lambda_exact(t, nb, gamma);
-        hs_llc_sgld_config c = {.epsilon = cases[k].epsilon, .steps = cases[k].steps,
-                                .warmup = 5000, .eval_every = 10, .batch = 32, .nbeta = nb,
+        hs_llc_sgld_config c = {.epsilon = cases[k].epsilon,
+                                .steps = cases[k].steps,
+                                .warmup = 5000,
+                                .eval_every = 10,
+                                .batch = 32,
+                                .nbeta = nb,
                                 .gamma = gamma};
         double disc = 0;
         for (size_t i = 0; i < cases[k].rank; i++) { /* quad_config: linear h in [1, 10] */
@@ -733,8 +753,8 @@ static void test_sgld_rotated(void)
         fprintf(stderr, "sgld d %zu rank %zu gamma %g: %g (mcse %g), exact %g, lambda_eps %g\n",
                 cases[k].d, cases[k].rank, gamma, m, mcse, exact, disc);
         CHECK(fabs(m - exact) <= 3 * mcse);
-        CHECK(disc - exact <= mcse);     /* the discretisation bias is below the MCSE */
-        CHECK(mcse < 0.015 * exact);     /* the check above discriminates at 4.5% or better */
+        CHECK(disc - exact <= mcse); /* the discretisation bias is below the MCSE */
+        CHECK(mcse < 0.015 * exact); /* the check above discriminates at 4.5% or better */
         if (k == 0) {
             hs_llc_vi_config v = vi_config(nb, gamma);
             v.family = HS_LLC_VI_GAUSSIAN;
@@ -773,8 +793,13 @@ static void test_sgld_rrr(void)
     hs_llc_target_config r = net_config(HS_LLC_RRR);
     hs_llc_target *t = make(&r);
     const double nb = hs_llc_nbeta(1000, 1.0), gamma = 1e-2;
-    hs_llc_sgld_config c = {.epsilon = 2.5e-5, .steps = 160000, .warmup = 16000,
-                            .eval_every = 40, .batch = 100, .nbeta = nb, .gamma = gamma};
+    hs_llc_sgld_config c = {.epsilon = 2.5e-5,
+                            .steps = 160000,
+                            .warmup = 16000,
+                            .eval_every = 40,
+                            .batch = 100,
+                            .nbeta = nb,
+                            .gamma = gamma};
     CHECK_NEAR(hs_llc_lambda_exact(t, nb, gamma), 6.5, 1e-12);
     double mcse;
     const double m = sgld_mcse(t, &c, 8, &mcse);
@@ -815,8 +840,13 @@ static void test_vi_rrr(void)
             CHECK(cv > 1.3 * 6.5);
             continue;
         }
-        hs_llc_sgld_config c = {.epsilon = 1e-4, .steps = 10000, .warmup = 1000,
-                                .eval_every = 10, .batch = 100, .nbeta = nb, .gamma = gamma};
+        hs_llc_sgld_config c = {.epsilon = 1e-4,
+                                .steps = 10000,
+                                .warmup = 1000,
+                                .eval_every = 10,
+                                .batch = 100,
+                                .nbeta = nb,
+                                .gamma = gamma};
         const double sg = sgld_mean(t, &c, 4);
         if (!(fabs(cv - sg) <= 0.1 * sg))
             fprintf(stderr, "rrr gamma 100: vi %g, sgld %g\n", cv, sg);
@@ -838,8 +868,13 @@ static void test_nonfinite(void)
     hs_llc_target_config q = quad_config(10, 10, 0);
     hs_llc_target *t = make(&q);
     const double nb = hs_llc_nbeta(100, 1.0);
-    hs_llc_sgld_config c = {.epsilon = 10, .steps = 5000, .warmup = 0, .eval_every = 1,
-                            .batch = 32, .nbeta = nb, .gamma = 1.0};
+    hs_llc_sgld_config c = {.epsilon = 10,
+                            .steps = 5000,
+                            .warmup = 0,
+                            .eval_every = 1,
+                            .batch = 32,
+                            .nbeta = nb,
+                            .gamma = 1.0};
     double draws[5000];
     hs_llc_sgld_result sr;
     REQUIRE(hs_llc_sgld_run(t, &c, 1, 0, draws, &sr) == 0);

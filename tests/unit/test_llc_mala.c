@@ -65,10 +65,19 @@ static hs_llc_target_config rrr_config(void)
 /* The documented accurate settings: gaussian, Laplace-preconditioned, lr 1e-3, window 500. */
 static hs_llc_vi_config gauss_config(double nbeta, double gamma, size_t batch)
 {
-    hs_llc_vi_config v = {.family = HS_LLC_VI_GAUSSIAN, .laplace_precondition = 1, .clip = 5,
-                          .lr = 1e-3, .steps = 20000, .window = 500, .elbo_tol = 1e-3,
-                          .eval_samples = 64, .batch = batch, .nbeta = nbeta, .gamma = gamma,
-                          .use_f32 = 0, .trace_every = 1};
+    hs_llc_vi_config v = {.family = HS_LLC_VI_GAUSSIAN,
+                          .laplace_precondition = 1,
+                          .clip = 5,
+                          .lr = 1e-3,
+                          .steps = 20000,
+                          .window = 500,
+                          .elbo_tol = 1e-3,
+                          .eval_samples = 64,
+                          .batch = batch,
+                          .nbeta = nbeta,
+                          .gamma = gamma,
+                          .use_f32 = 0,
+                          .trace_every = 1};
     return v;
 }
 
@@ -199,8 +208,12 @@ static void test_wrong_factor(void)
             for (size_t k = 0; k < d; k++)
                 naive += 0.5 * nb * C[i * d + j] * H[i * d + k] * C[k * d + j];
     CHECK(fabs(naive - exact) > 0.3 * exact);
-    hs_llc_mala_config mc = {.steps = 25000, .warmup = 5000, .n_draws = 100,
-                             .accept_target = 0.574, .nbeta = nb, .gamma = gamma};
+    hs_llc_mala_config mc = {.steps = 25000,
+                             .warmup = 5000,
+                             .n_draws = 100,
+                             .accept_target = 0.574,
+                             .nbeta = nb,
+                             .gamma = gamma};
     double md[100], sum = 0;
     for (int c = 0; c < 4; c++) {
         hs_llc_mala_result mr;
@@ -231,8 +244,12 @@ static void test_quadratic(void)
             const double nb = hs_llc_nbeta(100, 1.0);
             const double exact = hs_llc_lambda_exact(t, nb, gammas[b]);
             hs_llc_vi_config v = gauss_config(nb, gammas[b], 32);
-            hs_llc_mala_config mc = {.steps = 12000, .warmup = 2000, .n_draws = 64,
-                                     .accept_target = 0.574, .nbeta = nb, .gamma = gammas[b]};
+            hs_llc_mala_config mc = {.steps = 12000,
+                                     .warmup = 2000,
+                                     .n_draws = 64,
+                                     .accept_target = 0.574,
+                                     .nbeta = nb,
+                                     .gamma = gammas[b]};
             double plain;
             const double lam = fit_and_mala(t, &v, &mc, 2, &plain);
             if (!(fabs(lam - exact) <= 0.05 * exact))
@@ -260,8 +277,12 @@ static void test_rrr(void)
     const double gammas[] = {1e-2, 1.0};
     for (size_t b = 0; b < 2; b++) {
         hs_llc_vi_config v = gauss_config(nb, gammas[b], 100);
-        hs_llc_mala_config mc = {.steps = 20000, .warmup = 5000, .n_draws = 64,
-                                 .accept_target = 0.574, .nbeta = nb, .gamma = gammas[b]};
+        hs_llc_mala_config mc = {.steps = 20000,
+                                 .warmup = 5000,
+                                 .n_draws = 64,
+                                 .accept_target = 0.574,
+                                 .nbeta = nb,
+                                 .gamma = gammas[b]};
         double plain;
         const double lam = fit_and_mala(t, &v, &mc, 4, &plain);
         if (!(fabs(lam - aw) <= 0.1 * aw))
@@ -278,8 +299,12 @@ static void test_determinism_and_input(void)
     hs_llc_target_config q = quad_config(5);
     hs_llc_target *t = make(&q);
     const double nb = hs_llc_nbeta(100, 1.0);
-    hs_llc_mala_config mc = {.steps = 600, .warmup = 100, .n_draws = 50, .accept_target = 0.574,
-                             .nbeta = nb, .gamma = 1.0};
+    hs_llc_mala_config mc = {.steps = 600,
+                             .warmup = 100,
+                             .n_draws = 50,
+                             .accept_target = 0.574,
+                             .nbeta = nb,
+                             .gamma = 1.0};
     double a[50], b[50], c[50];
     hs_llc_mala_result ra, rb, rc;
     REQUIRE(hs_llc_mala_run(t, &mc, NULL, 5, 2, a, &ra) == 0);

@@ -162,8 +162,10 @@ static void test_std_normal(void)
         max_rhat = fmax(max_rhat, rh);
         CHECK(rh < 1.01);
     }
-    fprintf(stderr, "std_normal d=100: max |mean|/MCSE %.2f, max |E x^2 - 1|/MCSE %.2f, "
-                    "max rhat %.4f, divergent %d\n", worst_mean, worst_var, max_rhat, r.divergent);
+    fprintf(stderr,
+            "std_normal d=100: max |mean|/MCSE %.2f, max |E x^2 - 1|/MCSE %.2f, "
+            "max rhat %.4f, divergent %d\n",
+            worst_mean, worst_var, max_rhat, r.divergent);
     CHECK_EQ_INT(r.divergent, 0);
     free(sq);
     free(r.x);
@@ -198,8 +200,9 @@ static void test_eight_schools(void)
         }
         mean /= (double)N;
         const double se = hs_diag_mcse_mean(tau, b.draws, b.chains);
-        fprintf(stderr, "eight schools seed %d: centered divergent %d, noncentered %d; "
-                        "tau mean %.4f (quadrature %.4f, MCSE %.4f)\n",
+        fprintf(stderr,
+                "eight schools seed %d: centered divergent %d, noncentered %d; "
+                "tau mean %.4f (quadrature %.4f, MCSE %.4f)\n",
                 (int)seed, a.divergent, b.divergent, mean, tau_true, se);
         /* 4 MCSE: a correct sampler fails with probability 6e-5 per seed. */
         CHECK(fabs(mean - tau_true) < 4 * se);

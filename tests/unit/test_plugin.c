@@ -26,7 +26,8 @@ static const char *include_dir(void)
     if (src)
         snprintf(buf, sizeof buf, "%s/include", src);
     else
-        snprintf(buf, sizeof buf, "%.*s/../../include", (int)(strrchr(__FILE__, '/') - __FILE__), __FILE__);
+        snprintf(buf, sizeof buf, "%.*s/../../include", (int)(strrchr(__FILE__, '/') - __FILE__),
+                 __FILE__);
     return buf;
 }
 
@@ -42,21 +43,21 @@ static int build(const char *name, const char *src)
     if (fclose(f) != 0)
         return -1;
     const char *cc = getenv("CC") ? getenv("CC") : "cc";
-    snprintf(cmd, sizeof cmd, "%s -shared -fPIC -std=c11 -I%s -o %s/lib%s.so %s", cc, include_dir(), dir,
-             name, path);
+    snprintf(cmd, sizeof cmd, "%s -shared -fPIC -std=c11 -I%s -o %s/lib%s.so %s", cc, include_dir(),
+             dir, name, path);
     return system(cmd);
 }
 
 /* A kernel table named NAME; entry_calls counts calls of the entry point. */
-#define PLUGIN(NAME)                                                                              \
-    "#include \"hsweep/kernel.h\"\n"                                                              \
-    "static const hs_param_spec params[] = {{\"x\", HS_T_REAL, \"0\", -1, 1, 0, \"\", \"x\"}};\n" \
-    "static const hs_metric_spec metrics[] = {{\"y\", \"\", \"y\"}};\n"                           \
-    "static int run(const hs_params *p, const hs_ctx *c, hs_out *o) { (void)p; (void)c; "         \
-    "(void)o; return 0; }\n"                                                                      \
-    "static const hs_kernel k = {.abi = HS_KERNEL_ABI, .name = \"" NAME "\", .summary = \"t\", "  \
-    ".params = params, .n_params = 1, .metrics = metrics, .n_metrics = 1, .run = run};\n"         \
-    "int entry_calls;\n"                                                                          \
+#define PLUGIN(NAME)                                                                               \
+    "#include \"hsweep/kernel.h\"\n"                                                               \
+    "static const hs_param_spec params[] = {{\"x\", HS_T_REAL, \"0\", -1, 1, 0, \"\", \"x\"}};\n"  \
+    "static const hs_metric_spec metrics[] = {{\"y\", \"\", \"y\"}};\n"                            \
+    "static int run(const hs_params *p, const hs_ctx *c, hs_out *o) { (void)p; (void)c; "          \
+    "(void)o; return 0; }\n"                                                                       \
+    "static const hs_kernel k = {.abi = HS_KERNEL_ABI, .name = \"" NAME "\", .summary = \"t\", "   \
+    ".params = params, .n_params = 1, .metrics = metrics, .n_metrics = 1, .run = run};\n"          \
+    "int entry_calls;\n"                                                                           \
     "const hs_kernel *hs_plugin_kernel(void) { entry_calls++; return &k; }\n"
 
 /* Parse a one-sweep file whose kernel (on line 2) is plugin:DIR/lib. */
@@ -125,7 +126,8 @@ int main(void)
     good();
     check_refused("libmissing.so", "cannot load plug-in");
     check_refused("libnoentry.so", "does not export hs_plugin_kernel()");
-    check_refused("libbuiltin.so", "names its kernel 'noop', the name of a kernel built into hsweep");
+    check_refused("libbuiltin.so",
+                  "names its kernel 'noop', the name of a kernel built into hsweep");
     /* hs_plugin_open alone names the library too */
     hs_plugin *pl = (hs_plugin *)1;
     hs_err e = {0};

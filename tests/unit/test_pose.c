@@ -28,8 +28,8 @@ typedef struct data {
     hs_pose_truth truth;
 } data;
 
-static void data_make(data *d, int T, int K, int C, int S, double noise, double outl,
-                      double miss, uint64_t seed)
+static void data_make(data *d, int T, int K, int C, int S, double noise, double outl, double miss,
+                      uint64_t seed)
 {
     d->T = T, d->K = K, d->C = C, d->S = S;
     hs_pose_default_tree(K, d->parents, d->nominal);
@@ -62,16 +62,38 @@ static hs_pose *model_make_opts(const data *d, int positive, int mixture, int hm
 {
     static const opts none = {0};
     o = o ? o : &none;
-    hs_pose_config cfg = {
-        .T = d->T, .K = d->K, .C = d->C, .S = d->S, .parents = d->parents,
-        .nominal = d->nominal, .P = d->P, .y = d->y, .width = HS_POSE_WIDTH,
-        .height = HS_POSE_HEIGHT, .lengths_positive = positive, .use_mixture = mixture,
-        .use_hmm = hmm, .vmf_normalized = vmf, .dir_shell = bones == 1, .joints = bones == 2, .vmf_natural = bones == 2,
-        .eta2_mode = 1.0, .eta2_sd = 1.0,
-        .sigma_obs_mode = 1.0, .sigma_obs_sd = 0.5, .kappa_mode = 5.0, .kappa_sd = 5.0,
-        .rho_sd = 2.0, .sigma2_mode = 0.25, .sigma2_sd = 0.5, .rho_sd_b = o->rho_sd_b,
-        .sigma2_mode_b = o->sigma2_mode_b, .sigma2_sd_b = o->sigma2_sd_b, .x0_hat = o->x0_hat,
-        .obs_twice = o->obs_twice, .prior_relative = o->prior_relative};
+    hs_pose_config cfg = {.T = d->T,
+                          .K = d->K,
+                          .C = d->C,
+                          .S = d->S,
+                          .parents = d->parents,
+                          .nominal = d->nominal,
+                          .P = d->P,
+                          .y = d->y,
+                          .width = HS_POSE_WIDTH,
+                          .height = HS_POSE_HEIGHT,
+                          .lengths_positive = positive,
+                          .use_mixture = mixture,
+                          .use_hmm = hmm,
+                          .vmf_normalized = vmf,
+                          .dir_shell = bones == 1,
+                          .joints = bones == 2,
+                          .vmf_natural = bones == 2,
+                          .eta2_mode = 1.0,
+                          .eta2_sd = 1.0,
+                          .sigma_obs_mode = 1.0,
+                          .sigma_obs_sd = 0.5,
+                          .kappa_mode = 5.0,
+                          .kappa_sd = 5.0,
+                          .rho_sd = 2.0,
+                          .sigma2_mode = 0.25,
+                          .sigma2_sd = 0.5,
+                          .rho_sd_b = o->rho_sd_b,
+                          .sigma2_mode_b = o->sigma2_mode_b,
+                          .sigma2_sd_b = o->sigma2_sd_b,
+                          .x0_hat = o->x0_hat,
+                          .obs_twice = o->obs_twice,
+                          .prior_relative = o->prior_relative};
     hs_pose *ps = NULL;
     char msg[256];
     int rc = hs_pose_create(&cfg, &ps, msg, sizeof msg);
@@ -126,8 +148,8 @@ static int grad_check(hs_pose *ps, double *q, const char *what)
         double tol = 2e-4 * fabs(fd) + 100.0 * DBL_EPSILON * (fabs(f) + 1.0) / h;
         if (!(fabs(fd - g[i]) <= tol)) {
             if (bad < 5)
-                fprintf(stderr, "%s: grad[%zu] = %.10g, fd %.10g (tol %.3g)\n", what, i, g[i],
-                        fd, tol);
+                fprintf(stderr, "%s: grad[%zu] = %.10g, fd %.10g (tol %.3g)\n", what, i, g[i], fd,
+                        tol);
             bad++;
         }
     }
@@ -191,8 +213,8 @@ static void test_gradients(void)
                             q[i + j] *= kap / n;
                     }
             }
-            snprintf(what, sizeof what, "mix=%d pos=%d hmm=%d vmf=%d bones=%d pt=%d",
-                     mixture, positive, hmm > 0, vmf, bones, pt);
+            snprintf(what, sizeof what, "mix=%d pos=%d hmm=%d vmf=%d bones=%d pt=%d", mixture,
+                     positive, hmm > 0, vmf, bones, pt);
             grad_check(ps, q, what);
         }
         free(q);
@@ -468,8 +490,8 @@ static void test_joints_parameterisation(void)
             for (size_t k = 1; k <= B; k++) {
                 size_t i = t * B + k - 1;
                 int par = d.parents[k];
-                const double *xp = par == 0 ? qj + Lj.root + 3 * t
-                                            : qj + Lj.dir + 3 * (t * B + (size_t)par - 1);
+                const double *xp =
+                    par == 0 ? qj + Lj.root + 3 * t : qj + Lj.dir + 3 * (t * B + (size_t)par - 1);
                 double vv = 0.0;
                 for (int j = 0; j < 3; j++) {
                     double v = qj[Lj.dir + 3 * i + j] - xp[j];
@@ -628,9 +650,10 @@ static void test_keypoint_term(void)
                     long double e0 = yk[0] - h[0] / h[2], e1 = yk[1] - h[1] / h[2];
                     long double log_dens = -(e0 * e0 + e1 * e1) / (2 * sig * sig) -
                                            logl(2.0L * 3.14159265358979323846L * sig * sig);
-                    sum += mixture ? logl(p * expl(log_dens) +
-                                          (1 - p) / (HS_POSE_WIDTH * HS_POSE_HEIGHT))
-                                   : log_dens;
+                    sum +=
+                        mixture
+                            ? logl(p * expl(log_dens) + (1 - p) / (HS_POSE_WIDTH * HS_POSE_HEIGHT))
+                            : log_dens;
                 }
         }
         /* ~100 terms of size ~10 summed in double: 1e-11 relative is ample. */
@@ -673,8 +696,8 @@ static void test_exp_log1p(void)
         if (e == 0.0)
             continue;
         long double ref = log1pl((long double)e);
-        worst_log = fmax(worst_log,
-                         (double)(fabsl(hs_pose_log1p_unit(e) - ref) / ref) / DBL_EPSILON);
+        worst_log =
+            fmax(worst_log, (double)(fabsl(hs_pose_log1p_unit(e) - ref) / ref) / DBL_EPSILON);
     }
     /* log x: every binade from subnormals to the largest doubles, densely near 1. */
     double worst_lx = 0.0;
@@ -686,7 +709,8 @@ static void test_exp_log1p(void)
             CHECK(hs_pose_log_pos(x) == 0.0);
             continue;
         }
-        worst_lx = fmax(worst_lx, (double)(fabsl(hs_pose_log_pos(x) - ref) / fabsl(ref)) / DBL_EPSILON);
+        worst_lx =
+            fmax(worst_lx, (double)(fabsl(hs_pose_log_pos(x) - ref) / fabsl(ref)) / DBL_EPSILON);
     }
     CHECK(worst_exp <= 4.0);
     CHECK(worst_log <= 4.0);
@@ -822,7 +846,8 @@ static void test_bone_priors(void)
             gamma_ab(s2m[b], s2s[b], &a1, &b1);
             want += (a1 - a0) * q[L.log_sigma2 + b] - (b1 - b0) * x;
             CHECK_NEAR(g1[L.log_sigma2 + b] - g0[L.log_sigma2 + b],
-                       (double)((a1 - a0) - (b1 - b0) * x), 1e-9 * (fabs(g0[L.log_sigma2 + b]) + 1));
+                       (double)((a1 - a0) - (b1 - b0) * x),
+                       1e-9 * (fabs(g0[L.log_sigma2 + b]) + 1));
         }
         /* differences of O(1e2) between sums of size |f0| ~ 1e3..1e4 */
         CHECK_NEAR(f1 - f0, (double)want, 1e-10 * (fabs(f0) + 1));
@@ -843,14 +868,30 @@ static void test_bone_priors(void)
     const double rel_abs_s[3] = {50.0, 32.0, 32.0};
     const opts abs_lists = {.rho_sd_b = abs_r, .sigma2_mode_b = abs_m, .sigma2_sd_b = abs_s};
     const opts rel_lists = {.rho_sd_b = rel_r, .prior_relative = 1};
-    const opts rel_abs = {.rho_sd_b = rel_abs_r, .sigma2_mode_b = rel_abs_m,
-                          .sigma2_sd_b = rel_abs_s};
-    hs_pose_config rc = {.T = d.T, .K = d.K, .C = d.C, .S = d.S, .parents = d.parents,
-                         .nominal = d.nominal, .P = d.P, .y = d.y, .width = HS_POSE_WIDTH,
-                         .height = HS_POSE_HEIGHT, .lengths_positive = 1, .use_mixture = 1,
-                         .eta2_mode = 1, .eta2_sd = 1, .sigma_obs_mode = 1, .sigma_obs_sd = 0.5,
-                         .kappa_mode = 5, .kappa_sd = 5, .rho_sd = 0.25, .sigma2_mode = 0.0625,
-                         .sigma2_sd = 0.125, .prior_relative = 1};
+    const opts rel_abs = {
+        .rho_sd_b = rel_abs_r, .sigma2_mode_b = rel_abs_m, .sigma2_sd_b = rel_abs_s};
+    hs_pose_config rc = {.T = d.T,
+                         .K = d.K,
+                         .C = d.C,
+                         .S = d.S,
+                         .parents = d.parents,
+                         .nominal = d.nominal,
+                         .P = d.P,
+                         .y = d.y,
+                         .width = HS_POSE_WIDTH,
+                         .height = HS_POSE_HEIGHT,
+                         .lengths_positive = 1,
+                         .use_mixture = 1,
+                         .eta2_mode = 1,
+                         .eta2_sd = 1,
+                         .sigma_obs_mode = 1,
+                         .sigma_obs_sd = 0.5,
+                         .kappa_mode = 5,
+                         .kappa_sd = 5,
+                         .rho_sd = 0.25,
+                         .sigma2_mode = 0.0625,
+                         .sigma2_sd = 0.125,
+                         .prior_relative = 1};
     hs_pose *rel = NULL, *ab = model_make_opts(&d, 1, 1, 0, 1, 0, &abs_lists);
     char rmsg[256];
     REQUIRE(hs_pose_create(&rc, &rel, rmsg, sizeof rmsg) == 0);
@@ -875,11 +916,26 @@ static void test_bone_priors(void)
     hs_pose_destroy(&rel), hs_pose_destroy(&ab), hs_pose_destroy(&rl), hs_pose_destroy(&ra);
 
     const double bad[3] = {1.0, -1.0, 1.0};
-    hs_pose_config c2 = {.T = d.T, .K = d.K, .C = d.C, .S = d.S, .parents = d.parents,
-                         .nominal = d.nominal, .P = d.P, .y = d.y, .width = HS_POSE_WIDTH,
-                         .height = HS_POSE_HEIGHT, .lengths_positive = 1, .eta2_mode = 1,
-                         .eta2_sd = 1, .sigma_obs_mode = 1, .sigma_obs_sd = 0.5, .kappa_mode = 5,
-                         .kappa_sd = 5, .rho_sd = 2, .sigma2_mode = 0.25, .sigma2_sd = 0.5,
+    hs_pose_config c2 = {.T = d.T,
+                         .K = d.K,
+                         .C = d.C,
+                         .S = d.S,
+                         .parents = d.parents,
+                         .nominal = d.nominal,
+                         .P = d.P,
+                         .y = d.y,
+                         .width = HS_POSE_WIDTH,
+                         .height = HS_POSE_HEIGHT,
+                         .lengths_positive = 1,
+                         .eta2_mode = 1,
+                         .eta2_sd = 1,
+                         .sigma_obs_mode = 1,
+                         .sigma_obs_sd = 0.5,
+                         .kappa_mode = 5,
+                         .kappa_sd = 5,
+                         .rho_sd = 2,
+                         .sigma2_mode = 0.25,
+                         .sigma2_sd = 0.5,
                          .sigma2_sd_b = bad};
     hs_pose *ps = NULL;
     char msg[256] = "";
@@ -920,7 +976,8 @@ static void test_x0_hat(void)
     for (int i = 0; i < 3; i++) {
         long double a = q[L.root + i] - (long double)x0[i], b = q[L.root + i] - (long double)tri[i];
         want += -a * a / 2 + b * b / 2;
-        CHECK_NEAR(g1[L.root + i] - g0[L.root + i], x0[i] - tri[i], 1e-9 * (fabs(g0[L.root + i]) + 1));
+        CHECK_NEAR(g1[L.root + i] - g0[L.root + i], x0[i] - tri[i],
+                   1e-9 * (fabs(g0[L.root + i]) + 1));
     }
     CHECK_NEAR(f1 - f0, (double)want, 1e-10 * (fabs(f0) + 1));
     int others = 0;

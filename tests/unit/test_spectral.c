@@ -18,9 +18,9 @@
 typedef struct loss_fn {
     double (*eval)(const struct loss_fn *l, int n, const double *w, const double complex *v,
                    double *wbar, double complex *vbar);
-    int m;               /* columns of Vbar */
+    int m; /* columns of Vbar */
     int cols[8];
-    hs_doa_loss doa;     /* for doa_loss */
+    hs_doa_loss doa;         /* for doa_loss */
     const double complex *u; /* for vec_loss */
 } loss_fn;
 
@@ -110,8 +110,16 @@ static double fd_error(const loss_fn *l, int n, const double complex *a0, const 
 
 static hs_doa *make_doa(hs_doa_hat hat, double beta, uint64_t seed)
 {
-    hs_doa_spec sp = {.n = 20, .k = 3, .min_sep_deg = 10, .snapshots = 200, .snr_db = 10,
-                      .rank_hat = 5, .hat = hat, .hat_noise = 0.05, .ridge = 0, .beta = beta};
+    hs_doa_spec sp = {.n = 20,
+                      .k = 3,
+                      .min_sep_deg = 10,
+                      .snapshots = 200,
+                      .snr_db = 10,
+                      .rank_hat = 5,
+                      .hat = hat,
+                      .hat_noise = 0.05,
+                      .ridge = 0,
+                      .beta = beta};
     hs_doa *d = NULL;
     REQUIRE(hs_doa_create(&sp, seed, &d) == 0);
     return d;
@@ -119,9 +127,10 @@ static hs_doa *make_doa(hs_doa_hat hat, double beta, uint64_t seed)
 
 static loss_fn doa_loss_fn(const hs_doa *d, int n, double w_gap)
 {
-    loss_fn l = {.eval = doa_loss, .m = 3,
-                 .doa = {.k = 3, .margin = 1.0, .w_gap = w_gap, .w_sub = 1.0,
-                         .us = hs_doa_true_basis(d)}};
+    loss_fn l = {
+        .eval = doa_loss,
+        .m = 3,
+        .doa = {.k = 3, .margin = 1.0, .w_gap = w_gap, .w_sub = 1.0, .us = hs_doa_true_basis(d)}};
     hs_doa_loss_cols(&l.doa, n, l.cols);
     return l;
 }
@@ -359,9 +368,17 @@ static void test_blend_true(void)
     const int n = 20, k = 3;
     const double snr_db = 10, sigma2 = pow(10.0, -snr_db / 10);
     for (uint64_t seed = 1; seed <= 3; seed++) {
-        hs_doa_spec sp = {.n = n, .k = k, .min_sep_deg = 10, .snapshots = 200, .snr_db = snr_db,
-                          .rank_hat = 5, .hat = HS_DOA_HAT_GENERIC, .hat_noise = 0.05,
-                          .ridge = 0, .beta = 1, .blend_with = HS_DOA_REF_TRUE};
+        hs_doa_spec sp = {.n = n,
+                          .k = k,
+                          .min_sep_deg = 10,
+                          .snapshots = 200,
+                          .snr_db = snr_db,
+                          .rank_hat = 5,
+                          .hat = HS_DOA_HAT_GENERIC,
+                          .hat_noise = 0.05,
+                          .ridge = 0,
+                          .beta = 1,
+                          .blend_with = HS_DOA_REF_TRUE};
         hs_doa *d1 = NULL, *d3 = NULL, *d0 = NULL, *ds = NULL;
         REQUIRE(hs_doa_create(&sp, seed, &d1) == 0);
         sp.beta = 0.3;
@@ -405,8 +422,8 @@ static void test_backward_f32(void)
         loss_fn l = doa_loss_fn(d, n, 1.0);
         double complex g64[400], g32[400];
         double fm64, fm32;
-        hs_eig_bw b64 = {.mode = HS_EIG_BW_NAIVE}, b32 = {.mode = HS_EIG_BW_NAIVE,
-                                                          .prec = HS_EIG_F32};
+        hs_eig_bw b64 = {.mode = HS_EIG_BW_NAIVE},
+                  b32 = {.mode = HS_EIG_BW_NAIVE, .prec = HS_EIG_F32};
         CHECK_EQ_INT(grad_at(&l, n, hs_doa_blend(d), HS_EIG_F64, &b64, g64, &fm64), 0);
         CHECK_EQ_INT(grad_at(&l, n, hs_doa_blend(d), HS_EIG_F64, &b32, g32, &fm32), 0);
         double e = 0, s = 0;

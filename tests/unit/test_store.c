@@ -47,8 +47,15 @@ int main(int argc, char **argv)
         int64_t seed;
         uint64_t rs;
         run_task(s, id, &out, v, &seed, &rs);
-        hs_result r = {.params = v, .seed = seed, .rng_seed = rs, .out = &out, .attempts = 1,
-                       .rank = 0, .host = "testhost", .wall_s = 0.5, .started_unix = 1e9,
+        hs_result r = {.params = v,
+                       .seed = seed,
+                       .rng_seed = rs,
+                       .out = &out,
+                       .attempts = 1,
+                       .rank = 0,
+                       .host = "testhost",
+                       .wall_s = 0.5,
+                       .started_unix = 1e9,
                        .peak_rss_kb = 1234};
         CHECK_EQ_INT(hs_store_write_result(st, 0, id, &r, &e), 0);
         hs_out_free(&out);
@@ -58,8 +65,8 @@ int main(int argc, char **argv)
         int64_t seed;
         uint64_t rs;
         run_task(&set->sweeps[1], 0, &out, v, &seed, &rs);
-        hs_result r = {.params = v, .seed = seed, .rng_seed = rs, .out = &out, .attempts = 1,
-                       .host = "h"};
+        hs_result r = {
+            .params = v, .seed = seed, .rng_seed = rs, .out = &out, .attempts = 1, .host = "h"};
         CHECK_EQ_INT(hs_store_write_result(st, 1, 0, &r, &e), 0);
         hs_out_free(&out);
     }
@@ -83,10 +90,12 @@ int main(int argc, char **argv)
     CHECK_EQ_INT(t.n_rows, 12);
     CHECK_EQ_STR(t.kernel, "noop");
     CHECK_EQ_INT(t.n_axes, 3);
-    int cs = hs_table_col(&t, "status"), cl = hs_table_col(&t, "label"), ct = hs_table_col(&t, "trace_len"),
-        cx = hs_table_col(&t, "label_len"), cseed = hs_table_col(&t, "seed"), cr = hs_table_col(&t, "ramp_len"),
+    int cs = hs_table_col(&t, "status"), cl = hs_table_col(&t, "label"),
+        ct = hs_table_col(&t, "trace_len"), cx = hs_table_col(&t, "label_len"),
+        cseed = hs_table_col(&t, "seed"), cr = hs_table_col(&t, "ramp_len"),
         crss = hs_table_col(&t, "peak_rss_kb"), ch = hs_table_col(&t, "host");
-    REQUIRE(cs >= 0 && cl >= 0 && ct >= 0 && cx >= 0 && cseed >= 0 && cr >= 0 && crss >= 0 && ch >= 0);
+    REQUIRE(cs >= 0 && cl >= 0 && ct >= 0 && cx >= 0 && cseed >= 0 && cr >= 0 && crss >= 0 &&
+            ch >= 0);
     char buf[128];
     /* Task 7: label index 1 ("longer label"), trace_len index 0 (0), seed index 1 (2):
      * id = (label*3 + trace)*2 + seed = (1*3+0)*2+1 = 7 */
@@ -124,8 +133,8 @@ int main(int argc, char **argv)
     CHECK_EQ_INT(status[0], HS_ST_OK);
     CHECK_EQ_INT(hs_store_close(&st, &e), 0);
     hs_sweepset *other;
-    REQUIRE(hs_sweepset_parse("other.cfg", "sweeps = ({ name = \"rt\"; kernel = \"noop\"; });", NULL,
-                              &other, &e) == 0);
+    REQUIRE(hs_sweepset_parse("other.cfg", "sweeps = ({ name = \"rt\"; kernel = \"noop\"; });",
+                              NULL, &other, &e) == 0);
     CHECK_EQ_INT(hs_store_open(path, other, MPI_COMM_SELF, &prov, 0, &st, &e), HS_ESTATE);
     CHECK_CONTAINS(e.msg, "different sweep file");
     /* --force does not help when the table itself differs */

@@ -18,8 +18,8 @@ static void test_time(void)
     CHECK_EQ_INT(t("2-3"), 2 * 86400 + 3 * 3600);
     CHECK_EQ_INT(t("2-3:04"), 2 * 86400 + 3 * 3600 + 240);
     CHECK_EQ_INT(t("1-00:00:01"), 86401);
-    const char *bad[] = {"", "0", "-1", "1:2:3:4", "1h", " 5", "5 ", "a-1", "1-", "1-2:3:4:5", ":5", "1::2",
-                         "99999999999"};
+    const char *bad[] = {"",    "0",  "-1",        "1:2:3:4", "1h",   " 5",         "5 ",
+                         "a-1", "1-", "1-2:3:4:5", ":5",      "1::2", "99999999999"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         CHECK_EQ_INT(t(bad[i]), -1);
     hs_err e;
@@ -82,7 +82,8 @@ static void test_render(void)
     hs_kv nl[] = {{"output", "a\nb"}};
     CHECK(hs_submit_render(tmpl, "t", nl, 1, NULL, 0, &out, &e) == HS_EINPUT);
     CHECK_CONTAINS(e.msg, "newline");
-    CHECK(hs_submit_render("#SBATCH --time=1\necho\n", "t", NULL, 0, NULL, 0, &out, &e) == HS_EINPUT);
+    CHECK(hs_submit_render("#SBATCH --time=1\necho\n", "t", NULL, 0, NULL, 0, &out, &e) ==
+          HS_EINPUT);
     CHECK_CONTAINS(e.msg, "no '# >>> hsweep settings'");
 }
 

@@ -47,7 +47,8 @@ static void test_sbatch_arg(void)
     CHECK_EQ_STR(kv.value, "r=1");
     REQUIRE(hs_submit_sbatch_arg(a3, &kv, &e) == 0);
     CHECK_EQ_STR(kv.value, "");
-    const char *bad[] = {"-N2", "--", "--=x", "---x", "--Exclusive", "--com ment=x", "exclusive", "--x\n"};
+    const char *bad[] = {"-N2",         "--",           "--=x",      "---x",
+                         "--Exclusive", "--com ment=x", "exclusive", "--x\n"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char *b = strdup(bad[i]);
         CHECK(hs_submit_sbatch_arg(b, &kv, &e) == HS_EINPUT);

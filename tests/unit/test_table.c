@@ -41,8 +41,13 @@ static void write_file(const char *path)
         REQUIRE(hs_out_init(&out, s->kernel, &p, &e) == 0);
         hs_ctx ctx = {.seed = rs, .gang_size = 1, .sweep_seed = seed};
         hs_task_run(s->kernel, &p, &ctx, &out);
-        hs_result r = {.params = v, .seed = seed, .rng_seed = rs, .out = &out, .attempts = 1,
-                       .host = "h", .wall_s = 0.25};
+        hs_result r = {.params = v,
+                       .seed = seed,
+                       .rng_seed = rs,
+                       .out = &out,
+                       .attempts = 1,
+                       .host = "h",
+                       .wall_s = 0.25};
         CHECK_EQ_INT(hs_store_write_result(st, 0, id, &r, &e), 0);
         hs_out_free(&out);
     }
@@ -51,7 +56,8 @@ static void write_file(const char *path)
 }
 
 /* Change the file bytes of field `field` of row `row` of rt/tasks with edit(). */
-static void edit_row(const char *path, size_t row, const char *field, void (*edit)(unsigned char *, size_t))
+static void edit_row(const char *path, size_t row, const char *field,
+                     void (*edit)(unsigned char *, size_t))
 {
     hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
     REQUIRE(f >= 0);
@@ -156,7 +162,9 @@ int main(int argc, char **argv)
     memset(&e, 0, sizeof e);
     CHECK_EQ_INT(hs_table_read(path, "rt", &t, &e), HS_EINPUT);
     CHECK_CONTAINS(e.msg, path);
-    CHECK_CONTAINS(e.msg, "damaged results file: sweep 'rt': the task table's length differs from the sweep's n_tasks");
+    CHECK_CONTAINS(
+        e.msg,
+        "damaged results file: sweep 'rt': the task table's length differs from the sweep's n_tasks");
 
     /* a file that is not HDF5: listing it fails, naming it */
     char junk[256];

@@ -113,8 +113,8 @@ static void test_format(void)
     CHECK_EQ_STR(fmt(&P_REAL, (hs_value){.r = 2.0}), "2");
     CHECK_EQ_STR(fmt(&P_REAL, (hs_value){.r = DBL_MAX}), "1.7976931348623157e+308");
     /* and every one reads back as the same double */
-    const double xs[] = {0.1, 1.0 / 3.0, 2.0 / 3.0, 1e23, 2.2250738585072014e-308, 123.456, -0.0,
-                         9007199254740993.0};
+    const double xs[] = {0.1,     1.0 / 3.0, 2.0 / 3.0,         1e23, 2.2250738585072014e-308,
+                         123.456, -0.0,      9007199254740993.0};
     for (size_t i = 0; i < sizeof xs / sizeof xs[0]; i++) {
         hs_value v;
         hs_err e;
@@ -149,8 +149,8 @@ static int run_err(const hs_params *p, const hs_ctx *ctx, hs_out *out)
     return 9;
 }
 
-static hs_kernel kern = {HS_KERNEL_ABI, "tk", "test", NULL, params, 5, metrics, 2, traces, 2,
-                         NULL, NULL, run_ok, 1, 0};
+static hs_kernel kern = {HS_KERNEL_ABI, "tk", "test", NULL, params, 5, metrics, 2,
+                         traces,        2,    NULL,   NULL, run_ok, 1, 0};
 
 static void test_params_and_outputs(void)
 {
@@ -215,13 +215,16 @@ static void test_params_and_outputs(void)
 
 static void test_names_and_signals(void)
 {
-    const char *want[HS_ST_COUNT] = {"pending", "ok", "nonfinite", "diverged", "failed", "timeout", "crashed"};
+    const char *want[HS_ST_COUNT] = {"pending", "ok",      "nonfinite", "diverged",
+                                     "failed",  "timeout", "crashed"};
     for (int i = 0; i < HS_ST_COUNT; i++)
         CHECK_EQ_STR(hs_status_name(i), want[i]);
     CHECK_EQ_STR(hs_status_name(-1), "?");
     CHECK_EQ_STR(hs_status_name(HS_ST_COUNT), "?");
-    CHECK(hs_task_stop_signal(SIGTERM) && hs_task_stop_signal(SIGUSR1) && hs_task_stop_signal(SIGINT));
-    CHECK(!hs_task_stop_signal(SIGSEGV) && !hs_task_stop_signal(SIGKILL) && !hs_task_stop_signal(SIGUSR2));
+    CHECK(hs_task_stop_signal(SIGTERM) && hs_task_stop_signal(SIGUSR1) &&
+          hs_task_stop_signal(SIGINT));
+    CHECK(!hs_task_stop_signal(SIGSEGV) && !hs_task_stop_signal(SIGKILL) &&
+          !hs_task_stop_signal(SIGUSR2));
 }
 
 static void invalid(const hs_kernel *k, int code, const char *needle)

@@ -177,7 +177,8 @@ static void test_learns(int f32)
         bayes_hit += (lo > 0) == (d.t[i] == 1);
     }
     double floor_rmse = sqrt(se / (double)nv), bayes = (double)bayes_hit / (double)nv;
-    fprintf(stderr, "%s: val rmse %.4f (floor %.4f), acc %.4f (Bayes %.4f), ate %.3f, %ld updates\n",
+    fprintf(stderr,
+            "%s: val rmse %.4f (floor %.4f), acc %.4f (Bayes %.4f), ate %.3f, %ld updates\n",
             f32 ? "f32" : "f64", res.val_rmse, floor_rmse, res.val_acc, bayes, res.ate_est,
             res.updates);
     CHECK_EQ_INT(res.outcome, HS_FLOWSSC_OK);
