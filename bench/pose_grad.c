@@ -16,46 +16,21 @@
 #include <time.h>
 
 #include "hsweep/pose.h"
+#include "bench_pose.h"
 #include "bench_time.h"
 
 int main(int argc, char **argv)
 {
-    int T = argc > 1 ? atoi(argv[1]) : 1800, K = 4, C = 3, S = 3;
+    int T = argc > 1 ? atoi(argv[1]) : 1800;
     int mix = argc > 2 ? atoi(argv[2]) : 1, hmm = argc > 3 ? atoi(argv[3]) : 1;
     int parents[4];
     double nominal[3], P[36];
-    hs_pose_default_tree(K, parents, nominal);
-    hs_pose_default_cameras(C, P);
-    double *y = malloc(sizeof(double) * (size_t)C * T * K * 2);
-    if (!y || T < 2)
+    hs_pose_config cfg;
+    double *y = bench_pose_setup(T, parents, nominal, P, &cfg);
+    if (!y)
         return 1;
-    hs_pose_synthesize(T, K, C, S, parents, nominal, P, HS_POSE_WIDTH, HS_POSE_HEIGHT, 2.0, 0.05,
-                       0.05, 1, y, NULL);
-    hs_pose_config cfg = {.T = T,
-                          .K = K,
-                          .C = C,
-                          .S = S,
-                          .parents = parents,
-                          .nominal = nominal,
-                          .P = P,
-                          .y = y,
-                          .width = HS_POSE_WIDTH,
-                          .height = HS_POSE_HEIGHT,
-                          .lengths_positive = 1,
-                          .joints = 1,
-                          .vmf_natural = 1,
-                          .use_mixture = mix,
-                          .use_hmm = hmm,
-                          .vmf_normalized = 1,
-                          .eta2_mode = 1,
-                          .eta2_sd = 1,
-                          .sigma_obs_mode = 1,
-                          .sigma_obs_sd = 0.5,
-                          .kappa_mode = 5,
-                          .kappa_sd = 5,
-                          .rho_sd = 2,
-                          .sigma2_mode = 0.25,
-                          .sigma2_sd = 0.5};
+    cfg.use_mixture = mix;
+    cfg.use_hmm = hmm;
     hs_pose *ps;
     char msg[256];
     if (hs_pose_create(&cfg, &ps, msg, sizeof msg)) {

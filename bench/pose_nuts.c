@@ -24,6 +24,7 @@
 #include "hsweep/diag.h"
 #include "hsweep/nuts.h"
 #include "hsweep/pose.h"
+#include "bench_pose.h"
 #include "bench_time.h"
 
 int main(int argc, char **argv)
@@ -37,41 +38,20 @@ int main(int argc, char **argv)
     uint64_t seed = argc > 9 ? (uint64_t)atoll(argv[9]) : 1;
     int bones = argc > 10 ? atoi(argv[10]) : 2;
     int pmetric = argc > 11 ? atoi(argv[11]) : 1;
-    int K = 4, C = 3, S = 3, parents[4];
+    int K = BENCH_POSE_K, parents[4];
     double nominal[3], P[36];
-    hs_pose_default_tree(K, parents, nominal);
-    hs_pose_default_cameras(C, P);
-    double *y = malloc(sizeof(double) * (size_t)C * T * K * 2);
-    if (!y || T < 2 || chains < 1)
+    if (chains < 1)
         return 1;
-    hs_pose_synthesize(T, K, C, S, parents, nominal, P, HS_POSE_WIDTH, HS_POSE_HEIGHT, 2.0, 0.05,
-                       0.05, 1, y, NULL);
-    hs_pose_config cfg = {.T = T,
-                          .K = K,
-                          .C = C,
-                          .S = S,
-                          .parents = parents,
-                          .nominal = nominal,
-                          .P = P,
-                          .y = y,
-                          .width = HS_POSE_WIDTH,
-                          .height = HS_POSE_HEIGHT,
-                          .lengths_positive = pos,
-                          .use_mixture = mix,
-                          .use_hmm = hmm,
-                          .vmf_normalized = 1,
-                          .dir_shell = bones == 1,
-                          .joints = bones == 2,
-                          .vmf_natural = bones == 2,
-                          .eta2_mode = 1,
-                          .eta2_sd = 1,
-                          .sigma_obs_mode = 1,
-                          .sigma_obs_sd = 0.5,
-                          .kappa_mode = 5,
-                          .kappa_sd = 5,
-                          .rho_sd = 2,
-                          .sigma2_mode = 0.25,
-                          .sigma2_sd = 0.5};
+    hs_pose_config cfg;
+    double *y = bench_pose_setup(T, parents, nominal, P, &cfg);
+    if (!y)
+        return 1;
+    cfg.lengths_positive = pos;
+    cfg.use_mixture = mix;
+    cfg.use_hmm = hmm;
+    cfg.dir_shell = bones == 1;
+    cfg.joints = bones == 2;
+    cfg.vmf_natural = bones == 2;
     hs_pose *ps;
     char msg[256];
     if (hs_pose_create(&cfg, &ps, msg, sizeof msg)) {
