@@ -3,12 +3,8 @@
  * on one core: the quantity that bounds NUTS's draws/s for model = pose.
  *   cc -O2 -Iinclude bench/pose_grad.c BUILD/libhs_numeric.a -lm -o pose_grad
  *   ./pose_grad T [use_mixture use_hmm]
- * Prints `pose_grad_T<T>: <us> us/grad (ratio X vs seed)`.  The seed's
- * PyMC/PyTensor gradient time is not published; its runs took 1/1.34 s per
- * draw at T = 80 with ~89% of the trees at depth 10 (seed 002, groups 3 and
- * 8a), so ~1/1.34/1000 s per gradient at T = 80, taken here as linear in T
- * (its T = 200 figure, 1/0.45 s per draw, is 2.98x the T = 80 one for 2.5x
- * the frames): an estimate, marked "est." in the output.
+ * Prints `pose_grad_T<T>: <us> us/grad`.  Against Stan's gradient at the
+ * same points: bench/stan_vs_hsweep.sh.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -51,10 +47,8 @@ int main(int argc, char **argv)
         double dt = (bench_cpu_s() - t0) / n;
         best = dt < best ? dt : best;
     }
-    double seed_per_grad = 1.0 / 1.34 / 1000.0 * T / 80.0;
     printf("# T=%d dim=%zu mixture=%d hmm=%d (sink %g)\n", T, L.dim, mix, hmm, sink);
-    printf("pose_grad_T%d: %.1f us/grad (ratio %.1f vs seed, est.)\n", T, best * 1e6,
-           seed_per_grad / best);
+    printf("pose_grad_T%d: %.1f us/grad\n", T, best * 1e6);
     hs_pose_destroy(&ps);
     free(q);
     free(g);

@@ -141,17 +141,13 @@ int main(int argc, char **argv)
              : init == 0 ? "_random"
                          : "",
              pmetric ? "" : "_unitmetric");
-    if (T == 80 || T == 200) {
-        double seed_dps = T == 80 ? 1.34 : 0.45, seed_eps = T == 80 ? 7.0 / 149.0 : 3.0 / 440.0;
-        printf("pose_T%d%s_draws_per_s: %.3g draws/s (ratio %.3g vs seed)\n", T, tag, nd / el,
-               nd / el / seed_dps);
-        printf("pose_T%d%s_ess_per_s: %.3g ess/s (ratio %.3g vs seed)\n", T, tag, min_ess / el,
-               min_ess / el / seed_eps);
-    } else {
-        /* The seed never ran T > 200; the target is the whole run in 300 s. */
-        printf("pose_T%d%s_ess_per_s: %.3g ess/s\n", T, tag, min_ess / el);
+    /* No ratio against seed 002's PyMC figures: another machine, whole-script
+     * wall times (not comparable); bench/stan_vs_hsweep.sh runs Stan side by
+     * side.  At T = 1800 the target is the whole run in 300 s of CPU. */
+    printf("pose_T%d%s_draws_per_s: %.3g draws/s\n", T, tag, nd / el);
+    printf("pose_T%d%s_ess_per_s: %.3g ess/s\n", T, tag, min_ess / el);
+    if (T > 200)
         printf("pose_T%d%s_seconds: %.1f s (ratio %.3g vs target_300s)\n", T, tag, el, el / 300.0);
-    }
     hs_pose_destroy(&ps);
     free(sd);
     free(q0);

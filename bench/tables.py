@@ -321,6 +321,10 @@ TARGETS = [
     ("`train`: ≥ 3× PyTorch CPU, 1 thread, at batch 10", "train_bench", r"train_updates_b10_.*", ">=", 3),
     ("`train`: ≥ 1× PyTorch CPU, 1 thread, at batch 256", "train_bench", r"train_updates_b256_.*", ">=", 1),
     ("`spectral`: zheevd against zgemm's GFLOP/s (no number set)", "eig_bench", r"zheevd_gflops", None, None),
+    ("`vi`: one 5000-step fit on the d = 45 MLP < 0.5 s (ratio: time / 0.5 s)", "llc_bench",
+     r"vi_fit_mlp_d45", "<=", 1.0),
+    ("`nuts` pose: T = 1800, full model, ≤ 300 s CPU (ratio: time / 300 s)", "pose_bench",
+     r"pose_T1800.*_seconds", "<=", 1.0),
     ("NUTS against Stan, side by side", "stan_vs_hsweep", r".*", None, None),
 ]
 
@@ -389,6 +393,9 @@ TABLES = {
     "cost_calibration": lambda L: verbatim_md(L, "cost_calibration", "bench/run_all.sh cost_calibration"),
     "vs_dask": t_vs_dask,
     "stan_vs_hsweep": t_stan,
+    "nuts_ref": lambda L: t_results(L, "nuts_ref", "bench/run_all.sh nuts_ref"),
+    "pose_bench": lambda L: t_results(L, "pose_bench", "bench/run_all.sh pose_bench"),
+    "llc_bench": lambda L: t_results(L, "llc_bench", "bench/run_all.sh llc_bench"),
 }
 
 BLOCK = re.compile(r"(<!-- table:([A-Za-z0-9_]+) -->\n)(.*?)(<!-- /table -->)", re.S)
@@ -424,6 +431,15 @@ def do_import(name, path, commit, results, date=None):
         sys.exit("tables.py: no date in the first lines of %s: give --date" % path)
     machine = m.group(2) if m else (m2.group(3) if m2 else "not recorded")
     load = m.group(3).strip() if m else ""
+    # Logs that name their machine and load on lines of their own
+    # ("# machine: ...", "# load average at start: ...").
+    head = "\n".join(l for l in lines[:8] if l.startswith("#"))
+    m3 = re.search(r"^# machine: ([^;\n]*)", head, re.M)
+    m4 = re.search(r"^# load average at start: ([0-9. ]+)", head, re.M)
+    if m3 and machine == "not recorded":
+        machine = m3.group(1).strip()
+    if m4 and not load:
+        load = m4.group(1).strip()
     short = re.sub(r"[^0-9a-f].*", "", commit)[:7] or "unknown"
     os.makedirs(results, exist_ok=True)
     out = os.path.join(results, "%s-%s.log" % (when[:13].replace(":", "") + when[13:16].replace(":", "") + "Z",

@@ -789,9 +789,6 @@ static int fill_rows(hs_store *st, size_t si, MPI_Comm comm, const char *path, h
     return rc;
 }
 
-/* Agree across ranks (hsweep/mpi_util.h). */
-#define agree hs_mpi_agree
-
 static int open_store(const char *file, const char *path, const hs_sweepset *set, MPI_Comm comm,
                       hs_store **out, hs_err *e);
 
@@ -971,22 +968,22 @@ static int build_file(hs_store *st, const char *tmp, const char *path, const hs_
             rc = HS_FAIL(e, HS_EIO, "%s: cannot create the results file (H5Fcreate): %s", path,
                          strerror(err));
     }
-    rc = agree(rc, comm, e);
+    rc = hs_mpi_agree(rc, comm, e);
     if (rc == 0)
         rc = context(e, write_root_attrs(st->file, set, prov, e),
                      "cannot write provenance attributes (disk full?)", path);
     for (size_t i = 0; i < set->n_sweeps && rc == 0; i++)
         rc = FRAME(create_sweep(st, i, comm, path, e));
-    rc = agree(rc, comm, e);
+    rc = hs_mpi_agree(rc, comm, e);
     /* Metadata first, then the space check, then the rows (raw data only). */
     if (rc == 0 && H5Fflush(st->file, H5F_SCOPE_GLOBAL) < 0)
         rc = h5fail(e, "cannot flush the results file (disk full?)", path);
     if (rc == 0 && rank == 0)
         rc = FRAME(check_space(st, tmp, path, e));
-    rc = agree(rc, comm, e);
+    rc = hs_mpi_agree(rc, comm, e);
     for (size_t i = 0; i < set->n_sweeps && rc == 0; i++)
         rc = FRAME(fill_rows(st, i, comm, path, e));
-    rc = agree(rc, comm, e);
+    rc = hs_mpi_agree(rc, comm, e);
     if (rc && rank == 0) {
         /* Give the space back before closing: HDF5 must be able to write its
          * metadata to close the file cleanly (on a full disk it cannot, and
@@ -999,7 +996,7 @@ static int build_file(hs_store *st, const char *tmp, const char *path, const hs_
     hs_err ce;
     int crc = hs_store_close(&st, rc ? &ce : e);
     rc = rc ? rc : crc;
-    return agree(rc, comm, e);
+    return hs_mpi_agree(rc, comm, e);
 }
 
 int hs_store_create(const char *path, const hs_sweepset *set, MPI_Comm comm, const hs_prov *prov,
@@ -1032,18 +1029,18 @@ int hs_store_create(const char *path, const hs_sweepset *set, MPI_Comm comm, con
         if (rc == 0)
             tmp_name(path, tmp, sizeof tmp);
     }
-    rc = agree(rc, comm, e);
+    rc = hs_mpi_agree(rc, comm, e);
     MPI_ALL(rc, e, MPI_Bcast(tmp, sizeof tmp, MPI_CHAR, 0, comm));
     hs_store *st = NULL;
     if (rc == 0)
-        rc = agree(FRAME(alloc_store(&st, set, e)), comm, e);
+        rc = hs_mpi_agree(FRAME(alloc_store(&st, set, e)), comm, e);
     if (rc == 0)
         rc = FRAME(build_file(st, tmp, path, set, comm, prov, &made, e));
     if (rc == 0)
         rc = FRAME(open_store(tmp, path, set, comm, out, e));
     if (rc == 0 && rank == 0)
         rc = FRAME(install(tmp, path, replace, e));
-    rc = agree(rc, comm, e);
+    rc = hs_mpi_agree(rc, comm, e);
     /* cleanup after an error (already recorded): close and unlink unchecked */
     if (rc && *out) {
         hs_err ce;
@@ -1119,7 +1116,7 @@ static int lock_results(hs_store *st, const char *file, const char *path, MPI_Co
         else if (rc == 0 && st->lock_fd >= 0) /* from exclusive to shared: never refused */
             rc = try_lock(st->lock_fd, LOCK_SH, path, e);
     }
-    HS_CALL(agree(rc, comm, e));
+    HS_CALL(hs_mpi_agree(rc, comm, e));
     /* The other ranks' shared locks: refused (1) only while another run's
      * rank 0 holds it for its check, which then finds this run's. */
     if (rank != 0) {
@@ -1206,8 +1203,8 @@ static int open_store(const char *file, const char *path, const hs_sweepset *set
 {
     int rc = 0;
     hs_store *st;
-    HS_CALL(agree(alloc_store(&st, set, e), comm, e));
-    rc = agree(FRAME(lock_results(st, file, path, comm, e)), comm, e);
+    HS_CALL(hs_mpi_agree(alloc_store(&st, set, e), comm, e));
+    rc = hs_mpi_agree(FRAME(lock_results(st, file, path, comm, e)), comm, e);
     if (rc) {
         store_free(st);
         return rc;
@@ -1278,7 +1275,7 @@ static int open_store(const char *file, const char *path, const hs_sweepset *set
         if (rc == 0)
             raw_addresses(st, l, k);
     }
-    rc = agree(rc, comm, e);
+    rc = hs_mpi_agree(rc, comm, e);
     if (rc) {
         store_free(st);
         return rc;
@@ -1641,7 +1638,7 @@ static int record_text(hs_store *st, const hs_sweepset *set, MPI_Comm comm, cons
     if (append && n >= TEXTS_MAX)
         rc = HS_FAIL(e, HS_ESTATE, "%s: already records %d sweep texts, the most it can hold", path,
                      TEXTS_MAX);
-    rc = agree(rc, comm, e);
+    rc = hs_mpi_agree(rc, comm, e);
     size_t k = n ? n - 1 : 0;
     if (rc == 0 && append) {
         char now[64] = "";
@@ -1705,7 +1702,7 @@ static int record_text(hs_store *st, const hs_sweepset *set, MPI_Comm comm, cons
     free_strs(texts, n);
     free_strs(times, n);
     free_strs(paths, n);
-    return agree(rc, comm, e);
+    return hs_mpi_agree(rc, comm, e);
 }
 
 /* Write row id's history entry (st->text_index) if the file keeps them. */
@@ -1825,7 +1822,7 @@ int hs_store_open(const char *path, const hs_sweepset *set, MPI_Comm comm, const
         rc = HS_FAIL(e, HS_ENOMEM, "out of memory");
     else if (rank == 0 && rc == 0)
         rc = FRAME(find_damaged(path, set, flags, ids, n, e));
-    rc = agree(rc, comm, e);
+    rc = hs_mpi_agree(rc, comm, e);
     if (rc == 0)
         rc = FRAME(open_store(path, path, set, comm, out, e));
     if (rc == 0)
@@ -1838,7 +1835,7 @@ int hs_store_open(const char *path, const hs_sweepset *set, MPI_Comm comm, const
         free(ids[si]);
     free(ids);
     free(n);
-    rc = agree(rc, comm, e);
+    rc = hs_mpi_agree(rc, comm, e);
     if (rc && *out) /* cleanup: the first error is recorded */
         hs_store_close(out, &(hs_err){0});
     return rc;
