@@ -1,0 +1,739 @@
+#!/usr/bin/python3
+"""Discrete-event model of an hsweep run at scale (docs/scale.md).
+
+  bench/scale_sim.py run --inputs FILE [--design a|b|c] --ranks R --dur S
+                        [--dist fixed|lognormal] [--tpw T] [--fs local|pfs]
+                        [--lock SECONDS] [--cores C] [--ppn P] [--seed N]
+                        [--zero]                  one point, one JSON line
+  bench/scale_sim.py grid --inputs FILE [...]     scale_predict.sh's table
+  bench/scale_sim.py check                        closed forms (tests/mpi/scale_sim.sh)
+
+What is modelled (every cost comes from the inputs file, written by
+bench/scale_validate.sh's calibration runs, or is an assumption named there):
+
+  rank 0        one FIFO server.  A request costs coord_a + coord_b * k
+                + coord_c * W seconds of CPU (k tasks in the batch it hands
+                out); the batch is chosen by take() below, a copy of
+                hs_sched_queue_take (src/core/sched_queue.c): a quarter of
+                the remaining tasks per worker, at most HS_MAX_BATCH, and
+                no more once the batch's expected seconds pass
+                HS_SCHED_BATCH_SECONDS; the worker may prefetch its next
+                batch when the batch is shorter than that.  Tasks are
+                queued longest expected first; the expected time is the
+                task's duration (exact hints, as the sleep kernel gives).
+  idle waits    rank 0 and waiting workers poll with a doubling sleep
+                (2 us .. 0.512 ms, then 1 ms; src/core/sched.c lazy_wait and
+                coordinator_loop); each sleep lasts its request plus
+                `sleep_slack` (the kernel's timer slack and wake-up).
+  messages      one-way latency: lat_intra within a node, lat_inter between
+                nodes (ranks_per_node ranks a node).
+  a worker      per batch wk_batch, per task wk_task seconds of its own CPU
+                (the task process round trip, the row's HDF5 writes at local
+                disk speed, the request), then the task's own duration
+                (a sleep: no CPU in the validation runs).
+  the file      (fs = pfs) a pool of fs_servers FIFO servers, one write
+                costing `lock` (an extent-lock round trip on a shared file:
+                an assumption) + bytes / fs_bw.  Design a: each worker's
+                writes_per_task small writes wait there, the worker blocked.
+                Designs b and c: a writer rank per node gathers its node's
+                rows (sent at lat_intra) and writes everything pending as one
+                block whenever it is not writing already; workers do not wait.
+                fs = local: writes cost what wk_task already holds.
+  cores         (--cores C) all CPU work of all ranks shares C cores
+                (processor sharing), as on an oversubscribed machine; without
+                it every rank has a core of its own.
+
+Designs: a = today (rank 0 + per-rank writes); b = rank 0 + one writer rank
+per node (--writers node); c = rank 0 serves one sub-coordinator rank per
+node, which also writes its node's rows and serves its node's workers with
+the same policy (rank 0 hands a node up to HS_MAX_BATCH tasks per local worker,
+at least one per local worker, HS_SCHED_BATCH_SECONDS per local worker; a node
+asks again once fewer tasks than local workers are left locally).
+
+Efficiency of the dispatch phase (from the first request to the last result
+written): E_ranks = sum of task seconds / (ranks x makespan); E_workers = the
+same over the worker ranks only (not rank 0, writers, sub-coordinators).
+E0 is E_workers of the same tasks with every overhead and latency zero (the
+tasks' own imbalance); E_workers / E0 is what overheads cost.
+Standard library and numpy only.
+"""
+import argparse
+import bisect
+import heapq
+import json
+import math
+import sys
+
+HS_SCHED_BATCH_SECONDS = 0.05
+HS_MAX_BATCH = 256
+
+
+# ---------------------------------------------------------------- batch policy
+def take(costs, lq, nxt, workers, maxb, budget=HS_SCHED_BATCH_SECONDS, min_k=1, left=None):
+    """hs_sched_queue_take on the queue lq[nxt:] (indices into costs).
+    Returns (k, expected seconds, prefetch).  min_k > 1, left: design c's
+    variants (a node's batch from rank 0; a node counting rank 0's tasks)."""
+    if len(lq) - nxt <= 0:
+        return 0, 0.0, False
+    if left is None:
+        left = len(lq) - nxt
+    cap = left // (4 * workers)
+    cap = 1 if cap < 1 else (maxb if cap > maxb else cap)
+    s = 0.0
+    k = 0
+    n = len(lq)
+    while k < cap and nxt + k < n:
+        c = costs[lq[nxt + k]]
+        if k >= min_k and s + c > budget:
+            break
+        s += c
+        k += 1
+    return k, s, s < budget
+
+
+# ---------------------------------------------------------------- polling
+class Poll:
+    """When a rank that started waiting at t0 sees a message that arrived at ta."""
+
+    def __init__(self, slack, enabled=True):
+        self.enabled = enabled
+        self.steps = []
+        ns, acc = 2000, 0.0
+        while True:
+            acc += ns * 1e-9 + slack
+            self.steps.append(acc)
+            if ns >= 500000:
+                break
+            ns *= 2
+        self.tail = 1e-3 + slack
+
+    def __call__(self, t0, ta):
+        if ta <= t0 or not self.enabled:
+            return max(t0, ta)
+        e = ta - t0
+        i = bisect.bisect_left(self.steps, e)
+        if i < len(self.steps):
+            return t0 + self.steps[i]
+        last = self.steps[-1]
+        return t0 + last + math.ceil((e - last) / self.tail) * self.tail
+
+
+# ---------------------------------------------------------------- engine
+class Sim:
+    """Processes are generators yielding ('at', t): resume at global time t
+    (before touching shared state); ('cpu', t, work): run work seconds of CPU
+    from local time t (resumed with the end time); ('wait',): until woken."""
+
+    def __init__(self, cores=None):
+        self.now = 0.0
+        self.heap = []
+        self.seq = 0
+        self.cores = cores
+        self.V = 0.0   # processor sharing: virtual time, jobs keyed by virtual finish
+        self.ps = []
+        self.ps_t = 0.0
+        self.cpu_s = 0.0
+
+    def push(self, t, proc, val=None, kind=0):
+        self.seq += 1
+        heapq.heappush(self.heap, (t, self.seq, proc, val, kind))
+
+    def _rate(self):
+        n = len(self.ps)
+        return 1.0 if n <= self.cores else self.cores / n
+
+    def _advance(self, t):
+        if self.ps:
+            self.V += (t - self.ps_t) * self._rate()
+        self.ps_t = t
+
+    def _ps_add(self, proc, work):
+        self._advance(self.now)
+        self.seq += 1
+        heapq.heappush(self.ps, (self.V + work, self.seq, proc))
+
+    def step(self, proc, val):
+        while True:
+            try:
+                cmd = proc.send(val)
+            except StopIteration:
+                return
+            op = cmd[0]
+            if op == "cpu":
+                self.cpu_s += cmd[2]
+                if self.cores is None:
+                    val = cmd[1] + cmd[2]
+                    continue
+                if cmd[1] > self.now:
+                    self.push(cmd[1], proc, cmd[2], 1)
+                else:
+                    self._ps_add(proc, cmd[2])
+                return
+            if op == "at":
+                if cmd[1] <= self.now:
+                    val = self.now
+                    continue
+                self.push(cmd[1], proc, cmd[1])
+                return
+            return  # wait
+
+    def start(self, proc, t=0.0):
+        self.push(t, proc, None)
+
+    def run(self):
+        heap = self.heap
+        while heap or self.ps:
+            t_ps = math.inf
+            if self.ps:
+                t_ps = self.ps_t + max(0.0, self.ps[0][0] - self.V) / self._rate()
+            if heap and heap[0][0] < t_ps:
+                t, _, proc, val, kind = heapq.heappop(heap)
+                self.now = t
+                if kind == 1:
+                    self._ps_add(proc, val)
+                    continue
+                if kind == 2:  # proc is an Inbox: wake its process unless superseded
+                    box, token = proc, val
+                    if token != box.token or box.idle_since is None:
+                        continue
+                    proc, val = box.proc, box.wake_at
+                self.step(proc, val)
+            else:
+                self.now = t_ps
+                self._advance(t_ps)
+                _, _, proc = heapq.heappop(self.ps)
+                self.step(proc, t_ps)
+
+
+class Inbox:
+    """Messages to one rank, by arrival time; wakes its process when waiting."""
+
+    def __init__(self, sim, poll):
+        self.sim, self.poll = sim, poll
+        self.q = []
+        self.seq = 0
+        self.proc = None
+        self.idle_since = None  # waiting since (None: not waiting)
+        self.wake_at = math.inf
+        self.token = 0
+
+    def wake(self, d):
+        self.wake_at = d
+        self.token += 1
+        self.sim.push(d, self, self.token, 2)
+
+    def put(self, ta, msg):
+        self.seq += 1
+        heapq.heappush(self.q, (ta, self.seq, msg))
+        if self.idle_since is not None:
+            d = self.poll(self.idle_since, ta)
+            if d < self.wake_at:
+                self.wake(d)
+
+
+# ---------------------------------------------------------------- ranks
+class Server:
+    """Rank 0, or (design c) a node's sub-coordinator: answers requests one at
+    a time, in order of arrival."""
+
+    def __init__(self, m, lq, workers, up=None, name="coord"):
+        self.m, self.costs, self.lq = m, m.dur, lq
+        self.nxt = 0
+        self.workers = workers        # clients it serves (take()'s `workers`)
+        self.up = up                  # design c: (rank 0's inbox, latency) to refill from
+        self.node_policy = None       # design c, rank 0: local workers a node serves
+        self.inbox = Inbox(m.sim, m.poll)
+        self.busy = 0.0
+        self.requests = 0
+        self.batches = 0
+        self.wait_sum = 0.0
+        self.top_done = up is None
+        self.top_left = 0             # tasks rank 0 had left at its last reply
+        self.refill_out = False
+        self.last_refill = 0
+        self.parked = []
+        self.active = workers
+        self.lat_down = 0.0
+        self.name = name
+
+    def take(self):
+        L = self.node_policy
+        if L:
+            k, s, pf = take(self.costs, self.lq, self.nxt, self.workers, L * HS_MAX_BATCH,
+                            L * HS_SCHED_BATCH_SECONDS, L)
+        elif self.up is not None:
+            # a node's share of what rank 0 still holds counts as queued here
+            left = len(self.lq) - self.nxt + self.top_left // max(1, self.m.nodes)
+            k, s, pf = take(self.costs, self.lq, self.nxt, self.workers, HS_MAX_BATCH, left=left)
+        else:
+            k, s, pf = take(self.costs, self.lq, self.nxt, self.workers, HS_MAX_BATCH)
+        batch = self.lq[self.nxt:self.nxt + k]
+        self.nxt += k
+        if k:
+            self.batches += 1
+        return batch, pf
+
+    def proc(self):
+        m, inbox = self.m, self.inbox
+        t = 0.0
+        yield ("at", t)
+        while self.active > 0:
+            if not inbox.q or inbox.q[0][0] > t:
+                inbox.idle_since, inbox.wake_at = t, math.inf
+                if inbox.q:
+                    inbox.wake(m.poll(t, inbox.q[0][0]))
+                t = yield ("wait",)
+                inbox.idle_since = None
+            ta, _, msg = heapq.heappop(inbox.q)
+            kind = msg[0]
+            if kind == "done":
+                self.active -= 1
+                continue
+            if kind == "work":  # design c: a batch from rank 0
+                self.refill_out = False
+                self.top_left = msg[2]
+                self.last_refill = len(msg[1])
+                if not msg[1]:
+                    self.top_done = True
+                self.lq.extend(msg[1])
+                parked, self.parked = self.parked, []
+                for c, tc in parked:
+                    t = yield from self.answer(t, c, tc)
+                    t = yield ("at", t)
+                t = yield from self.refill(t)
+                continue
+            self.requests += 1
+            if not self.top_done and len(self.lq) - self.nxt == 0:
+                self.parked.append((msg[1], ta))
+                t = yield from self.refill(t)
+                continue
+            t = yield from self.answer(t, msg[1], ta)
+            t = yield ("at", t)
+            t = yield from self.refill(t)
+
+    def answer(self, t, client, ta):
+        self.wait_sum += t - ta
+        batch, pf = self.take()
+        m = self.m
+        t0 = t
+        t = yield ("cpu", t, m.coord_a + m.coord_b * len(batch) + m.coord_c * m.W)
+        self.busy += t - t0
+        client.reply(t + client.lat_down, batch, pf, len(self.lq) - self.nxt)
+        return t
+
+    def refill(self, t):
+        """Design c: ask rank 0 for more once fewer than max(local workers,
+        half the last refill) tasks are left here."""
+        if self.up is None or self.top_done or self.refill_out or \
+                len(self.lq) - self.nxt >= max(self.workers, self.last_refill // 2):
+            return t
+        self.refill_out = True
+        t = yield ("at", t)
+        up, lat = self.up
+        up.put(t + lat, ("req", self))
+        return t
+
+    # as a client of rank 0 (design c)
+    def reply(self, ta, batch, pf, left):
+        self.inbox.put(ta, ("work", batch, left))
+
+
+class Worker:
+    def __init__(self, m, i, server, lat, writer=None):
+        self.m, self.i, self.server = m, i, server
+        self.lat_up = self.lat_down = lat
+        self.writer = writer
+        self.got = None
+        self.waiting = None
+        self.busy_task = 0.0
+        self.end = 0.0
+
+    def reply(self, ta, batch, pf, left):
+        self.got = (ta, batch, pf)
+        if self.waiting is not None:
+            d = self.m.poll(self.waiting, ta)
+            self.m.sim.push(d, self.proc_, d)
+
+    def request(self, t):
+        t = yield ("at", t)
+        self.server.inbox.put(t + self.lat_up, ("req", self))
+        return t
+
+    def wait_reply(self, t):
+        t = yield ("at", t)
+        if self.got is None:
+            self.waiting = t
+            t = yield ("wait",)
+            self.waiting = None
+        else:
+            t = self.m.poll(t, self.got[0])
+        got, self.got = self.got, None
+        return t, got
+
+    def proc(self):
+        m = self.m
+        costs = m.dur
+        t = 0.0
+        t = yield from self.request(t)
+        t, (ta, batch, pf) = yield from self.wait_reply(t)
+        while batch:
+            if pf:
+                t = yield from self.request(t)
+            t = yield ("cpu", t, m.wk_batch)
+            for j in batch:
+                d = costs[j]
+                t += d
+                self.busy_task += d
+                t = yield ("cpu", t, m.wk_task)
+                if m.fs_pfs and m.design == "a":
+                    t = yield ("at", t)
+                    t = m.fs_write(t, m.writes_per_task, m.bytes_per_task)
+                elif self.writer is not None:
+                    self.writer.append(t + m.lat_intra)
+                m.last_result = max(m.last_result, t)
+            if not pf:
+                t = yield from self.request(t)
+            t, (ta, batch, pf) = yield from self.wait_reply(t)
+        self.end = t
+        t = yield ("at", t)
+        self.server.inbox.put(t + self.lat_up, ("done", self))
+
+
+# ---------------------------------------------------------------- a model run
+class Model:
+    def __init__(self, inp, design="a", ranks=100, dur=1.0, dist="fixed", tpw=10, fs="local",
+                 lock=None, cores=None, ppn=None, seed=1, zero=False, poll=True, tasks=None):
+        import numpy as np
+        g = lambda k, d=0.0: 0.0 if zero else float(inp.get(k, d))
+        self.design = design
+        self.coord_a, self.coord_b, self.coord_c = g("coord_a"), g("coord_b"), g("coord_c")
+        self.wk_batch, self.wk_task = g("wk_batch"), g("wk_task")
+        self.lat_intra, self.lat_inter = g("lat_intra"), g("lat_inter")
+        self.writes_per_task = float(inp.get("writes_per_task", 4))
+        self.bytes_per_task = float(inp.get("bytes_per_task", 500))
+        self.fs_pfs = fs == "pfs" and not zero
+        self.lock = 0.0 if zero else (lock if lock is not None else float(inp.get("pfs_lock", 3e-4)))
+        self.fs_bw = float(inp.get("fs_bw", 1e9))
+        self.fs_free = [0.0] * int(inp.get("fs_servers", 1))
+        self.fs_busy = 0.0
+        self.poll = Poll(g("sleep_slack"), enabled=poll and not zero)
+        ppn = int(ppn or inp.get("ranks_per_node", 64))
+        if cores is not None:
+            ppn = ranks  # one machine
+        self.ranks = ranks
+        nodes = max(1, -(-ranks // ppn))
+        self.nodes = nodes
+        extra = 1 + (nodes if design in ("b", "c") else 0)
+        W = ranks - extra
+        if W < 1:
+            raise SystemExit("scale_sim: %d ranks leave no worker in design %s" % (ranks, design))
+        self.W = W
+        # tasks, longest first (exact hints)
+        n = tasks if tasks is not None else tpw * W
+        if dist == "fixed":
+            d = np.full(n, dur)
+        elif dist == "lognormal":
+            sig = 1.5
+            rng = np.random.default_rng(seed)
+            d = rng.lognormal(math.log(dur) - sig * sig / 2, sig, n)
+            d = np.sort(d)[::-1]
+        else:
+            raise SystemExit("scale_sim: unknown distribution %s" % dist)
+        self.dur = d.tolist()
+        self.n = n
+        self.last_result = 0.0
+        self.sim = Sim(cores)
+        lat0 = self.lat_intra if nodes == 1 else self.lat_inter
+        order = list(range(n))
+        # which node each worker is on: rank r on node r // ppn; workers are the
+        # ranks left once rank 0 and each node's first rank (b, c) are taken
+        node_of = []
+        r = 0
+        while len(node_of) < W:
+            r += 1
+            if design in ("b", "c") and r % ppn == 0:
+                continue
+            node_of.append(min(r // ppn, nodes - 1))
+        self.writers = [[] for _ in range(nodes)] if design in ("b", "c") else None
+        if design == "c":
+            self.top = Server(self, order, nodes, name="rank0")
+            counts = [0] * nodes
+            for x in node_of:
+                counts[x] += 1
+            self.subs = []
+            for j in range(nodes):
+                s = Server(self, [], max(1, counts[j]),
+                           up=(self.top.inbox, self.lat_inter if nodes > 1 else self.lat_intra),
+                           name="node%d" % j)
+                s.lat_down = self.lat_inter if nodes > 1 else self.lat_intra
+                s.active = counts[j]
+                self.subs.append(s)
+            self.top.node_policy = max(counts)
+            self.top.active = 0  # rank 0 ends when the last node has drained (below)
+            servers = self.subs
+        else:
+            self.top = Server(self, order, W)
+            servers = None
+        self.workers = []
+        for i in range(W):
+            if design == "c":
+                srv, lat = servers[node_of[i]], self.lat_intra
+            else:
+                srv = self.top
+                lat = self.lat_intra if node_of[i] == 0 else lat0
+            wr = self.writers[node_of[i]] if self.writers is not None else None
+            self.workers.append(Worker(self, i, srv, lat, wr))
+
+    def fs_write(self, t, writes, nbytes):
+        """A FIFO write on the least busy file server; returns its end."""
+        i = min(range(len(self.fs_free)), key=self.fs_free.__getitem__)
+        s = max(t, self.fs_free[i])
+        c = writes * self.lock + nbytes / self.fs_bw
+        self.fs_free[i] = s + c
+        self.fs_busy += c
+        return s + c
+
+    def writers_end(self):
+        """Designs b, c: each node's writer writes what has reached it whenever
+        it is not writing, one block a write; the file's servers are shared."""
+        ev = []
+        for j, rows in enumerate(self.writers):
+            rows.sort()
+            if rows:
+                ev.append((rows[0], j, 0))
+        heapq.heapify(ev)
+        end = 0.0
+        blocks = 0
+        while ev:
+            t, j, i = heapq.heappop(ev)
+            rows = self.writers[j]
+            k = bisect.bisect_right(rows, t)
+            e = self.fs_write(t, 1, (k - i) * self.bytes_per_task)
+            blocks += 1
+            end = max(end, e)
+            if k < len(rows):
+                heapq.heappush(ev, (max(e, rows[k]), j, k))
+        return end, blocks
+
+    def run(self):
+        sim = self.sim
+        servers = [self.top] + (self.subs if self.design == "c" else [])
+        for s in servers:
+            p = s.proc()
+            s.inbox.proc = p
+            sim.start(p)
+        for w in self.workers:
+            p = w.proc()
+            w.proc_ = p
+            sim.start(p)
+        if self.design == "c":
+            # rank 0 ends with the run; its loop waits for requests until then
+            self.top.active = 10 ** 18
+        sim.run()
+        if self.design == "c":
+            self.top.active = 0
+        makespan = self.last_result
+        blocks = 0
+        if self.writers is not None and self.fs_pfs:
+            e, blocks = self.writers_end()
+            makespan = max(makespan, e)
+        work = sum(self.dur)
+        top = self.top
+        out = {
+            "design": self.design, "ranks": self.ranks, "workers": self.W, "nodes": self.nodes,
+            "tasks": self.n, "task_s_mean": work / self.n, "makespan_s": makespan,
+            "E_ranks": work / (self.ranks * makespan) if makespan > 0 else 1.0,
+            "E_workers": work / (self.W * makespan) if makespan > 0 else 1.0,
+            "coord_requests": top.requests, "coord_batches": top.batches,
+            "coord_util": top.busy / makespan if makespan > 0 else 0.0,
+            "coord_wait_mean_s": top.wait_sum / top.requests if top.requests else 0.0,
+            "requests_per_task": top.requests / self.n,
+            "fs_util": self.fs_busy / makespan / len(self.fs_free) if makespan > 0 else 0.0,
+            "fs_blocks": blocks,
+        }
+        if self.design == "c":
+            out["node_util_max"] = max(s.busy for s in self.subs) / makespan if makespan > 0 else 0.0
+        return out
+
+
+def simulate(inp, **kw):
+    r = Model(inp, **kw).run()
+    if kw.get("dist", "fixed") != "fixed" and not kw.get("zero"):
+        kz = dict(kw, zero=True)
+        r["E0"] = Model(inp, **kz).run()["E_workers"]
+    else:
+        r["E0"] = 1.0 if kw.get("dist", "fixed") == "fixed" else r["E_workers"]
+    return r
+
+
+# ---------------------------------------------------------------- start-up
+def startup(inp, ranks, tasks):
+    """Seconds before the first request: MPI start (assumed per rank), sweep
+    expansion, and file creation (measured per row and per rank)."""
+    return (float(inp.get("mpi_start_a", 0)) + float(inp.get("mpi_start_per_rank", 0)) * ranks
+            + float(inp.get("expand_per_task", 0)) * tasks
+            + float(inp.get("create_a", 0)) + float(inp.get("create_per_row", 0)) * tasks
+            + float(inp.get("create_per_rank", 0)) * ranks)
+
+
+# ---------------------------------------------------------------- checks
+def md1(D, lam, n, seed=7):
+    """Open M/D/1 through the Server: Poisson requests (rate lam), service D."""
+    import numpy as np
+    import types
+    m = types.SimpleNamespace(sim=Sim(None), poll=Poll(0.0, enabled=False), dur=[], coord_a=D,
+                              coord_b=0.0, coord_c=0.0, W=1, nodes=1)
+    srv = Server(m, [], 1)
+    srv.active = 1  # never told "done": runs until the events run out
+    arr = np.cumsum(np.random.default_rng(seed).exponential(1 / lam, n)).tolist()
+    client = types.SimpleNamespace(lat_down=0.0, reply=lambda *a: None)
+
+    def source():
+        for a in arr:
+            yield ("at", a)
+            srv.inbox.put(a, ("req", client))
+
+    p = srv.proc()
+    srv.inbox.proc = p
+    m.sim.start(p)
+    m.sim.start(source())
+    m.sim.run()
+    return srv.wait_sum / srv.requests, srv.requests
+
+
+def check():
+    fails = []
+
+    def ok(cond, what):
+        print(("ok   " if cond else "FAIL ") + what)
+        if not cond:
+            fails.append(what)
+
+    zero = {}
+    for W, T, d in [(4, 5, 0.5), (7, 3, 1.0), (64, 10, 0.01)]:
+        r = Model(zero, ranks=W + 1, dur=d, tpw=T, zero=True).run()
+        ok(abs(r["E_workers"] - 1.0) < 1e-12,
+           "zero overheads, W=%d divides N=%d equal tasks of %g s: E_workers = %.15f" % (W, W * T, d, r["E_workers"]))
+    inp = {"wk_task": 0.003, "wk_batch": 0.002, "coord_a": 1e-4, "coord_b": 1e-5, "lat_intra": 2e-6}
+    for d in (0.5, 0.001):
+        N = 40
+        m = Model(inp, ranks=2, dur=d, tasks=N, poll=False)
+        r = m.run()
+        # one worker: batches from take(), each costing its round trip unless prefetched
+        lq, nxt, pred, first = list(range(N)), 0, 0.0, True
+        while True:
+            k, s, pf = take(m.dur, lq, nxt, 1, HS_MAX_BATCH)
+            if k == 0:
+                break
+            nxt += k
+            pred += s + k * inp["wk_task"] + inp["wk_batch"]
+            if first or not pf:
+                pred += 2 * inp["lat_intra"] + inp["coord_a"] + inp["coord_b"] * k
+            first = False
+        ok(abs(r["makespan_s"] - pred) < 1e-9 * pred + 1e-12,
+           "one worker, %d tasks of %g s: makespan %.9f = durations + overheads %.9f" % (N, d, r["makespan_s"], pred))
+    for rho in (0.5, 0.8):
+        D, n = 1e-3, 200000
+        wq, nreq = md1(D, rho / D, n)
+        pk = rho * D / (2 * (1 - rho))
+        ok(nreq == n and abs(wq - pk) / pk < 0.05,
+           "M/D/1 rank 0 at rho=%.1f: mean wait %.4g s, Pollaczek-Khinchine %.4g s" % (rho, wq, pk))
+    # processor sharing: n CPU-bound workers on C cores take n/C times as long
+    inp = {"wk_task": 0.01}
+    r = Model(inp, ranks=9, dur=0.0, tasks=8 * 20, cores=2, poll=False).run()
+    # zero-cost hints give 256-task batches: 8 workers x 20 tasks x 10 ms shared by 2 cores
+    ok(abs(r["makespan_s"] - 8 * 20 * 0.01 / 2) < 1e-9,
+       "processor sharing: 8 workers x 0.2 s CPU on 2 cores: makespan %.9f = 0.8 s" % r["makespan_s"])
+    r = Model(inp, ranks=3, dur=0.0, tasks=2 * 20, cores=2, poll=False).run()
+    ok(abs(r["makespan_s"] - 0.2) < 1e-9,
+       "processor sharing: 2 workers x 0.2 s CPU on 2 cores run unslowed: makespan %.9f = 0.2 s" % r["makespan_s"])
+    return 1 if fails else 0
+
+
+# ---------------------------------------------------------------- grid
+DURS = [("1ms", 1e-3), ("10ms", 1e-2), ("100ms", 0.1), ("1s", 1.0), ("10s", 10.0), ("60s", 60.0), ("1h", 3600.0)]
+
+
+def grid(inp, args):
+    ranks = [int(x) for x in args.ranks_list.split(",")]
+    designs = args.designs.split(",")
+    dists = args.dists.split(",")
+    locks = [float(x) for x in args.locks.split(",")]
+    durs = [d for d in DURS if d[0] in args.durs.split(",")] if args.durs else DURS
+    rows = []
+    jobs = []
+    for lock in locks:
+        for dist in dists:
+            for design in designs:
+                for name, d in durs:
+                    for R in ranks:
+                        jobs.append((lock, dist, design, name, d, R))
+
+    def one(j):
+        lock, dist, design, name, d, R = j
+        r = simulate(inp, design=design, ranks=R, dur=d, dist=dist, tpw=args.tpw, fs=args.fs, lock=lock,
+                     ppn=args.ppn, seed=args.seed)
+        r.update(lock=lock, dist=dist, dur_name=name)
+        return r
+
+    if args.jobs > 1:
+        import multiprocessing as mp
+        with mp.Pool(args.jobs) as pool:
+            rows = pool.map(_one, [(inp, j, args.tpw, args.fs, args.ppn, args.seed) for j in jobs], chunksize=1)
+    else:
+        rows = [one(j) for j in jobs]
+    return rows
+
+
+def _one(a):
+    inp, j, tpw, fs, ppn, seed = a
+    lock, dist, design, name, d, R = j
+    r = simulate(inp, design=design, ranks=R, dur=d, dist=dist, tpw=tpw, fs=fs, lock=lock, ppn=ppn, seed=seed)
+    r.update(lock=lock, dist=dist, dur_name=name)
+    return r
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    for name in ("run", "grid"):
+        p = sub.add_parser(name)
+        p.add_argument("--inputs", required=True)
+        p.add_argument("--tpw", type=int, default=10)
+        p.add_argument("--fs", default="pfs", choices=["local", "pfs"])
+        p.add_argument("--ppn", type=int)
+        p.add_argument("--seed", type=int, default=1)
+        if name == "run":
+            p.add_argument("--design", default="a", choices=["a", "b", "c"])
+            p.add_argument("--ranks", type=int, required=True)
+            p.add_argument("--dur", type=float, required=True)
+            p.add_argument("--dist", default="fixed", choices=["fixed", "lognormal"])
+            p.add_argument("--lock", type=float)
+            p.add_argument("--cores", type=float)
+            p.add_argument("--tasks", type=int)
+            p.add_argument("--zero", action="store_true")
+        else:
+            p.add_argument("--ranks-list", default="100,1000,10000,100000")
+            p.add_argument("--designs", default="a,b,c")
+            p.add_argument("--dists", default="fixed,lognormal")
+            p.add_argument("--locks", default="1e-4,1e-3")
+            p.add_argument("--durs", default="")
+            p.add_argument("--jobs", type=int, default=1)
+    sub.add_parser("check")
+    a = ap.parse_args()
+    if a.cmd == "check":
+        return check()
+    inp = json.load(open(a.inputs))
+    if a.cmd == "run":
+        r = simulate(inp, design=a.design, ranks=a.ranks, dur=a.dur, dist=a.dist, tpw=a.tpw, fs=a.fs,
+                     lock=a.lock, cores=a.cores, ppn=a.ppn, seed=a.seed, zero=a.zero, tasks=a.tasks)
+        r["startup_s"] = startup(inp, a.ranks, r["tasks"])
+        print(json.dumps(r))
+        return 0
+    for r in grid(inp, a):
+        print(json.dumps(r))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
