@@ -124,7 +124,8 @@ class Sim:
     (before touching shared state); ('cpu', t, work): run work seconds of CPU
     from local time t (resumed with the end time); ('wait',): until woken."""
 
-    def __init__(self, cores=None):
+    def __init__(self, cores=None, background=0.0):
+        self.background = background  # runnable processes of others, always there
         self.now = 0.0
         self.heap = []
         self.seq = 0
@@ -139,7 +140,7 @@ class Sim:
         heapq.heappush(self.heap, (t, self.seq, proc, val, kind))
 
     def _rate(self):
-        n = len(self.ps)
+        n = len(self.ps) + self.background
         return 1.0 if n <= self.cores else self.cores / n
 
     def _advance(self, t):
@@ -282,8 +283,11 @@ class Server:
                 inbox.idle_since, inbox.wake_at = t, math.inf
                 if inbox.q:
                     inbox.wake(m.poll(t, inbox.q[0][0]))
+                t0 = t
                 t = yield ("wait",)
                 inbox.idle_since = None
+                if m.poll_cpu:
+                    t = yield ("cpu", t, m.poll_cpu * (t - t0))
             ta, _, msg = heapq.heappop(inbox.q)
             kind = msg[0]
             if kind == "done":
@@ -361,6 +365,7 @@ class Worker:
 
     def wait_reply(self, t):
         t = yield ("at", t)
+        t0 = t
         if self.got is None:
             self.waiting = t
             t = yield ("wait",)
@@ -368,6 +373,8 @@ class Worker:
         else:
             t = self.m.poll(t, self.got[0])
         got, self.got = self.got, None
+        if self.m.poll_cpu and t > t0:  # the polls' own CPU (shared cores only)
+            t = yield ("cpu", t, self.m.poll_cpu * (t - t0))
         return t, got
 
     def proc(self):
@@ -376,6 +383,8 @@ class Worker:
         t = 0.0
         t = yield from self.request(t)
         t, (ta, batch, pf) = yield from self.wait_reply(t)
+        if batch and m.wk_first:  # starting the task process
+            t = yield ("cpu", t, m.wk_first)
         while batch:
             if pf:
                 t = yield from self.request(t)
@@ -384,13 +393,14 @@ class Worker:
                 d = costs[j]
                 t += d
                 self.busy_task += d
-                t = yield ("cpu", t, m.wk_task)
+                t = yield ("cpu", t, m.wk_task + m.task_wait_cpu * d)
                 if m.fs_pfs and m.design == "a":
                     t = yield ("at", t)
                     t = m.fs_write(t, m.writes_per_task, m.bytes_per_task)
                 elif self.writer is not None:
                     self.writer.append(t + m.lat_intra)
                 m.last_result = max(m.last_result, t)
+            t += m.wk_wait  # the batch's wall time beyond CPU and durations
             if not pf:
                 t = yield from self.request(t)
             t, (ta, batch, pf) = yield from self.wait_reply(t)
@@ -402,12 +412,18 @@ class Worker:
 # ---------------------------------------------------------------- a model run
 class Model:
     def __init__(self, inp, design="a", ranks=100, dur=1.0, dist="fixed", tpw=10, fs="local",
-                 lock=None, cores=None, ppn=None, seed=1, zero=False, poll=True, tasks=None):
+                 lock=None, cores=None, ppn=None, seed=1, zero=False, poll=True, tasks=None, durs=None,
+                 background=0.0):
         import numpy as np
         g = lambda k, d=0.0: 0.0 if zero else float(inp.get(k, d))
         self.design = design
         self.coord_a, self.coord_b, self.coord_c = g("coord_a"), g("coord_b"), g("coord_c")
         self.wk_batch, self.wk_task = g("wk_batch"), g("wk_task")
+        self.wk_wait, self.wk_first = g("wk_wait"), g("wk_first")
+        # CPU of waiting (polls; the worker while its task process runs): it
+        # takes a share of the cores only when they are shared
+        self.poll_cpu = g("poll_cpu") if cores is not None else 0.0
+        self.task_wait_cpu = g("task_wait_cpu") if cores is not None else 0.0
         self.lat_intra, self.lat_inter = g("lat_intra"), g("lat_inter")
         self.writes_per_task = float(inp.get("writes_per_task", 4))
         self.bytes_per_task = float(inp.get("bytes_per_task", 500))
@@ -430,7 +446,10 @@ class Model:
         self.W = W
         # tasks, longest first (exact hints)
         n = tasks if tasks is not None else tpw * W
-        if dist == "fixed":
+        if durs is not None:  # given task lengths, queued longest first
+            n = len(durs)
+            d = np.sort(np.asarray(durs, dtype=float))[::-1]
+        elif dist == "fixed":
             d = np.full(n, dur)
         elif dist == "lognormal":
             sig = 1.5
@@ -442,7 +461,7 @@ class Model:
         self.dur = d.tolist()
         self.n = n
         self.last_result = 0.0
-        self.sim = Sim(cores)
+        self.sim = Sim(cores, background)
         lat0 = self.lat_intra if nodes == 1 else self.lat_inter
         order = list(range(n))
         # which node each worker is on: rank r on node r // ppn; workers are the
@@ -558,7 +577,7 @@ class Model:
 
 def simulate(inp, **kw):
     r = Model(inp, **kw).run()
-    if kw.get("dist", "fixed") != "fixed" and not kw.get("zero"):
+    if (kw.get("dist", "fixed") != "fixed" or kw.get("durs") is not None) and not kw.get("zero"):
         kz = dict(kw, zero=True)
         r["E0"] = Model(inp, **kz).run()["E_workers"]
     else:
@@ -567,13 +586,161 @@ def simulate(inp, **kw):
 
 
 # ---------------------------------------------------------------- start-up
-def startup(inp, ranks, tasks):
-    """Seconds before the first request: MPI start (assumed per rank), sweep
-    expansion, and file creation (measured per row and per rank)."""
-    return (float(inp.get("mpi_start_a", 0)) + float(inp.get("mpi_start_per_rank", 0)) * ranks
-            + float(inp.get("expand_per_task", 0)) * tasks
-            + float(inp.get("create_a", 0)) + float(inp.get("create_per_row", 0)) * tasks
-            + float(inp.get("create_per_rank", 0)) * ranks)
+def startup(inp, ranks, tasks, local=False):
+    """Seconds from mpiexec to the first request.  local: on this machine, the
+    line in R measured by the calibration (mpiexec, MPI start, expansion and
+    file creation together, oversubscribed).  Else at scale: MPI start (an
+    assumption), sweep expansion per task and file creation per row and per
+    rank (measured here)."""
+    g = lambda k: float(inp.get(k, 0.0))
+    if local:
+        return g("local_start_a") + g("local_start_per_rank") * ranks
+    return (g("mpi_start_a") + g("mpi_start_per_rank") * ranks + g("expand_per_task") * tasks
+            + g("create_a") + g("create_per_row") * tasks + g("create_per_rank") * ranks)
+
+
+# ---------------------------------------------------------------- calibration
+ASSUMED = {
+    "lat_inter": 3e-6,        # one-way latency between nodes, InfiniBand-class (2-5 us)
+    "pfs_lock": 3e-4,         # one extent-lock round trip a conflicting small write (1e-4..1e-3 s)
+    "fs_bw": 1e9,             # bytes/s of one file server for block writes
+    "fs_servers": 1,          # servers a shared file's writes queue at (one stripe)
+    "ranks_per_node": 64,
+    "mpi_start_a": 1.0,       # MPI start at scale: not measured here
+    "mpi_start_per_rank": 1e-4,
+}
+
+
+def batches_one_worker(S, N):
+    k_all, nb, lq = 0, 0, list(range(N))
+    costs = [S] * N
+    while True:
+        k, _, _ = take(costs, lq, k_all, 1, HS_MAX_BATCH)
+        if not k:
+            return nb
+        k_all += k
+        nb += 1
+
+
+def solve2(a1, b1, c1, a2, b2, c2):
+    """x, y with a1 x + b1 y = c1, a2 x + b2 y = c2; y clamped at 0."""
+    det = a1 * b2 - a2 * b1
+    x, y = (c1 * b2 - c2 * b1) / det, (a1 * c2 - a2 * c1) / det
+    if y < 0:
+        y = 0.0
+        x = (c1 + c2) / (a1 + a2)
+    return max(x, 0.0), y
+
+
+def lsq_line(xs, ys):
+    n = len(xs)
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    b = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx if sxx else 0.0
+    return my - b * mx, b
+
+
+def inputs(raw):
+    """The model's inputs from scale_validate.sh's calibration record."""
+    cal, up, idle, out, src = {}, [], [], {}, {}
+    for line in open(raw):
+        w = line.split()
+        if not w:
+            continue
+        if w[0] == "cal":
+            cal[(float(w[1]), int(w[2]))] = dict(wall=float(w[3]), rate=float(w[4]), cpu0=float(w[5]),
+                                                 cpu1=float(w[6]), stats=w[7])
+        elif w[0] == "up":
+            up.append(dict(R=int(w[1]), N=int(w[2]), wall=float(w[3]), rate=float(w[4]), stats=w[7]))
+        elif w[0] == "idle":
+            idle.append(dict(S=float(w[1]), wall=float(w[2]), rate=float(w[3]), cpu0=float(w[4]), cpu1=float(w[5])))
+        elif w[0] == "plan":
+            out["expand_per_task"] = float(w[2]) / int(w[1])
+        elif w[0] == "lat":
+            out["lat_intra"] = float(w[1])
+        elif w[0] == "slack":
+            out["sleep_slack"] = float(w[1])
+        elif w[0] == "cores":
+            out["cores"] = float(w[1])
+
+    def stats(path):
+        try:
+            return json.load(open(path))
+        except (OSError, ValueError):
+            return None
+
+    (sa, sb) = sorted({k[0] for k in cal}, reverse=True)
+    na = sorted(k[1] for k in cal if k[0] == sa)
+    nb = sorted(k[1] for k in cal if k[0] == sb)
+    A1, A2, B1, B2 = cal[(sa, na[0])], cal[(sa, na[1])], cal[(sb, nb[0])], cal[(sb, nb[1])]
+    for (S, N), r in cal.items():
+        r["sum"], r["disp"] = S * N, N / r["rate"]
+    dNa, dNb = na[1] - na[0], nb[1] - nb[0]
+    dBa = batches_one_worker(sa, na[1]) - batches_one_worker(sa, na[0])
+    dBb = batches_one_worker(sb, nb[1]) - batches_one_worker(sb, nb[0])
+    # idle: one task of S1, then S2 seconds: rank 0 polls, the worker waits on its task process
+    i1, i2 = sorted(idle, key=lambda r: r["S"])
+    out["poll_cpu"] = max(0.0, (i2["cpu0"] - i1["cpu0"]) / (i2["S"] - i1["S"]))
+    out["task_wait_cpu"] = max(0.0, (i2["cpu1"] - i1["cpu1"]) / (i2["S"] - i1["S"]))
+    src["poll_cpu"] = "rank 0 CPU over the extra seconds of one longer task"
+    src["task_wait_cpu"] = "worker rank CPU over the extra seconds of one longer task"
+    for r in (A1, A2, B1, B2):  # a worker's CPU less what waiting on its task costs
+        r["cpu1"] -= out["task_wait_cpu"] * r["sum"]
+        r["cpu0"] -= out["poll_cpu"] * r["disp"]
+    out["wk_task"], out["wk_batch"] = solve2(dNa, dBa, A2["cpu1"] - A1["cpu1"], dNb, dBb, B2["cpu1"] - B1["cpu1"])
+    src["wk_task"] = src["wk_batch"] = "worker rank CPU, 1 worker, difference of two task counts"
+    sA, sB = stats(A2["stats"]), stats(B2["stats"])
+    if sA and sB and "coord" in sA and "coord" in sB:
+        ca, cb = sA["coord"], sB["coord"]
+        ka = ca["tasks_dispatched"] / ca["requests"]
+        kb = cb["tasks_dispatched"] / cb["requests"]
+        out["coord_a"], out["coord_b"] = solve2(1.0, ka, ca["busy_cpu_s"] / ca["requests"],
+                                                1.0, kb, cb["busy_cpu_s"] / cb["requests"])
+        src["coord_a"] = src["coord_b"] = "HSWEEP_STATS coord.busy_cpu_s / requests"
+    else:
+        # rank 0's whole CPU less its idle polling, over the extra requests
+        out["coord_a"], out["coord_b"] = solve2(dBa, dNa, A2["cpu0"] - A1["cpu0"], dBb, dNb, B2["cpu0"] - B1["cpu0"])
+        src["coord_a"] = src["coord_b"] = "rank 0 CPU difference less poll_cpu (no HSWEEP_STATS)"
+    if sB and "store" in sB and sB["store"].get("tasks_written"):
+        st = sB["store"]
+        out["writes_per_task"] = st["writes"] / st["tasks_written"]
+        out["bytes_per_task"] = st["bytes"] / st["tasks_written"]
+        src["writes_per_task"] = src["bytes_per_task"] = "HSWEEP_STATS store"
+    else:
+        out["writes_per_task"], out["bytes_per_task"] = 4.0, 500.0
+        src["writes_per_task"] = src["bytes_per_task"] = "assumed (no HSWEEP_STATS)"
+    s1 = stats(B1["stats"])
+    if s1 and sB and "create" in s1 and "create" in sB:
+        c1, c2 = s1["create"], sB["create"]
+        out["create_per_row"] = max(0.0, (c2["seconds"] - c1["seconds"]) / (c2["rows"] - c1["rows"]))
+        src["create_per_row"] = "HSWEEP_STATS create.seconds over rows"
+    ups = [u for u in up if stats(u["stats"]) and "create" in stats(u["stats"])]
+    if len(ups) >= 2:
+        a, b = lsq_line([u["R"] for u in ups], [stats(u["stats"])["create"]["seconds"] for u in ups])
+        out["create_a"], out["create_per_rank"] = max(a, 0.0), max(b, 0.0)
+        src["create_per_rank"] = "HSWEEP_STATS create.seconds over ranks (oversubscribed)"
+    # what the model misses on one worker, from the same calibration runs:
+    # wall per round trip (slope) and at the first task (intercept)
+    ups2 = [dict(R=2, N=n, wall=cal[(S, n)]["wall"], rate=cal[(S, n)]["rate"]) for (S, n) in cal]
+    a, b = lsq_line([u["R"] for u in up + ups2], [u["wall"] - u["N"] / u["rate"] for u in up + ups2])
+    out["local_start_a"], out["local_start_per_rank"] = a, b
+    src["local_start_per_rank"] = "whole wall minus dispatch phase, 1-worker runs and ranks %s" % ",".join(
+        str(u["R"]) for u in up)
+
+    def pred(S, N, **extra):
+        return Model(dict(out, **extra), ranks=2, dur=S, tasks=N, cores=out.get("cores", 2)).run()["makespan_s"]
+
+    p1, p2 = pred(sa, na[0], wk_wait=0, wk_first=0), pred(sa, na[1], wk_wait=0, wk_first=0)
+    out["wk_wait"] = max(0.0, ((A2["disp"] - A1["disp"]) - (p2 - p1)) / dBa)
+    q1, q2 = pred(sa, na[0], wk_first=0), pred(sa, na[1], wk_first=0)
+    out["wk_first"] = max(0.0, ((A1["disp"] - q1) + (A2["disp"] - q2)) / 2)
+    src["wk_wait"] = "1 worker, tasks of %g s: dispatch wall per round trip not in the model" % sa
+    src["wk_first"] = "1 worker, tasks of %g s: dispatch wall at zero tasks not in the model (task process start)" % sa
+    for k, v in ASSUMED.items():
+        out.setdefault(k, v)
+        src.setdefault(k, "assumed")
+    out["source"] = src
+    return out
 
 
 # ---------------------------------------------------------------- checks
@@ -582,7 +749,7 @@ def md1(D, lam, n, seed=7):
     import numpy as np
     import types
     m = types.SimpleNamespace(sim=Sim(None), poll=Poll(0.0, enabled=False), dur=[], coord_a=D,
-                              coord_b=0.0, coord_c=0.0, W=1, nodes=1)
+                              coord_b=0.0, coord_c=0.0, W=1, nodes=1, poll_cpu=0.0)
     srv = Server(m, [], 1)
     srv.active = 1  # never told "done": runs until the events run out
     arr = np.cumsum(np.random.default_rng(seed).exponential(1 / lam, n)).tolist()
@@ -706,12 +873,15 @@ def main():
         if name == "run":
             p.add_argument("--design", default="a", choices=["a", "b", "c"])
             p.add_argument("--ranks", type=int, required=True)
-            p.add_argument("--dur", type=float, required=True)
+            p.add_argument("--dur", type=float, default=0.0)
             p.add_argument("--dist", default="fixed", choices=["fixed", "lognormal"])
             p.add_argument("--lock", type=float)
             p.add_argument("--cores", type=float)
             p.add_argument("--tasks", type=int)
+            p.add_argument("--dur-file", help="task lengths, one a line (then --dur is ignored)")
             p.add_argument("--zero", action="store_true")
+            p.add_argument("--background", type=float, default=0.0,
+                           help="with --cores: runnable processes of others sharing them")
         else:
             p.add_argument("--ranks-list", default="100,1000,10000,100000")
             p.add_argument("--designs", default="a,b,c")
@@ -720,14 +890,21 @@ def main():
             p.add_argument("--durs", default="")
             p.add_argument("--jobs", type=int, default=1)
     sub.add_parser("check")
+    p = sub.add_parser("inputs")
+    p.add_argument("raw")
     a = ap.parse_args()
     if a.cmd == "check":
         return check()
+    if a.cmd == "inputs":
+        print(json.dumps(inputs(a.raw), sort_keys=True))
+        return 0
     inp = json.load(open(a.inputs))
     if a.cmd == "run":
+        durs = [float(x) for x in open(a.dur_file).read().split()] if a.dur_file else None
         r = simulate(inp, design=a.design, ranks=a.ranks, dur=a.dur, dist=a.dist, tpw=a.tpw, fs=a.fs,
-                     lock=a.lock, cores=a.cores, ppn=a.ppn, seed=a.seed, zero=a.zero, tasks=a.tasks)
-        r["startup_s"] = startup(inp, a.ranks, r["tasks"])
+                     lock=a.lock, cores=a.cores, ppn=a.ppn, seed=a.seed, zero=a.zero, tasks=a.tasks, durs=durs,
+                     background=a.background)
+        r["startup_s"] = startup(inp, a.ranks, r["tasks"], local=a.cores is not None)
         print(json.dumps(r))
         return 0
     for r in grid(inp, a):

@@ -1,0 +1,178 @@
+#!/bin/bash
+# docs/scale.md: does bench/scale_sim.py predict hsweep's dispatch-phase
+# efficiency on this machine?  Its inputs come from separate calibration runs
+# (never from the runs it is compared with), then sleep-kernel sweeps on
+# RANKS ranks (oversubscribed past the cores), TPW tasks per worker of each
+# length in SECONDS_LIST, and one heavy-tailed sweep (lognormal, sigma 1.5, mean
+# HEAVY_MEAN s, the seconds as a matrix axis) on HEAVY_RANKS ranks, are run
+# and predicted with all CPU work sharing CORES cores.  The processes of
+# others found runnable just before each run (/proc/loadavg, sampled 1 s) are
+# printed with each point, not modelled: on a loaded machine the measured
+# efficiency is lower than predicted.
+#
+# Calibration (printed as one `scale_inputs: {json}` line, which
+# bench/scale_predict.sh reads back from the log):
+#   - CPU of waiting: one worker, one task of 0.5 s and of 3 s; rank 0's CPU
+#     (idle polling) and the worker's (waiting on its task process) per extra
+#     second
+#   - worker CPU per task and per batch: one worker, sleep tasks of 0.05 s
+#     (batches of one) and 1 ms (batches of 50), N1 and N2 tasks each; the
+#     difference of the worker rank's user + sys CPU (getrusage of its
+#     process and task process) over N2 - N1, less its waiting CPU
+#   - rank 0's cost per request: HSWEEP_STATS's coord.busy_cpu_s / requests
+#     in the same runs when hsweep writes it, else rank 0's CPU difference
+#     (which then includes its idle polling)
+#   - writes and bytes per task, file creation per row: HSWEEP_STATS's store
+#     and create records (absent: 4 writes and 500 bytes, assumed)
+#   - start-up on this machine (mpiexec to the first request): ranks 8, 16, 32
+#     with a task each, whole wall time minus the dispatch phase, a line in R
+#   - sweep expansion per task: `hsweep plan` on 10^5 tasks
+#   - message latency: bench/scale_pingpong.c on 2 ranks; timer slack: the
+#     mean oversleep of a 2 us sleep
+# Prints per point `scale_validate_nR_sS: measured X, predicted Y, error Z%`
+# (efficiency of the dispatch phase: tasks x S / (W x its wall time), W = R - 1),
+# the same for the whole run's wall time, and `scale_validate: ...` with the
+# largest efficiency error.  One run per point (no repetitions): ~10 min.
+#   bench/scale_validate.sh     RANKS="4 8 16 32 64 128 256" SECONDS_LIST="0.05 0.5" TPW=10
+#                               HEAVY_RANKS=32 HEAVY_MEAN=0.05 CORES=$(nproc)
+. "$(dirname "$0")/lib.sh"
+RANKS=${RANKS:-4 8 16 32 64 128 256}
+SECONDS_LIST=${SECONDS_LIST:-0.05 0.5}
+TPW=${TPW:-10}
+HEAVY_RANKS=${HEAVY_RANKS:-32}
+HEAVY_MEAN=${HEAVY_MEAN:-0.05}
+CORES=${CORES:-$NPROC}
+SIM="$PYTHON3 $BENCH_SRC/scale_sim.py"
+machine
+
+# mpiexec wrapper for the calibration runs: each rank's user + sys CPU (its
+# task process included), in microseconds' resolution, to $RT_DIR/rank-R
+cat >"$WORK/rt.py" <<'EOF'
+import os, resource, subprocess, sys
+rc = subprocess.call(sys.argv[1:])
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+with open("%s/rank-%s" % (os.environ["RT_DIR"], os.environ.get("OMPI_COMM_WORLD_RANK", "0")), "w") as f:
+    f.write("%.6f\n" % (u.ru_utime + u.ru_stime))
+sys.exit(rc)
+EOF
+cpu_of() { cat "$1" 2>/dev/null || echo 0; }
+# Runnable processes of others now: /proc/loadavg's running count, sampled
+# over a second, less this sampler.
+background() {
+    $PYTHON3 -c '
+import time
+n = []
+for _ in range(20):
+    n.append(int(open("/proc/loadavg").read().split()[3].split("/")[0]) - 1)
+    time.sleep(0.05)
+print(max(0, sum(n) / len(n)))'
+}
+
+# sweep N S FILE: N sleep tasks of S seconds
+sweep() {
+    printf 'sweeps = ( { name = "scale"; kernel = "sleep"; fixed = { seconds = %s; };\n  matrix = { x = { from = 1; to = %s; num = %s; scale = "lin"; }; }; } );\n' \
+        "$2" "$1" "$1" >"$3"
+}
+
+# hsrun R CFG TAG [WRAP]: one run; "wall rate rank0_cpu rank1_cpu" on stdout
+# (CPU with WRAP only), its HSWEEP_STATS in $WORK/TAG.json
+hsrun() {
+    rm -rf "$WORK/rt" "$WORK/$3.json" "$WORK/o.h5"
+    mkdir -p "$WORK/rt"
+    wrap=""
+    [ -n "${4:-}" ] && wrap="$PYTHON3 $WORK/rt.py"
+    t0=$(now)
+    RT_DIR=$WORK/rt HSWEEP_STATS=$WORK/$3.json mpirun_n "$1" $wrap "$HSWEEP" run "$2" \
+        -o "$WORK/o.h5" --overwrite --log-every 1000 $HSWEEP_RUN_OPTS 2>"$WORK/$3.log" ||
+        { cat "$WORK/$3.log" >&2; exit 1; }
+    t1=$(now)
+    echo "$(calc "$t1 - $t0") $(hsweep_rate "$WORK/$3.log") $(cpu_of "$WORK/rt/rank-0") $(cpu_of "$WORK/rt/rank-1")"
+}
+
+raw=$WORK/raw.txt
+: >"$raw"
+echo "# calibration" >&2
+for s in 0.5 3; do
+    sweep 1 "$s" "$WORK/c.cfg"
+    r=$(hsrun 2 "$WORK/c.cfg" "idle_$s" cpu)
+    echo "  1 worker, 1 task of $s s: wall rate cpu0 cpu1 = $r" >&2
+    echo "idle $s $r" >>"$raw"
+done
+for spec in "0.05 20 100" "0.001 1000 5000"; do
+    set -- $spec
+    for n in "$2" "$3"; do
+        sweep "$n" "$1" "$WORK/c.cfg"
+        r=$(hsrun 2 "$WORK/c.cfg" "cal_$1_$n" cpu)
+        echo "  1 worker, $n tasks of $1 s: wall rate cpu0 cpu1 = $r" >&2
+        echo "cal $1 $n $r $WORK/cal_$1_$n.json" >>"$raw"
+    done
+done
+for np in 8 16 32; do
+    sweep $((np - 1)) 0 "$WORK/c.cfg"
+    r=$(hsrun "$np" "$WORK/c.cfg" "up_$np")
+    echo "  start-up, $np ranks: wall rate cpu0 cpu1 = $r" >&2
+    echo "up $np $((np - 1)) $r $WORK/up_$np.json" >>"$raw"
+done
+sweep 100000 0 "$WORK/p.cfg"
+t0=$(now)
+"$HSWEEP" plan "$WORK/p.cfg" >/dev/null
+echo "plan 100000 $(calc "$(now) - $t0")" >>"$raw"
+mpicc -O2 -o "$WORK/pingpong" "$BENCH_SRC/scale_pingpong.c"
+echo "lat $(mpirun_n 2 "$WORK/pingpong" | awk '/lat_s/ {print $2}')" >>"$raw"
+echo "slack $($PYTHON3 -c '
+import time
+n = 3000
+t0 = time.perf_counter()
+for _ in range(n):
+    time.sleep(2e-6)
+print(max(0.0, (time.perf_counter() - t0) / n - 2e-6))')" >>"$raw"
+echo "cores $CORES" >>"$raw"
+sed 's/^/  raw: /' "$raw" >&2
+$SIM inputs "$raw" >"$WORK/inputs.json"
+echo "scale_inputs: $(cat "$WORK/inputs.json")"
+
+echo "# validation" >&2
+res=$WORK/res.txt
+: >"$res"
+point() { # point NAME R S MEASURED_RATE WALL NTASKS BACKGROUND [SIM ARGS]
+    name=$1 np=$2 s=$3 rate=$4 wall=$5 n=$6 bg=$7
+    shift 7
+    w=$((np - 1))
+    pred=$($SIM run --inputs "$WORK/inputs.json" --fs local --cores "$CORES" --ranks "$np" "$@")
+    pe=$(echo "$pred" | $PYTHON3 -c 'import json,sys; print(json.load(sys.stdin)["E_workers"])')
+    pw=$(echo "$pred" | $PYTHON3 -c 'import json,sys; r=json.load(sys.stdin); print(r["startup_s"] + r["makespan_s"])')
+    me=$(calc "$rate * $s / $w")
+    [ "$s" = heavy ] && me=$(calc "$rate * $HEAVY_MEAN / $w")
+    err=$(calc "100 * ($pe - $me) / $me")
+    werr=$(calc "100 * ($pw - $wall) / $wall")
+    echo "${name}: measured $me, predicted $pe, error ${err}% (dispatch-phase efficiency; $bg runnable processes of others before the run)"
+    echo "${name}_wall: measured $wall s, predicted $pw s, error ${werr}% (whole run)"
+    echo "$err $werr" >>"$res"
+}
+for s in $SECONDS_LIST; do
+    for np in $RANKS; do
+        w=$((np - 1)) n=$((TPW * (np - 1)))
+        sweep "$n" "$s" "$WORK/v.cfg"
+        bg=$(background)
+        set -- $(hsrun "$np" "$WORK/v.cfg" "v_${np}_$s")
+        echo "  $np ranks, $n tasks of $s s: wall $1 s, dispatch phase $2 tasks/s" >&2
+        point "scale_validate_n${np}_s$s" "$np" "$s" "$2" "$1" "$n" "$bg" --dur "$s" --tpw "$TPW"
+    done
+done
+if [ -n "$HEAVY_RANKS" ]; then
+    np=$HEAVY_RANKS n=$((TPW * (HEAVY_RANKS - 1)))
+    $PYTHON3 -c "
+import numpy as np, math
+d = np.random.default_rng(11).lognormal(math.log($HEAVY_MEAN) - 1.125, 1.5, $n)
+d = np.round(d * ${HEAVY_MEAN} / d.mean(), 6)  # the sample's mean is the mean
+open('$WORK/heavy.txt', 'w').write('\n'.join('%.6f' % x for x in d) + '\n')
+print('sweeps = ( { name = \"heavy\"; kernel = \"sleep\"; matrix = { seconds = [%s]; }; } );' % ', '.join('%.6f' % x for x in d))
+" >"$WORK/h.cfg"
+    bg=$(background)
+    set -- $(hsrun "$np" "$WORK/h.cfg" "heavy")
+    echo "  $np ranks, $n lognormal tasks (mean $HEAVY_MEAN s): wall $1 s, dispatch phase $2 tasks/s" >&2
+    point "scale_validate_n${np}_heavy" "$np" heavy "$2" "$1" "$n" "$bg" --dur-file "$WORK/heavy.txt"
+fi
+max=$(awk '{ e = $1 < 0 ? -$1 : $1; if (e > m) m = e } END { printf "%.3g", m }' "$res")
+maxw=$(awk '{ e = $2 < 0 ? -$2 : $2; if (e > m) m = e } END { printf "%.3g", m }' "$res")
+echo "scale_validate: largest error ${max}% (ratio $(calc "$max / 100") vs target 0.2) over $(wc -l <"$res") points, dispatch-phase efficiency; whole-run wall time largest error ${maxw}%; $CORES cores"
