@@ -69,7 +69,7 @@ HS_MAX_BATCH = 256
 
 
 # ---------------------------------------------------------------- batch policy
-def take(costs, lq, nxt, workers, maxb, budget=HS_SCHED_BATCH_SECONDS, min_k=1, left=None):
+def take(costs, lq, nxt, workers, maxb, budget=HS_SCHED_BATCH_SECONDS, min_k=1, left=None, cap=None):
     """hs_sched_queue_take on the queue lq[nxt:] (indices into costs).
     Returns (k, expected seconds, prefetch).  min_k > 1, left: design c's
     variants (a node's batch from rank 0; a node counting rank 0's tasks)."""
@@ -77,8 +77,9 @@ def take(costs, lq, nxt, workers, maxb, budget=HS_SCHED_BATCH_SECONDS, min_k=1, 
         return 0, 0.0, False
     if left is None:
         left = len(lq) - nxt
-    cap = left // (4 * workers)
-    cap = 1 if cap < 1 else (maxb if cap > maxb else cap)
+    if cap is None:
+        cap = left // (4 * workers)
+    cap = min_k if cap < min_k else (maxb if cap > maxb else cap)
     s = 0.0
     k = 0
     n = len(lq)
@@ -257,14 +258,16 @@ class Server:
         self.lat_down = 0.0
         self.name = name
 
-    def take(self):
-        L = self.node_policy
+    def take(self, client):
+        L = getattr(client, "workers", 0) if self.node_policy else 0
         if L:
-            k, s, pf = take(self.costs, self.lq, self.nxt, self.workers, L * HS_MAX_BATCH,
-                            L * HS_SCHED_BATCH_SECONDS, L)
+            # a node's batch: what one worker's batch would be now (the same
+            # policy over all W workers), once for each of its L workers
+            k1, _, pf = take(self.costs, self.lq, self.nxt, self.m.W, HS_MAX_BATCH)
+            k = min(k1 * L, len(self.lq) - self.nxt)
         elif self.up is not None:
-            # a node's share of what rank 0 still holds counts as queued here
-            left = len(self.lq) - self.nxt + self.top_left // max(1, self.m.nodes)
+            # this node's share (by workers) of what rank 0 still holds counts as queued here
+            left = len(self.lq) - self.nxt + self.top_left * self.workers // self.m.W
             k, s, pf = take(self.costs, self.lq, self.nxt, self.workers, HS_MAX_BATCH, left=left)
         else:
             k, s, pf = take(self.costs, self.lq, self.nxt, self.workers, HS_MAX_BATCH)
@@ -317,7 +320,7 @@ class Server:
 
     def answer(self, t, client, ta):
         self.wait_sum += t - ta
-        batch, pf = self.take()
+        batch, pf = self.take(client)
         m = self.m
         t0 = t
         t = yield ("cpu", t, m.coord_a + m.coord_b * len(batch) + m.coord_c * m.W)
@@ -383,7 +386,7 @@ class Worker:
         t = 0.0
         t = yield from self.request(t)
         t, (ta, batch, pf) = yield from self.wait_reply(t)
-        if batch and m.wk_first:  # starting the task process
+        if batch and m.wk_first:  # starting the task process (start-up at scale: see first=)
             t = yield ("cpu", t, m.wk_first)
         while batch:
             if pf:
@@ -413,13 +416,13 @@ class Worker:
 class Model:
     def __init__(self, inp, design="a", ranks=100, dur=1.0, dist="fixed", tpw=10, fs="local",
                  lock=None, cores=None, ppn=None, seed=1, zero=False, poll=True, tasks=None, durs=None,
-                 background=0.0):
+                 background=0.0, first=True):
         import numpy as np
         g = lambda k, d=0.0: 0.0 if zero else float(inp.get(k, d))
         self.design = design
         self.coord_a, self.coord_b, self.coord_c = g("coord_a"), g("coord_b"), g("coord_c")
         self.wk_batch, self.wk_task = g("wk_batch"), g("wk_task")
-        self.wk_wait, self.wk_first = g("wk_wait"), g("wk_first")
+        self.wk_wait, self.wk_first = g("wk_wait"), g("wk_first") if first else 0.0
         # CPU of waiting (polls; the worker while its task process runs): it
         # takes a share of the cores only when they are shared
         self.poll_cpu = g("poll_cpu") if cores is not None else 0.0
@@ -777,10 +780,13 @@ def check():
             fails.append(what)
 
     zero = {}
-    for W, T, d in [(4, 5, 0.5), (7, 3, 1.0), (64, 10, 0.01)]:
-        r = Model(zero, ranks=W + 1, dur=d, tpw=T, zero=True).run()
+    for design, R, T, d in [("a", 5, 5, 0.5), ("a", 8, 3, 1.0), ("a", 65, 10, 0.01), ("b", 200, 7, 0.01),
+                            ("b", 192, 5, 3600.0), ("c", 200, 7, 0.01), ("c", 1000, 10, 0.001),
+                            ("c", 1000, 3, 1.0)]:
+        r = Model(zero, design=design, ranks=R, dur=d, tpw=T, zero=True, ppn=64).run()
         ok(abs(r["E_workers"] - 1.0) < 1e-12,
-           "zero overheads, W=%d divides N=%d equal tasks of %g s: E_workers = %.15f" % (W, W * T, d, r["E_workers"]))
+           "design %s, zero overheads, W=%d divides N=%d equal tasks of %g s: E_workers = %.15f" % (
+               design, r["workers"], r["tasks"], d, r["E_workers"]))
     inp = {"wk_task": 0.003, "wk_batch": 0.002, "coord_a": 1e-4, "coord_b": 1e-5, "lat_intra": 2e-6}
     for d in (0.5, 0.001):
         N = 40
@@ -821,43 +827,134 @@ def check():
 DURS = [("1ms", 1e-3), ("10ms", 1e-2), ("100ms", 0.1), ("1s", 1.0), ("10s", 10.0), ("60s", 60.0), ("1h", 3600.0)]
 
 
+def _one(a):
+    inp, kw = a
+    r = Model(inp, **kw).run()
+    r.update(lock=kw.get("lock"), dist=kw["dist"], dur=kw["dur"], zero=kw.get("zero", False))
+    return r
+
+
+def fmt(x):
+    return "%.3g" % x if x < 0.995 or x > 1 else ("%.3f" % x)[:4]
+
+
+def workers_of(design, R, ppn):
+    """Worker ranks of R: all but rank 0, and (b, c) each node's first rank."""
+    return R - 1 - (-(-R // ppn) if design in ("b", "c") else 0)
+
+
+def grid_tasks(W, dur, args):
+    """Tasks of a grid point for W workers: TPW a worker, or more, up to
+    MIN_WORK seconds of work a worker; at most MAX_TASKS (then fewer a worker,
+    a whole number of them)."""
+    per = max(args.tpw, math.ceil(args.min_work / dur - 1e-9))
+    per = min(per, max(1, args.max_tasks // W))
+    return int(per * W)
+
+
 def grid(inp, args):
+    """The prediction tables of scale_predict.sh (Markdown, each after a
+    `# table: NAME` line) and its result lines."""
     ranks = [int(x) for x in args.ranks_list.split(",")]
-    designs = args.designs.split(",")
+    variants = [(v.split(":")[0], float(v.split(":")[1])) for v in args.variants.split(",")]
     dists = args.dists.split(",")
-    locks = [float(x) for x in args.locks.split(",")]
     durs = [d for d in DURS if d[0] in args.durs.split(",")] if args.durs else DURS
-    rows = []
+    ppn = args.ppn or int(inp.get("ranks_per_node", 64))
     jobs = []
-    for lock in locks:
-        for dist in dists:
-            for design in designs:
-                for name, d in durs:
-                    for R in ranks:
-                        jobs.append((lock, dist, design, name, d, R))
-
-    def one(j):
-        lock, dist, design, name, d, R = j
-        r = simulate(inp, design=design, ranks=R, dur=d, dist=dist, tpw=args.tpw, fs=args.fs, lock=lock,
-                     ppn=args.ppn, seed=args.seed)
-        r.update(lock=lock, dist=dist, dur_name=name)
-        return r
-
+    for dist in dists:
+        for design, lock in variants:
+            for name, d in durs:
+                for R in ranks:
+                    jobs.append(dict(design=design, ranks=R, dur=d, dist=dist, tasks=None, fs="pfs", lock=lock,
+                                     ppn=ppn, seed=args.seed, tpw=args.tpw))
+        if dist != "fixed":  # the tasks' own imbalance: every overhead zero
+            for name, d in durs:
+                for R in ranks:
+                    jobs.append(dict(design="a", ranks=R, dur=d, dist=dist, ppn=ppn, seed=args.seed, tpw=args.tpw,
+                                     zero=True))
+    for j in jobs:
+        j["tasks"] = grid_tasks(workers_of(j["design"], j["ranks"], ppn), j["dur"], args)
+        j["first"] = False  # the task process's start is start-up, not dispatch
+    work = [(inp, j) for j in jobs]
     if args.jobs > 1:
         import multiprocessing as mp
         with mp.Pool(args.jobs) as pool:
-            rows = pool.map(_one, [(inp, j, args.tpw, args.fs, args.ppn, args.seed) for j in jobs], chunksize=1)
+            rows = pool.map(_one, sorted(work, key=lambda w: -w[1]["ranks"]), chunksize=1)
     else:
-        rows = [one(j) for j in jobs]
-    return rows
-
-
-def _one(a):
-    inp, j, tpw, fs, ppn, seed = a
-    lock, dist, design, name, d, R = j
-    r = simulate(inp, design=design, ranks=R, dur=d, dist=dist, tpw=tpw, fs=fs, lock=lock, ppn=ppn, seed=seed)
-    r.update(lock=lock, dist=dist, dur_name=name)
-    return r
+        rows = [_one(w) for w in work]
+    E0 = {(r["ranks"], r["dur"], r["dist"]): r["E_workers"] for r in rows if r["zero"]}
+    res = {}
+    for r in rows:
+        if not r["zero"]:
+            e = r["E_workers"]
+            if r["dist"] != "fixed":
+                r["E0"] = E0[(r["ranks"], r["dur"], r["dist"])]
+                e = e / r["E0"]
+            r["score"] = e
+            res[(r["design"], r["lock"], r["dist"], r["dur"], r["ranks"])] = r
+    lockname = lambda l: "none" if l == 0 else "%g ms" % (l * 1e3)
+    rn = lambda R: "10^%d" % round(math.log10(R)) if R >= 100 and 10 ** round(math.log10(R)) == R else str(R)
+    out = ["# table: scale_predict",
+           "| design | lock | tasks | length | " + " | ".join("R = %s" % rn(R) for R in ranks) + " |",
+           "|---|---|---|---|" + "---:|" * len(ranks)]
+    for dist in dists:
+        for design, lock in variants:
+            for name, d in durs:
+                cells = []
+                for R in ranks:
+                    r = res[(design, lock, dist, d, R)]
+                    cells.append("%s · %s" % (fmt(r["score"]), fmt(r["coord_util"])))
+                out.append("| %s | %s | %s | %s | %s |" % (design, lockname(lock), dist, name, " | ".join(cells)))
+    out.append("")
+    if any(d != "fixed" for d in dists):
+        out += ["# table: scale_predict_e0",
+                "| tasks | length | " + " | ".join("R = %s" % rn(R) for R in ranks) + " |",
+                "|---|---|" + "---:|" * len(ranks)]
+        for dist in dists:
+            if dist == "fixed":
+                continue
+            for name, d in durs:
+                out.append("| %s | %s | %s |" % (dist, name, " | ".join(fmt(E0[(R, d, dist)]) for R in ranks)))
+        out.append("")
+    out += ["# table: scale_breaks",
+            "| design | lock | tasks | " + " | ".join(n for n, _ in durs) + " |",
+            "|---|---|---|" + "---:|" * len(durs)]
+    for dist in dists:
+        for design, lock in variants:
+            cells = []
+            for name, d in durs:
+                br = [R for R in ranks if res[(design, lock, dist, d, R)]["score"] < 0.9]
+                cells.append("≤ %s" % rn(ranks[0]) if br and br[0] == ranks[0] else
+                             (rn(br[0]) if br else "> %s" % rn(ranks[-1])))
+            out.append("| %s | %s | %s | %s |" % (design, lockname(lock), dist, " | ".join(cells)))
+    out.append("")
+    out += ["# table: scale_tasks",
+            "| length | " + " | ".join("R = %s" % rn(R) for R in ranks) + " |",
+            "|---|" + "---:|" * len(ranks)]
+    for name, d in durs:
+        out.append("| %s | %s |" % (name, " | ".join("%d" % (grid_tasks(R - 1, d, args) / (R - 1)) for R in ranks)))
+    out.append("")
+    out += ["# table: scale_startup",
+            "| R | tasks | expansion s | file creation s | task process start s | MPI start s (assumed) |",
+            "|---:|---:|---:|---:|---:|---:|"]
+    for R in ranks:
+        n = grid_tasks(R - 1, 1.0, args)
+        g = lambda k: float(inp.get(k, 0.0))
+        cr = "%.3g" % (g("create_a") + g("create_per_row") * n + g("create_per_rank") * R) \
+            if "create_per_row" in inp else "not measured"
+        out.append("| %s | %d | %.3g | %s | %.3g | %.3g |" % (rn(R), n, g("expand_per_task") * n, cr, g("wk_first"),
+                                                            g("mpi_start_a") + g("mpi_start_per_rank") * R))
+    out.append("")
+    for design, lock in variants:
+        for dist in dists:
+            if 10000 in ranks and any(d == 1.0 for _, d in durs):
+                r = res[(design, lock, dist, 1.0, 10000)]
+                out.append("scale_goal_%s_%s_lock%s: %s at 10^4 ranks, 1 s tasks (ratio %s vs target 0.9; "
+                           "rank 0 utilisation %s, file %s)" % (
+                               design, dist, lockname(lock).replace(" ", ""),
+                               "E_workers/E0" if dist != "fixed" else "E_workers", fmt(r["score"]),
+                               fmt(r["coord_util"]), fmt(r["fs_util"])))
+    return out, rows
 
 
 def main():
@@ -884,11 +981,15 @@ def main():
                            help="with --cores: runnable processes of others sharing them")
         else:
             p.add_argument("--ranks-list", default="100,1000,10000,100000")
-            p.add_argument("--designs", default="a,b,c")
+            p.add_argument("--variants", default="a:0,a:1e-4,a:1e-3,b:1e-3,c:1e-3",
+                           help="design:lock seconds, comma-separated")
             p.add_argument("--dists", default="fixed,lognormal")
-            p.add_argument("--locks", default="1e-4,1e-3")
-            p.add_argument("--durs", default="")
+            p.add_argument("--durs", default="", help="names among " + ",".join(n for n, _ in DURS))
+            p.add_argument("--max-tasks", type=int, default=200000)
+            p.add_argument("--min-work", type=float, default=10.0,
+                           help="seconds of work a worker at least (below --max-tasks)")
             p.add_argument("--jobs", type=int, default=1)
+            p.add_argument("--json", help="also write every point, one JSON line each, here")
     sub.add_parser("check")
     p = sub.add_parser("inputs")
     p.add_argument("raw")
@@ -907,8 +1008,12 @@ def main():
         r["startup_s"] = startup(inp, a.ranks, r["tasks"], local=a.cores is not None)
         print(json.dumps(r))
         return 0
-    for r in grid(inp, a):
-        print(json.dumps(r))
+    lines, rows = grid(inp, a)
+    print("\n".join(lines))
+    if a.json:
+        with open(a.json, "w") as f:
+            for r in rows:
+                f.write(json.dumps(r) + "\n")
     return 0
 
 

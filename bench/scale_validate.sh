@@ -83,9 +83,16 @@ hsrun() {
     [ -n "${4:-}" ] && wrap="$PYTHON3 $WORK/rt.py"
     t0=$(now)
     RT_DIR=$WORK/rt HSWEEP_STATS=$WORK/$3.json mpirun_n "$1" $wrap "$HSWEEP" run "$2" \
-        -o "$WORK/o.h5" --overwrite --log-every 1000 $HSWEEP_RUN_OPTS 2>"$WORK/$3.log" ||
-        { cat "$WORK/$3.log" >&2; exit 1; }
+        -o "$WORK/o.h5" --overwrite --log-every 1000 $HSWEEP_RUN_OPTS 2>"$WORK/$3.log"
+    rc=$?
     t1=$(now)
+    # a run whose every task ended ok counts even if mpiexec then failed
+    # (a rank lost at exit on an overloaded machine): said on stderr
+    if ! grep -q "tasks done (0 not ok)" "$WORK/$3.log"; then
+        cat "$WORK/$3.log" >&2
+        return 1
+    fi
+    [ "$rc" = 0 ] || echo "  (mpiexec exit status $rc after every task ended ok)" >&2
     echo "$(calc "$t1 - $t0") $(hsweep_rate "$WORK/$3.log") $(cpu_of "$WORK/rt/rank-0") $(cpu_of "$WORK/rt/rank-1")"
 }
 
@@ -94,7 +101,7 @@ raw=$WORK/raw.txt
 echo "# calibration" >&2
 for s in 0.5 3; do
     sweep 1 "$s" "$WORK/c.cfg"
-    r=$(hsrun 2 "$WORK/c.cfg" "idle_$s" cpu)
+    r=$(hsrun 2 "$WORK/c.cfg" "idle_$s" cpu) || exit 1
     echo "  1 worker, 1 task of $s s: wall rate cpu0 cpu1 = $r" >&2
     echo "idle $s $r" >>"$raw"
 done
@@ -102,14 +109,14 @@ for spec in "0.05 20 100" "0.001 1000 5000"; do
     set -- $spec
     for n in "$2" "$3"; do
         sweep "$n" "$1" "$WORK/c.cfg"
-        r=$(hsrun 2 "$WORK/c.cfg" "cal_$1_$n" cpu)
+        r=$(hsrun 2 "$WORK/c.cfg" "cal_$1_$n" cpu) || exit 1
         echo "  1 worker, $n tasks of $1 s: wall rate cpu0 cpu1 = $r" >&2
         echo "cal $1 $n $r $WORK/cal_$1_$n.json" >>"$raw"
     done
 done
 for np in 8 16 32; do
     sweep $((np - 1)) 0 "$WORK/c.cfg"
-    r=$(hsrun "$np" "$WORK/c.cfg" "up_$np")
+    r=$(hsrun "$np" "$WORK/c.cfg" "up_$np") || exit 1
     echo "  start-up, $np ranks: wall rate cpu0 cpu1 = $r" >&2
     echo "up $np $((np - 1)) $r $WORK/up_$np.json" >>"$raw"
 done
@@ -154,7 +161,8 @@ for s in $SECONDS_LIST; do
         w=$((np - 1)) n=$((TPW * (np - 1)))
         sweep "$n" "$s" "$WORK/v.cfg"
         bg=$(background)
-        set -- $(hsrun "$np" "$WORK/v.cfg" "v_${np}_$s")
+        out=$(hsrun "$np" "$WORK/v.cfg" "v_${np}_$s") || { echo "scale_validate_n${np}_s$s: run failed"; continue; }
+        set -- $out
         echo "  $np ranks, $n tasks of $s s: wall $1 s, dispatch phase $2 tasks/s" >&2
         point "scale_validate_n${np}_s$s" "$np" "$s" "$2" "$1" "$n" "$bg" --dur "$s" --tpw "$TPW"
     done
@@ -169,7 +177,8 @@ open('$WORK/heavy.txt', 'w').write('\n'.join('%.6f' % x for x in d) + '\n')
 print('sweeps = ( { name = \"heavy\"; kernel = \"sleep\"; matrix = { seconds = [%s]; }; } );' % ', '.join('%.6f' % x for x in d))
 " >"$WORK/h.cfg"
     bg=$(background)
-    set -- $(hsrun "$np" "$WORK/h.cfg" "heavy")
+    out=$(hsrun "$np" "$WORK/h.cfg" "heavy") || { echo "scale_validate_n${np}_heavy: run failed"; exit 1; }
+    set -- $out
     echo "  $np ranks, $n lognormal tasks (mean $HEAVY_MEAN s): wall $1 s, dispatch phase $2 tasks/s" >&2
     point "scale_validate_n${np}_heavy" "$np" heavy "$2" "$1" "$n" "$bg" --dur-file "$WORK/heavy.txt"
 fi

@@ -325,6 +325,14 @@ TARGETS = [
      r"vi_fit_mlp_d45", "<=", 1.0),
     ("`nuts` pose: T = 1800, full model, ≤ 300 s CPU (ratio: time / 300 s)", "pose_bench",
      r"pose_T1800.*_seconds", "<=", 1.0),
+    ("docs/scale.md: scale_sim.py within 20 % of the measured dispatch-phase efficiency (ratio: largest error)",
+     "scale_validate", r"scale_validate", "<=", 0.2),
+    ("docs/scale.md: ≥ 90 % worker efficiency at 10^4 ranks, 1 s tasks (modelled), design a (today)",
+     "scale_predict", r"scale_goal_a_fixed_.*", ">=", 0.9),
+    ("docs/scale.md: the same, design b (rank 0 + node writers)", "scale_predict", r"scale_goal_b_fixed_.*",
+     ">=", 0.9),
+    ("docs/scale.md: the same, design c (node sub-coordinators + node writers)", "scale_predict",
+     r"scale_goal_c_fixed_.*", ">=", 0.9),
     ("NUTS against Stan, side by side", "stan_vs_hsweep", r".*", None, None),
 ]
 
@@ -380,6 +388,69 @@ def t_targets(logs):
     return out
 
 
+def t_scale_validate(logs):
+    """scale_validate.sh's points: measured and predicted efficiency and wall time."""
+    s = newest(logs, "scale_validate")
+    if s is None:
+        return missing("scale_validate", "bench/run_all.sh scale_validate")
+    pt = re.compile(r"^scale_validate_n(\d+)_(s[0-9.]+|heavy)(_wall)?: measured ([-0-9.e+]+)( s)?, predicted "
+                    r"([-0-9.e+]+)( s)?, error ([-0-9.e+]+)%(?: \((?:dispatch-phase efficiency; ([0-9.]+) runnable.*|whole run)\))?$")
+    rows, pos = {}, []
+    for l in s.stdout:
+        m = pt.match(l)
+        if not m:
+            f = re.match(r"^scale_validate_n(\d+)_(s[0-9.]+|heavy): run failed", l)
+            if f:
+                rows[(f.group(1), f.group(2))] = {"failed": True}
+                pos.append((f.group(1), f.group(2)))
+            continue
+        key = (m.group(1), m.group(2))
+        if key not in rows:
+            rows[key] = {}
+            pos.append(key)
+        part = "wall" if m.group(3) else "eff"
+        rows[key][part] = (m.group(4), m.group(6), m.group(8))
+        if m.group(9):
+            rows[key]["bg"] = m.group(9)
+    out = []
+    for key in pos:
+        r = rows[key]
+        task = "lognormal σ 1.5" if key[1] == "heavy" else key[1][1:] + " s"
+        if r.get("failed"):
+            out.append([key[0], task, "run failed", "", "", "", "", "", ""])
+            continue
+        e, w = r.get("eff", ("", "", "")), r.get("wall", ("", "", ""))
+        out.append([key[0], task, num(float(e[0])), num(float(e[1])), "%+.1f" % float(e[2]),
+                    num(float(w[0])), num(float(w[1])), "%+.1f" % float(w[2]), r.get("bg", "")])
+    res = md(["ranks", "tasks", "efficiency measured", "predicted", "error %", "wall s measured", "predicted",
+              "error %", "others' runnable processes"], out, ["---:", "---", "---:", "---:", "---:", "---:", "---:",
+                                                            "---:", "---:"])
+    summary = [l for l in s.stdout if l.startswith("scale_validate: ")]
+    return res + [""] + summary + sources([s])
+
+
+def t_scale_block(logs, name):
+    """One of the Markdown tables scale_predict.sh prints after `# table: NAME`."""
+    s = newest(logs, "scale_predict")
+    if s is None:
+        return missing("scale_predict", "bench/run_all.sh scale_validate scale_predict")
+    out, on = [], False
+    for l in s.stdout:
+        if l == "# table: " + name:
+            on = True
+            continue
+        if on and l.startswith("|"):
+            out.append(l)
+        elif on:
+            break
+    if not out:
+        return ["`bench/scale_predict.sh` printed no table %s in its newest log." % name] + sources([s])
+    notes = [l[2:] for l in s.stdout if l.startswith("# inputs") or l.startswith("# ranks per node")]
+    if name == "scale_predict":
+        out += [""] + notes + [""] + [l for l in s.stdout if l.startswith("scale_goal_")]
+    return out + sources([s])
+
+
 TABLES = {
     "targets": t_targets,
     "dispatch": lambda L: t_results(L, "dispatch", "bench/run_all.sh dispatch"),
@@ -396,6 +467,12 @@ TABLES = {
     "nuts_ref": lambda L: t_results(L, "nuts_ref", "bench/run_all.sh nuts_ref"),
     "pose_bench": lambda L: t_results(L, "pose_bench", "bench/run_all.sh pose_bench"),
     "llc_bench": lambda L: t_results(L, "llc_bench", "bench/run_all.sh llc_bench"),
+    "scale_validate": t_scale_validate,
+    "scale_predict": lambda L: t_scale_block(L, "scale_predict"),
+    "scale_predict_e0": lambda L: t_scale_block(L, "scale_predict_e0"),
+    "scale_breaks": lambda L: t_scale_block(L, "scale_breaks"),
+    "scale_tasks": lambda L: t_scale_block(L, "scale_tasks"),
+    "scale_startup": lambda L: t_scale_block(L, "scale_startup"),
 }
 
 BLOCK = re.compile(r"(<!-- table:([A-Za-z0-9_]+) -->\n)(.*?)(<!-- /table -->)", re.S)
