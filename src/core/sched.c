@@ -22,6 +22,7 @@
 #include "hsweep/refine.h"
 #include "hsweep/sched.h"
 #include "hsweep/signals.h"
+#include "hsweep/stats.h"
 #include "hsweep/store.h"
 
 static void sleep_ns(long ns)
@@ -751,8 +752,10 @@ static int serve_parked(queue *q, progress *pg, MPI_Comm comm, int nworkers, int
         if (len == 1 && !stopping && owed_by_others(owe, nworkers, w))
             continue; /* still waiting */
         parked[w] = 0;
-        owe[w] += len - 1 - (int)(msg[0] & 4u ? hs_sched_count_defs(msg, len) : 0);
+        int tasks = len - 1 - (int)(msg[0] & 4u ? hs_sched_count_defs(msg, len) : 0);
+        owe[w] += tasks;
         HS_MPI_CALL(e, MPI_Isend(msg, len, MPI_UINT64_T, w, HS_TAG_WORK, comm, &sent[w]));
+        hs_stats_batch(tasks);
     }
     return 0;
 }
@@ -782,6 +785,7 @@ static int coordinator_loop(queue *q, MPI_Comm comm, int nworkers, progress *pg,
     int *owe = calloc((size_t)nworkers + 1, sizeof *owe);
     unsigned char *parked = calloc((size_t)nworkers + 1, 1);
     long idle_ns = 0;
+    double loop_t0 = hs_now_mono();
     while (active > 0 && rc == 0) {
         int stop_requested = hs_signals_stop_requested();
         if ((stop_requested || pg->halted == HS_HALT_NOW) && !stop_sent) {
@@ -804,6 +808,9 @@ static int coordinator_loop(queue *q, MPI_Comm comm, int nworkers, progress *pg,
             continue;
         }
         idle_ns = 0;
+        hs_stats_span span; /* the message's service, for HSWEEP_STATS */
+        hs_stats_span_start(&span);
+        uint64_t queued = q->n - q->next;
         int cnt = 0;
         if ((rc = HS_MPI_CHECK(e, MPI_Get_count(&st, MPI_INT64_T, &cnt))))
             break;
@@ -837,6 +844,7 @@ static int coordinator_loop(queue *q, MPI_Comm comm, int nworkers, progress *pg,
                 owe[w] = 0;
             active--;
             rc = serve_parked(q, pg, comm, nworkers, owe, parked, out, sent, e);
+            hs_stats_served(&span, HS_TAG_DONE, 0);
             continue;
         }
         for (int i = HS_ST_COUNT + 1 + note * n_fin; i < cnt; i++)
@@ -859,19 +867,24 @@ static int coordinator_loop(queue *q, MPI_Comm comm, int nworkers, progress *pg,
             } else if (owed_by_others(owe, nworkers, w)) {
                 parked[w] = 1;
                 rc = serve_parked(q, pg, comm, nworkers, owe, parked, out, sent, e);
+                hs_stats_served(&span, HS_TAG_REQ, queued);
                 continue;
             }
         }
+        int tasks = len - 1 - (int)(msg[0] & 4u ? hs_sched_count_defs(msg, len) : 0);
         if (owe && w <= nworkers)
-            owe[w] += len - 1 - (int)(msg[0] & 4u ? hs_sched_count_defs(msg, len) : 0);
+            owe[w] += tasks;
         if (async)
             rc = HS_MPI_CHECK(e, MPI_Isend(msg, len, MPI_UINT64_T, w, HS_TAG_WORK, comm, &sent[w]));
         else
             rc = HS_MPI_CHECK(e, MPI_Send(msg, len, MPI_UINT64_T, w, HS_TAG_WORK, comm));
+        hs_stats_batch(rc == 0 ? tasks : 0);
         if (rc == 0)
             rc = serve_parked(q, pg, comm, nworkers, owe, parked, out, sent, e);
+        hs_stats_served(&span, HS_TAG_REQ, queued);
         progress_print(pg, 0);
     }
+    hs_stats_loop(hs_now_mono() - loop_t0);
     if (rc)
         out = NULL; /* may still be read by a send: left to the abort */
     else if (sent)
@@ -1234,6 +1247,23 @@ static int run_finish(run *r, int rc, hs_err *e)
     return rc;
 }
 
+/*
+ * Every rank: the run's statistics (HSWEEP_STATS, HSWEEP_IO_TRACE; stats.h),
+ * summed over the ranks unless this one's communication failed (rc
+ * HS_EMPI: the others may not answer).  Returns rc, or HS_EMPI naming the
+ * failed reduction when rc was 0.
+ */
+static int run_stats(run *r, int rc, hs_err *e)
+{
+    hs_err se;
+    int src = hs_stats_emit(r->comm, r->size, r->nworkers, rc != HS_EMPI, &se);
+    if (rc == 0 && src) {
+        *e = se;
+        return src;
+    }
+    return rc;
+}
+
 int hs_sched_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
 {
     run r = {.o = o,
@@ -1243,6 +1273,7 @@ int hs_sched_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
     HS_MPI_CALL(e, MPI_Comm_rank(comm, &r.rank));
     HS_MPI_CALL(e, MPI_Comm_size(comm, &r.size));
     r.w.rank = r.rank;
+    hs_stats_begin(r.rank);
     int rc = run_load(&r, e);
     r.w.set = r.set;
     if (rc == 0)
@@ -1250,6 +1281,7 @@ int hs_sched_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
     if (rc == 0)
         rc = run_open_store(&r, e);
     if (rc) {
+        run_stats(&r, rc, e);
         run_free(&r);
         HS_CALL(rc);
     }
@@ -1260,9 +1292,12 @@ int hs_sched_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
         progress_print(&r.pg, 1);
     /* The task process holds the results file's lock too: end it first. */
     hs_isolate_destroy(&r.w.iso);
-    if (lost) /* this rank's communication failed: no collective may follow (the caller aborts) */
+    if (lost) { /* this rank's communication failed: no collective may follow (the caller aborts) */
+        run_stats(&r, rc, e);
         return rc;
+    }
     rc = run_finish(&r, rc, e);
+    rc = run_stats(&r, rc, e);
     run_free(&r);
     return rc;
 }
