@@ -122,17 +122,26 @@ class Poll:
 # ---------------------------------------------------------------- engine
 class Sim:
     """Processes are generators yielding ('at', t): resume at global time t
-    (before touching shared state); ('cpu', t, work): run work seconds of CPU
-    from local time t (resumed with the end time); ('wait',): until woken."""
+    (before touching shared state); ('cpu', t, work[, long]): run work seconds
+    of CPU from local time t (resumed with the end time); ('wait',): until
+    woken.
+
+    With shared cores (cores=C), CPU work is served by processor sharing in
+    two classes: short bursts (a request, a row, a poll: what a process does
+    after waking) have preemptive priority over long ones (starting a task
+    process), as Linux's scheduler favours a process that wakes from a sleep;
+    short bursts share C among themselves, long ones share what is left (less
+    `background` runnable processes of others, which only long bursts yield to)."""
 
     def __init__(self, cores=None, background=0.0):
-        self.background = background  # runnable processes of others, always there
+        self.background = background
         self.now = 0.0
         self.heap = []
         self.seq = 0
         self.cores = cores
-        self.V = 0.0   # processor sharing: virtual time, jobs keyed by virtual finish
-        self.ps = []
+        # per class (0 short, 1 long): virtual time, jobs keyed by virtual finish
+        self.V = [0.0, 0.0]
+        self.ps = [[], []]
         self.ps_t = 0.0
         self.cpu_s = 0.0
 
@@ -140,19 +149,26 @@ class Sim:
         self.seq += 1
         heapq.heappush(self.heap, (t, self.seq, proc, val, kind))
 
-    def _rate(self):
-        n = len(self.ps) + self.background
-        return 1.0 if n <= self.cores else self.cores / n
+    def _rates(self):
+        ns, nl = len(self.ps[0]), len(self.ps[1])
+        C = self.cores
+        rs = 1.0 if ns <= C else C / ns
+        free = max(0.0, C - ns)
+        rl = 0.0 if nl == 0 else min(1.0, free / (nl + self.background))
+        return rs, rl
 
     def _advance(self, t):
-        if self.ps:
-            self.V += (t - self.ps_t) * self._rate()
+        rs, rl = self._rates()
+        dt = t - self.ps_t
+        self.V[0] += dt * rs
+        self.V[1] += dt * rl
         self.ps_t = t
 
-    def _ps_add(self, proc, work):
+    def _ps_add(self, proc, job):
+        work, cls = job
         self._advance(self.now)
         self.seq += 1
-        heapq.heappush(self.ps, (self.V + work, self.seq, proc))
+        heapq.heappush(self.ps[cls], (self.V[cls] + work, self.seq, proc))
 
     def step(self, proc, val):
         while True:
@@ -166,10 +182,11 @@ class Sim:
                 if self.cores is None:
                     val = cmd[1] + cmd[2]
                     continue
+                job = (cmd[2], 1 if len(cmd) > 3 and cmd[3] else 0)
                 if cmd[1] > self.now:
-                    self.push(cmd[1], proc, cmd[2], 1)
+                    self.push(cmd[1], proc, job, 1)
                 else:
-                    self._ps_add(proc, cmd[2])
+                    self._ps_add(proc, job)
                 return
             if op == "at":
                 if cmd[1] <= self.now:
@@ -182,12 +199,20 @@ class Sim:
     def start(self, proc, t=0.0):
         self.push(t, proc, None)
 
+    def _next_ps(self):
+        rs, rl = self._rates()
+        best, cls = math.inf, -1
+        for c, r in ((0, rs), (1, rl)):
+            if self.ps[c] and r > 0:
+                t = self.ps_t + max(0.0, self.ps[c][0][0] - self.V[c]) / r
+                if t < best:
+                    best, cls = t, c
+        return best, cls
+
     def run(self):
         heap = self.heap
-        while heap or self.ps:
-            t_ps = math.inf
-            if self.ps:
-                t_ps = self.ps_t + max(0.0, self.ps[0][0] - self.V) / self._rate()
+        while heap or self.ps[0] or self.ps[1]:
+            t_ps, cls = self._next_ps() if (self.ps[0] or self.ps[1]) else (math.inf, -1)
             if heap and heap[0][0] < t_ps:
                 t, _, proc, val, kind = heapq.heappop(heap)
                 self.now = t
@@ -201,9 +226,11 @@ class Sim:
                     proc, val = box.proc, box.wake_at
                 self.step(proc, val)
             else:
+                if cls < 0:
+                    raise RuntimeError("scale_sim: CPU work that can never run")
                 self.now = t_ps
                 self._advance(t_ps)
-                _, _, proc = heapq.heappop(self.ps)
+                _, _, proc = heapq.heappop(self.ps[cls])
                 self.step(proc, t_ps)
 
 
@@ -290,7 +317,7 @@ class Server:
                 t = yield ("wait",)
                 inbox.idle_since = None
                 if m.poll_cpu:
-                    t = yield ("cpu", t, m.poll_cpu * (t - t0))
+                    t = yield ("cpu", t, m.poll_cpu * (t - t0), True)
             ta, _, msg = heapq.heappop(inbox.q)
             kind = msg[0]
             if kind == "done":
@@ -377,7 +404,7 @@ class Worker:
             t = self.m.poll(t, self.got[0])
         got, self.got = self.got, None
         if self.m.poll_cpu and t > t0:  # the polls' own CPU (shared cores only)
-            t = yield ("cpu", t, self.m.poll_cpu * (t - t0))
+            t = yield ("cpu", t, self.m.poll_cpu * (t - t0), True)
         return t, got
 
     def proc(self):
@@ -387,7 +414,8 @@ class Worker:
         t = yield from self.request(t)
         t, (ta, batch, pf) = yield from self.wait_reply(t)
         if batch and m.wk_first:  # starting the task process (start-up at scale: see first=)
-            t = yield ("cpu", t, m.wk_first)
+            t = yield ("cpu", t, m.wk_first_cpu, True)
+            t += m.wk_first - m.wk_first_cpu
         while batch:
             if pf:
                 t = yield from self.request(t)
@@ -423,6 +451,8 @@ class Model:
         self.coord_a, self.coord_b, self.coord_c = g("coord_a"), g("coord_b"), g("coord_c")
         self.wk_batch, self.wk_task = g("wk_batch"), g("wk_task")
         self.wk_wait, self.wk_first = g("wk_wait"), g("wk_first") if first else 0.0
+        # of wk_first, CPU (the rest is waiting); all of it when not measured
+        self.wk_first_cpu = min(self.wk_first, float(inp.get("wk_first_cpu", self.wk_first)))
         # CPU of waiting (polls; the worker while its task process runs): it
         # takes a share of the cores only when they are shared
         self.poll_cpu = g("poll_cpu") if cores is not None else 0.0
@@ -645,7 +675,7 @@ def lsq_line(xs, ys):
 
 def inputs(raw):
     """The model's inputs from scale_validate.sh's calibration record."""
-    cal, up, idle, out, src = {}, [], [], {}, {}
+    cal, up, idle, first, out, src = {}, [], [], {}, {}, {}
     for line in open(raw):
         w = line.split()
         if not w:
@@ -657,6 +687,8 @@ def inputs(raw):
             up.append(dict(R=int(w[1]), N=int(w[2]), wall=float(w[3]), rate=float(w[4]), stats=w[7]))
         elif w[0] == "idle":
             idle.append(dict(S=float(w[1]), wall=float(w[2]), rate=float(w[3]), cpu0=float(w[4]), cpu1=float(w[5])))
+        elif w[0] == "first":
+            first[w[1]] = dict(wall=float(w[2]), rate=float(w[3]), cpu0=float(w[4]), cpu1=float(w[5]))
         elif w[0] == "plan":
             out["expand_per_task"] = float(w[2]) / int(w[1])
         elif w[0] == "lat":
@@ -737,6 +769,10 @@ def inputs(raw):
     out["wk_wait"] = max(0.0, ((A2["disp"] - A1["disp"]) - (p2 - p1)) / dBa)
     q1, q2 = pred(sa, na[0], wk_first=0), pred(sa, na[1], wk_first=0)
     out["wk_first"] = max(0.0, ((A1["disp"] - q1) + (A2["disp"] - q2)) / 2)
+    # of which CPU: the worker's with its task process less without
+    if "fork" in first and "none" in first:
+        out["wk_first_cpu"] = min(out["wk_first"], max(0.0, first["fork"]["cpu1"] - first["none"]["cpu1"]))
+        src["wk_first_cpu"] = "worker rank CPU, 2 tasks, --isolation fork less none"
     src["wk_wait"] = "1 worker, tasks of %g s: dispatch wall per round trip not in the model" % sa
     src["wk_first"] = "1 worker, tasks of %g s: dispatch wall at zero tasks not in the model (task process start)" % sa
     for k, v in ASSUMED.items():

@@ -15,6 +15,8 @@
 #   - CPU of waiting: one worker, one task of 0.5 s and of 3 s; rank 0's CPU
 #     (idle polling) and the worker's (waiting on its task process) per extra
 #     second
+#   - the task process's start: the worker's CPU with and without it (two
+#     tasks, --isolation fork and none)
 #   - worker CPU per task and per batch: one worker, sleep tasks of 0.05 s
 #     (batches of one) and 1 ms (batches of 50), N1 and N2 tasks each; the
 #     difference of the worker rank's user + sys CPU (getrusage of its
@@ -105,6 +107,13 @@ for s in 0.5 3; do
     echo "  1 worker, 1 task of $s s: wall rate cpu0 cpu1 = $r" >&2
     echo "idle $s $r" >>"$raw"
 done
+# the task process's start: 2 tasks with and without it (--isolation none)
+for iso in fork none; do
+    sweep 2 0.05 "$WORK/c.cfg"
+    r=$(HSWEEP_RUN_OPTS="$HSWEEP_RUN_OPTS --isolation $iso" hsrun 2 "$WORK/c.cfg" "first_$iso" cpu) || exit 1
+    echo "  1 worker, 2 tasks of 0.05 s, --isolation $iso: wall rate cpu0 cpu1 = $r" >&2
+    echo "first $iso $r" >>"$raw"
+done
 for spec in "0.05 20 100" "0.001 1000 5000"; do
     set -- $spec
     for n in "$2" "$3"; do
@@ -173,6 +182,11 @@ if [ -n "$HEAVY_RANKS" ]; then
 import numpy as np, math
 d = np.random.default_rng(11).lognormal(math.log($HEAVY_MEAN) - 1.125, 1.5, $n)
 d = np.round(d * ${HEAVY_MEAN} / d.mean(), 6)  # the sample's mean is the mean
+seen = set()  # an axis takes no value twice: nudge repeats by 1 us
+for i in range(len(d)):
+    while round(d[i] * 1e6) in seen:
+        d[i] += 1e-6
+    seen.add(round(d[i] * 1e6))
 open('$WORK/heavy.txt', 'w').write('\n'.join('%.6f' % x for x in d) + '\n')
 print('sweeps = ( { name = \"heavy\"; kernel = \"sleep\"; matrix = { seconds = [%s]; }; } );' % ', '.join('%.6f' % x for x in d))
 " >"$WORK/h.cfg"
