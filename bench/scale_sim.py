@@ -50,8 +50,8 @@ the same policy (rank 0 hands a node up to HS_MAX_BATCH tasks per local worker,
 at least one per local worker, HS_SCHED_BATCH_SECONDS per local worker; a node
 asks again once fewer tasks than local workers are left locally).
 
-Efficiency of the dispatch phase (from the first request to the last result
-written): E_ranks = sum of task seconds / (ranks x makespan); E_workers = the
+Efficiency of the dispatch phase (from the first request until the last result
+is written and rank 0 has released every worker): E_ranks = sum of task seconds / (ranks x makespan); E_workers = the
 same over the worker ranks only (not rank 0, writers, sub-coordinators).
 E0 is E_workers of the same tasks with every overhead and latency zero (the
 tasks' own imbalance); E_workers / E0 is what overheads cost.
@@ -284,6 +284,7 @@ class Server:
         self.active = workers
         self.lat_down = 0.0
         self.name = name
+        self.end = 0.0  # when its last client said it is done
 
     def take(self, client):
         L = getattr(client, "workers", 0) if self.node_policy else 0
@@ -322,6 +323,7 @@ class Server:
             kind = msg[0]
             if kind == "done":
                 self.active -= 1
+                self.end = max(self.end, t)
                 continue
             if kind == "work":  # design c: a batch from rank 0
                 self.refill_out = False
@@ -584,7 +586,10 @@ class Model:
         sim.run()
         if self.design == "c":
             self.top.active = 0
-        makespan = self.last_result
+        # the dispatch phase ends when rank 0 (c: every node) has heard the
+        # last worker leave, as hsweep's own tasks/s counts it
+        ends = [s.end for s in (self.subs if self.design == "c" else [self.top])]
+        makespan = max([self.last_result] + ends)
         blocks = 0
         if self.writers is not None and self.fs_pfs:
             e, blocks = self.writers_end()
@@ -829,18 +834,21 @@ def check():
         m = Model(inp, ranks=2, dur=d, tasks=N, poll=False)
         r = m.run()
         # one worker: batches from take(), each costing its round trip unless prefetched
-        lq, nxt, pred, first = list(range(N)), 0, 0.0, True
+        lq, nxt, pred, first, last_pf = list(range(N)), 0, 0.0, True, False
         while True:
             k, s, pf = take(m.dur, lq, nxt, 1, HS_MAX_BATCH)
             if k == 0:
+                # the empty reply (already there if prefetched), then "done" to rank 0
+                pred += inp["lat_intra"] if last_pf else 3 * inp["lat_intra"] + inp["coord_a"]
                 break
+            last_pf = pf
             nxt += k
             pred += s + k * inp["wk_task"] + inp["wk_batch"]
             if first or not pf:
                 pred += 2 * inp["lat_intra"] + inp["coord_a"] + inp["coord_b"] * k
             first = False
         ok(abs(r["makespan_s"] - pred) < 1e-9 * pred + 1e-12,
-           "one worker, %d tasks of %g s: makespan %.9f = durations + overheads %.9f" % (N, d, r["makespan_s"], pred))
+           "one worker, %d tasks of %g s: makespan %.9f = durations + overheads + the last round trip %.9f" % (N, d, r["makespan_s"], pred))
     for rho in (0.5, 0.8):
         D, n = 1e-3, 200000
         wq, nreq = md1(D, rho / D, n)

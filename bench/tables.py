@@ -431,6 +431,39 @@ def t_scale_validate(logs):
     return res + [""] + summary + sources([s])
 
 
+SCALE_INPUT_DOC = {
+    "coord_a": "rank 0's CPU a request, s", "coord_b": "rank 0's CPU a task in the batch, s",
+    "wk_task": "worker CPU a task, s", "wk_batch": "worker CPU a batch, s",
+    "wk_wait": "worker wall a batch beyond CPU and task, s", "wk_first": "a worker's first task: task process start, s",
+    "wk_first_cpu": "of which CPU, s", "poll_cpu": "CPU of a polling rank, s/s",
+    "task_wait_cpu": "worker CPU while its task runs, s/s", "lat_intra": "message latency within a node, s",
+    "lat_inter": "message latency between nodes, s", "sleep_slack": "oversleep of a poll's sleep, s",
+    "writes_per_task": "store writes a task", "bytes_per_task": "bytes written a task",
+    "create_a": "file creation, fixed, s", "create_per_row": "file creation a row, s",
+    "create_per_rank": "file creation a rank (oversubscribed), s", "expand_per_task": "sweep expansion a task, s",
+    "local_start_a": "start-up here, fixed, s", "local_start_per_rank": "start-up here a rank (oversubscribed), s",
+    "pfs_lock": "lock round trip a conflicting write, s", "fs_bw": "file server bandwidth, B/s",
+    "fs_servers": "file servers a shared file's writes queue at", "ranks_per_node": "ranks a node",
+    "mpi_start_a": "MPI start, fixed, s", "mpi_start_per_rank": "MPI start a rank, s", "cores": "cores here",
+}
+
+
+def t_scale_inputs(logs):
+    """The model's inputs from scale_validate.sh's `scale_inputs:` line: value and where it comes from."""
+    import json
+    s = newest(logs, "scale_validate")
+    if s is None:
+        return missing("scale_validate", "bench/run_all.sh scale_validate")
+    line = [l for l in s.stdout if l.startswith("scale_inputs: ")]
+    if not line:
+        return ["`bench/scale_validate.sh` printed no inputs in its newest log."] + sources([s])
+    inp = json.loads(line[-1][len("scale_inputs: "):])
+    src = inp.pop("source", {})
+    rows = [[k, SCALE_INPUT_DOC.get(k, ""), num(v) if isinstance(v, (int, float)) else str(v),
+             src.get(k, "measured here (scale_validate.sh)")] for k, v in sorted(inp.items())]
+    return md(["input", "what", "value", "from"], rows, ["---", "---", "---:", "---"]) + sources([s])
+
+
 def t_scale_block(logs, name):
     """One of the Markdown tables scale_predict.sh prints after `# table: NAME`."""
     s = newest(logs, "scale_predict")
@@ -473,6 +506,7 @@ TABLES = {
     "write_pattern": lambda L: t_results(L, "write_pattern", "bench/run_all.sh write_pattern"),
     "create_scale": lambda L: t_results(L, "create_scale", "bench/run_all.sh create_scale"),
     "scale_validate": t_scale_validate,
+    "scale_inputs": t_scale_inputs,
     "scale_predict": lambda L: t_scale_block(L, "scale_predict"),
     "scale_predict_e0": lambda L: t_scale_block(L, "scale_predict_e0"),
     "scale_breaks": lambda L: t_scale_block(L, "scale_breaks"),
