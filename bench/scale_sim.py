@@ -995,7 +995,7 @@ def grid(inp, args):
                 r = res[(design, lock, dist, 1.0, 10000)]
                 out.append("scale_goal_%s_%s_lock%s: %s at 10^4 ranks, 1 s tasks (ratio %s vs target 0.9; "
                            "rank 0 utilisation %s, file %s)" % (
-                               design, dist, lockname(lock).replace(" ", ""),
+                               design, dist, lockname(lock).replace(" ", "").replace(".", "p"),
                                "E_workers/E0" if dist != "fixed" else "E_workers", fmt(r["score"]),
                                fmt(r["coord_util"]), fmt(r["fs_util"])))
     return out, rows
