@@ -27,6 +27,7 @@
 #include "hsweep/store.h"
 #include "hsweep/exec.h"
 #include "hsweep/table.h"
+#include "core/store_agg.h"
 
 typedef struct layout {
     size_t row_size;
@@ -1982,7 +1983,12 @@ static void row_checksum(const layout *l, const hs_kernel *k, unsigned char *row
     memset(row + l->off_status, 0, 1);
 }
 
-int hs_store_write_result(hs_store *st, size_t si, uint64_t id, const hs_result *r, hs_err *e)
+/*
+ * Build task id's row of sweep si into l->row as every writer stores it:
+ * status byte 0 (pending), crc32c over the row with its status and the
+ * traces.  Returns the status to set last.
+ */
+static int8_t row_build(hs_store *st, size_t si, uint64_t id, const hs_result *r)
 {
     const hs_sweep *s = &st->set->sweeps[si];
     const hs_kernel *k = s->kernel;
@@ -2009,6 +2015,17 @@ int hs_store_write_result(hs_store *st, size_t si, uint64_t id, const hs_result 
     put_str(row + l->off_detail, o->detail, HS_DETAIL_LEN);
     int8_t status = (int8_t)o->status;
     row_checksum(l, k, row, status, o);
+    return status;
+}
+
+/* Write the row built by row_build, its traces, config_index and status. */
+static int row_store(hs_store *st, size_t si, uint64_t id, const hs_result *r, int8_t status,
+                     hs_err *e)
+{
+    const hs_kernel *k = st->set->sweeps[si].kernel;
+    layout *l = &st->lay[si];
+    const hs_out *o = r->out;
+    unsigned char *row = l->row;
     /* 0. a retry rewrites a row that looks complete: mark it pending first */
     if (r->attempts > 1)
         HS_CALL(context(e, row_write(st, l, id, row, e), "cannot write a task row (disk full?)",
@@ -2030,6 +2047,106 @@ int hs_store_write_result(hs_store *st, size_t si, uint64_t id, const hs_result 
     HS_CALL(context(e, status_write(st, l, id, row, e), "cannot write a task row (disk full?)",
                     st->path));
     return 0;
+}
+
+int hs_store_write_result(hs_store *st, size_t si, uint64_t id, const hs_result *r, hs_err *e)
+{
+    return row_store(st, si, id, r, row_build(st, si, id, r), e);
+}
+
+/* ---- packed tasks and block writes (store_agg.h) -------------------------- */
+
+void hs_store_shape_of(const hs_store *st, size_t si, hs_store_shape *sh)
+{
+    const layout *l = &st->lay[si];
+    size_t nt = st->set->sweeps[si].kernel->n_traces, values = 0;
+    for (size_t t = 0; t < nt; t++)
+        values += l->trace_width[t];
+    *sh = (hs_store_shape){.row_size = l->row_size,
+                           .off_status = l->off_status,
+                           .n_traces = nt,
+                           .trace_width = l->trace_width,
+                           .has_index = l->index_dset > 0,
+                           .packed = sizeof(hs_agg_head) + l->row_size + values * sizeof(double)};
+}
+
+void hs_store_pack_result(hs_store *st, size_t si, uint64_t id, const hs_result *r,
+                          unsigned char *buf)
+{
+    const layout *l = &st->lay[si];
+    const hs_out *o = r->out;
+    hs_agg_head h = {.id = id,
+                     .si = (uint32_t)si,
+                     .attempts = r->attempts,
+                     .index = st->text_index,
+                     .status = row_build(st, si, id, r)};
+    memcpy(buf, &h, sizeof h);
+    unsigned char *p = buf + sizeof h;
+    memcpy(p, l->row, l->row_size);
+    p += l->row_size;
+    const double nan = NAN;
+    for (size_t t = 0; t < st->set->sweeps[si].kernel->n_traces; t++) {
+        size_t w = l->trace_width[t], len = o->trace && o->trace[t] ? o->trace_len[t] : 0;
+        len = len < w ? len : w;
+        if (len)
+            memcpy(p, o->trace[t], len * sizeof(double));
+        for (size_t j = len; j < w; j++)
+            memcpy(p + j * sizeof(double), &nan, sizeof nan);
+        p += w * sizeof(double);
+    }
+}
+
+/* Write n elements of dataset d (width values each: a 2-D dataset; 0: 1-D)
+ * from row id0 on through H5Dwrite with memory type mt. */
+static int h5_write_block(hid_t d, hid_t mt, uint64_t id0, uint64_t n, size_t width,
+                          const void *buf, hs_err *e)
+{
+    hid_t fsp, msp = -1;
+    HS_H5_CALL(e, fsp = H5Dget_space(d));
+    hsize_t start[2] = {id0, 0}, count[2] = {n, width}, mn = width ? n * width : n;
+    int rc = HS_H5_CHECK(e, H5Sselect_hyperslab(fsp, H5S_SELECT_SET, start, NULL, count, NULL));
+    if (rc == 0)
+        rc = HS_H5_CHECK(e, msp = H5Screate_simple(1, &mn, NULL));
+    if (rc == 0)
+        rc = HS_H5_CHECK(e, H5Dwrite(d, mt, msp, fsp, H5P_DEFAULT, buf));
+    if (msp >= 0)
+        CLOSE_H5(rc, e, H5Sclose(msp));
+    CLOSE_H5(rc, e, H5Sclose(fsp));
+    return rc;
+}
+
+int hs_store_write_block(hs_store *st, size_t si, int part, size_t t, uint64_t id0, uint64_t n,
+                         const void *buf, hs_err *e)
+{
+    layout *l = &st->lay[si];
+    int rc = 0;
+    if (n == 0)
+        return 0;
+    if (part == HS_PART_ROW || part == HS_PART_STATUS) {
+        if (l->row_addr != HADDR_UNDEF)
+            rc = raw_write(st, l->row_addr + (haddr_t)id0 * l->row_size, buf, n * l->row_size, e);
+        else
+            rc = h5_write_block(l->dset, l->row_type, id0, n, 0, buf, e);
+        return context(e, rc, "cannot write a task row (disk full?)", st->path);
+    }
+    if (part == HS_PART_INDEX) {
+        if (l->index_dset <= 0)
+            return 0;
+        if (l->index_addr != HADDR_UNDEF)
+            rc = raw_write(st, l->index_addr + (haddr_t)id0 * 2, buf, n * 2, e);
+        else
+            rc = h5_write_block(l->index_dset, H5T_NATIVE_UINT16, id0, n, 0, buf, e);
+        return context(e, rc, "cannot write a task's config_index (disk full?)", st->path);
+    }
+    size_t w = l->trace_width[t], bytes = w * sizeof(double);
+    if (w == 0)
+        return 0;
+    kick_writeback(st, n * bytes);
+    if (l->trace_addr[t] != HADDR_UNDEF)
+        rc = raw_write(st, l->trace_addr[t] + (haddr_t)id0 * bytes, buf, n * bytes, e);
+    else
+        rc = h5_write_block(l->trace_dset[t], H5T_NATIVE_DOUBLE, id0, n, w, buf, e);
+    return context(e, rc, "cannot write a trace (disk full?)", st->path);
 }
 
 int hs_store_close(hs_store **stp, hs_err *e)
