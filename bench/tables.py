@@ -325,6 +325,8 @@ TARGETS = [
      r"vi_fit_mlp_d45", "<=", 1.0),
     ("`nuts` pose: T = 1800, full model, ≤ 300 s CPU (ratio: time / 300 s)", "pose_bench",
      r"pose_T1800.*_seconds", "<=", 1.0),
+    ("past one machine: coordinator CPU per request, most ranks against fewest (no number set)",
+     "coord_service", r"coord_service_growth_.*", None, None),
     ("NUTS against Stan, side by side", "stan_vs_hsweep", r".*", None, None),
 ]
 
@@ -396,6 +398,9 @@ TABLES = {
     "nuts_ref": lambda L: t_results(L, "nuts_ref", "bench/run_all.sh nuts_ref"),
     "pose_bench": lambda L: t_results(L, "pose_bench", "bench/run_all.sh pose_bench"),
     "llc_bench": lambda L: t_results(L, "llc_bench", "bench/run_all.sh llc_bench"),
+    "coord_service": lambda L: t_results(L, "coord_service", "bench/run_all.sh coord_service"),
+    "write_pattern": lambda L: t_results(L, "write_pattern", "bench/run_all.sh write_pattern"),
+    "create_scale": lambda L: t_results(L, "create_scale", "bench/run_all.sh create_scale"),
 }
 
 BLOCK = re.compile(r"(<!-- table:([A-Za-z0-9_]+) -->\n)(.*?)(<!-- /table -->)", re.S)

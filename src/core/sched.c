@@ -24,6 +24,7 @@
 #include "hsweep/refine.h"
 #include "hsweep/sched.h"
 #include "hsweep/signals.h"
+#include "hsweep/stats.h"
 #include "hsweep/store.h"
 
 static void sleep_ns(long ns)
@@ -777,39 +778,55 @@ static void progress_print(progress *p, int final)
     fflush(stderr);
 }
 
-/* Whether a worker other than w has tasks out. */
-static int owed_by_others(const int *owe, int nworkers, int w)
+/*
+ * Refinement's bookkeeping at the coordinator: the tasks each worker has
+ * out and the workers parked until its next points.  The sum and the count
+ * are kept beside the arrays so that a request costs the same whatever the
+ * number of workers: without refinement nothing is ever parked.
+ */
+typedef struct parking {
+    int *owe;              /* [1 + nworkers]: tasks out per worker; NULL without memory */
+    long owe_total;        /* their sum */
+    unsigned char *parked; /* [1 + nworkers]: waiting for refinement's next points */
+    int n_parked;          /* how many are */
+} parking;
+
+static void owe_set(parking *pk, int w, int n)
 {
-    for (int i = 1; i <= nworkers; i++)
-        if (i != w && owe[i] > 0)
-            return 1;
-    return 0;
+    pk->owe_total += n - pk->owe[w];
+    pk->owe[w] = n;
 }
+
+/* Whether a worker other than w has tasks out. */
+static int owed_by_others(const parking *pk, int w) { return pk->owe_total - pk->owe[w] > 0; }
 
 /*
  * Answer the workers waiting for refinement: with its next tasks as they
  * come, or with an empty batch (leave) once no task is out anywhere or the
  * run stops.  Returns 0, or HS_EMPI naming the failed send.
  */
-static int serve_parked(queue *q, progress *pg, MPI_Comm comm, int nworkers, int *owe,
-                        unsigned char *parked, uint64_t (*out)[1 + HS_MAX_BATCH], MPI_Request *sent,
-                        hs_err *e)
+static int serve_parked(queue *q, progress *pg, MPI_Comm comm, int nworkers, parking *pk,
+                        uint64_t (*out)[1 + HS_MAX_BATCH], MPI_Request *sent, hs_err *e)
 {
-    if (!parked || !owe || !out || !sent)
+    if (!pk->parked || !pk->owe || !out || !sent)
         return 0;
-    for (int w = 1; w <= nworkers; w++) {
-        if (!parked[w])
+    for (int w = 1, seen = 0, waiting = pk->n_parked; w <= nworkers && seen < waiting; w++) {
+        if (!pk->parked[w])
             continue;
+        seen++;
         uint64_t *msg = out[w];
         int stopping = hs_signals_stop_requested() || pg->halted;
         int len = stopping ? 1 : take_work(q, pg, pg->workers, msg);
         if (stopping)
             msg[0] = 2u;
-        if (len == 1 && !stopping && owed_by_others(owe, nworkers, w))
+        if (len == 1 && !stopping && owed_by_others(pk, w))
             continue; /* still waiting */
-        parked[w] = 0;
-        owe[w] += len - 1 - (int)(msg[0] & 4u ? hs_sched_count_defs(msg, len) : 0);
+        pk->parked[w] = 0;
+        pk->n_parked--;
+        int tasks = len - 1 - (int)(msg[0] & 4u ? hs_sched_count_defs(msg, len) : 0);
+        owe_set(pk, w, pk->owe[w] + tasks);
         HS_MPI_CALL(e, MPI_Isend(msg, len, MPI_UINT64_T, w, HS_TAG_WORK, comm, &sent[w]));
+        hs_stats_batch(tasks);
     }
     return 0;
 }
@@ -844,9 +861,10 @@ static int coordinator_loop(queue *q, MPI_Comm comm, int nworkers, const unsigne
         sent[i] = MPI_REQUEST_NULL;
     uint64_t one_msg[1 + HS_MAX_BATCH];
     /* Refinement: tasks each worker has out, and workers waiting for its next points. */
-    int *owe = calloc((size_t)nworkers + 1, sizeof *owe);
-    unsigned char *parked = calloc((size_t)nworkers + 1, 1);
+    parking pk = {.owe = calloc((size_t)nworkers + 1, sizeof *pk.owe),
+                  .parked = calloc((size_t)nworkers + 1, 1)};
     long idle_ns = 0;
+    double loop_t0 = hs_now_mono();
     while (active > 0 && rc == 0) {
         int stop_requested = hs_signals_stop_requested();
         if ((stop_requested || pg->halted == HS_HALT_NOW) && !stop_sent) {
@@ -869,6 +887,9 @@ static int coordinator_loop(queue *q, MPI_Comm comm, int nworkers, const unsigne
             continue;
         }
         idle_ns = 0;
+        hs_stats_span span; /* the message's service, for HSWEEP_STATS */
+        hs_stats_span_start(&span);
+        uint64_t queued = q->n - q->next;
         int cnt = 0;
         if ((rc = HS_MPI_CHECK(e, MPI_Get_count(&st, MPI_INT64_T, &cnt))))
             break;
@@ -893,15 +914,16 @@ static int coordinator_loop(queue *q, MPI_Comm comm, int nworkers, const unsigne
         n_fin = n_fin < 0 || HS_ST_COUNT + 1 + note * n_fin > cnt ? 0 : n_fin;
         progress_finished(pg, in + HS_ST_COUNT + 1, (size_t)n_fin);
         halt_due(pg);
-        if (owe && w <= nworkers)
-            owe[w] = owe[w] > n_fin ? owe[w] - n_fin : 0;
+        if (pk.owe && w <= nworkers)
+            owe_set(&pk, w, pk.owe[w] > n_fin ? pk.owe[w] - n_fin : 0);
         if (st.MPI_TAG == HS_TAG_DONE) {
             if (done)
                 done[w] = 1;
-            if (owe && w <= nworkers)
-                owe[w] = 0;
+            if (pk.owe && w <= nworkers)
+                owe_set(&pk, w, 0);
             active--;
-            rc = serve_parked(q, pg, comm, nworkers, owe, parked, out, sent, e);
+            rc = serve_parked(q, pg, comm, nworkers, &pk, out, sent, e);
+            hs_stats_served(&span, HS_TAG_DONE, 0);
             continue;
         }
         for (int i = HS_ST_COUNT + 1 + note * n_fin; i < cnt; i++)
@@ -915,34 +937,40 @@ static int coordinator_loop(queue *q, MPI_Comm comm, int nworkers, const unsigne
         int len = stopping ? 1 : take_work(q, pg, pg->workers, msg);
         if (stopping)
             msg[0] = 2u;
-        if (len == 1 && !stopping && pg->rf && owe && parked && w <= nworkers) {
+        if (len == 1 && !stopping && pg->rf && pk.owe && pk.parked && w <= nworkers) {
             /* Nothing to hand out, but refinement may add tasks once the
              * running ones finish: a worker with tasks out asks again after
              * them, one without waits here for the others' (parked). */
-            if (owe[w] > 0) { /* its notes come with its next request: never park it */
+            if (pk.owe[w] > 0) { /* its notes come with its next request: never park it */
                 msg[0] |= 8u;
-            } else if (owed_by_others(owe, nworkers, w)) {
-                parked[w] = 1;
-                rc = serve_parked(q, pg, comm, nworkers, owe, parked, out, sent, e);
+            } else if (owed_by_others(&pk, w)) {
+                pk.parked[w] = 1;
+                pk.n_parked++;
+                rc = serve_parked(q, pg, comm, nworkers, &pk, out, sent, e);
+                hs_stats_served(&span, HS_TAG_REQ, queued);
                 continue;
             }
         }
-        if (owe && w <= nworkers)
-            owe[w] += len - 1 - (int)(msg[0] & 4u ? hs_sched_count_defs(msg, len) : 0);
+        int tasks = len - 1 - (int)(msg[0] & 4u ? hs_sched_count_defs(msg, len) : 0);
+        if (pk.owe && w <= nworkers)
+            owe_set(&pk, w, pk.owe[w] + tasks);
         if (async)
             rc = HS_MPI_CHECK(e, MPI_Isend(msg, len, MPI_UINT64_T, w, HS_TAG_WORK, comm, &sent[w]));
         else
             rc = HS_MPI_CHECK(e, MPI_Send(msg, len, MPI_UINT64_T, w, HS_TAG_WORK, comm));
+        hs_stats_batch(rc == 0 ? tasks : 0);
         if (rc == 0)
-            rc = serve_parked(q, pg, comm, nworkers, owe, parked, out, sent, e);
+            rc = serve_parked(q, pg, comm, nworkers, &pk, out, sent, e);
+        hs_stats_served(&span, HS_TAG_REQ, queued);
         progress_print(pg, 0);
     }
+    hs_stats_loop(hs_now_mono() - loop_t0);
     if (rc)
         out = NULL; /* may still be read by a send: left to the abort */
     else if (sent)
         rc = HS_MPI_CHECK(e, MPI_Waitall(nworkers + 1, sent, MPI_STATUSES_IGNORE));
-    free(owe);
-    free(parked);
+    free(pk.owe);
+    free(pk.parked);
     free(out);
     free(sent);
     free(wc);
@@ -1330,6 +1358,23 @@ static int run_finish(run *r, int rc, hs_err *e)
     return rc;
 }
 
+/*
+ * Every rank: the run's statistics (HSWEEP_STATS, HSWEEP_IO_TRACE; stats.h),
+ * summed over the ranks unless this one's communication failed (rc
+ * HS_EMPI: the others may not answer).  Returns rc, or HS_EMPI naming the
+ * failed reduction when rc was 0.
+ */
+static int run_stats(run *r, int rc, hs_err *e)
+{
+    hs_err se;
+    int src = hs_stats_emit(r->comm, r->size, r->nworkers, rc != HS_EMPI, &se);
+    if (rc == 0 && src) {
+        *e = se;
+        return src;
+    }
+    return rc;
+}
+
 int hs_sched_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
 {
     run r = {.o = o,
@@ -1340,6 +1385,7 @@ int hs_sched_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
     HS_MPI_CALL(e, MPI_Comm_rank(comm, &r.rank));
     HS_MPI_CALL(e, MPI_Comm_size(comm, &r.size));
     r.w.rank = r.rank;
+    hs_stats_begin(r.rank);
     int rc = run_load(&r, e);
     r.w.set = r.set;
     if (rc == 0)
@@ -1349,6 +1395,7 @@ int hs_sched_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
     if (rc == 0)
         rc = run_open_store(&r, e);
     if (rc) {
+        run_stats(&r, rc, e);
         run_free(&r);
         HS_CALL(rc);
     }
@@ -1359,9 +1406,12 @@ int hs_sched_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
         progress_print(&r.pg, 1);
     /* The task process holds the results file's lock too: end it first. */
     hs_isolate_destroy(&r.w.iso);
-    if (lost) /* this rank's communication failed: no collective may follow (the caller aborts) */
+    if (lost) { /* this rank's communication failed: no collective may follow (the caller aborts) */
+        run_stats(&r, rc, e);
         return rc;
+    }
     rc = run_finish(&r, rc, e);
+    rc = run_stats(&r, rc, e);
     run_free(&r);
     return rc;
 }

@@ -24,6 +24,7 @@
 #include "hsweep/crc32c.h"
 #include "hsweep/mpi_util.h"
 #include "hsweep/refine.h"
+#include "hsweep/stats.h"
 #include "hsweep/store.h"
 #include "hsweep/exec.h"
 #include "hsweep/table.h"
@@ -780,6 +781,8 @@ static int fill_rows(hs_store *st, size_t si, MPI_Comm comm, const char *path, h
             rc = HS_H5_CHECK(e, msp = H5Screate_simple(1, &count, NULL));
         if (rc == 0 && H5Dwrite(l->dset, l->row_type, msp, fsp, H5P_DEFAULT, buf) < 0)
             rc = h5fail(e, "cannot write the task table (disk full?)", path);
+        if (rc == 0)
+            hs_stats_fill(cnt * l->row_size);
         if (msp >= 0)
             CLOSE_H5(rc, e, H5Sclose(msp));
     }
@@ -1005,6 +1008,7 @@ int hs_store_create(const char *path, const hs_sweepset *set, MPI_Comm comm, con
 {
     *out = NULL;
     int rank;
+    double t0 = hs_now_mono();
     HS_MPI_CALL(e, MPI_Comm_rank(comm, &rank));
     HS_H5_CALL(e, H5Eset_auto2(H5E_DEFAULT, NULL, NULL));
     HS_CALL(check_path(path, e)); /* the same answer on every rank */
@@ -1052,6 +1056,14 @@ int hs_store_create(const char *path, const hs_sweepset *set, MPI_Comm comm, con
             unlink(tmp);
         if (old_fd >= 0)
             close(old_fd);
+    }
+    if (rc == 0) { /* for HSWEEP_STATS (stats.h) */
+        struct stat sb;
+        uint64_t rows = 0;
+        for (size_t i = 0; i < set->n_sweeps; i++)
+            rows += set->sweeps[i].n_tasks + set->sweeps[i].n_refine_rows;
+        hs_stats_created(hs_now_mono() - t0,
+                         rank == 0 && stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0, rows);
     }
     return rc;
 }
@@ -1168,8 +1180,9 @@ static void raw_addresses(hs_store *st, layout *l, const hs_kernel *k)
 }
 
 /* Write n bytes at file address `at` through HDF5's MPI-IO handle
- * (independent); HS_EMPI naming the call, or HS_EIO for a short write. */
-static int raw_write(hs_store *st, haddr_t at, const void *buf, size_t n, hs_err *e)
+ * (independent), counted as a write of `kind` (stats.h); HS_EMPI naming the
+ * call, or HS_EIO for a short write. */
+static int raw_write(hs_store *st, int kind, haddr_t at, const void *buf, size_t n, hs_err *e)
 {
     if (n > (size_t)INT_MAX)
         return HS_FAIL(e, HS_EIO, "write of %zu bytes: more than MPI-IO takes at once", n);
@@ -1180,12 +1193,24 @@ static int raw_write(hs_store *st, haddr_t at, const void *buf, size_t n, hs_err
     if ((size_t)count != n)
         return HS_FAIL(e, HS_EIO, "MPI_File_write_at wrote %d of %zu bytes (%s:%d)", count, n,
                        __FILE__, __LINE__);
+    hs_stats_write(kind, (int64_t)at, n);
     return 0;
 }
 
+/* The file offset of element id of the contiguous dataset d whose
+ * elements are `size` bytes, for the write trace; -1 if unknown. */
+static int64_t element_offset(hid_t d, uint64_t id, size_t size)
+{
+    haddr_t at = H5Dget_offset(d);
+    H5Eclear2(H5E_DEFAULT);
+    return at == HADDR_UNDEF ? -1 : (int64_t)(at + (haddr_t)id * size);
+}
+
 /* Write `buf` to element `id` (one row) of dataset d with memory type mt
- * through H5Dwrite; 0 or HS_EHDF5 naming the call. */
-static int h5_write_one(hs_store *st, hid_t d, hid_t mt, uint64_t id, const void *buf, hs_err *e)
+ * through H5Dwrite, counted as a write of `kind` (stats.h); 0 or HS_EHDF5
+ * naming the call. */
+static int h5_write_one(hs_store *st, int kind, hid_t d, hid_t mt, uint64_t id, const void *buf,
+                        hs_err *e)
 {
     hid_t fsp;
     HS_H5_CALL(e, fsp = H5Dget_space(d));
@@ -1194,6 +1219,14 @@ static int h5_write_one(hs_store *st, hid_t d, hid_t mt, uint64_t id, const void
     if (rc == 0)
         rc = HS_H5_CHECK(e, H5Dwrite(d, mt, st->mem1, fsp, H5P_DEFAULT, buf));
     CLOSE_H5(rc, e, H5Sclose(fsp));
+    if (rc == 0) {
+        size_t size = H5Tget_size(mt);
+        hid_t ft = hs_stats_tracing() ? H5Dget_type(d) : -1;
+        size_t fsize = ft >= 0 ? H5Tget_size(ft) : size;
+        if (ft >= 0)
+            H5Tclose(ft);
+        hs_stats_write(kind, hs_stats_tracing() ? element_offset(d, id, fsize) : -1, size);
+    }
     return rc;
 }
 
@@ -1461,8 +1494,9 @@ static int mark_pending(hs_store *st, layout *l, uint64_t id, hs_err *e)
 {
     int8_t zero = HS_ST_PENDING;
     if (l->row_addr != HADDR_UNDEF)
-        return raw_write(st, l->row_addr + (haddr_t)id * l->row_size + l->off_status, &zero, 1, e);
-    return h5_write_one(st, l->dset, l->status_type, id, &zero, e);
+        return raw_write(st, HS_IO_STATUS, l->row_addr + (haddr_t)id * l->row_size + l->off_status,
+                         &zero, 1, e);
+    return h5_write_one(st, HS_IO_STATUS, l->dset, l->status_type, id, &zero, e);
 }
 
 /* ---- sweep-text history ------------------------------------------------ */
@@ -1713,8 +1747,8 @@ static int index_write(hs_store *st, layout *l, uint64_t id, hs_err *e)
         return 0;
     uint16_t v = st->text_index;
     if (l->index_addr != HADDR_UNDEF)
-        return raw_write(st, l->index_addr + (haddr_t)id * 2, &v, 2, e);
-    return h5_write_one(st, l->index_dset, H5T_NATIVE_UINT16, id, &v, e);
+        return raw_write(st, HS_IO_INDEX, l->index_addr + (haddr_t)id * 2, &v, 2, e);
+    return h5_write_one(st, HS_IO_INDEX, l->index_dset, H5T_NATIVE_UINT16, id, &v, e);
 }
 
 int hs_store_read_row_text(const char *path, const char *sweep, uint64_t id, char **text,
@@ -1874,17 +1908,18 @@ int hs_store_read_status(hs_store *st, size_t si, int8_t *status, int32_t *attem
 static int row_write(hs_store *st, layout *l, uint64_t id, const unsigned char *row, hs_err *e)
 {
     if (l->row_addr != HADDR_UNDEF)
-        return raw_write(st, l->row_addr + (haddr_t)id * l->row_size, row, l->row_size, e);
-    return h5_write_one(st, l->dset, l->row_type, id, row, e);
+        return raw_write(st, HS_IO_ROW, l->row_addr + (haddr_t)id * l->row_size, row, l->row_size,
+                         e);
+    return h5_write_one(st, HS_IO_ROW, l->dset, l->row_type, id, row, e);
 }
 
 /* Write the status of row `id` (row: the whole row, status set). */
 static int status_write(hs_store *st, layout *l, uint64_t id, const unsigned char *row, hs_err *e)
 {
     if (l->row_addr != HADDR_UNDEF)
-        return raw_write(st, l->row_addr + (haddr_t)id * l->row_size + l->off_status,
+        return raw_write(st, HS_IO_STATUS, l->row_addr + (haddr_t)id * l->row_size + l->off_status,
                          row + l->off_status, 1, e);
-    return row_write(st, l, id, row, e);
+    return h5_write_one(st, HS_IO_STATUS, l->dset, l->row_type, id, row, e);
 }
 
 /*
@@ -1924,18 +1959,18 @@ static int trace_write(hs_store *st, layout *l, size_t t, uint64_t id, const dou
     if (at != HADDR_UNDEF) {
         at += (haddr_t)id * w * sizeof(double);
         if (len == w)
-            return raw_write(st, at, buf, w * sizeof(double), e);
+            return raw_write(st, HS_IO_TRACE, at, buf, w * sizeof(double), e);
         if (len * sizeof(double) > TRACE_COPY_MAX) {
-            HS_CALL(raw_write(st, at, buf, len * sizeof(double), e));
-            return raw_write(st, at + len * sizeof(double), l->scratch, (w - len) * sizeof(double),
-                             e);
+            HS_CALL(raw_write(st, HS_IO_TRACE, at, buf, len * sizeof(double), e));
+            return raw_write(st, HS_IO_TRACE, at + len * sizeof(double), l->scratch,
+                             (w - len) * sizeof(double), e);
         }
     }
     if (len)
         memcpy(l->scratch, buf, len * sizeof(double));
     int rc;
     if (at != HADDR_UNDEF) {
-        rc = raw_write(st, at, l->scratch, w * sizeof(double), e);
+        rc = raw_write(st, HS_IO_TRACE, at, l->scratch, w * sizeof(double), e);
     } else {
         hid_t tsp = -1, msp = -1;
         hsize_t t0[2] = {id, 0}, tn[2] = {1, w}, mw = w;
@@ -1951,6 +1986,11 @@ static int trace_write(hs_store *st, layout *l, size_t t, uint64_t id, const dou
             CLOSE_H5(rc, e, H5Sclose(msp));
         if (tsp >= 0)
             CLOSE_H5(rc, e, H5Sclose(tsp));
+        if (rc == 0)
+            hs_stats_write(
+                HS_IO_TRACE,
+                hs_stats_tracing() ? element_offset(l->trace_dset[t], id, w * sizeof(double)) : -1,
+                w * sizeof(double));
     }
     for (size_t j = 0; j < len; j++)
         l->scratch[j] = NAN;
@@ -2046,6 +2086,7 @@ static int row_store(hs_store *st, size_t si, uint64_t id, const hs_result *r, i
     memcpy(row + l->off_status, &status, 1);
     HS_CALL(context(e, status_write(st, l, id, row, e), "cannot write a task row (disk full?)",
                     st->path));
+    hs_stats_task_written();
     return 0;
 }
 
