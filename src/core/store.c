@@ -2164,19 +2164,24 @@ int hs_store_write_block(hs_store *st, size_t si, int part, size_t t, uint64_t i
     if (n == 0)
         return 0;
     if (part == HS_PART_ROW || part == HS_PART_STATUS) {
+        int kind = part == HS_PART_ROW ? HS_IO_ROW : HS_IO_STATUS;
         if (l->row_addr != HADDR_UNDEF)
-            rc = raw_write(st, l->row_addr + (haddr_t)id0 * l->row_size, buf, n * l->row_size, e);
-        else
-            rc = h5_write_block(l->dset, l->row_type, id0, n, 0, buf, e);
+            rc = raw_write(st, kind, l->row_addr + (haddr_t)id0 * l->row_size, buf, n * l->row_size,
+                           e);
+        else if ((rc = h5_write_block(l->dset, l->row_type, id0, n, 0, buf, e)) == 0)
+            hs_stats_write(kind,
+                           hs_stats_tracing() ? element_offset(l->dset, id0, l->row_size) : -1,
+                           n * l->row_size);
         return context(e, rc, "cannot write a task row (disk full?)", st->path);
     }
     if (part == HS_PART_INDEX) {
         if (l->index_dset <= 0)
             return 0;
         if (l->index_addr != HADDR_UNDEF)
-            rc = raw_write(st, l->index_addr + (haddr_t)id0 * 2, buf, n * 2, e);
-        else
-            rc = h5_write_block(l->index_dset, H5T_NATIVE_UINT16, id0, n, 0, buf, e);
+            rc = raw_write(st, HS_IO_INDEX, l->index_addr + (haddr_t)id0 * 2, buf, n * 2, e);
+        else if ((rc = h5_write_block(l->index_dset, H5T_NATIVE_UINT16, id0, n, 0, buf, e)) == 0)
+            hs_stats_write(HS_IO_INDEX,
+                           hs_stats_tracing() ? element_offset(l->index_dset, id0, 2) : -1, n * 2);
         return context(e, rc, "cannot write a task's config_index (disk full?)", st->path);
     }
     size_t w = l->trace_width[t], bytes = w * sizeof(double);
@@ -2184,9 +2189,11 @@ int hs_store_write_block(hs_store *st, size_t si, int part, size_t t, uint64_t i
         return 0;
     kick_writeback(st, n * bytes);
     if (l->trace_addr[t] != HADDR_UNDEF)
-        rc = raw_write(st, l->trace_addr[t] + (haddr_t)id0 * bytes, buf, n * bytes, e);
-    else
-        rc = h5_write_block(l->trace_dset[t], H5T_NATIVE_DOUBLE, id0, n, w, buf, e);
+        rc = raw_write(st, HS_IO_TRACE, l->trace_addr[t] + (haddr_t)id0 * bytes, buf, n * bytes, e);
+    else if ((rc = h5_write_block(l->trace_dset[t], H5T_NATIVE_DOUBLE, id0, n, w, buf, e)) == 0)
+        hs_stats_write(HS_IO_TRACE,
+                       hs_stats_tracing() ? element_offset(l->trace_dset[t], id0, bytes) : -1,
+                       n * bytes);
     return context(e, rc, "cannot write a trace (disk full?)", st->path);
 }
 

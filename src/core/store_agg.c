@@ -9,6 +9,7 @@
 #include "core/store_agg.h"
 #include "hsweep/mpi_util.h"
 #include "hsweep/sched.h"
+#include "hsweep/stats.h"
 
 void hs_agg_role_free(hs_agg_role *role)
 {
@@ -200,8 +201,11 @@ static int flush(agg *a, hs_err *e)
             i += m;
         }
     }
-    for (size_t i = 0; i < a->n; i++)
+    for (size_t i = 0; i < a->n; i++) {
+        if (rc == 0)
+            hs_stats_task_written();
         free(a->task[i]);
+    }
     a->n = 0;
     a->bytes = 0;
     return rc;
