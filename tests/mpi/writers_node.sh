@@ -1,7 +1,8 @@
 # hs-labels: mpi fault
 # hsweep run --writers node: the lowest worker rank of the node writes its
 # workers' rows in blocks.  On 3, 5 and 8 ranks the file is bit-identical to
-# --writers rank (traces of several widths, retried failures), the writer
+# --writers rank (traces of several widths, retried failures, refinement
+# rows), the writer
 # runs no task, and (HSWEEP_IO_TRACE) it issues fewer writes than rank-mode
 # writing does.  kill -9 of the writer mid-run leaves a file that resumes
 # without --repair (every row complete or pending) to the same bits, every
@@ -17,7 +18,10 @@ sweeps = ( { name = "t"; kernel = "noop"; seeds = [1, 2];
            { name = "f"; kernel = "fail"; retries = 2;
              matrix = { x = [1.0, 2.0, 3.0, 4.0, 5.0]; fail = [true, false]; }; },
            { name = "c"; kernel = "crash"; retries = 1; fixed = { mode = "exit"; every = 3; };
-             matrix = { x = { from = 0.0; to = 11.0; num = 12; }; }; } );
+             matrix = { x = { from = 0.0; to = 11.0; num = 12; }; }; },
+           { name = "r"; kernel = "step"; fixed = { loc = 0.3137; }; matrix = { x = [0.0, 0.5, 1.0]; };
+             expect = ( { metric = "y"; op = "<"; value = 0.5; } );
+             refine = ( { rule = 1; axis = "x"; tol = 1e-4; points = 1; } ); } );
 CFG
 # exit 4: the failing tasks of sweeps f and c, by design
 ran4() { "$@"; local rc=$?; [ "$rc" = 4 ] || { echo "exit $rc (wanted 4): $*" >&2; return 1; }; }
@@ -34,7 +38,7 @@ for n in 3 5 8; do
 import sys, h5py
 f, n = h5py.File(sys.argv[1], "r"), int(sys.argv[2])
 ranks = set()
-for s in ("t", "f", "c"):
+for s in ("t", "f", "c", "r"):
     ranks |= {int(r) for r in f[s + "/tasks"]["rank"]}
 assert 1 not in ranks and ranks <= set(range(2, n)), ranks
 PY
@@ -50,7 +54,7 @@ check "traced, --writers node" ran4 mpirun_n 5 env HSWEEP_IO_TRACE="$WORK/io_nod
     "$HSWEEP" run w.cfg -o io_node.h5 --quiet --writers node
 check "traced runs identical" h5same io_rank.h5 io_node.h5
 tasks=$("$PYTHON3" -c "
-import h5py; f = h5py.File('io_node.h5', 'r'); print(sum(len(f[s + '/tasks']) for s in ('t', 'f', 'c')))")
+import h5py; f = h5py.File('io_node.h5', 'r'); print(sum(len(f[s + '/tasks']) for s in ('t', 'f', 'c', 'r')))")
 wr=$(writes io_rank) wn=$(writes io_node)
 echo "store writes for $tasks tasks: --writers rank $wr, --writers node $wn"
 # rank mode: a row and its status at least, per task
