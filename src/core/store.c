@@ -744,7 +744,117 @@ static int create_sweep(hs_store *st, size_t si, MPI_Comm comm, const char *path
     return rc;
 }
 
-/* Every rank writes the pending rows of its share of sweep si's tasks. */
+/* Set st->fh to HDF5's own MPI-IO handle of the file (H5Fget_vfd_handle);
+ * 0 when there is none (another driver than fapl_for's, or a failed call). */
+static int mpio_handle(hs_store *st)
+{
+    if (st->fh)
+        return 1;
+    hid_t fapl = H5Fget_access_plist(st->file);
+    void *h = NULL;
+    int mpio = fapl >= 0 && H5Pget_driver(fapl) == H5FD_MPIO;
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    if (!mpio || H5Fget_vfd_handle(st->file, H5P_DEFAULT, &h) < 0 || !h) {
+        H5Eclear2(H5E_DEFAULT);
+        return 0;
+    }
+    st->fh = h;
+    return 1;
+}
+
+/* The file system's stripe in bytes: MPI-IO's striping_unit hint where the
+ * file has one (ROMIO sets it on Lustre and GPFS), else 1 MiB. */
+static MPI_Offset stripe_bytes(MPI_File fh)
+{
+    MPI_Offset unit = (MPI_Offset)1 << 20;
+    MPI_Info info;
+    if (MPI_File_get_info(fh, &info) != MPI_SUCCESS)
+        return unit;
+    char v[64];
+    int flag = 0;
+    if (MPI_Info_get(info, "striping_unit", (int)sizeof v - 1, v, &flag) == MPI_SUCCESS && flag &&
+        atoll(v) > 0)
+        unit = (MPI_Offset)atoll(v);
+    MPI_Info_free(&info);
+    return unit;
+}
+
+/* Bytes a rank writes at once when creating the rows (rounded down to whole
+ * stripes, at least one). */
+#define FILL_BLOCK ((MPI_Offset)4 << 20)
+
+/*
+ * fill_rows where the task table's raw data sits at file address `base`:
+ * the table's bytes are cut into stripes (stripe_bytes, counted from the
+ * start of the file), every rank takes an equal run of whole stripes and
+ * writes its bytes straight through MPI-IO in blocks of FILL_BLOCK that
+ * start on stripe boundaries -- rows that straddle a boundary are built by
+ * both ranks and each writes its part.  So no two ranks write into one
+ * stripe, which a file system that locks extents would otherwise serialise,
+ * and a rank issues a few large writes instead of one H5Dwrite per 4096
+ * rows.  The bytes are those H5Dwrite writes (the memory type is the
+ * file's type: open_store checks it).
+ */
+static int fill_rows_raw(hs_store *st, size_t si, haddr_t base, int rank, int size,
+                         const char *path, hs_err *e)
+{
+    const hs_sweep *s = &st->set->sweeps[si];
+    const layout *l = &st->lay[si];
+    MPI_Offset rs = (MPI_Offset)l->row_size;
+    MPI_Offset a = (MPI_Offset)base, b = a + (MPI_Offset)(s->n_tasks + s->n_refine_rows) * rs;
+    if (b == a)
+        return 0;
+    MPI_Offset unit = stripe_bytes(*st->fh);
+    MPI_Offset blk = FILL_BLOCK / unit * unit;
+    blk = blk < unit ? unit : blk;
+    MPI_Offset s0 = a / unit, ns = (b - 1) / unit - s0 + 1;
+    MPI_Offset lo = (s0 + ns * rank / size) * unit, hi = (s0 + ns * (rank + 1) / size) * unit;
+    lo = lo < a ? a : lo;
+    hi = hi > b ? b : hi;
+    unsigned char *buf = lo < hi ? malloc((size_t)(blk + 2 * rs)) : NULL;
+    hs_value *v = calloc(s->kernel->n_params + 1, sizeof *v);
+    if ((lo < hi && !buf) || !v) {
+        free(buf);
+        free(v);
+        return HS_FAIL(e, HS_ENOMEM, "out of memory");
+    }
+    int rc = 0;
+    for (MPI_Offset at = lo; at < hi && rc == 0;) {
+        MPI_Offset end = (at / blk + 1) * blk;
+        end = end > hi ? hi : end;
+        uint64_t r0 = (uint64_t)((at - a) / rs), r1 = (uint64_t)((end - a + rs - 1) / rs);
+        for (uint64_t r = r0; r < r1; r++) {
+            int64_t seed;
+            uint64_t rng_seed;
+            hs_sweep_task(s, r, v, &seed, &rng_seed);
+            row_fill_task(l, s, buf + (r - r0) * l->row_size, r, v, seed, rng_seed);
+        }
+        MPI_Status ms;
+        int n = (int)(end - at), count = 0, mrc;
+        mrc =
+            MPI_File_write_at(*st->fh, at, buf + (at - a - (MPI_Offset)r0 * rs), n, MPI_BYTE, &ms);
+        if (mrc == MPI_SUCCESS)
+            mrc = MPI_Get_count(&ms, MPI_BYTE, &count);
+        if (mrc != MPI_SUCCESS || count != n) {
+            char msg[MPI_MAX_ERROR_STRING] = "short write";
+            int len = 0;
+            if (mrc != MPI_SUCCESS)
+                MPI_Error_string(mrc, msg, &len);
+            rc = HS_FAIL(e, HS_EIO, "%s: cannot write the task table (disk full?): %s", path, msg);
+        } else {
+            hs_stats_fill((size_t)n);
+        }
+        at = end;
+    }
+    free(buf);
+    free(v);
+    return rc;
+}
+
+/* Every rank writes the pending rows of its share of sweep si's tasks:
+ * through MPI-IO where the table's address is known (fill_rows_raw), else
+ * through H5Dwrite. */
 static int fill_rows(hs_store *st, size_t si, MPI_Comm comm, const char *path, hs_err *e)
 {
     const hs_sweep *s = &st->set->sweeps[si];
@@ -753,6 +863,10 @@ static int fill_rows(hs_store *st, size_t si, MPI_Comm comm, const char *path, h
     int rank, size, rc = 0;
     HS_MPI_CALL(e, MPI_Comm_rank(comm, &rank));
     HS_MPI_CALL(e, MPI_Comm_size(comm, &size));
+    haddr_t base = mpio_handle(st) ? H5Dget_offset(l->dset) : HADDR_UNDEF;
+    H5Eclear2(H5E_DEFAULT);
+    if (base != HADDR_UNDEF)
+        return fill_rows_raw(st, si, base, rank, size, path, e);
     uint64_t rows = s->n_tasks + s->n_refine_rows;
     uint64_t lo = rows * (uint64_t)rank / (uint64_t)size;
     uint64_t hi = rows * (uint64_t)(rank + 1) / (uint64_t)size;
@@ -1154,19 +1268,8 @@ static int lock_results(hs_store *st, const char *file, const char *path, MPI_Co
  * writes then go through H5Dwrite, which reports its own failures). */
 static void raw_addresses(hs_store *st, layout *l, const hs_kernel *k)
 {
-    if (!st->fh) {
-        /* The handle is an MPI_File only under the MPI-IO driver (fapl_for's). */
-        hid_t fapl = H5Fget_access_plist(st->file);
-        void *h = NULL;
-        int mpio = fapl >= 0 && H5Pget_driver(fapl) == H5FD_MPIO;
-        if (fapl >= 0)
-            H5Pclose(fapl);
-        if (!mpio || H5Fget_vfd_handle(st->file, H5P_DEFAULT, &h) < 0 || !h) {
-            H5Eclear2(H5E_DEFAULT);
-            return;
-        }
-        st->fh = h;
-    }
+    if (!mpio_handle(st))
+        return;
     l->row_addr = H5Dget_offset(l->dset);
     for (size_t t = 0; t < k->n_traces; t++) {
         hid_t ft = H5Dget_type(l->trace_dset[t]);
