@@ -780,21 +780,17 @@ static MPI_Offset stripe_bytes(MPI_File fh)
     return unit;
 }
 
-/* Bytes a rank writes at once when creating the rows (rounded down to whole
- * stripes, at least one). */
-#define FILL_BLOCK ((MPI_Offset)4 << 20)
-
 /*
  * fill_rows where the task table's raw data sits at file address `base`:
  * the table's bytes are cut into stripes (stripe_bytes, counted from the
  * start of the file), every rank takes an equal run of whole stripes and
- * writes its bytes straight through MPI-IO in blocks of FILL_BLOCK that
- * start on stripe boundaries -- rows that straddle a boundary are built by
- * both ranks and each writes its part.  So no two ranks write into one
- * stripe, which a file system that locks extents would otherwise serialise,
- * and a rank issues a few large writes instead of one H5Dwrite per 4096
- * rows.  The bytes are those H5Dwrite writes (the memory type is the
- * file's type: open_store checks it).
+ * writes each of them with one MPI-IO write -- rows that straddle a
+ * boundary are built for both stripes, each write taking its part.  So no
+ * two ranks write into one stripe, which a file system that locks extents
+ * would otherwise serialise.  (Writes of 4 stripes at once were 2 to 3
+ * times slower here than one a stripe: bench/create_scale.sh.)  The bytes
+ * are those H5Dwrite writes (the memory type is the file's type:
+ * open_store checks it).
  */
 static int fill_rows_raw(hs_store *st, size_t si, haddr_t base, int rank, int size,
                          const char *path, hs_err *e)
@@ -806,13 +802,11 @@ static int fill_rows_raw(hs_store *st, size_t si, haddr_t base, int rank, int si
     if (b == a)
         return 0;
     MPI_Offset unit = stripe_bytes(*st->fh);
-    MPI_Offset blk = FILL_BLOCK / unit * unit;
-    blk = blk < unit ? unit : blk;
     MPI_Offset s0 = a / unit, ns = (b - 1) / unit - s0 + 1;
     MPI_Offset lo = (s0 + ns * rank / size) * unit, hi = (s0 + ns * (rank + 1) / size) * unit;
     lo = lo < a ? a : lo;
     hi = hi > b ? b : hi;
-    unsigned char *buf = lo < hi ? malloc((size_t)(blk + 2 * rs)) : NULL;
+    unsigned char *buf = lo < hi ? malloc((size_t)(unit + 2 * rs)) : NULL;
     hs_value *v = calloc(s->kernel->n_params + 1, sizeof *v);
     if ((lo < hi && !buf) || !v) {
         free(buf);
@@ -821,7 +815,7 @@ static int fill_rows_raw(hs_store *st, size_t si, haddr_t base, int rank, int si
     }
     int rc = 0;
     for (MPI_Offset at = lo; at < hi && rc == 0;) {
-        MPI_Offset end = (at / blk + 1) * blk;
+        MPI_Offset end = (at / unit + 1) * unit;
         end = end > hi ? hi : end;
         uint64_t r0 = (uint64_t)((at - a) / rs), r1 = (uint64_t)((end - a + rs - 1) / rs);
         for (uint64_t r = r0; r < r1; r++) {
