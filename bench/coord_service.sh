@@ -41,10 +41,25 @@ for case in sleep200ms sleep1ms; do
         for rep in $(seq "$REPS"); do
             for b in "${!bins[@]}"; do
                 t0=$(now)
-                HSWEEP_STATS=$WORK/s.json mpirun_n "$np" "${bins[$b]}" run "$WORK/c.cfg" -o "$WORK/c.h5" \
-                    --overwrite --quiet --isolation none $HSWEEP_RUN_OPTS
+                # Under a heavy load a rank of a large job may fail to start
+                # (Open MPI reports it exiting before MPI_Init): one more try,
+                # then the point is left out for this binary, and said so.
+                ok=0
+                for try in 1 2; do
+                    rm -f "$WORK/s.json"
+                    if HSWEEP_STATS=$WORK/s.json mpirun_n "$np" "${bins[$b]}" run "$WORK/c.cfg" -o "$WORK/c.h5" \
+                        --overwrite --quiet --isolation none $HSWEEP_RUN_OPTS; then
+                        ok=1
+                        break
+                    fi
+                    echo "  $case -n $np rep $rep binary $b: try $try failed" >&2
+                done
                 t1=$(now)
                 rm -f "$WORK/c.h5"
+                if [ "$ok" = 0 ]; then
+                    echo "# $case -n $np binary $b: no run started (left out)"
+                    continue
+                fi
                 echo "  $case -n $np rep $rep binary $b: $m tasks, mpiexec $(calc "$t1 - $t0") s" >&2
                 "$PYTHON3" - "$WORK/s.json" "$case" "$np" "$b" >>"$WORK/points" <<'PY'
 import json, sys

@@ -3,7 +3,8 @@
  * pending tasks (longest expected first: the kernels' cost hints, corrected
  * on --resume by the times of the file's finished tasks, hsweep/cost.h) and
  * answers workers; every other rank (or gang of ranks) runs tasks and writes
- * its own results.  A single process does both.
+ * its own results (--writers node: hands them to its node's writer).  A
+ * single process does both.
  *
  * Message protocol (MPI point-to-point on the run's communicator; all
  * payloads are fixed-width integers):
@@ -43,6 +44,20 @@
  *   worker -> 0, tag HS_TAG_DONE : int64[HS_ST_COUNT + 1 + 2f]: final
  *                                  counts and the last finished tasks, as in
  *                                  a request; the worker then leaves the loop.
+ * With --writers node (src/core/store_agg.h) the lowest worker rank of each
+ * node with two or more workers is its writer: it runs no tasks and sends
+ * rank 0 nothing; its node's workers send it instead of writing:
+ *   worker -> writer, tag HS_TAG_ROWS  : bytes: one finished task packed
+ *                                  (hs_agg_head, the row with status
+ *                                  pending, each trace NaN-padded to its
+ *                                  width).  A failed attempt that is
+ *                                  retried is not sent: the retry's row
+ *                                  replaces it.
+ *   worker -> writer, tag HS_TAG_WDONE : empty, after the worker's last
+ *                                  task and its HS_TAG_DONE.
+ *   writer -> worker, tag HS_TAG_WFAIL : int code, then the message: the
+ *                                  writer could not write; the worker stops
+ *                                  as after its own write failure.
  * Gang members receive each task ref from their leader by MPI_Ibcast on the
  * gang communicator (UINT64_MAX ends).  A later node-level sub-coordinator
  * speaks the same four messages: HS_TAG_REQ and HS_TAG_DONE upward,
@@ -60,6 +75,9 @@
 #define HS_TAG_WORK 12
 #define HS_TAG_DONE 13
 #define HS_TAG_STOP 14
+#define HS_TAG_ROWS 15
+#define HS_TAG_WDONE 16
+#define HS_TAG_WFAIL 17
 #define HS_REF_SHIFT 40
 #define HS_REF_ATTEMPT_SHIFT 56
 #define HS_MAX_BATCH 256
@@ -92,9 +110,11 @@ typedef struct hs_run_opts {
     double halt_fail;
     int halt_pct;
     int progress; /* rank 0's progress output, HS_PROGRESS_*; quiet: none */
+    int writers;  /* HS_WRITERS_RANK (0): each worker writes its rows; NODE: one rank per node */
 } hs_run_opts;
 
 enum { HS_HALT_NEVER = 0, HS_HALT_SOON, HS_HALT_NOW };
+enum { HS_WRITERS_RANK = 0, HS_WRITERS_NODE };
 /* AUTO: BAR when stderr is a terminal, else LOG; BAR: one line rewritten in
  * place; LOG: a line every log_every seconds; NONE: no progress output. */
 enum { HS_PROGRESS_AUTO = 0, HS_PROGRESS_BAR, HS_PROGRESS_LOG, HS_PROGRESS_NONE };

@@ -31,7 +31,8 @@ enum {
     O_HALT,
     O_PROGRESS,
     O_LOGS,
-    O_NO_LOGS
+    O_NO_LOGS,
+    O_WRITERS
 };
 
 static const hs_cli_opt run_opts[] = {
@@ -71,6 +72,10 @@ static const hs_cli_opt run_opts[] = {
      "exec tasks' whole stdout and stderr in DIR/<sweep>/<task_id>.out\n"
      "and .err (default: the results file's name, .h5 -> .logs)"},
     {"no-logs", O_NO_LOGS, NULL, "keep no exec task logs"},
+    {"writers", O_WRITERS, "node|rank",
+     "who writes the rows: rank (default), each worker its own;\n"
+     "node, one rank per node for the node's workers, in large\n"
+     "blocks (it runs no tasks; not with ranks_per_task > 1)"},
     {"halt", O_HALT, "WHEN,fail=N|P%",
      "stop once N tasks (P% of those to run) failed, timed out\n"
      "or crashed: WHEN soon lets running tasks finish, now\n"
@@ -186,6 +191,11 @@ static int parse_run(int argc, char **argv, hs_run_opts *o)
             o->progress = m; /* HS_PROGRESS_* in this order */
             break;
         }
+        case O_WRITERS:
+            if (strcmp(v, "node") != 0 && strcmp(v, "rank") != 0)
+                return hs_cli_usage("run", "--writers needs node or rank, got '%s'", v);
+            o->writers = strcmp(v, "node") == 0 ? HS_WRITERS_NODE : HS_WRITERS_RANK;
+            break;
         case O_ISOLATION:
             if (strcmp(v, "fork") != 0 && strcmp(v, "none") != 0)
                 return hs_cli_usage("run", "--isolation needs fork or none");

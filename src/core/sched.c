@@ -3,6 +3,7 @@
  * loop and the workers' loops, then the outcome.  The queue's order and
  * batch sizes are in sched_queue.c; protocol in include/hsweep/sched.h.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/sched_impl.h"
+#include "core/store_agg.h"
 #include "hsweep/config.h"
 #include "hsweep/cost.h"
 #include "hsweep/gpu.h"
@@ -83,6 +85,9 @@ typedef struct worker {
     hs_err io_err;
     hs_err mpi_err;        /* scratch of W_MPI */
     struct progress *solo; /* one process: the progress shown while a batch runs */
+    int writer;            /* --writers node: the rank that writes this worker's rows; -1: itself */
+    unsigned char *pack;   /* scratch: a finished task packed for the writer */
+    size_t pack_cap;
 } worker;
 
 static void worker_free(worker *w)
@@ -93,6 +98,7 @@ static void worker_free(worker *w)
     free(w->fk);
     free(w->retry);
     free(w->fin);
+    free(w->pack);
 }
 
 /* The worker's first error stops it: its tasks stay pending in the file and
@@ -131,6 +137,27 @@ static int eff_retries(const worker *w, const hs_sweep *s)
     return s->retries >= 0 ? s->retries : w->opts->retries;
 }
 
+/* Whether this worker's node writer said it could not write (HS_TAG_WFAIL):
+ * then its error stops this worker as its own write failure would. */
+static void check_writer(worker *w)
+{
+    int flag = 0;
+    if (w->writer < 0 || w->io_rc != 0 ||
+        W_MPI(w, MPI_Iprobe(w->writer, HS_TAG_WFAIL, w->comm, &flag, MPI_STATUS_IGNORE)) || !flag)
+        return;
+    char msg[sizeof(int) + sizeof w->io_err.msg];
+    if (W_MPI(w, MPI_Recv(msg, (int)sizeof msg, MPI_CHAR, w->writer, HS_TAG_WFAIL, w->comm,
+                          MPI_STATUS_IGNORE)))
+        return;
+    hs_err e = {0};
+    memcpy(&e.code, msg, sizeof(int));
+    memcpy(e.msg, msg + sizeof(int), sizeof e.msg);
+    e.msg[sizeof e.msg - 1] = 0;
+    if (e.code == HS_EMPI || e.code == 0)
+        e.code = HS_EIO; /* the writer's failure, not this rank's communication */
+    worker_fail(w, &e);
+}
+
 /* A stop request, by signal here or by message from the coordinator. */
 static void check_stop(worker *w)
 {
@@ -148,6 +175,7 @@ static void check_stop(worker *w)
         w->last_probe = now;
         if (W_MPI(w, MPI_Iprobe(0, HS_TAG_STOP, w->comm, &flag, MPI_STATUS_IGNORE)) == 0 && flag)
             W_MPI(w, MPI_Recv(&kind, 1, MPI_INT, 0, HS_TAG_STOP, w->comm, MPI_STATUS_IGNORE));
+        check_writer(w);
     }
     if (hs_signals_stop_requested() || flag)
         w->stop_at = hs_now_mono() + (kind == 2              ? 0
@@ -206,9 +234,34 @@ static void push_finished(worker *w, uint64_t ref, const hs_out *out, double wal
 }
 
 /*
+ * Hand a finished task to this worker's node writer (HS_TAG_ROWS): packed
+ * as hs_store_write_result would write it.  Returns 0, or an error as w's.
+ */
+static int send_to_writer(worker *w, uint64_t ref, const hs_result *r)
+{
+    hs_store_shape sh;
+    hs_store_shape_of(w->store, ref_sweep(ref), &sh);
+    if (sh.packed > (size_t)INT_MAX)
+        return HS_FAIL(&w->io_err, HS_EIO, "a task of %zu bytes: more than one message takes",
+                       sh.packed);
+    if (sh.packed > w->pack_cap) {
+        unsigned char *p = realloc(w->pack, sh.packed);
+        if (!p)
+            return HS_FAIL(&w->io_err, HS_ENOMEM, "out of memory");
+        w->pack = p;
+        w->pack_cap = sh.packed;
+    }
+    hs_store_pack_result(w->store, ref_sweep(ref), ref_id(ref), r, w->pack);
+    return W_MPI(w, MPI_Send(w->pack, (int)sh.packed, MPI_BYTE, w->writer, HS_TAG_ROWS, w->comm));
+}
+
+/*
  * Write a finished task's row and count it, or queue its retry (the gang
- * leader).  A task that died of a stop signal, or crashed while the run
- * stops, is not written: it stays pending and a resume reruns it.  A stop
+ * leader).  With a node writer the row goes to it instead, except a failed
+ * attempt that is retried: the retry's row replaces it (were it sent, a
+ * writer could write it after another node's writer wrote the retry's).
+ * A task that died of a stop signal, or crashed while the run stops, is
+ * not written: it stays pending and a resume reruns it.  A stop
  * signal that reached only the task stops this worker too, so that the run
  * ends with exit 3 and says how to resume.
  */
@@ -234,12 +287,16 @@ static void record(worker *w, uint64_t ref, const hs_value *v, int64_t seed, uin
                    .wall_s = wall,
                    .started_unix = started,
                    .peak_rss_kb = (int64_t)peak_kb};
-    if (w->io_rc == 0)
-        w->io_rc = hs_store_write_result(w->store, ref_sweep(ref), ref_id(ref), &r, &w->io_err);
-    push_finished(w, ref, out, wall);
-    if (failed && (int)attempt <= eff_retries(w, s) && attempt < 255)
+    int retry = failed && (int)attempt <= eff_retries(w, s) && attempt < 255;
+    size_t retries_before = w->n_retry;
+    if (retry)
         push_retry(w, make_ref(ref_sweep(ref), ref_id(ref), attempt + 1));
-    else if (out->status >= 0 && out->status < HS_ST_COUNT)
+    if (w->io_rc == 0 && w->writer < 0)
+        w->io_rc = hs_store_write_result(w->store, ref_sweep(ref), ref_id(ref), &r, &w->io_err);
+    else if (w->io_rc == 0 && w->n_retry == retries_before && send_to_writer(w, ref, &r) != 0)
+        w->io_rc = w->io_rc ? w->io_rc : w->io_err.code;
+    push_finished(w, ref, out, wall);
+    if (!retry && out->status >= 0 && out->status < HS_ST_COUNT)
         w->counts[out->status]++;
     if (w->solo) /* one process: the line advances within a batch of short tasks */
         solo_tick(w);
@@ -759,7 +816,7 @@ static int serve_parked(queue *q, progress *pg, MPI_Comm comm, int nworkers, par
         seen++;
         uint64_t *msg = out[w];
         int stopping = hs_signals_stop_requested() || pg->halted;
-        int len = stopping ? 1 : take_work(q, pg, nworkers, msg);
+        int len = stopping ? 1 : take_work(q, pg, pg->workers, msg);
         if (stopping)
             msg[0] = 2u;
         if (len == 1 && !stopping && owed_by_others(pk, w))
@@ -775,15 +832,23 @@ static int serve_parked(queue *q, progress *pg, MPI_Comm comm, int nworkers, par
 }
 
 /*
- * Rank 0: answer the workers until every one has said it is done.  Returns
- * 0, or HS_EMPI naming the failed call: it returns at once, and the batches
- * still being sent keep their buffers (the run aborts).
+ * Rank 0: answer the workers (ranks 1..nworkers, except those that writer[]
+ * marks: node writers, which run no tasks) until every one has said it is
+ * done.  Returns 0, or HS_EMPI naming the failed call: it returns at once,
+ * and the batches still being sent keep their buffers (the run aborts).
  */
-static int coordinator_loop(queue *q, MPI_Comm comm, int nworkers, progress *pg, hs_err *e)
+static int coordinator_loop(queue *q, MPI_Comm comm, int nworkers, const unsigned char *writer,
+                            progress *pg, hs_err *e)
 {
     int active = nworkers, stop_sent = 0, rc = 0;
     int64_t(*wc)[HS_ST_COUNT] = calloc((size_t)nworkers + 1, sizeof *wc);
     unsigned char *done = calloc((size_t)nworkers + 1, 1);
+    for (int i = 1; writer && i <= nworkers; i++)
+        if (writer[i]) {
+            active--;
+            if (done)
+                done[i] = 1;
+        }
     int64_t *in = malloc((HS_ST_COUNT + 4096) * sizeof *in);
     size_t in_cap = HS_ST_COUNT + 4096;
     /* Batches go out without blocking, one buffer per worker: a blocking
@@ -869,7 +934,7 @@ static int coordinator_loop(queue *q, MPI_Comm comm, int nworkers, progress *pg,
         if (async && (rc = HS_MPI_CHECK(e, MPI_Wait(&sent[w], MPI_STATUS_IGNORE))))
             break;
         int stopping = hs_signals_stop_requested() || pg->halted;
-        int len = stopping ? 1 : take_work(q, pg, nworkers, msg);
+        int len = stopping ? 1 : take_work(q, pg, pg->workers, msg);
         if (stopping)
             msg[0] = 2u;
         if (len == 1 && !stopping && pg->rf && pk.owe && pk.parked && w <= nworkers) {
@@ -960,6 +1025,7 @@ typedef struct run {
     hs_sweepset *set;
     const char *path;     /* the results file */
     int G, nworkers;      /* ranks per gang; workers (gang leaders, or ranks) */
+    hs_agg_role role;     /* --writers node: the node writers */
     int color, gang_rank; /* this rank's gang (MPI_UNDEFINED: none) and its rank in it */
     worker w;
     hs_cost_calib *calib; /* rank 0, on resume: the file's task times; NULL otherwise */
@@ -1005,6 +1071,7 @@ static void run_free(run *r)
     free(r->pg.v);
     hs_cost_left_destroy(&r->pg.left);
     hs_refine_destroy(&r->rf);
+    hs_agg_role_free(&r->role);
     worker_free(&r->w);
     hs_sweepset_free(&r->set);
 }
@@ -1071,6 +1138,26 @@ static int run_gangs(run *r, hs_err *e)
         rc = HS_FAIL(e, HS_ENOMEM, "out of memory");
     w->note = 2 + hs_refine_note_words(set);
     return hs_mpi_agree(rc, r->comm, e);
+}
+
+/*
+ * Every rank, with --writers node: the node writers (store_agg.h).  A writer
+ * runs no tasks and is no worker of the coordinator's.  Gang tasks write
+ * their own rows: refused with them.  One process: ignored.
+ */
+static int run_writers(run *r, hs_err *e)
+{
+    if (r->o->writers != HS_WRITERS_NODE || r->size == 1)
+        return 0;
+    if (r->G > 1)
+        return HS_FAIL(e, HS_EINPUT,
+                       "%s: --writers node does not take sweeps with ranks_per_task > 1 (this "
+                       "file has ranks_per_task = %d): run it with --writers rank",
+                       r->o->sweep_path, r->G);
+    HS_CALL(hs_agg_roles(r->comm, &r->role, e));
+    r->nworkers -= r->role.n_writers;
+    r->w.writer = r->role.writer;
+    return 0;
 }
 
 /*
@@ -1148,10 +1235,12 @@ static int run_queue(run *r, hs_err *e)
                                   : (int64_t)o->halt_fail;
         pg->halt_at = pg->halt_at < 1 ? 1 : pg->halt_at;
         if (rc == 0 && !o->quiet)
-            fprintf(stderr,
-                    "hsweep: %s: %llu tasks in %zu sweep(s), %llu to run, on %d rank(s)%s -> %s\n",
-                    o->sweep_path, (unsigned long long)pg->total, set->n_sweeps,
-                    (unsigned long long)r->q.n, r->size, r->G > 1 ? " in gangs" : "", r->path);
+            fprintf(
+                stderr,
+                "hsweep: %s: %llu tasks in %zu sweep(s), %llu to run, on %d rank(s)%s%s -> %s\n",
+                o->sweep_path, (unsigned long long)pg->total, set->n_sweeps,
+                (unsigned long long)r->q.n, r->size, r->G > 1 ? " in gangs" : "",
+                r->role.n_writers ? " (node writers)" : "", r->path);
         if (rc == 0 && !o->quiet && timed)
             fprintf(stderr,
                     "hsweep: longest-first order and ETA from the times of %llu finished "
@@ -1172,9 +1261,16 @@ static int run_work(run *r, hs_err *e)
         w->solo = &r->pg;
         solo_loop(&r->q, w, &r->pg);
     } else if (r->rank == 0) {
-        HS_CALL(coordinator_loop(&r->q, r->comm, r->nworkers, &r->pg, e));
+        HS_CALL(coordinator_loop(&r->q, r->comm, r->role.is_wr ? r->size - 1 : r->nworkers,
+                                 r->role.is_wr, &r->pg, e));
+    } else if (r->role.n_workers > 0) {
+        int wrc = hs_agg_writer_run(r->st, r->set->n_sweeps, r->comm, &r->role, &w->io_err);
+        w->io_rc = w->io_rc ? w->io_rc : wrc;
     } else if (r->color != MPI_UNDEFINED && r->gang_rank == 0) {
         worker_loop(w);
+        /* its last row went before: the writer can finish */
+        if (w->writer >= 0 && w->io_rc != HS_EMPI)
+            W_MPI(w, MPI_Send(NULL, 0, MPI_BYTE, w->writer, HS_TAG_WDONE, w->comm));
     } else if (r->color != MPI_UNDEFINED) {
         gang_member_loop(w);
     }
@@ -1284,7 +1380,8 @@ int hs_sched_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
     run r = {.o = o,
              .comm = comm,
              .color = MPI_UNDEFINED,
-             .w = {.opts = o, .comm = comm, .gang = MPI_COMM_NULL, .gang_size = 1}};
+             .role = {.writer = -1},
+             .w = {.opts = o, .comm = comm, .gang = MPI_COMM_NULL, .gang_size = 1, .writer = -1}};
     HS_MPI_CALL(e, MPI_Comm_rank(comm, &r.rank));
     HS_MPI_CALL(e, MPI_Comm_size(comm, &r.size));
     r.w.rank = r.rank;
@@ -1293,6 +1390,8 @@ int hs_sched_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
     r.w.set = r.set;
     if (rc == 0)
         rc = run_gangs(&r, e);
+    if (rc == 0)
+        rc = run_writers(&r, e);
     if (rc == 0)
         rc = run_open_store(&r, e);
     if (rc) {

@@ -13,7 +13,8 @@ has_opts() {
     done
 }
 run_opts=(--output --resume --force --retry-failed --repair --overwrite --reduced --max-tasks
-          --log-every --quiet --isolation --timeout --retries --mem-limit --grace --halt --progress)
+          --log-every --quiet --isolation --timeout --retries --mem-limit --grace --halt --progress
+          --writers)
 declare -A opts=(
     [run]="${run_opts[*]}"
     [plan]="--rows --max-tasks --cores-per-node --reduced --calibrate"
