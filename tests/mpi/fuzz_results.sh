@@ -15,7 +15,7 @@ H5INC=$(pkg-config --cflags hdf5-openmpi 2>/dev/null || echo -I/usr/include/hdf5
 H5LIB=$(pkg-config --libs hdf5-openmpi 2>/dev/null || echo "-L/usr/lib/x86_64-linux-gnu/hdf5/openmpi -lhdf5")
 srcs="$S/tests/fuzz/fuzz_results.c $S/src/core/table.c $S/src/core/collate.c $S/src/core/collate_pivot.c
       $S/src/core/collate_format.c $S/src/core/report.c $S/src/core/report_md.c $S/src/core/report_json.c
-      $S/src/core/mpi_util.c
+      $S/src/core/mpi_util.c $S/src/core/stats.c
       $S/src/core/store.c $S/src/core/config.c $S/src/core/config_text.c $S/src/core/config_grid.c
       $S/src/core/config_rules.c $S/src/core/config_exec.c $S/src/core/expand.c $S/src/core/hash.c
       $S/src/core/refine.c $S/src/core/filter.c $S/src/core/sha256.c
