@@ -10,6 +10,7 @@
 #include "hsweep/mpi_util.h"
 #include "hsweep/sched.h"
 #include "hsweep/stats.h"
+#include "hsweep/task.h"
 
 void hs_agg_role_free(hs_agg_role *role)
 {
@@ -80,13 +81,6 @@ typedef struct agg {
     unsigned char *scratch;
     size_t scratch_cap;
 } agg;
-
-static double now_mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static const hs_agg_head *head_of(const unsigned char *task, hs_agg_head *h)
 {
@@ -225,7 +219,7 @@ static int keep(agg *a, unsigned char *task, size_t bytes, hs_err *e)
         a->cap = cap;
     }
     if (a->n == 0)
-        a->oldest = now_mono();
+        a->oldest = hs_now_mono();
     a->task[a->n++] = task;
     a->bytes += bytes;
     return 0;
@@ -289,7 +283,7 @@ int hs_agg_writer_run(hs_store *st, size_t n_sweeps, MPI_Comm comm, const hs_agg
         if ((rc = HS_MPI_CHECK(e, MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm, &flag, &ms))))
             break;
         if (!flag) {
-            if (!failed && a.n && now_mono() - a.oldest >= every)
+            if (!failed && a.n && hs_now_mono() - a.oldest >= every)
                 failed = flush(&a, &fail);
             if (failed && !was && (rc = tell_failure(role, done, comm, &fail, e)))
                 break;
