@@ -5,7 +5,8 @@
 # SIZES tasks on RANKS ranks.  Each run is stopped by SIGUSR1 (hsweep's
 # graceful stop, to rank 0 through bench/rank0.sh) as soon as rank 0 logs that
 # its queue is built; the statistics are written on the way out.  A
-# 10-million-task file is ~4.5 GB; each is removed after its run.  With
+# 10-million-task file is ~4.5 GB; each is removed after its run, and the
+# disk is synced before each run (no run pays for the last one's writeback).  With
 # BASELINE=PATH (an older hsweep with HSWEEP_STATS) each point runs that
 # binary right after this one, and the line gives baseline / this (above 1:
 # this one creates faster).
@@ -27,6 +28,7 @@ cfg() {
 # create BINARY N NP: one run; prints "seconds file_bytes fill_writes fill_bytes rows"
 create() {
     rm -f "$WORK/r0.pid" "$WORK/s.json"
+    sync
     HSWEEP_STATS=$WORK/s.json RANK0_TIME=$WORK/r0 RANK0_PID=$WORK/r0.pid mpirun_n "$3" "$BENCH_SRC/rank0.sh" \
         "$1" run "$WORK/c$2.cfg" -o "$WORK/c.h5" --overwrite --max-tasks $((2 * $2)) --log-every 1000 \
         --isolation none $HSWEEP_RUN_OPTS 2>"$WORK/c.log" &

@@ -3,8 +3,9 @@
  * creating the results file cost.  Counters are per process and plain
  * increments; hs_stats_emit sums the store's over the ranks and writes them
  * as JSON to the file that HSWEEP_STATS names (format in README.md).  With
- * HSWEEP_IO_TRACE=DIR every store write after creation is also logged as one
- * line `<kind> <file offset> <bytes>` in DIR/rank-<r>.txt.
+ * HSWEEP_IO_TRACE=DIR every store write is also logged as one line `<kind>
+ * <file offset> <bytes>` in DIR/rank-<r>.txt (creation's pending rows as
+ * kind `fill`).
  */
 #ifndef HSWEEP_STATS_H
 #define HSWEEP_STATS_H
@@ -36,8 +37,9 @@ void hs_stats_write(int kind, int64_t offset, size_t bytes);
 /* Count a finished task whose row the store wrote. */
 void hs_stats_task_written(void);
 
-/* Count one write of the creation's rows. */
-void hs_stats_fill(size_t bytes);
+/* Count one write of the creation's rows, at file offset `offset` (-1:
+ * unknown), and trace it (kind `fill`) when tracing. */
+void hs_stats_fill(int64_t offset, size_t bytes);
 
 /* What creating the results file took: wall seconds, the file's size and
  * the task rows (rank 0's figures are the ones written). */

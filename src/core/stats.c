@@ -103,10 +103,9 @@ static void trace_open(void)
     }
 }
 
-void hs_stats_write(int kind, int64_t offset, size_t bytes)
+/* One trace line `<kind> <offset> <bytes>`, when tracing. */
+static void trace_line(const char *kind, int64_t offset, size_t bytes)
 {
-    S.writes[kind]++;
-    S.bytes[kind] += bytes;
     if (!S.tracing)
         return;
     if (S.fd < 0) {
@@ -116,16 +115,24 @@ void hs_stats_write(int kind, int64_t offset, size_t bytes)
     }
     if (S.used > TRACE_BUF - 64)
         trace_flush();
-    S.used += (size_t)snprintf(S.buf + S.used, TRACE_BUF - S.used, "%s %lld %zu\n", kind_name[kind],
+    S.used += (size_t)snprintf(S.buf + S.used, TRACE_BUF - S.used, "%s %lld %zu\n", kind,
                                (long long)offset, bytes);
+}
+
+void hs_stats_write(int kind, int64_t offset, size_t bytes)
+{
+    S.writes[kind]++;
+    S.bytes[kind] += bytes;
+    trace_line(kind_name[kind], offset, bytes);
 }
 
 void hs_stats_task_written(void) { S.tasks_written++; }
 
-void hs_stats_fill(size_t bytes)
+void hs_stats_fill(int64_t offset, size_t bytes)
 {
     S.fill_writes++;
     S.fill_bytes += bytes;
+    trace_line("fill", offset, bytes);
 }
 
 void hs_stats_created(double seconds, uint64_t file_bytes, uint64_t rows)

@@ -780,17 +780,22 @@ static MPI_Offset stripe_bytes(MPI_File fh)
     return unit;
 }
 
+/* Rows built and written at a time when filling the task table. */
+enum { FILL_ROWS = 4096 };
+
 /*
  * fill_rows where the task table's raw data sits at file address `base`:
  * the table's bytes are cut into stripes (stripe_bytes, counted from the
- * start of the file), every rank takes an equal run of whole stripes and
- * writes each of them with one MPI-IO write -- rows that straddle a
- * boundary are built for both stripes, each write taking its part.  So no
- * two ranks write into one stripe, which a file system that locks extents
- * would otherwise serialise.  (Writes of 4 stripes at once were 2 to 3
- * times slower here than one a stripe: bench/create_scale.sh.)  The bytes
- * are those H5Dwrite writes (the memory type is the file's type:
- * open_store checks it).
+ * start of the file) and every rank takes an equal run of whole stripes,
+ * so no two ranks write into one stripe, which a file system that locks
+ * extents would otherwise serialise.  A rank writes its run in pieces of
+ * FILL_ROWS rows (counted from the table's first row), cut at the run's
+ * ends -- rows that straddle a boundary between two ranks' runs are built
+ * by both, each writing its part.  (One write a stripe, each aligned to a
+ * stripe, was 2 to 3 times slower on a local ext4 disk at 10^7 rows than
+ * these row-sized pieces: bench/create_scale.sh.)  The bytes are those
+ * H5Dwrite writes (the memory type is the file's type: open_store checks
+ * it).
  */
 static int fill_rows_raw(hs_store *st, size_t si, haddr_t base, int rank, int size,
                          const char *path, hs_err *e)
@@ -806,7 +811,8 @@ static int fill_rows_raw(hs_store *st, size_t si, haddr_t base, int rank, int si
     MPI_Offset lo = (s0 + ns * rank / size) * unit, hi = (s0 + ns * (rank + 1) / size) * unit;
     lo = lo < a ? a : lo;
     hi = hi > b ? b : hi;
-    unsigned char *buf = lo < hi ? malloc((size_t)(unit + 2 * rs)) : NULL;
+    /* a piece's rows: FILL_ROWS, and one more straddling its start */
+    unsigned char *buf = lo < hi ? malloc((size_t)(FILL_ROWS + 1) * l->row_size) : NULL;
     hs_value *v = calloc(s->kernel->n_params + 1, sizeof *v);
     if ((lo < hi && !buf) || !v) {
         free(buf);
@@ -815,9 +821,10 @@ static int fill_rows_raw(hs_store *st, size_t si, haddr_t base, int rank, int si
     }
     int rc = 0;
     for (MPI_Offset at = lo; at < hi && rc == 0;) {
-        MPI_Offset end = (at / unit + 1) * unit;
+        uint64_t r0 = (uint64_t)((at - a) / rs);
+        MPI_Offset end = a + (MPI_Offset)((r0 / FILL_ROWS + 1) * FILL_ROWS) * rs;
         end = end > hi ? hi : end;
-        uint64_t r0 = (uint64_t)((at - a) / rs), r1 = (uint64_t)((end - a + rs - 1) / rs);
+        uint64_t r1 = (uint64_t)((end - a + rs - 1) / rs);
         for (uint64_t r = r0; r < r1; r++) {
             int64_t seed;
             uint64_t rng_seed;
@@ -837,7 +844,7 @@ static int fill_rows_raw(hs_store *st, size_t si, haddr_t base, int rank, int si
                 MPI_Error_string(mrc, msg, &len);
             rc = HS_FAIL(e, HS_EIO, "%s: cannot write the task table (disk full?): %s", path, msg);
         } else {
-            hs_stats_fill((size_t)n);
+            hs_stats_fill((int64_t)at, (size_t)n);
         }
         at = end;
     }
@@ -864,8 +871,7 @@ static int fill_rows(hs_store *st, size_t si, MPI_Comm comm, const char *path, h
     uint64_t rows = s->n_tasks + s->n_refine_rows;
     uint64_t lo = rows * (uint64_t)rank / (uint64_t)size;
     uint64_t hi = rows * (uint64_t)(rank + 1) / (uint64_t)size;
-    enum { CHUNK = 4096 };
-    unsigned char *buf = malloc(CHUNK * l->row_size);
+    unsigned char *buf = malloc(FILL_ROWS * l->row_size);
     hs_value *v = calloc(k->n_params + 1, sizeof *v);
     if (!buf || !v) {
         free(buf);
@@ -874,8 +880,8 @@ static int fill_rows(hs_store *st, size_t si, MPI_Comm comm, const char *path, h
     }
     hid_t fsp;
     rc = HS_H5_CHECK(e, fsp = H5Dget_space(l->dset));
-    for (uint64_t at = lo; at < hi && rc == 0; at += CHUNK) {
-        uint64_t cnt = hi - at < CHUNK ? hi - at : CHUNK;
+    for (uint64_t at = lo; at < hi && rc == 0; at += FILL_ROWS) {
+        uint64_t cnt = hi - at < FILL_ROWS ? hi - at : FILL_ROWS;
         for (uint64_t j = 0; j < cnt; j++) {
             int64_t seed;
             uint64_t rs;
@@ -890,7 +896,7 @@ static int fill_rows(hs_store *st, size_t si, MPI_Comm comm, const char *path, h
         if (rc == 0 && H5Dwrite(l->dset, l->row_type, msp, fsp, H5P_DEFAULT, buf) < 0)
             rc = h5fail(e, "cannot write the task table (disk full?)", path);
         if (rc == 0)
-            hs_stats_fill(cnt * l->row_size);
+            hs_stats_fill(-1, cnt * l->row_size);
         if (msp >= 0)
             CLOSE_H5(rc, e, H5Sclose(msp));
     }
