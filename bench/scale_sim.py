@@ -30,7 +30,10 @@ bench/scale_validate.sh's calibration runs, or is an assumption named there):
   a worker      per batch wk_batch, per task wk_task seconds of its own CPU
                 (the task process round trip, the row's HDF5 writes at local
                 disk speed, the request), then the task's own duration
-                (a sleep: no CPU in the validation runs).
+                (a sleep: no CPU in the validation runs).  Before its first
+                task it starts its task process (--isolation fork): wk_first
+                seconds, wk_first_cpu of them CPU (at scale, in grid: part
+                of start-up instead).
   the file      (fs = pfs) a pool of fs_servers FIFO servers, one write
                 costing `lock` (an extent-lock round trip on a shared file:
                 an assumption) + bytes / fs_bw.  Design a: each worker's
@@ -680,7 +683,7 @@ def lsq_line(xs, ys):
 
 def inputs(raw):
     """The model's inputs from scale_validate.sh's calibration record."""
-    cal, up, idle, first, out, src = {}, [], [], {}, {}, {}
+    cal, up, idle, out, src = {}, [], [], {}, {}
     for line in open(raw):
         w = line.split()
         if not w:
@@ -689,11 +692,11 @@ def inputs(raw):
             cal[(float(w[1]), int(w[2]))] = dict(wall=float(w[3]), rate=float(w[4]), cpu0=float(w[5]),
                                                  cpu1=float(w[6]), stats=w[7])
         elif w[0] == "up":
-            up.append(dict(R=int(w[1]), N=int(w[2]), wall=float(w[3]), rate=float(w[4]), stats=w[7]))
+            up.append(dict(R=int(w[1]), N=int(w[2]), wall=float(w[3]), rate=float(w[4]), stats=w[7],
+                           iso=w[8] if len(w) > 8 else "fork"))
         elif w[0] == "idle":
-            idle.append(dict(S=float(w[1]), wall=float(w[2]), rate=float(w[3]), cpu0=float(w[4]), cpu1=float(w[5])))
-        elif w[0] == "first":
-            first[w[1]] = dict(wall=float(w[2]), rate=float(w[3]), cpu0=float(w[4]), cpu1=float(w[5]))
+            idle.append(dict(S=float(w[1]), wall=float(w[2]), rate=float(w[3]), cpu0=float(w[4]), cpuw=float(w[5]),
+                             W=int(w[6]) if len(w) > 6 else 1))
         elif w[0] == "plan":
             out["expand_per_task"] = float(w[2]) / int(w[1])
         elif w[0] == "lat":
@@ -718,12 +721,13 @@ def inputs(raw):
     dNa, dNb = na[1] - na[0], nb[1] - nb[0]
     dBa = batches_one_worker(sa, na[1]) - batches_one_worker(sa, na[0])
     dBb = batches_one_worker(sb, nb[1]) - batches_one_worker(sb, nb[0])
-    # idle: one task of S1, then S2 seconds: rank 0 polls, the worker waits on its task process
+    # idle: a task of S1, then S2 seconds on each of W workers: rank 0 polls,
+    # each worker waits on its task process
     i1, i2 = sorted(idle, key=lambda r: r["S"])
     out["poll_cpu"] = max(0.0, (i2["cpu0"] - i1["cpu0"]) / (i2["S"] - i1["S"]))
-    out["task_wait_cpu"] = max(0.0, (i2["cpu1"] - i1["cpu1"]) / (i2["S"] - i1["S"]))
-    src["poll_cpu"] = "rank 0 CPU over the extra seconds of one longer task"
-    src["task_wait_cpu"] = "worker rank CPU over the extra seconds of one longer task"
+    out["task_wait_cpu"] = max(0.0, (i2["cpuw"] - i1["cpuw"]) / (i2["S"] - i1["S"]) / i2["W"])
+    src["poll_cpu"] = "rank 0 CPU over the extra seconds of longer tasks"
+    src["task_wait_cpu"] = "worker ranks' CPU over the extra seconds of longer tasks, %d workers" % i2["W"]
     for r in (A1, A2, B1, B2):  # a worker's CPU less what waiting on its task costs
         r["cpu1"] -= out["task_wait_cpu"] * r["sum"]
         r["cpu0"] -= out["poll_cpu"] * r["disp"]
@@ -762,10 +766,11 @@ def inputs(raw):
     # what the model misses on one worker, from the same calibration runs:
     # wall per round trip (slope) and at the first task (intercept)
     ups2 = [dict(R=2, N=n, wall=cal[(S, n)]["wall"], rate=cal[(S, n)]["rate"]) for (S, n) in cal]
-    a, b = lsq_line([u["R"] for u in up + ups2], [u["wall"] - u["N"] / u["rate"] for u in up + ups2])
+    upf = [u for u in up if u["iso"] == "fork"]
+    a, b = lsq_line([u["R"] for u in upf + ups2], [u["wall"] - u["N"] / u["rate"] for u in upf + ups2])
     out["local_start_a"], out["local_start_per_rank"] = a, b
     src["local_start_per_rank"] = "whole wall minus dispatch phase, 1-worker runs and ranks %s" % ",".join(
-        str(u["R"]) for u in up)
+        str(u["R"]) for u in upf)
 
     def pred(S, N, **extra):
         return Model(dict(out, **extra), ranks=2, dur=S, tasks=N, cores=out.get("cores", 2)).run()["makespan_s"]
@@ -774,10 +779,21 @@ def inputs(raw):
     out["wk_wait"] = max(0.0, ((A2["disp"] - A1["disp"]) - (p2 - p1)) / dBa)
     q1, q2 = pred(sa, na[0], wk_first=0), pred(sa, na[1], wk_first=0)
     out["wk_first"] = max(0.0, ((A1["disp"] - q1) + (A2["disp"] - q2)) / 2)
-    # of which CPU: the worker's with its task process less without
-    if "fork" in first and "none" in first:
-        out["wk_first_cpu"] = min(out["wk_first"], max(0.0, first["fork"]["cpu1"] - first["none"]["cpu1"]))
-        src["wk_first_cpu"] = "worker rank CPU, 2 tasks, --isolation fork less none"
+    # the task process's start, CPU: W workers each start one at once on
+    # `cores` cores; the dispatch phase (one task of 0 s a worker) with it
+    # less without, the shortest of each, is W x the CPU / cores
+    disp = {}
+    for u in up:
+        k = (u["R"], u["iso"])
+        disp[k] = min(disp.get(k, math.inf), u["N"] / u["rate"])
+    pts = [(R - 1, (disp[(R, "fork")] - disp[(R, "none")]) * out.get("cores", 2.0))
+           for R in sorted({R for R, _ in disp}) if (R, "fork") in disp and (R, "none") in disp]
+    if pts:
+        out["wk_first_cpu"] = max(0.0, sum(x * y for x, y in pts) / sum(x * x for x, _ in pts))
+        out["wk_first"] = max(out["wk_first"], out["wk_first_cpu"])
+        src["wk_first_cpu"] = "ranks %s, a task of 0 s a worker: dispatch wall x cores / workers, " \
+            "--isolation fork less none" % ",".join(str(x + 1) for x, _ in pts)
+        out["task_start_points"] = [[x, y / x] for x, y in pts]
     src["wk_wait"] = "1 worker, tasks of %g s: dispatch wall per round trip not in the model" % sa
     src["wk_first"] = "1 worker, tasks of %g s: dispatch wall at zero tasks not in the model (task process start)" % sa
     for k, v in ASSUMED.items():
@@ -864,6 +880,12 @@ def check():
     r = Model(inp, ranks=3, dur=0.0, tasks=2 * 20, cores=2, poll=False).run()
     ok(abs(r["makespan_s"] - 0.2) < 1e-9,
        "processor sharing: 2 workers x 0.2 s CPU on 2 cores run unslowed: makespan %.9f = 0.2 s" % r["makespan_s"])
+    # the task process's start (the calibration's reading of it): W workers
+    # each start one, c of CPU, at once on C cores, then a task of 0 s
+    inp = {"wk_first": 0.02, "wk_first_cpu": 0.02}
+    r = Model(inp, ranks=9, dur=0.0, tasks=8, cores=2, poll=False).run()
+    ok(abs(r["makespan_s"] - 8 * 0.02 / 2) < 1e-9,
+       "task process start: 8 workers x 0.02 s CPU on 2 cores: makespan %.9f = 0.08 s" % r["makespan_s"])
     return 1 if fails else 0
 
 

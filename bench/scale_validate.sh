@@ -12,11 +12,13 @@
 #
 # Calibration (printed as one `scale_inputs: {json}` line, which
 # bench/scale_predict.sh reads back from the log):
-#   - CPU of waiting: one worker, one task of 0.5 s and of 3 s; rank 0's CPU
-#     (idle polling) and the worker's (waiting on its task process) per extra
-#     second
-#   - the task process's start: the worker's CPU with and without it (two
-#     tasks, --isolation fork and none)
+#   - CPU of waiting: IDLE_RANKS - 1 workers, one task each, of 0.5 s and of
+#     3 s; rank 0's CPU (idle polling) and the workers' (each waiting on its
+#     task process) per extra second, per rank
+#   - the task process's start: ranks 8, 16, 32 with one task of 0 s a
+#     worker, --isolation fork and none, UP_REPS times each (the shortest
+#     counts): the extra dispatch wall of fork, times the cores, over the
+#     workers (a least-squares line through 0) is the CPU each start costs
 #   - worker CPU per task and per batch: one worker, sleep tasks of 0.05 s
 #     (batches of one) and 1 ms (batches of 50), N1 and N2 tasks each; the
 #     difference of the worker rank's user + sys CPU (getrusage of its
@@ -26,8 +28,8 @@
 #     (which then includes its idle polling)
 #   - writes and bytes per task, file creation per row: HSWEEP_STATS's store
 #     and create records (absent: 4 writes and 500 bytes, assumed)
-#   - start-up on this machine (mpiexec to the first request): ranks 8, 16, 32
-#     with a task each, whole wall time minus the dispatch phase, a line in R
+#   - start-up on this machine (mpiexec to the first request): the --isolation
+#     fork runs above, whole wall time minus the dispatch phase, a line in R
 #   - sweep expansion per task: `hsweep plan` on 10^5 tasks
 #   - message latency: bench/scale_pingpong.c on 2 ranks; timer slack: the
 #     mean oversleep of a 2 us sleep
@@ -37,6 +39,7 @@
 # largest efficiency error.  One run per point (no repetitions): ~10 min.
 #   bench/scale_validate.sh     RANKS="4 8 16 32 64 128 256" SECONDS_LIST="0.05 0.5" TPW=10
 #                               HEAVY_RANKS=32 HEAVY_MEAN=0.05 CORES=$(nproc)
+#                               IDLE_RANKS=8 UP_REPS=2
 . "$(dirname "$0")/lib.sh"
 RANKS=${RANKS:-4 8 16 32 64 128 256}
 SECONDS_LIST=${SECONDS_LIST:-0.05 0.5}
@@ -44,6 +47,8 @@ TPW=${TPW:-10}
 HEAVY_RANKS=${HEAVY_RANKS:-32}
 HEAVY_MEAN=${HEAVY_MEAN:-0.05}
 CORES=${CORES:-$NPROC}
+IDLE_RANKS=${IDLE_RANKS:-8}
+UP_REPS=${UP_REPS:-2}
 SIM="$PYTHON3 $BENCH_SRC/scale_sim.py"
 machine
 
@@ -76,8 +81,9 @@ sweep() {
         "$2" "$1" "$1" >"$3"
 }
 
-# hsrun R CFG TAG [WRAP]: one run; "wall rate rank0_cpu rank1_cpu" on stdout
-# (CPU with WRAP only), its HSWEEP_STATS in $WORK/TAG.json
+# hsrun R CFG TAG [WRAP]: one run; "wall rate rank0_cpu workers_cpu" on stdout
+# (CPU with WRAP only: rank 0's, the other ranks' summed), its HSWEEP_STATS in
+# $WORK/TAG.json
 hsrun() {
     rm -rf "$WORK/rt" "$WORK/$3.json" "$WORK/o.h5"
     mkdir -p "$WORK/rt"
@@ -95,24 +101,20 @@ hsrun() {
         return 1
     fi
     [ "$rc" = 0 ] || echo "  (mpiexec exit status $rc after every task ended ok)" >&2
-    echo "$(calc "$t1 - $t0") $(hsweep_rate "$WORK/$3.log") $(cpu_of "$WORK/rt/rank-0") $(cpu_of "$WORK/rt/rank-1")"
+    c0=$(cpu_of "$WORK/rt/rank-0")
+    cw=0
+    [ -n "${4:-}" ] && cw=$(calc "$(cat "$WORK"/rt/rank-* | awk '{ s += $1 } END { printf "%.6f", s }') - $c0")
+    echo "$(calc "$t1 - $t0") $(hsweep_rate "$WORK/$3.log") $c0 $cw"
 }
 
 raw=$WORK/raw.txt
 : >"$raw"
 echo "# calibration" >&2
 for s in 0.5 3; do
-    sweep 1 "$s" "$WORK/c.cfg"
-    r=$(hsrun 2 "$WORK/c.cfg" "idle_$s" cpu) || exit 1
-    echo "  1 worker, 1 task of $s s: wall rate cpu0 cpu1 = $r" >&2
-    echo "idle $s $r" >>"$raw"
-done
-# the task process's start: 2 tasks with and without it (--isolation none)
-for iso in fork none; do
-    sweep 2 0.05 "$WORK/c.cfg"
-    r=$(HSWEEP_RUN_OPTS="$HSWEEP_RUN_OPTS --isolation $iso" hsrun 2 "$WORK/c.cfg" "first_$iso" cpu) || exit 1
-    echo "  1 worker, 2 tasks of 0.05 s, --isolation $iso: wall rate cpu0 cpu1 = $r" >&2
-    echo "first $iso $r" >>"$raw"
+    sweep $((IDLE_RANKS - 1)) "$s" "$WORK/c.cfg"
+    r=$(hsrun "$IDLE_RANKS" "$WORK/c.cfg" "idle_$s" cpu) || exit 1
+    echo "  $((IDLE_RANKS - 1)) workers, 1 task each of $s s: wall rate cpu0 cpu_workers = $r" >&2
+    echo "idle $s $r $((IDLE_RANKS - 1))" >>"$raw"
 done
 for spec in "0.05 20 100" "0.001 1000 5000"; do
     set -- $spec
@@ -123,11 +125,16 @@ for spec in "0.05 20 100" "0.001 1000 5000"; do
         echo "cal $1 $n $r $WORK/cal_$1_$n.json" >>"$raw"
     done
 done
+# start-up, and the task process's start: one task of 0 s a worker
 for np in 8 16 32; do
     sweep $((np - 1)) 0 "$WORK/c.cfg"
-    r=$(hsrun "$np" "$WORK/c.cfg" "up_$np") || exit 1
-    echo "  start-up, $np ranks: wall rate cpu0 cpu1 = $r" >&2
-    echo "up $np $((np - 1)) $r $WORK/up_$np.json" >>"$raw"
+    for iso in fork none; do
+        for rep in $(seq "$UP_REPS"); do
+            r=$(HSWEEP_RUN_OPTS="$HSWEEP_RUN_OPTS --isolation $iso" hsrun "$np" "$WORK/c.cfg" "up_${np}_${iso}_$rep") || exit 1
+            echo "  start-up, $np ranks, --isolation $iso: wall rate cpu0 cpu_workers = $r" >&2
+            echo "up $np $((np - 1)) $r $WORK/up_${np}_${iso}_$rep.json $iso" >>"$raw"
+        done
+    done
 done
 sweep 100000 0 "$WORK/p.cfg"
 t0=$(now)
