@@ -395,7 +395,8 @@ def t_scale_validate(logs):
     s = newest(logs, "scale_validate")
     if s is None:
         return missing("scale_validate", "bench/run_all.sh scale_validate")
-    pt = re.compile(r"^scale_validate_n(\d+)_(s[0-9.]+|heavy)(_wall)?: measured ([-0-9.e+]+)( s)?, predicted "
+    pt = re.compile(r"^scale_validate_n(\d+)_(s[0-9.]+|heavy)(_wall)?: measured ([-0-9.e+]+)( s)?"
+                    r"(?: \(median of \d+ runs: ([-0-9.e+]+) \.\.\. ([-0-9.e+]+)\))?, predicted "
                     r"([-0-9.e+]+)( s)?, error ([-0-9.e+]+)%(?: \((?:dispatch-phase efficiency; ([0-9.]+) runnable.*|whole run)\))?$")
     rows, pos = {}, []
     for l in s.stdout:
@@ -411,22 +412,25 @@ def t_scale_validate(logs):
             rows[key] = {}
             pos.append(key)
         part = "wall" if m.group(3) else "eff"
-        rows[key][part] = (m.group(4), m.group(6), m.group(8))
-        if m.group(9):
-            rows[key]["bg"] = m.group(9)
+        rows[key][part] = (m.group(4), m.group(8), m.group(10))
+        if m.group(6):
+            rows[key]["range"] = "%s … %s" % (num(float(m.group(6))), num(float(m.group(7))))
+        if m.group(11):
+            rows[key]["bg"] = m.group(11)
     out = []
     for key in pos:
         r = rows[key]
         task = "lognormal σ 1.5" if key[1] == "heavy" else key[1][1:] + " s"
         if r.get("failed"):
-            out.append([key[0], task, "run failed", "", "", "", "", "", ""])
+            out.append([key[0], task, "run failed", "", "", "", "", "", "", ""])
             continue
         e, w = r.get("eff", ("", "", "")), r.get("wall", ("", "", ""))
-        out.append([key[0], task, num(float(e[0])), num(float(e[1])), "%+.1f" % float(e[2]),
-                    num(float(w[0])), num(float(w[1])), "%+.1f" % float(w[2]), r.get("bg", "")])
-    res = md(["ranks", "tasks", "efficiency measured", "predicted", "error %", "wall s measured", "predicted",
-              "error %", "others' runnable processes"], out, ["---:", "---", "---:", "---:", "---:", "---:", "---:",
-                                                            "---:", "---:"])
+        out.append([key[0], task, num(float(e[0])), r.get("range", "one run"), num(float(e[1])),
+                    "%+.1f" % float(e[2]), num(float(w[0])), num(float(w[1])), "%+.1f" % float(w[2]),
+                    r.get("bg", "")])
+    res = md(["ranks", "tasks", "efficiency measured", "runs' range", "predicted", "error %", "wall s measured",
+              "predicted", "error %", "others' runnable processes"], out,
+             ["---:", "---", "---:", "---", "---:", "---:", "---:", "---:", "---:", "---:"])
     summary = [l for l in s.stdout if l.startswith("scale_validate: ")]
     return res + [""] + summary + sources([s])
 

@@ -111,6 +111,9 @@ typedef struct hs_run_opts {
     int halt_pct;
     int progress; /* rank 0's progress output, HS_PROGRESS_*; quiet: none */
     int writers;  /* HS_WRITERS_RANK (0): each worker writes its rows; NODE: one rank per node */
+    /* NODE: a writer flushes once its oldest task is this old, s
+     * (HSWEEP_WRITERS_FLUSH_S, checked by the command line; default 1) */
+    double writers_flush_s;
 } hs_run_opts;
 
 enum { HS_HALT_NEVER = 0, HS_HALT_SOON, HS_HALT_NOW };

@@ -273,7 +273,7 @@ static int launch_rank(void)
 
 int hs_cmd_run(int argc, char **argv)
 {
-    hs_run_opts o = {.isolation = HS_ISO_FORK, .grace_s = 60};
+    hs_run_opts o = {.isolation = HS_ISO_FORK, .grace_s = 60, .writers_flush_s = 1.0};
     int prc = parse_run(argc, argv, &o);
     if (prc)
         return prc < 0 ? 0 : prc;
@@ -285,6 +285,14 @@ int hs_cmd_run(int argc, char **argv)
         return hs_cli_usage("run", "--resume and --overwrite exclude each other");
     if (o.logs && o.no_logs)
         return hs_cli_usage("run", "--logs and --no-logs exclude each other");
+    const char *flush = getenv("HSWEEP_WRITERS_FLUSH_S");
+    if (o.writers == HS_WRITERS_NODE && flush && *flush) {
+        char *end;
+        o.writers_flush_s = strtod(flush, &end);
+        if (*end || !isfinite(o.writers_flush_s) || o.writers_flush_s < 0)
+            return hs_cli_usage(
+                "run", "HSWEEP_WRITERS_FLUSH_S needs a number of seconds >= 0, got '%s'", flush);
+    }
     /* What one process can judge is judged before MPI starts: the sweep file
      * (syntax, keys, values, the kernels' checks).  Every rank reads the same
      * file with the same options and reaches the same verdict, so on bad input

@@ -1264,7 +1264,8 @@ static int run_work(run *r, hs_err *e)
         HS_CALL(coordinator_loop(&r->q, r->comm, r->role.is_wr ? r->size - 1 : r->nworkers,
                                  r->role.is_wr, &r->pg, e));
     } else if (r->role.n_workers > 0) {
-        int wrc = hs_agg_writer_run(r->st, r->set->n_sweeps, r->comm, &r->role, &w->io_err);
+        int wrc = hs_agg_writer_run(r->st, r->set->n_sweeps, r->comm, &r->role,
+                                    r->o->writers_flush_s, &w->io_err);
         w->io_rc = w->io_rc ? w->io_rc : wrc;
     } else if (r->color != MPI_UNDEFINED && r->gang_rank == 0) {
         worker_loop(w);

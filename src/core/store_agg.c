@@ -250,22 +250,14 @@ static int tell_failure(const hs_agg_role *role, const unsigned char *done, MPI_
     return 0;
 }
 
-static double flush_seconds(void)
-{
-    const char *v = getenv("HSWEEP_WRITERS_FLUSH_S");
-    char *end;
-    double s = v && *v ? strtod(v, &end) : 1.0;
-    return v && *v && !*end && s >= 0 ? s : 1.0;
-}
-
 int hs_agg_writer_run(hs_store *st, size_t n_sweeps, MPI_Comm comm, const hs_agg_role *role,
-                      hs_err *e)
+                      double flush_s, hs_err *e)
 {
     agg a = {.st = st, .n_sweeps = n_sweeps};
     int rc = 0, failed = 0, open = role->n_workers;
     unsigned char *done = calloc((size_t)role->n_workers + 1, 1);
     hs_err fail = {0};
-    double every = flush_seconds();
+    double every = flush_s;
     size_t most = sizeof(hs_agg_head);
     a.shape = calloc(n_sweeps + 1, sizeof *a.shape);
     for (size_t i = 0; a.shape && i < n_sweeps; i++) {

@@ -86,7 +86,7 @@ void hs_agg_role_free(hs_agg_role *role);
 /*
  * The writer's loop: receive its workers' packed tasks and write them in
  * blocks, flushed once the buffer passes HS_AGG_FLUSH_BYTES or its oldest
- * task is older than HSWEEP_WRITERS_FLUSH_S seconds (default 1), and once
+ * task is older than flush_s seconds, and once
  * every worker said it is done (HS_TAG_WDONE).  On a failed write the
  * workers still running are told (HS_TAG_WFAIL: int code, then the
  * message) and what arrives later is dropped (those tasks stay pending).
@@ -94,7 +94,7 @@ void hs_agg_role_free(hs_agg_role *role);
  * (the run then aborts).
  */
 int hs_agg_writer_run(hs_store *st, size_t n_sweeps, MPI_Comm comm, const hs_agg_role *role,
-                      hs_err *e);
+                      double flush_s, hs_err *e);
 
 #define HS_AGG_FLUSH_BYTES ((size_t)4 << 20)
 

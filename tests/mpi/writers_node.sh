@@ -6,8 +6,9 @@
 # runs no task, and (HSWEEP_IO_TRACE) it issues fewer writes than rank-mode
 # writing does.  kill -9 of the writer mid-run leaves a file that resumes
 # without --repair (every row complete or pending) to the same bits, every
-# task once and the rows done before each kill kept.  Gang sweeps are
-# refused with a clear error.
+# task once and the rows done before each kill kept.  Gang sweeps and a
+# flush interval (HSWEEP_WRITERS_FLUSH_S) that is not a number are refused
+# with a clear error.
 . "$(dirname "$0")/lib.bash"
 need_py h5py
 cd "$WORK" || exit 1
@@ -148,4 +149,13 @@ CFG
 expect_fail 2 "--writers node does not take sweeps with ranks_per_task > 1" \
     mpirun_n 3 "$HSWEEP" run g.cfg -o g.h5 --quiet --writers node
 expect_fail 2 "--writers needs node or rank, got 'disk'" "$HSWEEP" run w.cfg --writers disk
+# A flush interval that is not a number of seconds is refused before any file
+# is made (it was once taken as 1 s without a word); --writers rank ignores it.
+for bad in abc -1 1s nan; do
+    expect_fail 2 "HSWEEP_WRITERS_FLUSH_S needs a number of seconds >= 0, got '$bad'" \
+        env HSWEEP_WRITERS_FLUSH_S="$bad" mpirun_n 3 "$HSWEEP" run w.cfg -o bad.h5 --quiet --writers node
+done
+check "a refused flush interval made no file" test ! -e bad.h5
+check "--writers rank ignores HSWEEP_WRITERS_FLUSH_S" ran4 env HSWEEP_WRITERS_FLUSH_S=abc \
+    mpirun_n 3 "$HSWEEP" run w.cfg -o bad.h5 --quiet --writers rank
 finish
