@@ -3,9 +3,10 @@
  * creating the results file cost.  Counters are per process and plain
  * increments; hs_stats_emit sums the store's over the ranks and writes them
  * as JSON to the file that HSWEEP_STATS names (format in README.md).  With
- * HSWEEP_IO_TRACE=DIR every store write is also logged as one line `<kind>
- * <file offset> <bytes>` in DIR/rank-<r>.txt (creation's pending rows as
- * kind `fill`).
+ * HSWEEP_IO_TRACE=DIR every store write after creation is also logged as one
+ * line `<kind> <file offset> <bytes>` in DIR/rank-<r>.txt, and creation's
+ * writes of the pending rows as `fill <offset> <bytes>` in
+ * DIR/create-<r>.txt.
  */
 #ifndef HSWEEP_STATS_H
 #define HSWEEP_STATS_H
@@ -38,7 +39,7 @@ void hs_stats_write(int kind, int64_t offset, size_t bytes);
 void hs_stats_task_written(void);
 
 /* Count one write of the creation's rows, at file offset `offset` (-1:
- * unknown), and trace it (kind `fill`) when tracing. */
+ * unknown), and trace it (DIR/create-<r>.txt) when tracing. */
 void hs_stats_fill(int64_t offset, size_t bytes);
 
 /* What creating the results file took: wall seconds, the file's size and

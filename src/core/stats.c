@@ -34,12 +34,12 @@ static struct {
     int64_t busy_cpu_ns, busy_wall_ns, service_max_ns;
     double loop_s;
     uint64_t hist[N_BINS];
-    /* the write trace */
-    int rank, tracing, fd;
+    /* the write trace; creation's own (fill writes, unbuffered) */
+    int rank, tracing, fd, create_fd;
     char dir[4096];
     char buf[TRACE_BUF];
     size_t used;
-} S = {.fd = -1};
+} S = {.fd = -1, .create_fd = -1};
 
 static int64_t clock_ns(clockid_t id)
 {
@@ -74,8 +74,10 @@ void hs_stats_begin(int rank)
         trace_flush();
         close(S.fd);
     }
+    if (S.create_fd >= 0)
+        close(S.create_fd);
     memset(&S, 0, sizeof S);
-    S.fd = -1;
+    S.fd = S.create_fd = -1;
     S.rank = rank;
     const char *dir = getenv("HSWEEP_IO_TRACE");
     if (dir && *dir && strlen(dir) < sizeof S.dir) {
@@ -86,8 +88,8 @@ void hs_stats_begin(int rank)
 
 int hs_stats_tracing(void) { return S.tracing; }
 
-/* Open DIR/rank-<r>.txt (appending) at the first traced write. */
-static void trace_open(void)
+/* Open DIR/<prefix>-<r>.txt (appending) into *fd at the first traced write. */
+static void trace_open(const char *prefix, int *fd)
 {
     char path[4200];
     if (mkdir(S.dir, 0777) != 0 && errno != EEXIST) {
@@ -95,35 +97,29 @@ static void trace_open(void)
         S.tracing = 0;
         return;
     }
-    snprintf(path, sizeof path, "%s/rank-%d.txt", S.dir, S.rank);
-    S.fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
-    if (S.fd < 0) {
+    snprintf(path, sizeof path, "%s/%s-%d.txt", S.dir, prefix, S.rank);
+    *fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+    if (*fd < 0) {
         fprintf(stderr, "hsweep: HSWEEP_IO_TRACE: cannot open %s: %s\n", path, strerror(errno));
         S.tracing = 0;
     }
-}
-
-/* One trace line `<kind> <offset> <bytes>`, when tracing. */
-static void trace_line(const char *kind, int64_t offset, size_t bytes)
-{
-    if (!S.tracing)
-        return;
-    if (S.fd < 0) {
-        trace_open();
-        if (!S.tracing)
-            return;
-    }
-    if (S.used > TRACE_BUF - 64)
-        trace_flush();
-    S.used += (size_t)snprintf(S.buf + S.used, TRACE_BUF - S.used, "%s %lld %zu\n", kind,
-                               (long long)offset, bytes);
 }
 
 void hs_stats_write(int kind, int64_t offset, size_t bytes)
 {
     S.writes[kind]++;
     S.bytes[kind] += bytes;
-    trace_line(kind_name[kind], offset, bytes);
+    if (!S.tracing)
+        return;
+    if (S.fd < 0) {
+        trace_open("rank", &S.fd);
+        if (!S.tracing)
+            return;
+    }
+    if (S.used > TRACE_BUF - 64)
+        trace_flush();
+    S.used += (size_t)snprintf(S.buf + S.used, TRACE_BUF - S.used, "%s %lld %zu\n", kind_name[kind],
+                               (long long)offset, bytes);
 }
 
 void hs_stats_task_written(void) { S.tasks_written++; }
@@ -132,7 +128,15 @@ void hs_stats_fill(int64_t offset, size_t bytes)
 {
     S.fill_writes++;
     S.fill_bytes += bytes;
-    trace_line("fill", offset, bytes);
+    if (!S.tracing)
+        return;
+    if (S.create_fd < 0) {
+        trace_open("create", &S.create_fd);
+        if (!S.tracing)
+            return;
+    }
+    /* Best effort, as trace_flush: a line that cannot be written is dropped. */
+    dprintf(S.create_fd, "fill %lld %zu\n", (long long)offset, bytes);
 }
 
 void hs_stats_created(double seconds, uint64_t file_bytes, uint64_t rows)
@@ -251,7 +255,9 @@ int hs_stats_emit(MPI_Comm comm, int ranks, int workers, int reduce, hs_err *e)
     trace_flush();
     if (S.fd >= 0)
         close(S.fd);
-    S.fd = -1;
+    if (S.create_fd >= 0)
+        close(S.create_fd);
+    S.fd = S.create_fd = -1;
     S.tracing = 0;
     enum { N = 2 * HS_IO_KINDS + 3 };
     uint64_t mine[N], sum[N];

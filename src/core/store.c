@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -56,7 +55,7 @@ typedef struct layout {
 struct hs_store {
     hid_t file;
     MPI_File *fh;    /* HDF5's own MPI-IO handle of the file (H5Fget_vfd_handle) */
-    int lock_fd;     /* holds a shared flock on the file while this run uses it */
+    int lock_fd;     /* holds the shared run lock on the file while this run uses it */
     size_t unkicked; /* trace bytes written since write-back was last started */
     char path[4096]; /* the results file, for messages */
     const hs_sweepset *set;
@@ -941,23 +940,57 @@ static int check_space(const hs_store *st, const char *tmp, const char *path, hs
 }
 
 /*
- * flock(fd, op | LOCK_NB): 0 when taken, or where the file system does not
- * support it (ENOLCK, EINVAL, EOPNOTSUPP: the check is skipped), 1 when
- * another process holds it, else HS_EIO naming flock, file and line.
+ * A run's hold on a results file is an open-file-description lock
+ * (F_OFD_SETLK) on one byte far past any data, HS_LOCK_BYTE: not flock,
+ * which HDF5 itself takes (shared) whenever a reader -- hsweep status,
+ * h5py -- has the file open, so that a reader would look like a run; and not
+ * a byte of data, where ROMIO's own record locks (data sieving) would meet
+ * it.  The lock is the open file description's: it goes when the
+ * descriptor is closed or the process ends, however it ends.
  */
-static int try_lock(int fd, int op, const char *path, hs_err *e)
+#define HS_LOCK_BYTE ((off_t)1 << 62)
+
+/*
+ * Take the run lock on fd, shared or (excl) exclusive, without waiting: 0
+ * when taken, or where the file system does not support it (ENOLCK,
+ * EINVAL, EOPNOTSUPP: the check is skipped), 1 when another process holds
+ * it, else HS_EIO naming fcntl, file and line.  An exclusive lock needs fd
+ * open for writing.
+ */
+static int try_lock(int fd, int excl, const char *path, hs_err *e)
 {
-    if (flock(fd, op | LOCK_NB) == 0)
+    struct flock fl = {.l_type = excl ? F_WRLCK : F_RDLCK,
+                       .l_whence = SEEK_SET,
+                       .l_start = HS_LOCK_BYTE,
+                       .l_len = 1};
+    if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
         return 0;
-    if (errno == EWOULDBLOCK)
+    if (errno == EAGAIN || errno == EACCES)
         return 1;
     if (errno == ENOLCK || errno == EINVAL || errno == EOPNOTSUPP)
         return 0;
-    return HS_FAIL(e, HS_EIO, "%s: flock failed (%s:%d): %s", path, __FILE__, __LINE__,
+    return HS_FAIL(e, HS_EIO, "%s: fcntl(F_OFD_SETLK) failed (%s:%d): %s", path, __FILE__, __LINE__,
                    strerror(errno));
 }
 
-/* The message for a results file that a run holds (lock_results' flock). */
+/*
+ * Open file for a run lock: for writing where an exclusive lock is wanted
+ * and the file can be written, else for reading (an exclusive check is then
+ * skipped: *excl is cleared -- a file this process cannot write is one no
+ * run of its can be writing either, and the open for writing that follows
+ * reports why).
+ */
+static int lock_open(const char *file, int flags, int *excl)
+{
+    int fd = *excl ? open(file, O_RDWR | flags) : -1;
+    if (fd < 0) {
+        *excl = 0;
+        fd = open(file, O_RDONLY | flags);
+    }
+    return fd;
+}
+
+/* The message for a results file that a run holds (lock_results' lock). */
 static int in_use(hs_err *e, const char *path)
 {
     return HS_FAIL(e, HS_ESTATE,
@@ -1011,14 +1044,16 @@ static void tmp_name(const char *path, char *tmp, size_t cap)
 }
 
 /*
- * --overwrite: take an exclusive flock on the file now at path (if it is a
- * regular file, not through a link) into *fd, to hold until the new file has
- * replaced it; HS_ESTATE if a run holds it.  *fd is -1 when nothing is locked.
+ * --overwrite: take the exclusive run lock on the file now at path (if it is
+ * a regular file, not through a link) into *fd, to hold until the new file
+ * has replaced it; HS_ESTATE if a run holds it.  *fd is -1 when nothing is
+ * locked.
  */
 static int lock_replaced(const char *path, int *fd, hs_err *e)
 {
-    *fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    int rc = *fd >= 0 ? try_lock(*fd, LOCK_EX, path, e) : 0;
+    int excl = 1;
+    *fd = lock_open(path, O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, &excl);
+    int rc = *fd >= 0 && excl ? try_lock(*fd, 1, path, e) : 0;
     if (rc) {
         close(*fd);
         *fd = -1;
@@ -1224,31 +1259,33 @@ int hs_store_is_reduced(const char *path)
 }
 
 /*
- * One run at a time per results file: every rank of a run holds a shared
- * flock on it; rank 0 first makes sure (exclusive, non-blocking) that no
- * rank of another run still does -- e.g. ranks of a killed job left behind,
- * still writing rows.  Where flock is not supported (some network file
- * systems) the check is skipped.
+ * One run at a time per results file: every rank of a run holds the shared
+ * run lock on it (try_lock); rank 0 first makes sure (exclusive,
+ * non-blocking) that no rank of another run still does -- e.g. ranks of a
+ * killed job left behind, still writing rows.  Readers (hsweep status,
+ * h5py) do not take it and never stop a run.  Where record locks are not
+ * supported (some network file systems) the check is skipped.
  */
 static int lock_results(hs_store *st, const char *file, const char *path, MPI_Comm comm, hs_err *e)
 {
     int rank, rc = 0;
     HS_MPI_CALL(e, MPI_Comm_rank(comm, &rank));
     if (rank == 0) {
-        st->lock_fd = open(file, O_RDONLY | O_CLOEXEC);
-        if (st->lock_fd >= 0)
-            rc = try_lock(st->lock_fd, LOCK_EX, path, e);
+        int excl = 1;
+        st->lock_fd = lock_open(file, O_CLOEXEC, &excl);
+        if (st->lock_fd >= 0 && excl)
+            rc = try_lock(st->lock_fd, 1, path, e);
         if (rc == 1)
             rc = in_use(e, path);
         else if (rc == 0 && st->lock_fd >= 0) /* from exclusive to shared: never refused */
-            rc = try_lock(st->lock_fd, LOCK_SH, path, e);
+            rc = try_lock(st->lock_fd, 0, path, e);
     }
     HS_CALL(hs_mpi_agree(rc, comm, e));
     /* The other ranks' shared locks: refused (1) only while another run's
      * rank 0 holds it for its check, which then finds this run's. */
     if (rank != 0) {
         st->lock_fd = open(file, O_RDONLY | O_CLOEXEC);
-        if (st->lock_fd >= 0 && (rc = try_lock(st->lock_fd, LOCK_SH, path, e)) < 0)
+        if (st->lock_fd >= 0 && (rc = try_lock(st->lock_fd, 0, path, e)) < 0)
             return rc;
     }
     return 0;

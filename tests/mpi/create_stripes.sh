@@ -4,7 +4,7 @@
 # 3 or 9 ranks is the same bytes, rows straddling the shares' boundaries
 # included (a table of 8 stripes of 1 MiB and rows that do not divide them;
 # on 9 ranks one rank has no share), and every row is pending.  The write
-# trace (HSWEEP_IO_TRACE, kind `fill`) shows the tables' bytes written once
+# trace (HSWEEP_IO_TRACE's create-<r>.txt) shows the tables' bytes written once
 # each, no 1 MiB stripe by two ranks.  Each run is stopped (SIGUSR1, --grace
 # 0.1) once its queue is built, so no task writes.
 . "$(dirname "$0")/lib.bash"
@@ -66,7 +66,7 @@ want = sorted((f[ds].id.get_offset(), f[ds].id.get_storage_size()) for ds in ("a
 import glob
 for n in (1, 2, 3, 9):
     w = []
-    for p in glob.glob("tr%d/rank-*.txt" % n):
+    for p in glob.glob("tr%d/create-*.txt" % n):
         r = int(p.split("-")[-1].split(".")[0])
         w += [(int(x[1]), int(x[2]), r) for x in map(str.split, open(p)) if x[0] == "fill"]
     w.sort()
