@@ -694,9 +694,9 @@ def inputs(raw):
         elif w[0] == "up":
             up.append(dict(R=int(w[1]), N=int(w[2]), wall=float(w[3]), rate=float(w[4]), stats=w[7],
                            iso=w[8] if len(w) > 8 else "fork"))
-        elif w[0] == "idle":
-            idle.append(dict(S=float(w[1]), wall=float(w[2]), rate=float(w[3]), cpu0=float(w[4]), cpuw=float(w[5]),
-                             W=int(w[6]) if len(w) > 6 else 1))
+        elif w[0] == "idle":  # seconds between two readings, then rank 0's and the others' CPU at each
+            idle.append(dict(dt=float(w[1]), r0a=float(w[2]), wa=float(w[3]), r0b=float(w[4]), wb=float(w[5]),
+                             W=int(w[6])))
         elif w[0] == "plan":
             out["expand_per_task"] = float(w[2]) / int(w[1])
         elif w[0] == "lat":
@@ -721,13 +721,14 @@ def inputs(raw):
     dNa, dNb = na[1] - na[0], nb[1] - nb[0]
     dBa = batches_one_worker(sa, na[1]) - batches_one_worker(sa, na[0])
     dBb = batches_one_worker(sb, nb[1]) - batches_one_worker(sb, nb[0])
-    # idle: a task of S1, then S2 seconds on each of W workers: rank 0 polls,
-    # each worker waits on its task process
-    i1, i2 = sorted(idle, key=lambda r: r["S"])
-    out["poll_cpu"] = max(0.0, (i2["cpu0"] - i1["cpu0"]) / (i2["S"] - i1["S"]))
-    out["task_wait_cpu"] = max(0.0, (i2["cpuw"] - i1["cpuw"]) / (i2["S"] - i1["S"]) / i2["W"])
-    src["poll_cpu"] = "rank 0 CPU over the extra seconds of longer tasks"
-    src["task_wait_cpu"] = "worker ranks' CPU over the extra seconds of longer tasks, %d workers" % i2["W"]
+    # idle: W workers each waiting on its task process, rank 0 polling; the
+    # CPU they used between two readings
+    i = idle[-1]
+    out["poll_cpu"] = max(0.0, (i["r0b"] - i["r0a"]) / i["dt"])
+    out["task_wait_cpu"] = max(0.0, (i["wb"] - i["wa"]) / i["dt"] / i["W"])
+    src["poll_cpu"] = "rank 0's CPU (schedstat) over %.3g s of polling" % i["dt"]
+    src["task_wait_cpu"] = "CPU (schedstat) of %d workers and their task processes over %.3g s of waiting" % (
+        i["W"], i["dt"])
     for r in (A1, A2, B1, B2):  # a worker's CPU less what waiting on its task costs
         r["cpu1"] -= out["task_wait_cpu"] * r["sum"]
         r["cpu0"] -= out["poll_cpu"] * r["disp"]

@@ -12,9 +12,12 @@
 #
 # Calibration (printed as one `scale_inputs: {json}` line, which
 # bench/scale_predict.sh reads back from the log):
-#   - CPU of waiting: IDLE_RANKS - 1 workers, one task each, of 0.5 s and of
-#     3 s; rank 0's CPU (idle polling) and the workers' (each waiting on its
-#     task process) per extra second, per rank
+#   - CPU of waiting: IDLE_RANKS - 1 workers, one task of 8 s each; the CPU
+#     time (/proc/PID/task/*/schedstat, ns) of rank 0 (idle polling) and of
+#     the workers and their task processes (each worker waiting on its
+#     task), read 3 s and 6 s after the start, per second and rank.  (Whole
+#     runs' CPU totals, as before, differ by tens of ms from run to run:
+#     0 and 0.0029 s/s for the same wait in two logs.)
 #   - the task process's start: ranks 8, 16, 32 with one task of 0 s a
 #     worker, --isolation fork and none, UP_REPS times each (the shortest
 #     counts): the extra dispatch wall of fork, times the cores, over the
@@ -114,12 +117,42 @@ hsrun() {
 raw=$WORK/raw.txt
 : >"$raw"
 echo "# calibration" >&2
-for s in 0.5 3; do
-    sweep $((IDLE_RANKS - 1)) "$s" "$WORK/c.cfg"
-    r=$(hsrun "$IDLE_RANKS" "$WORK/c.cfg" "idle_$s" cpu) || exit 1
-    echo "  $((IDLE_RANKS - 1)) workers, 1 task each of $s s: wall rate cpu0 cpu_workers = $r" >&2
-    echo "idle $s $r $((IDLE_RANKS - 1))" >>"$raw"
-done
+# CPU time in s of this run's hsweep processes (the environment entry $1
+# marks them): rank 0's, the others' (workers and task processes)
+cat >"$WORK/cpusnap.py" <<'EOF'
+import os, sys
+mark = sys.argv[1].encode()
+r0 = rest = 0
+for p in os.listdir("/proc"):
+    if not p.isdigit():
+        continue
+    try:
+        env = open("/proc/%s/environ" % p, "rb").read().split(b"\0")
+        if mark not in env or open("/proc/%s/comm" % p).read().strip() != "hsweep":
+            continue
+        ns = sum(int(open("/proc/%s/task/%s/schedstat" % (p, t)).read().split()[0])
+                 for t in os.listdir("/proc/%s/task" % p))
+    except (OSError, ValueError):
+        continue
+    if b"OMPI_COMM_WORLD_RANK=0" in env:
+        r0 += ns
+    else:
+        rest += ns
+print("%.9f %.9f" % (r0 / 1e9, rest / 1e9))
+EOF
+mark="HSWEEP_CAL_MARK=$$-$(date +%s%N)"
+sweep $((IDLE_RANKS - 1)) 8 "$WORK/c.cfg"
+rm -f "$WORK/o.h5"
+mpirun_n "$IDLE_RANKS" env "$mark" "$HSWEEP" run "$WORK/c.cfg" -o "$WORK/o.h5" --overwrite --quiet \
+    $HSWEEP_RUN_OPTS 2>"$WORK/idle.log" &
+job=$!
+sleep 3
+ta=$(now) a=$($PYTHON3 "$WORK/cpusnap.py" "$mark")
+sleep 3
+tb=$(now) b=$($PYTHON3 "$WORK/cpusnap.py" "$mark")
+wait "$job" || { cat "$WORK/idle.log" >&2; exit 1; }
+echo "  $((IDLE_RANKS - 1)) workers waiting on tasks of 8 s: CPU of rank 0, of the others at $ta: $a; at $tb: $b" >&2
+echo "idle $(calc "$tb - $ta") $a $b $((IDLE_RANKS - 1))" >>"$raw"
 for spec in "0.05 20 100" "0.001 1000 5000"; do
     set -- $spec
     for n in "$2" "$3"; do
