@@ -105,17 +105,20 @@ static void trace_open(const char *prefix, int *fd)
     }
 }
 
+/* Whether tracing, with DIR/<prefix>-<r>.txt open in *fd (opened here at the first write). */
+static int trace_ready(const char *prefix, int *fd)
+{
+    if (S.tracing && *fd < 0)
+        trace_open(prefix, fd);
+    return S.tracing;
+}
+
 void hs_stats_write(int kind, int64_t offset, size_t bytes)
 {
     S.writes[kind]++;
     S.bytes[kind] += bytes;
-    if (!S.tracing)
+    if (!trace_ready("rank", &S.fd))
         return;
-    if (S.fd < 0) {
-        trace_open("rank", &S.fd);
-        if (!S.tracing)
-            return;
-    }
     if (S.used > TRACE_BUF - 64)
         trace_flush();
     S.used += (size_t)snprintf(S.buf + S.used, TRACE_BUF - S.used, "%s %lld %zu\n", kind_name[kind],
@@ -128,15 +131,9 @@ void hs_stats_fill(int64_t offset, size_t bytes)
 {
     S.fill_writes++;
     S.fill_bytes += bytes;
-    if (!S.tracing)
-        return;
-    if (S.create_fd < 0) {
-        trace_open("create", &S.create_fd);
-        if (!S.tracing)
-            return;
-    }
     /* Best effort, as trace_flush: a line that cannot be written is dropped. */
-    dprintf(S.create_fd, "fill %lld %zu\n", (long long)offset, bytes);
+    if (trace_ready("create", &S.create_fd))
+        dprintf(S.create_fd, "fill %lld %zu\n", (long long)offset, bytes);
 }
 
 void hs_stats_created(double seconds, uint64_t file_bytes, uint64_t rows)
