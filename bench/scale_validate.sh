@@ -151,6 +151,13 @@ ta=$(now) a=$($PYTHON3 "$WORK/cpusnap.py" "$mark")
 sleep 3
 tb=$(now) b=$($PYTHON3 "$WORK/cpusnap.py" "$mark")
 wait "$job" || { cat "$WORK/idle.log" >&2; exit 1; }
+# no reading of rank 0 (its process not found, or no schedstat): a broken
+# calibration, not a CPU of 0
+set -- $a $b
+awk "BEGIN { exit !($1 > 0 && $3 > $1) }" || {
+    echo "scale_validate: no CPU time read for rank 0 of the calibration run ($a; $b)" >&2
+    exit 1
+}
 echo "  $((IDLE_RANKS - 1)) workers waiting on tasks of 8 s: CPU of rank 0, of the others at $ta: $a; at $tb: $b" >&2
 echo "idle $(calc "$tb - $ta") $a $b $((IDLE_RANKS - 1))" >>"$raw"
 for spec in "0.05 20 100" "0.001 1000 5000"; do
