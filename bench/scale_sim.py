@@ -44,7 +44,15 @@ bench/scale_validate.sh's calibration runs, or is an assumption named there):
                 fs = local: writes cost what wk_task already holds.
   cores         (--cores C) all CPU work of all ranks shares C cores
                 (processor sharing), as on an oversubscribed machine; without
-                it every rank has a core of its own.
+                it every rank has a core of its own.  How a woken process's
+                short burst is served beside busy ones (wake_share) and how
+                long it waits for its first slice (wake_floor, by the count
+                of runnable processes) are measured by bench/scale_wake.c.
+                Each task is three wake-ups (the task process for the task
+                and at its end, then the worker for the result), each reply
+                one, rank 0 one when it was idle.  The CPU of polling is
+                spent beside the waiting process, not in its way, and fewer
+                polls fit a wait when wake-ups are slow.
 
 Designs: a = today (rank 0 + per-rank writes); b = rank 0 + one writer rank
 per node (--writers node); c = rank 0 serves one sub-coordinator rank per
@@ -126,18 +134,29 @@ class Poll:
 class Sim:
     """Processes are generators yielding ('at', t): resume at global time t
     (before touching shared state); ('cpu', t, work[, long]): run work seconds
-    of CPU from local time t (resumed with the end time); ('wait',): until
+    of CPU from local time t (resumed with the end time); ('spend', t, work):
+    the same CPU, used while the process went on (what it spent polling
+    while it waited), as a long burst no one waits for; ('wait',): until
     woken.
 
     With shared cores (cores=C), CPU work is served by processor sharing in
-    two classes: short bursts (a request, a row, a poll: what a process does
-    after waking) have preemptive priority over long ones (starting a task
-    process), as Linux's scheduler favours a process that wakes from a sleep;
-    short bursts share C among themselves, long ones share what is left (less
-    `background` runnable processes of others, which only long bursts yield to)."""
+    two classes: short bursts (a request, a row: what a process does after
+    waking) and long ones (starting a task process, the CPU of polling).
+    `share` (wake_share) is what a short burst counts a long one as: with 0,
+    short bursts have preemptive priority (share C among themselves, long
+    ones share what is left); with 1, every runnable burst gets an equal share
+    of C, as Linux's EEVDF scheduler gives them (bench/scale_wake.c measures
+    it).  `background` runnable processes of others count as long bursts.
+    A burst that starts with a wake-up ('cpu', t, work, long, True) also ends
+    no sooner than `floor(n)` after it starts, n the processes runnable then
+    (wake_floor: the latency of a woken process's first slice, measured by
+    bench/scale_wake.c)."""
 
-    def __init__(self, cores=None, background=0.0):
+    def __init__(self, cores=None, background=0.0, share=0.0, floor=None):
         self.background = background
+        self.share = share
+        self.floor = floor  # n runnable -> seconds; None: no floor
+        self.held = 0       # woken bursts done with their CPU, waiting out their floor
         self.now = 0.0
         self.heap = []
         self.seq = 0
@@ -148,16 +167,23 @@ class Sim:
         self.ps_t = 0.0
         self.cpu_s = 0.0
 
+    def wake_latency(self):
+        """wake_floor at the processes runnable now (0 without a floor)."""
+        if self.floor is None:
+            return 0.0
+        return self.floor(len(self.ps[0]) + len(self.ps[1]) + self.background + self.held)
+
     def push(self, t, proc, val=None, kind=0):
         self.seq += 1
         heapq.heappush(self.heap, (t, self.seq, proc, val, kind))
 
     def _rates(self):
         ns, nl = len(self.ps[0]), len(self.ps[1])
-        C = self.cores
-        rs = 1.0 if ns <= C else C / ns
-        free = max(0.0, C - ns)
-        rl = 0.0 if nl == 0 else min(1.0, free / (nl + self.background))
+        C, bg = self.cores, self.background
+        d = ns + self.share * (nl + bg)
+        rs = 1.0 if d <= C else C / d
+        free = max(0.0, C - ns * rs)
+        rl = 0.0 if nl == 0 else min(1.0, free / (nl + bg))
         return rs, rl
 
     def _advance(self, t):
@@ -168,10 +194,14 @@ class Sim:
         self.ps_t = t
 
     def _ps_add(self, proc, job):
-        work, cls = job
+        work, cls, wake = job
         self._advance(self.now)
         self.seq += 1
-        heapq.heappush(self.ps[cls], (self.V[cls] + work, self.seq, proc))
+        due = 0.0
+        if wake and self.floor is not None:
+            others = len(self.ps[0]) + len(self.ps[1]) + self.background + self.held
+            due = self.now + self.floor(others)
+        heapq.heappush(self.ps[cls], (self.V[cls] + work, self.seq, proc, due))
 
     def step(self, proc, val):
         while True:
@@ -180,12 +210,21 @@ class Sim:
             except StopIteration:
                 return
             op = cmd[0]
+            if op == "spend":
+                self.cpu_s += cmd[2]
+                if self.cores is not None and cmd[2] > 0:
+                    if cmd[1] > self.now:
+                        self.push(cmd[1], None, (cmd[2], 1, False), 1)
+                    else:
+                        self._ps_add(None, (cmd[2], 1, False))
+                val = cmd[1]
+                continue
             if op == "cpu":
                 self.cpu_s += cmd[2]
                 if self.cores is None:
                     val = cmd[1] + cmd[2]
                     continue
-                job = (cmd[2], 1 if len(cmd) > 3 and cmd[3] else 0)
+                job = (cmd[2], 1 if len(cmd) > 3 and cmd[3] else 0, len(cmd) > 4 and cmd[4])
                 if cmd[1] > self.now:
                     self.push(cmd[1], proc, job, 1)
                 else:
@@ -222,6 +261,10 @@ class Sim:
                 if kind == 1:
                     self._ps_add(proc, val)
                     continue
+                if kind == 3:  # a woken burst's floor is over
+                    self.held -= 1
+                    self.step(proc, val)
+                    continue
                 if kind == 2:  # proc is an Inbox: wake its process unless superseded
                     box, token = proc, val
                     if token != box.token or box.idle_since is None:
@@ -233,7 +276,13 @@ class Sim:
                     raise RuntimeError("scale_sim: CPU work that can never run")
                 self.now = t_ps
                 self._advance(t_ps)
-                _, _, proc = heapq.heappop(self.ps[cls])
+                _, _, proc, due = heapq.heappop(self.ps[cls])
+                if proc is None:  # CPU spent while its process went on
+                    continue
+                if due > t_ps:
+                    self.held += 1
+                    self.push(due, proc, due, 3)
+                    continue
                 self.step(proc, t_ps)
 
 
@@ -288,6 +337,7 @@ class Server:
         self.lat_down = 0.0
         self.name = name
         self.end = 0.0  # when its last client said it is done
+        self.woke = False  # its next reply is the first burst after a wake-up
 
     def take(self, client):
         L = getattr(client, "workers", 0) if self.node_policy else 0
@@ -320,8 +370,9 @@ class Server:
                 t0 = t
                 t = yield ("wait",)
                 inbox.idle_since = None
+                self.woke = True
                 if m.poll_cpu:
-                    t = yield ("cpu", t, m.poll_cpu * (t - t0), True)
+                    t = yield ("spend", t, m.poll_spent(t - t0))
             ta, _, msg = heapq.heappop(inbox.q)
             kind = msg[0]
             if kind == "done":
@@ -355,7 +406,8 @@ class Server:
         batch, pf = self.take(client)
         m = self.m
         t0 = t
-        t = yield ("cpu", t, m.coord_a + m.coord_b * len(batch) + m.coord_c * m.W)
+        t = yield ("cpu", t, m.coord_a + m.coord_b * len(batch) + m.coord_c * m.W, False, self.woke)
+        self.woke = False
         self.busy += t - t0
         client.reply(t + client.lat_down, batch, pf, len(self.lq) - self.nxt)
         return t
@@ -386,6 +438,7 @@ class Worker:
         self.waiting = None
         self.busy_task = 0.0
         self.end = 0.0
+        self.woke = False
 
     def reply(self, ta, batch, pf, left):
         self.got = (ta, batch, pf)
@@ -408,8 +461,9 @@ class Worker:
         else:
             t = self.m.poll(t, self.got[0])
         got, self.got = self.got, None
+        self.woke = t > t0
         if self.m.poll_cpu and t > t0:  # the polls' own CPU (shared cores only)
-            t = yield ("cpu", t, self.m.poll_cpu * (t - t0), True)
+            t = yield ("spend", t, self.m.poll_spent(t - t0))
         return t, got
 
     def proc(self):
@@ -424,12 +478,20 @@ class Worker:
         while batch:
             if pf:
                 t = yield from self.request(t)
-            t = yield ("cpu", t, m.wk_batch)
+            t = yield ("cpu", t, m.wk_batch, False, self.woke)
+            self.woke = False
             for j in batch:
                 d = costs[j]
+                if m.task_proc:  # the task process wakes for the task
+                    t = yield ("cpu", t, 0.0, False, True)
+                if m.task_wait_cpu:  # what the worker spends waiting on it
+                    t = yield ("spend", t, m.task_wait_cpu * d)
                 t += d
                 self.busy_task += d
-                t = yield ("cpu", t, m.wk_task + m.task_wait_cpu * d)
+                if m.task_proc:  # ... and when its sleep ends
+                    t = yield ("cpu", t, 0.0, False, True)
+                # the worker wakes for the result
+                t = yield ("cpu", t, m.wk_task, False, True)
                 if m.fs_pfs and m.design == "a":
                     t = yield ("at", t)
                     t = m.fs_write(t, m.writes_per_task, m.bytes_per_task)
@@ -449,7 +511,7 @@ class Worker:
 class Model:
     def __init__(self, inp, design="a", ranks=100, dur=1.0, dist="fixed", tpw=10, fs="local",
                  lock=None, cores=None, ppn=None, seed=1, zero=False, poll=True, tasks=None, durs=None,
-                 background=0.0, first=True):
+                 background=0.0, first=True, isolation="fork"):
         import numpy as np
         g = lambda k, d=0.0: 0.0 if zero else float(inp.get(k, d))
         self.design = design
@@ -499,7 +561,15 @@ class Model:
         self.dur = d.tolist()
         self.n = n
         self.last_result = 0.0
-        self.sim = Sim(cores, background)
+        # how the cores are shared (bench/scale_wake.c): a woken burst's
+        # share against a busy process, and its first slice's latency
+        pts = sorted((float(k), float(v)) for k, v in inp.get("wake_floor", []))
+        floor = None
+        if cores is not None and pts and not zero:
+            floor = lambda n: interp_floor(pts, n)
+        self.task_proc = isolation == "fork"
+        self.sim = Sim(cores, background, share=0.0 if cores is None else float(inp.get("wake_share", 0.0)),
+                       floor=floor)
         lat0 = self.lat_intra if nodes == 1 else self.lat_inter
         order = list(range(n))
         # which node each worker is on: rank r on node r // ppn; workers are the
@@ -540,6 +610,13 @@ class Model:
                 lat = self.lat_intra if node_of[i] == 0 else lat0
             wr = self.writers[node_of[i]] if self.writers is not None else None
             self.workers.append(Worker(self, i, srv, lat, wr))
+
+    def poll_spent(self, waited):
+        """CPU of polling for `waited` s: poll_cpu was read polling each
+        1 ms on idle cores; each poll now also waits out the wake-up
+        latency of the processes runnable, so fewer polls fit."""
+        tail = self.poll.tail
+        return self.poll_cpu * waited * tail / (tail + self.sim.wake_latency())
 
     def fs_write(self, t, writes, nbytes):
         """A FIFO write on the least busy file server; returns its end."""
@@ -616,6 +693,20 @@ class Model:
         return out
 
 
+def interp_floor(pts, n):
+    """wake_floor's seconds at n runnable others: linear between the measured
+    (n, seconds) points, from (0, 0) below the first, along the last
+    point's proportion past it."""
+    if n <= 0:
+        return 0.0
+    x0, y0 = 0.0, 0.0
+    for x, y in pts:
+        if n <= x:
+            return y0 + (y - y0) * (n - x0) / (x - x0) if x > x0 else y
+        x0, y0 = x, y
+    return y0 * n / x0 if x0 > 0 else 0.0
+
+
 def simulate(inp, **kw):
     r = Model(inp, **kw).run()
     if (kw.get("dist", "fixed") != "fixed" or kw.get("durs") is not None) and not kw.get("zero"):
@@ -683,7 +774,7 @@ def lsq_line(xs, ys):
 
 def inputs(raw):
     """The model's inputs from scale_validate.sh's calibration record."""
-    cal, up, idle, out, src = {}, [], [], {}, {}
+    cal, up, idle, out, src, wake = {}, [], [], {}, {}, {}
     for line in open(raw):
         w = line.split()
         if not w:
@@ -705,6 +796,24 @@ def inputs(raw):
             out["sleep_slack"] = float(w[1])
         elif w[0] == "cores":
             out["cores"] = float(w[1])
+        elif w[0] == "wake_s":  # bench/scale_wake.c: K others spinning, burst, seconds beyond it
+            wake.setdefault(float(w[2]), {})[int(w[1])] = float(w[3])
+
+    if len(wake) >= 2:
+        # the shortest bursts: the wait for a first slice (less the timer's
+        # own lateness, at K = 0); the longest: the share a woken burst gets
+        short, long_ = min(wake), max(wake)
+        f = wake[short]
+        out["wake_floor"] = [[k, max(0.0, f[k] - f.get(0, 0.0))] for k in sorted(f) if k > 0]
+        g = wake[long_]
+        C = out.get("cores", 2.0)
+        bs = sorted(((g[k] - g.get(0, 0.0) + long_) * C / long_ - 1.0) / k for k in g if k > 0)
+        if bs:
+            out["wake_share"] = min(2.0, max(0.0, bs[len(bs) // 2]))
+        src["wake_floor"] = "bench/scale_wake.c, bursts of %g s, K = %s others spinning" % (
+            short, ",".join(str(k) for k in sorted(f) if k > 0))
+        src["wake_share"] = "bench/scale_wake.c, bursts of %g s, K = %s: median of " \
+            "((late + burst) x cores / burst - 1) / K" % (long_, ",".join(str(k) for k in sorted(g) if k > 0))
 
     def stats(path):
         try:
@@ -887,6 +996,35 @@ def check():
     r = Model(inp, ranks=9, dur=0.0, tasks=8, cores=2, poll=False).run()
     ok(abs(r["makespan_s"] - 8 * 0.02 / 2) < 1e-9,
        "task process start: 8 workers x 0.02 s CPU on 2 cores: makespan %.9f = 0.08 s" % r["makespan_s"])
+    # how the cores are shared: a short burst of 10 ms beside 6 busy processes
+    # on 2 cores; wake_share 0: it runs first; 1: all 7 share equally; with
+    # wake_floor it also waits for its first slice
+    def burst_end(share, floor=None, wake=False):
+        sim, end = Sim(cores=2, share=share, floor=floor), []
+
+        def busy():
+            yield ("cpu", 0.0, 1.0, True)
+
+        def short():
+            t = yield ("cpu", 0.0, 0.01, False, wake)
+            end.append(t)
+        for _ in range(6):
+            sim.start(busy())
+        sim.start(short(), 1e-9)
+        sim.run()
+        return end[0] - 1e-9
+    e = burst_end(0.0)
+    ok(abs(e - 0.01) < 1e-9, "wake_share 0: a 10 ms burst beside 6 busy on 2 cores ends at %.9f = 0.01 s" % e)
+    e = burst_end(1.0)
+    ok(abs(e - 0.01 * 7 / 2) < 1e-9, "wake_share 1: a 10 ms burst beside 6 busy on 2 cores ends at %.9f = 0.035 s" % e)
+    pts = [(4.0, 0.1), (8.0, 0.3)]
+    e = burst_end(1.0, lambda n: interp_floor(pts, n), wake=True)
+    ok(abs(e - 0.2) < 1e-9, "wake_floor 0.1 s at 4, 0.3 s at 8: a woken burst beside 6 busy ends at %.9f = 0.2 s" % e)
+    e = burst_end(1.0, lambda n: interp_floor(pts, n), wake=False)
+    ok(abs(e - 0.035) < 1e-9, "wake_floor: a burst that is no wake-up ends at %.9f = 0.035 s" % e)
+    v = [interp_floor(pts, n) for n in (0, 2, 6, 16)]
+    ok(max(abs(a - b) for a, b in zip(v, (0.0, 0.05, 0.2, 0.6))) < 1e-12,
+       "wake_floor between and past its points: %s = 0, 0.05, 0.2, 0.6" % ", ".join("%.3g" % x for x in v))
     return 1 if fails else 0
 
 

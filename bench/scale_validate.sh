@@ -36,6 +36,14 @@
 #   - sweep expansion per task: `hsweep plan` on 10^5 tasks
 #   - message latency: bench/scale_pingpong.c on 2 ranks; timer slack: the
 #     mean oversleep of a 2 us sleep
+#   - how the cores are shared (bench/scale_wake.c): a process that sleeps
+#     5 ms and then needs a burst of CPU while K others spin.  With bursts of
+#     20 us at K in WAKE_K, the time it takes beyond the burst, less that at
+#     K = 0 (the timer's own lateness), is wake_floor: how long a woken
+#     process waits for its first slice with K others runnable.  With bursts
+#     of 500 us at K = 8, 32, 128, the burst's wall time against K gives
+#     wake_share: 1 when the woken process gets an equal share of the cores
+#     (as EEVDF, Linux 6.6 on, gives it), 0 when it runs before any busy one
 # Prints per point `scale_validate_nR_sS: measured X (median of VREPS runs:
 # LO ... HI), predicted Y, error Z%` (efficiency of the dispatch phase: tasks x
 # S / (W x its wall time), W = R - 1; the runs' range after it), the same for
@@ -46,6 +54,7 @@
 #   bench/scale_validate.sh     RANKS="4 8 16 32 64 128 256" SECONDS_LIST="0.05 0.5" TPW=10
 #                               HEAVY_RANKS=32 HEAVY_MEAN=0.05 CORES=$(nproc)
 #                               IDLE_RANKS=8 UP_REPS=2 VREPS=3
+#                               WAKE_K="1 2 4 8 16 32 64 128 256 512"
 . "$(dirname "$0")/lib.sh"
 RANKS=${RANKS:-4 8 16 32 64 128 256}
 SECONDS_LIST=${SECONDS_LIST:-0.05 0.5}
@@ -54,6 +63,7 @@ HEAVY_RANKS=${HEAVY_RANKS:-32}
 HEAVY_MEAN=${HEAVY_MEAN:-0.05}
 CORES=${CORES:-$NPROC}
 IDLE_RANKS=${IDLE_RANKS:-8}
+WAKE_K=${WAKE_K:-1 2 4 8 16 32 64 128 256 512}
 UP_REPS=${UP_REPS:-2}
 VREPS=${VREPS:-3}
 SIM="$PYTHON3 $BENCH_SRC/scale_sim.py"
@@ -186,6 +196,13 @@ t0=$(now)
 echo "plan 100000 $(calc "$(now) - $t0")" >>"$raw"
 mpicc -O2 -o "$WORK/pingpong" "$BENCH_SRC/scale_pingpong.c"
 echo "lat $(mpirun_n 2 "$WORK/pingpong" | awk '/lat_s/ {print $2}')" >>"$raw"
+mpicc -O2 -o "$WORK/wake" "$BENCH_SRC/scale_wake.c"
+for k in 0 $WAKE_K; do
+    "$WORK/wake" "$k" 200 0.00002 0.005 >>"$raw" || exit 1
+done
+for k in 0 8 32 128; do
+    "$WORK/wake" "$k" 60 0.0005 0.005 >>"$raw" || exit 1
+done
 echo "slack $($PYTHON3 -c '
 import time
 n = 3000
