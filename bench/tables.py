@@ -450,15 +450,19 @@ SCALE_INPUT_DOC = {
     "fs_servers": "file servers a shared file's writes queue at", "ranks_per_node": "ranks a node",
     "mpi_start_a": "MPI start, fixed, s", "mpi_start_per_rank": "MPI start a rank, s", "cores": "cores here",
     "task_start_points": "the task process start's CPU, s, at each worker count (wk_first_cpu's points)",
+    "wake_floor": "a woken process's wait for its first slice, s, at K others runnable",
+    "wake_share": "a woken burst's share beside busy processes (1: equal, 0: first)",
 }
 
 
-def scale_input_value(v):
-    """A model input as the table shows it: a number, or [workers, seconds] points."""
+def scale_input_value(v, key=""):
+    """A model input as the table shows it: a number, or [workers, seconds]
+    points ([others runnable, seconds] for wake_floor)."""
     if isinstance(v, (int, float)):
         return num(v)
     if isinstance(v, list):
-        return "; ".join("W = %d: %s" % (p[0], num(p[1])) for p in v)
+        x = "K" if key == "wake_floor" else "W"
+        return "; ".join("%s = %d: %s" % (x, p[0], num(p[1])) for p in v)
     return str(v)
 
 
@@ -473,7 +477,7 @@ def t_scale_inputs(logs):
         return ["`bench/scale_validate.sh` printed no inputs in its newest log."] + sources([s])
     inp = json.loads(line[-1][len("scale_inputs: "):])
     src = inp.pop("source", {})
-    rows = [[k, SCALE_INPUT_DOC.get(k, ""), scale_input_value(v), src.get(k, "measured here (scale_validate.sh)")]
+    rows = [[k, SCALE_INPUT_DOC.get(k, ""), scale_input_value(v, k), src.get(k, "measured here (scale_validate.sh)")]
             for k, v in sorted(inp.items())]
     return md(["input", "what", "value", "from"], rows, ["---", "---", "---:", "---"]) + sources([s])
 
