@@ -974,11 +974,28 @@ static int try_lock(int fd, int excl, const char *path, hs_err *e)
 }
 
 /*
+ * Whether another process holds the run lock on fd, which may be open for
+ * reading only (an exclusive lock then cannot be taken: F_OFD_GETLK only
+ * asks): 1 when one does, 0 when none does or the file system does not say
+ * (as try_lock), else HS_EIO naming fcntl, file and line.
+ */
+static int lock_held(int fd, const char *path, hs_err *e)
+{
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = HS_LOCK_BYTE, .l_len = 1};
+    if (fcntl(fd, F_OFD_GETLK, &fl) == 0)
+        return fl.l_type != F_UNLCK;
+    if (errno == ENOLCK || errno == EINVAL || errno == EOPNOTSUPP)
+        return 0;
+    return HS_FAIL(e, HS_EIO, "%s: fcntl(F_OFD_GETLK) failed (%s:%d): %s", path, __FILE__, __LINE__,
+                   strerror(errno));
+}
+
+/*
  * Open file for a run lock: for writing where an exclusive lock is wanted
- * and the file can be written, else for reading (an exclusive check is then
- * skipped: *excl is cleared -- a file this process cannot write is one no
- * run of its can be writing either, and the open for writing that follows
- * reports why).
+ * and the file can be written, else for reading (*excl is then cleared: the
+ * exclusive lock cannot be taken, and lock_held asks instead -- another
+ * user's run, or this user's on a file made read-only since, may be writing
+ * it).
  */
 static int lock_open(const char *file, int flags, int *excl)
 {
@@ -1053,7 +1070,7 @@ static int lock_replaced(const char *path, int *fd, hs_err *e)
 {
     int excl = 1;
     *fd = lock_open(path, O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, &excl);
-    int rc = *fd >= 0 && excl ? try_lock(*fd, 1, path, e) : 0;
+    int rc = *fd < 0 ? 0 : excl ? try_lock(*fd, 1, path, e) : lock_held(*fd, path, e);
     if (rc) {
         close(*fd);
         *fd = -1;
@@ -1273,8 +1290,8 @@ static int lock_results(hs_store *st, const char *file, const char *path, MPI_Co
     if (rank == 0) {
         int excl = 1;
         st->lock_fd = lock_open(file, O_CLOEXEC, &excl);
-        if (st->lock_fd >= 0 && excl)
-            rc = try_lock(st->lock_fd, 1, path, e);
+        if (st->lock_fd >= 0)
+            rc = excl ? try_lock(st->lock_fd, 1, path, e) : lock_held(st->lock_fd, path, e);
         if (rc == 1)
             rc = in_use(e, path);
         else if (rc == 0 && st->lock_fd >= 0) /* from exclusive to shared: never refused */

@@ -45,13 +45,7 @@ for _ in $(seq 1 100); do [ -e reading ] && break; sleep 0.1; done
 check "an h5py reader does not stop --resume" "$HSWEEP" run ok.cfg -o r.h5 --resume --quiet
 check "nor --overwrite" "$HSWEEP" run ok.cfg -o r.h5 --overwrite --quiet
 kill "$holder"; wait "$holder" 2>/dev/null
-rm -f held
-"$PYTHON3" -c 'import fcntl, time
-fd = open("r.h5", "rb")
-fcntl.lockf(fd, fcntl.LOCK_SH, 1, 1 << 62)
-open("held", "w").close()
-time.sleep(60)' & holder=$!
-for _ in $(seq 1 100); do [ -e held ] && break; sleep 0.1; done
+hold_run_lock r.h5
 out=$(HSWEEP_TRACE=1 "$HSWEEP" run ok.cfg -o r.h5 --resume --quiet 2>&1 >/dev/null); rc=$?
 [ "$rc" = 1 ] && pass || fail "held lock: exit $rc: $out"
 has "$out" "r.h5: is in use by another hsweep run" "raised at " "src/core/store.c:" "(lock_results)"

@@ -34,6 +34,19 @@ need_cmd() {
     done
 }
 pass() { CHECKS=$((CHECKS + 1)); }
+# hold_run_lock FILE: a process holds FILE's run lock as a run's rank does (a
+# shared record lock on byte 2^62, src/core/store.c try_lock) for up to 60 s;
+# its pid in $holder, returned once it holds it (or fails, counted).
+hold_run_lock() {
+    rm -f "$WORK/held"
+    "$PYTHON3" -c 'import fcntl, sys, time
+fd = open(sys.argv[1], "rb")
+fcntl.lockf(fd, fcntl.LOCK_SH, 1, 1 << 62)
+open(sys.argv[2], "w").close()
+time.sleep(60)' "$1" "$WORK/held" & holder=$!
+    for _ in $(seq 1 100); do [ -e "$WORK/held" ] && break; sleep 0.1; done
+    [ -e "$WORK/held" ] && pass || fail "the lock holder did not start"
+}
 # check DESCRIPTION COMMAND...: run the command, count a failure if it fails.
 check() { local d=$1; shift; if "$@"; then pass; else fail "$d"; fi; }
 # private_mounts: rerun this test in a private mount namespace (unshare -m;
