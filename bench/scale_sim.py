@@ -197,10 +197,7 @@ class Sim:
         work, cls, wake = job
         self._advance(self.now)
         self.seq += 1
-        due = 0.0
-        if wake and self.floor is not None:
-            others = len(self.ps[0]) + len(self.ps[1]) + self.background + self.held
-            due = self.now + self.floor(others)
+        due = self.now + self.wake_latency() if wake else 0.0
         heapq.heappush(self.ps[cls], (self.V[cls] + work, self.seq, proc, due))
 
     def step(self, proc, val):
@@ -482,14 +479,13 @@ class Worker:
             self.woke = False
             for j in batch:
                 d = costs[j]
-                if m.task_proc:  # the task process wakes for the task
-                    t = yield ("cpu", t, 0.0, False, True)
+                # the task process (--isolation fork) wakes for the task
+                t = yield ("cpu", t, 0.0, False, True)
                 if m.task_wait_cpu:  # what the worker spends waiting on it
                     t = yield ("spend", t, m.task_wait_cpu * d)
                 t += d
                 self.busy_task += d
-                if m.task_proc:  # ... and when its sleep ends
-                    t = yield ("cpu", t, 0.0, False, True)
+                t = yield ("cpu", t, 0.0, False, True)  # ... and when its sleep ends
                 # the worker wakes for the result
                 t = yield ("cpu", t, m.wk_task, False, True)
                 if m.fs_pfs and m.design == "a":
@@ -511,7 +507,7 @@ class Worker:
 class Model:
     def __init__(self, inp, design="a", ranks=100, dur=1.0, dist="fixed", tpw=10, fs="local",
                  lock=None, cores=None, ppn=None, seed=1, zero=False, poll=True, tasks=None, durs=None,
-                 background=0.0, first=True, isolation="fork"):
+                 background=0.0, first=True):
         import numpy as np
         g = lambda k, d=0.0: 0.0 if zero else float(inp.get(k, d))
         self.design = design
@@ -567,7 +563,6 @@ class Model:
         floor = None
         if cores is not None and pts and not zero:
             floor = lambda n: interp_floor(pts, n)
-        self.task_proc = isolation == "fork"
         self.sim = Sim(cores, background, share=0.0 if cores is None else float(inp.get("wake_share", 0.0)),
                        floor=floor)
         lat0 = self.lat_intra if nodes == 1 else self.lat_inter
@@ -1022,6 +1017,24 @@ def check():
     ok(abs(e - 0.2) < 1e-9, "wake_floor 0.1 s at 4, 0.3 s at 8: a woken burst beside 6 busy ends at %.9f = 0.2 s" % e)
     e = burst_end(1.0, lambda n: interp_floor(pts, n), wake=False)
     ok(abs(e - 0.035) < 1e-9, "wake_floor: a burst that is no wake-up ends at %.9f = 0.035 s" % e)
+    # CPU spent beside a process (its polling) does not hold it up, but
+    # takes its share of the cores: on 1 core, 0.1 s spent beside a busy
+    # process of 0.1 s makes that one end at 0.2 s
+    sim, ends = Sim(cores=1, share=1.0), {}
+
+    def spender():
+        t = yield ("spend", 0.0, 0.1)
+        ends["spender"] = t
+
+    def busy1():
+        t = yield ("cpu", 0.0, 0.1, True)
+        ends["busy"] = t
+    sim.start(spender())
+    sim.start(busy1())
+    sim.run()
+    ok(ends["spender"] == 0.0 and abs(ends["busy"] - 0.2) < 1e-9,
+       "spent CPU: its process goes on at %.9f = 0 s, a busy one beside it ends at %.9f = 0.2 s" % (
+           ends["spender"], ends["busy"]))
     v = [interp_floor(pts, n) for n in (0, 2, 6, 16)]
     ok(max(abs(a - b) for a, b in zip(v, (0.0, 0.05, 0.2, 0.6))) < 1e-12,
        "wake_floor between and past its points: %s = 0, 0.05, 0.2, 0.6" % ", ".join("%.3g" % x for x in v))

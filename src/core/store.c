@@ -991,20 +991,20 @@ static int lock_held(int fd, const char *path, hs_err *e)
 }
 
 /*
- * Open file for a run lock: for writing where an exclusive lock is wanted
- * and the file can be written, else for reading (*excl is then cleared: the
- * exclusive lock cannot be taken, and lock_held asks instead -- another
- * user's run, or this user's on a file made read-only since, may be writing
- * it).
+ * Open file (open flags `flags` besides the access mode) and make sure no
+ * other process holds its run lock: the exclusive lock taken where the file
+ * can be written, else -- another user's run, or this user's on a file made
+ * read-only since, may still be writing it -- lock_held asks.  *fd is the
+ * open file, -1 when it cannot be opened (nothing to check: 0).  Returns 0,
+ * 1 when held, or HS_EIO.
  */
-static int lock_open(const char *file, int flags, int *excl)
+static int lock_exclusive(const char *file, int flags, int *fd, const char *path, hs_err *e)
 {
-    int fd = *excl ? open(file, O_RDWR | flags) : -1;
-    if (fd < 0) {
-        *excl = 0;
-        fd = open(file, O_RDONLY | flags);
-    }
-    return fd;
+    *fd = open(file, O_RDWR | flags);
+    if (*fd >= 0)
+        return try_lock(*fd, 1, path, e);
+    *fd = open(file, O_RDONLY | flags);
+    return *fd >= 0 ? lock_held(*fd, path, e) : 0;
 }
 
 /* The message for a results file that a run holds (lock_results' lock). */
@@ -1068,9 +1068,7 @@ static void tmp_name(const char *path, char *tmp, size_t cap)
  */
 static int lock_replaced(const char *path, int *fd, hs_err *e)
 {
-    int excl = 1;
-    *fd = lock_open(path, O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, &excl);
-    int rc = *fd < 0 ? 0 : excl ? try_lock(*fd, 1, path, e) : lock_held(*fd, path, e);
+    int rc = lock_exclusive(path, O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, fd, path, e);
     if (rc) {
         close(*fd);
         *fd = -1;
@@ -1288,10 +1286,7 @@ static int lock_results(hs_store *st, const char *file, const char *path, MPI_Co
     int rank, rc = 0;
     HS_MPI_CALL(e, MPI_Comm_rank(comm, &rank));
     if (rank == 0) {
-        int excl = 1;
-        st->lock_fd = lock_open(file, O_CLOEXEC, &excl);
-        if (st->lock_fd >= 0)
-            rc = excl ? try_lock(st->lock_fd, 1, path, e) : lock_held(st->lock_fd, path, e);
+        rc = lock_exclusive(file, O_CLOEXEC, &st->lock_fd, path, e);
         if (rc == 1)
             rc = in_use(e, path);
         else if (rc == 0 && st->lock_fd >= 0) /* from exclusive to shared: never refused */
