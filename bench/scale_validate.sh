@@ -218,6 +218,20 @@ echo "scale_inputs: $(cat "$WORK/inputs.json")"
 echo "# validation" >&2
 res=$WORK/res.txt
 : >"$res"
+# edges JSON: the dispatch phase's edges from a run's HSWEEP_STATS (an
+# hsweep with first_request_s): when the last worker's first request came
+# and how long the last results took to the loop's end (nothing from an
+# older hsweep)
+edges() {
+    $PYTHON3 -c '
+import json, sys
+try:
+    c = json.load(open(sys.argv[1]))["coord"]
+    print(", loop %.3f s, last first request at %.3f s, drain %.3f s" % (
+        c["loop_wall_s"], c["first_request_s"]["max"], c["drain_s"]))
+except (OSError, ValueError, KeyError):
+    pass' "$1"
+}
 # vrun R CFG TAG: VREPS runs; "wall rate lo_rate hi_rate background" of
 # the run with the median rate (background: the most of any run's)
 vrun() {
@@ -226,7 +240,7 @@ vrun() {
         bg=$(background)
         out=$(hsrun "$1" "$2" "$3_$rep") || return 1
         echo "$out $bg" >>"$WORK/reps.txt"
-        echo "    run $rep: wall $(echo "$out" | cut -d' ' -f1) s, dispatch phase $(echo "$out" | cut -d' ' -f2) tasks/s" >&2
+        echo "    run $rep: wall $(echo "$out" | cut -d' ' -f1) s, dispatch phase $(echo "$out" | cut -d' ' -f2) tasks/s$(edges "$WORK/$3_$rep.json")" >&2
     done
     sort -g -k2 "$WORK/reps.txt" | awk '{ r[NR] = $0; if ($5 > bg) bg = $5 }
         END { split(r[int((NR + 1) / 2)], m, " "); split(r[1], a, " "); split(r[NR], b, " ");

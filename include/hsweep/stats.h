@@ -63,6 +63,14 @@ void hs_stats_served(const hs_stats_span *s, int tag, uint64_t queue_len);
 /* A HS_TAG_WORK message with `tasks` task refs went out. */
 void hs_stats_batch(int tasks);
 
+/*
+ * The dispatch phase's edges, in seconds since the coordinator loop began:
+ * a worker's first request came in (once for each worker), and a message
+ * with finished tasks came in (the last one counts).
+ */
+void hs_stats_first_request(double at);
+void hs_stats_result(double at);
+
 /* The coordinator loop's wall time, once it ends. */
 void hs_stats_loop(double seconds);
 

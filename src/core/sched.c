@@ -843,6 +843,7 @@ static int coordinator_loop(queue *q, MPI_Comm comm, int nworkers, const unsigne
     int active = nworkers, stop_sent = 0, rc = 0;
     int64_t(*wc)[HS_ST_COUNT] = calloc((size_t)nworkers + 1, sizeof *wc);
     unsigned char *done = calloc((size_t)nworkers + 1, 1);
+    unsigned char *asked = calloc((size_t)nworkers + 1, 1); /* for HSWEEP_STATS */
     for (int i = 1; writer && i <= nworkers; i++)
         if (writer[i]) {
             active--;
@@ -914,6 +915,12 @@ static int coordinator_loop(queue *q, MPI_Comm comm, int nworkers, const unsigne
         n_fin = n_fin < 0 || HS_ST_COUNT + 1 + note * n_fin > cnt ? 0 : n_fin;
         progress_finished(pg, in + HS_ST_COUNT + 1, (size_t)n_fin);
         halt_due(pg);
+        if (n_fin > 0)
+            hs_stats_result(hs_now_mono() - loop_t0);
+        if (st.MPI_TAG == HS_TAG_REQ && asked && w <= nworkers && !asked[w]) {
+            asked[w] = 1;
+            hs_stats_first_request(hs_now_mono() - loop_t0);
+        }
         if (pk.owe && w <= nworkers)
             owe_set(&pk, w, pk.owe[w] > n_fin ? pk.owe[w] - n_fin : 0);
         if (st.MPI_TAG == HS_TAG_DONE) {
@@ -975,6 +982,7 @@ static int coordinator_loop(queue *q, MPI_Comm comm, int nworkers, const unsigne
     free(sent);
     free(wc);
     free(done);
+    free(asked);
     free(in);
     return rc;
 }

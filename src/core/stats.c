@@ -32,7 +32,9 @@ static struct {
     /* coordinator */
     uint64_t requests, done, dispatched, batches, queue_max, queue_sum;
     int64_t busy_cpu_ns, busy_wall_ns, service_max_ns;
-    double loop_s;
+    double loop_s, last_result;
+    double *first; /* each worker's first request (seconds into the loop) */
+    size_t n_first, cap_first;
     uint64_t hist[N_BINS];
     /* the write trace; creation's own (fill writes, unbuffered) */
     int rank, tracing, fd, create_fd;
@@ -76,6 +78,7 @@ void hs_stats_begin(int rank)
     }
     if (S.create_fd >= 0)
         close(S.create_fd);
+    free(S.first);
     memset(&S, 0, sizeof S);
     S.fd = S.create_fd = -1;
     S.rank = rank;
@@ -178,7 +181,37 @@ void hs_stats_batch(int tasks)
     S.dispatched += (uint64_t)tasks;
 }
 
+void hs_stats_first_request(double at)
+{
+    if (S.n_first == S.cap_first) {
+        size_t cap = S.cap_first ? 2 * S.cap_first : 64;
+        double *more = realloc(S.first, cap * sizeof *more);
+        if (!more)
+            return; /* counted short: the JSON's n says so */
+        S.first = more;
+        S.cap_first = cap;
+    }
+    S.first[S.n_first++] = at;
+}
+
+void hs_stats_result(double at) { S.last_result = at > S.last_result ? at : S.last_result; }
+
 void hs_stats_loop(double seconds) { S.loop_s = seconds; }
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The p-quantile of the workers' first requests (nearest rank; 0 without any). */
+static double first_s(double p)
+{
+    if (S.n_first == 0)
+        return 0.0;
+    size_t k = (size_t)ceil(p * (double)S.n_first);
+    return S.first[(k < 1 ? 1 : k) - 1];
+}
 
 /* The p-quantile of the requests' service times in microseconds: the
  * geometric middle of its histogram bin, at most the largest seen. */
@@ -218,9 +251,16 @@ static void write_json(const char *path, int ranks, int workers, const uint64_t 
                 S.requests ? (double)S.queue_sum / (double)S.requests : 0.0);
         fprintf(f,
                 "    \"service_wall_us\": {\"p50\": %.6g, \"p90\": %.6g, \"p99\": %.6g, \"max\": "
-                "%.6g}},\n",
+                "%.6g},\n",
                 service_us(0.5), service_us(0.9), service_us(0.99),
                 (double)S.service_max_ns * 1e-3);
+        if (S.first)
+            qsort(S.first, S.n_first, sizeof *S.first, cmp_double);
+        fprintf(f,
+                "    \"first_request_s\": {\"n\": %zu, \"p50\": %.9g, \"max\": %.9g}, "
+                "\"drain_s\": %.9g},\n",
+                S.n_first, first_s(0.5), first_s(1.0),
+                S.last_result > 0 ? S.loop_s - S.last_result : 0.0);
     }
     uint64_t writes = 0, bytes = 0;
     for (int k = 0; k < HS_IO_KINDS; k++) {

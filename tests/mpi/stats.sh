@@ -4,7 +4,8 @@
 # task handed out and written once, one status write per task), with the
 # trace (one line per counted write) and with the file (every traced write
 # lands where the rows and traces of the file's datasets sit, every status
-# byte at its own offset).
+# byte at its own offset).  The coordinator's first requests and drain
+# bound a run of sleep tasks.
 . "$(dirname "$0")/lib.bash"
 need_py h5py numpy
 N=60
@@ -40,6 +41,10 @@ else:
     assert 0 <= c["busy_cpu_s"] <= c["busy_wall_s"] <= c["loop_wall_s"], c
     q = c["service_wall_us"]
     assert 0 < q["p50"] <= q["p90"] <= q["p99"] <= q["max"], q
+    fr = c["first_request_s"]  # every worker asked once, within the loop
+    assert fr["n"] == n - 1, fr
+    assert 0 <= fr["p50"] <= fr["max"] <= c["loop_wall_s"], (fr, c["loop_wall_s"])
+    assert 0 <= c["drain_s"] < c["loop_wall_s"], c
 st = s["store"]
 k = st["by_kind"]
 assert st["tasks_written"] == N, st
@@ -87,6 +92,22 @@ assert {o for o, _ in lines["trace"]} == {tb + i * width * 8 for i in range(N)}
 print(f"{n} rank(s): ok")
 PY
 done
+# The dispatch phase's edges: two tasks of 0.2 s on two workers.  The last
+# result cannot come before a task has ended, and the workers' goodbyes come
+# after it.
+cat >"$WORK/z.cfg" <<EOF
+sweeps = ( { name = "z"; kernel = "sleep"; matrix = { seconds = [0.2, 0.21]; }; } );
+EOF
+HSWEEP_STATS="$WORK/z.json" mpirun_n 3 "$HSWEEP" run "$WORK/z.cfg" -o "$WORK/z.h5" --quiet
+check "sleep run on 3 ranks" test $? = 0
+check "first requests and drain bound the tasks" "$PYTHON3" - "$WORK/z.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))["coord"]
+fr = c["first_request_s"]
+assert fr["n"] == 2 and fr["max"] < c["loop_wall_s"] - 0.2, c
+assert 0 < c["drain_s"] <= c["loop_wall_s"] - 0.2, c
+print("edges: ok")
+PY
 # A trace directory that cannot be made is reported and does not fail the run.
 touch "$WORK/notadir"
 out=$(HSWEEP_IO_TRACE="$WORK/notadir/x" "$HSWEEP" run "$WORK/s.cfg" -o "$WORK/q.h5" --quiet 2>&1)
