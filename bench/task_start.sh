@@ -31,7 +31,7 @@ for np in $RANKS; do
                 mpirun_n "$np" "${bins[$i]}" run "$WORK/t.cfg" -o "$WORK/o.h5" --overwrite --isolation "$iso" \
                     --log-every 1000 2>"$WORK/log" || { cat "$WORK/log" >&2; exit 1; }
                 rate=$(hsweep_rate "$WORK/log")
-                calc "$w / $rate" >>"$WORK/$iso$i"
+                echo "$(calc "$w / $rate")" >>"$WORK/$iso$i"
             done
         done
     done
