@@ -521,6 +521,7 @@ TABLES = {
     "pose_bench": lambda L: t_results(L, "pose_bench", "bench/run_all.sh pose_bench"),
     "llc_bench": lambda L: t_results(L, "llc_bench", "bench/run_all.sh llc_bench"),
     "coord_service": lambda L: t_results(L, "coord_service", "bench/run_all.sh coord_service"),
+    "task_start": lambda L: t_results(L, "task_start", "bench/run_all.sh task_start"),
     "write_pattern": lambda L: t_results(L, "write_pattern", "bench/run_all.sh write_pattern"),
     "create_scale": lambda L: t_results(L, "create_scale", "bench/run_all.sh create_scale"),
     "scale_validate": t_scale_validate,
