@@ -4,7 +4,8 @@
 # process; the dispatch phase's extra wall time with it, times the cores,
 # over the workers, is the CPU one start takes while the starts share the
 # cores (bench/scale_sim.py's wk_first_cpu; scale_validate.sh calibrates it
-# the same way).  Medians of REPS runs of each kind.  BASELINE=PATH: another
+# the same way, from the shortest of its runs).  Medians of REPS runs of
+# each kind.  BASELINE=PATH: another
 # hsweep binary, run in turn with this one (the same rep, one after the
 # other), so that each line says this one's cost over the other's.  Ranks
 # past the cores are oversubscribed.

@@ -93,8 +93,10 @@ print(f"{n} rank(s): ok")
 PY
 done
 # The dispatch phase's edges: two tasks of 0.2 s on two workers.  The last
-# result cannot come before a task has ended, and the workers' goodbyes come
-# after it.
+# result cannot come before a task has ended (0.2 s into the loop at the
+# earliest), and the workers' goodbyes come after it.  (A worker slow to
+# start may ask first after the other has run both tasks: its first request
+# is only bound by the loop.)
 cat >"$WORK/z.cfg" <<EOF
 sweeps = ( { name = "z"; kernel = "sleep"; matrix = { seconds = [0.2, 0.21]; }; } );
 EOF
@@ -104,7 +106,7 @@ check "first requests and drain bound the tasks" "$PYTHON3" - "$WORK/z.json" <<'
 import json, sys
 c = json.load(open(sys.argv[1]))["coord"]
 fr = c["first_request_s"]
-assert fr["n"] == 2 and fr["max"] < c["loop_wall_s"] - 0.2, c
+assert fr["n"] == 2 and 0 <= fr["p50"] <= fr["max"] <= c["loop_wall_s"], c
 assert 0 < c["drain_s"] <= c["loop_wall_s"] - 0.2, c
 print("edges: ok")
 PY

@@ -31,8 +31,7 @@ gen
 check "no repository: unknown" grep -q 'HS_GIT_COMMIT "unknown"' "$out"
 # the binary under test: its --version and its header agree
 hdr=$(dirname "$HSWEEP")/generated/hs_version.h
-if [ -f "$hdr" ]; then
-    c=$(sed -n 's/.*HS_GIT_COMMIT "\(.*\)".*/\1/p' "$hdr")
-    check "hsweep --version says its header's commit" sh -c "\"$HSWEEP\" --version | grep -qx 'commit $c'"
-fi
+c=$(sed -n 's/.*HS_GIT_COMMIT "\(.*\)".*/\1/p' "$hdr")
+check "the build's version header names a commit ($hdr)" test -n "$c"
+check "hsweep --version says its header's commit" sh -c "\"$HSWEEP\" --version | grep -qx 'commit $c'"
 finish
