@@ -467,6 +467,12 @@ class Worker:
         m = self.m
         costs = m.dur
         t = 0.0
+        if m.first_at is not None:
+            # the i-th of W workers asks first at quantile (i + 1) / W of the
+            # measured spread: from 0 through its median to its largest
+            p50, last = m.first_at
+            q = (self.i + 1) / m.W
+            t = 2 * q * p50 if q <= 0.5 else p50 + (2 * q - 1) * (last - p50)
         t = yield from self.request(t)
         t, (ta, batch, pf) = yield from self.wait_reply(t)
         if batch and m.wk_first:  # starting the task process (start-up at scale: see first=)
@@ -540,6 +546,18 @@ class Model:
         if W < 1:
             raise SystemExit("scale_sim: %d ranks leave no worker in design %s" % (ranks, design))
         self.W = W
+        # on this machine (shared cores), the start's CPU and when the workers'
+        # first requests come, both measured at each worker count
+        # (task_start_points, first_request_points) and read between them
+        local = cores is not None and not zero
+        if local and self.wk_first and inp.get("task_start_points"):
+            self.wk_first_cpu = interp_w(inp["task_start_points"], W, 1)
+            self.wk_first = max(self.wk_first, self.wk_first_cpu)
+        self.first_at = None
+        if local and inp.get("first_request_points"):
+            p50 = interp_w(inp["first_request_points"], W, 1)
+            last = max(p50, interp_w(inp["first_request_points"], W, 2))
+            self.first_at = (p50, last)
         # tasks, longest first (exact hints)
         n = tasks if tasks is not None else tpw * W
         if durs is not None:  # given task lengths, queued longest first
@@ -688,6 +706,18 @@ class Model:
         return out
 
 
+def interp_w(pts, W, col):
+    """Column col of the rows [W, ...] of pts at worker count W: linear
+    between the two rows around it, the nearest row's outside them."""
+    rows = sorted(pts)
+    if W <= rows[0][0]:
+        return float(rows[0][col])
+    for a, b in zip(rows, rows[1:]):
+        if W <= b[0]:
+            return a[col] + (b[col] - a[col]) * (W - a[0]) / (b[0] - a[0])
+    return float(rows[-1][col])
+
+
 def interp_floor(pts, n):
     """wake_floor's seconds at n runnable others: linear between the measured
     (n, seconds) points, from (0, 0) below the first, along the last
@@ -767,6 +797,16 @@ def lsq_line(xs, ys):
     return my - b * mx, b
 
 
+def loop_wall(st, otherwise):
+    """The dispatch phase's wall time: rank 0's loop (HSWEEP_STATS
+    coord.loop_wall_s), from its first look for requests to the last worker
+    gone; `otherwise` from an hsweep without it."""
+    try:
+        return float(st["coord"]["loop_wall_s"])
+    except (KeyError, TypeError, ValueError):
+        return otherwise
+
+
 def inputs(raw):
     """The model's inputs from scale_validate.sh's calibration record."""
     cal, up, idle, out, src, wake = {}, [], [], {}, {}, {}
@@ -821,7 +861,7 @@ def inputs(raw):
     nb = sorted(k[1] for k in cal if k[0] == sb)
     A1, A2, B1, B2 = cal[(sa, na[0])], cal[(sa, na[1])], cal[(sb, nb[0])], cal[(sb, nb[1])]
     for (S, N), r in cal.items():
-        r["sum"], r["disp"] = S * N, N / r["rate"]
+        r["sum"], r["disp"] = S * N, loop_wall(stats(r["stats"]), N / r["rate"])
     dNa, dNb = na[1] - na[0], nb[1] - nb[0]
     dBa = batches_one_worker(sa, na[1]) - batches_one_worker(sa, na[0])
     dBb = batches_one_worker(sb, nb[1]) - batches_one_worker(sb, nb[0])
@@ -870,9 +910,10 @@ def inputs(raw):
         src["create_per_rank"] = "HSWEEP_STATS create.seconds over ranks (oversubscribed)"
     # what the model misses on one worker, from the same calibration runs:
     # wall per round trip (slope) and at the first task (intercept)
-    ups2 = [dict(R=2, N=n, wall=cal[(S, n)]["wall"], rate=cal[(S, n)]["rate"]) for (S, n) in cal]
+    ups2 = [dict(R=2, N=n, wall=cal[(S, n)]["wall"], rate=cal[(S, n)]["rate"], stats=cal[(S, n)]["stats"])
+            for (S, n) in cal]
     upf = [u for u in up if u["iso"] == "fork"]
-    a, b = lsq_line([u["R"] for u in upf + ups2], [u["wall"] - u["N"] / u["rate"] for u in upf + ups2])
+    a, b = lsq_line([u["R"] for u in upf + ups2], [u["wall"] - loop_wall(stats(u["stats"]), u["N"] / u["rate"]) for u in upf + ups2])
     out["local_start_a"], out["local_start_per_rank"] = a, b
     src["local_start_per_rank"] = "whole wall minus dispatch phase, 1-worker runs and ranks %s" % ",".join(
         str(u["R"]) for u in upf)
@@ -890,7 +931,7 @@ def inputs(raw):
     disp = {}
     for u in up:
         k = (u["R"], u["iso"])
-        disp[k] = min(disp.get(k, math.inf), u["N"] / u["rate"])
+        disp[k] = min(disp.get(k, math.inf), loop_wall(stats(u["stats"]), u["N"] / u["rate"]))
     pts = [(R - 1, (disp[(R, "fork")] - disp[(R, "none")]) * out.get("cores", 2.0))
            for R in sorted({R for R, _ in disp}) if (R, "fork") in disp and (R, "none") in disp]
     if pts:
@@ -898,7 +939,22 @@ def inputs(raw):
         out["wk_first"] = max(out["wk_first"], out["wk_first_cpu"])
         src["wk_first_cpu"] = "ranks %s, a task of 0 s a worker: dispatch wall x cores / workers, " \
             "--isolation fork less none" % ",".join(str(x + 1) for x, _ in pts)
-        out["task_start_points"] = [[x, y / x] for x, y in pts]
+        out["task_start_points"] = [[x, max(0.0, y / x)] for x, y in pts]
+    # when the workers' first requests came (HSWEEP_STATS coord.first_request_s,
+    # seconds after rank 0's loop began): the medians over the runs at each
+    # worker count of the median worker's and the last one's
+    fr = {}
+    for u in up:
+        st = stats(u["stats"])
+        c = st.get("coord", {}).get("first_request_s") if st else None
+        if c and c.get("n"):
+            fr.setdefault(u["R"] - 1, []).append((c["p50"], c["max"]))
+    if fr:
+        med = lambda v: sorted(v)[len(v) // 2] if len(v) % 2 else sum(sorted(v)[len(v) // 2 - 1:len(v) // 2 + 1]) / 2
+        out["first_request_points"] = [[W, med([a for a, _ in v]), med([b for _, b in v])]
+                                       for W, v in sorted(fr.items())]
+        src["first_request_points"] = "ranks %s, a task of 0 s a worker: HSWEEP_STATS coord.first_request_s " \
+            "p50 and max, medians of the runs" % ",".join(str(W + 1) for W in sorted(fr))
     src["wk_wait"] = "1 worker, tasks of %g s: dispatch wall per round trip not in the model" % sa
     src["wk_first"] = "1 worker, tasks of %g s: dispatch wall at zero tasks not in the model (task process start)" % sa
     for k, v in ASSUMED.items():
@@ -991,6 +1047,28 @@ def check():
     r = Model(inp, ranks=9, dur=0.0, tasks=8, cores=2, poll=False).run()
     ok(abs(r["makespan_s"] - 8 * 0.02 / 2) < 1e-9,
        "task process start: 8 workers x 0.02 s CPU on 2 cores: makespan %.9f = 0.08 s" % r["makespan_s"])
+    # ... read at the worker count from task_start_points when they are given
+    inp = {"wk_first": 0.02, "wk_first_cpu": 0.02, "task_start_points": [[4, 0.01], [16, 0.04]]}
+    r = Model(inp, ranks=9, dur=0.0, tasks=8, cores=2, poll=False).run()
+    ok(abs(r["makespan_s"] - 8 * 0.02 / 2) < 1e-9,
+       "task process start read at W = 8 between 0.01 s at 4 and 0.04 s at 16 (0.02 s): "
+       "makespan %.9f = 0.08 s" % r["makespan_s"])
+    # the workers' first requests spread as measured: the i-th of W at
+    # quantile (i + 1) / W, through the median to the last; the dispatch
+    # phase ends with the last worker's task
+    inp = {"first_request_points": [[2, 0.0, 0.0], [4, 0.1, 0.3], [8, 0.5, 0.5]]}
+    r = Model(inp, ranks=5, dur=1.0, tpw=1, cores=8, poll=False).run()
+    ok(abs(r["makespan_s"] - 1.3) < 1e-9,
+       "first requests of 4 workers at 0.05, 0.1, 0.2, 0.3 s, tasks of 1 s: makespan %.9f = 1.3 s" % r["makespan_s"])
+    r = Model(inp, ranks=7, dur=1.0, tpw=1, cores=8, poll=False).run()
+    ok(abs(r["makespan_s"] - 1.4) < 1e-9,
+       "first requests read at W = 6 between W = 4 and 8 (last 0.4 s): makespan %.9f = 1.4 s" % r["makespan_s"])
+    r = Model(inp, ranks=5, dur=1.0, tpw=1, poll=False).run()
+    ok(abs(r["makespan_s"] - 1.0) < 1e-9,
+       "first requests not spread at scale (cores not shared): makespan %.9f = 1 s" % r["makespan_s"])
+    ok(interp_w([[10, 1.0], [20, 3.0]], 5, 1) == 1.0 and interp_w([[10, 1.0], [20, 3.0]], 15, 1) == 2.0
+       and interp_w([[10, 1.0], [20, 3.0]], 40, 1) == 3.0,
+       "interp_w: the nearest row outside the rows, linear between them")
     # how the cores are shared: a short burst of 10 ms beside 6 busy processes
     # on 2 cores; wake_share 0: it runs first; 1: all 7 share equally; with
     # wake_floor it also waits for its first slice

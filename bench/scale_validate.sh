@@ -18,10 +18,16 @@
 #     task), read 3 s and 6 s after the start, per second and rank.  (Whole
 #     runs' CPU totals, as before, differ by tens of ms from run to run:
 #     0 and 0.0029 s/s for the same wait in two logs.)
-#   - the task process's start: ranks 8, 16, 32 with one task of 0 s a
-#     worker, --isolation fork and none, UP_REPS times each (the shortest
-#     counts): the extra dispatch wall of fork, times the cores, over the
-#     workers (a least-squares line through 0) is the CPU each start costs
+#   - the task process's start: on each of UP_RANKS ranks (those of RANKS
+#     from 8 up) one task of 0 s a worker, --isolation fork and none, UP_REPS
+#     times each (the shortest counts): the extra dispatch wall of fork,
+#     times the cores, over the workers is the CPU each start costs at that
+#     worker count (the model reads it between the counts; a least-squares
+#     line through 0 gives the one figure of the tables)
+#   - when the workers' first requests come after rank 0's loop begins (on
+#     oversubscribed cores the last of them leaves the collective before
+#     the loop late): the same runs' HSWEEP_STATS coord.first_request_s, the
+#     medians of their p50 and max at each worker count
 #   - worker CPU per task and per batch: one worker, sleep tasks of 0.05 s
 #     (batches of one) and 1 ms (batches of 50), N1 and N2 tasks each; the
 #     difference of the worker rank's user + sys CPU (getrusage of its
@@ -46,14 +52,17 @@
 #     (as EEVDF, Linux 6.6 on, gives it), 0 when it runs before any busy one
 # Prints per point `scale_validate_nR_sS: measured X (median of VREPS runs:
 # LO ... HI), predicted Y, error Z%` (efficiency of the dispatch phase: tasks x
-# S / (W x its wall time), W = R - 1; the runs' range after it), the same for
+# S / (W x its wall time), W = R - 1, the phase being rank 0's loop from
+# HSWEEP_STATS, which the model runs, or for an hsweep without it from the
+# log's tasks/s, counted from before the queue was built; the runs' range
+# after it), the same for
 # the whole run's wall time (of the median run), and `scale_validate: ...`
 # with the largest efficiency error.  VREPS runs a point (one run of 128
 # oversubscribed ranks measured 0.22 once and 0.30 to 0.33 three times in a
 # row): ~25 min with 3.
 #   bench/scale_validate.sh     RANKS="4 8 16 32 64 128 256" SECONDS_LIST="0.05 0.5" TPW=10
 #                               HEAVY_RANKS=32 HEAVY_MEAN=0.05 CORES=$(nproc)
-#                               IDLE_RANKS=8 UP_REPS=2 VREPS=3
+#                               IDLE_RANKS=8 UP_REPS=2 UP_RANKS="8 16 32 64 128 256" VREPS=3
 #                               WAKE_K="1 2 4 8 16 32 64 128 256 512"
 . "$(dirname "$0")/lib.sh"
 RANKS=${RANKS:-4 8 16 32 64 128 256}
@@ -65,6 +74,7 @@ CORES=${CORES:-$NPROC}
 IDLE_RANKS=${IDLE_RANKS:-8}
 WAKE_K=${WAKE_K:-1 2 4 8 16 32 64 128 256 512}
 UP_REPS=${UP_REPS:-2}
+UP_RANKS=${UP_RANKS:-$(for r in $RANKS; do [ "$r" -lt 8 ] || echo "$r"; done | tr "\n" " ")}
 VREPS=${VREPS:-3}
 SIM="$PYTHON3 $BENCH_SRC/scale_sim.py"
 machine
@@ -118,10 +128,16 @@ hsrun() {
         return 1
     fi
     [ "$rc" = 0 ] || echo "  (mpiexec exit status $rc after every task ended ok)" >&2
+    # the dispatch phase: rank 0's loop (HSWEEP_STATS), which the model
+    # runs; the log's tasks/s (from before the queue was built) otherwise
+    rate=$($PYTHON3 -c '
+import json, sys
+c = json.load(open(sys.argv[1]))["coord"]
+print(c["tasks_dispatched"] / c["loop_wall_s"])' "$WORK/$3.json" 2>/dev/null) || rate=$(hsweep_rate "$WORK/$3.log")
     c0=$(cpu_of "$WORK/rt/rank-0")
     cw=0
     [ -n "${4:-}" ] && cw=$(calc "$(cat "$WORK"/rt/rank-* | awk '{ s += $1 } END { printf "%.6f", s }') - $c0")
-    echo "$(calc "$t1 - $t0") $(hsweep_rate "$WORK/$3.log") $c0 $cw"
+    echo "$(calc "$t1 - $t0") $rate $c0 $cw"
 }
 
 raw=$WORK/raw.txt
@@ -180,7 +196,7 @@ for spec in "0.05 20 100" "0.001 1000 5000"; do
     done
 done
 # start-up, and the task process's start: one task of 0 s a worker
-for np in 8 16 32; do
+for np in $UP_RANKS; do
     sweep $((np - 1)) 0 "$WORK/c.cfg"
     for iso in fork none; do
         for rep in $(seq "$UP_REPS"); do
