@@ -33,7 +33,12 @@ bench/scale_validate.sh's calibration runs, or is an assumption named there):
                 (a sleep: no CPU in the validation runs).  Before its first
                 task it starts its task process (--isolation fork): wk_first
                 seconds, wk_first_cpu of them CPU (at scale, in grid: part
-                of start-up instead).
+                of start-up instead; with shared cores, read at the worker
+                count from task_start_points when the inputs have them).
+                With shared cores and first_request_points, the i-th of W
+                workers first asks at quantile (i + 1) / W of the measured
+                spread (0, the median worker's time, the last one's),
+                not at once.
   the file      (fs = pfs) a pool of fs_servers FIFO servers, one write
                 costing `lock` (an extent-lock round trip on a shared file:
                 an assumption) + bytes / fs_bw.  Design a: each worker's
@@ -61,8 +66,8 @@ the same policy (rank 0 hands a node up to HS_MAX_BATCH tasks per local worker,
 at least one per local worker, HS_SCHED_BATCH_SECONDS per local worker; a node
 asks again once fewer tasks than local workers are left locally).
 
-Efficiency of the dispatch phase (from the first request until the last result
-is written and rank 0 has released every worker): E_ranks = sum of task seconds / (ranks x makespan); E_workers = the
+Efficiency of the dispatch phase (rank 0's loop: from its start until the last
+result is written and rank 0 has released every worker): E_ranks = sum of task seconds / (ranks x makespan); E_workers = the
 same over the worker ranks only (not rank 0, writers, sub-coordinators).
 E0 is E_workers of the same tasks with every overhead and latency zero (the
 tasks' own imbalance); E_workers / E0 is what overheads cost.

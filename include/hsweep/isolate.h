@@ -42,8 +42,20 @@ typedef struct hs_iso_opts {
 
 typedef struct hs_isolate hs_isolate;
 
-/* A runner of isolated tasks; no process is started before the first task. */
+/* A runner of isolated tasks; no process is started before the first task
+ * or hs_isolate_start. */
 int hs_isolate_create(hs_isolate **out, hs_err *e);
+
+/*
+ * Start the task process now, for tasks without a memory limit, unless one
+ * is running: a worker does it before the dispatch phase, so that the fork
+ * is start-up rather than a delay of its first task.  A task that needs a
+ * larger mapping or a memory limit replaces it as before.
+ */
+int hs_isolate_start(hs_isolate *iso, hs_err *e);
+
+/* How many task processes iso has started so far (replacements included). */
+uint64_t hs_isolate_started(const hs_isolate *iso);
 
 /* End the task process, if any (it is idle between tasks), and free *iso;
  * *iso is NULL afterwards. */

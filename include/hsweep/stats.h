@@ -46,6 +46,11 @@ void hs_stats_fill(int64_t offset, size_t bytes);
  * the task rows (rank 0's figures are the ones written). */
 void hs_stats_created(double seconds, uint64_t file_bytes, uint64_t rows);
 
+/* This process started `started` task processes (--isolation fork) in the
+ * run, `before` of them before the dispatch phase (while rank 0 built the
+ * queue); the others for a task (its first, or a replacement). */
+void hs_stats_task_processes(uint64_t started, uint64_t before);
+
 /* ---- the coordinator (rank 0 of a run of several processes) ---- */
 
 /* A message is in: note the thread CPU and wall clocks before serving it. */

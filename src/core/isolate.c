@@ -63,6 +63,7 @@ struct hs_isolate {
                              the process died raises no SIGPIPE (its death shows on ans) */
     int ans;      /* answers from the process (read end) */
     long mem_mb;  /* the process's RLIMIT_AS in MiB; 0: none */
+    uint64_t started; /* processes started so far */
     int retire;
     void *base; /* the shared mapping */
     size_t size;
@@ -459,6 +460,7 @@ static int proc_start(hs_isolate *iso, long mem_mb, size_t need, hs_err *e)
     }
     close(ans[1]); /* the answer pipe ends (end of file) when the process does */
     iso->pid = pid;
+    iso->started++;
     iso->cmd = cmd[1];
     iso->cmd_keep = cmd[0];
     iso->ans = ans[0];
@@ -631,6 +633,13 @@ static int await_batch(hs_isolate *iso, uint64_t seq, const hs_iso_opts *o, int 
             return ABANDONED;
         }
     }
+}
+
+uint64_t hs_isolate_started(const hs_isolate *iso) { return iso->started; }
+
+int hs_isolate_start(hs_isolate *iso, hs_err *e)
+{
+    return iso->pid > 0 ? 0 : proc_start(iso, 0, MIN_REGION, e);
 }
 
 /* Room one batch may take in the mapping (a single task takes what it needs). */

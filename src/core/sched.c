@@ -81,6 +81,7 @@ typedef struct worker {
     size_t maxp;       /* the most parameters of any kernel in the run */
     forked *fk;        /* scratch of --isolation fork */
     hs_isolate *iso;   /* the task process of --isolation fork; NULL until needed */
+    uint64_t prestarted; /* task processes started before the dispatch phase (0 or 1) */
     int io_rc;         /* first error (a store write, memory, an MPI call): stops this worker */
     hs_err io_err;
     hs_err mpi_err;        /* scratch of W_MPI */
@@ -1208,9 +1209,40 @@ static int run_open_store(run *r, hs_err *e)
     return rc;
 }
 
+/*
+ * A worker that will run its tasks in a task process starts it now, while
+ * rank 0 builds the queue: the fork and the new process's first steps (a few
+ * ms of CPU in a process with MPI and HDF5 loaded) become start-up instead of
+ * a delay of its first task, inside the dispatch phase.  Not when a sweep it
+ * may run in one has a memory limit: that process is sized for its first
+ * task.  A failure here is left to the first task, which starts the process
+ * again and fails saying why.
+ */
+static void worker_prestart(run *r)
+{
+    worker *w = &r->w;
+    if (r->size == 1 || r->rank == 0 || r->color == MPI_UNDEFINED || r->gang_rank != 0 ||
+        r->role.n_workers > 0 || w->iso)
+        return;
+    int forked = 0;
+    for (size_t i = 0; i < r->set->n_sweeps; i++) {
+        const hs_sweep *s = &r->set->sweeps[i];
+        if (eff_isolation(w, s) != HS_ISO_FORK)
+            continue;
+        if ((s->mem_limit_mb >= 0 ? s->mem_limit_mb : w->opts->mem_limit_mb) > 0)
+            return;
+        forked = 1;
+    }
+    hs_err e;
+    if (forked && hs_isolate_create(&w->iso, &e) == 0)
+        hs_isolate_start(w->iso, &e);
+    w->prestarted = w->iso ? hs_isolate_started(w->iso) : 0;
+}
+
 /* Every rank: rank 0 queues the tasks to run and says what the run will do. */
 static int run_queue(run *r, hs_err *e)
 {
+    worker_prestart(r);
     const hs_run_opts *o = r->o;
     const hs_sweepset *set = r->set;
     int mode = o->quiet ? HS_PROGRESS_NONE : o->progress;
@@ -1413,6 +1445,8 @@ int hs_sched_run(const hs_run_opts *o, MPI_Comm comm, hs_err *e)
         lost = rc = run_work(&r, e);
     if (r.rank == 0 && rc == 0)
         progress_print(&r.pg, 1);
+    if (r.w.iso)
+        hs_stats_task_processes(hs_isolate_started(r.w.iso), r.w.prestarted);
     /* The task process holds the results file's lock too: end it first. */
     hs_isolate_destroy(&r.w.iso);
     if (lost) { /* this rank's communication failed: no collective may follow (the caller aborts) */

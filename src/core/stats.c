@@ -26,6 +26,7 @@ static const char *const kind_name[HS_IO_KINDS] = {"row", "status", "index", "tr
 static struct {
     uint64_t writes[HS_IO_KINDS], bytes[HS_IO_KINDS];
     uint64_t tasks_written, fill_writes, fill_bytes;
+    uint64_t procs, procs_before; /* task processes started; of them before the loop */
     double create_s;
     uint64_t file_bytes, rows;
     int created;
@@ -129,6 +130,12 @@ void hs_stats_write(int kind, int64_t offset, size_t bytes)
 }
 
 void hs_stats_task_written(void) { S.tasks_written++; }
+
+void hs_stats_task_processes(uint64_t started, uint64_t before)
+{
+    S.procs = started;
+    S.procs_before = before;
+}
 
 void hs_stats_fill(int64_t offset, size_t bytes)
 {
@@ -275,6 +282,8 @@ static void write_json(const char *path, int ranks, int workers, const uint64_t 
                 (unsigned long long)t[k], (unsigned long long)t[HS_IO_KINDS + k]);
     fprintf(f, "},\n    \"tasks_written\": %llu, \"writes_per_task\": %.9g}",
             (unsigned long long)tasks, tasks ? (double)writes / (double)tasks : 0.0);
+    fprintf(f, ",\n  \"task_processes\": {\"started\": %llu, \"before_dispatch\": %llu}",
+            (unsigned long long)t[2 * HS_IO_KINDS + 3], (unsigned long long)t[2 * HS_IO_KINDS + 4]);
     if (S.created)
         fprintf(f,
                 ",\n  \"create\": {\"seconds\": %.9g, \"file_bytes\": %llu, \"rows\": %llu, "
@@ -296,7 +305,7 @@ int hs_stats_emit(MPI_Comm comm, int ranks, int workers, int reduce, hs_err *e)
         close(S.create_fd);
     S.fd = S.create_fd = -1;
     S.tracing = 0;
-    enum { N = 2 * HS_IO_KINDS + 3 };
+    enum { N = 2 * HS_IO_KINDS + 5 };
     uint64_t mine[N], sum[N];
     for (int k = 0; k < HS_IO_KINDS; k++) {
         mine[k] = S.writes[k];
@@ -305,6 +314,8 @@ int hs_stats_emit(MPI_Comm comm, int ranks, int workers, int reduce, hs_err *e)
     mine[2 * HS_IO_KINDS] = S.tasks_written;
     mine[2 * HS_IO_KINDS + 1] = S.fill_writes;
     mine[2 * HS_IO_KINDS + 2] = S.fill_bytes;
+    mine[2 * HS_IO_KINDS + 3] = S.procs;
+    mine[2 * HS_IO_KINDS + 4] = S.procs_before;
     memcpy(sum, mine, sizeof sum);
     double create_s = S.create_s;
     int rank = 0;
