@@ -450,6 +450,7 @@ SCALE_INPUT_DOC = {
     "fs_servers": "file servers a shared file's writes queue at", "ranks_per_node": "ranks a node",
     "mpi_start_a": "MPI start, fixed, s", "mpi_start_per_rank": "MPI start a rank, s", "cores": "cores here",
     "task_start_points": "the task process start's CPU, s, at each worker count (wk_first_cpu's points)",
+    "local_start_points": "start-up here at each rank count (oversubscribed), s",
     "first_request_points": "when the workers' first requests came after rank 0's loop began, s: "
                             "the median worker's, the last one's, at each worker count",
     "wake_floor": "a woken process's wait for its first slice, s, at K others runnable",
@@ -463,7 +464,7 @@ def scale_input_value(v, key=""):
     if isinstance(v, (int, float)):
         return num(v)
     if isinstance(v, list):
-        x = "K" if key == "wake_floor" else "W"
+        x = {"wake_floor": "K", "local_start_points": "R"}.get(key, "W")
         return "; ".join("%s = %d: %s" % (x, p[0], ", ".join(num(y) for y in p[1:])) for p in v)
     return str(v)
 

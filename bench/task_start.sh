@@ -1,10 +1,13 @@
 #!/bin/bash
 # What a task process's start costs (--isolation fork, the default): R - 1
 # workers each run one `sleep` task of 0 s, with and without the task
-# process; the dispatch phase's extra wall time with it, times the cores,
-# over the workers, is the CPU one start takes while the starts share the
-# cores (bench/scale_sim.py's wk_first_cpu; scale_validate.sh calibrates it
-# the same way, from the shortest of its runs).  Medians of REPS runs of
+# process; the extra wall time with it of the window the log's tasks/s
+# counts (from rank 0 building the queue to the last worker gone: it holds
+# the fork, which workers do while the queue is built, and their first
+# task), times the cores, over the workers, is the CPU one start takes while
+# the starts share the cores.  (scale_validate.sh's wk_first_cpu is the part
+# in rank 0's loop alone: the first task in a fresh process.)  Medians of
+# REPS runs of
 # each kind.  BASELINE=PATH: another
 # hsweep binary, run in turn with this one (the same rep, one after the
 # other), so that each line says this one's cost over the other's.  Ranks
