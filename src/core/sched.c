@@ -1211,9 +1211,9 @@ static int run_open_store(run *r, hs_err *e)
 
 /*
  * A worker that will run its tasks in a task process starts it now, while
- * rank 0 builds the queue: the fork and the new process's first steps (a few
- * ms of CPU in a process with MPI and HDF5 loaded) become start-up instead of
- * a delay of its first task, inside the dispatch phase.  Not when a sweep it
+ * rank 0 builds the queue: the fork (some 15 ms of CPU in a process with MPI
+ * and HDF5 loaded, bench/task_start.sh) becomes start-up instead of a delay
+ * of its first task, inside the dispatch phase.  Not when a sweep it
  * may run in one has a memory limit: that process is sized for its first
  * task.  A failure here is left to the first task, which starts the process
  * again and fails saying why.
