@@ -30,10 +30,11 @@ bench/scale_validate.sh's calibration runs, or is an assumption named there):
   a worker      per batch wk_batch, per task wk_task seconds of its own CPU
                 (the task process round trip, the row's HDF5 writes at local
                 disk speed, the request), then the task's own duration
-                (a sleep: no CPU in the validation runs).  Before its first
-                task it starts its task process (--isolation fork): wk_first
-                seconds, wk_first_cpu of them CPU (at scale, in grid: part
-                of start-up instead; with shared cores, read at the worker
+                (a sleep: no CPU in the validation runs).  Its first task
+                costs wk_first seconds more, wk_first_cpu of them CPU (the
+                first task in a fresh task process, --isolation fork; the
+                fork itself is start-up.  At scale, in grid: part of
+                start-up too; with shared cores, read at the worker
                 count from task_start_points when the inputs have them).
                 With shared cores and first_request_points, the i-th of W
                 workers first asks at quantile (i + 1) / W of the measured
@@ -804,6 +805,12 @@ def lsq_line(xs, ys):
     return my - b * mx, b
 
 
+def median(v):
+    v = sorted(v)
+    n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
 def loop_wall(st, otherwise):
     """The dispatch phase's wall time: rank 0's loop (HSWEEP_STATS
     coord.loop_wall_s), from its first look for requests to the last worker
@@ -929,8 +936,7 @@ def inputs(raw):
     pre = {}
     for u in upf + ups2:
         pre.setdefault(u["R"], []).append(u["wall"] - loop_wall(stats(u["stats"]), u["N"] / u["rate"]))
-    out["local_start_points"] = [[R, sorted(v)[len(v) // 2] if len(v) % 2 else
-                                  sum(sorted(v)[len(v) // 2 - 1:len(v) // 2 + 1]) / 2] for R, v in sorted(pre.items())]
+    out["local_start_points"] = [[R, median(v)] for R, v in sorted(pre.items())]
     src["local_start_points"] = "whole wall minus dispatch phase at each rank count, medians of the runs " \
         "(1-worker runs and ranks %s)" % ",".join(str(R) for R in sorted({u["R"] for u in upf}))
 
@@ -966,8 +972,7 @@ def inputs(raw):
         if c and c.get("n"):
             fr.setdefault(u["R"] - 1, []).append((c["p50"], c["max"]))
     if fr:
-        med = lambda v: sorted(v)[len(v) // 2] if len(v) % 2 else sum(sorted(v)[len(v) // 2 - 1:len(v) // 2 + 1]) / 2
-        out["first_request_points"] = [[W, med([a for a, _ in v]), med([b for _, b in v])]
+        out["first_request_points"] = [[W, median([a for a, _ in v]), median([b for _, b in v])]
                                        for W, v in sorted(fr.items())]
         src["first_request_points"] = "ranks %s, a task of 0 s a worker: HSWEEP_STATS coord.first_request_s " \
             "p50 and max, medians of the runs" % ",".join(str(W + 1) for W in sorted(fr))

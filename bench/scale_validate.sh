@@ -59,7 +59,7 @@
 # the whole run's wall time (of the median run), and `scale_validate: ...`
 # with the largest efficiency error.  VREPS runs a point (one run of 128
 # oversubscribed ranks measured 0.22 once and 0.30 to 0.33 three times in a
-# row): ~25 min with 3.
+# row): ~35 min with 3.
 #   bench/scale_validate.sh     RANKS="4 8 16 32 64 128 256" SECONDS_LIST="0.05 0.5" TPW=10
 #                               HEAVY_RANKS=32 HEAVY_MEAN=0.05 CORES=$(nproc)
 #                               IDLE_RANKS=8 UP_REPS=2 UP_RANKS="8 16 32 64 128 256" VREPS=3
