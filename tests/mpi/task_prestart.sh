@@ -16,13 +16,21 @@ sweeps = ( { name = "p"; kernel = "$1"; fixed = { $2 };
 CFG
 }
 sweep sleep "seconds = 0.0;" "$WORK/one.cfg"
-# stats NAME STARTED BEFORE OPTIONS...: a 3-rank run's task process counts
+# two tasks that crash their process (exit status 4: tasks not ok)
+cat >"$WORK/crash.cfg" <<CFG
+sweeps = ( { name = "c"; kernel = "crash"; fixed = { mode = "segv"; };
+             matrix = { x = { from = 1; to = 2; num = 2; }; }; } );
+CFG
+# stats NAME RANKS RC STARTED BEFORE CFG OPTIONS...: a run ending with RC and
+# its task process counts
 stats() {
-    local name=$1 started=$2 before=$3
-    shift 3
+    local name=$1 np=$2 want_rc=$3 started=$4 before=$5 cfg=$6 rc
+    shift 6
     rm -f "$WORK/s.json"
-    HSWEEP_STATS="$WORK/s.json" mpirun_n 3 "$HSWEEP" run "$@" -o "$WORK/r.h5" --overwrite --quiet
-    check "$name: the run ends ok" test $? = 0
+    HSWEEP_STATS="$WORK/s.json" mpirun_n "$np" "$HSWEEP" run "$cfg" "$@" -o "$WORK/r.h5" --overwrite \
+        --quiet 2>"$WORK/err"
+    rc=$?
+    check "$name: the run ends with status $want_rc (got $rc: $(tail -c 300 "$WORK/err"))" test "$rc" = "$want_rc"
     check "$name: $started task processes started, $before of them before the dispatch phase" \
         "$PYTHON3" -c '
 import json, sys
@@ -31,25 +39,11 @@ want = {"started": int(sys.argv[2]), "before_dispatch": int(sys.argv[3])}
 if t != want:
     sys.exit("task_processes %s, expected %s" % (t, want))' "$WORK/s.json" "$started" "$before"
 }
-stats "fork" 2 2 "$WORK/one.cfg"
-stats "a memory limit" 1 0 "$WORK/one.cfg" --mem-limit 4096
-stats "--isolation none" 0 0 "$WORK/one.cfg" --isolation none
-# one worker, two tasks that crash their process: the one started
-# beforehand dies with the first, a replacement is started for the second
-cat >"$WORK/crash.cfg" <<CFG
-sweeps = ( { name = "c"; kernel = "crash"; fixed = { mode = "segv"; };
-             matrix = { x = { from = 1; to = 2; num = 2; }; }; } );
-CFG
-stats2() {
-    rm -f "$WORK/s.json"
-    HSWEEP_STATS="$WORK/s.json" mpirun_n 2 "$HSWEEP" run "$WORK/crash.cfg" -o "$WORK/c.h5" --overwrite \
-        --quiet --retries 0 2>"$WORK/c.err"
-}
-stats2
-check "two crashed tasks are results: the run says they failed" grep -q "crashed\|not ok\|failed" "$WORK/c.err"
-check "crashes: 2 task processes started, 1 before the dispatch phase" "$PYTHON3" -c '
-import json, sys
-t = json.load(open(sys.argv[1]))["task_processes"]
-if t != {"started": 2, "before_dispatch": 1}:
-    sys.exit("task_processes %s" % t)' "$WORK/s.json"
+stats "fork" 3 0 2 2 "$WORK/one.cfg"
+stats "a memory limit" 3 0 1 0 "$WORK/one.cfg" --mem-limit 4096
+stats "--isolation none" 3 0 0 0 "$WORK/one.cfg" --isolation none
+# one worker: the process started beforehand dies with the first task, a
+# replacement is started for the second
+stats "crashes" 2 4 2 1 "$WORK/crash.cfg" --retries 0
+check "both tasks are results, crashed" grep -Eq "crashed +2" <("$HSWEEP" status "$WORK/r.h5" 2>&1)
 finish
