@@ -61,6 +61,9 @@ enum { HS_ROW_OK = 0, HS_ROW_BAD_STATUS = 1, HS_ROW_BAD_CRC = 2 };
  */
 int hs_table_list(const char *path, char ***names, size_t *n, hs_err *e);
 void hs_table_list_free(char **names, size_t n);
+/* How long that child may read before the file counts as damaged (HDF5
+ * can loop on a damaged file): 60 s unless set; 0 sets 60. */
+void hs_table_set_check_limit(unsigned seconds);
 /*
  * Read sweep `sweep`'s whole task table.  Every read is checked: a file
  * whose metadata or rows do not read back as hsweep writes them (a column

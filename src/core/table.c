@@ -443,10 +443,16 @@ static const char *check_rows(hs_table *t, hid_t f, hid_t d, hid_t ft, hs_err *e
         snprintf(dn, sizeof dn, "%s/traces/%s", t->sweep, t->traces[i]);
         hid_t td = H5Lexists(f, dn, H5P_DEFAULT) > 0 ? H5Dopen2(f, dn, H5P_DEFAULT) : -1;
         hid_t sp = td >= 0 ? H5Dget_space(td) : -1;
-        hsize_t dims[2] = {0, 0};
+        hsize_t dims[2] = {0, 0}, file_bytes = 0;
         if (sp < 0 || H5Sget_simple_extent_ndims(sp) != 2 ||
             H5Sget_simple_extent_dims(sp, dims, NULL) < 0 || dims[0] != t->n_rows)
             bad = "a trace dataset is missing or has another number of rows";
+        /* hsweep allocates a trace in the file when it creates it: a trace
+         * wider than the file can hold is a damaged header (reading it
+         * would be fill values, gigabytes of them) */
+        else if (H5Fget_filesize(f, &file_bytes) < 0 ||
+                 dims[1] > file_bytes / sizeof(double) / (t->n_rows ? t->n_rows : 1))
+            bad = "a trace dataset is larger than the file";
         size_t w = (size_t)dims[1], per = w ? TRACE_BLOCK_BYTES / (w * sizeof(double)) : 0;
         per = per ? per : 1;
         double *buf = !bad && w ? malloc(per * w * sizeof *buf) : NULL;
@@ -607,8 +613,16 @@ static herr_t root_attr_cb(hid_t loc, const char *name, const H5A_info_t *info, 
  * the library itself, where no check of ours can come first.  So the file
  * is read once in a child process, everything a reader reads (the sweep
  * list, every table with its checksums, the root's string attributes); a
- * child that dies (a signal, or 60 s without an answer) means damaged.
+ * child that dies (a signal, or check_limit_s without an answer: HDF5 can
+ * loop on a damaged file too) means damaged.
  */
+static unsigned check_limit_s = 60;
+
+void hs_table_set_check_limit(unsigned seconds)
+{
+    check_limit_s = seconds ? seconds : 60;
+}
+
 static int probe(const char *path, hs_err *e)
 {
     fflush(NULL);
@@ -617,10 +631,12 @@ static int probe(const char *path, hs_err *e)
         return HS_FAIL(e, HS_EIO, "%s: cannot fork to check the file (fork): %s", path,
                        strerror(errno));
     if (pid == 0) {
-        static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+        /* default actions, whatever handlers the process had (its own
+         * SIGALRM handler would let a child that hangs live on) */
+        static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGALRM};
         for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
             signal(sigs[i], SIG_DFL);
-        alarm(60);
+        alarm(check_limit_s);
         /* Only whether reading crashes counts here: errors are the parent's to find. */
         char **names;
         size_t n;
@@ -646,6 +662,11 @@ static int probe(const char *path, hs_err *e)
         if (errno != EINTR)
             return HS_FAIL(e, HS_EIO, "%s: cannot wait for the check of the file (waitpid): %s",
                            path, strerror(errno));
+    if (WIFSIGNALED(ws) && WTERMSIG(ws) == SIGALRM) {
+        char what[128];
+        snprintf(what, sizeof what, "reading its metadata did not end in %u s", check_limit_s);
+        return damaged(e, path, what);
+    }
     if (WIFSIGNALED(ws) || WEXITSTATUS(ws) != 0) {
         char what[128];
         snprintf(what, sizeof what, "reading its metadata crashes the HDF5 library (%s)",

@@ -44,8 +44,12 @@ static void read_sweep(const char *path, const char *sweep)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static char path[64];
-    if (!path[0])
+    if (!path[0]) {
         snprintf(path, sizeof path, "/tmp/hsweep_fuzz_results_%ld.h5", (long)getpid());
+        /* a file HDF5 loops on is "damaged" after this, well within the
+         * fuzzer's -timeout (tests/mpi/fuzz_results.sh) */
+        hs_table_set_check_limit(2);
+    }
     FILE *f = fopen(path, "wb");
     if (!f)
         return 0;

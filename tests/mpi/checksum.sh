@@ -54,6 +54,19 @@ PY
 check "a status byte of 9 is a damaged row (exit $rc): $(cat st2.txt)" grep -q "1 damaged row: 2" st2.txt
 check "resume --retry-failed reruns it" mpirun_n 1 "$HSWEEP" run s.cfg -o st.h5 --resume --retry-failed --quiet
 check "status after the retry exits 0" "$HSWEEP" status st.h5
+# A trace header widened past what the file holds (an unallocated dataset
+# reads as fill values: gigabytes of them for a wider one) is a damaged
+# file, said at once, not read.
+cp good.h5 wide.h5
+"$PYTHON3" - <<'PY' || fail "widen a trace"
+import h5py
+with h5py.File("wide.h5", "r+") as f:
+    del f["a/traces/ramp"]
+    f.create_dataset("a/traces/ramp", shape=(6, 1 << 22), dtype="<f8")
+PY
+"$HSWEEP" status wide.h5 > st4.txt 2>&1; rc=$?
+check "a trace wider than the file is damaged (exit $rc): $(cat st4.txt)" \
+    grep -q "wide.h5: damaged results file: sweep .a.: a trace dataset is larger than the file" st4.txt
 # Format 1: the same table without crc32c is still read (status only).
 "$PYTHON3" - <<'PY' || fail "write a format-1 file"
 import h5py, numpy as np

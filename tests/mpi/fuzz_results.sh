@@ -6,6 +6,8 @@
 # A damaged file can crash the HDF5 library itself; hsweep reads each file
 # once in a child first, so a memory error HDF5 makes there is not ours:
 # only reports whose first frames are in hsweep's sources fail the test.
+# A file HDF5 loops on counts as damaged after the harness's 2 s check limit
+# (60 s in hsweep), well inside the fuzzer's -timeout.
 . "$(dirname "$0")/lib.bash"
 need_cmd clang mpicc
 cd "$WORK" || exit 1
@@ -44,6 +46,9 @@ sweeps = ( { name = "c"; kernel = "noop"; matrix = { x = [1.0]; }; seeds = [1, 2
 CFG
 check "write seed files" mpirun_n 1 "$HSWEEP" run a.cfg -o corpus/a.h5 --quiet
 check "write seed files" mpirun_n 1 "$HSWEEP" run c.cfg -o corpus/c.h5 --quiet
+# and a file HDF5 loops on (found by this test): damaged after the check
+# limit, never a timeout
+cp "$S/tests/data/hdf5_heap_loop.h5" corpus/
 # libconfig's own scanner leak (see fuzz.sh) and HDF5's allocations on its
 # error paths are not hsweep's: suppressed; any other leak fails the test.
 printf 'leak:libconfig.so\nleak:libhdf5\n' > lsan.supp
@@ -52,7 +57,14 @@ secs=${HS_FUZZ_SECONDS:-25}
 ./fuzz_results -max_total_time="$secs" -timeout=30 -rss_limit_mb=4096 -max_len=32768 \
     -print_final_stats=1 corpus > fuzz.log 2>&1
 rc=$?
-tail -8 fuzz.log
+if [ "$rc" = 0 ]; then
+    tail -8 fuzz.log
+else  # the whole report (where it crashed, leaked or hung) and the input
+    sed -n '/ERROR: \|^ALARM: /,$p' fuzz.log | head -150
+    for a in crash-* leak-* timeout-* oom-*; do
+        [ -f "$a" ] && { echo "input $a ($(wc -c <"$a") bytes), base64:"; base64 -w 0 "$a" | head -c 6000; echo; }
+    done
+fi
 runs=$(sed -n 's/^stat::number_of_executed_units: *//p' fuzz.log)
 echo "inputs tried: ${runs:-?}"
 [ "$rc" = 0 ] && pass || fail "the fuzzer found a problem (exit $rc): see above"

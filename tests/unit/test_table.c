@@ -4,11 +4,16 @@
  * the reader itself: a row whose bytes no longer match its crc32c, a status
  * byte outside hs_status (hs_table_damaged_ids lists them), a table whose
  * length differs from the sweep's n_tasks and a file that is not HDF5 at all
- * (an error naming the file, never a partial table).
+ * (an error naming the file, never a partial table).  A file the HDF5
+ * library loops on (tests/data/hdf5_heap_loop.h5, found by
+ * tests/mpi/fuzz_results.sh: a global heap that reads forever) is damaged
+ * once the check's time limit is out, even in a process with its own
+ * SIGALRM handler.
  */
 #include <hdf5.h>
 #include <math.h>
 #include <mpi.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -112,6 +117,12 @@ static void set_n_tasks(const char *path, uint64_t n)
     H5Fclose(f);
 }
 
+static void on_alarm(int sig)
+{
+    (void)sig;
+    _exit(3);
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -179,6 +190,25 @@ int main(int argc, char **argv)
     CHECK(hs_table_list(junk, &names, &n, &e) != 0);
     CHECK_CONTAINS(e.msg, junk);
     CHECK(hs_table_read(junk, "rt", &t, &e) != 0);
+
+    /* HDF5 loops reading this file: the check gives up after its limit and
+     * says so.  The handler here is a process's own (as libFuzzer's is):
+     * a check child that kept it would exit 3, not end by the alarm; the
+     * alarm of 60 s is this test's own guard against a hang */
+    const char *src = getenv("HS_SRC");
+    REQUIRE(src);
+    char loop[512];
+    snprintf(loop, sizeof loop, "%s/tests/data/hdf5_heap_loop.h5", src);
+    struct sigaction sa = {.sa_handler = on_alarm};
+    REQUIRE(sigaction(SIGALRM, &sa, NULL) == 0);
+    alarm(60);
+    hs_table_set_check_limit(1);
+    memset(&e, 0, sizeof e);
+    CHECK_EQ_INT(hs_table_list(loop, &names, &n, &e), HS_EINPUT);
+    CHECK_CONTAINS(e.msg, loop);
+    CHECK_CONTAINS(e.msg, "damaged results file: reading its metadata did not end in 1 s");
+    alarm(0);
+    hs_table_set_check_limit(0);
 
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     CHECK_EQ_INT(system(cmd), 0);
