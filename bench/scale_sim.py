@@ -559,6 +559,9 @@ class Model:
         if local and self.wk_first and inp.get("task_start_points"):
             self.wk_first_cpu = interp_w(inp["task_start_points"], W, 1)
             self.wk_first = max(self.wk_first, self.wk_first_cpu)
+        # and the CPU a task costs beyond the model's terms there
+        if local and inp.get("task_cpu_points"):
+            self.wk_task += max(0.0, interp_w(inp["task_cpu_points"], W, 1))
         self.first_at = None
         if local and inp.get("first_request_points"):
             p50 = interp_w(inp["first_request_points"], W, 1)
@@ -821,9 +824,42 @@ def loop_wall(st, otherwise):
         return otherwise
 
 
+def task_cpu(base, loops, C):
+    """The CPU a task costs beyond the model's terms at each worker count on
+    C shared cores: loops[(R, N)] are rank 0's loops (s) of runs of N tasks
+    of 0 s on R ranks.  K tasks a worker against one, measured less modelled
+    (the first task, its start and the first requests cancel): the CPU x
+    that, added to each task, makes the model's difference the measured
+    one (bisection: on oversubscribed cores the model's difference grows
+    faster than x x tasks / cores); 0 where the model has enough.  Rows
+    [W, s]."""
+    pts = []
+    for (R, N) in sorted(k for k in loops if k[1] != k[0] - 1):
+        W = R - 1
+        if (R, W) not in loops:
+            continue
+        dm = median(loops[(R, N)]) - median(loops[(R, W)])
+
+        def sim(x):
+            extra = dict(base, task_cpu_points=[[W, x]])
+            return (Model(extra, ranks=R, dur=0.0, tasks=N, cores=C).run()["makespan_s"] -
+                    Model(extra, ranks=R, dur=0.0, tasks=W, cores=C).run()["makespan_s"])
+        lo, hi = 0.0, max(1e-6, dm * C / (N - W))
+        if sim(lo) >= dm:
+            pts.append([W, 0.0])
+            continue
+        while sim(hi) < dm and hi < 1.0:
+            lo, hi = hi, 2 * hi
+        for _ in range(12):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if sim(mid) < dm else (lo, mid)
+        pts.append([W, (lo + hi) / 2])
+    return pts
+
+
 def inputs(raw):
     """The model's inputs from scale_validate.sh's calibration record."""
-    cal, up, idle, out, src, wake = {}, [], [], {}, {}, {}
+    cal, up, upk, idle, out, src, wake = {}, [], [], [], {}, {}, {}
     for line in open(raw):
         w = line.split()
         if not w:
@@ -831,9 +867,10 @@ def inputs(raw):
         if w[0] == "cal":
             cal[(float(w[1]), int(w[2]))] = dict(wall=float(w[3]), rate=float(w[4]), cpu0=float(w[5]),
                                                  cpu1=float(w[6]), stats=w[7])
-        elif w[0] == "up":
-            up.append(dict(R=int(w[1]), N=int(w[2]), wall=float(w[3]), rate=float(w[4]), stats=w[7],
-                           iso=w[8] if len(w) > 8 else "fork"))
+        elif w[0] == "up":  # N tasks of 0 s on R ranks: one a worker, or several (tasks_cpu_points)
+            u = dict(R=int(w[1]), N=int(w[2]), wall=float(w[3]), rate=float(w[4]), stats=w[7],
+                     iso=w[8] if len(w) > 8 else "fork")
+            (up if u["N"] == u["R"] - 1 else upk).append(u)
         elif w[0] == "idle":  # seconds between two readings, then rank 0's and the others' CPU at each
             idle.append(dict(dt=float(w[1]), r0a=float(w[2]), wa=float(w[3]), r0b=float(w[4]), wb=float(w[5]),
                              W=int(w[6])))
@@ -976,6 +1013,22 @@ def inputs(raw):
                                        for W, v in sorted(fr.items())]
         src["first_request_points"] = "ranks %s, a task of 0 s a worker: HSWEEP_STATS coord.first_request_s " \
             "p50 and max, medians of the runs" % ",".join(str(W + 1) for W in sorted(fr))
+    # the CPU a task costs beyond the model's at each worker count on
+    # shared cores: K tasks of 0 s a worker against one, measured and
+    # modelled, the difference times the cores over the extra tasks (the
+    # first task, its start and the first requests cancel); 0 where the
+    # model has enough.  Found by two corrections: the model run again with it.
+    if upk:
+        loops = {}
+        for u in up + upk:
+            if u["iso"] == "fork":
+                loops.setdefault((u["R"], u["N"]), []).append(loop_wall(stats(u["stats"]), u["N"] / u["rate"]))
+        pts = task_cpu(out, loops, out.get("cores", 2.0))
+        if pts:
+            out["task_cpu_points"] = pts
+            src["task_cpu_points"] = "ranks %s, %s tasks of 0 s a worker against one: the loops' difference, " \
+                "measured against modelled (bisection)" % (",".join(str(W + 1) for W, _ in pts),
+                                                          ",".join(sorted({str(u["N"] // (u["R"] - 1)) for u in upk})))
     src["wk_wait"] = "1 worker, tasks of %g s: dispatch wall per round trip not in the model" % sa
     src["wk_first"] = "1 worker, tasks of %g s: dispatch wall at zero tasks not in the model (task process start)" % sa
     for k, v in ASSUMED.items():
@@ -1074,6 +1127,21 @@ def check():
     ok(abs(r["makespan_s"] - 8 * 0.02 / 2) < 1e-9,
        "task process start read at W = 8 between 0.01 s at 4 and 0.04 s at 16 (0.02 s): "
        "makespan %.9f = 0.08 s" % r["makespan_s"])
+    # a task's CPU beyond the model's terms (task_cpu_points), read at W on
+    # shared cores: 8 workers x 20 tasks x (10 + 5) ms on 2 cores; none at scale
+    inp = {"wk_task": 0.01, "task_cpu_points": [[4, 0.0], [12, 0.01]]}
+    r = Model(inp, ranks=9, dur=0.0, tasks=8 * 20, cores=2, poll=False).run()
+    ok(abs(r["makespan_s"] - 8 * 20 * 0.015 / 2) < 1e-9,
+       "task CPU read at W = 8 between 0 at 4 and 0.01 s at 12: makespan %.9f = 1.2 s" % r["makespan_s"])
+    r = Model(inp, ranks=9, dur=0.0, tasks=8 * 20, poll=False).run()
+    ok(abs(r["makespan_s"] - 20 * 0.01) < 1e-9,
+       "no extra task CPU at scale (cores not shared): makespan %.9f = 0.2 s" % r["makespan_s"])
+    # ... and the calibration's reading of it: 8 workers, 11 tasks of 0 s
+    # each against one, the loops 0.16 s apart; the model's 1 ms a task on
+    # 2 cores gives 80 x 1 ms / 2 = 0.04 s of it, so x = 0.12 x 2 / 80
+    got = task_cpu({"wk_task": 0.001}, {(9, 8): [0.1], (9, 88): [0.2, 0.26, 0.3]}, 2.0)
+    ok(len(got) == 1 and got[0][0] == 8 and abs(got[0][1] - 0.003) < 3e-5,  # within 1 %: latencies
+       "task_cpu_points from 11 tasks a worker against one on 9 ranks: %s = [[8, 0.003]]" % got)
     # the workers' first requests spread as measured: the i-th of W at
     # quantile (i + 1) / W, through the median to the last; the dispatch
     # phase ends with the last worker's task

@@ -24,6 +24,10 @@
 #     times the cores, over the workers is the CPU each start costs at that
 #     worker count (the model reads it between the counts; a least-squares
 #     line through 0 gives the one figure of the tables)
+#   - the CPU a task costs beyond the model's terms at each worker count:
+#     on the same rank counts, UP_TPW tasks of 0 s a worker (fork), UP_REPS
+#     times; their loop less that of the one-task runs, measured against
+#     modelled (scale_sim.py task_cpu)
 #   - when the workers' first requests come after rank 0's loop begins (on
 #     oversubscribed cores the last of them leaves the collective before
 #     the loop late): the same runs' HSWEEP_STATS coord.first_request_s, the
@@ -59,10 +63,10 @@
 # the whole run's wall time (of the median run), and `scale_validate: ...`
 # with the largest efficiency error.  VREPS runs a point (one run of 128
 # oversubscribed ranks measured 0.22 once and 0.30 to 0.33 three times in a
-# row): ~35 min with 3.
+# row): ~42 min with 3.
 #   bench/scale_validate.sh     RANKS="4 8 16 32 64 128 256" SECONDS_LIST="0.05 0.5" TPW=10
 #                               HEAVY_RANKS=32 HEAVY_MEAN=0.05 CORES=$(nproc)
-#                               IDLE_RANKS=8 UP_REPS=2 UP_RANKS="8 16 32 64 128 256" VREPS=3
+#                               IDLE_RANKS=8 UP_REPS=2 UP_RANKS="8 16 32 64 128 256" UP_TPW=10 VREPS=3
 #                               WAKE_K="1 2 4 8 16 32 64 128 256 512"
 . "$(dirname "$0")/lib.sh"
 RANKS=${RANKS:-4 8 16 32 64 128 256}
@@ -75,6 +79,7 @@ IDLE_RANKS=${IDLE_RANKS:-8}
 WAKE_K=${WAKE_K:-1 2 4 8 16 32 64 128 256 512}
 UP_REPS=${UP_REPS:-2}
 UP_RANKS=${UP_RANKS:-$(for r in $RANKS; do [ "$r" -lt 8 ] || echo "$r"; done | tr "\n" " ")}
+UP_TPW=${UP_TPW:-$TPW}
 VREPS=${VREPS:-3}
 SIM="$PYTHON3 $BENCH_SRC/scale_sim.py"
 machine
@@ -204,6 +209,14 @@ for np in $UP_RANKS; do
             echo "  start-up, $np ranks, --isolation $iso: wall rate cpu0 cpu_workers = $r" >&2
             echo "up $np $((np - 1)) $r $WORK/up_${np}_${iso}_$rep.json $iso" >>"$raw"
         done
+    done
+    # the task's CPU at this worker count: UP_TPW tasks a worker
+    n=$((UP_TPW * (np - 1)))
+    sweep "$n" 0 "$WORK/c.cfg"
+    for rep in $(seq "$UP_REPS"); do
+        r=$(HSWEEP_RUN_OPTS="$HSWEEP_RUN_OPTS --isolation fork" hsrun "$np" "$WORK/c.cfg" "upk_${np}_$rep") || exit 1
+        echo "  $UP_TPW tasks of 0 s a worker, $np ranks: wall rate cpu0 cpu_workers = $r" >&2
+        echo "up $np $n $r $WORK/upk_${np}_$rep.json fork" >>"$raw"
     done
 done
 sweep 100000 0 "$WORK/p.cfg"

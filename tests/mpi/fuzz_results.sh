@@ -65,7 +65,7 @@ else  # the whole report (where it crashed, leaked or hung) and the input
         [ -f "$a" ] && { echo "input $a ($(wc -c <"$a") bytes), base64:"; base64 -w 0 "$a" | head -c 6000; echo; }
     done
 fi
-runs=$(sed -n 's/^stat::number_of_executed_units: *//p' fuzz.log)
+runs=$(sed -n 's/^stat::number_of_executed_units: *//p' fuzz.log | tail -1)  # the fuzzer's own, printed last
 echo "inputs tried: ${runs:-?}"
 [ "$rc" = 0 ] && pass || fail "the fuzzer found a problem (exit $rc): see above"
 # Memory errors reported in the checking child: hsweep's if frame #0, or #1
