@@ -35,7 +35,11 @@ bench/scale_validate.sh's calibration runs, or is an assumption named there):
                 first task in a fresh task process, --isolation fork; the
                 fork itself is start-up.  At scale, in grid: part of
                 start-up too; with shared cores, read at the worker
-                count from task_start_points when the inputs have them).
+                count from task_start_points when the inputs have them,
+                or from first_task_points, fitted to the calibration's
+                runs of one task a worker, in place of wk_first).  Each
+                task's CPU grows there by task_cpu_points (from runs of
+                several tasks a worker).
                 With shared cores and first_request_points, the i-th of W
                 workers first asks at quantile (i + 1) / W of the measured
                 spread (0, the median worker's time, the last one's),
@@ -556,7 +560,9 @@ class Model:
         # first requests come, both measured at each worker count
         # (task_start_points, first_request_points) and read between them
         local = cores is not None and not zero
-        if local and self.wk_first and inp.get("task_start_points"):
+        if local and inp.get("first_task_points"):  # fitted: all the first task costs there
+            self.wk_first = self.wk_first_cpu = interp_w(inp["first_task_points"], W, 1)
+        elif local and self.wk_first and inp.get("task_start_points"):
             self.wk_first_cpu = interp_w(inp["task_start_points"], W, 1)
             self.wk_first = max(self.wk_first, self.wk_first_cpu)
         # and the CPU a task costs beyond the model's terms there
@@ -824,6 +830,37 @@ def loop_wall(st, otherwise):
         return otherwise
 
 
+def fit(f, target, hi):
+    """The x >= 0 where the increasing f(x) meets target (bisection; 0 when
+    f(0) is already past it)."""
+    lo = 0.0
+    if f(lo) >= target:
+        return 0.0
+    while f(hi) < target and hi < 1.0:
+        lo, hi = hi, 2 * hi
+    for _ in range(12):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if f(mid) < target else (lo, mid)
+    return (lo + hi) / 2
+
+
+def task_start(base, loops, C):
+    """What a worker's first task costs at each worker count on C shared
+    cores (first_task_points), as CPU: loops[(R, N)] as for task_cpu; the
+    cost that makes the model's loop of one task of 0 s a worker the
+    measured one (the median run), with the first requests as measured.
+    It replaces wk_first and task_start_points there.  Rows [W, s]."""
+    pts = []
+    for (R, N) in sorted(k for k in loops if k[1] == k[0] - 1):
+        W = N
+
+        def sim(x):
+            return Model(dict(base, first_task_points=[[W, x]]), ranks=R, dur=0.0, tasks=W,
+                         cores=C).run()["makespan_s"]
+        pts.append([W, fit(sim, median(loops[(R, N)]), 1e-3)])
+    return pts
+
+
 def task_cpu(base, loops, C):
     """The CPU a task costs beyond the model's terms at each worker count on
     C shared cores: loops[(R, N)] are rank 0's loops (s) of runs of N tasks
@@ -844,16 +881,7 @@ def task_cpu(base, loops, C):
             extra = dict(base, task_cpu_points=[[W, x]])
             return (Model(extra, ranks=R, dur=0.0, tasks=N, cores=C).run()["makespan_s"] -
                     Model(extra, ranks=R, dur=0.0, tasks=W, cores=C).run()["makespan_s"])
-        lo, hi = 0.0, max(1e-6, dm * C / (N - W))
-        if sim(lo) >= dm:
-            pts.append([W, 0.0])
-            continue
-        while sim(hi) < dm and hi < 1.0:
-            lo, hi = hi, 2 * hi
-        for _ in range(12):
-            mid = (lo + hi) / 2
-            lo, hi = (mid, hi) if sim(mid) < dm else (lo, mid)
-        pts.append([W, (lo + hi) / 2])
+        pts.append([W, fit(sim, dm, max(1e-6, dm * C / (N - W)))])
     return pts
 
 
@@ -1018,11 +1046,20 @@ def inputs(raw):
     # modelled, the difference times the cores over the extra tasks (the
     # first task, its start and the first requests cancel); 0 where the
     # model has enough.  Found by two corrections: the model run again with it.
+    loops = {}
+    for u in up + upk:
+        if u["iso"] == "fork":
+            loops.setdefault((u["R"], u["N"]), []).append(loop_wall(stats(u["stats"]), u["N"] / u["rate"]))
     if upk:
-        loops = {}
-        for u in up + upk:
-            if u["iso"] == "fork":
-                loops.setdefault((u["R"], u["N"]), []).append(loop_wall(stats(u["stats"]), u["N"] / u["rate"]))
+        # with several tasks a worker measured too: what the first task
+        # costs at each count, fitted so that the model runs the one-task
+        # runs as they ran (the median), not the fork-less difference and
+        # one worker's wall beside it
+        out["first_task_points"] = task_start(out, loops, out.get("cores", 2.0))
+        src["first_task_points"] = "ranks %s, a task of 0 s a worker: the first task's cost (as CPU) that " \
+            "gives the model the runs' loop (median), by bisection" % ",".join(
+                str(W + 1) for W, _ in out["first_task_points"])
+    if upk:
         pts = task_cpu(out, loops, out.get("cores", 2.0))
         if pts:
             out["task_cpu_points"] = pts
@@ -1121,6 +1158,16 @@ def check():
     r = Model(inp, ranks=9, dur=0.0, tasks=8, cores=2, poll=False).run()
     ok(abs(r["makespan_s"] - 8 * 0.02 / 2) < 1e-9,
        "task process start: 8 workers x 0.02 s CPU on 2 cores: makespan %.9f = 0.08 s" % r["makespan_s"])
+    # ... and the calibration's fit of it: the start's CPU that gives the
+    # model the measured loop of one task of 0 s a worker (0.08 s: 0.02 s)
+    got = task_start({"wk_first": 0.05}, {(9, 8): [0.07, 0.08, 0.2]}, 2.0)
+    ok(len(got) == 1 and got[0][0] == 8 and abs(got[0][1] - 0.02) < 5e-4,  # 2.5 %: polls' backoff
+       "first_task_points fitted to a loop of 0.08 s, 8 workers on 2 cores: %s = [[8, 0.02]]" % got)
+    r = Model({"wk_first": 0.05, "first_task_points": [[8, 0.02]]}, ranks=9, dur=0.0, tasks=8, cores=2,
+              poll=False).run()
+    ok(abs(r["makespan_s"] - 0.08) < 1e-9,
+       "first_task_points replace wk_first on shared cores: 8 x 0.02 s on 2 cores, makespan %.9f = 0.08 s"
+       % r["makespan_s"])
     # ... read at the worker count from task_start_points when they are given
     inp = {"wk_first": 0.02, "wk_first_cpu": 0.02, "task_start_points": [[4, 0.01], [16, 0.04]]}
     r = Model(inp, ranks=9, dur=0.0, tasks=8, cores=2, poll=False).run()

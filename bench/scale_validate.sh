@@ -22,8 +22,10 @@
 #     from 8 up) one task of 0 s a worker, --isolation fork and none, UP_REPS
 #     times each (the shortest counts): the extra dispatch wall of fork,
 #     times the cores, over the workers is the CPU each start costs at that
-#     worker count (the model reads it between the counts; a least-squares
-#     line through 0 gives the one figure of the tables)
+#     worker count (a least-squares line through 0 gives the one figure of
+#     the tables; with the UP_TPW runs below, the model reads at each count
+#     the CPU that makes its loop of these runs the measured one, fitted by
+#     scale_sim.py task_start)
 #   - the CPU a task costs beyond the model's terms at each worker count:
 #     on the same rank counts, UP_TPW tasks of 0 s a worker (fork), UP_REPS
 #     times; their loop less that of the one-task runs, measured against

@@ -451,6 +451,7 @@ SCALE_INPUT_DOC = {
     "mpi_start_a": "MPI start, fixed, s", "mpi_start_per_rank": "MPI start a rank, s", "cores": "cores here",
     "task_start_points": "the task process start's CPU, s, at each worker count (wk_first_cpu's points)",
     "local_start_points": "start-up here at each rank count (oversubscribed), s",
+    "first_task_points": "a worker's first task at each worker count (shared cores), fitted, s",
     "task_cpu_points": "a task's CPU beyond the model's other terms at each worker count (shared cores), s",
     "first_request_points": "when the workers' first requests came after rank 0's loop began, s: "
                             "the median worker's, the last one's, at each worker count",
